@@ -1,0 +1,233 @@
+//! Types shared by the pure core and the shell: languages, session status, answer keys and
+//! normalised answer values. They carry no behaviour beyond conversions, so every layer can
+//! depend on them without depending on each other.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A language the bot speaks. Only languages with a full set of bot messages in `locales/`
+/// exist here, so a flow cannot offer a language the bot itself cannot speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Bahasa Indonesia, the default.
+    #[default]
+    Id,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// All languages, default first.
+    pub const ALL: [Lang; 2] = [Lang::Id, Lang::En];
+
+    /// The BCP 47 tag (`id`, `en`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Id => "id",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses a tag such as `id`, `en`, `en-US`, `in` (old code for Indonesian); case-insensitive.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        match primary.as_str() {
+            "id" | "in" | "ind" => Some(Lang::Id),
+            "en" | "eng" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.tag())
+    }
+}
+
+/// Where a respondent stands in one flow. The engine's full state carries more (position,
+/// history); this is the part the store indexes and reports count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// On the roster, never talked to the bot.
+    Invited,
+    /// Shown the consent text, has not agreed yet.
+    Consent,
+    /// Answering questions.
+    Answering,
+    /// Finished the flow.
+    Completed,
+    /// Declined consent or stopped.
+    OptedOut,
+    /// The flow closed before the respondent finished.
+    Expired,
+}
+
+impl SessionStatus {
+    /// The text stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Invited => "invited",
+            SessionStatus::Consent => "consent",
+            SessionStatus::Answering => "answering",
+            SessionStatus::Completed => "completed",
+            SessionStatus::OptedOut => "opted_out",
+            SessionStatus::Expired => "expired",
+        }
+    }
+
+    /// Parses the stored text.
+    pub fn parse(s: &str) -> Option<SessionStatus> {
+        Some(match s {
+            "invited" => SessionStatus::Invited,
+            "consent" => SessionStatus::Consent,
+            "answering" => SessionStatus::Answering,
+            "completed" => SessionStatus::Completed,
+            "opted_out" => SessionStatus::OptedOut,
+            "expired" => SessionStatus::Expired,
+            _ => return None,
+        })
+    }
+
+    /// Whether the session has ended (no more questions will be asked).
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            SessionStatus::Completed | SessionStatus::OptedOut | SessionStatus::Expired
+        )
+    }
+}
+
+/// Identifies one answer: the question code and, inside a repeat group, the 1-based
+/// iteration (0 outside repeats).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AnswerKey {
+    /// The question's stable code (e.g. `f8`).
+    pub code: String,
+    /// 0 outside a repeat group; 1, 2, … for each item of a repeat group.
+    pub iteration: u32,
+}
+
+impl AnswerKey {
+    /// A key outside any repeat group.
+    pub fn plain(code: impl Into<String>) -> Self {
+        AnswerKey { code: code.into(), iteration: 0 }
+    }
+
+    /// The export column name: `f8`, or `job_employer_2` for the second repeat item.
+    pub fn column(&self) -> String {
+        if self.iteration == 0 {
+            self.code.clone()
+        } else {
+            format!("{}_{}", self.code, self.iteration)
+        }
+    }
+}
+
+/// A normalised answer, independent of how the respondent typed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", content = "v", rename_all = "snake_case")]
+pub enum Value {
+    /// Free text (already trimmed).
+    Text(String),
+    /// A whole number.
+    Integer(i64),
+    /// A number with a fractional part.
+    Decimal(f64),
+    /// An amount in whole rupiah.
+    Money(i64),
+    /// The code of the chosen option.
+    Choice(String),
+    /// The codes of the chosen options, in the flow's option order.
+    Choices(Vec<String>),
+    /// A point on a Likert scale.
+    Scale(i64),
+    /// Yes (true) or no (false).
+    Bool(bool),
+    /// A calendar date.
+    Date(NaiveDate),
+    /// A month of a year.
+    MonthYear {
+        /// Four-digit year.
+        year: i32,
+        /// 1–12.
+        month: u32,
+    },
+    /// A phone number in E.164 form (`+6281234567890`).
+    Phone(String),
+    /// An email address, lower-cased domain.
+    Email(String),
+    /// The respondent skipped an optional question.
+    Skipped,
+}
+
+impl Value {
+    /// The value as it appears in a CSV export cell (codes for choices, `1`/`0` for yes/no,
+    /// ISO dates, `YYYY-MM` for month-year, empty for skipped).
+    pub fn export(&self) -> String {
+        match self {
+            Value::Text(s) | Value::Choice(s) | Value::Phone(s) | Value::Email(s) => s.clone(),
+            Value::Integer(n) | Value::Money(n) | Value::Scale(n) => n.to_string(),
+            Value::Decimal(x) => x.to_string(),
+            Value::Choices(v) => v.join(";"),
+            Value::Bool(b) => if *b { "1" } else { "0" }.to_string(),
+            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::MonthYear { year, month } => format!("{year:04}-{month:02}"),
+            Value::Skipped => String::new(),
+        }
+    }
+
+    /// The value as a number, for numeric comparisons in conditions.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Integer(n) | Value::Money(n) | Value::Scale(n) => Some(*n as f64),
+            Value::Decimal(x) => Some(*x),
+            _ => None,
+        }
+    }
+}
+
+/// What the roster knows about a respondent, usable in conditions and piped into texts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RespondentFields {
+    /// Display name (piped as `{ $name }`).
+    pub name: Option<String>,
+    /// Roster id such as NISN/NIM.
+    pub external_id: Option<String>,
+    /// Cohort or graduation year.
+    pub cohort: Option<String>,
+    /// Programme / kompetensi keahlian.
+    pub programme: Option<String>,
+    /// School or unit.
+    pub school: Option<String>,
+    /// Province.
+    pub province: Option<String>,
+    /// Any other roster column.
+    pub extra: BTreeMap<String, String>,
+}
+
+impl RespondentFields {
+    /// The names usable as `field:` in conditions and `{ $… }` in texts (besides `extra.*`).
+    pub const KNOWN: [&'static str; 6] =
+        ["name", "external_id", "cohort", "programme", "school", "province"];
+
+    /// Looks a field up by name (`cohort`, `extra.nisn`, …).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        match name {
+            "name" => self.name.as_deref(),
+            "external_id" => self.external_id.as_deref(),
+            "cohort" => self.cohort.as_deref(),
+            "programme" => self.programme.as_deref(),
+            "school" => self.school.as_deref(),
+            "province" => self.province.as_deref(),
+            other => other
+                .strip_prefix("extra.")
+                .and_then(|k| self.extra.get(k))
+                .map(String::as_str),
+        }
+    }
+}
