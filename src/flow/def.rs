@@ -1,0 +1,254 @@
+//! The flow file as written: a serde model of the YAML with the source position of every
+//! value an author can get wrong. The checker (`check`) turns this into a compiled `Flow`.
+//!
+//! Conditions are structured YAML (`{ answer: f8, in: ["1", "3"] }`) rather than an expression
+//! language, so that each part has its own position and is type-checked against the question
+//! it names. Enums are avoided where positions matter: serde-saphyr loses spans inside
+//! untagged or internally tagged enums, so alternatives are optional fields of one struct.
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+
+/// A value together with where it was written.
+pub type S<T> = Spanned<T>;
+
+/// A text in each language: `{ id: "…", en: "…" }`, each a Fluent pattern.
+pub type TextDef = S<BTreeMap<String, S<String>>>;
+
+/// The whole file: a `flow:` header and its `sections:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileDef {
+    /// Metadata.
+    pub flow: S<MetaDef>,
+    /// The questions, in sections.
+    pub sections: S<Vec<S<SectionDef>>>,
+}
+
+/// The `flow:` header.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetaDef {
+    /// Stable id (`tracer-smk`): sessions and exports refer to it.
+    pub id: S<String>,
+    /// Bumped when questions change; stored with every answer.
+    pub version: S<i64>,
+    /// Title per language.
+    pub title: TextDef,
+    /// Languages offered, the flow's default first (`[id, en]`).
+    pub languages: S<Vec<S<String>>>,
+    /// Optional last day (`2027-06-30`) after which open sessions expire.
+    #[serde(default)]
+    pub closes: Option<S<String>>,
+    /// Optional greeting shown before the consent text.
+    #[serde(default)]
+    pub intro: Option<TextDef>,
+    /// The consent text required by UU 27/2022.
+    pub consent: S<ConsentDef>,
+    /// Optional closing text, shown with the thanks.
+    #[serde(default)]
+    pub outro: Option<TextDef>,
+    /// Whether anyone may start without a roster token (used by channels).
+    #[serde(default)]
+    pub open: Option<S<bool>>,
+}
+
+/// The parts of a consent request under UU 27/2022 (PDP): all four are required.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentDef {
+    /// Why the data is collected and by whom.
+    pub purpose: TextDef,
+    /// What is collected.
+    pub data: TextDef,
+    /// How long it is kept.
+    pub retention: TextDef,
+    /// The respondent's rights (see, fix, delete, withdraw).
+    pub rights: TextDef,
+}
+
+/// A section: a titled run of questions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionDef {
+    /// Section id, usable as a `goto` target.
+    pub id: S<String>,
+    /// Title per language.
+    pub title: TextDef,
+    /// Condition for the whole section.
+    #[serde(default)]
+    pub when: Option<S<CondDef>>,
+    /// Questions and repeat groups.
+    pub questions: S<Vec<S<ItemDef>>>,
+}
+
+/// One entry of a section: a question, or (with `repeat:`) a repeat group.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemDef {
+    /// Question code (`f8`); exports use it as the column name.
+    #[serde(default)]
+    pub code: Option<S<String>>,
+    /// Answer type (`single`, `money`, …).
+    #[serde(rename = "type", default)]
+    pub kind: Option<S<String>>,
+    /// The question text.
+    #[serde(default)]
+    pub text: Option<TextDef>,
+    /// Extra help shown on `/bantuan`.
+    #[serde(default)]
+    pub help: Option<TextDef>,
+    /// May be skipped with `/lewati`.
+    #[serde(default)]
+    pub optional: Option<S<bool>>,
+    /// Asked only when this holds.
+    #[serde(default)]
+    pub when: Option<S<CondDef>>,
+    /// Where to go after answering: first matching rule wins, else the next question.
+    #[serde(default)]
+    pub goto: Option<S<Vec<S<GotoDef>>>>,
+    /// Bounds: value for numbers and money, picks for multiple choice.
+    #[serde(default)]
+    pub min: Option<S<f64>>,
+    /// See `min`.
+    #[serde(default)]
+    pub max: Option<S<f64>>,
+    /// Text length bounds.
+    #[serde(default)]
+    pub min_length: Option<S<u32>>,
+    /// See `min_length`.
+    #[serde(default)]
+    pub max_length: Option<S<u32>>,
+    /// Unit shown after numbers (`bulan`).
+    #[serde(default)]
+    pub unit: Option<TextDef>,
+    /// Options of single and multiple choice.
+    #[serde(default)]
+    pub options: Option<S<Vec<S<OptionDef>>>>,
+    /// Likert scale.
+    #[serde(default)]
+    pub scale: Option<S<ScaleDef>>,
+    /// Repeat group id (makes this entry a group).
+    #[serde(default)]
+    pub repeat: Option<S<String>>,
+    /// The group's "is there another?" question.
+    #[serde(default)]
+    pub more: Option<TextDef>,
+    /// The group's questions.
+    #[serde(default)]
+    pub questions: Option<S<Vec<S<ItemDef>>>>,
+}
+
+/// An option of a single or multiple choice question.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionDef {
+    /// The exported code (`"1"`, `"3"`, matching the national questionnaire where it has one).
+    pub code: S<String>,
+    /// Label per language.
+    pub label: TextDef,
+    /// In multiple choice: picking it excludes every other option ("none of these").
+    #[serde(default)]
+    pub exclusive: Option<S<bool>>,
+    /// "Other, please say which": asks a text follow-up stored under this code.
+    #[serde(default)]
+    pub other: Option<S<OtherDef>>,
+}
+
+/// The follow-up of an "other" option.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherDef {
+    /// Code of the follow-up answer (`f1102`).
+    pub code: S<String>,
+    /// The follow-up question.
+    pub text: TextDef,
+}
+
+/// A Likert scale: integer points from `from` to `to`, labelled ends.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleDef {
+    /// Lowest point (usually 1).
+    pub from: S<i64>,
+    /// Highest point (usually 5).
+    pub to: S<i64>,
+    /// Meaning of the lowest point.
+    pub low: TextDef,
+    /// Meaning of the highest point.
+    pub high: TextDef,
+}
+
+/// A goto rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GotoDef {
+    /// Applies when this holds (always when absent).
+    #[serde(default)]
+    pub when: Option<S<CondDef>>,
+    /// A question code, a section id, or `end`.
+    pub to: S<String>,
+}
+
+/// A scalar written in a condition.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ScalarDef {
+    /// `true` / `false`.
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// A number with a fraction.
+    Float(f64),
+    /// Anything quoted, option codes, dates.
+    Str(String),
+}
+
+/// A condition: exactly one of `all`, `any`, `not`, or a test of one `answer` / `field`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CondDef {
+    /// Every sub-condition holds.
+    #[serde(default)]
+    pub all: Option<S<Vec<S<CondDef>>>>,
+    /// At least one sub-condition holds.
+    #[serde(default)]
+    pub any: Option<S<Vec<S<CondDef>>>>,
+    /// The sub-condition does not hold.
+    #[serde(default)]
+    pub not: Option<Box<S<CondDef>>>,
+    /// The question code tested.
+    #[serde(default)]
+    pub answer: Option<S<String>>,
+    /// The respondent field tested (`cohort`, `programme`, `extra.x`).
+    #[serde(default)]
+    pub field: Option<S<String>>,
+    /// Equal to.
+    #[serde(default)]
+    pub eq: Option<S<ScalarDef>>,
+    /// Not equal to.
+    #[serde(default)]
+    pub ne: Option<S<ScalarDef>>,
+    /// One of.
+    #[serde(rename = "in", default)]
+    pub in_: Option<S<Vec<S<ScalarDef>>>>,
+    /// Multiple choice includes this option.
+    #[serde(default)]
+    pub has: Option<S<ScalarDef>>,
+    /// Greater than.
+    #[serde(default)]
+    pub gt: Option<S<ScalarDef>>,
+    /// Greater than or equal.
+    #[serde(default)]
+    pub gte: Option<S<ScalarDef>>,
+    /// Less than.
+    #[serde(default)]
+    pub lt: Option<S<ScalarDef>>,
+    /// Less than or equal.
+    #[serde(default)]
+    pub lte: Option<S<ScalarDef>>,
+    /// Was answered (true) / was skipped or not asked (false).
+    #[serde(default)]
+    pub answered: Option<S<bool>>,
+}
