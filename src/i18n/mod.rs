@@ -1,4 +1,7 @@
-//! Localisation: the bot's own messages (Fluent files in `locales/`) and the understanding of
-//! Indonesian (and English) input.
+//! Localisation: the bot's own messages (Fluent files in `locales/`, see `catalog`) and the
+//! understanding of Indonesian (and English) input (`parse`).
 
+pub mod catalog;
 pub mod parse;
+
+pub use catalog::{Catalog, Msg};

@@ -1,0 +1,78 @@
+# Jejak bot messages in English.
+
+consent-title = Consent to use your data
+consent-purpose = Purpose
+consent-data = Data collected
+consent-retention = How long it is kept
+consent-rights = Your rights
+consent-ask = Do you agree to take part in this survey? Reply yes or no.
+consent-reprompt = Please reply yes if you agree, or no if you do not.
+consent-declined = All right, thank you for your time. You will not be asked again in this survey. If you change your mind, type /start.
+
+progress = Question { $n } of { $total }
+optional-hint = (You may skip this: type /skip)
+hint-single = Reply with the number of your choice.
+hint-multi = You may choose more than one; write the numbers separated by commas, e.g. 1, 3.
+hint-likert = Reply with a number from { $from } ({ $low }) to { $to } ({ $high }).
+hint-yesno = Reply yes or no.
+hint-text = Write your answer.
+hint-integer = Write a number, e.g. 12.
+hint-decimal = Write a number, e.g. 3.5.
+hint-money = Write an amount in rupiah, e.g. 3500000 or 3.5 million (3,5 juta).
+hint-date = Write a date, e.g. 17 August 2024 or 17/08/2024.
+hint-month-year = Write a month and year, e.g. January 2024 or 01/2024.
+hint-phone = Write a phone number, e.g. 0812-3456-7890.
+hint-email = Write an email address, e.g. name@example.com.
+
+err-empty = The answer is empty.
+err-text-short = That is too short: at least { $min } characters.
+err-text-long = That is too long: at most { $max } characters.
+err-number = Sorry, we could not read that answer.
+err-min = That number is too small: at least { $min }.
+err-max = That number is too large: at most { $max }.
+err-choice = Sorry, that is not one of the choices. Reply with a number from 1 to { $count }.
+err-picks-min = Choose at least { $min }.
+err-picks-max = Choose at most { $max }.
+err-exclusive = "{ $option }" cannot be combined with other choices.
+err-likert = Reply with a number from { $from } to { $to }.
+err-yesno = Sorry, please reply yes or no.
+
+skip-not-allowed = This question must be answered; it cannot be skipped.
+skipped = Skipped.
+back-at-start = This is already the first question.
+back-previous = Your previous answer: { $answer }
+help =
+    Commands you can use:
+    /back - go back to the previous question
+    /skip - skip a question that is not required
+    /summary - see your answers
+    /language - change language (Bahasa)
+    /restart - start again from the beginning
+    /stop - stop taking part
+lang-ask = Pilih bahasa / Choose a language:
+lang-changed = All right, we will continue in English.
+lang-not-offered = This survey is not available in that language.
+restart-confirm = Start again from the beginning? All your answers will be deleted. Reply yes or no.
+restart-done = All right, starting again from the beginning.
+stop-confirm = Do you really want to stop taking part? Reply yes or no.
+stop-done = All right, you have stopped taking part and will not be contacted again. Thank you. If you change your mind, type /start.
+cancelled = All right, let's continue.
+completed =
+    { $name ->
+        [none] Thank you! Your answers have been saved.
+       *[other] Thank you, { $name }! Your answers have been saved.
+    }
+    Type /summary to see a summary of your answers.
+already-completed = You have already completed this survey. Thank you! Type /summary to see your answers, or /restart to answer again.
+summary-title = Summary of your answers:
+summary-empty = No answers yet.
+summary-skipped = (skipped)
+resume = Welcome back! Let's continue from the last question.
+expired = Sorry, this survey has closed. Thank you for your interest.
+opted-out-info = You have stopped taking part in this survey. Type /start if you want to join again.
+stale-button = That button belongs to an earlier question. Please answer the latest question.
+unknown-command = Unknown command { $command }. Type /help for the list of commands.
+yes = Yes
+no = No
+lang-name = English
+more-hint = Reply yes or no.

@@ -1,0 +1,79 @@
+# Pesan bot Jejak dalam Bahasa Indonesia (bahasa bawaan).
+# Bahasa Indonesia hanya punya kategori jamak `other`: selalu sertakan varian *[other].
+
+consent-title = Persetujuan penggunaan data
+consent-purpose = Tujuan
+consent-data = Data yang dikumpulkan
+consent-retention = Lama penyimpanan
+consent-rights = Hak Anda
+consent-ask = Apakah Anda bersedia mengikuti survei ini? Balas ya atau tidak.
+consent-reprompt = Mohon balas ya jika bersedia, atau tidak jika tidak bersedia.
+consent-declined = Baik, terima kasih atas waktunya. Anda tidak akan ditanya lagi dalam survei ini. Jika berubah pikiran, ketik /mulai.
+
+progress = Pertanyaan { $n } dari { $total }
+optional-hint = (Boleh dilewati: ketik /lewati)
+hint-single = Balas dengan nomor pilihan.
+hint-multi = Boleh pilih lebih dari satu; tulis nomornya dipisah koma, misalnya 1, 3.
+hint-likert = Balas dengan angka { $from } ({ $low }) sampai { $to } ({ $high }).
+hint-yesno = Balas ya atau tidak.
+hint-text = Tulis jawaban Anda.
+hint-integer = Tulis angka, misalnya 12.
+hint-decimal = Tulis angka, misalnya 3,5.
+hint-money = Tulis jumlah rupiah, misalnya 3.500.000 atau 3,5 juta.
+hint-date = Tulis tanggal, misalnya 17 Agustus 2024 atau 17/08/2024.
+hint-month-year = Tulis bulan dan tahun, misalnya Januari 2024 atau 01/2024.
+hint-phone = Tulis nomor HP, misalnya 0812-3456-7890.
+hint-email = Tulis alamat email, misalnya nama@contoh.id.
+
+err-empty = Jawabannya masih kosong.
+err-text-short = Jawabannya terlalu pendek: minimal { $min } huruf.
+err-text-long = Jawabannya terlalu panjang: maksimal { $max } huruf.
+err-number = Maaf, jawaban itu belum bisa kami baca.
+err-min = Angkanya terlalu kecil: paling sedikit { $min }.
+err-max = Angkanya terlalu besar: paling banyak { $max }.
+err-choice = Maaf, pilihan itu tidak ada. Balas dengan nomor 1 sampai { $count }.
+err-picks-min = Pilih paling sedikit { $min }.
+err-picks-max = Pilih paling banyak { $max }.
+err-exclusive = Pilihan "{ $option }" tidak bisa digabung dengan pilihan lain.
+err-likert = Balas dengan angka { $from } sampai { $to }.
+err-yesno = Maaf, mohon balas ya atau tidak.
+
+skip-not-allowed = Pertanyaan ini wajib dijawab, tidak bisa dilewati.
+skipped = Dilewati.
+back-at-start = Ini sudah pertanyaan pertama.
+back-previous = Jawaban Anda sebelumnya: { $answer }
+help =
+    Perintah yang bisa dipakai:
+    /kembali - kembali ke pertanyaan sebelumnya
+    /lewati - lewati pertanyaan yang tidak wajib
+    /ringkasan - lihat jawaban Anda
+    /bahasa - ganti bahasa (Language)
+    /ulang - mulai ulang dari awal
+    /berhenti - berhenti ikut survei
+lang-ask = Pilih bahasa / Choose a language:
+lang-changed = Baik, kita lanjut dalam Bahasa Indonesia.
+lang-not-offered = Survei ini tidak tersedia dalam bahasa itu.
+restart-confirm = Yakin ingin mengulang dari awal? Semua jawaban Anda akan dihapus. Balas ya atau tidak.
+restart-done = Baik, kita mulai lagi dari awal.
+stop-confirm = Yakin ingin berhenti ikut survei? Balas ya atau tidak.
+stop-done = Baik, Anda sudah berhenti dari survei ini dan tidak akan dihubungi lagi. Terima kasih. Jika berubah pikiran, ketik /mulai.
+cancelled = Baik, kita lanjutkan.
+completed =
+    { $name ->
+        [none] Terima kasih! Jawaban Anda sudah tersimpan.
+       *[other] Terima kasih, { $name }! Jawaban Anda sudah tersimpan.
+    }
+    Ketik /ringkasan untuk melihat ringkasan jawaban Anda.
+already-completed = Anda sudah menyelesaikan survei ini. Terima kasih! Ketik /ringkasan untuk melihat jawaban Anda, atau /ulang untuk mengisi ulang.
+summary-title = Ringkasan jawaban Anda:
+summary-empty = Belum ada jawaban.
+summary-skipped = (dilewati)
+resume = Selamat datang kembali! Kita lanjutkan dari pertanyaan terakhir.
+expired = Maaf, survei ini sudah ditutup. Terima kasih atas perhatian Anda.
+opted-out-info = Anda sudah berhenti dari survei ini. Ketik /mulai jika ingin ikut lagi.
+stale-button = Tombol itu untuk pertanyaan sebelumnya. Silakan jawab pertanyaan yang terakhir.
+unknown-command = Perintah { $command } tidak dikenal. Ketik /bantuan untuk daftar perintah.
+yes = Ya
+no = Tidak
+lang-name = Bahasa Indonesia
+more-hint = Balas ya atau tidak.

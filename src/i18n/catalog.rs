@@ -1,0 +1,215 @@
+//! The bot's own messages: `locales/<lang>/*.ftl`, embedded in the binary so a fresh install
+//! speaks without any files around it. Code names messages through the `Msg` enum only, so a
+//! test can check that every id code asks for exists in every locale.
+
+use crate::model::Lang;
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+
+/// The embedded Fluent sources per language.
+pub const SOURCES: &[(Lang, &str, &str)] = &[
+    (Lang::Id, "locales/id/bot.ftl", include_str!("../../locales/id/bot.ftl")),
+    (Lang::En, "locales/en/bot.ftl", include_str!("../../locales/en/bot.ftl")),
+];
+
+macro_rules! messages {
+    ($($variant:ident => $id:literal),* $(,)?) => {
+        /// A message the bot says; the id is its Fluent message id.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Msg { $(
+            #[doc = concat!("`", $id, "`")]
+            $variant
+        ),* }
+        impl Msg {
+            /// Every message code can ask for.
+            pub const ALL: &'static [Msg] = &[$(Msg::$variant),*];
+            /// The Fluent id.
+            pub fn id(self) -> &'static str {
+                match self { $(Msg::$variant => $id),* }
+            }
+        }
+    };
+}
+
+messages! {
+    ConsentTitle => "consent-title",
+    ConsentPurpose => "consent-purpose",
+    ConsentData => "consent-data",
+    ConsentRetention => "consent-retention",
+    ConsentRights => "consent-rights",
+    ConsentAsk => "consent-ask",
+    ConsentReprompt => "consent-reprompt",
+    ConsentDeclined => "consent-declined",
+    Progress => "progress",
+    OptionalHint => "optional-hint",
+    HintSingle => "hint-single",
+    HintMulti => "hint-multi",
+    HintLikert => "hint-likert",
+    HintYesNo => "hint-yesno",
+    HintText => "hint-text",
+    HintInteger => "hint-integer",
+    HintDecimal => "hint-decimal",
+    HintMoney => "hint-money",
+    HintDate => "hint-date",
+    HintMonthYear => "hint-month-year",
+    HintPhone => "hint-phone",
+    HintEmail => "hint-email",
+    ErrEmpty => "err-empty",
+    ErrTextShort => "err-text-short",
+    ErrTextLong => "err-text-long",
+    ErrNumber => "err-number",
+    ErrMin => "err-min",
+    ErrMax => "err-max",
+    ErrChoice => "err-choice",
+    ErrPicksMin => "err-picks-min",
+    ErrPicksMax => "err-picks-max",
+    ErrExclusive => "err-exclusive",
+    ErrLikert => "err-likert",
+    ErrYesNo => "err-yesno",
+    SkipNotAllowed => "skip-not-allowed",
+    Skipped => "skipped",
+    BackAtStart => "back-at-start",
+    BackPrevious => "back-previous",
+    Help => "help",
+    LangAsk => "lang-ask",
+    LangChanged => "lang-changed",
+    LangNotOffered => "lang-not-offered",
+    RestartConfirm => "restart-confirm",
+    RestartDone => "restart-done",
+    StopConfirm => "stop-confirm",
+    StopDone => "stop-done",
+    Cancelled => "cancelled",
+    Completed => "completed",
+    AlreadyCompleted => "already-completed",
+    SummaryTitle => "summary-title",
+    SummaryEmpty => "summary-empty",
+    SummarySkipped => "summary-skipped",
+    Resume => "resume",
+    Expired => "expired",
+    OptedOutInfo => "opted-out-info",
+    StaleButton => "stale-button",
+    UnknownCommand => "unknown-command",
+    Yes => "yes",
+    No => "no",
+    LangName => "lang-name",
+    MoreHint => "more-hint",
+}
+
+/// Fluent bundles of the bot's messages, one per language.
+pub struct Catalog {
+    bundles: Vec<(Lang, FluentBundle<FluentResource>)>,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Catalog")
+    }
+}
+
+/// A locale file that does not parse (only possible while editing `locales/`).
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: invalid Fluent: {message}")]
+pub struct CatalogError {
+    /// The file.
+    pub file: &'static str,
+    /// What the parser said.
+    pub message: String,
+}
+
+impl Catalog {
+    /// Builds the catalog from the embedded locale files.
+    pub fn embedded() -> Result<Catalog, CatalogError> {
+        let mut bundles = Vec::new();
+        for (lang, file, src) in SOURCES {
+            let res = FluentResource::try_new(src.to_string()).map_err(|(_, errs)| CatalogError {
+                file,
+                message: errs.iter().map(|e| e.kind.to_string()).collect::<Vec<_>>().join("; "),
+            })?;
+            let langid = lang.tag().parse().unwrap_or_default();
+            let mut bundle = FluentBundle::new_concurrent(vec![langid]);
+            bundle.set_use_isolating(false);
+            bundle.add_resource(res).map_err(|errs| CatalogError {
+                file,
+                message: format!("{errs:?}"),
+            })?;
+            bundles.push((*lang, bundle));
+        }
+        Ok(Catalog { bundles })
+    }
+
+    /// Whether `lang` has a message with this id.
+    pub fn has(&self, lang: Lang, id: &str) -> bool {
+        self.bundle(lang).is_some_and(|b| b.has_message(id))
+    }
+
+    fn bundle(&self, lang: Lang) -> Option<&FluentBundle<FluentResource>> {
+        self.bundles
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .or_else(|| self.bundles.first())
+            .map(|(_, b)| b)
+    }
+
+    /// Formats a message with no arguments.
+    pub fn t(&self, lang: Lang, msg: Msg) -> String {
+        self.format(lang, msg, None)
+    }
+
+    /// Formats a message with arguments given as name/value pairs.
+    pub fn ta(&self, lang: Lang, msg: Msg, args: &[(&str, &str)]) -> String {
+        let mut fa = FluentArgs::with_capacity(args.len());
+        for (k, v) in args {
+            fa.set(*k, FluentValue::from(*v));
+        }
+        self.format(lang, msg, Some(&fa))
+    }
+
+    fn format(&self, lang: Lang, msg: Msg, args: Option<&FluentArgs>) -> String {
+        let Some(bundle) = self.bundle(lang) else {
+            return msg.id().to_string();
+        };
+        let Some(pattern) = bundle.get_message(msg.id()).and_then(|m| m.value()) else {
+            return msg.id().to_string();
+        };
+        let mut errors = Vec::new();
+        bundle.format_pattern(pattern, args, &mut errors).into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn ids(src: &str) -> BTreeSet<String> {
+        let res = fluent_syntax::parser::parse(src).expect("locale parses");
+        res.body
+            .iter()
+            .filter_map(|e| match e {
+                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_locale_has_the_same_ids_and_every_id_code_uses() {
+        let sets: Vec<(Lang, BTreeSet<String>)> =
+            SOURCES.iter().map(|(l, _, s)| (*l, ids(s))).collect();
+        for (la, a) in &sets {
+            for (lb, b) in &sets {
+                let missing: Vec<_> = a.difference(b).collect();
+                assert!(missing.is_empty(), "in {la} but not in {lb}: {missing:?}");
+            }
+            for m in Msg::ALL {
+                assert!(a.contains(m.id()), "code uses `{}` but {la} lacks it", m.id());
+            }
+        }
+        let cat = Catalog::embedded().expect("catalog builds");
+        assert_eq!(cat.t(Lang::Id, Msg::Yes), "Ya");
+        assert_eq!(cat.t(Lang::En, Msg::Yes), "Yes");
+        // No Unicode isolation marks in chat text.
+        let p = cat.ta(Lang::Id, Msg::Progress, &[("n", "5"), ("total", "23")]);
+        assert_eq!(p, "Pertanyaan 5 dari 23");
+    }
+}
