@@ -409,13 +409,14 @@ impl Checker {
                 5
             }
         };
-        let when = and(outer, g.when.as_ref().and_then(|c| self.cond(c, None)));
+        let when = g.when.as_ref().and_then(|c| self.cond(c, None));
         let start = self.items.len();
         self.groups.push(Group {
             id: id.value.clone(),
             start,
             end: start,
             max,
+            when,
             intro,
             more,
         });
@@ -425,7 +426,7 @@ impl Checker {
                     if q.value.repeat.is_some() {
                         self.err(pos(q), "repeat groups cannot be nested");
                     } else {
-                        self.question(q, section, Some(index), when.clone());
+                        self.question(q, section, Some(index), outer.clone());
                     }
                 }
             }

@@ -90,6 +90,8 @@ pub struct Group {
     pub end: usize,
     /// At most this many items.
     pub max: u32,
+    /// The group is entered only when this holds.
+    pub when: Option<Cond>,
     /// Shown before the first item.
     pub intro: Option<Text>,
     /// "Is there another?"
@@ -113,7 +115,7 @@ pub struct Question {
     pub help: Option<Text>,
     /// May be skipped.
     pub optional: bool,
-    /// Asked only when this holds (section and group conditions folded in).
+    /// Asked only when this holds (the section's condition folded in).
     pub when: Option<Cond>,
     /// Rules tried in order after answering.
     pub goto: Vec<Goto>,
