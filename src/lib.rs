@@ -5,3 +5,4 @@
 pub mod model;
 pub mod i18n;
 pub mod flow;
+pub mod engine;

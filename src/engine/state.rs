@@ -243,6 +243,9 @@ pub struct Prompt {
     pub options: Vec<ReplyOption>,
     /// Several options may be chosen.
     pub multi: bool,
+    /// Whether text-only channels list the options as a numbered list (false where the hint
+    /// already says what to type, e.g. yes/no and Likert scales).
+    pub numbered: bool,
 }
 
 /// One message from the bot.
@@ -263,7 +266,7 @@ impl Reply {
     /// The text with options as a numbered list, for channels without buttons.
     pub fn plain(&self) -> String {
         let mut s = self.text.clone();
-        if let Some(p) = &self.prompt {
+        if let Some(p) = self.prompt.as_ref().filter(|p| p.numbered) {
             for (i, o) in p.options.iter().enumerate() {
                 s.push_str(&format!("\n{}. {}", i + 1, o.label));
             }

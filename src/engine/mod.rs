@@ -1,0 +1,469 @@
+//! The pure engine: `step(context, state, input, now)` returns the new state, the replies and
+//! the answer changes. It reads no clock, touches no disk or network, and never panics on
+//! input, so it can be tested exhaustively and run anywhere (console, Telegram, WhatsApp).
+
+pub mod answer;
+pub mod command;
+pub mod nav;
+pub mod render;
+pub mod state;
+
+use crate::flow::Flow;
+use crate::i18n::{Catalog, Msg};
+use crate::model::{Lang, RespondentFields, SessionStatus};
+use chrono::{DateTime, Duration, Utc};
+use command::Command;
+use nav::{Next, View};
+pub use state::{
+    Answer, AnswerChange, Event, Input, Outcome, Pending, Position, Prompt, Reply, ReplyOption,
+    SessionState, Step,
+};
+
+/// What a step needs besides the state: the flow, the bot's messages, the respondent's fields.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// The compiled flow.
+    pub flow: &'a Flow,
+    /// The bot's own messages.
+    pub catalog: &'a Catalog,
+    /// Roster fields for conditions and piping.
+    pub respondent: &'a RespondentFields,
+}
+
+/// Advances a session by one input.
+pub fn step(cx: &Context, state: SessionState, input: &Input, now: DateTime<Utc>) -> Outcome {
+    let mut s = Stepper {
+        cx,
+        st: state,
+        out: Vec::new(),
+        answers: Vec::new(),
+        events: Vec::new(),
+        now,
+    };
+    s.run(input);
+    Outcome {
+        state: s.st,
+        replies: s.out,
+        answers: s.answers,
+        events: s.events,
+    }
+}
+
+/// The flow's closing day is read in WIB (UTC+7), where the ministries keep their calendars.
+fn closed(flow: &Flow, now: DateTime<Utc>) -> bool {
+    let wib = (now + Duration::hours(7)).date_naive();
+    flow.closes.is_some_and(|c| wib > c)
+}
+
+struct Stepper<'a, 'c> {
+    cx: &'a Context<'c>,
+    st: SessionState,
+    out: Vec<Reply>,
+    answers: Vec<AnswerChange>,
+    events: Vec<Event>,
+    now: DateTime<Utc>,
+}
+
+impl Stepper<'_, '_> {
+    fn lang(&self) -> Lang {
+        self.st.lang
+    }
+
+    fn say(&mut self, msg: Msg) {
+        let t = self.cx.catalog.t(self.lang(), msg);
+        self.out.push(Reply::say(t));
+    }
+
+    fn run(&mut self, input: &Input) {
+        if self.st.status == SessionStatus::Expired {
+            return self.say(Msg::Expired);
+        }
+        if !self.st.status.is_closed() && closed(self.cx.flow, self.now) {
+            self.st.status = SessionStatus::Expired;
+            self.st.current = None;
+            self.st.pending = None;
+            self.events.push(Event::Expired);
+            return self.say(Msg::Expired);
+        }
+        let command = match input {
+            Input::Text(t) => command::parse(t),
+            Input::Button { .. } => None,
+        };
+        if let Some(p) = self.st.pending.take() {
+            return self.pending(p, input, command);
+        }
+        match command {
+            Some(Command::Start) => self.start(),
+            Some(Command::Help) => self.help(),
+            Some(Command::Language(arg)) => self.language(arg.as_deref()),
+            Some(Command::Summary) => {
+                let r = render::summary(self.cx, &self.st);
+                self.out.push(r);
+                self.reask();
+            }
+            Some(Command::Restart) => {
+                if matches!(self.st.status, SessionStatus::Answering | SessionStatus::Completed) {
+                    self.st.pending = Some(Pending::Restart);
+                    let p = render::yes_no(self.cx, self.lang(), "@restart");
+                    let t = self.cx.catalog.t(self.lang(), Msg::RestartConfirm);
+                    self.out.push(Reply { text: t, prompt: Some(p) });
+                } else {
+                    self.start();
+                }
+            }
+            Some(Command::Stop) => {
+                if self.st.status == SessionStatus::OptedOut {
+                    self.say(Msg::OptedOutInfo);
+                } else {
+                    self.st.pending = Some(Pending::Stop);
+                    let p = render::yes_no(self.cx, self.lang(), "@stop");
+                    let t = self.cx.catalog.t(self.lang(), Msg::StopConfirm);
+                    self.out.push(Reply { text: t, prompt: Some(p) });
+                }
+            }
+            Some(Command::Back) => self.back(),
+            Some(Command::Skip) => self.skip(),
+            Some(Command::Unknown(c)) => {
+                let t = self.cx.catalog.ta(self.lang(), Msg::UnknownCommand, &[("command", &c)]);
+                self.out.push(Reply::say(t));
+                self.reask();
+            }
+            None => match self.st.status {
+                SessionStatus::Invited => self.start(),
+                SessionStatus::Consent => self.consent(input),
+                SessionStatus::Answering => self.answer(input),
+                SessionStatus::Completed => self.say(Msg::AlreadyCompleted),
+                SessionStatus::OptedOut => self.say(Msg::OptedOutInfo),
+                SessionStatus::Expired => self.say(Msg::Expired),
+            },
+        }
+    }
+
+    /// Repeats the open question (after help, a summary, an error…).
+    fn reask(&mut self) {
+        match self.st.status {
+            SessionStatus::Answering => {
+                if let Some(p) = self.st.current {
+                    let r = render::ask(self.cx, &self.st, p);
+                    self.out.push(r);
+                }
+            }
+            SessionStatus::Consent => self.consent_ask(),
+            _ => {}
+        }
+    }
+
+    fn start(&mut self) {
+        match self.st.status {
+            SessionStatus::Invited | SessionStatus::Consent => self.show_consent(),
+            SessionStatus::Answering => {
+                self.say(Msg::Resume);
+                self.reask();
+            }
+            SessionStatus::Completed => self.say(Msg::AlreadyCompleted),
+            SessionStatus::Expired => self.say(Msg::Expired),
+            SessionStatus::OptedOut => {
+                if self.st.history.is_empty() && self.st.resume_at.is_none() {
+                    self.show_consent();
+                } else {
+                    self.events.push(Event::Rejoined);
+                    self.st.status = SessionStatus::Answering;
+                    self.say(Msg::Resume);
+                    match self.st.resume_at.take() {
+                        Some(p) => self.go(Next::Ask(p)),
+                        None => self.go_first(),
+                    }
+                }
+            }
+        }
+    }
+
+    fn show_consent(&mut self) {
+        self.st.status = SessionStatus::Consent;
+        let cx = self.cx;
+        let lang = self.lang();
+        let mut parts = Vec::new();
+        if let Some(intro) = &cx.flow.intro {
+            parts.push(render::text(cx, &self.st, intro, 0));
+        }
+        parts.push(format!("*{}*", cx.catalog.t(lang, Msg::ConsentTitle)));
+        let heads = [Msg::ConsentPurpose, Msg::ConsentData, Msg::ConsentRetention, Msg::ConsentRights];
+        for (head, t) in heads.iter().zip(&cx.flow.consent) {
+            parts.push(format!("{}: {}", cx.catalog.t(lang, *head), render::text(cx, &self.st, t, 0)));
+        }
+        self.out.push(Reply::say(parts.join("\n\n")));
+        self.consent_ask();
+    }
+
+    fn consent_ask(&mut self) {
+        let p = render::yes_no(self.cx, self.lang(), "@consent");
+        let t = self.cx.catalog.t(self.lang(), Msg::ConsentAsk);
+        self.out.push(Reply { text: t, prompt: Some(p) });
+    }
+
+    fn yes_no_input(&self, input: &Input) -> Option<bool> {
+        match input {
+            Input::Button { value, .. } if value == "yes" => Some(true),
+            Input::Button { value, .. } if value == "no" => Some(false),
+            Input::Button { .. } => None,
+            Input::Text(t) => crate::i18n::parse::parse_yes_no(t, self.lang()),
+        }
+    }
+
+    fn consent(&mut self, input: &Input) {
+        match self.yes_no_input(input) {
+            Some(true) => {
+                self.events.push(Event::Consented);
+                self.st.status = SessionStatus::Answering;
+                self.go_first();
+            }
+            Some(false) => {
+                self.events.push(Event::Declined);
+                self.st.status = SessionStatus::OptedOut;
+                self.say(Msg::ConsentDeclined);
+            }
+            None => {
+                self.say(Msg::ConsentReprompt);
+                self.consent_ask();
+            }
+        }
+    }
+
+    fn view(&self, iteration: u32) -> View<'_> {
+        View {
+            flow: self.cx.flow,
+            answers: &self.st.answers,
+            fields: self.cx.respondent,
+            iteration,
+        }
+    }
+
+    fn go_first(&mut self) {
+        let next = nav::first(&self.view(0));
+        self.go(next);
+    }
+
+    fn go(&mut self, next: Next) {
+        match next {
+            Next::Ask(p) => {
+                self.st.current = Some(p);
+                let r = render::ask(self.cx, &self.st, p);
+                self.out.push(r);
+            }
+            Next::End => self.complete(),
+        }
+    }
+
+    fn complete(&mut self) {
+        self.st.status = SessionStatus::Completed;
+        self.st.current = None;
+        self.events.push(Event::Completed);
+        let cx = self.cx;
+        if let Some(outro) = &cx.flow.outro {
+            let t = render::text(cx, &self.st, outro, 0);
+            self.out.push(Reply::say(t));
+        }
+        let name = cx.respondent.name.clone().filter(|n| !n.trim().is_empty());
+        let t = cx.catalog.ta(self.lang(), Msg::Completed, &[("name", name.as_deref().unwrap_or("none"))]);
+        self.out.push(Reply::say(t));
+    }
+
+    fn answer(&mut self, input: &Input) {
+        let Some(pos) = self.st.current else {
+            // Answering without a position cannot happen through `step`; recover by
+            // starting from the first question rather than failing.
+            return self.go_first();
+        };
+        if let Input::Button { prompt, .. } = input
+            && *prompt != render::prompt_id(self.cx, pos)
+        {
+            self.say(Msg::StaleButton);
+            return self.reask();
+        }
+        match pos {
+            Position::More { .. } => match self.yes_no_input(input) {
+                Some(another) => {
+                    self.st.history.push(Step { at: pos, another: Some(another) });
+                    let next = nav::after(&self.view(0), pos, another);
+                    self.go(next);
+                }
+                None => {
+                    self.say(Msg::ErrYesNo);
+                    self.reask();
+                }
+            },
+            Position::Question { item, iteration } => {
+                let cx = self.cx;
+                let q = &cx.flow.items[item];
+                let (raw, parsed) = match input {
+                    Input::Text(t) => (t.trim().to_string(), answer::parse_text(cx.flow, cx.catalog, self.lang(), q, t)),
+                    Input::Button { value, .. } => {
+                        (value.clone(), answer::parse_button(cx.flow, cx.catalog, self.lang(), q, value))
+                    }
+                };
+                match parsed {
+                    Ok(value) => self.record(pos, raw, value),
+                    Err(msg) => {
+                        self.out.push(Reply::say(msg));
+                        self.reask();
+                    }
+                }
+                let _ = iteration;
+            }
+        }
+    }
+
+    /// Keeps an answer, puts it on the path and moves on.
+    fn record(&mut self, pos: Position, raw: String, value: crate::model::Value) {
+        let Position::Question { item, iteration } = pos else { return };
+        let key = View::key(self.cx.flow, item, iteration);
+        self.answers.push(AnswerChange::Set { key: key.clone(), raw: raw.clone(), value: value.clone() });
+        self.st.answers.insert(key, Answer { raw, value });
+        self.st.history.push(Step { at: pos, another: None });
+        let next = nav::after(&self.view(iteration), pos, false);
+        self.go(next);
+    }
+
+    fn skip(&mut self) {
+        match (self.st.status, self.st.current) {
+            (SessionStatus::Answering, Some(pos @ Position::Question { item, .. })) => {
+                if self.cx.flow.items[item].optional {
+                    self.say(Msg::Skipped);
+                    self.record(pos, String::new(), crate::model::Value::Skipped);
+                } else {
+                    self.say(Msg::SkipNotAllowed);
+                    self.reask();
+                }
+            }
+            (SessionStatus::Answering, _) => {
+                self.say(Msg::SkipNotAllowed);
+                self.reask();
+            }
+            _ => self.reask(),
+        }
+    }
+
+    fn back(&mut self) {
+        if self.st.status != SessionStatus::Answering {
+            return self.start();
+        }
+        let Some(step) = self.st.history.pop() else {
+            self.say(Msg::BackAtStart);
+            return self.reask();
+        };
+        if let Position::Question { item, iteration } = step.at {
+            let key = View::key(self.cx.flow, item, iteration);
+            if let Some(prev) = self.st.answers.remove(&key) {
+                let shown = render::display(self.cx, self.lang(), &self.cx.flow.items[item], &prev.value);
+                let t = self.cx.catalog.ta(self.lang(), Msg::BackPrevious, &[("answer", &shown)]);
+                self.out.push(Reply::say(t));
+            }
+            self.answers.push(AnswerChange::Retract { key });
+        }
+        self.go(Next::Ask(step.at));
+    }
+
+    fn help(&mut self) {
+        let cx = self.cx;
+        if let (SessionStatus::Answering, Some(Position::Question { item, iteration })) = (self.st.status, self.st.current)
+            && let Some(h) = &cx.flow.items[item].help
+        {
+            let t = render::text(cx, &self.st, h, iteration);
+            self.out.push(Reply::say(t));
+        }
+        self.say(Msg::Help);
+        self.reask();
+    }
+
+    fn language(&mut self, arg: Option<&str>) {
+        match arg {
+            Some(a) => self.choose_language(a),
+            None => {
+                self.st.pending = Some(Pending::Language);
+                let cx = self.cx;
+                let options = cx
+                    .flow
+                    .languages
+                    .iter()
+                    .map(|l| ReplyOption { value: l.tag().to_string(), label: cx.catalog.t(*l, Msg::LangName) })
+                    .collect();
+                let t = cx.catalog.t(self.lang(), Msg::LangAsk);
+                self.out.push(Reply {
+                    text: t,
+                    prompt: Some(Prompt { id: "@lang".into(), options, multi: false, numbered: true }),
+                });
+            }
+        }
+    }
+
+    fn choose_language(&mut self, input: &str) {
+        let langs = &self.cx.flow.languages;
+        let t = input.trim().to_lowercase();
+        let chosen = t
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| langs.get(i).copied())
+            .or_else(|| Lang::from_tag(&t))
+            .or(match t.as_str() {
+                "indonesia" | "bahasa indonesia" | "indonesian" => Some(Lang::Id),
+                "english" | "inggris" | "bahasa inggris" => Some(Lang::En),
+                _ => None,
+            });
+        match chosen {
+            Some(l) if langs.contains(&l) => {
+                if l != self.st.lang {
+                    self.events.push(Event::LanguageChanged { lang: l });
+                }
+                self.st.lang = l;
+                self.say(Msg::LangChanged);
+            }
+            _ => self.say(Msg::LangNotOffered),
+        }
+        self.reask();
+    }
+
+    fn pending(&mut self, p: Pending, input: &Input, command: Option<Command>) {
+        if p == Pending::Language {
+            return match (input, command) {
+                (Input::Button { value, .. }, _) => self.choose_language(value),
+                (Input::Text(t), None) => self.choose_language(t),
+                // Any other command cancels the language question and runs as usual.
+                (Input::Text(_), Some(_)) => self.run_again(input),
+            };
+        }
+        if command.is_some() {
+            // A command instead of yes/no: forget the confirmation and do what was asked.
+            return self.run_again(input);
+        }
+        match (p, self.yes_no_input(input)) {
+            (Pending::Restart, Some(true)) => {
+                self.events.push(Event::Restarted);
+                self.answers.push(AnswerChange::RetractAll);
+                self.st.answers.clear();
+                self.st.history.clear();
+                self.st.status = SessionStatus::Answering;
+                self.say(Msg::RestartDone);
+                self.go_first();
+            }
+            (Pending::Stop, Some(true)) => {
+                self.events.push(Event::OptedOut);
+                self.st.resume_at = self.st.current.take();
+                if self.st.status == SessionStatus::Consent {
+                    self.st.resume_at = None;
+                }
+                self.st.status = SessionStatus::OptedOut;
+                self.say(Msg::StopDone);
+            }
+            _ => {
+                self.say(Msg::Cancelled);
+                self.reask();
+            }
+        }
+    }
+
+    fn run_again(&mut self, input: &Input) {
+        // `pending` was taken already, so this cannot recurse into `pending` again.
+        self.run(input);
+    }
+}

@@ -1,0 +1,211 @@
+//! What the bot says: question prompts with progress and hints, answers shown back in the
+//! respondent's language, and the summary.
+
+use super::nav::{self, View};
+use super::state::{Position, Prompt, Reply, ReplyOption, SessionState};
+use super::Context;
+use crate::flow::{Kind, Question, Text};
+use crate::i18n::parse;
+use crate::i18n::Msg;
+use crate::model::{Lang, RespondentFields, Value};
+use fluent_bundle::{FluentArgs, FluentValue};
+
+/// The prompt id of a position, carried by buttons so stale ones can be recognised.
+pub fn prompt_id(cx: &Context, pos: Position) -> String {
+    match pos {
+        Position::Question { item, iteration: 0 } => cx.flow.items[item].code.clone(),
+        Position::Question { item, iteration } => format!("{}#{iteration}", cx.flow.items[item].code),
+        Position::More { group, iteration } => format!("@more:{}#{iteration}", cx.flow.groups[group].id),
+    }
+}
+
+/// Yes/no options (values `yes` / `no`).
+pub fn yes_no(cx: &Context, lang: Lang, id: &str) -> Prompt {
+    Prompt {
+        id: id.to_string(),
+        options: vec![
+            ReplyOption { value: "yes".into(), label: cx.catalog.t(lang, Msg::Yes) },
+            ReplyOption { value: "no".into(), label: cx.catalog.t(lang, Msg::No) },
+        ],
+        multi: false,
+        numbered: false,
+    }
+}
+
+/// Formats one of the flow's texts with piped fields and answers.
+pub fn text(cx: &Context, st: &SessionState, t: &Text, iteration: u32) -> String {
+    if t.vars.is_empty() {
+        return cx.flow.texts.format(st.lang, t, None);
+    }
+    let args = pipe_args(cx, st, &t.vars, iteration);
+    cx.flow.texts.format(st.lang, t, Some(&args))
+}
+
+fn pipe_args<'a>(cx: &Context, st: &SessionState, vars: &[String], iteration: u32) -> FluentArgs<'a> {
+    let mut args = FluentArgs::with_capacity(vars.len());
+    for var in vars {
+        let value = if var == "iteration" {
+            iteration.to_string()
+        } else if RespondentFields::KNOWN.contains(&var.as_str()) {
+            cx.respondent.get(var).unwrap_or("…").to_string()
+        } else if let Some(item) = cx.flow.index_of(var) {
+            let key = View::key(cx.flow, item, iteration);
+            match st.answers.get(&key) {
+                Some(a) => display(cx, st.lang, &cx.flow.items[item], &a.value),
+                None => "…".to_string(),
+            }
+        } else {
+            "…".to_string()
+        };
+        args.set(var.clone(), FluentValue::from(value));
+    }
+    args
+}
+
+/// An answer as the respondent reads it: labels, rupiah, month names.
+pub fn display(cx: &Context, lang: Lang, q: &Question, v: &Value) -> String {
+    let label = |code: &str| {
+        q.kind
+            .options()
+            .iter()
+            .find(|o| o.code == code)
+            .map(|o| cx.flow.texts.format(lang, &o.label, None))
+            .unwrap_or_else(|| code.to_string())
+    };
+    let unit = |u: &Option<Text>, s: String| match u {
+        Some(u) => format!("{s} {}", cx.flow.texts.format(lang, u, None)),
+        None => s,
+    };
+    match v {
+        Value::Text(s) | Value::Phone(s) | Value::Email(s) => s.clone(),
+        Value::Integer(n) => match &q.kind {
+            Kind::Integer { unit: u, .. } => unit(u, parse::format_number(*n as f64, lang)),
+            _ => parse::format_number(*n as f64, lang),
+        },
+        Value::Decimal(x) => match &q.kind {
+            Kind::Decimal { unit: u, .. } => unit(u, parse::format_number(*x, lang)),
+            _ => parse::format_number(*x, lang),
+        },
+        Value::Money(n) => parse::format_rupiah(*n),
+        Value::Choice(c) => label(c),
+        Value::Choices(cs) => cs.iter().map(|c| label(c)).collect::<Vec<_>>().join(", "),
+        Value::Scale(n) => n.to_string(),
+        Value::Bool(true) => cx.catalog.t(lang, Msg::Yes),
+        Value::Bool(false) => cx.catalog.t(lang, Msg::No),
+        Value::Date(d) => parse::format_date(*d, lang),
+        Value::MonthYear { year, month } => parse::format_month_year(*year, *month, lang),
+        Value::Skipped => cx.catalog.t(lang, Msg::SummarySkipped),
+    }
+}
+
+/// The message asking the question at `pos`, with progress, section title, group intro and
+/// the hint for its answer type.
+pub fn ask(cx: &Context, st: &SessionState, pos: Position) -> Reply {
+    let lang = st.lang;
+    let cat = cx.catalog;
+    let flow = cx.flow;
+    match pos {
+        Position::More { group, iteration } => {
+            let g = &flow.groups[group];
+            let body = format!("{}\n{}", text(cx, st, &g.more, iteration), cat.t(lang, Msg::MoreHint));
+            Reply { text: body, prompt: Some(yes_no(cx, lang, &prompt_id(cx, pos))) }
+        }
+        Position::Question { item, iteration } => {
+            let q = &flow.items[item];
+            let mut lines = Vec::new();
+            let answered = st.history.iter().filter(|s| matches!(s.at, Position::Question { .. })).count();
+            let view = View { flow, answers: &st.answers, fields: cx.respondent, iteration };
+            let total = answered + nav::remaining(&view, pos);
+            lines.push(cat.ta(lang, Msg::Progress, &[("n", &(answered + 1).to_string()), ("total", &total.to_string())]));
+            let prev_section = st.history.iter().rev().find_map(|s| match s.at {
+                Position::Question { item, .. } => Some(flow.items[item].section),
+                Position::More { .. } => None,
+            });
+            if prev_section != Some(q.section) {
+                lines.push(format!("*{}*", text(cx, st, &flow.sections[q.section].title, 0)));
+            }
+            if let Some(g) = q.group.map(|g| &flow.groups[g])
+                && g.start == item
+                && iteration == 1
+                && let Some(intro) = &g.intro
+            {
+                lines.push(text(cx, st, intro, iteration));
+            }
+            lines.push(text(cx, st, &q.text, iteration));
+            let mut options = Vec::new();
+            let mut numbered = true;
+            let hint = match &q.kind {
+                Kind::Single { options: opts } | Kind::Multi { options: opts, .. } => {
+                    options = opts
+                        .iter()
+                        .map(|o| ReplyOption { value: o.code.clone(), label: flow.texts.format(lang, &o.label, None) })
+                        .collect();
+                    cat.t(lang, if matches!(q.kind, Kind::Multi { .. }) { Msg::HintMulti } else { Msg::HintSingle })
+                }
+                Kind::Likert { from, to, low, high } => {
+                    numbered = false;
+                    options = (*from..=*to)
+                        .map(|n| ReplyOption { value: n.to_string(), label: n.to_string() })
+                        .collect();
+                    cat.ta(
+                        lang,
+                        Msg::HintLikert,
+                        &[
+                            ("from", &from.to_string()),
+                            ("to", &to.to_string()),
+                            ("low", &flow.texts.format(lang, low, None)),
+                            ("high", &flow.texts.format(lang, high, None)),
+                        ],
+                    )
+                }
+                Kind::YesNo => {
+                    numbered = false;
+                    options = yes_no(cx, lang, "").options;
+                    cat.t(lang, Msg::HintYesNo)
+                }
+                Kind::Text { .. } => cat.t(lang, Msg::HintText),
+                Kind::Integer { .. } => cat.t(lang, Msg::HintInteger),
+                Kind::Decimal { .. } => cat.t(lang, Msg::HintDecimal),
+                Kind::Money { .. } => cat.t(lang, Msg::HintMoney),
+                Kind::Date => cat.t(lang, Msg::HintDate),
+                Kind::MonthYear => cat.t(lang, Msg::HintMonthYear),
+                Kind::Phone => cat.t(lang, Msg::HintPhone),
+                Kind::Email => cat.t(lang, Msg::HintEmail),
+            };
+            lines.push(hint);
+            if q.optional {
+                lines.push(cat.t(lang, Msg::OptionalHint));
+            }
+            Reply {
+                text: lines.join("\n"),
+                prompt: Some(Prompt {
+                    id: prompt_id(cx, pos),
+                    options,
+                    multi: matches!(q.kind, Kind::Multi { .. }),
+                    numbered,
+                }),
+            }
+        }
+    }
+}
+
+/// The respondent's answers on their path, question by question.
+pub fn summary(cx: &Context, st: &SessionState) -> Reply {
+    let lang = st.lang;
+    if st.answers.is_empty() {
+        return Reply::say(cx.catalog.t(lang, Msg::SummaryEmpty));
+    }
+    let mut lines = vec![cx.catalog.t(lang, Msg::SummaryTitle)];
+    for step in &st.history {
+        if let Position::Question { item, iteration } = step.at {
+            let q = &cx.flow.items[item];
+            let key = View::key(cx.flow, item, iteration);
+            if let Some(a) = st.answers.get(&key) {
+                let question = text(cx, st, &q.text, iteration);
+                let first_line = question.lines().next().unwrap_or_default();
+                lines.push(format!("• {first_line} {}", display(cx, lang, q, &a.value)));
+            }
+        }
+    }
+    Reply::say(lines.join("\n"))
+}
