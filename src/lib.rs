@@ -6,3 +6,4 @@ pub mod model;
 pub mod i18n;
 pub mod flow;
 pub mod engine;
+pub mod cli;

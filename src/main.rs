@@ -1,1 +1,22 @@
-fn main() {}
+//! The `jejak` binary: parses the command line and runs it.
+
+use clap::Parser;
+use jejak::cli::{Cli, run};
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("JEJAK_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("jejak: {e:#}");
+            std::process::exit(2);
+        }
+    }
+}

@@ -5,6 +5,7 @@ pub mod check;
 pub mod cond;
 pub mod def;
 pub mod text;
+pub mod transcript;
 
 use crate::model::Lang;
 use chrono::NaiveDate;
