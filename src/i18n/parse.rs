@@ -6,7 +6,9 @@
 //!
 //! Every function here is pure (no I/O, no clock) and total: it never panics, whatever the
 //! input. A parser returns `None` when the input is not understood *or is ambiguous*; the
-//! caller then asks again, which is always cheaper than storing a wrong answer.
+//! caller then asks again, which is always cheaper than storing a wrong answer. Inputs longer
+//! than [`MAX_INPUT_BYTES`] are never a short answer and are rejected at once, which also bounds
+//! the work done on hostile input.
 
 use crate::model::Lang;
 use chrono::{Datelike, NaiveDate};
@@ -14,6 +16,14 @@ use chrono::{Datelike, NaiveDate};
 // ---------------------------------------------------------------------------------------------
 // Shared text helpers
 // ---------------------------------------------------------------------------------------------
+
+/// Longest input (in bytes) any parser here looks at; longer inputs give `None`.
+pub const MAX_INPUT_BYTES: usize = 1024;
+
+/// True when `input` is too long to be a short answer.
+fn too_long(input: &str) -> bool {
+    input.len() > MAX_INPUT_BYTES
+}
 
 /// Punctuation a respondent may leave at the end of an answer.
 fn is_trailing_punct(c: char) -> bool {
@@ -162,6 +172,9 @@ fn yes_no_word(word: &str) -> Option<bool> {
 /// "kak" or "pak". A yes-word directly followed by a no-word ("iya belum", "sudah tidak")
 /// is ambiguous and gives `None`; so do digits ("1" is *not* yes: callers decide).
 pub fn parse_yes_no(input: &str, lang: Lang) -> Option<bool> {
+    if too_long(input) {
+        return None;
+    }
     let _ = lang;
     let norm = normalize(input);
     let words: Vec<&str> = norm
@@ -508,6 +521,9 @@ fn trailing_words_ok<'a>(mut words: impl Iterator<Item = &'a str>) -> bool {
 /// Parses a plain (non-money) quantity: an optionally signed numeral or number words,
 /// optionally preceded by hedges and followed by unit words.
 fn parse_quantity(input: &str, lang: Lang) -> Option<Dec> {
+    if too_long(input) {
+        return None;
+    }
     let norm = normalize(input);
     let s = strip_leading_fillers(&norm);
     let tokens: Vec<&str> = s.split_whitespace().collect();
@@ -838,6 +854,9 @@ fn money_items(tokens: &[MoneyToken], lang: Lang) -> Option<Vec<MoneyItem>> {
 /// separator followed by three digits is a thousands separator in both languages
 /// (`"500,000"` = 500000).
 pub fn parse_money(input: &str, lang: Lang) -> Option<i64> {
+    if too_long(input) {
+        return None;
+    }
     let mut s = input.to_lowercase();
     for filler in [
         "kurang lebih",
@@ -1125,6 +1144,9 @@ const DATE_FILLERS: &[&str] = &[
 /// cannot be a month, so `"03/11"` is rejected), and a full date (`"17 Agustus 2024"` →
 /// `(2024, 8)`). Years must lie in 1950–2100.
 pub fn parse_month_year(input: &str, lang: Lang) -> Option<(i32, u32)> {
+    if too_long(input) {
+        return None;
+    }
     let tokens: Vec<String> = alnum_tokens(input)
         .into_iter()
         .filter(|t| !MONTH_YEAR_FILLERS.contains(&t.as_str()))
@@ -1161,6 +1183,9 @@ pub fn parse_month_year(input: &str, lang: Lang) -> Option<(i32, u32)> {
 /// `"August 17, 2024"`. Rejects impossible dates (`"31/02/2024"`) and years outside
 /// 1950–2100.
 pub fn parse_date(input: &str, lang: Lang) -> Option<NaiveDate> {
+    if too_long(input) {
+        return None;
+    }
     let _ = lang;
     let tokens: Vec<String> = alnum_tokens(input)
         .into_iter()
@@ -1212,6 +1237,9 @@ fn international_phone(digits: &str) -> Option<String> {
 /// slashes and parentheses are ignored; letters or other symbols reject the input. The
 /// Indonesian national number must have 8–13 digits.
 pub fn parse_phone(input: &str) -> Option<String> {
+    if too_long(input) {
+        return None;
+    }
     let s = input.trim();
     let (plus, rest) = match s.strip_prefix('+') {
         Some(r) => (true, r),
@@ -1251,6 +1279,9 @@ const EMAIL_LOCAL_SPECIALS: &str = "!#$%&'*+/=?^_`{|}~.-";
 /// least two dot-separated labels whose last one is alphabetic (≥ 2 letters); no spaces
 /// anywhere. Rejects `"a@b"`, `"@x.com"`.
 pub fn parse_email(input: &str) -> Option<String> {
+    if too_long(input) {
+        return None;
+    }
     let s = input.trim();
     let s = s
         .strip_prefix('<')
@@ -1393,6 +1424,9 @@ fn typo_budget(len: usize) -> usize {
 
 /// Matches one answer to one option; `fuzzy` enables prefix and typo matching.
 fn match_choice_impl(input: &str, options: &[ChoiceOption], fuzzy: bool) -> Option<usize> {
+    if too_long(input) {
+        return None;
+    }
     if let Some(n) = choice_number(input)
         && (1..=options.len()).contains(&n)
     {
@@ -1497,6 +1531,9 @@ fn choice_range(piece: &str) -> Option<(usize, usize)> {
 /// number is out of range) the whole answer is `None`. An input that is exactly one option's
 /// number, code or label (even one containing "dan" or a comma) selects that option alone.
 pub fn match_choices(input: &str, options: &[ChoiceOption]) -> Option<Vec<usize>> {
+    if too_long(input) {
+        return None;
+    }
     if input.trim().is_empty() {
         return None;
     }
@@ -2548,6 +2585,34 @@ mod tests {
         }];
         let _ = match_choice(s, &odd);
         let _ = match_choices("1", &odd);
+    }
+
+    #[test]
+    fn long_inputs_are_rejected_quickly() {
+        let start = std::time::Instant::now();
+        for unit in [
+            "9",
+            "1,",
+            "ya ",
+            "gaji, ",
+            "3 juta ",
+            "a@",
+            "-",
+            "\u{1F44D}",
+        ] {
+            let long = unit.repeat(50_000);
+            exercise(&long);
+            for lang in Lang::ALL {
+                assert_eq!(parse_yes_no(&long, lang), None);
+                assert_eq!(parse_integer(&long, lang), None);
+                assert_eq!(parse_money(&long, lang), None);
+                assert_eq!(parse_date(&long, lang), None);
+            }
+            assert_eq!(parse_phone(&long), None);
+            assert_eq!(parse_email(&long), None);
+            assert_eq!(match_choices(&long, REASON_OPTIONS), None);
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
     }
 
     proptest! {
