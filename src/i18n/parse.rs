@@ -6,7 +6,9 @@
 //!
 //! Every function here is pure (no I/O, no clock) and total: it never panics, whatever the
 //! input. A parser returns `None` when the input is not understood *or is ambiguous*; the
-//! caller then asks again, which is always cheaper than storing a wrong answer.
+//! caller then asks again, which is always cheaper than storing a wrong answer. Inputs longer
+//! than [`MAX_INPUT_BYTES`] are never a short answer and are rejected at once, which also bounds
+//! the work done on hostile input.
 
 use crate::model::Lang;
 use chrono::{Datelike, NaiveDate};
@@ -14,6 +16,14 @@ use chrono::{Datelike, NaiveDate};
 // ---------------------------------------------------------------------------------------------
 // Shared text helpers
 // ---------------------------------------------------------------------------------------------
+
+/// Longest input (in bytes) any parser here looks at; longer inputs give `None`.
+pub const MAX_INPUT_BYTES: usize = 1024;
+
+/// True when `input` is too long to be a short answer.
+fn too_long(input: &str) -> bool {
+    input.len() > MAX_INPUT_BYTES
+}
 
 /// Punctuation a respondent may leave at the end of an answer.
 fn is_trailing_punct(c: char) -> bool {
@@ -162,6 +172,9 @@ fn yes_no_word(word: &str) -> Option<bool> {
 /// "kak" or "pak". A yes-word directly followed by a no-word ("iya belum", "sudah tidak")
 /// is ambiguous and gives `None`; so do digits ("1" is *not* yes: callers decide).
 pub fn parse_yes_no(input: &str, lang: Lang) -> Option<bool> {
+    if too_long(input) {
+        return None;
+    }
     let _ = lang;
     let norm = normalize(input);
     let words: Vec<&str> = norm
@@ -508,6 +521,9 @@ fn trailing_words_ok<'a>(mut words: impl Iterator<Item = &'a str>) -> bool {
 /// Parses a plain (non-money) quantity: an optionally signed numeral or number words,
 /// optionally preceded by hedges and followed by unit words.
 fn parse_quantity(input: &str, lang: Lang) -> Option<Dec> {
+    if too_long(input) {
+        return None;
+    }
     let norm = normalize(input);
     let s = strip_leading_fillers(&norm);
     let tokens: Vec<&str> = s.split_whitespace().collect();
@@ -838,6 +854,9 @@ fn money_items(tokens: &[MoneyToken], lang: Lang) -> Option<Vec<MoneyItem>> {
 /// separator followed by three digits is a thousands separator in both languages
 /// (`"500,000"` = 500000).
 pub fn parse_money(input: &str, lang: Lang) -> Option<i64> {
+    if too_long(input) {
+        return None;
+    }
     let mut s = input.to_lowercase();
     for filler in [
         "kurang lebih",
@@ -1125,6 +1144,9 @@ const DATE_FILLERS: &[&str] = &[
 /// cannot be a month, so `"03/11"` is rejected), and a full date (`"17 Agustus 2024"` →
 /// `(2024, 8)`). Years must lie in 1950–2100.
 pub fn parse_month_year(input: &str, lang: Lang) -> Option<(i32, u32)> {
+    if too_long(input) {
+        return None;
+    }
     let tokens: Vec<String> = alnum_tokens(input)
         .into_iter()
         .filter(|t| !MONTH_YEAR_FILLERS.contains(&t.as_str()))
@@ -1161,6 +1183,9 @@ pub fn parse_month_year(input: &str, lang: Lang) -> Option<(i32, u32)> {
 /// `"August 17, 2024"`. Rejects impossible dates (`"31/02/2024"`) and years outside
 /// 1950–2100.
 pub fn parse_date(input: &str, lang: Lang) -> Option<NaiveDate> {
+    if too_long(input) {
+        return None;
+    }
     let _ = lang;
     let tokens: Vec<String> = alnum_tokens(input)
         .into_iter()
@@ -1212,6 +1237,9 @@ fn international_phone(digits: &str) -> Option<String> {
 /// slashes and parentheses are ignored; letters or other symbols reject the input. The
 /// Indonesian national number must have 8–13 digits.
 pub fn parse_phone(input: &str) -> Option<String> {
+    if too_long(input) {
+        return None;
+    }
     let s = input.trim();
     let (plus, rest) = match s.strip_prefix('+') {
         Some(r) => (true, r),
@@ -1251,6 +1279,9 @@ const EMAIL_LOCAL_SPECIALS: &str = "!#$%&'*+/=?^_`{|}~.-";
 /// least two dot-separated labels whose last one is alphabetic (≥ 2 letters); no spaces
 /// anywhere. Rejects `"a@b"`, `"@x.com"`.
 pub fn parse_email(input: &str) -> Option<String> {
+    if too_long(input) {
+        return None;
+    }
     let s = input.trim();
     let s = s
         .strip_prefix('<')
@@ -1393,6 +1424,9 @@ fn typo_budget(len: usize) -> usize {
 
 /// Matches one answer to one option; `fuzzy` enables prefix and typo matching.
 fn match_choice_impl(input: &str, options: &[ChoiceOption], fuzzy: bool) -> Option<usize> {
+    if too_long(input) {
+        return None;
+    }
     if let Some(n) = choice_number(input)
         && (1..=options.len()).contains(&n)
     {
@@ -1497,6 +1531,9 @@ fn choice_range(piece: &str) -> Option<(usize, usize)> {
 /// number is out of range) the whole answer is `None`. An input that is exactly one option's
 /// number, code or label (even one containing "dan" or a comma) selects that option alone.
 pub fn match_choices(input: &str, options: &[ChoiceOption]) -> Option<Vec<usize>> {
+    if too_long(input) {
+        return None;
+    }
     if input.trim().is_empty() {
         return None;
     }
@@ -1505,6 +1542,11 @@ pub fn match_choices(input: &str, options: &[ChoiceOption]) -> Option<Vec<usize>
     }
     let mut pieces: Vec<String> = Vec::new();
     for chunk in input.split([',', ';', '&', '+', '\n']) {
+        if match_choice_impl(chunk, options, false).is_some() {
+            // A whole label containing a connective ("Keluarga dan teman").
+            pieces.push(chunk.to_string());
+            continue;
+        }
         let mut words: Vec<&str> = Vec::new();
         for w in chunk.split_whitespace() {
             if CHOICE_CONNECTIVES.contains(&w.to_lowercase().as_str()) {
@@ -1625,5 +1667,1025 @@ pub fn format_date(d: NaiveDate, lang: Lang) -> String {
     match month_name(d.month(), lang) {
         Some(name) => format!("{} {name} {}", d.day(), d.year()),
         None => format!("{}/{}/{}", d.day(), d.month(), d.year()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// An expected `parse_month_year` result.
+    type MonthYear = Option<(i32, u32)>;
+    /// An expected `match_choices` result.
+    type Indices = Option<Vec<usize>>;
+
+    const ID: Lang = Lang::Id;
+    const EN: Lang = Lang::En;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+    }
+
+    #[test]
+    fn normalize_and_fold() {
+        assert_eq!(normalize("  Iya   Kak!! "), "iya kak");
+        assert_eq!(normalize("OK."), "ok");
+        assert_eq!(normalize("...?"), "");
+        assert_eq!(fold("Wirausaha / Wiraswasta!"), "wirausaha wiraswasta");
+        assert_eq!(fold("Café  Ñandú"), "cafe nandu");
+        assert_eq!(squeeze("iyaaa"), "iya");
+        assert_eq!(alnum_tokens("17Agt'24"), vec!["17", "agt", "24"]);
+    }
+
+    #[test]
+    fn yes_no_table() {
+        let cases: &[(&str, Lang, Option<bool>)] = &[
+            ("ya", ID, Some(true)),
+            ("Ya", ID, Some(true)),
+            ("YA", ID, Some(true)),
+            ("Ya!", ID, Some(true)),
+            ("  ya  ", ID, Some(true)),
+            ("iya", ID, Some(true)),
+            ("iyaa", ID, Some(true)),
+            ("iyaaaa", ID, Some(true)),
+            ("Iya kak", ID, Some(true)),
+            ("iya kak 🙏", ID, Some(true)),
+            ("ya, benar", ID, Some(true)),
+            ("y", ID, Some(true)),
+            ("yoi", ID, Some(true)),
+            ("yup", ID, Some(true)),
+            ("betul", ID, Some(true)),
+            ("benar", ID, Some(true)),
+            ("bener", ID, Some(true)),
+            ("ok", ID, Some(true)),
+            ("OK.", ID, Some(true)),
+            ("oke", ID, Some(true)),
+            ("okee", ID, Some(true)),
+            ("okay", EN, Some(true)),
+            ("setuju", ID, Some(true)),
+            ("Setuju!", ID, Some(true)),
+            ("mau", ID, Some(true)),
+            ("boleh", ID, Some(true)),
+            ("boleh kak", ID, Some(true)),
+            ("sudah", ID, Some(true)),
+            ("udah", ID, Some(true)),
+            ("sdh", ID, Some(true)),
+            ("bersedia", ID, Some(true)),
+            ("siap", ID, Some(true)),
+            ("kak, iya", ID, Some(true)),
+            ("yes", ID, Some(true)),
+            ("Yes!", EN, Some(true)),
+            ("yeah", EN, Some(true)),
+            ("yess", EN, Some(true)),
+            ("of course", EN, Some(true)),
+            ("👍", ID, Some(true)),
+            ("tidak", ID, Some(false)),
+            ("Tidak.", ID, Some(false)),
+            ("tdk", ID, Some(false)),
+            ("gak", ID, Some(false)),
+            ("ga", ID, Some(false)),
+            ("gk", ID, Some(false)),
+            ("gakk", ID, Some(false)),
+            ("nggak", ID, Some(false)),
+            ("ngga", ID, Some(false)),
+            ("enggak", ID, Some(false)),
+            ("engga", ID, Some(false)),
+            ("tak", ID, Some(false)),
+            ("bukan", ID, Some(false)),
+            ("belum", ID, Some(false)),
+            ("blm", ID, Some(false)),
+            ("belum pernah", ID, Some(false)),
+            ("jangan", ID, Some(false)),
+            ("tidak mau", ID, Some(false)),
+            ("ga mau kak", ID, Some(false)),
+            ("gamau", ID, Some(false)),
+            ("tidak setuju", ID, Some(false)),
+            ("no", ID, Some(false)),
+            ("No.", EN, Some(false)),
+            ("n", EN, Some(false)),
+            ("nope", EN, Some(false)),
+            ("not yet", EN, Some(false)),
+            ("no thanks", EN, Some(false)),
+            ("👎", ID, Some(false)),
+            // Rejected.
+            ("", ID, None),
+            ("   ", ID, None),
+            ("!!!", ID, None),
+            ("1", ID, None),
+            ("2", ID, None),
+            ("0", EN, None),
+            ("1 ya", ID, None),
+            ("mungkin", ID, None),
+            ("maybe", EN, None),
+            ("entahlah", ID, None),
+            ("apa?", ID, None),
+            ("kak", ID, None),
+            ("iya belum", ID, None),
+            ("sudah tidak", ID, None),
+            ("ya tidak", ID, None),
+            ("yayasan", ID, None),
+            ("nomor", ID, None),
+            ("gaji", ID, None),
+        ];
+        for (input, lang, want) in cases {
+            assert_eq!(
+                parse_yes_no(input, *lang),
+                *want,
+                "input {input:?} ({lang})"
+            );
+        }
+    }
+
+    #[test]
+    fn integer_table() {
+        let cases: &[(&str, Lang, Option<i64>)] = &[
+            ("12", ID, Some(12)),
+            ("0", ID, Some(0)),
+            ("007", ID, Some(7)),
+            (" 12 ", ID, Some(12)),
+            ("12.", ID, Some(12)),
+            ("1.000", ID, Some(1000)),
+            ("1.000.000", ID, Some(1_000_000)),
+            ("1,000", EN, Some(1000)),
+            ("1,000,000", EN, Some(1_000_000)),
+            ("1.000.000", EN, Some(1_000_000)),
+            ("2,000,000", ID, Some(2_000_000)),
+            ("12 bulan", ID, Some(12)),
+            ("12bulan", ID, Some(12)),
+            ("12 Bulan.", ID, Some(12)),
+            ("3 tahun", ID, Some(3)),
+            ("12 months", EN, Some(12)),
+            ("-3", ID, Some(-3)),
+            ("+3", ID, Some(3)),
+            ("sekitar 12", ID, Some(12)),
+            ("kurang lebih 6 bulan", ID, Some(6)),
+            ("± 5", ID, Some(5)),
+            ("about 5 months", EN, Some(5)),
+            ("nol", ID, Some(0)),
+            ("satu", ID, Some(1)),
+            ("lima", ID, Some(5)),
+            ("sembilan", ID, Some(9)),
+            ("sepuluh", ID, Some(10)),
+            ("sebelas", ID, Some(11)),
+            ("dua belas", ID, Some(12)),
+            ("Dua belas bulan", ID, Some(12)),
+            ("sembilan belas", ID, Some(19)),
+            ("dua puluh", ID, Some(20)),
+            ("dua puluh lima", ID, Some(25)),
+            ("seratus", ID, Some(100)),
+            ("satu tahun", ID, Some(1)),
+            ("twelve", EN, Some(12)),
+            ("twenty-one", EN, Some(21)),
+            ("twenty one", EN, Some(21)),
+            ("zero", EN, Some(0)),
+            ("9223372036854775807", ID, Some(i64::MAX)),
+            // Rejected.
+            ("3,5", ID, None),
+            ("3,5", EN, None),
+            ("3.5", ID, None),
+            ("3.5", EN, None),
+            ("1.000", EN, None),
+            ("1,000", ID, None),
+            ("12,0", ID, None),
+            ("abc", ID, None),
+            ("", ID, None),
+            ("-", ID, None),
+            ("12 lebih", ID, None),
+            ("lebih dari 12", ID, None),
+            ("kurang dari 12", ID, None),
+            ("3 atau 4", ID, None),
+            ("3-4", ID, None),
+            ("3 - 4", ID, None),
+            ("2 tahun 3 bulan", ID, None),
+            ("12 juta", ID, None),
+            ("12jt", ID, None),
+            ("12+", ID, None),
+            ("12%", ID, None),
+            ("1/2", ID, None),
+            ("1.00.0", ID, None),
+            ("1..0", ID, None),
+            ("12 3", ID, None),
+            ("9223372036854775808", ID, None),
+            ("99999999999999999999999999999999999", ID, None),
+            ("setahun", ID, None),
+            ("-tiga", ID, None),
+        ];
+        for (input, lang, want) in cases {
+            assert_eq!(
+                parse_integer(input, *lang),
+                *want,
+                "input {input:?} ({lang})"
+            );
+        }
+    }
+
+    #[test]
+    fn decimal_table() {
+        let cases: &[(&str, Lang, Option<f64>)] = &[
+            ("3,5", ID, Some(3.5)),
+            ("3,5", EN, Some(3.5)),
+            ("3.5", ID, Some(3.5)),
+            ("3.5", EN, Some(3.5)),
+            ("3.50", ID, Some(3.5)),
+            ("1.234,5", ID, Some(1234.5)),
+            ("1.234,5", EN, Some(1234.5)),
+            ("1,234.5", EN, Some(1234.5)),
+            ("1,234.5", ID, Some(1234.5)),
+            ("1.234.567,89", ID, Some(1_234_567.89)),
+            ("3.500", ID, Some(3500.0)),
+            ("3.500", EN, Some(3.5)),
+            ("1,000", EN, Some(1000.0)),
+            ("1,000", ID, Some(1.0)),
+            ("0,123", ID, Some(0.123)),
+            ("0.123", EN, Some(0.123)),
+            ("1234.567", ID, Some(1234.567)),
+            ("12", ID, Some(12.0)),
+            ("-2,5", ID, Some(-2.5)),
+            ("−2,5", ID, Some(-2.5)),
+            ("3,75 tahun", ID, Some(3.75)),
+            ("IPK 3,5", ID, None),
+            ("sekitar 2,5", ID, Some(2.5)),
+            ("dua belas", ID, Some(12.0)),
+            ("0", ID, Some(0.0)),
+            // Rejected.
+            ("NaN", EN, None),
+            ("nan", ID, None),
+            ("inf", EN, None),
+            ("infinity", EN, None),
+            ("-inf", EN, None),
+            ("1e5", EN, None),
+            ("abc", ID, None),
+            ("", ID, None),
+            ("3,5,5", ID, None),
+            ("3.5.5", EN, None),
+            ("1.234,5,6", ID, None),
+            ("1,23.4", EN, None),
+            ("3,", ID, Some(3.0)),
+            (",5", ID, None),
+            ("3 koma 5", ID, None),
+            ("3,5 juta", ID, None),
+        ];
+        for (input, lang, want) in cases {
+            assert_eq!(
+                parse_decimal(input, *lang),
+                *want,
+                "input {input:?} ({lang})"
+            );
+        }
+    }
+
+    #[test]
+    fn money_table() {
+        let cases: &[(&str, Lang, Option<i64>)] = &[
+            ("3500000", ID, Some(3_500_000)),
+            ("3.500.000", ID, Some(3_500_000)),
+            ("3.500.000", EN, Some(3_500_000)),
+            ("Rp 3.500.000", ID, Some(3_500_000)),
+            ("Rp3.500.000", ID, Some(3_500_000)),
+            ("rp3jt", ID, Some(3_000_000)),
+            ("Rp. 3.500.000,-", ID, Some(3_500_000)),
+            ("Rp.3.500.000,-", ID, Some(3_500_000)),
+            ("Rp 3.500.000,00", ID, Some(3_500_000)),
+            ("3,5 juta", ID, Some(3_500_000)),
+            ("3,5 juta", EN, Some(3_500_000)),
+            ("3.5 juta", ID, Some(3_500_000)),
+            ("3,5jt", ID, Some(3_500_000)),
+            ("3 jt", ID, Some(3_000_000)),
+            ("3jt", ID, Some(3_000_000)),
+            ("3 Juta", ID, Some(3_000_000)),
+            ("3 juta 500 ribu", ID, Some(3_500_000)),
+            ("3jt 500rb", ID, Some(3_500_000)),
+            ("500 ribu", ID, Some(500_000)),
+            ("500rb", ID, Some(500_000)),
+            ("500 rb", ID, Some(500_000)),
+            ("500k", ID, Some(500_000)),
+            ("500K", EN, Some(500_000)),
+            ("1,2 M", ID, Some(1_200_000_000)),
+            ("1.2 milyar", ID, Some(1_200_000_000)),
+            ("1,2 miliar", ID, Some(1_200_000_000)),
+            ("1.2m", EN, Some(1_200_000)),
+            ("1.2 million", EN, Some(1_200_000)),
+            ("IDR 2,000,000", ID, Some(2_000_000)),
+            ("IDR 2,000,000", EN, Some(2_000_000)),
+            ("500,000", ID, Some(500_000)),
+            ("2 juta an", ID, Some(2_000_000)),
+            ("2jtan", ID, Some(2_000_000)),
+            ("2 jutaan", ID, Some(2_000_000)),
+            ("2jt-an", ID, Some(2_000_000)),
+            ("500 ribuan", ID, Some(500_000)),
+            ("sekitar 3 juta", ID, Some(3_000_000)),
+            ("kurang lebih 3 juta", ID, Some(3_000_000)),
+            ("kira-kira 3 juta", ID, Some(3_000_000)),
+            ("kira2 3jt", ID, Some(3_000_000)),
+            ("± 3 juta", ID, Some(3_000_000)),
+            ("±3jt", ID, Some(3_000_000)),
+            ("~3jt", ID, Some(3_000_000)),
+            ("3 juta per bulan", ID, Some(3_000_000)),
+            ("3jt/bulan", ID, Some(3_000_000)),
+            ("3.000.000/bln", ID, Some(3_000_000)),
+            ("3 juta sebulan", ID, Some(3_000_000)),
+            ("gaji saya sekitar 4,5 juta per bulan", ID, Some(4_500_000)),
+            ("3 juta kak", ID, Some(3_000_000)),
+            ("about 3 million a month", EN, Some(3_000_000)),
+            ("lima ratus ribu", ID, Some(500_000)),
+            ("tiga juta", ID, Some(3_000_000)),
+            ("tiga juta lima ratus ribu", ID, Some(3_500_000)),
+            ("dua puluh lima juta", ID, Some(25_000_000)),
+            ("dua belas juta", ID, Some(12_000_000)),
+            ("sejuta", ID, Some(1_000_000)),
+            ("sejuta setengah", ID, Some(1_500_000)),
+            ("satu setengah juta", ID, Some(1_500_000)),
+            ("setengah juta", ID, Some(500_000)),
+            ("seratus ribu", ID, Some(100_000)),
+            ("5 ratus ribu", ID, Some(500_000)),
+            ("15 ratus ribu", ID, Some(1_500_000)),
+            ("1.500 juta", ID, Some(1_500_000_000)),
+            ("1,250 juta", ID, Some(1_250_000)),
+            ("0", ID, Some(0)),
+            ("Rp 0", ID, Some(0)),
+            ("Rp9.223.372.036.854.775.807", ID, Some(i64::MAX)),
+            // Rejected.
+            ("", ID, None),
+            ("Rp", ID, None),
+            ("juta", ID, None),
+            ("abc", ID, None),
+            ("3-4 juta", ID, None),
+            ("3 - 4 juta", ID, None),
+            ("3 juta - 4 juta", ID, None),
+            ("3 sampai 4 juta", ID, None),
+            ("3 s/d 4 juta", ID, None),
+            ("3 atau 4 juta", ID, None),
+            ("lebih dari 10 juta", ID, None),
+            ("kurang dari 1 juta", ID, None),
+            ("10jt+", ID, None),
+            ("-3 juta", ID, None),
+            ("-3500000", ID, None),
+            ("3,5", ID, None),
+            ("3.50", EN, None),
+            ("3 juta 500", ID, None),
+            ("3 juta 1500 ribu", ID, None),
+            ("500 ribu 3 juta", ID, None),
+            ("3 4 juta", ID, None),
+            ("$500", EN, None),
+            ("500 USD", EN, None),
+            ("36 juta per tahun", ID, None),
+            ("100 ribu per hari", ID, None),
+            ("tidak ada", ID, None),
+            ("belum bekerja", ID, None),
+            ("3.50.000", ID, None),
+            ("1,2,3", ID, None),
+            ("Rp 99999999999999999999", ID, None),
+            ("99999999999 triliun", ID, None),
+        ];
+        for (input, lang, want) in cases {
+            assert_eq!(parse_money(input, *lang), *want, "input {input:?} ({lang})");
+        }
+    }
+
+    #[test]
+    fn month_year_table() {
+        let cases: &[(&str, Lang, MonthYear)] = &[
+            ("Januari 2024", ID, Some((2024, 1))),
+            ("januari 2024", ID, Some((2024, 1))),
+            ("JANUARI 2024", ID, Some((2024, 1))),
+            ("Jan 2024", ID, Some((2024, 1))),
+            ("jan 24", ID, Some((2024, 1))),
+            ("Jan '24", EN, Some((2024, 1))),
+            ("jan-2024", ID, Some((2024, 1))),
+            ("January 2024", EN, Some((2024, 1))),
+            ("Februari 2023", ID, Some((2023, 2))),
+            ("Feb 2023", ID, Some((2023, 2))),
+            ("Peb 2023", ID, Some((2023, 2))),
+            ("Pebruari 2023", ID, Some((2023, 2))),
+            ("maret 2022", ID, Some((2022, 3))),
+            ("Mar 2022", EN, Some((2022, 3))),
+            ("april 2021", ID, Some((2021, 4))),
+            ("Mei 2024", ID, Some((2024, 5))),
+            ("May 2024", EN, Some((2024, 5))),
+            ("Juni 2020", ID, Some((2020, 6))),
+            ("jun 2020", ID, Some((2020, 6))),
+            ("Juli 2020", ID, Some((2020, 7))),
+            ("jul 2020", ID, Some((2020, 7))),
+            ("Agustus 2023", ID, Some((2023, 8))),
+            ("Agt 2023", ID, Some((2023, 8))),
+            ("Agu 2023", ID, Some((2023, 8))),
+            ("ags 2023", ID, Some((2023, 8))),
+            ("agus 2023", ID, Some((2023, 8))),
+            ("August 2023", EN, Some((2023, 8))),
+            ("Aug 2023", EN, Some((2023, 8))),
+            ("sept 2019", ID, Some((2019, 9))),
+            ("Sep 2019", EN, Some((2019, 9))),
+            ("Okt 2018", ID, Some((2018, 10))),
+            ("Oct 2018", EN, Some((2018, 10))),
+            ("Nopember 2017", ID, Some((2017, 11))),
+            ("nop 2017", ID, Some((2017, 11))),
+            ("Nov 2017", EN, Some((2017, 11))),
+            ("Des 2016", ID, Some((2016, 12))),
+            ("Dec 2016", EN, Some((2016, 12))),
+            ("desember 1999", ID, Some((1999, 12))),
+            ("bulan Januari tahun 2024", ID, Some((2024, 1))),
+            ("2024 januari", ID, Some((2024, 1))),
+            ("01/2024", ID, Some((2024, 1))),
+            ("1/2024", ID, Some((2024, 1))),
+            ("01-2024", ID, Some((2024, 1))),
+            ("1 2024", ID, Some((2024, 1))),
+            ("12.2023", ID, Some((2023, 12))),
+            ("2024-01", ID, Some((2024, 1))),
+            ("2024/1", ID, Some((2024, 1))),
+            ("01/24", ID, Some((2024, 1))),
+            ("17 Agustus 2024", ID, Some((2024, 8))),
+            ("2024-08-17", ID, Some((2024, 8))),
+            ("1950-01", ID, Some((1950, 1))),
+            ("12/2100", ID, Some((2100, 12))),
+            // Rejected.
+            ("13/2024", ID, None),
+            ("0/2024", ID, None),
+            ("2024-13", ID, None),
+            ("Januari 1949", ID, None),
+            ("Januari 2101", ID, None),
+            ("03/11", ID, None),
+            ("24 jan", ID, None),
+            ("Januari", ID, None),
+            ("2024", ID, None),
+            ("", ID, None),
+            ("ma 2024", ID, None),
+            ("ju 2024", ID, None),
+            ("foo 2024", ID, None),
+            ("jan 202", ID, None),
+            ("jan 20244", ID, None),
+            ("31/02/2024", ID, None),
+            ("sekarang", ID, None),
+        ];
+        for (input, lang, want) in cases {
+            assert_eq!(
+                parse_month_year(input, *lang),
+                *want,
+                "input {input:?} ({lang})"
+            );
+        }
+    }
+
+    #[test]
+    fn date_table() {
+        let aug17 = Some(date(2024, 8, 17));
+        let cases: &[(&str, Lang, Option<NaiveDate>)] = &[
+            ("17 Agustus 2024", ID, aug17),
+            ("17 agustus 2024", ID, aug17),
+            ("17 agt 2024", ID, aug17),
+            ("17 Agu 2024", ID, aug17),
+            ("17-Aug-2024", EN, aug17),
+            ("17/08/2024", ID, aug17),
+            ("17/08/2024", EN, aug17),
+            ("17-08-2024", ID, aug17),
+            ("17.08.2024", ID, aug17),
+            ("17/8/2024", ID, aug17),
+            ("17/8/24", ID, aug17),
+            ("17 8 2024", ID, aug17),
+            ("2024-08-17", ID, aug17),
+            ("2024/8/17", ID, aug17),
+            ("August 17, 2024", EN, aug17),
+            ("August 17th, 2024", EN, aug17),
+            ("Aug 17 2024", EN, aug17),
+            ("17th of August 2024", EN, aug17),
+            ("Sabtu, 17 Agustus 2024", ID, aug17),
+            ("Saturday, 17 August 2024", EN, aug17),
+            ("tgl 17 agustus 2024", ID, aug17),
+            ("tanggal 17 bulan 8 tahun 2024", ID, aug17),
+            ("01/02/2024", EN, Some(date(2024, 2, 1))),
+            ("1/2/2024", ID, Some(date(2024, 2, 1))),
+            ("29/02/2024", ID, Some(date(2024, 2, 29))),
+            ("31 Desember 1999", ID, Some(date(1999, 12, 31))),
+            ("1 Januari 1950", ID, Some(date(1950, 1, 1))),
+            ("5 Mei 2021", ID, Some(date(2021, 5, 5))),
+            ("5 Peb 2021", ID, Some(date(2021, 2, 5))),
+            ("10 Nop 2021", ID, Some(date(2021, 11, 10))),
+            // Rejected.
+            ("31/02/2024", ID, None),
+            ("29/02/2023", ID, None),
+            ("31 April 2024", ID, None),
+            ("32/01/2024", ID, None),
+            ("00/01/2024", ID, None),
+            ("17/13/2024", ID, None),
+            ("17/08/1949", ID, None),
+            ("17/08/2101", ID, None),
+            ("17/08", ID, None),
+            ("Agustus 2024", ID, None),
+            ("17 Agustus", ID, None),
+            ("17/08/202", ID, None),
+            ("", ID, None),
+            ("besok", ID, None),
+            ("17 foo 2024", ID, None),
+            ("2024-17-08", ID, None),
+            ("117/08/2024", ID, None),
+        ];
+        for (input, lang, want) in cases {
+            assert_eq!(parse_date(input, *lang), *want, "input {input:?} ({lang})");
+        }
+    }
+
+    #[test]
+    fn phone_table() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("0812-3456-7890", Some("+6281234567890")),
+            ("0812 3456 7890", Some("+6281234567890")),
+            ("081234567890", Some("+6281234567890")),
+            ("  081234567890  ", Some("+6281234567890")),
+            ("+62 812-3456-7890", Some("+6281234567890")),
+            ("+6281234567890", Some("+6281234567890")),
+            ("+62 (0)812 3456 7890", Some("+6281234567890")),
+            ("6281234567890", Some("+6281234567890")),
+            ("62 812 3456 7890", Some("+6281234567890")),
+            ("006281234567890", Some("+6281234567890")),
+            ("81234567890", Some("+6281234567890")),
+            ("812.3456.7890", Some("+6281234567890")),
+            ("0812345678", Some("+62812345678")),
+            ("(021) 1234567", Some("+62211234567")),
+            ("021-1234-5678", Some("+622112345678")),
+            ("+60 12-345 6789", Some("+60123456789")),
+            ("+65 9123 4567", Some("+6591234567")),
+            ("+1 (415) 555-2671", Some("+14155552671")),
+            ("0060123456789", Some("+60123456789")),
+            // Rejected.
+            ("", None),
+            ("0812", None),
+            ("0812345", None),
+            ("08123456789012345", None),
+            ("+62 812", None),
+            ("+6212345678901234", None),
+            ("0812-3456-789a", None),
+            ("wa 081234567890", None),
+            ("abc", None),
+            ("12345678", None),
+            ("712345678", None),
+            ("8123", None),
+            ("+0812345678", None),
+            ("+1234567", None),
+            ("+1234567890123456", None),
+            ("0812+3456", None),
+            ("00", None),
+            ("+", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_phone(input).as_deref(), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn email_table() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("budi@example.com", Some("budi@example.com")),
+            ("  budi@example.com  ", Some("budi@example.com")),
+            ("Budi.Santoso@Gmail.COM", Some("Budi.Santoso@gmail.com")),
+            (
+                "budi+tracer@sekolah.sch.id",
+                Some("budi+tracer@sekolah.sch.id"),
+            ),
+            ("budi_s-99@mail.co.id", Some("budi_s-99@mail.co.id")),
+            ("<budi@example.com>", Some("budi@example.com")),
+            ("budi@example.com.", Some("budi@example.com")),
+            ("a@b.co", Some("a@b.co")),
+            ("x@sub-domain.example.org", Some("x@sub-domain.example.org")),
+            // Rejected.
+            ("", None),
+            ("a@b", None),
+            ("@x.com", None),
+            ("budi@", None),
+            ("budi", None),
+            ("budi.example.com", None),
+            ("budi@@example.com", None),
+            ("budi@exa@mple.com", None),
+            ("bu di@example.com", None),
+            ("budi@exam ple.com", None),
+            ("budi@.com", None),
+            ("budi@example..com", None),
+            ("budi@example.c", None),
+            ("budi@example.123", None),
+            ("budi@-example.com", None),
+            ("budi@example-.com", None),
+            (".budi@example.com", None),
+            ("budi.@example.com", None),
+            ("bu..di@example.com", None),
+            ("budi(at)example.com", None),
+            ("budi@exa_mple.com", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_email(input).as_deref(), *want, "input {input:?}");
+        }
+    }
+
+    const STATUS_OPTIONS: &[ChoiceOption<'static>] = &[
+        ChoiceOption {
+            code: "kerja",
+            labels: &["Bekerja (full time / part time)", "Working"],
+        },
+        ChoiceOption {
+            code: "wira",
+            labels: &["Wirausaha / wiraswasta", "Self-employed"],
+        },
+        ChoiceOption {
+            code: "studi",
+            labels: &["Melanjutkan pendidikan", "Continuing education"],
+        },
+        ChoiceOption {
+            code: "cari",
+            labels: &["Tidak bekerja, sedang mencari kerja", "Looking for work"],
+        },
+        ChoiceOption {
+            code: "lain",
+            labels: &["Lainnya", "Other"],
+        },
+    ];
+
+    const DEGREE_OPTIONS: &[ChoiceOption<'static>] = &[
+        ChoiceOption {
+            code: "d3",
+            labels: &["D3"],
+        },
+        ChoiceOption {
+            code: "s1",
+            labels: &["S1"],
+        },
+        ChoiceOption {
+            code: "s2",
+            labels: &["S2"],
+        },
+        ChoiceOption {
+            code: "3",
+            labels: &["Lainnya"],
+        },
+    ];
+
+    const REASON_OPTIONS: &[ChoiceOption<'static>] = &[
+        ChoiceOption {
+            code: "gaji",
+            labels: &["Gaji", "Salary"],
+        },
+        ChoiceOption {
+            code: "jarak",
+            labels: &["Jarak", "Distance"],
+        },
+        ChoiceOption {
+            code: "karier",
+            labels: &["Jenjang karier", "Career path"],
+        },
+        ChoiceOption {
+            code: "keluarga",
+            labels: &["Keluarga dan teman", "Family and friends"],
+        },
+        ChoiceOption {
+            code: "lokasi",
+            labels: &["Lokasi kantor", "Office location"],
+        },
+        ChoiceOption {
+            code: "lokal",
+            labels: &["Lokasi rumah", "Home location"],
+        },
+    ];
+
+    #[test]
+    fn choice_table() {
+        let cases: &[(&str, &[ChoiceOption], Option<usize>)] = &[
+            // Numbers.
+            ("1", STATUS_OPTIONS, Some(0)),
+            ("2", STATUS_OPTIONS, Some(1)),
+            (" 2 ", STATUS_OPTIONS, Some(1)),
+            ("2.", STATUS_OPTIONS, Some(1)),
+            ("2)", STATUS_OPTIONS, Some(1)),
+            ("(2)", STATUS_OPTIONS, Some(1)),
+            ("#2", STATUS_OPTIONS, Some(1)),
+            ("no 2", STATUS_OPTIONS, Some(1)),
+            ("No. 2", STATUS_OPTIONS, Some(1)),
+            ("no.2", STATUS_OPTIONS, Some(1)),
+            ("nomor 2", STATUS_OPTIONS, Some(1)),
+            ("Nomer 2", STATUS_OPTIONS, Some(1)),
+            ("pilihan 5", STATUS_OPTIONS, Some(4)),
+            ("5", STATUS_OPTIONS, Some(4)),
+            // Numbers win over codes: "3" is the third option, not code "3".
+            ("3", DEGREE_OPTIONS, Some(2)),
+            // Codes.
+            ("wira", STATUS_OPTIONS, Some(1)),
+            ("WIRA", STATUS_OPTIONS, Some(1)),
+            ("studi", STATUS_OPTIONS, Some(2)),
+            ("s2", DEGREE_OPTIONS, Some(2)),
+            // Exact labels, any language, case/diacritics/punctuation-insensitive.
+            ("Wirausaha / wiraswasta", STATUS_OPTIONS, Some(1)),
+            ("wirausaha wiraswasta", STATUS_OPTIONS, Some(1)),
+            ("Self-employed", STATUS_OPTIONS, Some(1)),
+            ("self employed", STATUS_OPTIONS, Some(1)),
+            ("LAINNYA", STATUS_OPTIONS, Some(4)),
+            ("lainnya.", STATUS_OPTIONS, Some(4)),
+            ("Lâinnyá", STATUS_OPTIONS, Some(4)),
+            ("other", STATUS_OPTIONS, Some(4)),
+            ("working", STATUS_OPTIONS, Some(0)),
+            ("Looking for work", STATUS_OPTIONS, Some(3)),
+            (
+                "tidak bekerja sedang mencari kerja",
+                STATUS_OPTIONS,
+                Some(3),
+            ),
+            // Parts split on "/" and "(".
+            ("wirausaha", STATUS_OPTIONS, Some(1)),
+            ("Wiraswasta", STATUS_OPTIONS, Some(1)),
+            ("bekerja", STATUS_OPTIONS, Some(0)),
+            ("part time", STATUS_OPTIONS, Some(0)),
+            // Unique prefixes of ≥ 4 characters.
+            ("wira usaha", STATUS_OPTIONS, Some(1)),
+            ("melanjutkan", STATUS_OPTIONS, Some(2)),
+            ("melan", STATUS_OPTIONS, Some(2)),
+            ("lain", STATUS_OPTIONS, Some(4)),
+            ("self", STATUS_OPTIONS, Some(1)),
+            ("continuing", STATUS_OPTIONS, Some(2)),
+            ("jenjang", REASON_OPTIONS, Some(2)),
+            ("kelu", REASON_OPTIONS, Some(3)),
+            // Typos.
+            ("wirausah", STATUS_OPTIONS, Some(1)),
+            ("wiraushaa", STATUS_OPTIONS, Some(1)),
+            ("wiraswata", STATUS_OPTIONS, Some(1)),
+            ("lainya", STATUS_OPTIONS, Some(4)),
+            ("lainnyaa", STATUS_OPTIONS, Some(4)),
+            ("bekreja", STATUS_OPTIONS, Some(0)),
+            ("gajih", REASON_OPTIONS, Some(0)),
+            ("jrak", REASON_OPTIONS, Some(1)),
+            ("salry", REASON_OPTIONS, Some(0)),
+            ("jenjang karir", REASON_OPTIONS, Some(2)),
+            ("lokasi kantr", REASON_OPTIONS, Some(4)),
+            // Rejected.
+            ("", STATUS_OPTIONS, None),
+            ("  ", STATUS_OPTIONS, None),
+            ("0", STATUS_OPTIONS, None),
+            ("6", STATUS_OPTIONS, None),
+            ("-1", STATUS_OPTIONS, None),
+            ("99999999999999999999", STATUS_OPTIONS, None),
+            ("no", STATUS_OPTIONS, None),
+            ("nomor", STATUS_OPTIONS, None),
+            ("xyz", STATUS_OPTIONS, None),
+            ("pegawai negeri", STATUS_OPTIONS, None),
+            ("wir", STATUS_OPTIONS, None),
+            ("kerj", STATUS_OPTIONS, None),
+            ("D4", DEGREE_OPTIONS, None),
+            ("S3", DEGREE_OPTIONS, None),
+            ("loka", REASON_OPTIONS, None),
+            ("lokasi", REASON_OPTIONS, Some(4)), // its code
+            ("lokasi rmah kantor", REASON_OPTIONS, None),
+            ("gaji jarak", REASON_OPTIONS, None),
+            ("1", &[], None),
+            ("lain", &[], None),
+        ];
+        for (input, options, want) in cases {
+            assert_eq!(match_choice(input, options), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn choices_table() {
+        let cases: &[(&str, &[ChoiceOption], Indices)] = &[
+            ("1,3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1, 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("3 1", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1 dan 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1 and 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1 & 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1&3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1;3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1 + 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1.\n3.", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1, 3, 3, 1", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1, 2 dan 3", REASON_OPTIONS, Some(vec![0, 1, 2])),
+            ("no 1 dan no 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1-3", REASON_OPTIONS, Some(vec![0, 1, 2])),
+            ("2 - 4", REASON_OPTIONS, Some(vec![1, 2, 3])),
+            ("1-3, 5", REASON_OPTIONS, Some(vec![0, 1, 2, 4])),
+            ("2", REASON_OPTIONS, Some(vec![1])),
+            ("gaji, jarak", REASON_OPTIONS, Some(vec![0, 1])),
+            ("Gaji dan jarak", REASON_OPTIONS, Some(vec![0, 1])),
+            ("salary, distance", REASON_OPTIONS, Some(vec![0, 1])),
+            ("gajih, jrak", REASON_OPTIONS, Some(vec![0, 1])),
+            ("gaji, 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("keluarga, karier", REASON_OPTIONS, Some(vec![2, 3])),
+            // A label containing "dan" is one option.
+            ("Keluarga dan teman", REASON_OPTIONS, Some(vec![3])),
+            ("family and friends", REASON_OPTIONS, Some(vec![3])),
+            ("keluarga dan teman, gaji", REASON_OPTIONS, Some(vec![0, 3])),
+            // Rejected.
+            ("", REASON_OPTIONS, None),
+            (",", REASON_OPTIONS, None),
+            ("1, 7", REASON_OPTIONS, None),
+            ("0", REASON_OPTIONS, None),
+            ("1 9", REASON_OPTIONS, None),
+            ("3-1", REASON_OPTIONS, None),
+            ("0-2", REASON_OPTIONS, None),
+            ("1-9", REASON_OPTIONS, None),
+            ("gaji, xyz", REASON_OPTIONS, None),
+            ("loka, gaji", REASON_OPTIONS, None),
+            ("lokasi, gaji", REASON_OPTIONS, Some(vec![0, 4])),
+            ("semua", REASON_OPTIONS, None),
+            ("dan", REASON_OPTIONS, None),
+        ];
+        for (input, options, want) in cases {
+            assert_eq!(match_choices(input, options), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn format_rupiah_table() {
+        let cases: &[(i64, &str)] = &[
+            (0, "Rp0"),
+            (1, "Rp1"),
+            (999, "Rp999"),
+            (1000, "Rp1.000"),
+            (3500, "Rp3.500"),
+            (12_345, "Rp12.345"),
+            (123_456, "Rp123.456"),
+            (3_500_000, "Rp3.500.000"),
+            (1_200_000_000, "Rp1.200.000.000"),
+            (-3500, "-Rp3.500"),
+            (-1, "-Rp1"),
+            (i64::MAX, "Rp9.223.372.036.854.775.807"),
+            (i64::MIN, "-Rp9.223.372.036.854.775.808"),
+        ];
+        for (amount, want) in cases {
+            assert_eq!(format_rupiah(*amount), *want, "amount {amount}");
+        }
+    }
+
+    #[test]
+    fn format_number_table() {
+        let cases: &[(f64, &str, &str)] = &[
+            (3.5, "3,5", "3.5"),
+            (1234.5, "1.234,5", "1,234.5"),
+            (1000.0, "1.000", "1,000"),
+            (0.0, "0", "0"),
+            (-0.0, "0", "0"),
+            (12.0, "12", "12"),
+            (999.0, "999", "999"),
+            (1_000_000.0, "1.000.000", "1,000,000"),
+            (1_234_567.89, "1.234.567,89", "1,234,567.89"),
+            (-2.5, "-2,5", "-2.5"),
+            (-1234.0, "-1.234", "-1,234"),
+            (0.125, "0,125", "0.125"),
+            (0.1 + 0.2, "0,3", "0.3"),
+            (1.0 / 3.0, "0,333333", "0.333333"),
+            (0.000_000_1, "0", "0"),
+            (-0.000_000_1, "0", "0"),
+        ];
+        for (n, id, en) in cases {
+            assert_eq!(format_number(*n, ID), *id, "id {n}");
+            assert_eq!(format_number(*n, EN), *en, "en {n}");
+        }
+        assert_eq!(format_number(f64::NAN, ID), "NaN");
+        assert_eq!(format_number(f64::INFINITY, EN), "inf");
+    }
+
+    #[test]
+    fn format_month_year_and_date() {
+        let months: &[(u32, &str, &str)] = &[
+            (1, "Januari 2024", "January 2024"),
+            (2, "Februari 2024", "February 2024"),
+            (3, "Maret 2024", "March 2024"),
+            (5, "Mei 2024", "May 2024"),
+            (8, "Agustus 2024", "August 2024"),
+            (10, "Oktober 2024", "October 2024"),
+            (12, "Desember 2024", "December 2024"),
+            (0, "0/2024", "0/2024"),
+            (13, "13/2024", "13/2024"),
+        ];
+        for (m, id, en) in months {
+            assert_eq!(format_month_year(2024, *m, ID), *id);
+            assert_eq!(format_month_year(2024, *m, EN), *en);
+        }
+        assert_eq!(format_month_year(2024, u32::MAX, ID), "4294967295/2024");
+        assert_eq!(format_date(date(2024, 8, 17), ID), "17 Agustus 2024");
+        assert_eq!(format_date(date(2024, 8, 17), EN), "17 August 2024");
+        assert_eq!(format_date(date(2024, 1, 1), ID), "1 Januari 2024");
+        assert_eq!(format_date(date(1999, 12, 31), EN), "31 December 1999");
+    }
+
+    /// Every public parser, on one input: must not panic.
+    fn exercise(s: &str) {
+        for lang in Lang::ALL {
+            let _ = parse_yes_no(s, lang);
+            let _ = parse_integer(s, lang);
+            let _ = parse_decimal(s, lang);
+            let _ = parse_money(s, lang);
+            let _ = parse_month_year(s, lang);
+            let _ = parse_date(s, lang);
+        }
+        let _ = parse_phone(s);
+        let _ = parse_email(s);
+        for options in [STATUS_OPTIONS, DEGREE_OPTIONS, REASON_OPTIONS, &[]] {
+            let _ = match_choice(s, options);
+            let _ = match_choices(s, options);
+        }
+        let labels = [s];
+        let odd = [ChoiceOption {
+            code: s,
+            labels: &labels,
+        }];
+        let _ = match_choice(s, &odd);
+        let _ = match_choices("1", &odd);
+    }
+
+    #[test]
+    fn long_inputs_are_rejected_quickly() {
+        let start = std::time::Instant::now();
+        for unit in [
+            "9",
+            "1,",
+            "ya ",
+            "gaji, ",
+            "3 juta ",
+            "a@",
+            "-",
+            "\u{1F44D}",
+        ] {
+            let long = unit.repeat(50_000);
+            exercise(&long);
+            for lang in Lang::ALL {
+                assert_eq!(parse_yes_no(&long, lang), None);
+                assert_eq!(parse_integer(&long, lang), None);
+                assert_eq!(parse_money(&long, lang), None);
+                assert_eq!(parse_date(&long, lang), None);
+            }
+            assert_eq!(parse_phone(&long), None);
+            assert_eq!(parse_email(&long), None);
+            assert_eq!(match_choices(&long, REASON_OPTIONS), None);
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    proptest! {
+        #[test]
+        fn no_panic_on_any_string(s in "\\PC*") {
+            exercise(&s);
+        }
+
+        #[test]
+        fn no_panic_on_number_like_strings(
+            s in "[0-9.,+\\-−/()±~:;&' a-zA-Z]{0,32}"
+        ) {
+            exercise(&s);
+        }
+
+        #[test]
+        fn no_panic_on_word_soup(
+            words in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "rp", "3", "3,5", "1.000", "juta", "jt", "ribu", "rb", "k", "m", "setengah",
+                    "se", "sejuta", "belas", "puluh", "ratus", "dua", "-", "/", "bulan", "an",
+                    "ya", "tidak", "kak", "jan", "agt", "2024", "24", "17", "no", "dan", ",",
+                    "+62", "0812", "@", ".com", "triliun", "99999999999999",
+                ]),
+                0..8,
+            )
+        ) {
+            exercise(&words.join(" "));
+            exercise(&words.concat());
+        }
+
+        #[test]
+        fn no_panic_formatting(n in any::<f64>(), i in any::<i64>(), y in any::<i32>(), m in any::<u32>()) {
+            for lang in Lang::ALL {
+                let _ = format_number(n, lang);
+                let _ = format_month_year(y, m, lang);
+            }
+            let _ = format_rupiah(i);
+        }
+
+        #[test]
+        fn rupiah_round_trips(x in 0i64..=i64::MAX) {
+            for lang in Lang::ALL {
+                prop_assert_eq!(parse_money(&format_rupiah(x), lang), Some(x));
+            }
+        }
+
+        #[test]
+        fn number_round_trips(k in -1_000_000_000_000i64..1_000_000_000_000i64) {
+            let x = k as f64 / 100.0;
+            for lang in Lang::ALL {
+                prop_assert_eq!(parse_decimal(&format_number(x, lang), lang), Some(x));
+                prop_assert_eq!(parse_integer(&format_number(k as f64, lang), lang), Some(k));
+            }
+        }
+
+        #[test]
+        fn date_round_trips(days in 0i64..55_000) {
+            let d = date(1950, 1, 1) + chrono::Duration::days(days);
+            prop_assume!(d.year() <= MAX_YEAR);
+            for lang in Lang::ALL {
+                prop_assert_eq!(parse_date(&format_date(d, lang), lang), Some(d));
+                let my = format_month_year(d.year(), d.month(), lang);
+                prop_assert_eq!(parse_month_year(&my, lang), Some((d.year(), d.month())));
+            }
+        }
+
+        #[test]
+        fn indonesian_mobiles_normalise(rest in "[0-9]{7,10}") {
+            let want = format!("+628{rest}");
+            prop_assert_eq!(parse_phone(&format!("08{rest}")), Some(want.clone()));
+            prop_assert_eq!(parse_phone(&format!("+628{rest}")), Some(want.clone()));
+            prop_assert_eq!(parse_phone(&format!("628{rest}")), Some(want));
+        }
     }
 }
