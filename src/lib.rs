@@ -4,3 +4,4 @@
 
 pub mod model;
 pub mod i18n;
+pub mod store;
