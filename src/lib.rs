@@ -1,9 +1,11 @@
 //! Jejak: a tracer-study chat bot. YAML survey flows (`flow`) run by a pure per-respondent
 //! engine (`engine`), speaking Indonesian first (`i18n`), persisted in SQLite or PostgreSQL
-//! (`store`), reachable over chat channels (`channel`), with exports (`report`).
+//! (`store`), reachable over chat channels (`channel`), with exports (`report`) and the
+//! `jejak` command line (`cli`).
 
-pub mod model;
-pub mod i18n;
-pub mod flow;
-pub mod engine;
 pub mod cli;
+pub mod engine;
+pub mod flow;
+pub mod i18n;
+pub mod model;
+pub mod store;

@@ -1,0 +1,212 @@
+//! Respondents and their channel addresses.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::any::AnyRow;
+
+use super::error::{db, is_foreign_key_violation};
+use super::{
+    NewRespondent, Respondent, RespondentId, Result, Store, StoreError, from_ms, get, to_ms,
+};
+use crate::model::{Lang, RespondentFields};
+
+/// The stored form of dates (`birth_date`).
+const DATE_FORMAT: &str = "%Y-%m-%d";
+
+impl Store {
+    /// Stores a respondent and returns its id.
+    ///
+    /// With `fields.external_id` set, an existing respondent with that id is updated in
+    /// place (no duplicate is created): fields given as `Some` replace the stored ones,
+    /// fields given as `None` keep their stored value, and a non-empty `extra` map replaces
+    /// the stored one. Without an external id a new respondent is always inserted.
+    pub async fn upsert_respondent(
+        &self,
+        r: &NewRespondent,
+        now: DateTime<Utc>,
+    ) -> Result<RespondentId> {
+        let extra =
+            serde_json::to_string(&r.fields.extra).map_err(|source| StoreError::Encode {
+                context: "respondent extra fields",
+                source,
+            })?;
+        // A NULL external_id never conflicts, so the same statement is a plain insert then.
+        let row = sqlx::query(
+            "INSERT INTO respondents (external_id, name, phone, email, cohort, programme, \
+                 school, province, timezone, language, birth_date, extra, unreachable, \
+                 created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $13) \
+             ON CONFLICT (external_id) DO UPDATE SET \
+                 name = COALESCE(excluded.name, respondents.name), \
+                 phone = COALESCE(excluded.phone, respondents.phone), \
+                 email = COALESCE(excluded.email, respondents.email), \
+                 cohort = COALESCE(excluded.cohort, respondents.cohort), \
+                 programme = COALESCE(excluded.programme, respondents.programme), \
+                 school = COALESCE(excluded.school, respondents.school), \
+                 province = COALESCE(excluded.province, respondents.province), \
+                 timezone = COALESCE(excluded.timezone, respondents.timezone), \
+                 language = COALESCE(excluded.language, respondents.language), \
+                 birth_date = COALESCE(excluded.birth_date, respondents.birth_date), \
+                 extra = CASE WHEN excluded.extra = '{}' THEN respondents.extra \
+                              ELSE excluded.extra END, \
+                 updated_at = excluded.updated_at \
+             RETURNING id",
+        )
+        .bind(r.fields.external_id.as_deref())
+        .bind(r.fields.name.as_deref())
+        .bind(r.phone.as_deref())
+        .bind(r.email.as_deref())
+        .bind(r.fields.cohort.as_deref())
+        .bind(r.fields.programme.as_deref())
+        .bind(r.fields.school.as_deref())
+        .bind(r.fields.province.as_deref())
+        .bind(r.timezone.as_deref())
+        .bind(r.language.map(Lang::tag))
+        .bind(r.birth_date.map(|d| d.format(DATE_FORMAT).to_string()))
+        .bind(extra)
+        .bind(to_ms(now))
+        .fetch_one(&self.writer)
+        .await
+        .map_err(db("storing a respondent"))?;
+        get(&row, "id")
+    }
+
+    /// Looks a respondent up by id.
+    pub async fn respondent(&self, id: RespondentId) -> Result<Option<Respondent>> {
+        let row = sqlx::query(
+            "SELECT id, external_id, name, phone, email, cohort, programme, school, province, \
+                 timezone, language, birth_date, extra, unreachable, created_at, updated_at \
+             FROM respondents WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db("loading a respondent"))?;
+        row.as_ref().map(respondent_from_row).transpose()
+    }
+
+    /// The respondent bound to `address` on `channel`, if any.
+    pub async fn respondent_by_channel(
+        &self,
+        channel: &str,
+        address: &str,
+    ) -> Result<Option<RespondentId>> {
+        let row = sqlx::query(
+            "SELECT respondent_id FROM channel_bindings WHERE channel = $1 AND address = $2",
+        )
+        .bind(channel)
+        .bind(address)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db("looking up a channel address"))?;
+        row.as_ref().map(|r| get(r, "respondent_id")).transpose()
+    }
+
+    /// Binds `address` on `channel` to a respondent. Binding the same address to the same
+    /// respondent again is a no-op; an address bound to someone else gives
+    /// [`StoreError::AlreadyBound`]. A respondent may have several addresses.
+    pub async fn bind_channel(
+        &self,
+        id: RespondentId,
+        channel: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let inserted = sqlx::query(
+            "INSERT INTO channel_bindings (respondent_id, channel, address, bound_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (channel, address) DO NOTHING",
+        )
+        .bind(id)
+        .bind(channel)
+        .bind(address)
+        .bind(to_ms(now))
+        .execute(&self.writer)
+        .await
+        .map_err(|e| {
+            if is_foreign_key_violation(&e) {
+                StoreError::RespondentNotFound(id)
+            } else {
+                db("binding a channel address")(e)
+            }
+        })?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(());
+        }
+        // Bindings are never deleted, so the conflicting row is still there.
+        match self.respondent_by_channel(channel, address).await? {
+            Some(owner) if owner == id => Ok(()),
+            Some(owner) => Err(StoreError::AlreadyBound {
+                channel: channel.to_owned(),
+                address: address.to_owned(),
+                owner,
+            }),
+            None => Err(StoreError::Corrupt {
+                context: "channel binding",
+                detail: format!("{channel} address {address:?} conflicted but is not bound"),
+            }),
+        }
+    }
+
+    /// Marks a respondent as (un)reachable, e.g. after the platform reports the bot blocked.
+    pub async fn mark_unreachable(&self, id: RespondentId, unreachable: bool) -> Result<()> {
+        let updated = sqlx::query("UPDATE respondents SET unreachable = $1 WHERE id = $2")
+            .bind(i64::from(unreachable))
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(db("marking a respondent unreachable"))?
+            .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::RespondentNotFound(id));
+        }
+        Ok(())
+    }
+}
+
+/// Decodes a `respondents` row.
+fn respondent_from_row(row: &AnyRow) -> Result<Respondent> {
+    let extra: String = get(row, "extra")?;
+    let extra: BTreeMap<String, String> =
+        serde_json::from_str(&extra).map_err(|e| StoreError::Corrupt {
+            context: "respondent extra fields",
+            detail: e.to_string(),
+        })?;
+    let language = get::<Option<String>>(row, "language")?
+        .map(|tag| {
+            Lang::from_tag(&tag).ok_or_else(|| StoreError::Corrupt {
+                context: "respondent language",
+                detail: format!("unknown language tag {tag:?}"),
+            })
+        })
+        .transpose()?;
+    let birth_date = get::<Option<String>>(row, "birth_date")?
+        .map(|s| {
+            NaiveDate::parse_from_str(&s, DATE_FORMAT).map_err(|e| StoreError::Corrupt {
+                context: "respondent birth date",
+                detail: format!("{s:?}: {e}"),
+            })
+        })
+        .transpose()?;
+    Ok(Respondent {
+        id: get(row, "id")?,
+        fields: RespondentFields {
+            name: get(row, "name")?,
+            external_id: get(row, "external_id")?,
+            cohort: get(row, "cohort")?,
+            programme: get(row, "programme")?,
+            school: get(row, "school")?,
+            province: get(row, "province")?,
+            extra,
+        },
+        phone: get(row, "phone")?,
+        email: get(row, "email")?,
+        timezone: get(row, "timezone")?,
+        language,
+        birth_date,
+        unreachable: get::<i64>(row, "unreachable")? != 0,
+        created_at: from_ms(get(row, "created_at")?, "respondent created_at")?,
+        updated_at: from_ms(get(row, "updated_at")?, "respondent updated_at")?,
+    })
+}

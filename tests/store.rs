@@ -1,0 +1,1430 @@
+//! Store integration tests. Every test body runs against SQLite (in a temporary directory)
+//! and PostgreSQL (in a fresh schema of `JEJAK_TEST_POSTGRES_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/test`). Without a PostgreSQL server the PostgreSQL
+//! variants print why and pass, unless `JEJAK_REQUIRE_POSTGRES=1`.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use jejak::model::{AnswerKey, Lang, RespondentFields, SessionStatus, Value};
+use jejak::store::{
+    AnswerOp, Backend, CommitOutcome, NewEvent, NewRespondent, RespondentId, SessionRecord,
+    StepCommit, Store, StoreError,
+};
+use serde_json::json;
+use sqlx::Connection;
+
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A store under test plus what is needed to reconnect to it and clean it up.
+struct Db {
+    store: Store,
+    url: String,
+    /// Keeps the SQLite directory alive for the test's duration.
+    _dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL admin URL and schema to drop afterwards.
+    pg_schema: Option<(String, String)>,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        // Drop the schema even when the test panicked. The test's runtime is unusable here,
+        // so use a private one on a private thread.
+        if let Some((admin_url, schema)) = self.pg_schema.take() {
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(rt) = rt {
+                    rt.block_on(async {
+                        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
+                            let sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                                .execute(&mut conn)
+                                .await;
+                            let _ = conn.close().await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+async fn sqlite_db() -> Db {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite:{}", dir.path().join("test.db").display());
+    let store = Store::connect(&url).await.expect("connect to SQLite");
+    Db {
+        store,
+        url,
+        _dir: Some(dir),
+        pg_schema: None,
+    }
+}
+
+/// A store in a fresh schema, or `None` (after saying why) when PostgreSQL is unavailable.
+async fn postgres_db() -> Option<Db> {
+    let admin_url =
+        std::env::var("JEJAK_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
+    let required = std::env::var("JEJAK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    let mut admin = match tokio::time::timeout(
+        Duration::from_secs(5),
+        sqlx::PgConnection::connect(&admin_url),
+    )
+    .await
+    {
+        Ok(Ok(conn)) => conn,
+        Ok(Err(e)) => return skip_postgres(required, &e.to_string()),
+        Err(_) => return skip_postgres(required, "connection timed out"),
+    };
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    let schema = format!(
+        "jejak_test_{}_{}_{}",
+        std::process::id(),
+        nanos.rem_euclid(1_000_000_000),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut admin)
+        .await
+        .expect("create test schema");
+    admin.close().await.expect("close admin connection");
+    let sep = if admin_url.contains('?') { '&' } else { '?' };
+    let url = format!("{admin_url}{sep}options=-c%20search_path%3D{schema}");
+    let mut db = Db {
+        store: placeholder_store().await,
+        url,
+        _dir: None,
+        pg_schema: None,
+    };
+    db.pg_schema = Some((admin_url, schema));
+    db.store = Store::connect(&db.url)
+        .await
+        .expect("connect to PostgreSQL");
+    Some(db)
+}
+
+/// An in-memory store to fill `Db.store` until the real one is connected (so the schema is
+/// dropped even if connecting panics).
+async fn placeholder_store() -> Store {
+    Store::connect("sqlite::memory:")
+        .await
+        .expect("in-memory SQLite")
+}
+
+fn skip_postgres(required: bool, reason: &str) -> Option<Db> {
+    if required {
+        panic!("JEJAK_REQUIRE_POSTGRES=1 but PostgreSQL is unavailable: {reason}");
+    }
+    eprintln!("skipping PostgreSQL store tests: {reason}");
+    None
+}
+
+/// Runs each named test body against both backends.
+macro_rules! store_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = super::sqlite_db().await;
+                    assert_eq!(db.store.backend(), jejak::store::Backend::Sqlite);
+                    super::$name(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = super::postgres_db().await else { return };
+                    assert_eq!(db.store.backend(), jejak::store::Backend::Postgres);
+                    super::$name(&db).await;
+                }
+            )*
+        }
+    };
+}
+
+store_tests!(
+    any_driver_binds_dollar_placeholders_by_number,
+    migrations_are_idempotent,
+    upsert_by_external_id_updates_in_place,
+    upsert_without_external_id_inserts,
+    channel_binding,
+    mark_unreachable,
+    one_open_session_under_concurrency,
+    open_session_rejects_closed_status,
+    latest_session_prefers_open,
+    commit_step_writes_everything,
+    duplicate_inbound_changes_nothing,
+    stale_revision_conflicts_and_changes_nothing,
+    concurrent_commits_one_wins,
+    set_twice_keeps_history,
+    retract_and_retract_all,
+    completed_at_follows_status,
+    failed_commit_leaves_nothing,
+    unknown_session_is_an_error,
+    values_round_trip,
+    prune_inbound_messages,
+);
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_750_000_000 + secs, 0)
+        .single()
+        .expect("valid time")
+}
+
+fn roster(external_id: Option<&str>, name: &str) -> NewRespondent {
+    NewRespondent {
+        fields: RespondentFields {
+            name: Some(name.into()),
+            external_id: external_id.map(Into::into),
+            cohort: Some("2022".into()),
+            programme: Some("TKJ".into()),
+            school: Some("SMKN 1 Contoh".into()),
+            province: Some("Jawa Barat".into()),
+            extra: BTreeMap::from([("nisn".to_string(), "0012345678".to_string())]),
+        },
+        phone: Some("+6281234567890".into()),
+        email: None,
+        timezone: Some("Asia/Jakarta".into()),
+        language: Some(Lang::Id),
+        birth_date: NaiveDate::from_ymd_opt(2004, 2, 29),
+    }
+}
+
+async fn new_respondent(db: &Db, name: &str) -> RespondentId {
+    db.store
+        .upsert_respondent(&roster(None, name), t(0))
+        .await
+        .expect("upsert")
+}
+
+async fn new_session(db: &Db, flow: &str) -> SessionRecord {
+    let r = new_respondent(db, "Budi").await;
+    db.store
+        .open_session(
+            r,
+            flow,
+            1,
+            SessionStatus::Invited,
+            r#"{"at":"start"}"#,
+            t(1),
+        )
+        .await
+        .expect("open session")
+}
+
+fn set(code: &str, iteration: u32, raw: &str, value: Value) -> AnswerOp {
+    AnswerOp::Set {
+        key: AnswerKey {
+            code: code.into(),
+            iteration,
+        },
+        raw: raw.into(),
+        value,
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // a test helper mirroring StepCommit
+fn step<'a>(
+    s: &SessionRecord,
+    expected_revision: i64,
+    status: SessionStatus,
+    state_json: &'a str,
+    answers: &'a [AnswerOp],
+    events: &'a [NewEvent],
+    inbound: Option<(&'a str, &'a str)>,
+    now: DateTime<Utc>,
+) -> StepCommit<'a> {
+    StepCommit {
+        session_id: s.id,
+        expected_revision,
+        status,
+        state_json,
+        flow_version: s.flow_version,
+        answers,
+        events,
+        inbound,
+        now,
+    }
+}
+
+/// Everything a commit could have touched, for before/after comparisons.
+async fn snapshot(db: &Db, s: &SessionRecord) -> String {
+    format!(
+        "{:?}\n{:?}\n{:?}",
+        db.store.session(s.id).await.expect("session"),
+        db.store.answer_history(s.id).await.expect("history"),
+        db.store.events(s.id).await.expect("events"),
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+
+async fn any_driver_binds_dollar_placeholders_by_number(db: &Db) {
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&db.url)
+        .await
+        .expect("connect");
+    let row: (String, i64, String) = sqlx::query_as("SELECT $2, $1, $2")
+        .bind(7_i64)
+        .bind("two")
+        .fetch_one(&mut conn)
+        .await
+        .expect("query with $N placeholders");
+    assert_eq!(row, ("two".to_string(), 7, "two".to_string()));
+    conn.close().await.expect("close");
+}
+
+async fn migrations_are_idempotent(db: &Db) {
+    let id = new_respondent(db, "Siti").await;
+    for _ in 0..2 {
+        let again = Store::connect(&db.url)
+            .await
+            .expect("reconnect and re-run migrations");
+        let r = again
+            .respondent(id)
+            .await
+            .expect("load")
+            .expect("still there");
+        assert_eq!(r.fields.name.as_deref(), Some("Siti"));
+        again.close().await;
+    }
+}
+
+async fn upsert_by_external_id_updates_in_place(db: &Db) {
+    let store = &db.store;
+    let first = store
+        .upsert_respondent(&roster(Some("NISN-1"), "Budi"), t(0))
+        .await
+        .expect("insert");
+    let mut update = NewRespondent {
+        fields: RespondentFields {
+            name: Some("Budi Santoso".into()),
+            external_id: Some("NISN-1".into()),
+            ..Default::default()
+        },
+        email: Some("budi@example.id".into()),
+        language: Some(Lang::En),
+        ..Default::default()
+    };
+    let second = store
+        .upsert_respondent(&update, t(10))
+        .await
+        .expect("update");
+    assert_eq!(first, second, "same external id, same respondent");
+
+    let r = store
+        .respondent(first)
+        .await
+        .expect("load")
+        .expect("exists");
+    assert_eq!(r.fields.name.as_deref(), Some("Budi Santoso"));
+    assert_eq!(r.email.as_deref(), Some("budi@example.id"));
+    assert_eq!(r.language, Some(Lang::En));
+    // Not given in the update: kept.
+    assert_eq!(r.fields.cohort.as_deref(), Some("2022"));
+    assert_eq!(r.phone.as_deref(), Some("+6281234567890"));
+    assert_eq!(r.birth_date, NaiveDate::from_ymd_opt(2004, 2, 29));
+    assert_eq!(
+        r.fields.extra.get("nisn").map(String::as_str),
+        Some("0012345678")
+    );
+    assert_eq!(r.created_at, t(0));
+    assert_eq!(r.updated_at, t(10));
+    assert!(!r.unreachable);
+
+    update.fields.extra = BTreeMap::from([("kelas".to_string(), "XII".to_string())]);
+    store
+        .upsert_respondent(&update, t(20))
+        .await
+        .expect("update extra");
+    let r = store
+        .respondent(first)
+        .await
+        .expect("load")
+        .expect("exists");
+    assert_eq!(
+        r.fields.extra, update.fields.extra,
+        "non-empty extra replaces"
+    );
+
+    let other = store
+        .upsert_respondent(&roster(Some("NISN-2"), "Ani"), t(30))
+        .await
+        .expect("insert");
+    assert_ne!(other, first);
+    assert!(
+        store
+            .respondent(other + 1000)
+            .await
+            .expect("load")
+            .is_none()
+    );
+}
+
+async fn upsert_without_external_id_inserts(db: &Db) {
+    let a = new_respondent(db, "Budi").await;
+    let b = new_respondent(db, "Budi").await;
+    assert_ne!(a, b);
+    let r = db.store.respondent(b).await.expect("load").expect("exists");
+    assert_eq!(r.fields.external_id, None);
+    assert_eq!(r.fields, roster(None, "Budi").fields);
+}
+
+async fn channel_binding(db: &Db) {
+    let store = &db.store;
+    let budi = new_respondent(db, "Budi").await;
+    let ani = new_respondent(db, "Ani").await;
+    assert_eq!(
+        store
+            .respondent_by_channel("console", "budi")
+            .await
+            .expect("lookup"),
+        None
+    );
+    store
+        .bind_channel(budi, "console", "budi", t(1))
+        .await
+        .expect("bind");
+    store
+        .bind_channel(budi, "console", "budi", t(2))
+        .await
+        .expect("idempotent");
+    store
+        .bind_channel(budi, "telegram", "12345", t(3))
+        .await
+        .expect("second channel");
+    assert_eq!(
+        store
+            .respondent_by_channel("console", "budi")
+            .await
+            .expect("lookup"),
+        Some(budi)
+    );
+    assert_eq!(
+        store
+            .respondent_by_channel("telegram", "12345")
+            .await
+            .expect("lookup"),
+        Some(budi)
+    );
+    assert_eq!(
+        store
+            .respondent_by_channel("whatsapp", "12345")
+            .await
+            .expect("lookup"),
+        None
+    );
+
+    match store.bind_channel(ani, "console", "budi", t(4)).await {
+        Err(StoreError::AlreadyBound { owner, .. }) => assert_eq!(owner, budi),
+        other => panic!("expected AlreadyBound, got {other:?}"),
+    }
+    assert_eq!(
+        store
+            .respondent_by_channel("console", "budi")
+            .await
+            .expect("lookup"),
+        Some(budi)
+    );
+    // Foreign keys are enforced (on SQLite too).
+    match store
+        .bind_channel(ani + 1000, "console", "ghost", t(5))
+        .await
+    {
+        Err(StoreError::RespondentNotFound(id)) => assert_eq!(id, ani + 1000),
+        other => panic!("expected RespondentNotFound, got {other:?}"),
+    }
+}
+
+async fn mark_unreachable(db: &Db) {
+    let id = new_respondent(db, "Budi").await;
+    db.store.mark_unreachable(id, true).await.expect("mark");
+    assert!(
+        db.store
+            .respondent(id)
+            .await
+            .expect("load")
+            .expect("exists")
+            .unreachable
+    );
+    db.store.mark_unreachable(id, false).await.expect("unmark");
+    assert!(
+        !db.store
+            .respondent(id)
+            .await
+            .expect("load")
+            .expect("exists")
+            .unreachable
+    );
+    assert!(matches!(
+        db.store.mark_unreachable(id + 1000, true).await,
+        Err(StoreError::RespondentNotFound(_))
+    ));
+}
+
+async fn one_open_session_under_concurrency(db: &Db) {
+    let r = new_respondent(db, "Budi").await;
+    let other = new_respondent(db, "Ani").await;
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = db.store.clone();
+        let who = if i % 4 == 3 { other } else { r };
+        tasks.push(tokio::spawn(async move {
+            store
+                .open_session(who, "tracer", 3, SessionStatus::Invited, "{}", t(i))
+                .await
+        }));
+    }
+    let mut ids = BTreeMap::new();
+    for task in tasks {
+        let s = task.await.expect("join").expect("open_session");
+        ids.entry(s.respondent_id)
+            .or_insert_with(Vec::new)
+            .push(s.id);
+    }
+    for (who, sessions) in &ids {
+        assert!(
+            sessions.iter().all(|id| *id == sessions[0]),
+            "{who}: {sessions:?}"
+        );
+    }
+    assert_eq!(
+        db.store
+            .sessions_for_flow("tracer")
+            .await
+            .expect("list")
+            .len(),
+        2
+    );
+    // Another flow is another session.
+    let s = db
+        .store
+        .open_session(r, "other", 1, SessionStatus::Consent, "{}", t(0))
+        .await
+        .expect("open");
+    assert_eq!(s.status, SessionStatus::Consent);
+    assert_eq!(s.revision, 0);
+    assert_eq!(s.flow_version, 1);
+    assert_eq!(
+        db.store
+            .sessions_for_flow("tracer")
+            .await
+            .expect("list")
+            .len(),
+        2
+    );
+    assert!(matches!(
+        db.store
+            .open_session(r + 1000, "tracer", 1, SessionStatus::Invited, "{}", t(0))
+            .await,
+        Err(StoreError::RespondentNotFound(_))
+    ));
+}
+
+async fn open_session_rejects_closed_status(db: &Db) {
+    let r = new_respondent(db, "Budi").await;
+    let err = db
+        .store
+        .open_session(r, "tracer", 1, SessionStatus::Completed, "{}", t(0))
+        .await
+        .expect_err("closed status");
+    assert!(
+        matches!(
+            err,
+            StoreError::ClosedStatus {
+                status: "completed"
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+async fn latest_session_prefers_open(db: &Db) {
+    let store = &db.store;
+    let s1 = new_session(db, "tracer").await;
+    let r = s1.respondent_id;
+    assert_eq!(
+        store
+            .latest_session(r, "tracer")
+            .await
+            .expect("latest")
+            .map(|s| s.id),
+        Some(s1.id)
+    );
+    assert_eq!(store.latest_session(r, "nope").await.expect("latest"), None);
+
+    let c = step(&s1, 0, SessionStatus::Completed, "{}", &[], &[], None, t(5));
+    assert_eq!(
+        store.commit_step(&c).await.expect("commit"),
+        CommitOutcome::Applied { revision: 1 }
+    );
+    let closed = store
+        .latest_session(r, "tracer")
+        .await
+        .expect("latest")
+        .expect("closed one");
+    assert_eq!(
+        (closed.id, closed.status),
+        (s1.id, SessionStatus::Completed)
+    );
+
+    // Closed sessions do not block a new one, and the open one comes first.
+    let s2 = store
+        .open_session(r, "tracer", 2, SessionStatus::Invited, "{}", t(6))
+        .await
+        .expect("open");
+    assert_ne!(s2.id, s1.id);
+    assert_eq!(
+        store
+            .latest_session(r, "tracer")
+            .await
+            .expect("latest")
+            .map(|s| s.id),
+        Some(s2.id)
+    );
+    let c = step(&s2, 0, SessionStatus::OptedOut, "{}", &[], &[], None, t(7));
+    store.commit_step(&c).await.expect("commit");
+    assert_eq!(
+        store
+            .latest_session(r, "tracer")
+            .await
+            .expect("latest")
+            .map(|s| s.id),
+        Some(s2.id)
+    );
+    let s3 = store
+        .open_session(r, "tracer", 2, SessionStatus::Invited, "{}", t(8))
+        .await
+        .expect("open");
+    let s1_again = store.session(s1.id).await.expect("load").expect("exists");
+    assert_eq!(s1_again.status, SessionStatus::Completed);
+    assert_eq!(
+        store
+            .sessions_for_flow("tracer")
+            .await
+            .expect("list")
+            .iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>(),
+        vec![s1.id, s2.id, s3.id]
+    );
+}
+
+async fn commit_step_writes_everything(db: &Db) {
+    let store = &db.store;
+    let s = new_session(db, "tracer").await;
+    assert_eq!(s.revision, 0);
+    assert_eq!(s.state_json, r#"{"at":"start"}"#);
+    assert_eq!(s.completed_at, None);
+
+    let answers = [
+        set("f8", 0, "1", Value::Choice("1".into())),
+        set("f505", 0, "Rp 4,5 juta", Value::Money(4_500_000)),
+        set("job_employer", 2, "PT Maju", Value::Text("PT Maju".into())),
+    ];
+    let events = [
+        NewEvent {
+            kind: "consent_given".into(),
+            detail: json!({"via": "console"}),
+        },
+        NewEvent {
+            kind: "answered".into(),
+            detail: json!({"codes": ["f8", "f505"]}),
+        },
+    ];
+    let c = step(
+        &s,
+        0,
+        SessionStatus::Answering,
+        r#"{"at":"f9"}"#,
+        &answers,
+        &events,
+        Some(("console", "m1")),
+        t(10),
+    );
+    assert_eq!(
+        store.commit_step(&c).await.expect("commit"),
+        CommitOutcome::Applied { revision: 1 }
+    );
+
+    let after = store.session(s.id).await.expect("load").expect("exists");
+    assert_eq!(after.revision, 1);
+    assert_eq!(after.status, SessionStatus::Answering);
+    assert_eq!(after.state_json, r#"{"at":"f9"}"#);
+    assert_eq!(after.created_at, t(1));
+    assert_eq!(after.updated_at, t(10));
+    assert_eq!(after.completed_at, None);
+
+    let current = store.current_answers(s.id).await.expect("answers");
+    let got: Vec<_> = current
+        .iter()
+        .map(|a| {
+            (
+                a.key.column(),
+                a.raw.as_str(),
+                a.value.clone(),
+                a.flow_version,
+                a.answered_at,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("f8".to_string(), "1", Value::Choice("1".into()), 1, t(10)),
+            (
+                "f505".to_string(),
+                "Rp 4,5 juta",
+                Value::Money(4_500_000),
+                1,
+                t(10)
+            ),
+            (
+                "job_employer_2".to_string(),
+                "PT Maju",
+                Value::Text("PT Maju".into()),
+                1,
+                t(10)
+            ),
+        ]
+    );
+    let ev = store.events(s.id).await.expect("events");
+    assert_eq!(
+        ev,
+        vec![
+            (
+                "consent_given".to_string(),
+                json!({"via": "console"}),
+                t(10)
+            ),
+            (
+                "answered".to_string(),
+                json!({"codes": ["f8", "f505"]}),
+                t(10)
+            ),
+        ]
+    );
+
+    // A step without inbound message, answers or events still bumps the revision.
+    let c = step(
+        &after,
+        1,
+        SessionStatus::Answering,
+        r#"{"at":"f10"}"#,
+        &[],
+        &[],
+        None,
+        t(11),
+    );
+    assert_eq!(
+        store.commit_step(&c).await.expect("commit"),
+        CommitOutcome::Applied { revision: 2 }
+    );
+    assert_eq!(store.current_answers(s.id).await.expect("answers").len(), 3);
+}
+
+async fn duplicate_inbound_changes_nothing(db: &Db) {
+    let store = &db.store;
+    let s = new_session(db, "tracer").await;
+    let answers = [set("f8", 0, "1", Value::Choice("1".into()))];
+    let c = step(
+        &s,
+        0,
+        SessionStatus::Answering,
+        "{\"n\":1}",
+        &answers,
+        &[],
+        Some(("telegram", "100")),
+        t(10),
+    );
+    assert_eq!(
+        store.commit_step(&c).await.expect("commit"),
+        CommitOutcome::Applied { revision: 1 }
+    );
+    let before = snapshot(db, &s).await;
+
+    // Redelivered with the right revision, or with the stale one: either way a duplicate.
+    let answers = [set("f8", 0, "2", Value::Choice("2".into()))];
+    let events = [NewEvent {
+        kind: "answered".into(),
+        detail: json!({}),
+    }];
+    for rev in [1, 0] {
+        let c = step(
+            &s,
+            rev,
+            SessionStatus::Completed,
+            "{\"n\":2}",
+            &answers,
+            &events,
+            Some(("telegram", "100")),
+            t(20),
+        );
+        assert_eq!(
+            store.commit_step(&c).await.expect("commit"),
+            CommitOutcome::Duplicate
+        );
+        assert_eq!(snapshot(db, &s).await, before);
+    }
+
+    // The same id on another channel is another message.
+    let c = step(
+        &s,
+        1,
+        SessionStatus::Answering,
+        "{\"n\":3}",
+        &[],
+        &[],
+        Some(("whatsapp", "100")),
+        t(30),
+    );
+    assert_eq!(
+        store.commit_step(&c).await.expect("commit"),
+        CommitOutcome::Applied { revision: 2 }
+    );
+}
+
+async fn stale_revision_conflicts_and_changes_nothing(db: &Db) {
+    let store = &db.store;
+    let s = new_session(db, "tracer").await;
+    let c = step(
+        &s,
+        0,
+        SessionStatus::Answering,
+        "{\"n\":1}",
+        &[],
+        &[],
+        None,
+        t(10),
+    );
+    assert_eq!(
+        store.commit_step(&c).await.expect("commit"),
+        CommitOutcome::Applied { revision: 1 }
+    );
+    let before = snapshot(db, &s).await;
+
+    let answers = [set("f8", 0, "1", Value::Choice("1".into()))];
+    let events = [NewEvent {
+        kind: "answered".into(),
+        detail: json!({}),
+    }];
+    for stale in [0, 2, -1] {
+        let c = step(
+            &s,
+            stale,
+            SessionStatus::Completed,
+            "{\"n\":2}",
+            &answers,
+            &events,
+            Some(("console", "m7")),
+            t(20),
+        );
+        assert_eq!(
+            store.commit_step(&c).await.expect("commit"),
+            CommitOutcome::Conflict
+        );
+        assert_eq!(snapshot(db, &s).await, before);
+    }
+    // The conflicting attempt did not consume the message id: the retry goes through.
+    let c = step(
+        &s,
+        1,
+        SessionStatus::Completed,
+        "{\"n\":2}",
+        &answers,
+        &events,
+        Some(("console", "m7")),
+        t(21),
+    );
+    assert_eq!(
+        store.commit_step(&c).await.expect("commit"),
+        CommitOutcome::Applied { revision: 2 }
+    );
+}
+
+async fn concurrent_commits_one_wins(db: &Db) {
+    let s = new_session(db, "tracer").await;
+    let mut tasks = Vec::new();
+    for i in 0..8_i64 {
+        let store = db.store.clone();
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let answers = [set("f8", 0, &i.to_string(), Value::Integer(i))];
+            let state = format!("{{\"winner\":{i}}}");
+            let msg = format!("m{i}");
+            let c = step(
+                &s,
+                0,
+                SessionStatus::Answering,
+                &state,
+                &answers,
+                &[],
+                Some(("console", &msg)),
+                t(i),
+            );
+            store.commit_step(&c).await
+        }));
+    }
+    let mut applied = 0;
+    for task in tasks {
+        match task.await.expect("join").expect("commit") {
+            CommitOutcome::Applied { revision } => {
+                assert_eq!(revision, 1);
+                applied += 1;
+            }
+            CommitOutcome::Conflict => {}
+            CommitOutcome::Duplicate => panic!("distinct message ids"),
+        }
+    }
+    assert_eq!(applied, 1);
+    let after = db.store.session(s.id).await.expect("load").expect("exists");
+    let history = db.store.answer_history(s.id).await.expect("history");
+    assert_eq!(history.len(), 1, "only the winner's answer");
+    assert_eq!(
+        after.state_json,
+        format!("{{\"winner\":{}}}", history[0].0.raw)
+    );
+}
+
+async fn set_twice_keeps_history(db: &Db) {
+    let store = &db.store;
+    let s = new_session(db, "tracer").await;
+    let first = [set("f8", 0, "1", Value::Choice("1".into()))];
+    let c = step(
+        &s,
+        0,
+        SessionStatus::Answering,
+        "{}",
+        &first,
+        &[],
+        None,
+        t(10),
+    );
+    store.commit_step(&c).await.expect("commit");
+    let second = [set("f8", 0, "bekerja", Value::Choice("2".into()))];
+    let mut c = step(
+        &s,
+        1,
+        SessionStatus::Answering,
+        "{}",
+        &second,
+        &[],
+        None,
+        t(20),
+    );
+    c.flow_version = 2;
+    store.commit_step(&c).await.expect("commit");
+
+    let current = store.current_answers(s.id).await.expect("answers");
+    assert_eq!(current.len(), 1);
+    assert_eq!(
+        (
+            current[0].raw.as_str(),
+            &current[0].value,
+            current[0].flow_version
+        ),
+        ("bekerja", &Value::Choice("2".into()), 2)
+    );
+    let history = store.answer_history(s.id).await.expect("history");
+    assert_eq!(history.len(), 2);
+    assert_eq!(
+        (history[0].0.raw.as_str(), history[0].1),
+        ("1", Some(t(20)))
+    );
+    assert_eq!((history[1].0.raw.as_str(), history[1].1), ("bekerja", None));
+    assert_eq!(
+        store
+            .session(s.id)
+            .await
+            .expect("load")
+            .expect("exists")
+            .flow_version,
+        2
+    );
+
+    // Setting the same key twice within one step also works.
+    let twice = [
+        set("f9", 0, "a", Value::Text("a".into())),
+        set("f9", 0, "b", Value::Text("b".into())),
+    ];
+    let c = step(
+        &s,
+        2,
+        SessionStatus::Answering,
+        "{}",
+        &twice,
+        &[],
+        None,
+        t(30),
+    );
+    store.commit_step(&c).await.expect("commit");
+    let current = store.current_answers(s.id).await.expect("answers");
+    assert_eq!(
+        current.iter().map(|a| a.raw.as_str()).collect::<Vec<_>>(),
+        vec!["bekerja", "b"]
+    );
+}
+
+async fn retract_and_retract_all(db: &Db) {
+    let store = &db.store;
+    let s = new_session(db, "tracer").await;
+    let answers = [
+        set("a", 0, "1", Value::Integer(1)),
+        set("b", 1, "2", Value::Integer(2)),
+        set("b", 2, "3", Value::Integer(3)),
+    ];
+    store
+        .commit_step(&step(
+            &s,
+            0,
+            SessionStatus::Answering,
+            "{}",
+            &answers,
+            &[],
+            None,
+            t(10),
+        ))
+        .await
+        .expect("commit");
+    let ops = [
+        AnswerOp::Retract {
+            key: AnswerKey {
+                code: "b".into(),
+                iteration: 1,
+            },
+        },
+        AnswerOp::Retract {
+            key: AnswerKey::plain("never-answered"),
+        },
+    ];
+    store
+        .commit_step(&step(
+            &s,
+            1,
+            SessionStatus::Answering,
+            "{}",
+            &ops,
+            &[],
+            None,
+            t(20),
+        ))
+        .await
+        .expect("commit");
+    let current: Vec<_> = store
+        .current_answers(s.id)
+        .await
+        .expect("answers")
+        .into_iter()
+        .map(|a| a.key.column())
+        .collect();
+    assert_eq!(current, vec!["a", "b_2"]);
+
+    let ops = [AnswerOp::RetractAll, set("a", 0, "9", Value::Integer(9))];
+    store
+        .commit_step(&step(
+            &s,
+            2,
+            SessionStatus::Answering,
+            "{}",
+            &ops,
+            &[],
+            None,
+            t(30),
+        ))
+        .await
+        .expect("commit");
+    let current = store.current_answers(s.id).await.expect("answers");
+    assert_eq!(current.len(), 1);
+    assert_eq!(
+        (current[0].key.column(), &current[0].value),
+        ("a".to_string(), &Value::Integer(9))
+    );
+    let history = store.answer_history(s.id).await.expect("history");
+    let retracted: Vec<_> = history
+        .iter()
+        .map(|(a, at)| (a.key.column(), *at))
+        .collect();
+    assert_eq!(
+        retracted,
+        vec![
+            ("a".to_string(), Some(t(30))),
+            ("b_1".to_string(), Some(t(20))),
+            ("b_2".to_string(), Some(t(30))),
+            ("a".to_string(), None),
+        ]
+    );
+}
+
+async fn completed_at_follows_status(db: &Db) {
+    let store = &db.store;
+    let s = new_session(db, "tracer").await;
+    store
+        .commit_step(&step(
+            &s,
+            0,
+            SessionStatus::Answering,
+            "{}",
+            &[],
+            &[],
+            None,
+            t(10),
+        ))
+        .await
+        .expect("commit");
+    assert_eq!(
+        store
+            .session(s.id)
+            .await
+            .expect("load")
+            .expect("exists")
+            .completed_at,
+        None
+    );
+    store
+        .commit_step(&step(
+            &s,
+            1,
+            SessionStatus::Completed,
+            "{}",
+            &[],
+            &[],
+            None,
+            t(20),
+        ))
+        .await
+        .expect("commit");
+    let done = store.session(s.id).await.expect("load").expect("exists");
+    assert_eq!(
+        (done.status, done.completed_at),
+        (SessionStatus::Completed, Some(t(20)))
+    );
+    // A later step that stays completed (e.g. a thank-you re-sent) keeps the first time.
+    store
+        .commit_step(&step(
+            &s,
+            2,
+            SessionStatus::Completed,
+            "{}",
+            &[],
+            &[],
+            None,
+            t(30),
+        ))
+        .await
+        .expect("commit");
+    let done = store.session(s.id).await.expect("load").expect("exists");
+    assert_eq!((done.completed_at, done.updated_at), (Some(t(20)), t(30)));
+    // Leaving the completed status clears it.
+    store
+        .commit_step(&step(
+            &s,
+            3,
+            SessionStatus::OptedOut,
+            "{}",
+            &[],
+            &[],
+            None,
+            t(40),
+        ))
+        .await
+        .expect("commit");
+    assert_eq!(
+        store
+            .session(s.id)
+            .await
+            .expect("load")
+            .expect("exists")
+            .completed_at,
+        None
+    );
+}
+
+async fn failed_commit_leaves_nothing(db: &Db) {
+    let store = &db.store;
+    let s = new_session(db, "tracer").await;
+    let before = snapshot(db, &s).await;
+
+    // The empty code violates a CHECK constraint after the inbound message, the session
+    // update and the first answer were written; everything must roll back.
+    let answers = [
+        set("f8", 0, "1", Value::Choice("1".into())),
+        set("", 0, "x", Value::Text("x".into())),
+    ];
+    let events = [NewEvent {
+        kind: "answered".into(),
+        detail: json!({}),
+    }];
+    let c = step(
+        &s,
+        0,
+        SessionStatus::Completed,
+        "{\"broken\":true}",
+        &answers,
+        &events,
+        Some(("console", "m1")),
+        t(10),
+    );
+    let err = store.commit_step(&c).await.expect_err("check violation");
+    assert!(
+        matches!(
+            err,
+            StoreError::Database {
+                context: "storing an answer",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(snapshot(db, &s).await, before);
+
+    // Same with a bad event, after all answers went in.
+    let answers = [set("f8", 0, "1", Value::Choice("1".into()))];
+    let events = [
+        NewEvent {
+            kind: "ok".into(),
+            detail: json!(1),
+        },
+        NewEvent {
+            kind: String::new(),
+            detail: json!({}),
+        },
+    ];
+    let c = step(
+        &s,
+        0,
+        SessionStatus::Completed,
+        "{\"broken\":true}",
+        &answers,
+        &events,
+        Some(("console", "m1")),
+        t(10),
+    );
+    let err = store.commit_step(&c).await.expect_err("check violation");
+    assert!(
+        matches!(
+            err,
+            StoreError::Database {
+                context: "recording an event",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(snapshot(db, &s).await, before);
+
+    // The store is still usable and the message id was not consumed.
+    let c = step(
+        &s,
+        0,
+        SessionStatus::Answering,
+        "{}",
+        &answers,
+        &[],
+        Some(("console", "m1")),
+        t(11),
+    );
+    assert_eq!(
+        store.commit_step(&c).await.expect("commit"),
+        CommitOutcome::Applied { revision: 1 }
+    );
+}
+
+async fn unknown_session_is_an_error(db: &Db) {
+    let s = new_session(db, "tracer").await;
+    let mut ghost = s.clone();
+    ghost.id += 1000;
+    for inbound in [None, Some(("console", "m1"))] {
+        let c = step(
+            &ghost,
+            0,
+            SessionStatus::Answering,
+            "{}",
+            &[],
+            &[],
+            inbound,
+            t(10),
+        );
+        let err = db.store.commit_step(&c).await.expect_err("no such session");
+        assert!(
+            matches!(err, StoreError::SessionNotFound(id) if id == ghost.id),
+            "{err:?}"
+        );
+    }
+    assert_eq!(db.store.session(ghost.id).await.expect("load"), None);
+    let c = step(
+        &s,
+        0,
+        SessionStatus::Answering,
+        "{}",
+        &[],
+        &[],
+        Some(("console", "m1")),
+        t(10),
+    );
+    assert_eq!(
+        db.store.commit_step(&c).await.expect("commit"),
+        CommitOutcome::Applied { revision: 1 }
+    );
+}
+
+async fn values_round_trip(db: &Db) {
+    let s = new_session(db, "tracer").await;
+    let values = [
+        Value::Text("Insinyur \"sipil\" — ✓".into()),
+        Value::Integer(-3),
+        Value::Decimal(3.75),
+        Value::Money(12_000_000),
+        Value::Choice("a".into()),
+        Value::Choices(vec!["a".into(), "c".into()]),
+        Value::Scale(5),
+        Value::Bool(true),
+        Value::Date(NaiveDate::from_ymd_opt(2023, 7, 1).expect("date")),
+        Value::MonthYear {
+            year: 2024,
+            month: 2,
+        },
+        Value::Phone("+6281234567890".into()),
+        Value::Email("budi@example.id".into()),
+        Value::Skipped,
+    ];
+    let ops: Vec<_> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| set(&format!("q{i}"), 0, "raw", v.clone()))
+        .collect();
+    db.store
+        .commit_step(&step(
+            &s,
+            0,
+            SessionStatus::Answering,
+            "{}",
+            &ops,
+            &[],
+            None,
+            t(10),
+        ))
+        .await
+        .expect("commit");
+    let got: Vec<_> = db
+        .store
+        .current_answers(s.id)
+        .await
+        .expect("answers")
+        .into_iter()
+        .map(|a| a.value)
+        .collect();
+    assert_eq!(got, values);
+}
+
+async fn prune_inbound_messages(db: &Db) {
+    let s = new_session(db, "tracer").await;
+    db.store
+        .commit_step(&step(
+            &s,
+            0,
+            SessionStatus::Answering,
+            "{}",
+            &[],
+            &[],
+            Some(("telegram", "1")),
+            t(10),
+        ))
+        .await
+        .expect("commit");
+    db.store
+        .commit_step(&step(
+            &s,
+            1,
+            SessionStatus::Answering,
+            "{}",
+            &[],
+            &[],
+            Some(("telegram", "2")),
+            t(100),
+        ))
+        .await
+        .expect("commit");
+    assert_eq!(
+        db.store.prune_inbound_messages(t(50)).await.expect("prune"),
+        1
+    );
+    // Message 2 is still remembered.
+    let c = step(
+        &s,
+        2,
+        SessionStatus::Answering,
+        "{}",
+        &[],
+        &[],
+        Some(("telegram", "2")),
+        t(101),
+    );
+    assert_eq!(
+        db.store.commit_step(&c).await.expect("commit"),
+        CommitOutcome::Duplicate
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// SQLite only.
+
+#[tokio::test]
+async fn sqlite_file_created_in_missing_directory_with_wal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("not").join("yet there");
+    let store = Store::open_data_dir(&data).await.expect("open data dir");
+    assert_eq!(store.backend(), Backend::Sqlite);
+    let file = data.join("jejak.db");
+    assert!(file.is_file(), "{} created", file.display());
+    let id = store
+        .upsert_respondent(&roster(None, "Budi"), t(0))
+        .await
+        .expect("write");
+    store.close().await;
+
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", file.display()))
+        .await
+        .expect("connect");
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await
+        .expect("pragma");
+    assert_eq!(mode, "wal");
+    conn.close().await.expect("close");
+
+    let again = Store::open_data_dir(&data).await.expect("reopen");
+    assert!(again.respondent(id).await.expect("load").is_some());
+}
+
+#[tokio::test]
+async fn sqlite_url_variants() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let nested = dir.path().join("a").join("b.db");
+    let store = Store::connect(&format!("sqlite://{}", nested.display()))
+        .await
+        .expect("sqlite://");
+    assert!(nested.is_file());
+    store.close().await;
+    let memory = Store::connect("sqlite::memory:").await.expect("memory");
+    new_respondent_in(&memory).await;
+    assert!(matches!(
+        Store::connect("mysql://x").await,
+        Err(StoreError::UnsupportedUrl { .. })
+    ));
+}
+
+async fn new_respondent_in(store: &Store) {
+    store
+        .upsert_respondent(&roster(None, "Budi"), t(0))
+        .await
+        .expect("write");
+}
