@@ -9,3 +9,7 @@ pub mod flow;
 pub mod i18n;
 pub mod model;
 pub mod store;
+pub mod channel;
+pub mod config;
+pub mod conversation;
+pub mod report;

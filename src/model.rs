@@ -231,3 +231,24 @@ impl RespondentFields {
         }
     }
 }
+
+/// A change to the stored answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnswerChange {
+    /// Set (or replace) an answer.
+    Set {
+        /// Which answer.
+        key: AnswerKey,
+        /// What was typed.
+        raw: String,
+        /// What it means.
+        value: Value,
+    },
+    /// The answer left the path (the respondent went back over it).
+    Retract {
+        /// Which answer.
+        key: AnswerKey,
+    },
+    /// Every answer left the path (restart).
+    RetractAll,
+}

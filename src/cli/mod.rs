@@ -2,6 +2,15 @@
 
 pub mod flowcmd;
 
+use crate::channel::console;
+use crate::config;
+use crate::conversation::Conversations;
+use crate::flow::Flow;
+use crate::i18n::Catalog;
+use crate::report::export;
+use anyhow::Context as _;
+use std::sync::Arc;
+
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -23,6 +32,33 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Take a survey in the terminal (answers are stored; run again to resume).
+    Chat {
+        /// The flow file, or the id of a flow in flows/.
+        #[arg(long, default_value = "flows/tracer-smk.yaml")]
+        flow: String,
+        /// Who is chatting (each name is a separate respondent).
+        #[arg(long = "as", env = "USER", default_value = "alumni")]
+        who: String,
+        /// Display name used in the survey texts (defaults to --as).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Export the answers of a flow.
+    Export {
+        /// The flow file, or the id of a flow in flows/.
+        #[arg(long)]
+        flow: String,
+        /// Output format.
+        #[arg(long, default_value = "csv", value_parser = ["csv"])]
+        format: String,
+        /// Write the codebook (question texts, types, choices) instead of the answers.
+        #[arg(long)]
+        codebook: bool,
+        /// Output file (standard output when absent).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Work on flow files.
     Flow {
         /// What to do with flows.
@@ -53,5 +89,59 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Flow { action: FlowAction::Check { files } } => Ok(flowcmd::check(&files)),
         Command::Flow { action: FlowAction::Test { files } } => flowcmd::test(&files),
+        Command::Chat { flow, who, name } => {
+            let flow = resolve_flow(&flow)?;
+            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let conv = Conversations { store: store.clone(), flow: Arc::new(flow), catalog: Arc::new(Catalog::embedded()?) };
+            let id = console::respondent(&store, &who, name.as_deref()).await?;
+            console::run(&conv, id, tokio::io::stdin(), tokio::io::stdout()).await?;
+            store.close().await;
+            Ok(0)
+        }
+        Command::Export { flow, format: _, codebook, out } => {
+            let flow = resolve_flow(&flow)?;
+            let writer: Box<dyn std::io::Write> = match &out {
+                Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?),
+                None => Box::new(std::io::stdout()),
+            };
+            if codebook {
+                export::write_codebook(&flow, writer)?;
+            } else {
+                let store = open(&cli.database_url, &cli.data_dir).await?;
+                let n = export::write_csv(&store, &flow, writer).await?;
+                store.close().await;
+                eprintln!("exported {n} respondent(s) of flow `{}`", flow.id);
+            }
+            Ok(0)
+        }
     }
+}
+
+async fn open(url: &Option<String>, data_dir: &std::path::Path) -> anyhow::Result<crate::store::Store> {
+    let file = config::FileConfig::read(std::path::Path::new(
+        &std::env::var("JEJAK_CONFIG").unwrap_or_else(|_| "jejak.toml".into()),
+    ))?;
+    let url = url.clone().or(file.database_url);
+    let dir = file.data_dir.unwrap_or_else(|| data_dir.to_path_buf());
+    config::open_store(url.as_deref(), &dir).await
+}
+
+/// A flow given as a file path, or as the id of a flow file in `flows/`.
+pub fn resolve_flow(arg: &str) -> anyhow::Result<Flow> {
+    let path = std::path::Path::new(arg);
+    if path.exists() {
+        return Ok(crate::flow::load(path)?);
+    }
+    let dir = std::path::Path::new("flows");
+    let entries = std::fs::read_dir(dir).with_context(|| format!("`{arg}` is not a file, and flows/ cannot be read"))?;
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "yaml" || x == "yml")
+            && let Ok(f) = crate::flow::load(&p)
+            && f.id == arg
+        {
+            return Ok(f);
+        }
+    }
+    anyhow::bail!("no flow file `{arg}` and no flow with that id in flows/")
 }

@@ -1,6 +1,7 @@
 //! The persisted state of one respondent in one flow, and what a step produces.
 
 use crate::model::{AnswerKey, Lang, SessionStatus, Value};
+pub use crate::model::AnswerChange;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -179,26 +180,6 @@ pub enum Input {
     },
 }
 
-/// A change to the stored answers.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AnswerChange {
-    /// Set (or replace) an answer.
-    Set {
-        /// Which answer.
-        key: AnswerKey,
-        /// What was typed.
-        raw: String,
-        /// What it means.
-        value: Value,
-    },
-    /// The answer left the path (the respondent went back over it).
-    Retract {
-        /// Which answer.
-        key: AnswerKey,
-    },
-    /// Every answer left the path (restart).
-    RetractAll,
-}
 
 /// Something worth an entry in the event log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -78,26 +78,8 @@ pub struct SessionRecord {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-/// A change to a session's answers, applied by [`Store::commit_step`](super::Store::commit_step).
-#[derive(Debug, Clone, PartialEq)]
-pub enum AnswerOp {
-    /// Record an answer, retracting the current answer with the same key if there is one.
-    Set {
-        /// Question code and repeat iteration.
-        key: AnswerKey,
-        /// What the respondent typed.
-        raw: String,
-        /// The normalised value.
-        value: Value,
-    },
-    /// Retract the current answer with this key (no-op if there is none).
-    Retract {
-        /// Question code and repeat iteration.
-        key: AnswerKey,
-    },
-    /// Retract every current answer of the session (start over).
-    RetractAll,
-}
+/// A change to the stored answers (the engine's `AnswerChange`).
+pub use crate::model::AnswerChange as AnswerOp;
 
 /// Something worth recording about a respondent's progress (consent given, reminder sent, …).
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,135 @@
+//! The imperative shell around the engine: load a respondent's session, run one pure step,
+//! commit its answers and state in one transaction, retry when another worker got there
+//! first. Every channel (console, Telegram, WhatsApp) goes through here.
+
+use crate::engine::{self, Context, Input, Reply, SessionState};
+use crate::flow::Flow;
+use crate::i18n::Catalog;
+use crate::model::SessionStatus;
+use crate::store::{CommitOutcome, NewEvent, RespondentId, SessionRecord, StepCommit, Store, StoreError};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// Why an input could not be handled.
+#[derive(Debug, thiserror::Error)]
+pub enum ConversationError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The respondent does not exist.
+    #[error("respondent {0} does not exist")]
+    NoRespondent(RespondentId),
+    /// Another worker kept changing the session.
+    #[error("session of respondent {0} kept changing under us; gave up after retries")]
+    Contended(RespondentId),
+    /// The engine state could not be encoded.
+    #[error("cannot encode session state: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// What handling an input produced.
+#[derive(Debug)]
+pub enum Handled {
+    /// Send these.
+    Replies(Vec<Reply>),
+    /// The platform redelivered a message already handled: nothing changed, send nothing.
+    Duplicate,
+}
+
+/// Runs conversations of one flow against the store.
+#[derive(Clone)]
+pub struct Conversations {
+    /// The database.
+    pub store: Store,
+    /// The flow.
+    pub flow: Arc<Flow>,
+    /// The bot's messages.
+    pub catalog: Arc<Catalog>,
+}
+
+impl Conversations {
+    /// Handles one input from a respondent. `inbound` is the platform message id, for
+    /// exactly-once processing of redelivered updates.
+    pub async fn handle(
+        &self,
+        respondent: RespondentId,
+        input: &Input,
+        inbound: Option<(&str, &str)>,
+        now: DateTime<Utc>,
+    ) -> Result<Handled, ConversationError> {
+        let r = self
+            .store
+            .respondent(respondent)
+            .await?
+            .ok_or(ConversationError::NoRespondent(respondent))?;
+        for _ in 0..8 {
+            let session = self.session(respondent, r.language, now).await?;
+            let state = self.state_of(&session, r.language);
+            let cx = Context { flow: &self.flow, catalog: &self.catalog, respondent: &r.fields };
+            let out = engine::step(&cx, state, input, now);
+            let state_json = serde_json::to_string(&out.state)?;
+            let events: Vec<NewEvent> = out
+                .events
+                .iter()
+                .map(|e| {
+                    let detail = serde_json::to_value(e).unwrap_or_default();
+                    let kind = detail.get("event").and_then(|k| k.as_str()).unwrap_or("event").to_string();
+                    NewEvent { kind, detail }
+                })
+                .collect();
+            let commit = StepCommit {
+                session_id: session.id,
+                expected_revision: session.revision,
+                status: out.state.status,
+                state_json: &state_json,
+                flow_version: self.flow.version,
+                answers: &out.answers,
+                events: &events,
+                inbound,
+                now,
+            };
+            match self.store.commit_step(&commit).await? {
+                CommitOutcome::Applied { .. } => return Ok(Handled::Replies(out.replies)),
+                CommitOutcome::Duplicate => return Ok(Handled::Duplicate),
+                CommitOutcome::Conflict => continue,
+            }
+        }
+        Err(ConversationError::Contended(respondent))
+    }
+
+    /// The respondent's session of this flow: the open one, else the latest closed one (so a
+    /// finished respondent hears "already completed"), else a new one.
+    async fn session(
+        &self,
+        respondent: RespondentId,
+        lang: Option<crate::model::Lang>,
+        now: DateTime<Utc>,
+    ) -> Result<SessionRecord, ConversationError> {
+        if let Some(s) = self.store.latest_session(respondent, &self.flow.id).await? {
+            return Ok(s);
+        }
+        let fresh = SessionState::invited(self.start_lang(lang));
+        let json = serde_json::to_string(&fresh)?;
+        Ok(self
+            .store
+            .open_session(respondent, &self.flow.id, self.flow.version, SessionStatus::Invited, &json, now)
+            .await?)
+    }
+
+    fn start_lang(&self, lang: Option<crate::model::Lang>) -> crate::model::Lang {
+        lang.filter(|l| self.flow.languages.contains(l)).unwrap_or(self.flow.default_lang())
+    }
+
+    /// Decodes a stored state. A state that does not fit the flow (the flow file changed under
+    /// a running survey) restarts the conversation rather than crashing it; the answers
+    /// already stored stay in the database.
+    fn state_of(&self, s: &SessionRecord, lang: Option<crate::model::Lang>) -> SessionState {
+        match serde_json::from_str::<SessionState>(&s.state_json) {
+            Ok(st) if st.is_valid(self.flow.items.len(), self.flow.groups.len()) => st,
+            _ => {
+                tracing::warn!(session = s.id, "stored state does not fit the flow; starting over");
+                SessionState::invited(self.start_lang(lang))
+            }
+        }
+    }
+}

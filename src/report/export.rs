@@ -1,0 +1,145 @@
+//! CSV export (one row per respondent, one column per question code, national codes kept as
+//! they are so files merge with national data) and the codebook that explains the columns.
+
+use crate::flow::{Flow, Kind};
+use crate::model::{AnswerKey, Lang, Value};
+use crate::store::{Store, StoreError};
+use std::collections::HashMap;
+use std::io::Write;
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Reading the database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Writing the file failed.
+    #[error("writing the export: {0}")]
+    Csv(#[from] csv::Error),
+    /// Writing the file failed.
+    #[error("writing the export: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// One export column: where its value comes from.
+struct Column {
+    name: String,
+    item: usize,
+    iteration: u32,
+    /// For multiple choice: the option this 0/1 column stands for.
+    option: Option<String>,
+}
+
+fn columns(flow: &Flow) -> Vec<Column> {
+    let mut cols = Vec::new();
+    for (i, q) in flow.items.iter().enumerate() {
+        let iterations: Vec<u32> = match q.group {
+            Some(g) => (1..=flow.groups[g].max).collect(),
+            None => vec![0],
+        };
+        for it in iterations {
+            let base = AnswerKey { code: q.code.clone(), iteration: it }.column();
+            match &q.kind {
+                Kind::Multi { options, .. } => {
+                    for o in options {
+                        cols.push(Column { name: format!("{base}_{}", o.code), item: i, iteration: it, option: Some(o.code.clone()) });
+                    }
+                }
+                _ => cols.push(Column { name: base, item: i, iteration: it, option: None }),
+            }
+        }
+    }
+    cols
+}
+
+/// Writes the answers of every respondent who has a session of `flow` as CSV.
+pub async fn write_csv(store: &Store, flow: &Flow, out: impl Write) -> Result<usize, ExportError> {
+    let cols = columns(flow);
+    let mut w = csv::Writer::from_writer(out);
+    let mut header: Vec<String> = ["respondent_id", "external_id", "name", "cohort", "programme", "school", "province", "status", "language", "flow_version", "completed_at"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    header.extend(cols.iter().map(|c| c.name.clone()));
+    w.write_record(&header)?;
+    let mut rows = 0;
+    for s in store.sessions_for_flow(&flow.id).await? {
+        let Some(r) = store.respondent(s.respondent_id).await? else { continue };
+        let answers: HashMap<AnswerKey, Value> =
+            store.current_answers(s.id).await?.into_iter().map(|a| (a.key, a.value)).collect();
+        let f = &r.fields;
+        let mut rec: Vec<String> = vec![
+            r.id.to_string(),
+            f.external_id.clone().unwrap_or_default(),
+            f.name.clone().unwrap_or_default(),
+            f.cohort.clone().unwrap_or_default(),
+            f.programme.clone().unwrap_or_default(),
+            f.school.clone().unwrap_or_default(),
+            f.province.clone().unwrap_or_default(),
+            s.status.as_str().to_string(),
+            r.language.map(|l| l.tag().to_string()).unwrap_or_default(),
+            s.flow_version.to_string(),
+            s.completed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ];
+        for c in &cols {
+            let key = AnswerKey { code: flow.items[c.item].code.clone(), iteration: c.iteration };
+            let cell = match (answers.get(&key), &c.option) {
+                (None, _) => String::new(),
+                (Some(Value::Choices(picked)), Some(o)) => if picked.contains(o) { "1" } else { "0" }.to_string(),
+                (Some(Value::Skipped), Some(_)) => String::new(),
+                (Some(v), _) => v.export(),
+            };
+            rec.push(cell);
+        }
+        w.write_record(&rec)?;
+        rows += 1;
+    }
+    w.flush()?;
+    Ok(rows)
+}
+
+/// Writes the codebook: one row per question (code, section, type, texts per language,
+/// options as `code=label` per language, unit, whether optional).
+pub fn write_codebook(flow: &Flow, out: impl Write) -> Result<(), ExportError> {
+    let mut w = csv::Writer::from_writer(out);
+    let mut header = vec!["code".to_string(), "section".into(), "type".into(), "optional".into(), "repeat_group".into(), "follow_up_of".into()];
+    for l in &flow.languages {
+        header.push(format!("text_{}", l.tag()));
+        header.push(format!("choices_{}", l.tag()));
+    }
+    w.write_record(&header)?;
+    for q in &flow.items {
+        let mut rec = vec![
+            q.code.clone(),
+            flow.sections[q.section].id.clone(),
+            q.kind.name().to_string(),
+            if q.optional { "yes" } else { "no" }.to_string(),
+            q.group.map(|g| flow.groups[g].id.clone()).unwrap_or_default(),
+            q.follows.as_ref().map(|(p, o)| format!("{}={o}", flow.items[*p].code)).unwrap_or_default(),
+        ];
+        for l in &flow.languages {
+            rec.push(flow.texts.format(*l, &q.text, None));
+            rec.push(choices(flow, &q.kind, *l));
+        }
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn choices(flow: &Flow, kind: &Kind, lang: Lang) -> String {
+    match kind {
+        Kind::Single { options } | Kind::Multi { options, .. } => options
+            .iter()
+            .map(|o| format!("{}={}", o.code, flow.texts.format(lang, &o.label, None)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Kind::Likert { from, to, low, high } => format!(
+            "{from}={}; {to}={}",
+            flow.texts.format(lang, low, None),
+            flow.texts.format(lang, high, None)
+        ),
+        Kind::YesNo => "1=yes; 0=no".to_string(),
+        _ => String::new(),
+    }
+}
