@@ -12,17 +12,15 @@ use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 /// The channel name stored in channel bindings.
 pub const CHANNEL: &str = "console";
 
-/// Finds (or creates) the respondent who chats from this terminal under `address`.
-pub async fn respondent(store: &Store, address: &str, name: Option<&str>) -> anyhow::Result<RespondentId> {
+/// Finds (or creates, with these roster fields) the respondent who chats from this terminal
+/// under `address`.
+pub async fn respondent(store: &Store, address: &str, fields: RespondentFields) -> anyhow::Result<RespondentId> {
     if let Some(id) = store.respondent_by_channel(CHANNEL, address).await? {
         return Ok(id);
     }
     let now = Utc::now();
     let new = NewRespondent {
-        fields: RespondentFields {
-            name: Some(name.unwrap_or(address).to_string()),
-            ..RespondentFields::default()
-        },
+        fields,
         phone: None,
         email: None,
         timezone: None,

@@ -43,6 +43,15 @@ pub enum Command {
         /// Display name used in the survey texts (defaults to --as).
         #[arg(long)]
         name: Option<String>,
+        /// School or training unit, as a roster would give it.
+        #[arg(long)]
+        school: Option<String>,
+        /// Programme (kompetensi keahlian) or training name.
+        #[arg(long)]
+        programme: Option<String>,
+        /// Cohort or graduation year.
+        #[arg(long)]
+        cohort: Option<String>,
     },
     /// Export the answers of a flow.
     Export {
@@ -89,11 +98,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Flow { action: FlowAction::Check { files } } => Ok(flowcmd::check(&files)),
         Command::Flow { action: FlowAction::Test { files } } => flowcmd::test(&files),
-        Command::Chat { flow, who, name } => {
+        Command::Chat { flow, who, name, school, programme, cohort } => {
             let flow = resolve_flow(&flow)?;
             let store = open(&cli.database_url, &cli.data_dir).await?;
             let conv = Conversations { store: store.clone(), flow: Arc::new(flow), catalog: Arc::new(Catalog::embedded()?) };
-            let id = console::respondent(&store, &who, name.as_deref()).await?;
+            let fields = crate::model::RespondentFields {
+                name: Some(name.unwrap_or_else(|| who.clone())),
+                school,
+                programme,
+                cohort,
+                ..Default::default()
+            };
+            let id = console::respondent(&store, &who, fields).await?;
             console::run(&conv, id, tokio::io::stdin(), tokio::io::stdout()).await?;
             store.close().await;
             Ok(0)
