@@ -315,3 +315,27 @@ fn the_shipped_flows_compile_cleanly() {
         assert!(flow.languages.len() == 2, "{f} offers {:?}", flow.languages);
     }
 }
+
+#[test]
+#[ignore = "bug: flow/text.rs `to_ftl` escapes lines starting with `[` or `*`, so the variants \
+            of a Fluent selector are rejected (\"must have a default variant\")"]
+fn fluent_selectors_are_accepted() {
+    // docs/flows.md: "Fluent selectors work too; … always give a default variant *[other]".
+    let src = format!(
+        "{HEAD}      - code: a
+        type: yesno
+        text:
+          id: |
+            {{ $cohort ->
+                [2024] Angkatan terbaru, ya?
+               *[other] Apakah Anda alumni?
+            }}
+          en: |
+            {{ $cohort ->
+                [2024] The newest cohort, right?
+               *[other] Are you an alumnus?
+            }}
+"
+    );
+    compile(&src).unwrap_or_else(|d| panic!("{}", listing(&d)));
+}
