@@ -1009,7 +1009,7 @@ fn assert_case(src: &str, c: Case) {
 }
 
 #[test]
-#[ignore = "bug: /lewati outside answering and consent gets no reply (engine/mod.rs `skip`)"]
+
 fn bug_skip_before_starting_gets_a_reply() {
     for inputs in [
         &["/lewati"][..],
@@ -1023,8 +1023,6 @@ fn bug_skip_before_starting_gets_a_reply() {
 }
 
 #[test]
-#[ignore = "bug: /berhenti after completing, then /mulai, asks question 1 again over the old \
-            history (engine/mod.rs `start`)"]
 fn bug_stop_after_completing_then_start() {
     // Whether the fix resumes as completed or starts over, the path must stay a path.
     let inputs = [
@@ -1055,8 +1053,6 @@ fn bug_stop_after_completing_then_start() {
 }
 
 #[test]
-#[ignore = "bug: a pending /ulang or /berhenti confirmation accepts a yes button of any prompt \
-            (engine/mod.rs `pending`)"]
 fn bug_stale_button_confirms_restart() {
     assert_case(
         FLOW,
@@ -1079,8 +1075,6 @@ fn bug_stale_button_confirms_restart() {
 }
 
 #[test]
-#[ignore = "bug: an opted-out respondent can rejoin after the closing day (engine/mod.rs `run` \
-            skips the closing check for closed statuses)"]
 fn bug_rejoin_after_closing_day() {
     assert_case(
         FLOW,
@@ -1104,8 +1098,6 @@ fn bug_rejoin_after_closing_day() {
 }
 
 #[test]
-#[ignore = "bug: a repeat group in a section whose `when` fails asks its more? question \
-            (engine/nav.rs `seek`)"]
 fn bug_repeat_group_in_a_skipped_section() {
     assert_case(
         &format!("{HEAD}{GROUP_IN_SECTION}"),
@@ -1136,8 +1128,6 @@ fn a_repeat_group_in_a_section_that_applies() {
 }
 
 #[test]
-#[ignore = "bug: a backward goto (a loop with a way out, accepted by the checker) asks questions \
-            again and overwrites their answers; the state invariant breaks"]
 fn bug_backward_goto_loses_answers() {
     // Fixed either by the checker refusing backward gotos or by the engine keeping a path
     // that visits a question twice consistent.
@@ -1151,8 +1141,6 @@ fn bug_backward_goto_loses_answers() {
 }
 
 #[test]
-#[ignore = "bug: the shipped flows start each consent part with its own heading, which the engine \
-            already adds (\"Tujuan: Tujuan: …\")"]
 fn bug_consent_headings_are_not_doubled_in_the_shipped_flows() {
     for path in ["flows/tracer-smk.yaml", "flows/tracer-pelatihan.yaml"] {
         let flow = jejak::flow::load(std::path::Path::new(path)).unwrap_or_else(|e| panic!("{e}"));

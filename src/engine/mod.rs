@@ -78,7 +78,8 @@ impl Stepper<'_, '_> {
         if self.st.status == SessionStatus::Expired {
             return self.say(Msg::Expired);
         }
-        if !self.st.status.is_closed() && closed(self.cx.flow, self.now) {
+        if self.st.status != SessionStatus::Completed && closed(self.cx.flow, self.now) {
+            // Opted-out respondents cannot rejoin a closed survey either.
             self.st.status = SessionStatus::Expired;
             self.st.current = None;
             self.st.pending = None;
@@ -165,6 +166,11 @@ impl Stepper<'_, '_> {
             SessionStatus::OptedOut => {
                 if self.st.history.is_empty() && self.st.resume_at.is_none() {
                     self.show_consent();
+                } else if self.st.resume_at.is_none() {
+                    // They had finished before stopping: they are back to "completed".
+                    self.events.push(Event::Rejoined);
+                    self.st.status = SessionStatus::Completed;
+                    self.say(Msg::AlreadyCompleted);
                 } else {
                     self.events.push(Event::Rejoined);
                     self.st.status = SessionStatus::Answering;
@@ -201,8 +207,11 @@ impl Stepper<'_, '_> {
         self.out.push(Reply { text: t, prompt: Some(p) });
     }
 
-    fn yes_no_input(&self, input: &Input) -> Option<bool> {
+    /// Reads yes/no typed, or pressed on a button of the prompt `expected` (a button of any
+    /// other prompt is stale and means neither).
+    fn yes_no_input(&self, input: &Input, expected: &str) -> Option<bool> {
         match input {
+            Input::Button { prompt, .. } if prompt != expected => None,
             Input::Button { value, .. } if value == "yes" => Some(true),
             Input::Button { value, .. } if value == "no" => Some(false),
             Input::Button { .. } => None,
@@ -211,7 +220,7 @@ impl Stepper<'_, '_> {
     }
 
     fn consent(&mut self, input: &Input) {
-        match self.yes_no_input(input) {
+        match self.yes_no_input(input, "@consent") {
             Some(true) => {
                 self.events.push(Event::Consented);
                 self.st.status = SessionStatus::Answering;
@@ -281,7 +290,7 @@ impl Stepper<'_, '_> {
             return self.reask();
         }
         match pos {
-            Position::More { .. } => match self.yes_no_input(input) {
+            Position::More { .. } => match self.yes_no_input(input, &render::prompt_id(self.cx, pos)) {
                 Some(another) => {
                     self.st.history.push(Step { at: pos, another: Some(another) });
                     let next = nav::after(&self.view(0), pos, another);
@@ -339,7 +348,18 @@ impl Stepper<'_, '_> {
                 self.say(Msg::SkipNotAllowed);
                 self.reask();
             }
-            _ => self.reask(),
+            _ => self.where_we_are(),
+        }
+    }
+
+    /// Tells a respondent who is not answering questions where they stand.
+    fn where_we_are(&mut self) {
+        match self.st.status {
+            SessionStatus::Invited | SessionStatus::Consent => self.show_consent(),
+            SessionStatus::Answering => self.reask(),
+            SessionStatus::Completed => self.say(Msg::AlreadyCompleted),
+            SessionStatus::OptedOut => self.say(Msg::OptedOutInfo),
+            SessionStatus::Expired => self.say(Msg::Expired),
         }
     }
 
@@ -436,7 +456,20 @@ impl Stepper<'_, '_> {
             // A command instead of yes/no: forget the confirmation and do what was asked.
             return self.run_again(input);
         }
-        match (p, self.yes_no_input(input)) {
+        let expected = if p == Pending::Restart { "@restart" } else { "@stop" };
+        if let Input::Button { prompt, .. } = input
+            && prompt != expected
+        {
+            // A button of an older message neither confirms nor cancels: ask again.
+            self.say(Msg::StaleButton);
+            self.st.pending = Some(p);
+            let (msg, id) = if p == Pending::Restart { (Msg::RestartConfirm, "@restart") } else { (Msg::StopConfirm, "@stop") };
+            let t = self.cx.catalog.t(self.lang(), msg);
+            let prompt = render::yes_no(self.cx, self.lang(), id);
+            self.out.push(Reply { text: t, prompt: Some(prompt) });
+            return;
+        }
+        match (p, self.yes_no_input(input, expected)) {
             (Pending::Restart, Some(true)) => {
                 self.events.push(Event::Restarted);
                 self.answers.push(AnswerChange::RetractAll);

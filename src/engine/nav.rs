@@ -121,7 +121,11 @@ fn seek(v: &View, mut j: usize, mut iteration: u32, mut group: Option<usize>) ->
             && let Some(g) = q.group
         {
             let gr = &flow.groups[g];
-            if j == gr.start && gr.when.as_ref().is_none_or(|c| c.eval(&v.at(0))) && gr.end > gr.start {
+            // Enter only if the group's own condition holds and at least one of its questions
+            // would be asked (a section condition may rule them all out).
+            let askable = (gr.start..gr.end)
+                .any(|k| flow.items[k].when.as_ref().is_none_or(|c| c.eval(&v.at(1))));
+            if j == gr.start && gr.when.as_ref().is_none_or(|c| c.eval(&v.at(0))) && askable {
                 group = Some(g);
                 iteration = 1;
             } else {

@@ -909,8 +909,12 @@ impl Checker {
                         self.err(pos(&to), format!("`goto` cannot jump into or out of a repeat group (`{name}`)"));
                         continue;
                     }
-                    if i == pending.from {
-                        self.err(pos(&to), format!("`goto` from `{name}` to itself would ask it forever"));
+                    if i <= pending.from {
+                        // Going back would ask answered questions again and overwrite them.
+                        self.err(
+                            pos(&to),
+                            format!("`goto` jumps back to `{name}`, which is asked earlier: this makes a loop; only forward jumps are allowed"),
+                        );
                         continue;
                     }
                 }
@@ -1061,7 +1065,7 @@ enum LitKind {
 impl LitKind {
     fn describe(self) -> &'static str {
         match self {
-            LitKind::Option => "option code",
+            LitKind::Option => "valid option code",
             LitKind::Number => "number",
             LitKind::Bool => "yes/no value (true or false)",
             LitKind::Date => "date like \"2024-08-17\"",

@@ -123,6 +123,8 @@ impl TextsBuilder {
 /// Lines starting with `[`, `*` or `.` would be read as syntax, so they are escaped.
 fn to_ftl(id: &str, pattern: &str) -> String {
     let mut out = format!("{id} =\n");
+    // Inside a selector, `[key]` and `*[other]` lines are syntax and must stay as written.
+    let selector = pattern.contains("->");
     for line in pattern.trim_end().lines() {
         let body = line.trim_start();
         if body.is_empty() {
@@ -130,7 +132,7 @@ fn to_ftl(id: &str, pattern: &str) -> String {
             continue;
         }
         out.push_str("    ");
-        match body.chars().next() {
+        match body.chars().next().filter(|_| !selector) {
             Some(c @ ('[' | '*' | '.')) => {
                 out.push_str(&format!("{{\"{c}\"}}"));
                 out.push_str(&body[c.len_utf8()..]);
