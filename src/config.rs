@@ -30,7 +30,9 @@ impl FileConfig {
 /// (created on first run).
 pub async fn open_store(database_url: Option<&str>, data_dir: &Path) -> anyhow::Result<Store> {
     match database_url {
-        Some(url) => Store::connect(url).await.context("opening the database from DATABASE_URL"),
+        Some(url) => Store::connect(url)
+            .await
+            .context("opening the database from DATABASE_URL"),
         None => Store::open_data_dir(data_dir)
             .await
             .with_context(|| format!("opening the SQLite database in {}", data_dir.display())),

@@ -6,7 +6,9 @@ use crate::engine::{self, Context, Input, Reply, SessionState};
 use crate::flow::Flow;
 use crate::i18n::Catalog;
 use crate::model::SessionStatus;
-use crate::store::{CommitOutcome, NewEvent, RespondentId, SessionRecord, StepCommit, Store, StoreError};
+use crate::store::{
+    CommitOutcome, NewEvent, RespondentId, SessionRecord, StepCommit, Store, StoreError,
+};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -65,7 +67,11 @@ impl Conversations {
         for _ in 0..8 {
             let session = self.session(respondent, r.language, now).await?;
             let state = self.state_of(&session, r.language);
-            let cx = Context { flow: &self.flow, catalog: &self.catalog, respondent: &r.fields };
+            let cx = Context {
+                flow: &self.flow,
+                catalog: &self.catalog,
+                respondent: &r.fields,
+            };
             let out = engine::step(&cx, state, input, now);
             let state_json = serde_json::to_string(&out.state)?;
             let events: Vec<NewEvent> = out
@@ -73,7 +79,11 @@ impl Conversations {
                 .iter()
                 .map(|e| {
                     let detail = serde_json::to_value(e).unwrap_or_default();
-                    let kind = detail.get("event").and_then(|k| k.as_str()).unwrap_or("event").to_string();
+                    let kind = detail
+                        .get("event")
+                        .and_then(|k| k.as_str())
+                        .unwrap_or("event")
+                        .to_string();
                     NewEvent { kind, detail }
                 })
                 .collect();
@@ -112,12 +122,20 @@ impl Conversations {
         let json = serde_json::to_string(&fresh)?;
         Ok(self
             .store
-            .open_session(respondent, &self.flow.id, self.flow.version, SessionStatus::Invited, &json, now)
+            .open_session(
+                respondent,
+                &self.flow.id,
+                self.flow.version,
+                SessionStatus::Invited,
+                &json,
+                now,
+            )
             .await?)
     }
 
     fn start_lang(&self, lang: Option<crate::model::Lang>) -> crate::model::Lang {
-        lang.filter(|l| self.flow.languages.contains(l)).unwrap_or(self.flow.default_lang())
+        lang.filter(|l| self.flow.languages.contains(l))
+            .unwrap_or(self.flow.default_lang())
     }
 
     /// Decodes a stored state. A state that does not fit the flow (the flow file changed under
@@ -127,7 +145,10 @@ impl Conversations {
         match serde_json::from_str::<SessionState>(&s.state_json) {
             Ok(st) if st.is_valid(self.flow.items.len(), self.flow.groups.len()) => st,
             _ => {
-                tracing::warn!(session = s.id, "stored state does not fit the flow; starting over");
+                tracing::warn!(
+                    session = s.id,
+                    "stored state does not fit the flow; starting over"
+                );
                 SessionState::invited(self.start_lang(lang))
             }
         }

@@ -3,13 +3,13 @@
 //! (`store`), reachable over chat channels (`channel`), with exports (`report`) and the
 //! `jejak` command line (`cli`).
 
+pub mod channel;
 pub mod cli;
+pub mod config;
+pub mod conversation;
 pub mod engine;
 pub mod flow;
 pub mod i18n;
 pub mod model;
-pub mod store;
-pub mod channel;
-pub mod config;
-pub mod conversation;
 pub mod report;
+pub mod store;

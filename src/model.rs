@@ -9,7 +9,9 @@ use std::fmt;
 
 /// A language the bot speaks. Only languages with a full set of bot messages in `locales/`
 /// exist here, so a flow cannot offer a language the bot itself cannot speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     /// Bahasa Indonesia, the default.
@@ -33,7 +35,11 @@ impl Lang {
 
     /// Parses a tag such as `id`, `en`, `en-US`, `in` (old code for Indonesian); case-insensitive.
     pub fn from_tag(tag: &str) -> Option<Lang> {
-        let primary = tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        let primary = tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match primary.as_str() {
             "id" | "in" | "ind" => Some(Lang::Id),
             "en" | "eng" => Some(Lang::En),
@@ -115,7 +121,10 @@ pub struct AnswerKey {
 impl AnswerKey {
     /// A key outside any repeat group.
     pub fn plain(code: impl Into<String>) -> Self {
-        AnswerKey { code: code.into(), iteration: 0 }
+        AnswerKey {
+            code: code.into(),
+            iteration: 0,
+        }
     }
 
     /// The export column name: `f8`, or `job_employer_2` for the second repeat item.
@@ -212,8 +221,14 @@ pub struct RespondentFields {
 
 impl RespondentFields {
     /// The names usable as `field:` in conditions and `{ $… }` in texts (besides `extra.*`).
-    pub const KNOWN: [&'static str; 6] =
-        ["name", "external_id", "cohort", "programme", "school", "province"];
+    pub const KNOWN: [&'static str; 6] = [
+        "name",
+        "external_id",
+        "cohort",
+        "programme",
+        "school",
+        "province",
+    ];
 
     /// Looks a field up by name (`cohort`, `extra.nisn`, …).
     pub fn get(&self, name: &str) -> Option<&str> {

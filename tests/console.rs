@@ -18,7 +18,12 @@ fn jejak(data: &Path, args: &[&str], stdin: &str) -> (String, String, bool) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("jejak runs");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
     let out = child.wait_with_output().expect("jejak finishes");
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -31,7 +36,15 @@ fn jejak(data: &Path, args: &[&str], stdin: &str) -> (String, String, bool) {
 fn survey_in_terminal_can_be_quit_resumed_and_exported() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
-    let chat = ["chat", "--as", "siti", "--name", "Siti", "--school", "SMKN 5 Banjarmasin"];
+    let chat = [
+        "chat",
+        "--as",
+        "siti",
+        "--name",
+        "Siti",
+        "--school",
+        "SMKN 5 Banjarmasin",
+    ];
 
     // First sitting: consent, status "bekerja", got a job within 6 months, then quit.
     let (out, err, ok) = jejak(&data, &chat, "ya\n1\niya\n/keluar\n");
@@ -40,26 +53,47 @@ fn survey_in_terminal_can_be_quit_resumed_and_exported() {
     assert!(out.contains("SMKN 5 Banjarmasin"), "{out}");
     assert!(out.contains("Pertanyaan 1 dari"), "{out}");
     assert!(out.contains("Berapa bulan setelah lulus"), "{out}");
-    assert!(data.join("jejak.db").exists(), "SQLite database created on first run");
+    assert!(
+        data.join("jejak.db").exists(),
+        "SQLite database created on first run"
+    );
 
     // Second sitting: resumes at the same question; a wrong answer gets a friendly re-prompt.
     let (out, err, ok) = jejak(&data, &chat, "tiga bulan lebih\n3\n");
     assert!(ok, "{err}");
     assert!(out.contains("Selamat datang kembali"), "{out}");
     assert!(out.contains("Berapa bulan setelah lulus"), "{out}");
-    assert!(out.contains("belum bisa kami baca"), "re-prompt in Indonesian: {out}");
+    assert!(
+        out.contains("belum bisa kami baca"),
+        "re-prompt in Indonesian: {out}"
+    );
     assert!(out.contains("Pertanyaan 4 dari"), "{out}");
 
     // Export: the three answers, in national codes.
     let csv_path = dir.path().join("out.csv");
-    let (_, err, ok) = jejak(&data, &["export", "--flow", "tracer-smk", "--format", "csv", "--out", csv_path.to_str().expect("utf8")], "");
+    let (_, err, ok) = jejak(
+        &data,
+        &[
+            "export",
+            "--flow",
+            "tracer-smk",
+            "--format",
+            "csv",
+            "--out",
+            csv_path.to_str().expect("utf8"),
+        ],
+        "",
+    );
     assert!(ok, "{err}");
     let mut rdr = csv::Reader::from_path(&csv_path).expect("csv");
     let header = rdr.headers().expect("header").clone();
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("row")).collect();
     assert_eq!(rows.len(), 1);
     let get = |col: &str| {
-        let i = header.iter().position(|h| h == col).unwrap_or_else(|| panic!("no column {col}"));
+        let i = header
+            .iter()
+            .position(|h| h == col)
+            .unwrap_or_else(|| panic!("no column {col}"));
         rows[0][i].to_string()
     };
     assert_eq!(get("f8"), "1");
@@ -73,10 +107,19 @@ fn survey_in_terminal_can_be_quit_resumed_and_exported() {
     assert!(header.iter().any(|h| h == "job_name_1") && header.iter().any(|h| h == "job_name_5"));
 
     // The codebook names every question with its texts in both languages.
-    let (out, err, ok) = jejak(&data, &["export", "--flow", "flows/tracer-smk.yaml", "--codebook"], "");
+    let (out, err, ok) = jejak(
+        &data,
+        &["export", "--flow", "flows/tracer-smk.yaml", "--codebook"],
+        "",
+    );
     assert!(ok, "{err}");
-    assert!(out.starts_with("code,section,type,optional,repeat_group,follow_up_of,text_id,choices_id,text_en,choices_en"));
-    assert!(out.contains("f8,status,single,no,,,Apa kegiatan utama Anda saat ini?"), "{out}");
+    assert!(out.starts_with(
+        "code,section,type,optional,repeat_group,follow_up_of,text_id,choices_id,text_en,choices_en"
+    ));
+    assert!(
+        out.contains("f8,status,single,no,,,Apa kegiatan utama Anda saat ini?"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -88,9 +131,27 @@ fn flow_check_reports_errors_with_positions_and_fails() {
         "flow:\n  id: x\n  version: 1\n  title: { id: X, en: X }\n  languages: [id, en]\n  consent:\n    purpose: { id: a, en: a }\n    data: { id: a, en: a }\n    retention: { id: a, en: a }\n    rights: { id: a }\nsections:\n  - id: s\n    title: { id: S, en: S }\n    questions:\n      - code: q1\n        type: yesno\n        text: { id: \"Ya?\", en: \"Yes?\" }\n        when: { answer: q9, eq: true }\n",
     )
     .expect("write");
-    let (_, err, ok) = jejak(dir.path(), &["flow", "check", bad.to_str().expect("utf8"), "flows/tracer-smk.yaml"], "");
+    let (_, err, ok) = jejak(
+        dir.path(),
+        &[
+            "flow",
+            "check",
+            bad.to_str().expect("utf8"),
+            "flows/tracer-smk.yaml",
+        ],
+        "",
+    );
     assert!(!ok);
-    assert!(err.contains("bad.yaml:10:13: text has no `en` version"), "{err}");
-    assert!(err.contains("bad.yaml:18:25: unknown question `q9` in condition"), "{err}");
-    assert!(!err.contains("tracer-smk.yaml:"), "the shipped flow is valid: {err}");
+    assert!(
+        err.contains("bad.yaml:10:13: text has no `en` version"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.yaml:18:25: unknown question `q9` in condition"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("tracer-smk.yaml:"),
+        "the shipped flow is valid: {err}"
+    );
 }

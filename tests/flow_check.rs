@@ -304,9 +304,13 @@ fn a_backward_goto_is_rejected() {
             to: a
 "
     );
-    let d = compile(&src).err().expect("a backward goto is an error");
+    let d = compile(&src).expect_err("a backward goto is an error");
     assert_eq!(d.len(), 1, "{}", listing(&d));
-    assert!(d[0].message.contains("jumps back to `a`"), "{}", listing(&d));
+    assert!(
+        d[0].message.contains("jumps back to `a`"),
+        "{}",
+        listing(&d)
+    );
 }
 
 #[test]

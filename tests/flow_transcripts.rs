@@ -9,11 +9,21 @@ fn check_flow(file: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
     let flow = flow::load(&path).unwrap_or_else(|e| panic!("{e}"));
     let catalog = Catalog::embedded().expect("catalog");
-    let report = transcript::run_dir(&flow, &catalog, &transcript::transcripts_dir(&path)).expect("transcripts readable");
+    let report = transcript::run_dir(&flow, &catalog, &transcript::transcripts_dir(&path))
+        .expect("transcripts readable");
     for r in &report.results {
-        assert!(r.failures.is_empty(), "{}: {:#?}", r.path.display(), r.failures);
+        assert!(
+            r.failures.is_empty(),
+            "{}: {:#?}",
+            r.path.display(),
+            r.failures
+        );
     }
-    assert!(report.unreached.is_empty(), "unreached questions: {:?}", report.unreached);
+    assert!(
+        report.unreached.is_empty(),
+        "unreached questions: {:?}",
+        report.unreached
+    );
     assert!(report.results.len() >= 5, "too few transcripts for {file}");
     assert!(report.passed());
 }

@@ -14,7 +14,11 @@ pub const CHANNEL: &str = "console";
 
 /// Finds (or creates, with these roster fields) the respondent who chats from this terminal
 /// under `address`.
-pub async fn respondent(store: &Store, address: &str, fields: RespondentFields) -> anyhow::Result<RespondentId> {
+pub async fn respondent(
+    store: &Store,
+    address: &str,
+    fields: RespondentFields,
+) -> anyhow::Result<RespondentId> {
     if let Some(id) = store.respondent_by_channel(CHANNEL, address).await? {
         return Ok(id);
     }
@@ -51,7 +55,9 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     out.write_all("(Ketik jawaban lalu Enter. /bantuan untuk bantuan, /keluar untuk keluar; jawaban tersimpan dan bisa dilanjutkan nanti.)\n\n".as_bytes())
         .await?;
-    let start = conv.handle(respondent, &Input::Text("/mulai".into()), None, Utc::now()).await?;
+    let start = conv
+        .handle(respondent, &Input::Text("/mulai".into()), None, Utc::now())
+        .await?;
     if let Handled::Replies(r) = start {
         print(&mut out, &r).await?;
     }
@@ -67,10 +73,14 @@ pub async fn run(
             continue;
         }
         if matches!(t.to_lowercase().as_str(), "/keluar" | "/quit" | "/exit") {
-            out.write_all("Sampai jumpa! Ketik jejak chat lagi untuk melanjutkan.\n".as_bytes()).await?;
+            out.write_all("Sampai jumpa! Ketik jejak chat lagi untuk melanjutkan.\n".as_bytes())
+                .await?;
             break;
         }
-        match conv.handle(respondent, &Input::Text(t.to_string()), None, Utc::now()).await? {
+        match conv
+            .handle(respondent, &Input::Text(t.to_string()), None, Utc::now())
+            .await?
+        {
             Handled::Replies(r) => print(&mut out, &r).await?,
             Handled::Duplicate => {}
         }

@@ -10,7 +10,13 @@ pub fn check(files: &[PathBuf]) -> i32 {
     let mut bad = 0;
     for f in files {
         match flow::load(f) {
-            Ok(flow) => println!("{}: ok ({} questions, flow `{}` version {})", f.display(), flow.items.len(), flow.id, flow.version),
+            Ok(flow) => println!(
+                "{}: ok ({} questions, flow `{}` version {})",
+                f.display(),
+                flow.items.len(),
+                flow.id,
+                flow.version
+            ),
             Err(FlowError::Invalid { diagnostics, .. }) => {
                 bad += 1;
                 for d in &diagnostics {
@@ -57,15 +63,27 @@ pub fn test(files: &[PathBuf]) -> anyhow::Result<i32> {
             println!("{}: no transcripts in {}", f.display(), dir.display());
         }
         if !report.unreached.is_empty() {
-            println!("{}: questions no transcript reaches: {}", f.display(), report.unreached.join(", "));
+            println!(
+                "{}: questions no transcript reaches: {}",
+                f.display(),
+                report.unreached.join(", ")
+            );
         }
         let passed = report.passed();
         println!(
             "{}: {}/{} transcripts passed{}",
             f.display(),
-            report.results.iter().filter(|r| r.failures.is_empty()).count(),
+            report
+                .results
+                .iter()
+                .filter(|r| r.failures.is_empty())
+                .count(),
             report.results.len(),
-            if report.unreached.is_empty() { ", every question reached" } else { "" }
+            if report.unreached.is_empty() {
+                ", every question reached"
+            } else {
+                ""
+            }
         );
         ok &= passed;
     }

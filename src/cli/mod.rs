@@ -22,7 +22,12 @@ pub struct Cli {
     #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
     /// Where the embedded SQLite database lives.
-    #[arg(long, env = "JEJAK_DATA_DIR", global = true, default_value = "jejak-data")]
+    #[arg(
+        long,
+        env = "JEJAK_DATA_DIR",
+        global = true,
+        default_value = "jejak-data"
+    )]
     pub data_dir: PathBuf,
     /// What to do.
     #[command(subcommand)]
@@ -96,12 +101,27 @@ pub enum FlowAction {
 /// Runs the command line; returns the process exit code.
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
-        Command::Flow { action: FlowAction::Check { files } } => Ok(flowcmd::check(&files)),
-        Command::Flow { action: FlowAction::Test { files } } => flowcmd::test(&files),
-        Command::Chat { flow, who, name, school, programme, cohort } => {
+        Command::Flow {
+            action: FlowAction::Check { files },
+        } => Ok(flowcmd::check(&files)),
+        Command::Flow {
+            action: FlowAction::Test { files },
+        } => flowcmd::test(&files),
+        Command::Chat {
+            flow,
+            who,
+            name,
+            school,
+            programme,
+            cohort,
+        } => {
             let flow = resolve_flow(&flow)?;
             let store = open(&cli.database_url, &cli.data_dir).await?;
-            let conv = Conversations { store: store.clone(), flow: Arc::new(flow), catalog: Arc::new(Catalog::embedded()?) };
+            let conv = Conversations {
+                store: store.clone(),
+                flow: Arc::new(flow),
+                catalog: Arc::new(Catalog::embedded()?),
+            };
             let fields = crate::model::RespondentFields {
                 name: Some(name.unwrap_or_else(|| who.clone())),
                 school,
@@ -114,10 +134,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             store.close().await;
             Ok(0)
         }
-        Command::Export { flow, format: _, codebook, out } => {
+        Command::Export {
+            flow,
+            format: _,
+            codebook,
+            out,
+        } => {
             let flow = resolve_flow(&flow)?;
             let writer: Box<dyn std::io::Write> = match &out {
-                Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?),
+                Some(p) => Box::new(
+                    std::fs::File::create(p)
+                        .with_context(|| format!("creating {}", p.display()))?,
+                ),
                 None => Box::new(std::io::stdout()),
             };
             if codebook {
@@ -133,7 +161,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     }
 }
 
-async fn open(url: &Option<String>, data_dir: &std::path::Path) -> anyhow::Result<crate::store::Store> {
+async fn open(
+    url: &Option<String>,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<crate::store::Store> {
     let file = config::FileConfig::read(std::path::Path::new(
         &std::env::var("JEJAK_CONFIG").unwrap_or_else(|_| "jejak.toml".into()),
     ))?;
@@ -149,7 +180,8 @@ pub fn resolve_flow(arg: &str) -> anyhow::Result<Flow> {
         return Ok(crate::flow::load(path)?);
     }
     let dir = std::path::Path::new("flows");
-    let entries = std::fs::read_dir(dir).with_context(|| format!("`{arg}` is not a file, and flows/ cannot be read"))?;
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("`{arg}` is not a file, and flows/ cannot be read"))?;
     for e in entries.flatten() {
         let p = e.path();
         if p.extension().is_some_and(|x| x == "yaml" || x == "yml")

@@ -7,7 +7,13 @@ use crate::i18n::{Catalog, Msg};
 use crate::model::{Lang, Value};
 
 /// Parses typed text as an answer to `q`. `Err` holds the message to send before re-asking.
-pub fn parse_text(flow: &Flow, cat: &Catalog, lang: Lang, q: &Question, input: &str) -> Result<Value, String> {
+pub fn parse_text(
+    flow: &Flow,
+    cat: &Catalog,
+    lang: Lang,
+    q: &Question,
+    input: &str,
+) -> Result<Value, String> {
     let text = input.trim();
     if text.is_empty() {
         return Err(cat.t(lang, Msg::ErrEmpty));
@@ -52,7 +58,11 @@ pub fn parse_text(flow: &Flow, cat: &Catalog, lang: Lang, q: &Question, input: &
         }
         Kind::Likert { from, to, .. } => match parse::parse_integer(text, lang) {
             Some(n) if (*from..=*to).contains(&n) => Ok(Value::Scale(n)),
-            _ => Err(cat.ta(lang, Msg::ErrLikert, &[("from", &from.to_string()), ("to", &to.to_string())])),
+            _ => Err(cat.ta(
+                lang,
+                Msg::ErrLikert,
+                &[("from", &from.to_string()), ("to", &to.to_string())],
+            )),
         },
         Kind::YesNo => parse::parse_yes_no(text, lang)
             .map(Value::Bool)
@@ -74,9 +84,17 @@ pub fn parse_text(flow: &Flow, cat: &Catalog, lang: Lang, q: &Question, input: &
 
 /// Parses a button press: the value is an option code, a Likert point, `yes`/`no`, or for
 /// multiple choice the codes joined with `,`.
-pub fn parse_button(flow: &Flow, cat: &Catalog, lang: Lang, q: &Question, value: &str) -> Result<Value, String> {
+pub fn parse_button(
+    flow: &Flow,
+    cat: &Catalog,
+    lang: Lang,
+    q: &Question,
+    value: &str,
+) -> Result<Value, String> {
     match &q.kind {
-        Kind::Single { options } if options.iter().any(|o| o.code == value) => Ok(Value::Choice(value.to_string())),
+        Kind::Single { options } if options.iter().any(|o| o.code == value) => {
+            Ok(Value::Choice(value.to_string()))
+        }
         Kind::Multi { options, min, max } => {
             let picked: Option<Vec<usize>> = value
                 .split(',')
@@ -115,7 +133,9 @@ fn check_picks(
     if picked.len() as u32 > max {
         return Err(cat.ta(lang, Msg::ErrPicksMax, &[("max", &max.to_string())]));
     }
-    Ok(Value::Choices(picked.iter().map(|i| options[*i].code.clone()).collect()))
+    Ok(Value::Choices(
+        picked.iter().map(|i| options[*i].code.clone()).collect(),
+    ))
 }
 
 fn check_bounds(cat: &Catalog, lang: Lang, b: &Bounds, x: f64, money: bool) -> Result<(), String> {
@@ -144,13 +164,24 @@ fn choice_error(cat: &Catalog, lang: Lang, count: usize) -> String {
 fn with_options<R>(flow: &Flow, options: &[Choice], f: impl FnOnce(&[ChoiceOption]) -> R) -> R {
     let labels: Vec<Vec<String>> = options
         .iter()
-        .map(|o| flow.languages.iter().map(|l| flow.texts.format(*l, &o.label, None)).collect())
+        .map(|o| {
+            flow.languages
+                .iter()
+                .map(|l| flow.texts.format(*l, &o.label, None))
+                .collect()
+        })
         .collect();
-    let refs: Vec<Vec<&str>> = labels.iter().map(|l| l.iter().map(String::as_str).collect()).collect();
+    let refs: Vec<Vec<&str>> = labels
+        .iter()
+        .map(|l| l.iter().map(String::as_str).collect())
+        .collect();
     let opts: Vec<ChoiceOption> = options
         .iter()
         .zip(&refs)
-        .map(|(o, l)| ChoiceOption { code: o.code.as_str(), labels: l.as_slice() })
+        .map(|(o, l)| ChoiceOption {
+            code: o.code.as_str(),
+            labels: l.as_slice(),
+        })
         .collect();
     f(&opts)
 }

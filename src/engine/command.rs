@@ -57,7 +57,10 @@ mod tests {
         assert_eq!(parse("/kembali"), Some(Command::Back));
         assert_eq!(parse("/back"), Some(Command::Back));
         assert_eq!(parse("/lewati"), Some(Command::Skip));
-        assert_eq!(parse("/bahasa en"), Some(Command::Language(Some("en".into()))));
+        assert_eq!(
+            parse("/bahasa en"),
+            Some(Command::Language(Some("en".into())))
+        );
         assert_eq!(parse("/language"), Some(Command::Language(None)));
         assert_eq!(parse("/berhenti"), Some(Command::Stop));
         assert_eq!(parse("/ulang"), Some(Command::Restart));

@@ -103,11 +103,17 @@ impl Stepper<'_, '_> {
                 self.reask();
             }
             Some(Command::Restart) => {
-                if matches!(self.st.status, SessionStatus::Answering | SessionStatus::Completed) {
+                if matches!(
+                    self.st.status,
+                    SessionStatus::Answering | SessionStatus::Completed
+                ) {
                     self.st.pending = Some(Pending::Restart);
                     let p = render::yes_no(self.cx, self.lang(), "@restart");
                     let t = self.cx.catalog.t(self.lang(), Msg::RestartConfirm);
-                    self.out.push(Reply { text: t, prompt: Some(p) });
+                    self.out.push(Reply {
+                        text: t,
+                        prompt: Some(p),
+                    });
                 } else {
                     self.start();
                 }
@@ -119,13 +125,19 @@ impl Stepper<'_, '_> {
                     self.st.pending = Some(Pending::Stop);
                     let p = render::yes_no(self.cx, self.lang(), "@stop");
                     let t = self.cx.catalog.t(self.lang(), Msg::StopConfirm);
-                    self.out.push(Reply { text: t, prompt: Some(p) });
+                    self.out.push(Reply {
+                        text: t,
+                        prompt: Some(p),
+                    });
                 }
             }
             Some(Command::Back) => self.back(),
             Some(Command::Skip) => self.skip(),
             Some(Command::Unknown(c)) => {
-                let t = self.cx.catalog.ta(self.lang(), Msg::UnknownCommand, &[("command", &c)]);
+                let t = self
+                    .cx
+                    .catalog
+                    .ta(self.lang(), Msg::UnknownCommand, &[("command", &c)]);
                 self.out.push(Reply::say(t));
                 self.reask();
             }
@@ -193,9 +205,18 @@ impl Stepper<'_, '_> {
             parts.push(render::text(cx, &self.st, intro, 0));
         }
         parts.push(format!("*{}*", cx.catalog.t(lang, Msg::ConsentTitle)));
-        let heads = [Msg::ConsentPurpose, Msg::ConsentData, Msg::ConsentRetention, Msg::ConsentRights];
+        let heads = [
+            Msg::ConsentPurpose,
+            Msg::ConsentData,
+            Msg::ConsentRetention,
+            Msg::ConsentRights,
+        ];
         for (head, t) in heads.iter().zip(&cx.flow.consent) {
-            parts.push(format!("{}: {}", cx.catalog.t(lang, *head), render::text(cx, &self.st, t, 0)));
+            parts.push(format!(
+                "{}: {}",
+                cx.catalog.t(lang, *head),
+                render::text(cx, &self.st, t, 0)
+            ));
         }
         self.out.push(Reply::say(parts.join("\n\n")));
         self.consent_ask();
@@ -204,7 +225,10 @@ impl Stepper<'_, '_> {
     fn consent_ask(&mut self) {
         let p = render::yes_no(self.cx, self.lang(), "@consent");
         let t = self.cx.catalog.t(self.lang(), Msg::ConsentAsk);
-        self.out.push(Reply { text: t, prompt: Some(p) });
+        self.out.push(Reply {
+            text: t,
+            prompt: Some(p),
+        });
     }
 
     /// Reads yes/no typed, or pressed on a button of the prompt `expected` (a button of any
@@ -273,7 +297,11 @@ impl Stepper<'_, '_> {
             self.out.push(Reply::say(t));
         }
         let name = cx.respondent.name.clone().filter(|n| !n.trim().is_empty());
-        let t = cx.catalog.ta(self.lang(), Msg::Completed, &[("name", name.as_deref().unwrap_or("none"))]);
+        let t = cx.catalog.ta(
+            self.lang(),
+            Msg::Completed,
+            &[("name", name.as_deref().unwrap_or("none"))],
+        );
         self.out.push(Reply::say(t));
     }
 
@@ -290,25 +318,34 @@ impl Stepper<'_, '_> {
             return self.reask();
         }
         match pos {
-            Position::More { .. } => match self.yes_no_input(input, &render::prompt_id(self.cx, pos)) {
-                Some(another) => {
-                    self.st.history.push(Step { at: pos, another: Some(another) });
-                    let next = nav::after(&self.view(0), pos, another);
-                    self.go(next);
+            Position::More { .. } => {
+                match self.yes_no_input(input, &render::prompt_id(self.cx, pos)) {
+                    Some(another) => {
+                        self.st.history.push(Step {
+                            at: pos,
+                            another: Some(another),
+                        });
+                        let next = nav::after(&self.view(0), pos, another);
+                        self.go(next);
+                    }
+                    None => {
+                        self.say(Msg::ErrYesNo);
+                        self.reask();
+                    }
                 }
-                None => {
-                    self.say(Msg::ErrYesNo);
-                    self.reask();
-                }
-            },
+            }
             Position::Question { item, iteration } => {
                 let cx = self.cx;
                 let q = &cx.flow.items[item];
                 let (raw, parsed) = match input {
-                    Input::Text(t) => (t.trim().to_string(), answer::parse_text(cx.flow, cx.catalog, self.lang(), q, t)),
-                    Input::Button { value, .. } => {
-                        (value.clone(), answer::parse_button(cx.flow, cx.catalog, self.lang(), q, value))
-                    }
+                    Input::Text(t) => (
+                        t.trim().to_string(),
+                        answer::parse_text(cx.flow, cx.catalog, self.lang(), q, t),
+                    ),
+                    Input::Button { value, .. } => (
+                        value.clone(),
+                        answer::parse_button(cx.flow, cx.catalog, self.lang(), q, value),
+                    ),
                 };
                 match parsed {
                     Ok(value) => self.record(pos, raw, value),
@@ -324,11 +361,20 @@ impl Stepper<'_, '_> {
 
     /// Keeps an answer, puts it on the path and moves on.
     fn record(&mut self, pos: Position, raw: String, value: crate::model::Value) {
-        let Position::Question { item, iteration } = pos else { return };
+        let Position::Question { item, iteration } = pos else {
+            return;
+        };
         let key = View::key(self.cx.flow, item, iteration);
-        self.answers.push(AnswerChange::Set { key: key.clone(), raw: raw.clone(), value: value.clone() });
+        self.answers.push(AnswerChange::Set {
+            key: key.clone(),
+            raw: raw.clone(),
+            value: value.clone(),
+        });
         self.st.answers.insert(key, Answer { raw, value });
-        self.st.history.push(Step { at: pos, another: None });
+        self.st.history.push(Step {
+            at: pos,
+            another: None,
+        });
         let next = nav::after(&self.view(iteration), pos, false);
         self.go(next);
     }
@@ -374,8 +420,12 @@ impl Stepper<'_, '_> {
         if let Position::Question { item, iteration } = step.at {
             let key = View::key(self.cx.flow, item, iteration);
             if let Some(prev) = self.st.answers.remove(&key) {
-                let shown = render::display(self.cx, self.lang(), &self.cx.flow.items[item], &prev.value);
-                let t = self.cx.catalog.ta(self.lang(), Msg::BackPrevious, &[("answer", &shown)]);
+                let shown =
+                    render::display(self.cx, self.lang(), &self.cx.flow.items[item], &prev.value);
+                let t = self
+                    .cx
+                    .catalog
+                    .ta(self.lang(), Msg::BackPrevious, &[("answer", &shown)]);
                 self.out.push(Reply::say(t));
             }
             self.answers.push(AnswerChange::Retract { key });
@@ -385,7 +435,8 @@ impl Stepper<'_, '_> {
 
     fn help(&mut self) {
         let cx = self.cx;
-        if let (SessionStatus::Answering, Some(Position::Question { item, iteration })) = (self.st.status, self.st.current)
+        if let (SessionStatus::Answering, Some(Position::Question { item, iteration })) =
+            (self.st.status, self.st.current)
             && let Some(h) = &cx.flow.items[item].help
         {
             let t = render::text(cx, &self.st, h, iteration);
@@ -405,12 +456,20 @@ impl Stepper<'_, '_> {
                     .flow
                     .languages
                     .iter()
-                    .map(|l| ReplyOption { value: l.tag().to_string(), label: cx.catalog.t(*l, Msg::LangName) })
+                    .map(|l| ReplyOption {
+                        value: l.tag().to_string(),
+                        label: cx.catalog.t(*l, Msg::LangName),
+                    })
                     .collect();
                 let t = cx.catalog.t(self.lang(), Msg::LangAsk);
                 self.out.push(Reply {
                     text: t,
-                    prompt: Some(Prompt { id: "@lang".into(), options, multi: false, numbered: true }),
+                    prompt: Some(Prompt {
+                        id: "@lang".into(),
+                        options,
+                        multi: false,
+                        numbered: true,
+                    }),
                 });
             }
         }
@@ -456,17 +515,28 @@ impl Stepper<'_, '_> {
             // A command instead of yes/no: forget the confirmation and do what was asked.
             return self.run_again(input);
         }
-        let expected = if p == Pending::Restart { "@restart" } else { "@stop" };
+        let expected = if p == Pending::Restart {
+            "@restart"
+        } else {
+            "@stop"
+        };
         if let Input::Button { prompt, .. } = input
             && prompt != expected
         {
             // A button of an older message neither confirms nor cancels: ask again.
             self.say(Msg::StaleButton);
             self.st.pending = Some(p);
-            let (msg, id) = if p == Pending::Restart { (Msg::RestartConfirm, "@restart") } else { (Msg::StopConfirm, "@stop") };
+            let (msg, id) = if p == Pending::Restart {
+                (Msg::RestartConfirm, "@restart")
+            } else {
+                (Msg::StopConfirm, "@stop")
+            };
             let t = self.cx.catalog.t(self.lang(), msg);
             let prompt = render::yes_no(self.cx, self.lang(), id);
-            self.out.push(Reply { text: t, prompt: Some(prompt) });
+            self.out.push(Reply {
+                text: t,
+                prompt: Some(prompt),
+            });
             return;
         }
         match (p, self.yes_no_input(input, expected)) {

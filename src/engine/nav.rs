@@ -79,7 +79,10 @@ pub fn after(v: &View, pos: Position, another: bool) -> Next {
             // "Other" follow-ups of the anchor come first; its goto applies after them.
             let mut j = item + 1;
             while j < flow.items.len()
-                && flow.items[j].follows.as_ref().is_some_and(|(p, _)| *p == anchor)
+                && flow.items[j]
+                    .follows
+                    .as_ref()
+                    .is_some_and(|(p, _)| *p == anchor)
             {
                 if flow.items[j].when.as_ref().is_none_or(|c| c.eval(&here)) {
                     return Next::Ask(Position::Question { item: j, iteration });
@@ -107,7 +110,10 @@ fn seek(v: &View, mut j: usize, mut iteration: u32, mut group: Option<usize>) ->
             let gr = &flow.groups[g];
             if j >= gr.end {
                 if iteration < gr.max {
-                    return Next::Ask(Position::More { group: g, iteration });
+                    return Next::Ask(Position::More {
+                        group: g,
+                        iteration,
+                    });
                 }
                 group = None;
                 iteration = 0;

@@ -1,12 +1,12 @@
 //! What the bot says: question prompts with progress and hints, answers shown back in the
 //! respondent's language, and the summary.
 
+use super::Context;
 use super::nav::{self, View};
 use super::state::{Position, Prompt, Reply, ReplyOption, SessionState};
-use super::Context;
 use crate::flow::{Kind, Question, Text};
-use crate::i18n::parse;
 use crate::i18n::Msg;
+use crate::i18n::parse;
 use crate::model::{Lang, RespondentFields, Value};
 use fluent_bundle::{FluentArgs, FluentValue};
 
@@ -14,8 +14,12 @@ use fluent_bundle::{FluentArgs, FluentValue};
 pub fn prompt_id(cx: &Context, pos: Position) -> String {
     match pos {
         Position::Question { item, iteration: 0 } => cx.flow.items[item].code.clone(),
-        Position::Question { item, iteration } => format!("{}#{iteration}", cx.flow.items[item].code),
-        Position::More { group, iteration } => format!("@more:{}#{iteration}", cx.flow.groups[group].id),
+        Position::Question { item, iteration } => {
+            format!("{}#{iteration}", cx.flow.items[item].code)
+        }
+        Position::More { group, iteration } => {
+            format!("@more:{}#{iteration}", cx.flow.groups[group].id)
+        }
     }
 }
 
@@ -24,8 +28,14 @@ pub fn yes_no(cx: &Context, lang: Lang, id: &str) -> Prompt {
     Prompt {
         id: id.to_string(),
         options: vec![
-            ReplyOption { value: "yes".into(), label: cx.catalog.t(lang, Msg::Yes) },
-            ReplyOption { value: "no".into(), label: cx.catalog.t(lang, Msg::No) },
+            ReplyOption {
+                value: "yes".into(),
+                label: cx.catalog.t(lang, Msg::Yes),
+            },
+            ReplyOption {
+                value: "no".into(),
+                label: cx.catalog.t(lang, Msg::No),
+            },
         ],
         multi: false,
         numbered: false,
@@ -41,7 +51,12 @@ pub fn text(cx: &Context, st: &SessionState, t: &Text, iteration: u32) -> String
     cx.flow.texts.format(st.lang, t, Some(&args))
 }
 
-fn pipe_args<'a>(cx: &Context, st: &SessionState, vars: &[String], iteration: u32) -> FluentArgs<'a> {
+fn pipe_args<'a>(
+    cx: &Context,
+    st: &SessionState,
+    vars: &[String],
+    iteration: u32,
+) -> FluentArgs<'a> {
     let mut args = FluentArgs::with_capacity(vars.len());
     for var in vars {
         let value = if var == "iteration" {
@@ -107,22 +122,48 @@ pub fn ask(cx: &Context, st: &SessionState, pos: Position) -> Reply {
     match pos {
         Position::More { group, iteration } => {
             let g = &flow.groups[group];
-            let body = format!("{}\n{}", text(cx, st, &g.more, iteration), cat.t(lang, Msg::MoreHint));
-            Reply { text: body, prompt: Some(yes_no(cx, lang, &prompt_id(cx, pos))) }
+            let body = format!(
+                "{}\n{}",
+                text(cx, st, &g.more, iteration),
+                cat.t(lang, Msg::MoreHint)
+            );
+            Reply {
+                text: body,
+                prompt: Some(yes_no(cx, lang, &prompt_id(cx, pos))),
+            }
         }
         Position::Question { item, iteration } => {
             let q = &flow.items[item];
             let mut lines = Vec::new();
-            let answered = st.history.iter().filter(|s| matches!(s.at, Position::Question { .. })).count();
-            let view = View { flow, answers: &st.answers, fields: cx.respondent, iteration };
+            let answered = st
+                .history
+                .iter()
+                .filter(|s| matches!(s.at, Position::Question { .. }))
+                .count();
+            let view = View {
+                flow,
+                answers: &st.answers,
+                fields: cx.respondent,
+                iteration,
+            };
             let total = answered + nav::remaining(&view, pos);
-            lines.push(cat.ta(lang, Msg::Progress, &[("n", &(answered + 1).to_string()), ("total", &total.to_string())]));
+            lines.push(cat.ta(
+                lang,
+                Msg::Progress,
+                &[
+                    ("n", &(answered + 1).to_string()),
+                    ("total", &total.to_string()),
+                ],
+            ));
             let prev_section = st.history.iter().rev().find_map(|s| match s.at {
                 Position::Question { item, .. } => Some(flow.items[item].section),
                 Position::More { .. } => None,
             });
             if prev_section != Some(q.section) {
-                lines.push(format!("*{}*", text(cx, st, &flow.sections[q.section].title, 0)));
+                lines.push(format!(
+                    "*{}*",
+                    text(cx, st, &flow.sections[q.section].title, 0)
+                ));
             }
             if let Some(g) = q.group.map(|g| &flow.groups[g])
                 && g.start == item
@@ -138,14 +179,32 @@ pub fn ask(cx: &Context, st: &SessionState, pos: Position) -> Reply {
                 Kind::Single { options: opts } | Kind::Multi { options: opts, .. } => {
                     options = opts
                         .iter()
-                        .map(|o| ReplyOption { value: o.code.clone(), label: flow.texts.format(lang, &o.label, None) })
+                        .map(|o| ReplyOption {
+                            value: o.code.clone(),
+                            label: flow.texts.format(lang, &o.label, None),
+                        })
                         .collect();
-                    cat.t(lang, if matches!(q.kind, Kind::Multi { .. }) { Msg::HintMulti } else { Msg::HintSingle })
+                    cat.t(
+                        lang,
+                        if matches!(q.kind, Kind::Multi { .. }) {
+                            Msg::HintMulti
+                        } else {
+                            Msg::HintSingle
+                        },
+                    )
                 }
-                Kind::Likert { from, to, low, high } => {
+                Kind::Likert {
+                    from,
+                    to,
+                    low,
+                    high,
+                } => {
                     numbered = false;
                     options = (*from..=*to)
-                        .map(|n| ReplyOption { value: n.to_string(), label: n.to_string() })
+                        .map(|n| ReplyOption {
+                            value: n.to_string(),
+                            label: n.to_string(),
+                        })
                         .collect();
                     cat.ta(
                         lang,

@@ -1,7 +1,7 @@
 //! The persisted state of one respondent in one flow, and what a step produces.
 
-use crate::model::{AnswerKey, Lang, SessionStatus, Value};
 pub use crate::model::AnswerChange;
+use crate::model::{AnswerKey, Lang, SessionStatus, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -139,7 +139,10 @@ mod answers_as_list {
         value: crate::model::Value,
     }
 
-    pub fn serialize<S: Serializer>(m: &BTreeMap<AnswerKey, Answer>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        m: &BTreeMap<AnswerKey, Answer>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         let list: Vec<Entry> = m
             .iter()
             .map(|(k, a)| Entry {
@@ -152,14 +155,22 @@ mod answers_as_list {
         list.serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<AnswerKey, Answer>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<AnswerKey, Answer>, D::Error> {
         let list = Vec::<Entry>::deserialize(d)?;
         Ok(list
             .into_iter()
             .map(|e| {
                 (
-                    AnswerKey { code: e.code, iteration: e.iteration },
-                    Answer { raw: e.raw, value: e.value },
+                    AnswerKey {
+                        code: e.code,
+                        iteration: e.iteration,
+                    },
+                    Answer {
+                        raw: e.raw,
+                        value: e.value,
+                    },
                 )
             })
             .collect())
@@ -179,7 +190,6 @@ pub enum Input {
         value: String,
     },
 }
-
 
 /// Something worth an entry in the event log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -241,7 +251,10 @@ pub struct Reply {
 impl Reply {
     /// A message that asks nothing.
     pub fn say(text: impl Into<String>) -> Self {
-        Reply { text: text.into(), prompt: None }
+        Reply {
+            text: text.into(),
+            prompt: None,
+        }
     }
 
     /// The text with options as a numbered list, for channels without buttons.

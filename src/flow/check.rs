@@ -204,7 +204,10 @@ impl Checker {
         }
         if langs.is_empty() {
             if meta.languages.value.is_empty() {
-                self.err(pos(&meta.languages), "`languages` is empty: list at least `id`");
+                self.err(
+                    pos(&meta.languages),
+                    "`languages` is empty: list at least `id`",
+                );
             }
             langs.push(Lang::Id);
         }
@@ -215,7 +218,9 @@ impl Checker {
         if !valid_name(&id, true) {
             self.err(
                 pos(&meta.id),
-                format!("flow id `{id}` must be letters, digits, `-` or `_`, starting with a letter"),
+                format!(
+                    "flow id `{id}` must be letters, digits, `-` or `_`, starting with a letter"
+                ),
             );
         }
         if meta.version.value < 1 {
@@ -224,7 +229,10 @@ impl Checker {
         let closes = meta.closes.as_ref().and_then(|c| {
             let d = NaiveDate::parse_from_str(c.value.trim(), "%Y-%m-%d").ok();
             if d.is_none() {
-                self.err(pos(c), format!("`closes` must be a date like 2027-06-30, not `{}`", c.value));
+                self.err(
+                    pos(c),
+                    format!("`closes` must be a date like 2027-06-30, not `{}`", c.value),
+                );
             }
             d
         });
@@ -282,7 +290,13 @@ impl Checker {
     }
 
     /// Checks a text in every language and adds it to the bundles.
-    fn text(&mut self, def: &TextDef, id_hint: &str, earlier: &HashSet<String>, in_group: bool) -> Text {
+    fn text(
+        &mut self,
+        def: &TextDef,
+        id_hint: &str,
+        earlier: &HashSet<String>,
+        in_group: bool,
+    ) -> Text {
         let id = format!("{id_hint}-{}", self.next_text);
         self.next_text += 1;
         let map: &BTreeMap<String, S<String>> = &def.value;
@@ -305,7 +319,10 @@ impl Checker {
                     let offered = self.lang_list();
                     self.err(
                         pos(def),
-                        format!("text has no `{}` version (the flow offers {offered})", lang.tag()),
+                        format!(
+                            "text has no `{}` version (the flow offers {offered})",
+                            lang.tag()
+                        ),
                     );
                     patterns.push(String::new());
                 }
@@ -314,7 +331,10 @@ impl Checker {
                         Ok(vs) => {
                             for v in vs {
                                 if !var_known(&v, earlier, in_group) {
-                                    self.err(pos(p), unknown_var_message(&v, &self.all_names, in_group));
+                                    self.err(
+                                        pos(p),
+                                        unknown_var_message(&v, &self.all_names, in_group),
+                                    );
                                 } else if !vars.contains(&v) {
                                     vars.push(v);
                                 }
@@ -322,7 +342,11 @@ impl Checker {
                         }
                         Err(e) => self.err(
                             pos(p),
-                            format!("invalid Fluent pattern in the `{}` text: {}", lang.tag(), e.0),
+                            format!(
+                                "invalid Fluent pattern in the `{}` text: {}",
+                                lang.tag(),
+                                e.0
+                            ),
                         ),
                     }
                     patterns.push(p.value.clone());
@@ -349,7 +373,13 @@ impl Checker {
         let s = &sdef.value;
         let index = self.sections.len();
         if !valid_name(&s.id.value, true) {
-            self.err(pos(&s.id), format!("section id `{}` must be letters, digits, `-` or `_`", s.id.value));
+            self.err(
+                pos(&s.id),
+                format!(
+                    "section id `{}` must be letters, digits, `-` or `_`",
+                    s.id.value
+                ),
+            );
         }
         let earlier = self.earlier();
         let title = self.text(&s.title, "section", &earlier, false);
@@ -358,9 +388,13 @@ impl Checker {
             title,
         });
         let when = s.when.as_ref().and_then(|c| self.cond(c, None));
-        self.section_start.insert(s.id.value.clone(), self.items.len());
+        self.section_start
+            .insert(s.id.value.clone(), self.items.len());
         if s.questions.value.is_empty() {
-            self.err(pos(&s.questions), format!("section `{}` has no questions", s.id.value));
+            self.err(
+                pos(&s.questions),
+                format!("section `{}` has no questions", s.id.value),
+            );
         }
         for item in &s.questions.value {
             if item.value.repeat.is_some() {
@@ -389,23 +423,43 @@ impl Checker {
             (g.max_length.is_some(), "max_length"),
         ] {
             if present {
-                self.err(pos(gdef), format!("`{key}` does not apply to a repeat group (`{}`)", id.value));
+                self.err(
+                    pos(gdef),
+                    format!("`{key}` does not apply to a repeat group (`{}`)", id.value),
+                );
             }
         }
         let earlier = self.earlier();
-        let intro = g.text.as_ref().map(|t| self.text(t, "group-intro", &earlier, false));
+        let intro = g
+            .text
+            .as_ref()
+            .map(|t| self.text(t, "group-intro", &earlier, false));
         let more = match &g.more {
             Some(t) => self.text(t, "group-more", &earlier, true),
             None => {
-                self.err(pos(id), format!("repeat group `{}` needs a `more` question (\"is there another?\")", id.value));
-                Text { id: String::new(), vars: Vec::new() }
+                self.err(
+                    pos(id),
+                    format!(
+                        "repeat group `{}` needs a `more` question (\"is there another?\")",
+                        id.value
+                    ),
+                );
+                Text {
+                    id: String::new(),
+                    vars: Vec::new(),
+                }
             }
         };
         let max = match &g.max {
             None => 5,
-            Some(m) if m.value >= 1.0 && m.value <= 50.0 && m.value.fract() == 0.0 => m.value as u32,
+            Some(m) if m.value >= 1.0 && m.value <= 50.0 && m.value.fract() == 0.0 => {
+                m.value as u32
+            }
             Some(m) => {
-                self.err(pos(m), "`max` of a repeat group must be a whole number from 1 to 50");
+                self.err(
+                    pos(m),
+                    "`max` of a repeat group must be a whole number from 1 to 50",
+                );
                 5
             }
         };
@@ -430,12 +484,21 @@ impl Checker {
                     }
                 }
             }
-            _ => self.err(pos(gdef), format!("repeat group `{}` has no `questions`", id.value)),
+            _ => self.err(
+                pos(gdef),
+                format!("repeat group `{}` has no `questions`", id.value),
+            ),
         }
         self.groups[index].end = self.items.len();
     }
 
-    fn question(&mut self, qdef: &S<ItemDef>, section: usize, group: Option<usize>, outer: Option<Cond>) {
+    fn question(
+        &mut self,
+        qdef: &S<ItemDef>,
+        section: usize,
+        group: Option<usize>,
+        outer: Option<Cond>,
+    ) {
         let q = &qdef.value;
         let at = pos(qdef);
         let code = match &q.code {
@@ -443,7 +506,10 @@ impl Checker {
                 if !valid_name(&c.value, false) {
                     self.err(
                         pos(c),
-                        format!("code `{}` must be letters, digits or `_`, starting with a letter", c.value),
+                        format!(
+                            "code `{}` must be letters, digits or `_`, starting with a letter",
+                            c.value
+                        ),
                     );
                 }
                 c.value.clone()
@@ -459,7 +525,10 @@ impl Checker {
             (q.questions.is_some(), "questions"),
         ] {
             if present {
-                self.err(at, format!("`{key}` only applies to a repeat group (add `repeat:`)"));
+                self.err(
+                    at,
+                    format!("`{key}` only applies to a repeat group (add `repeat:`)"),
+                );
             }
         }
         let earlier = self.earlier();
@@ -467,7 +536,10 @@ impl Checker {
             Some(t) => self.text(t, &format!("q-{code}"), &earlier, group.is_some()),
             None => {
                 self.err(code_at, format!("question `{code}` has no `text`"));
-                Text { id: String::new(), vars: Vec::new() }
+                Text {
+                    id: String::new(),
+                    vars: Vec::new(),
+                }
             }
         };
         let help = q
@@ -501,21 +573,36 @@ impl Checker {
                 if let Some(other) = &o.value.other {
                     let ocode = other.value.code.value.clone();
                     if !valid_name(&ocode, false) {
-                        self.err(pos(&other.value.code), format!("code `{ocode}` must be letters, digits or `_`"));
+                        self.err(
+                            pos(&other.value.code),
+                            format!("code `{ocode}` must be letters, digits or `_`"),
+                        );
                     }
                     let earlier = self.earlier();
-                    let otext = self.text(&other.value.text, &format!("q-{ocode}"), &earlier, group.is_some());
+                    let otext = self.text(
+                        &other.value.text,
+                        &format!("q-{ocode}"),
+                        &earlier,
+                        group.is_some(),
+                    );
                     let opt = o.value.code.value.clone();
                     let test = Cond::Test(
                         Subject::Answer(code.clone()),
-                        if multi { Op::Has(opt.clone()) } else { Op::Eq(Lit::Str(opt.clone())) },
+                        if multi {
+                            Op::Has(opt.clone())
+                        } else {
+                            Op::Eq(Lit::Str(opt.clone()))
+                        },
                     );
                     let oi = self.items.len();
                     self.items.push(Question {
                         code: ocode.clone(),
                         section,
                         group,
-                        kind: Kind::Text { min_len: Some(1), max_len: Some(500) },
+                        kind: Kind::Text {
+                            min_len: Some(1),
+                            max_len: Some(500),
+                        },
                         text: otext,
                         help: None,
                         optional: false,
@@ -533,28 +620,50 @@ impl Checker {
             let mut compiled = Vec::new();
             for r in &rules.value {
                 let when = r.value.when.as_ref().and_then(|c| self.cond(c, group));
-                compiled.push((when, S {
-                    value: r.value.to.value.clone(),
-                    referenced: r.value.to.referenced,
-                    defined: r.value.to.defined,
-                }));
+                compiled.push((
+                    when,
+                    S {
+                        value: r.value.to.value.clone(),
+                        referenced: r.value.to.referenced,
+                        defined: r.value.to.defined,
+                    },
+                ));
             }
-            self.gotos.push(PendingGoto { from: index, rules: compiled });
+            self.gotos.push(PendingGoto {
+                from: index,
+                rules: compiled,
+            });
         }
     }
 
     fn kind(&mut self, q: &ItemDef, code: &str, at: (u64, u64), in_group: bool) -> Kind {
         let Some(kind_def) = &q.kind else {
-            self.err(at, format!("question `{code}` has no `type` (one of: {})", TYPES.join(", ")));
-            return Kind::Text { min_len: None, max_len: None };
+            self.err(
+                at,
+                format!(
+                    "question `{code}` has no `type` (one of: {})",
+                    TYPES.join(", ")
+                ),
+            );
+            return Kind::Text {
+                min_len: None,
+                max_len: None,
+            };
         };
         let name = kind_def.value.as_str();
         if !TYPES.contains(&name) {
             self.err(
                 pos(kind_def),
-                format!("unknown type `{name}`{}; types are: {}", suggest(name, TYPES.iter().copied()), TYPES.join(", ")),
+                format!(
+                    "unknown type `{name}`{}; types are: {}",
+                    suggest(name, TYPES.iter().copied()),
+                    TYPES.join(", ")
+                ),
             );
-            return Kind::Text { min_len: None, max_len: None };
+            return Kind::Text {
+                min_len: None,
+                max_len: None,
+            };
         }
         let allowed: &[&str] = match name {
             "text" => &["min_length", "max_length"],
@@ -575,7 +684,10 @@ impl Checker {
             (q.scale.is_some(), "scale"),
         ] {
             if present && !allowed.contains(&key) {
-                self.err(pos(kind_def), format!("`{key}` does not apply to a `{name}` question (`{code}`)"));
+                self.err(
+                    pos(kind_def),
+                    format!("`{key}` does not apply to a `{name}` question (`{code}`)"),
+                );
             }
         }
         let bounds = self.bounds(q);
@@ -592,7 +704,10 @@ impl Checker {
                 if let (Some(a), Some(b)) = (min_len, max_len)
                     && a > b
                 {
-                    self.err(at, format!("`min_length` ({a}) is more than `max_length` ({b})"));
+                    self.err(
+                        at,
+                        format!("`min_length` ({a}) is more than `max_length` ({b})"),
+                    );
                 }
                 Kind::Text { min_len, max_len }
             }
@@ -607,29 +722,47 @@ impl Checker {
                 let n = options.len() as f64;
                 let min = q.min.as_ref().map_or(1.0, |m| m.value);
                 let max = q.max.as_ref().map_or(n.max(1.0), |m| m.value);
-                if min < 1.0 || max < min || (n > 0.0 && max > n) || min.fract() != 0.0 || max.fract() != 0.0 {
+                if min < 1.0
+                    || max < min
+                    || (n > 0.0 && max > n)
+                    || min.fract() != 0.0
+                    || max.fract() != 0.0
+                {
                     self.err(
                         at,
                         format!("picks for `{code}` must satisfy 1 ≤ min ≤ max ≤ {n} options (got min {min}, max {max})"),
                     );
                 }
-                Kind::Multi { options, min: min as u32, max: max as u32 }
+                Kind::Multi {
+                    options,
+                    min: min as u32,
+                    max: max as u32,
+                }
             }
-            "likert" => match &q.scale {
-                Some(s) => {
-                    let (from, to) = (s.value.from.value, s.value.to.value);
-                    if from >= to || to - from > 10 {
-                        self.err(pos(s), format!("scale must go up from `from` to `to` with at most 11 points (got {from} to {to})"));
+            "likert" => {
+                match &q.scale {
+                    Some(s) => {
+                        let (from, to) = (s.value.from.value, s.value.to.value);
+                        if from >= to || to - from > 10 {
+                            self.err(pos(s), format!("scale must go up from `from` to `to` with at most 11 points (got {from} to {to})"));
+                        }
+                        let low =
+                            self.text(&s.value.low, &format!("low-{code}"), &earlier, in_group);
+                        let high =
+                            self.text(&s.value.high, &format!("high-{code}"), &earlier, in_group);
+                        Kind::Likert {
+                            from,
+                            to,
+                            low,
+                            high,
+                        }
                     }
-                    let low = self.text(&s.value.low, &format!("low-{code}"), &earlier, in_group);
-                    let high = self.text(&s.value.high, &format!("high-{code}"), &earlier, in_group);
-                    Kind::Likert { from, to, low, high }
+                    None => {
+                        self.err(at, format!("likert question `{code}` needs a `scale` with from, to, low and high"));
+                        Kind::YesNo
+                    }
                 }
-                None => {
-                    self.err(at, format!("likert question `{code}` needs a `scale` with from, to, low and high"));
-                    Kind::YesNo
-                }
-            },
+            }
             "yesno" => Kind::YesNo,
             "date" => Kind::Date,
             "month_year" => Kind::MonthYear,
@@ -646,12 +779,22 @@ impl Checker {
         if let (Some(a), Some(m)) = (b.min, &q.max)
             && a > m.value
         {
-            self.err(pos(m), format!("`min` ({a}) is more than `max` ({})", m.value));
+            self.err(
+                pos(m),
+                format!("`min` ({a}) is more than `max` ({})", m.value),
+            );
         }
         b
     }
 
-    fn options(&mut self, q: &ItemDef, code: &str, multi: bool, at: (u64, u64), in_group: bool) -> Vec<Choice> {
+    fn options(
+        &mut self,
+        q: &ItemDef,
+        code: &str,
+        multi: bool,
+        at: (u64, u64),
+        in_group: bool,
+    ) -> Vec<Choice> {
         let Some(defs) = &q.options else {
             self.err(at, format!("choice question `{code}` has no `options`"));
             return Vec::new();
@@ -662,17 +805,28 @@ impl Checker {
         let mut seen: HashSet<String> = HashSet::new();
         let mut out = Vec::new();
         for (i, o) in defs.value.iter().enumerate() {
-            let OptionDef { code: ocode, label, exclusive, other } = &o.value;
+            let OptionDef {
+                code: ocode,
+                label,
+                exclusive,
+                other,
+            } = &o.value;
             if ocode.value.trim().is_empty() {
                 self.err(pos(ocode), "option code is empty");
             }
             if !seen.insert(ocode.value.clone()) {
-                self.err(pos(ocode), format!("option code `{}` appears twice in `{code}`", ocode.value));
+                self.err(
+                    pos(ocode),
+                    format!("option code `{}` appears twice in `{code}`", ocode.value),
+                );
             }
             if let Some(x) = exclusive
                 && !multi
             {
-                self.err(pos(x), "`exclusive` only applies to multiple choice (`multi`)");
+                self.err(
+                    pos(x),
+                    "`exclusive` only applies to multiple choice (`multi`)",
+                );
             }
             let earlier = self.earlier();
             let label = self.text(label, &format!("opt-{code}-{i}"), &earlier, in_group);
@@ -691,12 +845,20 @@ impl Checker {
     fn cond(&mut self, def: &S<CondDef>, group: Option<usize>) -> Option<Cond> {
         let c = &def.value;
         let at = pos(def);
-        let forms = [c.all.is_some(), c.any.is_some(), c.not.is_some(), c.answer.is_some() || c.field.is_some()]
-            .iter()
-            .filter(|x| **x)
-            .count();
+        let forms = [
+            c.all.is_some(),
+            c.any.is_some(),
+            c.not.is_some(),
+            c.answer.is_some() || c.field.is_some(),
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count();
         if forms != 1 {
-            self.err(at, "a condition needs exactly one of `answer`, `field`, `all`, `any` or `not`");
+            self.err(
+                at,
+                "a condition needs exactly one of `answer`, `field`, `all`, `any` or `not`",
+            );
             return None;
         }
         if let Some(parts) = c.all.as_ref().or(c.any.as_ref()) {
@@ -704,11 +866,19 @@ impl Checker {
                 self.err(pos(parts), "`all`/`any` needs at least one condition");
                 return None;
             }
-            let compiled: Vec<Cond> = parts.value.iter().filter_map(|p| self.cond(p, group)).collect();
+            let compiled: Vec<Cond> = parts
+                .value
+                .iter()
+                .filter_map(|p| self.cond(p, group))
+                .collect();
             if compiled.len() != parts.value.len() {
                 return None;
             }
-            return Some(if c.all.is_some() { Cond::All(compiled) } else { Cond::Any(compiled) });
+            return Some(if c.all.is_some() {
+                Cond::All(compiled)
+            } else {
+                Cond::Any(compiled)
+            });
         }
         if let Some(inner) = &c.not {
             return self.cond(inner, group).map(|x| Cond::Not(Box::new(x)));
@@ -735,7 +905,10 @@ impl Checker {
             return None;
         }
         if let (Some(a), Some(_)) = (&c.answer, &c.field) {
-            self.err(pos(a), "a test names either an `answer` or a `field`, not both");
+            self.err(
+                pos(a),
+                "a test names either an `answer` or a `field`, not both",
+            );
             return None;
         }
         let (op_name, op_at) = ops[0];
@@ -752,7 +925,10 @@ impl Checker {
                 );
             } else {
                 let hint = suggest(code, self.seen.keys().map(String::as_str));
-                self.err(pos(a), format!("unknown question `{code}` in condition{hint}"));
+                self.err(
+                    pos(a),
+                    format!("unknown question `{code}` in condition{hint}"),
+                );
             }
             return None;
         };
@@ -770,23 +946,42 @@ impl Checker {
         let options: Vec<String> = q.kind.options().iter().map(|o| o.code.clone()).collect();
         let lit_kind = match &q.kind {
             Kind::Single { .. } | Kind::Multi { .. } => LitKind::Option,
-            Kind::Integer { .. } | Kind::Decimal { .. } | Kind::Money { .. } | Kind::Likert { .. } => LitKind::Number,
+            Kind::Integer { .. }
+            | Kind::Decimal { .. }
+            | Kind::Money { .. }
+            | Kind::Likert { .. } => LitKind::Number,
             Kind::YesNo => LitKind::Bool,
             Kind::Date => LitKind::Date,
             Kind::MonthYear => LitKind::MonthYear,
             Kind::Text { .. } | Kind::Phone | Kind::Email => LitKind::Text,
         };
         let multi = matches!(q.kind, Kind::Multi { .. });
-        let ordered = matches!(lit_kind, LitKind::Number | LitKind::Date | LitKind::MonthYear);
+        let ordered = matches!(
+            lit_kind,
+            LitKind::Number | LitKind::Date | LitKind::MonthYear
+        );
         let check = |this: &mut Self, s: &S<ScalarDef>| -> Option<Lit> {
             let lit = to_lit(&s.value, lit_kind);
             match lit {
                 None => {
-                    this.err(pos(s), format!("`{}` is not a {} (`{code}` is a `{kind_name}` question)", scalar_text(&s.value), lit_kind.describe()));
+                    this.err(
+                        pos(s),
+                        format!(
+                            "`{}` is not a {} (`{code}` is a `{kind_name}` question)",
+                            scalar_text(&s.value),
+                            lit_kind.describe()
+                        ),
+                    );
                     None
                 }
                 Some(Lit::Str(ref o)) if lit_kind == LitKind::Option && !options.contains(o) => {
-                    this.err(pos(s), format!("`{o}` is not an option of `{code}` (options: {})", options.join(", ")));
+                    this.err(
+                        pos(s),
+                        format!(
+                            "`{o}` is not an option of `{code}` (options: {})",
+                            options.join(", ")
+                        ),
+                    );
                     None
                 }
                 l => l,
@@ -794,7 +989,10 @@ impl Checker {
         };
         let op = match op_name {
             "eq" | "ne" | "in" if multi => {
-                self.err(op_at, format!("`{code}` is multiple choice: test it with `has`"));
+                self.err(
+                    op_at,
+                    format!("`{code}` is multiple choice: test it with `has`"),
+                );
                 return None;
             }
             "eq" => Op::Eq(check(self, c.eq.as_ref()?)?),
@@ -836,13 +1034,22 @@ impl Checker {
         Some(Cond::Test(Subject::Answer(code.to_string()), op))
     }
 
-    fn field_test(&mut self, f: &S<String>, c: &CondDef, op: &str, op_at: (u64, u64)) -> Option<Cond> {
+    fn field_test(
+        &mut self,
+        f: &S<String>,
+        c: &CondDef,
+        op: &str,
+        op_at: (u64, u64),
+    ) -> Option<Cond> {
         let name = f.value.as_str();
         if !RespondentFields::KNOWN.contains(&name) && !name.starts_with("extra.") {
             let hint = suggest(name, RespondentFields::KNOWN.iter().copied());
             self.err(
                 pos(f),
-                format!("unknown respondent field `{name}`{hint}; fields are {} and `extra.NAME`", RespondentFields::KNOWN.join(", ")),
+                format!(
+                    "unknown respondent field `{name}`{hint}; fields are {} and `extra.NAME`",
+                    RespondentFields::KNOWN.join(", ")
+                ),
             );
             return None;
         }
@@ -866,7 +1073,10 @@ impl Checker {
             "in" => Op::In(c.in_.as_ref()?.value.iter().map(lit).collect()),
             "answered" => Op::Answered(c.answered.as_ref()?.value),
             "has" => {
-                self.err(op_at, "`has` is for multiple-choice answers, not respondent fields");
+                self.err(
+                    op_at,
+                    "`has` is for multiple-choice answers, not respondent fields",
+                );
                 return None;
             }
             "gt" => Op::Cmp(Ordering::Greater, false, num(self, c.gt.as_ref()?)?),
@@ -906,7 +1116,10 @@ impl Checker {
                         continue;
                     }
                     if q.group != from_group {
-                        self.err(pos(&to), format!("`goto` cannot jump into or out of a repeat group (`{name}`)"));
+                        self.err(
+                            pos(&to),
+                            format!("`goto` cannot jump into or out of a repeat group (`{name}`)"),
+                        );
                         continue;
                     }
                     if i <= pending.from {
@@ -922,7 +1135,8 @@ impl Checker {
                     rules.push((Goto { when, to: t }, pos(&to)));
                 }
             }
-            self.goto_pos.extend(rules.iter().map(|(_, p)| (pending.from, *p)));
+            self.goto_pos
+                .extend(rules.iter().map(|(_, p)| (pending.from, *p)));
             self.items[pending.from].goto = rules.into_iter().map(|(g, _)| g).collect();
         }
     }
@@ -942,25 +1156,39 @@ impl Checker {
             }
             stack.extend(edges[i].iter().copied());
         }
-        for i in 0..n {
-            if !reached[i] && self.items[i].follows.is_none() {
+        for (i, seen) in reached.iter().enumerate().take(n) {
+            if !seen && self.items[i].follows.is_none() {
                 let at = self.item_pos[i];
-                self.err(at, format!("question `{}` can never be reached: every path jumps past it", self.items[i].code));
+                self.err(
+                    at,
+                    format!(
+                        "question `{}` can never be reached: every path jumps past it",
+                        self.items[i].code
+                    ),
+                );
             }
         }
+        // Backward gotos are rejected earlier, so only a repeat group closes a cycle, and
+        // every group has an exit; this stays as a guard for any future kind of loop.
         for scc in sccs(&edges) {
             let looping = scc.len() > 1 || edges[scc[0]].contains(&scc[0]);
             if !looping || scc.contains(&n) {
                 continue;
             }
             let inside: HashSet<usize> = scc.iter().copied().collect();
-            let exits = scc.iter().any(|i| edges[*i].iter().any(|j| !inside.contains(j)));
+            let exits = scc
+                .iter()
+                .any(|i| edges[*i].iter().any(|j| !inside.contains(j)));
             if exits || !scc.iter().any(|i| reached[*i]) {
                 continue;
             }
             let mut names: Vec<usize> = scc.clone();
             names.sort();
-            let cycle = names.iter().map(|i| self.items[*i].code.as_str()).collect::<Vec<_>>().join(" → ");
+            let cycle = names
+                .iter()
+                .map(|i| self.items[*i].code.as_str())
+                .collect::<Vec<_>>()
+                .join(" → ");
             let at = self
                 .goto_pos
                 .iter()
@@ -985,7 +1213,9 @@ pub(crate) fn graph(items: &[Question], groups: &[Group]) -> Vec<Vec<usize>> {
                 Target::End => n,
             });
         }
-        let has_followups = items.get(i + 1).is_some_and(|x| x.follows.as_ref().is_some_and(|(p, _)| *p == anchor));
+        let has_followups = items
+            .get(i + 1)
+            .is_some_and(|x| x.follows.as_ref().is_some_and(|(p, _)| *p == anchor));
         let unconditional = rules.iter().any(|r| r.when.is_none());
         // Falls through unless the question is always asked and always jumps.
         let falls = has_followups || !unconditional || items[anchor].when.is_some();
@@ -1082,7 +1312,9 @@ fn to_lit(s: &ScalarDef, kind: LitKind) -> Option<Lit> {
         (LitKind::Number, ScalarDef::Int(n)) => Some(Lit::Num(*n as f64)),
         (LitKind::Number, ScalarDef::Float(x)) => Some(Lit::Num(*x)),
         (LitKind::Bool, ScalarDef::Bool(b)) => Some(Lit::Bool(*b)),
-        (LitKind::Date, ScalarDef::Str(x)) => NaiveDate::parse_from_str(x, "%Y-%m-%d").ok().map(Lit::Date),
+        (LitKind::Date, ScalarDef::Str(x)) => {
+            NaiveDate::parse_from_str(x, "%Y-%m-%d").ok().map(Lit::Date)
+        }
         (LitKind::MonthYear, ScalarDef::Str(x)) => {
             let (y, m) = x.split_once('-')?;
             let (y, m) = (y.parse().ok()?, m.parse().ok()?);
@@ -1123,9 +1355,17 @@ fn unknown_var_message(v: &str, all: &HashMap<String, (u64, u64)>, in_group: boo
         return "`{ $iteration }` only exists inside a repeat group".into();
     }
     if let Some((l, _)) = all.get(v) {
-        return format!("`{{ ${v} }}` pipes the answer to a question asked later (line {l}); only earlier answers can be shown");
+        return format!(
+            "`{{ ${v} }}` pipes the answer to a question asked later (line {l}); only earlier answers can be shown"
+        );
     }
-    let hint = suggest(v, RespondentFields::KNOWN.iter().copied().chain(all.keys().map(String::as_str)));
+    let hint = suggest(
+        v,
+        RespondentFields::KNOWN
+            .iter()
+            .copied()
+            .chain(all.keys().map(String::as_str)),
+    );
     format!("unknown variable `{{ ${v} }}`: not a respondent field nor an earlier question{hint}")
 }
 
@@ -1177,7 +1417,10 @@ fn collect_names(file: &FileDef) -> HashMap<String, (u64, u64)> {
 }
 
 /// Names used more than once: (name, where repeated, where first used).
-fn duplicate_names(file: &FileDef) -> Vec<(String, (u64, u64), (u64, u64))> {
+/// A position: (line, column).
+type At = (u64, u64);
+
+fn duplicate_names(file: &FileDef) -> Vec<(String, At, At)> {
     let mut first: HashMap<String, (u64, u64)> = HashMap::new();
     let mut out = Vec::new();
     for (name, at) in all_names(file) {

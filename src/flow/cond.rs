@@ -176,9 +176,21 @@ mod tests {
             ("f401", Value::Choices(vec!["1".into(), "3".into()])),
             ("opt", Value::Skipped),
         ]));
-        assert!(t("f8", Op::In(vec![Lit::Str("1".into()), Lit::Str("3".into())])).eval(&f));
+        assert!(
+            t(
+                "f8",
+                Op::In(vec![Lit::Str("1".into()), Lit::Str("3".into())])
+            )
+            .eval(&f)
+        );
         assert!(!t("f8", Op::Eq(Lit::Str("3".into()))).eval(&f));
-        assert!(t("f505", Op::Cmp(Ordering::Greater, true, Lit::Num(3_500_000.0))).eval(&f));
+        assert!(
+            t(
+                "f505",
+                Op::Cmp(Ordering::Greater, true, Lit::Num(3_500_000.0))
+            )
+            .eval(&f)
+        );
         assert!(!t("f505", Op::Cmp(Ordering::Less, false, Lit::Num(1.0))).eval(&f));
         assert!(t("f401", Op::Has("3".into())).eval(&f));
         assert!(!t("f401", Op::Has("2".into())).eval(&f));
@@ -189,14 +201,17 @@ mod tests {
             assert!(t(code, Op::Answered(false)).eval(&f));
             assert!(!t(code, Op::Answered(true)).eval(&f));
         }
-        let field = Cond::Test(Subject::Field("cohort".into()), Op::Eq(Lit::Str("2024".into())));
+        let field = Cond::Test(
+            Subject::Field("cohort".into()),
+            Op::Eq(Lit::Str("2024".into())),
+        );
         assert!(field.eval(&f));
         let num = Cond::Test(
             Subject::Field("cohort".into()),
             Op::Cmp(Ordering::Less, false, Lit::Num(2025.0)),
         );
         assert!(num.eval(&f));
-        assert!(Cond::Not(Box::new(field.clone())).eval(&f) == false);
+        assert!(!Cond::Not(Box::new(field.clone())).eval(&f));
         assert!(Cond::Any(vec![Cond::Not(Box::new(field.clone())), num.clone()]).eval(&f));
         assert!(!Cond::All(vec![Cond::Not(Box::new(field)), num]).eval(&f));
     }

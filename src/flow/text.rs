@@ -26,7 +26,10 @@ pub struct Texts {
 impl fmt::Debug for Texts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Texts")
-            .field("languages", &self.bundles.iter().map(|b| b.0).collect::<Vec<_>>())
+            .field(
+                "languages",
+                &self.bundles.iter().map(|b| b.0).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -174,10 +177,8 @@ fn collect_expr(e: &Expression<&str>, out: &mut Vec<String>) {
 
 fn collect_inline(i: &InlineExpression<&str>, out: &mut Vec<String>) {
     match i {
-        InlineExpression::VariableReference { id } => {
-            if !out.iter().any(|v| v == id.name) {
-                out.push(id.name.to_string());
-            }
+        InlineExpression::VariableReference { id } if !out.iter().any(|v| v == id.name) => {
+            out.push(id.name.to_string());
         }
         InlineExpression::Placeable { expression } => collect_expr(expression, out),
         InlineExpression::FunctionReference { arguments, .. } => {

@@ -111,14 +111,23 @@ pub struct FlowTestReport {
 impl FlowTestReport {
     /// Whether everything passed and every question was reached.
     pub fn passed(&self) -> bool {
-        self.unreached.is_empty() && self.results.iter().all(|r| r.failures.is_empty()) && !self.results.is_empty()
+        self.unreached.is_empty()
+            && self.results.iter().all(|r| r.failures.is_empty())
+            && !self.results.is_empty()
     }
 }
 
 /// Where the transcripts of a flow file live: `flows/tests/<file stem>/`.
 pub fn transcripts_dir(flow_path: &Path) -> PathBuf {
-    let stem = flow_path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-    flow_path.parent().unwrap_or(Path::new(".")).join("tests").join(stem)
+    let stem = flow_path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    flow_path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("tests")
+        .join(stem)
 }
 
 /// Runs every `*.yaml` transcript in `dir` against `flow`.
@@ -135,12 +144,19 @@ pub fn run_dir(flow: &Flow, catalog: &Catalog, dir: &Path) -> std::io::Result<Fl
         let result = match serde_saphyr::from_str::<Transcript>(&src) {
             Ok(t) => {
                 let failures = run(flow, catalog, &t, &mut reached);
-                TranscriptResult { path, name: t.name, failures }
+                TranscriptResult {
+                    path,
+                    name: t.name,
+                    failures,
+                }
             }
             Err(e) => TranscriptResult {
                 path,
                 name: String::new(),
-                failures: vec![format!("invalid transcript: {}", e.to_string().lines().next().unwrap_or(""))],
+                failures: vec![format!(
+                    "invalid transcript: {}",
+                    e.to_string().lines().next().unwrap_or("")
+                )],
             },
         };
         results.push(result);
@@ -156,7 +172,12 @@ pub fn run_dir(flow: &Flow, catalog: &Catalog, dir: &Path) -> std::io::Result<Fl
 }
 
 /// Replays one transcript; returns its failures and adds the items it reached to `reached`.
-pub fn run(flow: &Flow, catalog: &Catalog, t: &Transcript, reached: &mut BTreeSet<usize>) -> Vec<String> {
+pub fn run(
+    flow: &Flow,
+    catalog: &Catalog,
+    t: &Transcript,
+    reached: &mut BTreeSet<usize>,
+) -> Vec<String> {
     let mut failures = Vec::new();
     let r = &t.respondent;
     let fields = RespondentFields {
@@ -180,9 +201,16 @@ pub fn run(flow: &Flow, catalog: &Catalog, t: &Transcript, reached: &mut BTreeSe
             Ok(d) => d.with_timezone(&Utc),
             Err(e) => return vec![format!("`now` is not an RFC 3339 time: {e}")],
         },
-        None => Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).single().unwrap_or_default(),
+        None => Utc
+            .with_ymd_and_hms(2026, 1, 5, 9, 0, 0)
+            .single()
+            .unwrap_or_default(),
     };
-    let cx = Context { flow, catalog, respondent: &fields };
+    let cx = Context {
+        flow,
+        catalog,
+        respondent: &fields,
+    };
     let mut state = SessionState::invited(lang);
     for (i, s) in t.steps.iter().enumerate() {
         let out = step(&cx, state, &Input::Text(s.say.clone()), now);
@@ -190,40 +218,68 @@ pub fn run(flow: &Flow, catalog: &Catalog, t: &Transcript, reached: &mut BTreeSe
         if let Some(Position::Question { item, .. }) = state.current {
             reached.insert(item);
         }
-        let said = out.replies.iter().map(|r| r.plain()).collect::<Vec<_>>().join("\n");
+        let said = out
+            .replies
+            .iter()
+            .map(|r| r.plain())
+            .collect::<Vec<_>>()
+            .join("\n");
         let lower = said.to_lowercase();
         for e in &s.expect {
             if !lower.contains(&e.to_lowercase()) {
-                failures.push(format!("step {} (`{}`): expected `{e}` in the reply:\n{}", i + 1, s.say, indent(&said)));
+                failures.push(format!(
+                    "step {} (`{}`): expected `{e}` in the reply:\n{}",
+                    i + 1,
+                    s.say,
+                    indent(&said)
+                ));
             }
         }
         for e in &s.expect_not {
             if lower.contains(&e.to_lowercase()) {
-                failures.push(format!("step {} (`{}`): `{e}` must not appear in the reply:\n{}", i + 1, s.say, indent(&said)));
+                failures.push(format!(
+                    "step {} (`{}`): `{e}` must not appear in the reply:\n{}",
+                    i + 1,
+                    s.say,
+                    indent(&said)
+                ));
             }
         }
     }
     if let Some(expected) = &t.answers {
-        let actual: BTreeMap<String, String> =
-            state.answers.iter().map(|(k, a)| (k.column(), a.value.export())).collect();
-        let expected: BTreeMap<String, String> = expected.iter().map(|(k, v)| (k.clone(), v.text())).collect();
+        let actual: BTreeMap<String, String> = state
+            .answers
+            .iter()
+            .map(|(k, a)| (k.column(), a.value.export()))
+            .collect();
+        let expected: BTreeMap<String, String> = expected
+            .iter()
+            .map(|(k, v)| (k.clone(), v.text()))
+            .collect();
         for (k, v) in &expected {
             match actual.get(k) {
                 None => failures.push(format!("answer `{k}`: expected `{v}`, but it was not kept")),
-                Some(a) if a != v => failures.push(format!("answer `{k}`: expected `{v}`, got `{a}`")),
+                Some(a) if a != v => {
+                    failures.push(format!("answer `{k}`: expected `{v}`, got `{a}`"))
+                }
                 _ => {}
             }
         }
         for (k, a) in &actual {
             if !expected.contains_key(k) {
-                failures.push(format!("answer `{k}` = `{a}` was kept but the transcript does not list it"));
+                failures.push(format!(
+                    "answer `{k}` = `{a}` was kept but the transcript does not list it"
+                ));
             }
         }
     }
     if let Some(status) = &t.status {
         match SessionStatus::parse(status) {
             Some(s) if s == state.status => {}
-            Some(_) => failures.push(format!("status: expected `{status}`, got `{}`", state.status.as_str())),
+            Some(_) => failures.push(format!(
+                "status: expected `{status}`, got `{}`",
+                state.status.as_str()
+            )),
             None => failures.push(format!("unknown status `{status}`")),
         }
     }
@@ -231,5 +287,8 @@ pub fn run(flow: &Flow, catalog: &Catalog, t: &Transcript, reached: &mut BTreeSe
 }
 
 fn indent(s: &str) -> String {
-    s.lines().map(|l| format!("    | {l}")).collect::<Vec<_>>().join("\n")
+    s.lines()
+        .map(|l| format!("    | {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -8,8 +8,16 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 /// The embedded Fluent sources per language.
 pub const SOURCES: &[(Lang, &str, &str)] = &[
-    (Lang::Id, "locales/id/bot.ftl", include_str!("../../locales/id/bot.ftl")),
-    (Lang::En, "locales/en/bot.ftl", include_str!("../../locales/en/bot.ftl")),
+    (
+        Lang::Id,
+        "locales/id/bot.ftl",
+        include_str!("../../locales/id/bot.ftl"),
+    ),
+    (
+        Lang::En,
+        "locales/en/bot.ftl",
+        include_str!("../../locales/en/bot.ftl"),
+    ),
 ];
 
 macro_rules! messages {
@@ -121,10 +129,15 @@ impl Catalog {
     pub fn embedded() -> Result<Catalog, CatalogError> {
         let mut bundles = Vec::new();
         for (lang, file, src) in SOURCES {
-            let res = FluentResource::try_new(src.to_string()).map_err(|(_, errs)| CatalogError {
-                file,
-                message: errs.iter().map(|e| e.kind.to_string()).collect::<Vec<_>>().join("; "),
-            })?;
+            let res =
+                FluentResource::try_new(src.to_string()).map_err(|(_, errs)| CatalogError {
+                    file,
+                    message: errs
+                        .iter()
+                        .map(|e| e.kind.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                })?;
             let langid = lang.tag().parse().unwrap_or_default();
             let mut bundle = FluentBundle::new_concurrent(vec![langid]);
             bundle.set_use_isolating(false);
@@ -172,7 +185,9 @@ impl Catalog {
             return msg.id().to_string();
         };
         let mut errors = Vec::new();
-        bundle.format_pattern(pattern, args, &mut errors).into_owned()
+        bundle
+            .format_pattern(pattern, args, &mut errors)
+            .into_owned()
     }
 }
 
@@ -202,7 +217,11 @@ mod tests {
                 assert!(missing.is_empty(), "in {la} but not in {lb}: {missing:?}");
             }
             for m in Msg::ALL {
-                assert!(a.contains(m.id()), "code uses `{}` but {la} lacks it", m.id());
+                assert!(
+                    a.contains(m.id()),
+                    "code uses `{}` but {la} lacks it",
+                    m.id()
+                );
             }
         }
         let cat = Catalog::embedded().expect("catalog builds");

@@ -38,14 +38,28 @@ fn columns(flow: &Flow) -> Vec<Column> {
             None => vec![0],
         };
         for it in iterations {
-            let base = AnswerKey { code: q.code.clone(), iteration: it }.column();
+            let base = AnswerKey {
+                code: q.code.clone(),
+                iteration: it,
+            }
+            .column();
             match &q.kind {
                 Kind::Multi { options, .. } => {
                     for o in options {
-                        cols.push(Column { name: format!("{base}_{}", o.code), item: i, iteration: it, option: Some(o.code.clone()) });
+                        cols.push(Column {
+                            name: format!("{base}_{}", o.code),
+                            item: i,
+                            iteration: it,
+                            option: Some(o.code.clone()),
+                        });
                     }
                 }
-                _ => cols.push(Column { name: base, item: i, iteration: it, option: None }),
+                _ => cols.push(Column {
+                    name: base,
+                    item: i,
+                    iteration: it,
+                    option: None,
+                }),
             }
         }
     }
@@ -56,17 +70,35 @@ fn columns(flow: &Flow) -> Vec<Column> {
 pub async fn write_csv(store: &Store, flow: &Flow, out: impl Write) -> Result<usize, ExportError> {
     let cols = columns(flow);
     let mut w = csv::Writer::from_writer(out);
-    let mut header: Vec<String> = ["respondent_id", "external_id", "name", "cohort", "programme", "school", "province", "status", "language", "flow_version", "completed_at"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut header: Vec<String> = [
+        "respondent_id",
+        "external_id",
+        "name",
+        "cohort",
+        "programme",
+        "school",
+        "province",
+        "status",
+        "language",
+        "flow_version",
+        "completed_at",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     header.extend(cols.iter().map(|c| c.name.clone()));
     w.write_record(&header)?;
     let mut rows = 0;
     for s in store.sessions_for_flow(&flow.id).await? {
-        let Some(r) = store.respondent(s.respondent_id).await? else { continue };
-        let answers: HashMap<AnswerKey, Value> =
-            store.current_answers(s.id).await?.into_iter().map(|a| (a.key, a.value)).collect();
+        let Some(r) = store.respondent(s.respondent_id).await? else {
+            continue;
+        };
+        let answers: HashMap<AnswerKey, Value> = store
+            .current_answers(s.id)
+            .await?
+            .into_iter()
+            .map(|a| (a.key, a.value))
+            .collect();
         let f = &r.fields;
         let mut rec: Vec<String> = vec![
             r.id.to_string(),
@@ -82,10 +114,15 @@ pub async fn write_csv(store: &Store, flow: &Flow, out: impl Write) -> Result<us
             s.completed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
         ];
         for c in &cols {
-            let key = AnswerKey { code: flow.items[c.item].code.clone(), iteration: c.iteration };
+            let key = AnswerKey {
+                code: flow.items[c.item].code.clone(),
+                iteration: c.iteration,
+            };
             let cell = match (answers.get(&key), &c.option) {
                 (None, _) => String::new(),
-                (Some(Value::Choices(picked)), Some(o)) => if picked.contains(o) { "1" } else { "0" }.to_string(),
+                (Some(Value::Choices(picked)), Some(o)) => {
+                    if picked.contains(o) { "1" } else { "0" }.to_string()
+                }
                 (Some(Value::Skipped), Some(_)) => String::new(),
                 (Some(v), _) => v.export(),
             };
@@ -102,7 +139,14 @@ pub async fn write_csv(store: &Store, flow: &Flow, out: impl Write) -> Result<us
 /// options as `code=label` per language, unit, whether optional).
 pub fn write_codebook(flow: &Flow, out: impl Write) -> Result<(), ExportError> {
     let mut w = csv::Writer::from_writer(out);
-    let mut header = vec!["code".to_string(), "section".into(), "type".into(), "optional".into(), "repeat_group".into(), "follow_up_of".into()];
+    let mut header = vec![
+        "code".to_string(),
+        "section".into(),
+        "type".into(),
+        "optional".into(),
+        "repeat_group".into(),
+        "follow_up_of".into(),
+    ];
     for l in &flow.languages {
         header.push(format!("text_{}", l.tag()));
         header.push(format!("choices_{}", l.tag()));
@@ -114,8 +158,13 @@ pub fn write_codebook(flow: &Flow, out: impl Write) -> Result<(), ExportError> {
             flow.sections[q.section].id.clone(),
             q.kind.name().to_string(),
             if q.optional { "yes" } else { "no" }.to_string(),
-            q.group.map(|g| flow.groups[g].id.clone()).unwrap_or_default(),
-            q.follows.as_ref().map(|(p, o)| format!("{}={o}", flow.items[*p].code)).unwrap_or_default(),
+            q.group
+                .map(|g| flow.groups[g].id.clone())
+                .unwrap_or_default(),
+            q.follows
+                .as_ref()
+                .map(|(p, o)| format!("{}={o}", flow.items[*p].code))
+                .unwrap_or_default(),
         ];
         for l in &flow.languages {
             rec.push(flow.texts.format(*l, &q.text, None));
@@ -134,7 +183,12 @@ fn choices(flow: &Flow, kind: &Kind, lang: Lang) -> String {
             .map(|o| format!("{}={}", o.code, flow.texts.format(lang, &o.label, None)))
             .collect::<Vec<_>>()
             .join("; "),
-        Kind::Likert { from, to, low, high } => format!(
+        Kind::Likert {
+            from,
+            to,
+            low,
+            high,
+        } => format!(
             "{from}={}; {to}={}",
             flow.texts.format(lang, low, None),
             flow.texts.format(lang, high, None)
