@@ -137,6 +137,63 @@ impl AnswerKey {
     }
 }
 
+/// An answer key as borrowed parts, so a `BTreeMap<AnswerKey, _>` can be searched with
+/// `map.get(&(code, iteration) as &dyn AnswerKeyRef)` without allocating a key. Ordered
+/// exactly as [`AnswerKey`] (code, then iteration).
+pub trait AnswerKeyRef {
+    /// The question code.
+    fn code(&self) -> &str;
+    /// The repeat iteration.
+    fn iteration(&self) -> u32;
+}
+
+impl AnswerKeyRef for AnswerKey {
+    fn code(&self) -> &str {
+        &self.code
+    }
+    fn iteration(&self) -> u32 {
+        self.iteration
+    }
+}
+
+impl AnswerKeyRef for (&str, u32) {
+    fn code(&self) -> &str {
+        self.0
+    }
+    fn iteration(&self) -> u32 {
+        self.1
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn AnswerKeyRef + 'a> for AnswerKey {
+    fn borrow(&self) -> &(dyn AnswerKeyRef + 'a) {
+        self
+    }
+}
+
+impl PartialEq for dyn AnswerKeyRef + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.iteration() == other.iteration() && self.code() == other.code()
+    }
+}
+
+impl Eq for dyn AnswerKeyRef + '_ {}
+
+impl PartialOrd for dyn AnswerKeyRef + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for dyn AnswerKeyRef + '_ {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // The same order as the derived `Ord` of `AnswerKey`.
+        self.code()
+            .cmp(other.code())
+            .then(self.iteration().cmp(&other.iteration()))
+    }
+}
+
 /// A normalised answer, independent of how the respondent typed it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "t", content = "v", rename_all = "snake_case")]
@@ -266,4 +323,55 @@ pub enum AnswerChange {
     },
     /// Every answer left the path (restart).
     RetractAll,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn borrowed_answer_keys_order_and_find_like_owned_ones() {
+        let keys: [(&str, u32); 7] = [
+            ("a", 0),
+            ("a", 2),
+            ("a", 10),
+            ("ab", 0),
+            ("b", 1),
+            ("job_x", 3),
+            ("", 0),
+        ];
+        for (c1, i1) in keys {
+            for (c2, i2) in keys {
+                let (k1, k2) = (
+                    AnswerKey {
+                        code: c1.into(),
+                        iteration: i1,
+                    },
+                    AnswerKey {
+                        code: c2.into(),
+                        iteration: i2,
+                    },
+                );
+                let (r1, r2): (&dyn AnswerKeyRef, &dyn AnswerKeyRef) = (&(c1, i1), &(c2, i2));
+                assert_eq!(k1.cmp(&k2), r1.cmp(r2));
+            }
+        }
+        let map: BTreeMap<AnswerKey, usize> = keys
+            .iter()
+            .enumerate()
+            .map(|(n, (c, i))| {
+                (
+                    AnswerKey {
+                        code: (*c).into(),
+                        iteration: *i,
+                    },
+                    n,
+                )
+            })
+            .collect();
+        for (n, (c, i)) in keys.iter().enumerate() {
+            assert_eq!(map.get(&(*c, *i) as &dyn AnswerKeyRef), Some(&n));
+        }
+        assert_eq!(map.get(&("a", 1u32) as &dyn AnswerKeyRef), None);
+    }
 }

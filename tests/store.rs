@@ -165,6 +165,7 @@ store_tests!(
     duplicate_inbound_changes_nothing,
     stale_revision_conflicts_and_changes_nothing,
     concurrent_commits_one_wins,
+    concurrent_commits_keep_per_step_semantics,
     set_twice_keeps_history,
     retract_and_retract_all,
     completed_at_follows_status,
@@ -893,6 +894,113 @@ async fn concurrent_commits_one_wins(db: &Db) {
         after.state_json,
         format!("{{\"winner\":{}}}", history[0].0.raw)
     );
+}
+
+/// Many steps at once (on SQLite they are committed in groups, several per transaction):
+/// conflicts, duplicate messages and a failing step in one group must each behave as if the
+/// step had been committed alone.
+async fn concurrent_commits_keep_per_step_semantics(db: &Db) {
+    let mut sessions = Vec::new();
+    for _ in 0..6 {
+        sessions.push(new_session(db, "tracer").await);
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(sessions.len() * 4));
+    let mut tasks = Vec::new();
+    for (i, s) in sessions.iter().enumerate() {
+        // a: a good step; b: a competing good step; c: a redelivery of a; d: a step that
+        // fails on a CHECK constraint (after recording its message and updating the session).
+        // Queued in a different order for each session, so some groups meet the failing step
+        // first.
+        let mut kinds = ["a", "b", "c", "d"];
+        kinds.rotate_left(i % 4);
+        for kind in kinds {
+            let (store, s, barrier) = (db.store.clone(), s.clone(), barrier.clone());
+            tasks.push(tokio::spawn(async move {
+                let msg = match kind {
+                    "c" => format!("a{i}"),
+                    k => format!("{k}{i}"),
+                };
+                let code = if kind == "d" { "" } else { "f8" };
+                let answers = [set(code, 0, kind, Value::Text(kind.into()))];
+                let state = format!("{{\"by\":\"{kind}\"}}");
+                let c = step(
+                    &s,
+                    0,
+                    SessionStatus::Answering,
+                    &state,
+                    &answers,
+                    &[],
+                    Some(("group", &msg)),
+                    t(10),
+                );
+                barrier.wait().await;
+                (i, kind, msg.clone(), store.commit_step(&c).await)
+            }));
+        }
+    }
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.expect("join"));
+    }
+    for (i, s) in sessions.iter().enumerate() {
+        let mine: Vec<_> = results.iter().filter(|r| r.0 == i).collect();
+        let winners: Vec<_> = mine
+            .iter()
+            .filter(|r| matches!(r.3, Ok(CommitOutcome::Applied { revision: 1 })))
+            .collect();
+        assert_eq!(winners.len(), 1, "session {i}: {mine:?}");
+        let winner = winners[0];
+        assert!(winner.1 != "d", "the failing step cannot win");
+        for r in &mine {
+            match &r.3 {
+                Ok(CommitOutcome::Applied { .. }) => {}
+                Ok(CommitOutcome::Conflict) => {}
+                Ok(CommitOutcome::Duplicate) => {
+                    assert_eq!(r.2, winner.2, "only the winner's redelivery is a duplicate")
+                }
+                Err(e) => {
+                    assert_eq!(r.1, "d", "{e:?}");
+                    assert!(
+                        matches!(
+                            e,
+                            StoreError::Database {
+                                context: "storing an answer",
+                                ..
+                            }
+                        ),
+                        "{e:?}"
+                    );
+                }
+            }
+        }
+        let after = db.store.session(s.id).await.expect("load").expect("exists");
+        assert_eq!(after.revision, 1);
+        assert_eq!(after.state_json, format!("{{\"by\":\"{}\"}}", winner.1));
+        let history = db.store.answer_history(s.id).await.expect("history");
+        assert_eq!(history.len(), 1, "only the winner's answer");
+        assert_eq!(history[0].0.raw, winner.1);
+        // No losing step consumed its message id; the winner's is taken.
+        let mut revision = 1;
+        for msg in [format!("a{i}"), format!("b{i}"), format!("d{i}")] {
+            let c = step(
+                s,
+                revision,
+                SessionStatus::Answering,
+                "{}",
+                &[],
+                &[],
+                Some(("group", &msg)),
+                t(20),
+            );
+            let outcome = db.store.commit_step(&c).await.expect("retry");
+            if msg == winner.2 {
+                assert_eq!(outcome, CommitOutcome::Duplicate);
+            } else {
+                revision += 1;
+                assert_eq!(outcome, CommitOutcome::Applied { revision });
+            }
+        }
+    }
 }
 
 async fn set_twice_keeps_history(db: &Db) {

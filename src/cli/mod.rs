@@ -1,5 +1,6 @@
 //! The `jejak` command line.
 
+pub mod bench;
 pub mod flowcmd;
 
 use crate::channel::console;
@@ -79,6 +80,40 @@ pub enum Command {
         #[command(subcommand)]
         action: FlowAction,
     },
+    /// Measure throughput (run a release build: `cargo run --release -- bench …`).
+    Bench {
+        /// Which benchmark.
+        #[command(subcommand)]
+        which: BenchKind,
+    },
+}
+
+/// `jejak bench …`
+#[derive(Debug, Subcommand)]
+pub enum BenchKind {
+    /// Pure engine steps per second on one thread, replaying the flow's transcripts.
+    Engine {
+        /// How long to run.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// The flow file; its transcripts in flows/tests/<name>/ are replayed.
+        #[arg(long, default_value = "flows/tracer-smk.yaml")]
+        flow: PathBuf,
+    },
+    /// Persisted answers per second through the conversation service (load, step, commit),
+    /// many respondents at once. Uses a fresh temporary SQLite file unless --database-url
+    /// (or DATABASE_URL) is given; a PostgreSQL URL gets a fresh schema, dropped afterwards.
+    Store {
+        /// How many respondents each run a whole transcript script.
+        #[arg(long, default_value_t = 2000)]
+        respondents: usize,
+        /// How many respondents chat at the same time.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// The flow file; its transcripts in flows/tests/<name>/ are replayed.
+        #[arg(long, default_value = "flows/tracer-smk.yaml")]
+        flow: PathBuf,
+    },
 }
 
 /// `jejak flow …`
@@ -132,6 +167,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             let id = console::respondent(&store, &who, fields).await?;
             console::run(&conv, id, tokio::io::stdin(), tokio::io::stdout()).await?;
             store.close().await;
+            Ok(0)
+        }
+        Command::Bench {
+            which: BenchKind::Engine { seconds, flow },
+        } => {
+            bench::engine(&flow, seconds)?;
+            Ok(0)
+        }
+        Command::Bench {
+            which:
+                BenchKind::Store {
+                    respondents,
+                    concurrency,
+                    flow,
+                },
+        } => {
+            bench::store(&flow, respondents, concurrency, cli.database_url.as_deref()).await?;
             Ok(0)
         }
         Command::Export {

@@ -4,7 +4,7 @@
 use super::state::{Answer, Position};
 use crate::flow::cond::Facts;
 use crate::flow::{Flow, Target};
-use crate::model::{AnswerKey, RespondentFields, Value};
+use crate::model::{AnswerKey, AnswerKeyRef, RespondentFields, Value};
 use std::collections::BTreeMap;
 
 /// What follows a position.
@@ -45,9 +45,12 @@ impl View<'_> {
 
 impl Facts for View<'_> {
     fn answer(&self, code: &str) -> Option<&Value> {
-        let item = self.flow.index_of(code)?;
-        let key = View::key(self.flow, item, self.iteration);
-        self.answers.get(&key).map(|a| &a.value)
+        let q = &self.flow.items[self.flow.index_of(code)?];
+        let iteration = if q.group.is_some() { self.iteration } else { 0 };
+        // Looked up by borrowed parts: this runs for every condition on every walk.
+        self.answers
+            .get(&(q.code.as_str(), iteration) as &dyn AnswerKeyRef)
+            .map(|a| &a.value)
     }
 
     fn field(&self, name: &str) -> Option<&str> {

@@ -271,6 +271,21 @@ impl Checker {
             .map(|(i, q)| (q.code.clone(), i))
             .collect();
         let texts = std::mem::replace(&mut self.texts, TextsBuilder::new(&[])).build();
+        let option_labels = self
+            .items
+            .iter()
+            .map(|q| {
+                let options = q.kind.options().iter();
+                options
+                    .map(|o| {
+                        langs
+                            .iter()
+                            .map(|l| texts.format(*l, &o.label, None))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
         Flow {
             id,
             version: meta.version.value,
@@ -286,6 +301,7 @@ impl Checker {
             groups: std::mem::take(&mut self.groups),
             texts,
             by_code,
+            option_labels,
         }
     }
 

@@ -16,6 +16,32 @@ pub use check::{Diagnostic, FlowError, compile, load};
 pub use cond::{Cond, Lit, Op, Subject};
 pub use text::{Text, Texts};
 
+/// Hashes question codes for [`Flow::index_of`], which conditions call on every walk of the
+/// flow: FNV-1a, much cheaper than the default SipHash for short codes. The codes come from
+/// the flow file, not from respondents, so hash flooding is no concern.
+#[derive(Clone, Copy, Default)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// Builds [`Fnv`] hashers.
+pub type CodeHasher = std::hash::BuildHasherDefault<Fnv>;
+
 /// A compiled, checked flow: questions in one flat list, in the order they are asked when no
 /// `goto` intervenes, with repeat groups as ranges of that list.
 #[derive(Debug)]
@@ -46,7 +72,10 @@ pub struct Flow {
     pub groups: Vec<Group>,
     /// All texts, per language.
     pub texts: Texts,
-    by_code: HashMap<String, usize>,
+    by_code: HashMap<String, usize, CodeHasher>,
+    /// Per item, per option, the option's label in each of `languages` (in order), formatted
+    /// once at compile time: answers are matched against every language's labels.
+    option_labels: Vec<Vec<Vec<String>>>,
 }
 
 impl Flow {
@@ -58,6 +87,15 @@ impl Flow {
     /// The index of the question with this code.
     pub fn index_of(&self, code: &str) -> Option<usize> {
         self.by_code.get(code).copied()
+    }
+
+    /// The labels of the options of the question with this code, formatted in each of the
+    /// flow's languages (in the order of `languages`), as `texts` formats them without
+    /// arguments.
+    pub fn option_labels(&self, code: &str) -> Option<&[Vec<String>]> {
+        self.index_of(code)
+            .and_then(|i| self.option_labels.get(i))
+            .map(Vec::as_slice)
     }
 
     /// The question with this code.

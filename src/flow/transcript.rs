@@ -171,6 +171,43 @@ pub fn run_dir(flow: &Flow, catalog: &Catalog, dir: &Path) -> std::io::Result<Fl
     Ok(FlowTestReport { results, unreached })
 }
 
+impl Transcript {
+    /// The respondent's roster fields.
+    pub fn fields(&self) -> RespondentFields {
+        let r = &self.respondent;
+        RespondentFields {
+            name: r.name.clone(),
+            external_id: r.external_id.clone(),
+            cohort: r.cohort.as_ref().map(Scalar::text),
+            programme: r.programme.clone(),
+            school: r.school.clone(),
+            province: r.province.clone(),
+            extra: r.extra.clone(),
+        }
+    }
+
+    /// The respondent's language: the transcript's, else the flow's default.
+    pub fn lang(&self, flow: &Flow) -> Result<Lang, String> {
+        match &self.language {
+            Some(tag) => Lang::from_tag(tag).ok_or_else(|| format!("unknown language `{tag}`")),
+            None => Ok(flow.default_lang()),
+        }
+    }
+
+    /// The time the conversation happens: `now`, else 5 January 2026, 09:00 UTC.
+    pub fn time(&self) -> Result<DateTime<Utc>, String> {
+        match &self.now {
+            Some(s) => DateTime::parse_from_rfc3339(s)
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|e| format!("`now` is not an RFC 3339 time: {e}")),
+            None => Ok(Utc
+                .with_ymd_and_hms(2026, 1, 5, 9, 0, 0)
+                .single()
+                .unwrap_or_default()),
+        }
+    }
+}
+
 /// Replays one transcript; returns its failures and adds the items it reached to `reached`.
 pub fn run(
     flow: &Flow,
@@ -179,32 +216,14 @@ pub fn run(
     reached: &mut BTreeSet<usize>,
 ) -> Vec<String> {
     let mut failures = Vec::new();
-    let r = &t.respondent;
-    let fields = RespondentFields {
-        name: r.name.clone(),
-        external_id: r.external_id.clone(),
-        cohort: r.cohort.as_ref().map(Scalar::text),
-        programme: r.programme.clone(),
-        school: r.school.clone(),
-        province: r.province.clone(),
-        extra: r.extra.clone(),
+    let fields = t.fields();
+    let lang = match t.lang(flow) {
+        Ok(l) => l,
+        Err(e) => return vec![e],
     };
-    let lang = match &t.language {
-        Some(tag) => match Lang::from_tag(tag) {
-            Some(l) => l,
-            None => return vec![format!("unknown language `{tag}`")],
-        },
-        None => flow.default_lang(),
-    };
-    let now: DateTime<Utc> = match &t.now {
-        Some(s) => match DateTime::parse_from_rfc3339(s) {
-            Ok(d) => d.with_timezone(&Utc),
-            Err(e) => return vec![format!("`now` is not an RFC 3339 time: {e}")],
-        },
-        None => Utc
-            .with_ymd_and_hms(2026, 1, 5, 9, 0, 0)
-            .single()
-            .unwrap_or_default(),
+    let now: DateTime<Utc> = match t.time() {
+        Ok(t) => t,
+        Err(e) => return vec![e],
     };
     let cx = Context {
         flow,

@@ -149,7 +149,17 @@ const YES_NO_FILLERS: &[&str] = &[
 /// Looks `word` up in `table`, comparing with repeated letters squeezed ("iyaa" = "iya").
 fn in_table(table: &[&str], word: &str) -> bool {
     let w = squeeze(word);
-    table.iter().any(|t| squeeze(t) == w)
+    // As `squeeze(t) == w`, without allocating for every word of the table.
+    table.iter().any(|t| {
+        let mut last = None;
+        t.chars()
+            .filter(|c| {
+                let keep = Some(*c) != last;
+                last = Some(*c);
+                keep
+            })
+            .eq(w.chars())
+    })
 }
 
 /// The answer one word gives, if it is a yes/no word.

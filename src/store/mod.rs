@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 mod error;
+mod group;
 mod respondents;
 mod sessions;
 mod types;
@@ -109,6 +110,9 @@ pub struct Store {
     /// writer itself for an in-memory database (which each connection would see afresh).
     reader: AnyPool,
     backend: Backend,
+    /// On SQLite, the queue to the writer task that commits concurrent steps together (see
+    /// [`group`]); `None` on PostgreSQL, where every step commits on its own connection.
+    group: Option<group::GroupCommit>,
 }
 
 impl Store {
@@ -139,11 +143,14 @@ impl Store {
                         .await
                         .map_err(connect_err)?
                 };
-                Ok(Store {
+                let store = Store {
                     writer,
                     reader,
                     backend,
-                })
+                    group: None,
+                };
+                let group = group::GroupCommit::start(store.clone());
+                Ok(Store { group, ..store })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -157,6 +164,7 @@ impl Store {
                     writer: pool.clone(),
                     reader: pool,
                     backend,
+                    group: None,
                 })
             }
         }

@@ -175,129 +175,28 @@ impl Store {
     /// both cases nothing is written. A missing session is [`StoreError::SessionNotFound`].
     pub async fn commit_step(&self, c: &StepCommit<'_>) -> Result<CommitOutcome> {
         // Encode before touching the database, so bad input cannot leave a transaction open.
-        let answer_values = c
-            .answers
-            .iter()
-            .map(|op| match op {
-                AnswerOp::Set { value, .. } => encode_json(value, "an answer value").map(Some),
-                AnswerOp::Retract { .. } | AnswerOp::RetractAll => Ok(None),
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let event_details = c
-            .events
-            .iter()
-            .map(|e| encode_json(&e.detail, "an event detail"))
-            .collect::<Result<Vec<_>>>()?;
-        let now = to_ms(c.now);
+        let encoded = Encoded::new(c)?;
+        if let Some(group) = &self.group {
+            return group.commit(c, encoded, self).await;
+        }
+        self.commit_alone(c, &encoded).await
+    }
 
+    /// Commits one step in a transaction of its own.
+    pub(super) async fn commit_alone(
+        &self,
+        c: &StepCommit<'_>,
+        encoded: &Encoded,
+    ) -> Result<CommitOutcome> {
         let mut tx = self.begin_write().await?;
-
-        // 1. Exactly-once: the first transaction to record the message wins; later ones
-        //    (and concurrent ones, which wait for the first to finish) see the conflict.
-        if let Some((channel, message_id)) = c.inbound {
-            let recorded = sqlx::query(
-                "INSERT INTO inbound_messages (channel, message_id, session_id, received_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (channel, message_id) DO NOTHING",
-            )
-            .bind(channel)
-            .bind(message_id)
-            .bind(c.session_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| {
-                if is_foreign_key_violation(&e) {
-                    StoreError::SessionNotFound(c.session_id)
-                } else {
-                    db("recording an inbound message")(e)
-                }
-            })?
-            .rows_affected();
-            if recorded == 0 {
-                rollback(tx).await?;
-                return Ok(CommitOutcome::Duplicate);
+        let outcome = write_step(&mut tx, c, encoded).await?;
+        match outcome {
+            CommitOutcome::Applied { .. } => {
+                tx.commit().await.map_err(db("committing a step"))?;
             }
+            CommitOutcome::Duplicate | CommitOutcome::Conflict => rollback(tx).await?,
         }
-
-        // 2. Optimistic concurrency: only the holder of the current revision may write.
-        let updated = sqlx::query(
-            "UPDATE sessions SET status = $1, state = $2, flow_version = $3, \
-                 revision = revision + 1, updated_at = $4, \
-                 completed_at = CASE WHEN $1 = 'completed' THEN COALESCE(completed_at, $4) \
-                                     ELSE NULL END \
-             WHERE id = $5 AND revision = $6 \
-             RETURNING revision, respondent_id",
-        )
-        .bind(c.status.as_str())
-        .bind(c.state_json)
-        .bind(c.flow_version)
-        .bind(now)
-        .bind(c.session_id)
-        .bind(c.expected_revision)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db("updating a session"))?;
-        let Some(updated) = updated else {
-            let exists = sqlx::query("SELECT id FROM sessions WHERE id = $1")
-                .bind(c.session_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db("checking a session"))?
-                .is_some();
-            rollback(tx).await?;
-            return if exists {
-                Ok(CommitOutcome::Conflict)
-            } else {
-                Err(StoreError::SessionNotFound(c.session_id))
-            };
-        };
-        let revision: i64 = get(&updated, "revision")?;
-        let respondent_id: RespondentId = get(&updated, "respondent_id")?;
-
-        // 3. Answers, append-only: retract the current row, then add the new one.
-        for (op, value) in c.answers.iter().zip(&answer_values) {
-            match op {
-                AnswerOp::Set { key, raw, .. } => {
-                    retract(&mut tx, c.session_id, Some(key), now).await?;
-                    sqlx::query(
-                        "INSERT INTO answers (session_id, code, iteration, raw, value, \
-                             flow_version, answered_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(c.session_id)
-                    .bind(key.code.as_str())
-                    .bind(i64::from(key.iteration))
-                    .bind(raw.as_str())
-                    .bind(value.as_deref())
-                    .bind(c.flow_version)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db("storing an answer"))?;
-                }
-                AnswerOp::Retract { key } => retract(&mut tx, c.session_id, Some(key), now).await?,
-                AnswerOp::RetractAll => retract(&mut tx, c.session_id, None, now).await?,
-            }
-        }
-
-        // 4. Events.
-        for (event, detail) in c.events.iter().zip(event_details) {
-            sqlx::query(
-                "INSERT INTO events (respondent_id, session_id, kind, detail, at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(respondent_id)
-            .bind(c.session_id)
-            .bind(event.kind.as_str())
-            .bind(detail)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db("recording an event"))?;
-        }
-
-        tx.commit().await.map_err(db("committing a step"))?;
-        Ok(CommitOutcome::Applied { revision })
+        Ok(outcome)
     }
 
     /// The session's current (non-retracted) answers, in the order they were given.
@@ -376,6 +275,149 @@ impl Store {
             .rows_affected();
         Ok(removed)
     }
+}
+
+/// A step's answer values and event details, encoded as stored.
+pub(super) struct Encoded {
+    answer_values: Vec<Option<String>>,
+    event_details: Vec<String>,
+}
+
+impl Encoded {
+    pub(super) fn new(c: &StepCommit<'_>) -> Result<Encoded> {
+        let answer_values = c
+            .answers
+            .iter()
+            .map(|op| match op {
+                AnswerOp::Set { value, .. } => encode_json(value, "an answer value").map(Some),
+                AnswerOp::Retract { .. } | AnswerOp::RetractAll => Ok(None),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let event_details = c
+            .events
+            .iter()
+            .map(|e| encode_json(&e.detail, "an event detail"))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Encoded {
+            answer_values,
+            event_details,
+        })
+    }
+}
+
+/// Writes one step inside the open transaction `tx`. On [`CommitOutcome::Duplicate`] nothing
+/// was written; on [`CommitOutcome::Conflict`] the inbound message may have been recorded, so
+/// the caller must roll back (the transaction, or the step's savepoint).
+pub(super) async fn write_step(
+    tx: &mut Transaction<'static, Any>,
+    c: &StepCommit<'_>,
+    encoded: &Encoded,
+) -> Result<CommitOutcome> {
+    let now = to_ms(c.now);
+
+    // 1. Exactly-once: the first transaction to record the message wins; later ones
+    //    (and concurrent ones, which wait for the first to finish) see the conflict.
+    if let Some((channel, message_id)) = c.inbound {
+        let recorded = sqlx::query(
+            "INSERT INTO inbound_messages (channel, message_id, session_id, received_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (channel, message_id) DO NOTHING",
+        )
+        .bind(channel)
+        .bind(message_id)
+        .bind(c.session_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| {
+            if is_foreign_key_violation(&e) {
+                StoreError::SessionNotFound(c.session_id)
+            } else {
+                db("recording an inbound message")(e)
+            }
+        })?
+        .rows_affected();
+        if recorded == 0 {
+            return Ok(CommitOutcome::Duplicate);
+        }
+    }
+
+    // 2. Optimistic concurrency: only the holder of the current revision may write.
+    let updated = sqlx::query(
+        "UPDATE sessions SET status = $1, state = $2, flow_version = $3, \
+             revision = revision + 1, updated_at = $4, \
+             completed_at = CASE WHEN $1 = 'completed' THEN COALESCE(completed_at, $4) \
+                                 ELSE NULL END \
+         WHERE id = $5 AND revision = $6 \
+         RETURNING revision, respondent_id",
+    )
+    .bind(c.status.as_str())
+    .bind(c.state_json)
+    .bind(c.flow_version)
+    .bind(now)
+    .bind(c.session_id)
+    .bind(c.expected_revision)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db("updating a session"))?;
+    let Some(updated) = updated else {
+        let exists = sqlx::query("SELECT id FROM sessions WHERE id = $1")
+            .bind(c.session_id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db("checking a session"))?
+            .is_some();
+        return if exists {
+            Ok(CommitOutcome::Conflict)
+        } else {
+            Err(StoreError::SessionNotFound(c.session_id))
+        };
+    };
+    let revision: i64 = get(&updated, "revision")?;
+    let respondent_id: RespondentId = get(&updated, "respondent_id")?;
+
+    // 3. Answers, append-only: retract the current row, then add the new one.
+    for (op, value) in c.answers.iter().zip(&encoded.answer_values) {
+        match op {
+            AnswerOp::Set { key, raw, .. } => {
+                retract(tx, c.session_id, Some(key), now).await?;
+                sqlx::query(
+                    "INSERT INTO answers (session_id, code, iteration, raw, value, \
+                         flow_version, answered_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(c.session_id)
+                .bind(key.code.as_str())
+                .bind(i64::from(key.iteration))
+                .bind(raw.as_str())
+                .bind(value.as_deref())
+                .bind(c.flow_version)
+                .bind(now)
+                .execute(&mut **tx)
+                .await
+                .map_err(db("storing an answer"))?;
+            }
+            AnswerOp::Retract { key } => retract(tx, c.session_id, Some(key), now).await?,
+            AnswerOp::RetractAll => retract(tx, c.session_id, None, now).await?,
+        }
+    }
+
+    // 4. Events.
+    for (event, detail) in c.events.iter().zip(&encoded.event_details) {
+        sqlx::query(
+            "INSERT INTO events (respondent_id, session_id, kind, detail, at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(respondent_id)
+        .bind(c.session_id)
+        .bind(event.kind.as_str())
+        .bind(detail)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(db("recording an event"))?;
+    }
+
+    Ok(CommitOutcome::Applied { revision })
 }
 
 /// Retracts the current answer with `key` (every current answer for `None`).
