@@ -46,13 +46,13 @@ pub fn parse_text(
             Ok(Value::Money(n))
         }
         Kind::Single { options } => {
-            match with_options(flow, q, options, |opts| parse::match_choice(text, opts)) {
+            match with_options(options, |opts| parse::match_choice(text, opts)) {
                 Some(i) => Ok(Value::Choice(options[i].code.clone())),
                 None => Err(choice_error(cat, lang, options.len())),
             }
         }
         Kind::Multi { options, min, max } => {
-            let picked = with_options(flow, q, options, |opts| parse::match_choices(text, opts))
+            let picked = with_options(options, |opts| parse::match_choices(text, opts))
                 .ok_or_else(|| choice_error(cat, lang, options.len()))?;
             check_picks(flow, cat, lang, options, &picked, *min, *max)
         }
@@ -160,33 +160,9 @@ fn choice_error(cat: &Catalog, lang: Lang, count: usize) -> String {
 }
 
 /// Runs `f` with the options as the matcher sees them: code plus the label in every language
-/// of the flow, since respondents mix languages. The labels were formatted when the flow was
-/// compiled; they are formatted here only for a question that is not the flow's own.
-fn with_options<R>(
-    flow: &Flow,
-    q: &Question,
-    options: &[Choice],
-    f: impl FnOnce(&[ChoiceOption]) -> R,
-) -> R {
-    let formatted: Vec<Vec<String>>;
-    let labels = match flow
-        .option_labels(&q.code)
-        .filter(|l| l.len() == options.len())
-    {
-        Some(l) => l,
-        None => {
-            formatted = options
-                .iter()
-                .map(|o| {
-                    flow.languages
-                        .iter()
-                        .map(|l| flow.texts.format(*l, &o.label, None))
-                        .collect()
-                })
-                .collect();
-            &formatted
-        }
-    };
+/// of the flow (formatted when the flow was compiled), since respondents mix languages.
+fn with_options<R>(options: &[Choice], f: impl FnOnce(&[ChoiceOption]) -> R) -> R {
+    let labels: Vec<&[String]> = options.iter().map(|o| o.labels.as_slice()).collect();
     let refs: Vec<Vec<&str>> = labels
         .iter()
         .map(|l| l.iter().map(String::as_str).collect())

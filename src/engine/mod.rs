@@ -334,7 +334,7 @@ impl Stepper<'_, '_> {
                     }
                 }
             }
-            Position::Question { item, iteration } => {
+            Position::Question { item, .. } => {
                 let cx = self.cx;
                 let q = &cx.flow.items[item];
                 let (raw, parsed) = match input {
@@ -354,7 +354,6 @@ impl Stepper<'_, '_> {
                         self.reask();
                     }
                 }
-                let _ = iteration;
             }
         }
     }

@@ -271,21 +271,16 @@ impl Checker {
             .map(|(i, q)| (q.code.clone(), i))
             .collect();
         let texts = std::mem::replace(&mut self.texts, TextsBuilder::new(&[])).build();
-        let option_labels = self
-            .items
-            .iter()
-            .map(|q| {
-                let options = q.kind.options().iter();
-                options
-                    .map(|o| {
-                        langs
-                            .iter()
-                            .map(|l| texts.format(*l, &o.label, None))
-                            .collect()
-                    })
-                    .collect()
-            })
-            .collect();
+        for q in &mut self.items {
+            if let Kind::Single { options } | Kind::Multi { options, .. } = &mut q.kind {
+                for o in options {
+                    o.labels = langs
+                        .iter()
+                        .map(|l| texts.format(*l, &o.label, None))
+                        .collect();
+                }
+            }
+        }
         Flow {
             id,
             version: meta.version.value,
@@ -301,7 +296,6 @@ impl Checker {
             groups: std::mem::take(&mut self.groups),
             texts,
             by_code,
-            option_labels,
         }
     }
 
@@ -849,6 +843,7 @@ impl Checker {
             out.push(Choice {
                 code: ocode.value.clone(),
                 label,
+                labels: Vec::new(),
                 exclusive: exclusive.as_ref().is_some_and(|x| x.value),
                 other: other.as_ref().map(|o| o.value.code.value.clone()),
             });

@@ -73,9 +73,6 @@ pub struct Flow {
     /// All texts, per language.
     pub texts: Texts,
     by_code: HashMap<String, usize, CodeHasher>,
-    /// Per item, per option, the option's label in each of `languages` (in order), formatted
-    /// once at compile time: answers are matched against every language's labels.
-    option_labels: Vec<Vec<Vec<String>>>,
 }
 
 impl Flow {
@@ -87,15 +84,6 @@ impl Flow {
     /// The index of the question with this code.
     pub fn index_of(&self, code: &str) -> Option<usize> {
         self.by_code.get(code).copied()
-    }
-
-    /// The labels of the options of the question with this code, formatted in each of the
-    /// flow's languages (in the order of `languages`), as `texts` formats them without
-    /// arguments.
-    pub fn option_labels(&self, code: &str) -> Option<&[Vec<String>]> {
-        self.index_of(code)
-            .and_then(|i| self.option_labels.get(i))
-            .map(Vec::as_slice)
     }
 
     /// The question with this code.
@@ -187,6 +175,9 @@ pub struct Choice {
     pub code: String,
     /// Label.
     pub label: Text,
+    /// The label formatted in each of the flow's languages (in the order of `languages`),
+    /// once at compile time: typed answers are matched against every language's labels.
+    pub labels: Vec<String>,
     /// Excludes every other option (multiple choice).
     pub exclusive: bool,
     /// Code of the "please say which" follow-up.
