@@ -156,6 +156,7 @@ store_tests!(
     migrations_are_idempotent,
     upsert_by_external_id_updates_in_place,
     upsert_without_external_id_inserts,
+    enrolment_tokens,
     channel_binding,
     mark_unreachable,
     one_open_session_under_concurrency,
@@ -378,6 +379,55 @@ async fn upsert_without_external_id_inserts(db: &Db) {
     let r = db.store.respondent(b).await.expect("load").expect("exists");
     assert_eq!(r.fields.external_id, None);
     assert_eq!(r.fields, roster(None, "Budi").fields);
+}
+
+async fn enrolment_tokens(db: &Db) {
+    let store = &db.store;
+    let id = store
+        .upsert_respondent(&roster(Some("NISN-T"), "Budi"), t(0))
+        .await
+        .expect("insert");
+    let other = new_respondent(db, "Ani").await;
+    let token = store
+        .respondent(id)
+        .await
+        .expect("load")
+        .expect("exists")
+        .token;
+    assert_eq!(token.len(), 22, "128 random bits in base64url: {token}");
+    assert!(jejak::store::is_valid_token(&token));
+    let other_token = store
+        .respondent(other)
+        .await
+        .expect("load")
+        .expect("exists")
+        .token;
+    assert_ne!(token, other_token);
+
+    // A roster re-import keeps the token the alumni already received.
+    store
+        .upsert_respondent(&roster(Some("NISN-T"), "Budi Santoso"), t(10))
+        .await
+        .expect("update");
+    let found = store
+        .respondent_by_token(&token)
+        .await
+        .expect("lookup")
+        .expect("found");
+    assert_eq!(found.id, id);
+    assert_eq!(found.token, token);
+    assert_eq!(found.fields.name.as_deref(), Some("Budi Santoso"));
+
+    for bad in ["", "no such token", "x", &"a".repeat(65), "tok'en"] {
+        assert!(
+            store
+                .respondent_by_token(bad)
+                .await
+                .expect("lookup")
+                .is_none(),
+            "{bad:?}"
+        );
+    }
 }
 
 async fn channel_binding(db: &Db) {

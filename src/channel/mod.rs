@@ -1,5 +1,46 @@
 //! Chat channels: each translates platform messages into engine inputs and engine replies
 //! into platform messages. The console is the first; Telegram and WhatsApp follow the same
-//! shape, through `conversation::Conversations`.
+//! shape: inbound through `conversation::Conversations`, outbound (what the bot says on its
+//! own, such as reminders) through [`Outbound`].
 
 pub mod console;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::engine::Reply;
+
+/// Why a platform did not take a message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// The platform's rate limit: wait this long, then send again.
+    #[error("rate limited; retry after {0:?}")]
+    RetryAfter(Duration),
+    /// The respondent cannot be reached on this address (blocked the bot, deactivated,
+    /// number not on the platform): do not send again.
+    #[error("recipient unreachable: {0}")]
+    Unreachable(String),
+    /// A failure that may pass (network error, 5xx): send again later, with backoff.
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// The platform refused the message itself; sending it again would fail the same way.
+    #[error("rejected: {0}")]
+    Rejected(String),
+}
+
+/// A boxed future, so [`Outbound`] can be used as a trait object.
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<String>, SendError>> + Send + 'a>>;
+
+/// Sends what the bot says to one platform address, outside a reply to an inbound
+/// message: invitations, reminders. Implemented by each channel.
+pub trait Outbound: Send + Sync {
+    /// The channel name used in `channel_bindings` (`telegram`, `whatsapp`).
+    fn channel(&self) -> &'static str;
+
+    /// Sends `replies` to `address` (a chat id, a phone number), in order, rendered the way
+    /// the channel renders them (buttons where it has them). Returns the platform's message
+    /// ids of what was sent. Does not retry: the caller (the dispatcher) decides when to
+    /// try again, from the [`SendError`].
+    fn send<'a>(&'a self, address: &'a str, replies: &'a [Reply]) -> SendFuture<'a>;
+}

@@ -35,8 +35,8 @@ impl Store {
         let row = sqlx::query(
             "INSERT INTO respondents (external_id, name, phone, email, cohort, programme, \
                  school, province, timezone, language, birth_date, extra, unreachable, \
-                 created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $13) \
+                 created_at, updated_at, token) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $13, $14) \
              ON CONFLICT (external_id) DO UPDATE SET \
                  name = COALESCE(excluded.name, respondents.name), \
                  phone = COALESCE(excluded.phone, respondents.phone), \
@@ -66,6 +66,7 @@ impl Store {
         .bind(r.birth_date.map(|d| d.format(DATE_FORMAT).to_string()))
         .bind(extra)
         .bind(to_ms(now))
+        .bind(new_token())
         .fetch_one(&self.writer)
         .await
         .map_err(db("storing a respondent"))?;
@@ -76,13 +77,32 @@ impl Store {
     pub async fn respondent(&self, id: RespondentId) -> Result<Option<Respondent>> {
         let row = sqlx::query(
             "SELECT id, external_id, name, phone, email, cohort, programme, school, province, \
-                 timezone, language, birth_date, extra, unreachable, created_at, updated_at \
+                 timezone, language, birth_date, extra, unreachable, created_at, updated_at, \
+                 token \
              FROM respondents WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.reader)
         .await
         .map_err(db("loading a respondent"))?;
+        row.as_ref().map(respondent_from_row).transpose()
+    }
+
+    /// The respondent whose enrolment token is `token`, if any.
+    pub async fn respondent_by_token(&self, token: &str) -> Result<Option<Respondent>> {
+        if !is_valid_token(token) {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT id, external_id, name, phone, email, cohort, programme, school, province, \
+                 timezone, language, birth_date, extra, unreachable, created_at, updated_at, \
+                 token \
+             FROM respondents WHERE token = $1",
+        )
+        .bind(token)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db("looking up an enrolment token"))?;
         row.as_ref().map(respondent_from_row).transpose()
     }
 
@@ -206,7 +226,31 @@ fn respondent_from_row(row: &AnyRow) -> Result<Respondent> {
         language,
         birth_date,
         unreachable: get::<i64>(row, "unreachable")? != 0,
+        token: get(row, "token")?,
         created_at: from_ms(get(row, "created_at")?, "respondent created_at")?,
         updated_at: from_ms(get(row, "updated_at")?, "respondent updated_at")?,
     })
+}
+
+/// Bytes of randomness in an enrolment token: 128 bits, as unguessable as a UUID.
+const TOKEN_BYTES: usize = 16;
+
+/// A fresh enrolment token: [`TOKEN_BYTES`] from the operating system's CSPRNG, base64url
+/// without padding (22 characters of `A-Za-z0-9_-`, fit for a Telegram `start` parameter).
+fn new_token() -> String {
+    use base64::Engine as _;
+    let mut bytes = [0u8; TOKEN_BYTES];
+    // The OS RNG failing means the machine cannot run anything securely; there is no
+    // sensible fallback, and a predictable token would be worse than stopping.
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Whether `token` has the shape of an enrolment token (1–64 of `A-Za-z0-9_-`, the
+/// characters a Telegram `start` parameter may hold).
+pub fn is_valid_token(token: &str) -> bool {
+    (1..=64).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }

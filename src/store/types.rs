@@ -47,6 +47,9 @@ pub struct Respondent {
     pub birth_date: Option<NaiveDate>,
     /// Whether messages to the respondent keep failing (blocked the bot, number gone, …).
     pub unreachable: bool,
+    /// The unguessable enrolment token of the respondent's personal links (Telegram
+    /// `/start <token>`, WhatsApp `MULAI <token>`). Kept across roster re-imports.
+    pub token: String,
     /// When the respondent was first stored.
     pub created_at: DateTime<Utc>,
     /// When the respondent was last changed by an upsert.
