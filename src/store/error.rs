@@ -48,6 +48,14 @@ pub enum StoreError {
         /// The underlying driver error.
         source: sqlx::Error,
     },
+    /// A statement of the SQLite group-commit writer failed (see `store::group`).
+    #[error("SQLite error while {context}: {detail}")]
+    Sqlite {
+        /// What the store was doing.
+        context: &'static str,
+        /// The SQLite error message.
+        detail: String,
+    },
     /// The channel address is bound to a different respondent.
     #[error("{channel} address {address:?} is already bound to respondent {owner}")]
     AlreadyBound {
@@ -86,6 +94,18 @@ pub enum StoreError {
         /// What is wrong with it.
         detail: String,
     },
+}
+
+impl StoreError {
+    /// What the store was doing when a database statement failed (`None` for other errors).
+    pub fn db_context(&self) -> Option<&'static str> {
+        match self {
+            StoreError::Database { context, .. } | StoreError::Sqlite { context, .. } => {
+                Some(context)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Shorthand for results of store operations.

@@ -1,47 +1,63 @@
-//! Group commit for SQLite: one writer task takes the steps queued by concurrent
+//! Group commit for SQLite: one writer thread takes the steps queued by concurrent
 //! [`Store::commit_step`] callers and commits up to [`MAX_GROUP`] of them in one transaction,
 //! then answers every caller.
 //!
-//! SQLite runs one writer at a time and a commit costs far more than the few statements of a
-//! step (WAL frames written for every page touched, the write lock taken and released, a
-//! round trip to the connection's worker thread for `BEGIN` and `COMMIT`). Sharing that cost
-//! among the steps waiting anyway multiplies throughput under load; a step arriving alone is
-//! committed alone, exactly as before.
+//! Why a thread of its own with a synchronous SQLite connection (rusqlite) rather than
+//! sqlx: sqlx runs each SQLite connection on a worker thread and hands it every statement
+//! through a channel, so each statement costs two thread wake-ups. A step is four to six
+//! statements; profiling the store benchmark showed about half of all CPU time in the
+//! kernel switching threads and under 3% in SQLite itself. Here a step's statements run
+//! back to back on the thread that owns the connection: one wake-up to take a batch of
+//! steps, one to answer each caller.
 //!
-//! Semantics are those of one transaction per step:
-//! - a [`CommitOutcome::Duplicate`] or [`CommitOutcome::Conflict`] undoes only that step
-//!   (see [`try_group`]); steps later in the group see the earlier ones, as they would had
-//!   they been committed one after the other;
-//! - a caller hears [`CommitOutcome::Applied`] only once the group's `COMMIT` succeeded;
-//! - if anything in the group fails (a database error in one step, or the `COMMIT`), the
-//!   whole group is rolled back and every step of it is committed again on its own, so each
-//!   caller gets exactly the result (or error) it would have got without grouping.
+//! And why group at all: a commit costs far more than the few statements of a step (the
+//! WAL frames of every page touched, the write lock taken and released). Sharing it among
+//! the steps waiting anyway multiplies throughput under load; a step arriving alone is
+//! committed alone.
+//!
+//! Semantics are those of one transaction per step: each step runs inside a savepoint, so
+//! a [`CommitOutcome::Duplicate`], a [`CommitOutcome::Conflict`] or an error undoes only
+//! that step (its caller gets that outcome or error); steps later in the group see the
+//! earlier ones, as they would had they been committed one after the other; a caller
+//! hears [`CommitOutcome::Applied`] only once the group's `COMMIT` succeeded, and every
+//! caller of the group gets the error if it failed.
+//!
+//! This is the only writer of sessions, answers, events and inbound messages on a SQLite
+//! file store; the rarer writes (respondents, bindings, new sessions) go through sqlx's
+//! writer connection, and SQLite's busy timeout orders the two.
 
 use std::fmt;
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use tokio::sync::oneshot;
 
-use super::sessions::{Encoded, write_step};
-use super::{AnswerOp, CommitOutcome, NewEvent, Result, SessionId, StepCommit, Store, StoreError};
-use crate::model::SessionStatus;
-use chrono::{DateTime, Utc};
+use super::sessions::Encoded;
+use super::{AnswerOp, CommitOutcome, Result, StepCommit, StoreError, to_ms};
 
 /// The most steps committed in one transaction. Large enough that a burst of respondents
 /// shares a few commits; small enough that the transaction (which holds the write lock)
 /// stays short.
 pub(super) const MAX_GROUP: usize = 128;
 
-/// The queue to the writer task of one SQLite store.
+/// How long the writer waits for SQLite's write lock held by another connection (sqlx's
+/// writer, another process) before failing: as the sqlx connections' `busy_timeout`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Prepared statements kept per connection: the handful this module uses.
+const STATEMENT_CACHE: usize = 16;
+
+/// The queue to the writer thread of one SQLite store.
 #[derive(Clone)]
 pub(super) struct GroupCommit {
-    queue: mpsc::UnboundedSender<Job>,
+    queue: mpsc::Sender<Job>,
 }
 
 impl fmt::Debug for GroupCommit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GroupCommit")
-            .field("open", &!self.queue.is_closed())
-            .finish()
+        f.debug_struct("GroupCommit").finish_non_exhaustive()
     }
 }
 
@@ -52,17 +68,17 @@ struct Job {
     reply: oneshot::Sender<Result<CommitOutcome>>,
 }
 
-/// A [`StepCommit`] that owns its data, to cross to the writer task.
+/// A [`StepCommit`] that owns its data, to cross to the writer thread.
 struct OwnedStep {
-    session_id: SessionId,
+    session_id: i64,
     expected_revision: i64,
-    status: SessionStatus,
+    status: &'static str,
     state_json: String,
     flow_version: i64,
     answers: Vec<AnswerOp>,
-    events: Vec<NewEvent>,
+    event_kinds: Vec<String>,
     inbound: Option<(String, String)>,
-    now: DateTime<Utc>,
+    now: i64,
 }
 
 impl OwnedStep {
@@ -70,63 +86,53 @@ impl OwnedStep {
         OwnedStep {
             session_id: c.session_id,
             expected_revision: c.expected_revision,
-            status: c.status,
+            status: c.status.as_str(),
             state_json: c.state_json.to_owned(),
             flow_version: c.flow_version,
             answers: c.answers.to_vec(),
-            events: c.events.to_vec(),
+            event_kinds: c.events.iter().map(|e| e.kind.clone()).collect(),
             inbound: c.inbound.map(|(ch, id)| (ch.to_owned(), id.to_owned())),
-            now: c.now,
-        }
-    }
-
-    fn as_commit(&self) -> StepCommit<'_> {
-        StepCommit {
-            session_id: self.session_id,
-            expected_revision: self.expected_revision,
-            status: self.status,
-            state_json: &self.state_json,
-            flow_version: self.flow_version,
-            answers: &self.answers,
-            events: &self.events,
-            inbound: self
-                .inbound
-                .as_ref()
-                .map(|(ch, id)| (ch.as_str(), id.as_str())),
-            now: self.now,
+            now: to_ms(c.now),
         }
     }
 }
 
+/// Why the writer could not be started.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum StartError {
+    /// Opening or configuring the connection failed.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// The thread could not be spawned.
+    #[error(transparent)]
+    Thread(#[from] std::io::Error),
+}
+
 impl GroupCommit {
-    /// Starts the writer for `store` (which must not group itself) on a thread of its own,
-    /// running a single-task Tokio runtime; `None` if that cannot be set up, in which case
-    /// steps are committed one by one.
-    ///
-    /// Not a task on the caller's runtime: there it would wait behind every ready task each
-    /// time SQLite answered one of its statements (wake-ups from SQLite's worker thread go
-    /// to the back of the runtime's queue), and the writer is what every step waits for.
-    pub(super) fn start(store: Store) -> Option<GroupCommit> {
-        debug_assert!(store.group.is_none());
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .ok()?;
-        let (queue, jobs) = mpsc::unbounded_channel();
+    /// Opens a writing connection to the SQLite file at `path` (already migrated) and starts
+    /// the writer thread. The thread ends when every [`Store`](super::Store) clone holding
+    /// the queue is gone.
+    pub(super) fn start(path: &Path) -> std::result::Result<GroupCommit, StartError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // journal_mode=WAL is a property of the file, set by the migrations' connection.
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let (queue, jobs) = mpsc::channel();
         std::thread::Builder::new()
             .name("jejak-sqlite-writer".into())
-            .spawn(move || runtime.block_on(writer(store, jobs)))
-            .ok()?;
-        Some(GroupCommit { queue })
+            .spawn(move || writer(conn, jobs))?;
+        Ok(GroupCommit { queue })
     }
 
-    /// Queues a step and waits for its result. Falls back to committing it alone if the
-    /// writer task is gone (its runtime shut down).
+    /// Queues a step and waits for its result.
     pub(super) async fn commit(
         &self,
         c: &StepCommit<'_>,
         encoded: Encoded,
-        alone: &Store,
     ) -> Result<CommitOutcome> {
         let (reply, result) = oneshot::channel();
         let job = Job {
@@ -134,95 +140,232 @@ impl GroupCommit {
             encoded,
             reply,
         };
-        if let Err(mpsc::error::SendError(job)) = self.queue.send(job) {
-            return alone.commit_alone(c, &job.encoded).await;
+        if self.queue.send(job).is_err() {
+            return Err(writer_gone());
         }
         // The writer dropping the reply means it died mid-group: whether the step was
         // committed is unknown, as after a lost connection.
-        result.await.unwrap_or_else(|_| {
-            Err(StoreError::Database {
-                context: "committing a step",
-                source: sqlx::Error::WorkerCrashed,
-            })
-        })
+        result.await.unwrap_or_else(|_| Err(writer_gone()))
     }
 }
 
-/// The writer task: takes whatever is queued (up to [`MAX_GROUP`] steps) and commits it.
-/// Ends when every [`Store`] clone holding the queue is gone.
-async fn writer(store: Store, mut jobs: mpsc::UnboundedReceiver<Job>) {
-    let mut group = Vec::with_capacity(MAX_GROUP);
-    while jobs.recv_many(&mut group, MAX_GROUP).await > 0 {
-        commit_group(&store, std::mem::take(&mut group)).await;
+/// The error for a writer thread that is gone.
+fn writer_gone() -> StoreError {
+    StoreError::Database {
+        context: "committing a step",
+        source: sqlx::Error::WorkerCrashed,
+    }
+}
+
+/// The writer thread: takes whatever is queued (up to [`MAX_GROUP`] steps) and commits it.
+fn writer(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = Vec::with_capacity(MAX_GROUP);
+        group.push(first);
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_group(&mut conn, group);
     }
 }
 
 /// Commits a group and answers its callers.
-async fn commit_group(store: &Store, mut group: Vec<Job>) {
+fn commit_group(conn: &mut Connection, mut group: Vec<Job>) {
     // A caller that gave up waiting (its future was dropped) gets nothing written, as when a
     // `commit_step` future is dropped before its transaction commits.
     group.retain(|job| !job.reply.is_closed());
     if group.is_empty() {
         return;
     }
-    if group.len() == 1
-        && let Some(job) = group.pop()
-    {
-        let result = store
-            .commit_alone(&job.step.as_commit(), &job.encoded)
-            .await;
-        let _ = job.reply.send(result);
-        return;
+    let tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return fail_all(group, "beginning a transaction", &e),
+    };
+    let mut results = Vec::with_capacity(group.len());
+    for job in &group {
+        results.push(write_in_savepoint(&tx, &job.step, &job.encoded));
     }
-    match try_group(store, &group).await {
-        Ok(outcomes) => {
-            for (job, outcome) in group.into_iter().zip(outcomes) {
-                let _ = job.reply.send(Ok(outcome));
-            }
-        }
-        Err(e) => {
-            tracing::debug!(error = %e, steps = group.len(), "group commit failed; committing its steps one by one");
-            for job in group {
-                if job.reply.is_closed() {
-                    continue;
-                }
-                let result = store
-                    .commit_alone(&job.step.as_commit(), &job.encoded)
-                    .await;
-                let _ = job.reply.send(result);
-            }
-        }
+    if let Err(e) = tx.commit() {
+        // Dropping the transaction rolled it back: nothing of the group was written.
+        return fail_all(group, "committing a group of steps", &e);
+    }
+    for (job, result) in group.into_iter().zip(results) {
+        let _ = job.reply.send(result);
     }
 }
 
-/// Writes every step of a group in one transaction. Any error rolls the whole transaction
-/// back (dropping it does).
-///
-/// A step that is not applied is undone without a savepoint (which would cost two more
-/// statements for every step): a [`CommitOutcome::Duplicate`] wrote nothing, and a
-/// [`CommitOutcome::Conflict`] wrote only its inbound message row, which no other step can
-/// have written (a message seen before is a duplicate), so deleting it restores the
-/// database exactly.
-async fn try_group(store: &Store, group: &[Job]) -> Result<Vec<CommitOutcome>> {
-    let mut tx = store.begin_write().await?;
-    let mut outcomes = Vec::with_capacity(group.len());
+/// Answers every caller of a group that could not be committed.
+fn fail_all(group: Vec<Job>, context: &'static str, e: &rusqlite::Error) {
+    tracing::warn!(error = %e, steps = group.len(), "SQLite group commit failed while {context}");
     for job in group {
-        let step = job.step.as_commit();
-        let outcome = write_step(&mut tx, &step, &job.encoded).await?;
-        if outcome == CommitOutcome::Conflict
-            && let Some((channel, message_id)) = step.inbound
-        {
-            sqlx::query("DELETE FROM inbound_messages WHERE channel = $1 AND message_id = $2")
-                .bind(channel)
-                .bind(message_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(super::error::db("undoing a conflicting step"))?;
-        }
-        outcomes.push(outcome);
+        let _ = job.reply.send(Err(sqlite_error(context, e)));
     }
-    tx.commit()
-        .await
-        .map_err(super::error::db("committing a group of steps"))?;
-    Ok(outcomes)
+}
+
+/// Runs one step inside a savepoint, keeping its writes only if it was applied.
+fn write_in_savepoint(
+    tx: &Transaction<'_>,
+    step: &OwnedStep,
+    encoded: &Encoded,
+) -> Result<CommitOutcome> {
+    let sp = |sql: &'static str| {
+        tx.execute_batch(sql)
+            .map_err(|e| sqlite_error("managing a step's savepoint", &e))
+    };
+    sp("SAVEPOINT step")?;
+    let result = write_step(tx, step, encoded);
+    match result {
+        Ok(CommitOutcome::Applied { .. }) => sp("RELEASE step")?,
+        Ok(CommitOutcome::Duplicate | CommitOutcome::Conflict) | Err(_) => {
+            sp("ROLLBACK TO step; RELEASE step")?;
+        }
+    }
+    result
+}
+
+/// The statements of one step, as in `sessions::write_step` (the sqlx version used on
+/// PostgreSQL and in-memory SQLite); keep the two in step.
+fn write_step(tx: &Transaction<'_>, c: &OwnedStep, encoded: &Encoded) -> Result<CommitOutcome> {
+    let now = c.now;
+    let err = |context: &'static str| move |e: rusqlite::Error| sqlite_error(context, &e);
+
+    // 1. Exactly-once: the first step to record the message wins.
+    if let Some((channel, message_id)) = &c.inbound {
+        let recorded = tx
+            .prepare_cached(
+                "INSERT INTO inbound_messages (channel, message_id, session_id, received_at) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (channel, message_id) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![channel, message_id, c.session_id, now]))
+            .map_err(|e| {
+                if is_foreign_key_violation(&e) {
+                    StoreError::SessionNotFound(c.session_id)
+                } else {
+                    sqlite_error("recording an inbound message", &e)
+                }
+            })?;
+        if recorded == 0 {
+            return Ok(CommitOutcome::Duplicate);
+        }
+    }
+
+    // 2. Optimistic concurrency: only the holder of the current revision may write.
+    let updated: Option<(i64, i64)> = tx
+        .prepare_cached(
+            "UPDATE sessions SET status = ?1, state = ?2, flow_version = ?3, \
+                 revision = revision + 1, updated_at = ?4, \
+                 completed_at = CASE WHEN ?1 = 'completed' THEN COALESCE(completed_at, ?4) \
+                                     ELSE NULL END \
+             WHERE id = ?5 AND revision = ?6 \
+             RETURNING revision, respondent_id",
+        )
+        .and_then(|mut s| {
+            s.query_row(
+                params![
+                    c.status,
+                    c.state_json,
+                    c.flow_version,
+                    now,
+                    c.session_id,
+                    c.expected_revision
+                ],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+        })
+        .map_err(err("updating a session"))?;
+    let Some((revision, respondent_id)) = updated else {
+        let exists = tx
+            .prepare_cached("SELECT 1 FROM sessions WHERE id = ?1")
+            .and_then(|mut s| s.exists(params![c.session_id]))
+            .map_err(err("checking a session"))?;
+        return if exists {
+            Ok(CommitOutcome::Conflict)
+        } else {
+            Err(StoreError::SessionNotFound(c.session_id))
+        };
+    };
+
+    // 3. Answers, append-only: retract the current row, then add the new one.
+    for (op, value) in c.answers.iter().zip(encoded.answer_values()) {
+        match op {
+            AnswerOp::Set { key, raw, .. } => {
+                retract(tx, c.session_id, Some((&key.code, key.iteration)), now)?;
+                tx.prepare_cached(
+                    "INSERT INTO answers (session_id, code, iteration, raw, value, \
+                         flow_version, answered_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        c.session_id,
+                        key.code,
+                        i64::from(key.iteration),
+                        raw,
+                        value.as_deref(),
+                        c.flow_version,
+                        now
+                    ])
+                })
+                .map_err(err("storing an answer"))?;
+            }
+            AnswerOp::Retract { key } => {
+                retract(tx, c.session_id, Some((&key.code, key.iteration)), now)?;
+            }
+            AnswerOp::RetractAll => retract(tx, c.session_id, None, now)?,
+        }
+    }
+
+    // 4. Events.
+    for (kind, detail) in c.event_kinds.iter().zip(encoded.event_details()) {
+        tx.prepare_cached(
+            "INSERT INTO events (respondent_id, session_id, kind, detail, at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .and_then(|mut s| s.execute(params![respondent_id, c.session_id, kind, detail, now]))
+        .map_err(err("recording an event"))?;
+    }
+
+    Ok(CommitOutcome::Applied { revision })
+}
+
+/// Retracts the current answer with `key` (every current answer for `None`).
+fn retract(tx: &Transaction<'_>, session: i64, key: Option<(&str, u32)>, now: i64) -> Result<()> {
+    match key {
+        Some((code, iteration)) => tx
+            .prepare_cached(
+                "UPDATE answers SET retracted_at = ?1 \
+                 WHERE session_id = ?2 AND code = ?3 AND iteration = ?4 \
+                   AND retracted_at IS NULL",
+            )
+            .and_then(|mut s| s.execute(params![now, session, code, i64::from(iteration)])),
+        None => tx
+            .prepare_cached(
+                "UPDATE answers SET retracted_at = ?1 \
+                 WHERE session_id = ?2 AND retracted_at IS NULL",
+            )
+            .and_then(|mut s| s.execute(params![now, session])),
+    }
+    .map(drop)
+    .map_err(|e| sqlite_error("retracting answers", &e))
+}
+
+/// Whether a rusqlite error is a foreign-key violation (the session is missing).
+fn is_foreign_key_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY
+    )
+}
+
+/// A rusqlite error as a [`StoreError`].
+fn sqlite_error(context: &'static str, e: &rusqlite::Error) -> StoreError {
+    StoreError::Sqlite {
+        context,
+        detail: e.to_string(),
+    }
 }

@@ -18,7 +18,7 @@ mod sessions;
 mod types;
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -129,7 +129,8 @@ impl Store {
         let connect_err = |source| StoreError::Connect { backend, source };
         match backend {
             Backend::Sqlite => {
-                let (url, in_memory) = prepare_sqlite_url(url)?;
+                let (url, file) = prepare_sqlite_url(url)?;
+                let in_memory = file.is_none();
                 let writer = sqlite_pool(SQLITE_WRITE_CONNECTIONS, SQLITE_PRAGMAS)
                     .connect(&url)
                     .await
@@ -150,7 +151,15 @@ impl Store {
                     backend,
                     group: None,
                 };
-                let group = group::GroupCommit::start(store.clone());
+                // An in-memory database exists only inside sqlx's one connection, so its
+                // steps commit through sqlx; so do those of a file the writer cannot open.
+                let group = file.and_then(|path| match group::GroupCommit::start(&path) {
+                    Ok(group) => Some(group),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "SQLite group commit unavailable; committing steps one by one");
+                        None
+                    }
+                });
                 Ok(Store { group, ..store })
             }
             Backend::Postgres => {
@@ -223,9 +232,9 @@ async fn migrate(pool: &AnyPool, migrator: &Migrator, backend: Backend) -> Resul
 }
 
 /// Creates the SQLite file's parent directory and makes sure the URL asks for the file to
-/// be created (`mode=rwc`) unless it chooses a mode itself. Also says whether the URL is
-/// for an in-memory database.
-fn prepare_sqlite_url(url: &str) -> Result<(String, bool)> {
+/// be created (`mode=rwc`) unless it chooses a mode itself. Also gives the file's path
+/// (`None` for an in-memory database).
+fn prepare_sqlite_url(url: &str) -> Result<(String, Option<PathBuf>)> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
@@ -238,7 +247,7 @@ fn prepare_sqlite_url(url: &str) -> Result<(String, bool)> {
         || database == ":memory:"
         || params.is_some_and(|p| p.split('&').any(|kv| kv == "mode=memory"));
     if in_memory {
-        return Ok((url.to_owned(), true));
+        return Ok((url.to_owned(), None));
     }
     let path = Path::new(database);
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -254,7 +263,7 @@ fn prepare_sqlite_url(url: &str) -> Result<(String, bool)> {
         (Some(_), false) => format!("{url}&mode=rwc"),
         (None, false) => format!("{url}?mode=rwc"),
     };
-    Ok((url, false))
+    Ok((url, Some(PathBuf::from(percent_decode(database)))))
 }
 
 /// Escapes the characters sqlx's SQLite URL parser would take as syntax (`%`, `?`, `#`).

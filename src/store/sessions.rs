@@ -177,7 +177,7 @@ impl Store {
         // Encode before touching the database, so bad input cannot leave a transaction open.
         let encoded = Encoded::new(c)?;
         if let Some(group) = &self.group {
-            return group.commit(c, encoded, self).await;
+            return group.commit(c, encoded).await;
         }
         self.commit_alone(c, &encoded).await
     }
@@ -284,6 +284,16 @@ pub(super) struct Encoded {
 }
 
 impl Encoded {
+    /// Each answer operation's encoded value (`None` for retractions).
+    pub(super) fn answer_values(&self) -> &[Option<String>] {
+        &self.answer_values
+    }
+
+    /// Each event's encoded detail.
+    pub(super) fn event_details(&self) -> &[String] {
+        &self.event_details
+    }
+
     pub(super) fn new(c: &StepCommit<'_>) -> Result<Encoded> {
         let answer_values = c
             .answers
