@@ -13,6 +13,78 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     /// Directory of the embedded SQLite database.
     pub data_dir: Option<PathBuf>,
+    /// `[server]`: the HTTP server that webhooks join.
+    pub server: Option<ServerFile>,
+    /// `[telegram]`: the Telegram bot.
+    pub telegram: Option<TelegramFile>,
+    /// `[whatsapp]`: the WhatsApp Cloud API number.
+    pub whatsapp: Option<WhatsAppFile>,
+    /// `[schedule]`: reminder waves (quiet hours, send rates).
+    pub schedule: Option<ScheduleFile>,
+}
+
+/// `[server]` in `jejak.toml`.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerFile {
+    /// Address the HTTP server listens on (`JEJAK_LISTEN`), e.g. `0.0.0.0:8080`.
+    pub listen: Option<String>,
+}
+
+/// `[telegram]` in `jejak.toml`. Environment variables override each field.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelegramFile {
+    /// The bot token from BotFather (`TELEGRAM_BOT_TOKEN`). A secret: never logged.
+    pub bot_token: Option<String>,
+    /// The bot's username, for `https://t.me/<username>?start=<token>` links.
+    pub bot_username: Option<String>,
+    /// Bot API base URL (`TELEGRAM_API_URL`); default the public one.
+    pub api_url: Option<String>,
+    /// Public HTTPS URL for webhook mode (`TELEGRAM_WEBHOOK_URL`); polling when absent.
+    pub webhook_url: Option<String>,
+    /// Webhook secret token (`TELEGRAM_WEBHOOK_SECRET`): 1–256 of `A-Za-z0-9_-`.
+    pub webhook_secret: Option<String>,
+    /// Whether a plain `/start` (no token) starts an anonymous respondent.
+    pub open_mode: Option<bool>,
+}
+
+/// `[whatsapp]` in `jejak.toml`. Environment variables override each field.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhatsAppFile {
+    /// The Cloud API phone number id (`WHATSAPP_PHONE_NUMBER_ID`).
+    pub phone_number_id: Option<String>,
+    /// The number alumni write to, in E.164, for `https://wa.me/<number>?text=…` links.
+    pub business_number: Option<String>,
+    /// Access token (`WHATSAPP_ACCESS_TOKEN`). A secret: never logged.
+    pub access_token: Option<String>,
+    /// App secret for webhook signatures (`WHATSAPP_APP_SECRET`). A secret.
+    pub app_secret: Option<String>,
+    /// Webhook verify token (`WHATSAPP_VERIFY_TOKEN`). A secret.
+    pub verify_token: Option<String>,
+    /// Graph API version, e.g. `v21.0` (`WHATSAPP_API_VERSION`).
+    pub api_version: Option<String>,
+    /// Graph API base URL (`WHATSAPP_API_URL`); default the public one.
+    pub api_url: Option<String>,
+    /// Messages per second the number may send (default 80).
+    pub rate_per_second: Option<u32>,
+}
+
+/// `[schedule]` in `jejak.toml`: quiet hours and send rates for reminder waves.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleFile {
+    /// Start of quiet hours in the respondent's zone, `HH:MM` (default `21:00`).
+    pub quiet_start: Option<String>,
+    /// End of quiet hours, `HH:MM` (default `07:00`).
+    pub quiet_end: Option<String>,
+    /// Extra blocked windows, e.g. `["Fri 11:00-13:00"]`.
+    pub blocked: Option<Vec<String>>,
+    /// Telegram messages per second in total (default 30).
+    pub telegram_rate_per_second: Option<u32>,
+    /// Seconds between two messages to one Telegram chat (default 1).
+    pub telegram_per_chat_seconds: Option<u32>,
 }
 
 impl FileConfig {

@@ -12,4 +12,5 @@ pub mod flow;
 pub mod i18n;
 pub mod model;
 pub mod report;
+pub mod server;
 pub mod store;

@@ -32,15 +32,39 @@ pub enum SendError {
 /// A boxed future, so [`Outbound`] can be used as a trait object.
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<String>, SendError>> + Send + 'a>>;
 
+/// An approved message template, for platforms that only allow templates outside a
+/// conversation window (WhatsApp's 24 hours). Configured per wave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    /// The template's name as approved by the platform.
+    pub name: String,
+    /// The template's language code (`id`, `en`).
+    pub language: String,
+    /// Body parameters, in order, already filled from respondent fields.
+    pub params: Vec<String>,
+}
+
+/// What the bot sends on its own initiative: the replies to show (a reminder text, then the
+/// question the respondent is at), and the template to use instead where the platform
+/// requires one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundMessage {
+    /// The messages, in order, rendered the way the channel renders them.
+    pub replies: Vec<Reply>,
+    /// Used by channels with a conversation window when the respondent is outside it;
+    /// ignored by channels without one (Telegram).
+    pub template: Option<Template>,
+}
+
 /// Sends what the bot says to one platform address, outside a reply to an inbound
 /// message: invitations, reminders. Implemented by each channel.
 pub trait Outbound: Send + Sync {
     /// The channel name used in `channel_bindings` (`telegram`, `whatsapp`).
     fn channel(&self) -> &'static str;
 
-    /// Sends `replies` to `address` (a chat id, a phone number), in order, rendered the way
+    /// Sends `message` to `address` (a chat id, a phone number), in order, rendered the way
     /// the channel renders them (buttons where it has them). Returns the platform's message
     /// ids of what was sent. Does not retry: the caller (the dispatcher) decides when to
     /// try again, from the [`SendError`].
-    fn send<'a>(&'a self, address: &'a str, replies: &'a [Reply]) -> SendFuture<'a>;
+    fn send<'a>(&'a self, address: &'a str, message: &'a OutboundMessage) -> SendFuture<'a>;
 }
