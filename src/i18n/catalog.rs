@@ -6,7 +6,8 @@ use crate::model::Lang;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
-/// The embedded Fluent sources per language.
+/// The embedded Fluent sources: several files per language (one per part of the bot), all
+/// loaded into that language's bundle.
 pub const SOURCES: &[(Lang, &str, &str)] = &[
     (
         Lang::Id,
@@ -14,9 +15,49 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
         include_str!("../../locales/id/bot.ftl"),
     ),
     (
+        Lang::Id,
+        "locales/id/telegram.ftl",
+        include_str!("../../locales/id/telegram.ftl"),
+    ),
+    (
+        Lang::Id,
+        "locales/id/whatsapp.ftl",
+        include_str!("../../locales/id/whatsapp.ftl"),
+    ),
+    (
+        Lang::Id,
+        "locales/id/waves.ftl",
+        include_str!("../../locales/id/waves.ftl"),
+    ),
+    (
+        Lang::Id,
+        "locales/id/roster.ftl",
+        include_str!("../../locales/id/roster.ftl"),
+    ),
+    (
         Lang::En,
         "locales/en/bot.ftl",
         include_str!("../../locales/en/bot.ftl"),
+    ),
+    (
+        Lang::En,
+        "locales/en/telegram.ftl",
+        include_str!("../../locales/en/telegram.ftl"),
+    ),
+    (
+        Lang::En,
+        "locales/en/whatsapp.ftl",
+        include_str!("../../locales/en/whatsapp.ftl"),
+    ),
+    (
+        Lang::En,
+        "locales/en/waves.ftl",
+        include_str!("../../locales/en/waves.ftl"),
+    ),
+    (
+        Lang::En,
+        "locales/en/roster.ftl",
+        include_str!("../../locales/en/roster.ftl"),
     ),
 ];
 
@@ -127,7 +168,7 @@ pub struct CatalogError {
 impl Catalog {
     /// Builds the catalog from the embedded locale files.
     pub fn embedded() -> Result<Catalog, CatalogError> {
-        let mut bundles = Vec::new();
+        let mut bundles: Vec<(Lang, FluentBundle<FluentResource>)> = Vec::new();
         for (lang, file, src) in SOURCES {
             let res =
                 FluentResource::try_new(src.to_string()).map_err(|(_, errs)| CatalogError {
@@ -138,14 +179,24 @@ impl Catalog {
                         .collect::<Vec<_>>()
                         .join("; "),
                 })?;
-            let langid = lang.tag().parse().unwrap_or_default();
-            let mut bundle = FluentBundle::new_concurrent(vec![langid]);
-            bundle.set_use_isolating(false);
-            bundle.add_resource(res).map_err(|errs| CatalogError {
-                file,
-                message: format!("{errs:?}"),
-            })?;
-            bundles.push((*lang, bundle));
+            let idx = match bundles.iter().position(|(l, _)| l == lang) {
+                Some(i) => i,
+                None => {
+                    let langid = lang.tag().parse().unwrap_or_default();
+                    let mut bundle = FluentBundle::new_concurrent(vec![langid]);
+                    bundle.set_use_isolating(false);
+                    bundles.push((*lang, bundle));
+                    bundles.len() - 1
+                }
+            };
+            // A message id defined twice across a language's files is an error.
+            bundles[idx]
+                .1
+                .add_resource(res)
+                .map_err(|errs| CatalogError {
+                    file,
+                    message: format!("{errs:?}"),
+                })?;
         }
         Ok(Catalog { bundles })
     }
@@ -177,12 +228,26 @@ impl Catalog {
         self.format(lang, msg, Some(&fa))
     }
 
+    /// Formats a message chosen at run time (e.g. a wave's `--message` id, checked with
+    /// [`Catalog::has`] when the wave is created). Unknown ids come back as the id itself.
+    pub fn message(&self, lang: Lang, id: &str, args: &[(&str, &str)]) -> String {
+        let mut fa = FluentArgs::with_capacity(args.len());
+        for (k, v) in args {
+            fa.set(*k, FluentValue::from(*v));
+        }
+        self.format_id(lang, id, Some(&fa))
+    }
+
     fn format(&self, lang: Lang, msg: Msg, args: Option<&FluentArgs>) -> String {
+        self.format_id(lang, msg.id(), args)
+    }
+
+    fn format_id(&self, lang: Lang, id: &str, args: Option<&FluentArgs>) -> String {
         let Some(bundle) = self.bundle(lang) else {
-            return msg.id().to_string();
+            return id.to_string();
         };
-        let Some(pattern) = bundle.get_message(msg.id()).and_then(|m| m.value()) else {
-            return msg.id().to_string();
+        let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
+            return id.to_string();
         };
         let mut errors = Vec::new();
         bundle
@@ -209,8 +274,13 @@ mod tests {
 
     #[test]
     fn every_locale_has_the_same_ids_and_every_id_code_uses() {
-        let sets: Vec<(Lang, BTreeSet<String>)> =
-            SOURCES.iter().map(|(l, _, s)| (*l, ids(s))).collect();
+        let mut sets: Vec<(Lang, BTreeSet<String>)> = Vec::new();
+        for (l, _, s) in SOURCES {
+            match sets.iter_mut().find(|(x, _)| x == l) {
+                Some((_, set)) => set.extend(ids(s)),
+                None => sets.push((*l, ids(s))),
+            }
+        }
         for (la, a) in &sets {
             for (lb, b) in &sets {
                 let missing: Vec<_> = a.difference(b).collect();

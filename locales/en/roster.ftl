@@ -1,0 +1,1 @@
+# Jejak: messages of the roster part (en). Keep the ids in step with locales/id/roster.ftl.
