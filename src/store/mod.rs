@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 mod error;
+mod fastread;
 mod group;
 mod respondents;
 mod sessions;
@@ -114,6 +115,8 @@ pub struct Store {
     /// On SQLite, the queue to the writer task that commits concurrent steps together (see
     /// [`group`]); `None` on PostgreSQL, where every step commits on its own connection.
     group: Option<group::GroupCommit>,
+    /// On a SQLite file, the inline read path for the per-message reads (see [`fastread`]).
+    fast: Option<std::sync::Arc<fastread::Readers>>,
 }
 
 impl Store {
@@ -150,17 +153,29 @@ impl Store {
                     reader,
                     backend,
                     group: None,
+                    fast: None,
                 };
                 // An in-memory database exists only inside sqlx's one connection, so its
                 // steps commit through sqlx; so do those of a file the writer cannot open.
-                let group = file.and_then(|path| match group::GroupCommit::start(&path) {
+                let group = file.as_deref().and_then(|path| match group::GroupCommit::start(path) {
                     Ok(group) => Some(group),
                     Err(e) => {
                         tracing::warn!(error = %e, "SQLite group commit unavailable; committing steps one by one");
                         None
                     }
                 });
-                Ok(Store { group, ..store })
+                let fast = file.as_deref().and_then(|path| match fastread::Readers::open(path) {
+                    Ok(r) => Some(std::sync::Arc::new(r)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "SQLite inline reads unavailable; reading through the pool");
+                        None
+                    }
+                });
+                Ok(Store {
+                    group,
+                    fast,
+                    ..store
+                })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -175,6 +190,7 @@ impl Store {
                     reader: pool,
                     backend,
                     group: None,
+                    fast: None,
                 })
             }
         }
@@ -312,6 +328,34 @@ fn from_ms(ms: i64, context: &'static str) -> Result<DateTime<Utc>> {
         context,
         detail: format!("timestamp {ms} ms is out of range"),
     })
+}
+
+/// Reading a column by name from a row of either driver (sqlx's `AnyRow`, rusqlite's `Row`
+/// on the SQLite fast read path), so one decoder per record type serves both.
+trait Columns {
+    /// An integer column.
+    fn int(&self, column: &'static str) -> Result<i64>;
+    /// A nullable integer column.
+    fn int_opt(&self, column: &'static str) -> Result<Option<i64>>;
+    /// A text column.
+    fn text(&self, column: &'static str) -> Result<String>;
+    /// A nullable text column.
+    fn text_opt(&self, column: &'static str) -> Result<Option<String>>;
+}
+
+impl Columns for AnyRow {
+    fn int(&self, column: &'static str) -> Result<i64> {
+        get(self, column)
+    }
+    fn int_opt(&self, column: &'static str) -> Result<Option<i64>> {
+        get(self, column)
+    }
+    fn text(&self, column: &'static str) -> Result<String> {
+        get(self, column)
+    }
+    fn text_opt(&self, column: &'static str) -> Result<Option<String>> {
+        get(self, column)
+    }
 }
 
 /// Reads a column, reporting failures as corrupt data.

@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::any::AnyRow;
 
 use super::error::{db, is_foreign_key_violation};
 use super::{
-    NewRespondent, Respondent, RespondentId, Result, Store, StoreError, from_ms, get, to_ms,
+    Columns, NewRespondent, Respondent, RespondentId, Result, Store, StoreError, from_ms, get,
+    to_ms,
 };
 use crate::model::{Lang, RespondentFields};
 
@@ -75,16 +75,20 @@ impl Store {
 
     /// Looks a respondent up by id.
     pub async fn respondent(&self, id: RespondentId) -> Result<Option<Respondent>> {
-        let row = sqlx::query(
-            "SELECT id, external_id, name, phone, email, cohort, programme, school, province, \
-                 timezone, language, birth_date, extra, unreachable, created_at, updated_at, \
-                 token \
-             FROM respondents WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(db("loading a respondent"))?;
+        const SQL: &str = "SELECT id, external_id, name, phone, email, cohort, programme, school, \
+                province, timezone, language, birth_date, extra, unreachable, created_at, \
+                updated_at, token \
+            FROM respondents WHERE id = $1";
+        if let Some(fast) = &self.fast {
+            return fast.query_opt("loading a respondent", SQL, [id], |row| {
+                respondent_from_row(row)
+            });
+        }
+        let row = sqlx::query(SQL)
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db("loading a respondent"))?;
         row.as_ref().map(respondent_from_row).transpose()
     }
 
@@ -186,14 +190,15 @@ impl Store {
 }
 
 /// Decodes a `respondents` row.
-fn respondent_from_row(row: &AnyRow) -> Result<Respondent> {
-    let extra: String = get(row, "extra")?;
+pub(super) fn respondent_from_row(row: &impl Columns) -> Result<Respondent> {
+    let extra = row.text("extra")?;
     let extra: BTreeMap<String, String> =
         serde_json::from_str(&extra).map_err(|e| StoreError::Corrupt {
             context: "respondent extra fields",
             detail: e.to_string(),
         })?;
-    let language = get::<Option<String>>(row, "language")?
+    let language = row
+        .text_opt("language")?
         .map(|tag| {
             Lang::from_tag(&tag).ok_or_else(|| StoreError::Corrupt {
                 context: "respondent language",
@@ -201,7 +206,8 @@ fn respondent_from_row(row: &AnyRow) -> Result<Respondent> {
             })
         })
         .transpose()?;
-    let birth_date = get::<Option<String>>(row, "birth_date")?
+    let birth_date = row
+        .text_opt("birth_date")?
         .map(|s| {
             NaiveDate::parse_from_str(&s, DATE_FORMAT).map_err(|e| StoreError::Corrupt {
                 context: "respondent birth date",
@@ -210,25 +216,25 @@ fn respondent_from_row(row: &AnyRow) -> Result<Respondent> {
         })
         .transpose()?;
     Ok(Respondent {
-        id: get(row, "id")?,
+        id: row.int("id")?,
         fields: RespondentFields {
-            name: get(row, "name")?,
-            external_id: get(row, "external_id")?,
-            cohort: get(row, "cohort")?,
-            programme: get(row, "programme")?,
-            school: get(row, "school")?,
-            province: get(row, "province")?,
+            name: row.text_opt("name")?,
+            external_id: row.text_opt("external_id")?,
+            cohort: row.text_opt("cohort")?,
+            programme: row.text_opt("programme")?,
+            school: row.text_opt("school")?,
+            province: row.text_opt("province")?,
             extra,
         },
-        phone: get(row, "phone")?,
-        email: get(row, "email")?,
-        timezone: get(row, "timezone")?,
+        phone: row.text_opt("phone")?,
+        email: row.text_opt("email")?,
+        timezone: row.text_opt("timezone")?,
         language,
         birth_date,
-        unreachable: get::<i64>(row, "unreachable")? != 0,
-        token: get(row, "token")?,
-        created_at: from_ms(get(row, "created_at")?, "respondent created_at")?,
-        updated_at: from_ms(get(row, "updated_at")?, "respondent updated_at")?,
+        unreachable: row.int("unreachable")? != 0,
+        token: row.text("token")?,
+        created_at: from_ms(row.int("created_at")?, "respondent created_at")?,
+        updated_at: from_ms(row.int("updated_at")?, "respondent updated_at")?,
     })
 }
 

@@ -6,7 +6,7 @@ use sqlx::{Any, Transaction};
 
 use super::error::{db, is_foreign_key_violation};
 use super::{
-    AnswerOp, CommitOutcome, EventRecord, RespondentId, Result, SessionId, SessionRecord,
+    AnswerOp, Columns, CommitOutcome, EventRecord, RespondentId, Result, SessionId, SessionRecord,
     StepCommit, Store, StoreError, StoredAnswer, from_ms, get, to_ms,
 };
 use crate::model::{AnswerKey, SessionStatus, Value};
@@ -118,19 +118,28 @@ impl Store {
         respondent: RespondentId,
         flow_id: &str,
     ) -> Result<Option<SessionRecord>> {
-        let row = sqlx::query(concat!(
+        const SQL: &str = concat!(
             "SELECT ",
             session_columns!(),
             " FROM sessions WHERE respondent_id = $1 AND flow_id = $2 \
               ORDER BY CASE WHEN status IN ('invited', 'consent', 'answering') THEN 0 ELSE 1 END, \
                        id DESC \
               LIMIT 1"
-        ))
-        .bind(respondent)
-        .bind(flow_id)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(db("loading the latest session"))?;
+        );
+        if let Some(fast) = &self.fast {
+            return fast.query_opt(
+                "loading the latest session",
+                SQL,
+                rusqlite::params![respondent, flow_id],
+                |row| session_from_row(row),
+            );
+        }
+        let row = sqlx::query(SQL)
+            .bind(respondent)
+            .bind(flow_id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db("loading the latest session"))?;
         row.as_ref().map(session_from_row).transpose()
     }
 
@@ -469,23 +478,24 @@ fn encode_json<T: serde::Serialize>(value: &T, context: &'static str) -> Result<
 }
 
 /// Decodes a `sessions` row.
-fn session_from_row(row: &AnyRow) -> Result<SessionRecord> {
-    let status: String = get(row, "status")?;
+pub(super) fn session_from_row(row: &impl Columns) -> Result<SessionRecord> {
+    let status = row.text("status")?;
     let status = SessionStatus::parse(&status).ok_or_else(|| StoreError::Corrupt {
         context: "session status",
         detail: format!("unknown status {status:?}"),
     })?;
     Ok(SessionRecord {
-        id: get(row, "id")?,
-        respondent_id: get(row, "respondent_id")?,
-        flow_id: get(row, "flow_id")?,
-        flow_version: get(row, "flow_version")?,
+        id: row.int("id")?,
+        respondent_id: row.int("respondent_id")?,
+        flow_id: row.text("flow_id")?,
+        flow_version: row.int("flow_version")?,
         status,
-        state_json: get(row, "state")?,
-        revision: get(row, "revision")?,
-        created_at: from_ms(get(row, "created_at")?, "session created_at")?,
-        updated_at: from_ms(get(row, "updated_at")?, "session updated_at")?,
-        completed_at: get::<Option<i64>>(row, "completed_at")?
+        state_json: row.text("state")?,
+        revision: row.int("revision")?,
+        created_at: from_ms(row.int("created_at")?, "session created_at")?,
+        updated_at: from_ms(row.int("updated_at")?, "session updated_at")?,
+        completed_at: row
+            .int_opt("completed_at")?
             .map(|ms| from_ms(ms, "session completed_at"))
             .transpose()?,
     })
