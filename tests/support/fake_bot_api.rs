@@ -161,7 +161,11 @@ impl Drop for FakeBotApi {
 }
 
 fn ok(result: Value) -> Response {
-    (StatusCode::OK, axum::Json(json!({"ok": true, "result": result}))).into_response()
+    (
+        StatusCode::OK,
+        axum::Json(json!({"ok": true, "result": result})),
+    )
+        .into_response()
 }
 
 fn fail(code: u16, description: &str, retry_after: Option<u32>) -> Response {
@@ -240,14 +244,50 @@ fn markup_of(params: &Value) -> Option<Value> {
         .cloned()
 }
 
+/// The fields of a `multipart/form-data` body (teloxide sends setWebhook that way) as a
+/// JSON object of strings; fields that hold JSON stay strings.
+fn multipart_params(content_type: &str, body: &[u8]) -> Value {
+    let Some(boundary) = content_type
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))
+    else {
+        return json!({});
+    };
+    let boundary = format!("--{}", boundary.trim_matches('"'));
+    let text = String::from_utf8_lossy(body);
+    let mut out = serde_json::Map::new();
+    for part in text.split(boundary.as_str()) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let Some(name) = head
+            .split("name=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+        else {
+            continue;
+        };
+        let value = value.strip_suffix("\r\n").unwrap_or(value);
+        out.insert(name.to_string(), Value::String(value.to_string()));
+    }
+    Value::Object(out)
+}
+
 async fn handle(
     State(inner): State<Arc<Inner>>,
     Path((bot, method)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
     let method = method.to_ascii_lowercase();
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let params: Value = if body.is_empty() {
         json!({})
+    } else if content_type.starts_with("multipart/form-data") {
+        multipart_params(content_type, &body)
     } else {
         serde_json::from_slice(&body).unwrap_or(json!({}))
     };
@@ -275,12 +315,11 @@ async fn respond(inner: &Arc<Inner>, bot: &str, method: &str, params: &Value) ->
         tokio::time::sleep(d).await;
     }
     let mut st = inner.lock();
-    if let Some(i) = st
-        .faults
-        .iter()
-        .position(|(m, _)| m == method || m == "*")
-    {
-        let (_, f) = st.faults.remove(i).unwrap_or_else(|| (String::new(), Fault::Server(500)));
+    if let Some(i) = st.faults.iter().position(|(m, _)| m == method || m == "*") {
+        let (_, f) = st
+            .faults
+            .remove(i)
+            .unwrap_or_else(|| (String::new(), Fault::Server(500)));
         return fault_response(f);
     }
     let chat = chat_id_of(params);
@@ -350,8 +389,7 @@ async fn respond(inner: &Arc<Inner>, bot: &str, method: &str, params: &Value) ->
             };
             let new_markup = markup_of(params);
             let new_text = params.get("text").and_then(Value::as_str);
-            let unchanged = new_markup == m.reply_markup
-                && new_text.is_none_or(|t| t == m.text);
+            let unchanged = new_markup == m.reply_markup && new_text.is_none_or(|t| t == m.text);
             if unchanged {
                 return fail(
                     400,
@@ -370,7 +408,10 @@ async fn respond(inner: &Arc<Inner>, bot: &str, method: &str, params: &Value) ->
         }
         "answercallbackquery" | "setmycommands" | "deletewebhook" => ok(json!(true)),
         "setwebhook" => {
-            let url = params.get("url").and_then(Value::as_str).unwrap_or_default();
+            let url = params
+                .get("url")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let secret = params
                 .get("secret_token")
                 .and_then(Value::as_str)
@@ -384,7 +425,11 @@ async fn respond(inner: &Arc<Inner>, bot: &str, method: &str, params: &Value) ->
 
 async fn get_updates(inner: &Arc<Inner>, params: &Value) -> Response {
     let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
-    let timeout = params.get("timeout").and_then(Value::as_u64).unwrap_or(0).min(50);
+    let timeout = params
+        .get("timeout")
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
+        .min(50);
     let limit = params
         .get("limit")
         .and_then(Value::as_u64)
@@ -546,9 +591,12 @@ impl FakeBotApi {
 
     /// Builds (without queueing) the update for [`FakeBotApi::press`].
     pub fn press_update(&self, chat: i64, label: &str) -> Value {
-        let (mid, data) = self
-            .find_button(chat, label)
-            .unwrap_or_else(|| panic!("no button {label:?} in chat {chat}: {:#?}", self.sent_to(chat)));
+        let (mid, data) = self.find_button(chat, label).unwrap_or_else(|| {
+            panic!(
+                "no button {label:?} in chat {chat}: {:#?}",
+                self.sent_to(chat)
+            )
+        });
         self.callback_update(chat, mid, &data)
     }
 
@@ -566,12 +614,7 @@ impl FakeBotApi {
     /// Posts an update to the webhook registered with setWebhook, with its secret, as
     /// Telegram does; returns the HTTP status.
     pub async fn deliver(&self, update: &Value) -> u16 {
-        let (url, secret) = self
-            .inner
-            .lock()
-            .webhook
-            .clone()
-            .expect("no webhook set");
+        let (url, secret) = self.inner.lock().webhook.clone().expect("no webhook set");
         self.post_webhook(&url, secret.as_deref(), update).await
     }
 
@@ -616,7 +659,12 @@ impl FakeBotApi {
 
     /// Successful sendMessage calls to `chat`.
     pub fn send_count(&self, chat: i64) -> u64 {
-        self.inner.lock().send_counts.get(&chat).copied().unwrap_or(0)
+        self.inner
+            .lock()
+            .send_counts
+            .get(&chat)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Successful sendMessage calls per chat id.
@@ -674,7 +722,8 @@ impl FakeBotApi {
 
     /// Waits until `chat` has received at least `n` messages; false on timeout.
     pub async fn wait_for_sends(&self, chat: i64, n: u64, timeout: Duration) -> bool {
-        self.wait_until(timeout, || self.send_count(chat) >= n).await
+        self.wait_until(timeout, || self.send_count(chat) >= n)
+            .await
     }
 
     /// Waits until `cond` holds, re-checking after every request; false on timeout.
@@ -696,6 +745,7 @@ impl FakeBotApi {
 
     /// Waits until no update is pending (the bot confirmed them all) and `chat` is quiet.
     pub async fn wait_idle(&self, timeout: Duration) -> bool {
-        self.wait_until(timeout, || self.pending_updates() == 0).await
+        self.wait_until(timeout, || self.pending_updates() == 0)
+            .await
     }
 }
