@@ -726,3 +726,170 @@ async fn outbound_sends_and_maps_failures() {
     assert!(!text.contains("test_token_SECRET"), "{text}");
     assert!(!format!("{out:?}").contains("SECRET"));
 }
+
+/// `jejak run` as a separate process, environment only.
+fn jejak_run(data: &std::path::Path, envs: &[(&str, String)]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_jejak"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL")
+        .env_remove("TELEGRAM_BOT_TOKEN")
+        .env_remove("TELEGRAM_WEBHOOK_URL")
+        .env_remove("JEJAK_LISTEN")
+        .env("JEJAK_CONFIG", data.join("none.toml"))
+        .env("JEJAK_LOG", "debug")
+        .arg("--data-dir")
+        .arg(data)
+        .arg("run")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    c
+}
+
+#[test]
+fn run_without_token_says_what_to_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = jejak_run(dir.path(), &[]).output().expect("jejak runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("TELEGRAM_BOT_TOKEN") && err.contains("jejak chat"),
+        "{err}"
+    );
+}
+
+/// Stops a child process on drop, so a failed assertion leaves nothing running.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Child {
+    /// Sends SIGTERM-like termination (kill) and returns stderr.
+    fn stop(mut self) -> String {
+        let _ = self.0.kill();
+        let mut err = String::new();
+        if let Some(mut e) = self.0.stderr.take() {
+            use std::io::Read;
+            let _ = e.read_to_string(&mut err);
+        }
+        err
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_polls_and_never_logs_the_token() {
+    let api = FakeBotApi::start(TOKEN).await;
+    let dir = tempfile::tempdir().unwrap();
+    let child = Child(
+        jejak_run(
+            dir.path(),
+            &[
+                ("TELEGRAM_BOT_TOKEN", TOKEN.to_string()),
+                ("TELEGRAM_API_URL", api.url().to_string()),
+                ("TELEGRAM_OPEN_MODE", "true".into()),
+            ],
+        )
+        .spawn()
+        .expect("jejak run starts"),
+    );
+    // A rate limit and a refused message on the way, so errors get logged.
+    api.inject("sendMessage", Fault::RetryAfter(1), 1);
+    api.push_text(31, "/start", Some("id"));
+    assert!(
+        api.wait_until(WAIT, || api.find_button(31, "Ya").is_some())
+            .await,
+        "no consent question from jejak run"
+    );
+    let before = api.send_count(31);
+    api.press(31, "Ya");
+    assert!(
+        api.wait_for_sends(31, before + 1, WAIT).await,
+        "no reply to the consent button"
+    );
+    assert!(
+        api.sent_to(31)
+            .last()
+            .unwrap()
+            .text
+            .contains("Pertanyaan 1")
+    );
+    let err = child.stop();
+    assert!(
+        !err.contains("test_token_SECRET"),
+        "token in the log:\n{err}"
+    );
+    assert!(api.calls("deleteWebhook").len() == 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_in_webhook_mode_serves_the_webhook() {
+    let api = FakeBotApi::start(TOKEN).await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let child = Child(
+        jejak_run(
+            dir.path(),
+            &[
+                ("TELEGRAM_BOT_TOKEN", TOKEN.to_string()),
+                ("TELEGRAM_API_URL", api.url().to_string()),
+                ("TELEGRAM_OPEN_MODE", "true".into()),
+                (
+                    "TELEGRAM_WEBHOOK_URL",
+                    format!("http://127.0.0.1:{port}/hook"),
+                ),
+                ("TELEGRAM_WEBHOOK_SECRET", "abc_DEF-123".into()),
+                ("JEJAK_LISTEN", format!("127.0.0.1:{port}")),
+            ],
+        )
+        .spawn()
+        .expect("jejak run starts"),
+    );
+    assert!(
+        api.wait_until(WAIT, || api.webhook().is_some()).await,
+        "no setWebhook"
+    );
+    assert_eq!(
+        api.webhook(),
+        Some((
+            format!("http://127.0.0.1:{port}/hook"),
+            Some("abc_DEF-123".into())
+        ))
+    );
+    let start = api.text_update(32, "/start", Some("en"));
+    // The server binds after setWebhook: retry briefly until it answers.
+    let mut status = 0;
+    for _ in 0..100 {
+        status = api.deliver(&start).await;
+        if status != 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200);
+    assert!(api.send_count(32) >= 1);
+    assert!(
+        api.sent_to(32)[0].text.contains("Personal Data Protection") || !api.sent_to(32).is_empty()
+    );
+    let wrong = api.text_update(32, "ya", None);
+    assert_eq!(
+        api.post_webhook(
+            &format!("http://127.0.0.1:{port}/hook"),
+            Some("nope"),
+            &wrong
+        )
+        .await,
+        401
+    );
+    let err = child.stop();
+    assert!(!err.contains("test_token_SECRET"), "{err}");
+}
