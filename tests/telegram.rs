@@ -600,6 +600,87 @@ async fn multiple_choice_toggles_then_done(db: &Db) {
     assert!(kb.iter().any(|(l, _)| l.contains("Selesai")));
 }
 
+fn payload(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/src/channel/telegram/testdata/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("payload")
+}
+
+async fn recorded_payloads_are_handled(db: &Db) {
+    let api = FakeBotApi::start(TOKEN).await;
+    let bot = bot_for(&api, conversations(&db.store), Some(false));
+    let (id, token) = roster_respondent(&db.store, "Siti Rahmawati").await;
+    let chat = 5_123_456_789_i64;
+    let read = |name: &str| -> teloxide::types::Update {
+        let text = payload(name).replace("Zk3_q9-LmT2xVb8nRw4yHc", &token);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let start = read("start_with_token");
+    assert_eq!(
+        bot.handle_update(&start).await.unwrap(),
+        UpdateOutcome::Handled
+    );
+    assert_eq!(
+        db.store
+            .respondent_by_channel("telegram", &chat.to_string())
+            .await
+            .unwrap(),
+        Some(id)
+    );
+    assert!(
+        api.sent_to(chat)
+            .iter()
+            .any(|m| m.text.contains("Siti Rahmawati"))
+    );
+    let press = read("callback_press");
+    assert_eq!(
+        bot.handle_update(&press).await.unwrap(),
+        UpdateOutcome::Handled
+    );
+    assert!(
+        api.sent_to(chat)
+            .last()
+            .unwrap()
+            .text
+            .contains("Pertanyaan 1")
+    );
+    assert_eq!(api.calls("answerCallbackQuery").len(), 1);
+    let n = api.send_count(chat);
+    assert_eq!(
+        bot.handle_update(&read("photo")).await.unwrap(),
+        UpdateOutcome::Ignored
+    );
+    assert_eq!(
+        api.send_count(chat),
+        n + 1,
+        "a photo gets the text-only hint"
+    );
+    assert!(
+        api.sent_to(chat)
+            .last()
+            .unwrap()
+            .text
+            .contains("hanya bisa membaca teks")
+    );
+    assert_eq!(
+        bot.handle_update(&read("group_message")).await.unwrap(),
+        UpdateOutcome::Ignored
+    );
+    assert_eq!(api.send_count(-1001234567890), 0);
+    assert_eq!(
+        bot.handle_update(&read("edited_message")).await.unwrap(),
+        UpdateOutcome::Ignored
+    );
+    assert_eq!(api.send_count(chat), n + 1);
+    assert_eq!(
+        bot.handle_update(&read("blocked_by_user")).await.unwrap(),
+        UpdateOutcome::Ignored
+    );
+    assert!(db.store.respondent(id).await.unwrap().unwrap().unreachable);
+}
+
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -633,6 +714,7 @@ both_backends!(
     token_of_another_chat_is_refused_and_open_mode_can_be_off,
     open_mode_starts_an_anonymous_respondent,
     multiple_choice_toggles_then_done,
+    recorded_payloads_are_handled,
 );
 
 /// The outbound channel: rendering as the live bot does, message ids back, each Bot API

@@ -206,6 +206,21 @@ impl TelegramBot {
                     },
                 )
             }
+            UpdateKind::MyChatMember(m) if m.chat.is_private() => {
+                // The respondent blocked (or unblocked) the bot: Telegram tells us before
+                // any send fails, so reminders stop at once.
+                let address = m.chat.id.0.to_string();
+                if let Some(id) = self
+                    .conv
+                    .store
+                    .respondent_by_channel(CHANNEL, &address)
+                    .await?
+                {
+                    let blocked = m.new_chat_member.is_banned() || m.new_chat_member.is_left();
+                    self.conv.store.mark_unreachable(id, blocked).await?;
+                }
+                return Ok(UpdateOutcome::Ignored);
+            }
             _ => return Ok(UpdateOutcome::Ignored),
         };
         let user_lang = user
