@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod flowcmd;
+pub mod run;
 
 use crate::channel::console;
 use crate::config;
@@ -58,6 +59,13 @@ pub enum Command {
         /// Cohort or graduation year.
         #[arg(long)]
         cohort: Option<String>,
+    },
+    /// Run the bot (Telegram: long polling, or webhook mode when TELEGRAM_WEBHOOK_URL is
+    /// set) until Ctrl-C or SIGTERM.
+    Run {
+        /// The flow file, or the id of a flow in flows/.
+        #[arg(long, default_value = "flows/tracer-smk.yaml")]
+        flow: String,
     },
     /// Export the answers of a flow.
     Export {
@@ -186,6 +194,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             bench::store(&flow, respondents, concurrency, cli.database_url.as_deref()).await?;
             Ok(0)
         }
+        Command::Run { flow } => run::run(cli.database_url, &cli.data_dir, &flow).await,
         Command::Export {
             flow,
             format: _,

@@ -16,6 +16,7 @@ mod fastread;
 mod group;
 mod respondents;
 mod sessions;
+mod telegram;
 mod types;
 
 use std::fmt;
@@ -30,6 +31,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 use error::db;
 pub use error::{Result, StoreError};
 pub use respondents::is_valid_token;
+pub use telegram::TelegramBind;
 pub use types::{
     AnswerOp, CommitOutcome, EventRecord, NewEvent, NewRespondent, Respondent, RespondentId,
     SessionId, SessionRecord, StepCommit, StoredAnswer,
