@@ -142,6 +142,11 @@ messages! {
     No => "no",
     LangName => "lang-name",
     MoreHint => "more-hint",
+    // roster
+    IdentityAsk => "identity-ask",
+    IdentityWrong => "identity-wrong",
+    IdentityLocked => "identity-locked",
+    IdentityOk => "identity-ok",
 }
 
 /// Fluent bundles of the bot's messages, one per language.

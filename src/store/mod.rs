@@ -14,6 +14,7 @@
 mod error;
 mod group;
 mod respondents;
+mod roster;
 mod sessions;
 mod types;
 
@@ -29,6 +30,10 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 use error::db;
 pub use error::{Result, StoreError};
 pub use respondents::is_valid_token;
+pub use roster::{
+    BatchOutcome, Enrolment, IdentityAttempts, InviteRow, ROSTER_BATCH_ROWS, RosterMember,
+    SentWaveMessage, SessionBrief,
+};
 pub use types::{
     AnswerOp, CommitOutcome, EventRecord, NewEvent, NewRespondent, Respondent, RespondentId,
     SessionId, SessionRecord, StepCommit, StoredAnswer,
