@@ -178,7 +178,7 @@ pub enum BenchKind {
 pub enum RosterAction {
     /// Load a roster (.csv or .xlsx) with Indonesian or English headers; rows are matched by
     /// external id (NISN/NIM), so importing again updates. Bad rows are listed with their
-    /// line number; exit code 2 when any row was rejected.
+    /// line number; exit code 1 when any row was rejected, 2 on errors.
     Import {
         /// The roster file.
         file: PathBuf,

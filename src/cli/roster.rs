@@ -68,8 +68,8 @@ pub fn print_import_report(r: &ImportReport, mut out: impl std::io::Write) -> st
     Ok(())
 }
 
-/// `jejak roster import FILE --flow ID`. Exit code 0 when every row loaded, 2 when some
-/// rows were rejected (the good ones are stored).
+/// `jejak roster import FILE --flow ID`. Exit code 0 when every row loaded, 1 when some
+/// rows were rejected (the good ones are stored); 2 on errors.
 pub async fn import(store: &Store, file: &Path, flow: &str) -> anyhow::Result<i32> {
     let flow = super::resolve_flow(flow)?;
     let opts = ImportOptions {
@@ -82,7 +82,7 @@ pub async fn import(store: &Store, file: &Path, flow: &str) -> anyhow::Result<i3
         .with_context(|| format!("importing {}", file.display()))?;
     print_import_report(&report, std::io::stdout().lock())?;
     eprintln!("took {:.1} s", started.elapsed().as_secs_f64());
-    Ok(if report.rejected.is_empty() { 0 } else { 2 })
+    Ok(if report.rejected.is_empty() { 0 } else { 1 })
 }
 
 /// `jejak invite --flow ID --out FILE [--qr DIR]`.

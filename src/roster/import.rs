@@ -107,8 +107,10 @@ pub fn enrolment(flow: &Flow) -> Result<Enrolment, serde_json::Error> {
 
 /// What the reader thread sends.
 enum Item {
-    /// Rows to store, each with its line.
-    Batch(Vec<(u64, NewRespondent)>),
+    /// Rows to store, each with its line, and how many of them repeat an external id that
+    /// an earlier batch of this import stored (the store counts those as new: they were
+    /// created moments ago).
+    Batch(Vec<(u64, NewRespondent)>, usize),
     Rejected(RowIssue),
     Warning(RowIssue),
     Failed(ImportError),
@@ -148,6 +150,7 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar) {
     let mut first_line: HashMap<String, u64> = HashMap::new();
     let mut alive = true;
     let mut rows: u64 = 0;
+    let mut repeats = 0usize;
     let send = |item: Item, alive: &mut bool| {
         if tx.blocking_send(item).is_err() {
             *alive = false;
@@ -232,6 +235,9 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar) {
                     match in_batch.get(&key) {
                         Some(&i) => merge(&mut batch[i].1, r),
                         None => {
+                            if first_line.get(&key).is_some_and(|&l| l != raw.line) {
+                                repeats += 1;
+                            }
                             in_batch.insert(key, batch.len());
                             batch.push((raw.line, r));
                         }
@@ -240,7 +246,7 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar) {
                         in_batch.clear();
                         let full =
                             std::mem::replace(&mut batch, Vec::with_capacity(ROSTER_BATCH_ROWS));
-                        send(Item::Batch(full), &mut alive);
+                        send(Item::Batch(full, std::mem::take(&mut repeats)), &mut alive);
                     }
                 }
             }
@@ -252,7 +258,7 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar) {
         Ok(()) if columns.is_none() => send(Item::Failed(ImportError::Empty), &mut alive),
         Ok(()) => {
             if !batch.is_empty() {
-                send(Item::Batch(batch), &mut alive);
+                send(Item::Batch(batch, repeats), &mut alive);
             }
             send(Item::Rows(rows), &mut alive);
         }
@@ -291,15 +297,16 @@ pub async fn import_file(
     let mut outcome: Result<(), ImportError> = Ok(());
     while let Some(item) = rx.recv().await {
         match item {
-            Item::Batch(rows) => {
+            Item::Batch(rows, repeats) => {
                 let list: Vec<NewRespondent> = rows.into_iter().map(|(_, r)| r).collect();
                 match store
                     .upsert_roster_batch(&list, opts.enrol.as_ref(), now)
                     .await
                 {
                     Ok(o) => {
-                        report.inserted += o.inserted;
-                        report.updated += o.updated;
+                        let repeats = repeats.min(o.inserted);
+                        report.inserted += o.inserted - repeats;
+                        report.updated += o.updated + repeats;
                         report.enrolled += o.enrolled;
                         report.loaded += o.inserted + o.updated;
                         bar.set_message(format!("{} rows", report.loaded));

@@ -60,7 +60,8 @@ pub fn parse_row(columns: &[Column], cells: &[String]) -> Result<Option<Parsed>,
             ));
             continue;
         }
-        if v.chars().any(|c| c.is_control()) {
+        // Line breaks and tabs inside a cell (an address over two lines) are fine.
+        if v.chars().any(|c| c.is_control() && !c.is_whitespace()) {
             errors.push(format!("{}: contains control characters", col_name(col)));
             continue;
         }
