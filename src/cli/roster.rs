@@ -21,7 +21,7 @@ Definitions:
   invited      has a personal token and was sent a wave message of the flow, or is bound to
                a chat channel, or had their links exported by `jejak invite --flow`
   started      has a session of the flow that left `invited` (consent, answering, completed,
-               opted out, or expired after at least one step)
+               opted out, or expired after answering at least one question)
   completed    has a completed session of the flow
   opted_out    declined consent or stopped, and has not completed
   unreachable  the platform refused delivery (blocked the bot, number gone)

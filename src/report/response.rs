@@ -7,7 +7,7 @@
 //! - **invited**: has a token and was sent a wave message of the flow (outbox `sent`), or is
 //!   bound to a chat channel, or had their links exported by `jejak invite` for the flow;
 //! - **started**: has a session of the flow that left `invited` (status consent, answering,
-//!   completed or opted out, or expired after at least one step);
+//!   completed or opted out, or expired after answering at least one question);
 //! - **completed**: has a completed session of the flow;
 //! - **opted out**: has an opted-out session and none completed;
 //! - **unreachable**: `respondents.unreachable` (the platform refused delivery);
@@ -152,7 +152,7 @@ pub fn compute(
         let st = standing.entry(s.respondent_id).or_default();
         match s.status.as_str() {
             "invited" => {}
-            "expired" => st.started |= s.revision > 0,
+            "expired" => st.started |= s.answered,
             "completed" => {
                 st.started = true;
                 st.completed = true;

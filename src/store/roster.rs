@@ -91,8 +91,8 @@ pub struct SessionBrief {
     pub respondent_id: RespondentId,
     /// Stored status text (`invited`, `consent`, …).
     pub status: String,
-    /// Number of steps applied.
-    pub revision: i64,
+    /// Whether any answer (current or retracted) was stored in the session.
+    pub answered: bool,
     /// Unix ms of completion.
     pub completed_at: Option<i64>,
 }
@@ -406,8 +406,10 @@ impl Store {
     /// Every session of the flow, briefly.
     pub async fn session_briefs(&self, flow_id: &str) -> Result<Vec<SessionBrief>> {
         let rows = sqlx::query(
-            "SELECT respondent_id, status, revision, completed_at FROM sessions \
-             WHERE flow_id = $1 ORDER BY id",
+            "SELECT s.respondent_id, s.status, s.completed_at, \
+                 CASE WHEN EXISTS (SELECT 1 FROM answers a WHERE a.session_id = s.id) \
+                 THEN 1 ELSE 0 END AS answered \
+             FROM sessions s WHERE s.flow_id = $1 ORDER BY s.id",
         )
         .bind(flow_id)
         .fetch_all(&self.reader)
@@ -418,7 +420,7 @@ impl Store {
                 Ok(SessionBrief {
                     respondent_id: get(row, "respondent_id")?,
                     status: get(row, "status")?,
-                    revision: get(row, "revision")?,
+                    answered: get::<i64>(row, "answered")? != 0,
                     completed_at: get(row, "completed_at")?,
                 })
             })
