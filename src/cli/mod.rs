@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod flowcmd;
+pub mod roster;
 pub mod run;
 
 use crate::channel::console;
@@ -73,7 +74,7 @@ pub enum Command {
         #[arg(long)]
         flow: String,
         /// Output format.
-        #[arg(long, default_value = "csv", value_parser = ["csv"])]
+        #[arg(long, default_value = "csv", value_parser = ["csv", "xlsx"])]
         format: String,
         /// Write the codebook (question texts, types, choices) instead of the answers.
         #[arg(long)]
@@ -87,6 +88,48 @@ pub enum Command {
         /// What to do with flows.
         #[command(subcommand)]
         action: FlowAction,
+    },
+    /// The alumni roster (`jejak roster import FILE --flow ID`).
+    Roster {
+        /// What to do with the roster.
+        #[command(subcommand)]
+        action: RosterAction,
+    },
+    /// Write every respondent's personal Telegram and WhatsApp links (CSV or XLSX), and
+    /// optionally QR codes (SVG), for staff to send through their own groups.
+    Invite {
+        /// The flow id (or flow file) whose roster to invite.
+        #[arg(long)]
+        flow: String,
+        /// Output file: .csv or .xlsx.
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write one QR code (SVG) per respondent and link, plus the open links.
+        #[arg(long)]
+        qr: Option<PathBuf>,
+        /// The bot's Telegram username (else [telegram] bot_username in jejak.toml).
+        #[arg(long, env = "TELEGRAM_BOT_USERNAME")]
+        bot_username: Option<String>,
+        /// The WhatsApp number alumni write to (else [whatsapp] business_number).
+        #[arg(long, env = "WHATSAPP_BUSINESS_NUMBER")]
+        whatsapp_number: Option<String>,
+    },
+    /// Response rates of a flow: roster, invited, started, completed, opted out,
+    /// unreachable, gross and net rate, and the wave each completion followed.
+    #[command(after_help = roster::REPORT_HELP)]
+    Report {
+        /// The flow id (or flow file).
+        #[arg(long)]
+        flow: String,
+        /// Break down by cohort, programme or school.
+        #[arg(long, value_parser = ["cohort", "programme", "school"])]
+        by: Option<String>,
+        /// Output format.
+        #[arg(long, default_value = "table", value_parser = ["table", "csv", "xlsx"])]
+        format: String,
+        /// Output file (standard output when absent; required for xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Measure throughput (run a release build: `cargo run --release -- bench …`).
     Bench {
@@ -121,6 +164,35 @@ pub enum BenchKind {
         /// The flow file; its transcripts in flows/tests/<name>/ are replayed.
         #[arg(long, default_value = "flows/tracer-smk.yaml")]
         flow: PathBuf,
+    },
+    /// Roster import rows per second: generates a roster and imports it twice (inserts,
+    /// then updates) into a fresh temporary SQLite file, or a fresh schema of the
+    /// PostgreSQL --database-url.
+    Roster {
+        /// Rows in the generated roster.
+        #[arg(long, default_value_t = 150_000)]
+        rows: usize,
+        /// csv or xlsx.
+        #[arg(long, default_value = "csv", value_parser = ["csv", "xlsx"])]
+        format: String,
+        /// The flow the rows are enrolled in.
+        #[arg(long, default_value = "flows/tracer-smk.yaml")]
+        flow: PathBuf,
+    },
+}
+
+/// `jejak roster …`
+#[derive(Debug, Subcommand)]
+pub enum RosterAction {
+    /// Load a roster (.csv or .xlsx) with Indonesian or English headers; rows are matched by
+    /// external id (NISN/NIM), so importing again updates. Bad rows are listed with their
+    /// line number; exit code 1 when any row was rejected, 2 on errors.
+    Import {
+        /// The roster file.
+        file: PathBuf,
+        /// The flow (id or file) the respondents are enrolled in.
+        #[arg(long)]
+        flow: String,
     },
 }
 
@@ -195,6 +267,72 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Run { flow } => run::run(cli.database_url, &cli.data_dir, &flow).await,
+        Command::Roster {
+            action: RosterAction::Import { file, flow },
+        } => {
+            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let code = roster::import(&store, &file, &flow).await;
+            store.close().await;
+            code
+        }
+        Command::Invite {
+            flow,
+            out,
+            qr,
+            bot_username,
+            whatsapp_number,
+        } => {
+            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let code = roster::invite(
+                &store,
+                &flow,
+                &out,
+                qr.as_deref(),
+                bot_username,
+                whatsapp_number,
+            )
+            .await;
+            store.close().await;
+            code
+        }
+        Command::Report {
+            flow,
+            by,
+            format,
+            out,
+        } => {
+            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let code = roster::report(&store, &flow, by.as_deref(), &format, out.as_deref()).await;
+            store.close().await;
+            code
+        }
+        Command::Bench {
+            which: BenchKind::Roster { rows, format, flow },
+        } => {
+            roster::bench(rows, &format, &flow, cli.database_url.as_deref()).await?;
+            Ok(0)
+        }
+        Command::Export {
+            flow,
+            format,
+            codebook: false,
+            out: Some(out),
+        } if format == "xlsx" => {
+            let flow = resolve_flow(&flow)?;
+            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let n = crate::report::xlsx::write_export(&store, &flow, &out).await;
+            store.close().await;
+            eprintln!("exported {} respondent(s) of flow `{}`", n?, flow.id);
+            Ok(0)
+        }
+        Command::Export {
+            format, codebook, ..
+        } if format == "xlsx" => {
+            if codebook {
+                anyhow::bail!("the codebook is written as CSV: drop --format xlsx");
+            }
+            anyhow::bail!("--format xlsx needs --out FILE.xlsx")
+        }
         Command::Export {
             flow,
             format: _,

@@ -157,6 +157,11 @@ messages! {
     TgCmdRestart => "tg-cmd-restart",
     TgCmdStop => "tg-cmd-stop",
     TgCmdHelp => "tg-cmd-help",
+    // roster
+    IdentityAsk => "identity-ask",
+    IdentityWrong => "identity-wrong",
+    IdentityLocked => "identity-locked",
+    IdentityOk => "identity-ok",
 }
 
 /// Fluent bundles of the bot's messages, one per language.

@@ -19,6 +19,9 @@ pub enum ExportError {
     /// Writing the file failed.
     #[error("writing the export: {0}")]
     Io(#[from] std::io::Error),
+    /// Writing the XLSX workbook failed.
+    #[error("writing the XLSX export: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
 }
 
 /// One export column: where its value comes from.
@@ -68,8 +71,20 @@ fn columns(flow: &Flow) -> Vec<Column> {
 
 /// Writes the answers of every respondent who has a session of `flow` as CSV.
 pub async fn write_csv(store: &Store, flow: &Flow, out: impl Write) -> Result<usize, ExportError> {
-    let cols = columns(flow);
     let mut w = csv::Writer::from_writer(out);
+    let rows = for_each_row(store, flow, |rec| Ok(w.write_record(rec)?)).await?;
+    w.flush()?;
+    Ok(rows)
+}
+
+/// Produces the export row by row: the header first, then one row per session of `flow`
+/// (the CSV and XLSX writers share it). Returns the number of data rows.
+pub async fn for_each_row(
+    store: &Store,
+    flow: &Flow,
+    mut emit: impl FnMut(&[String]) -> Result<(), ExportError>,
+) -> Result<usize, ExportError> {
+    let cols = columns(flow);
     let mut header: Vec<String> = [
         "respondent_id",
         "external_id",
@@ -87,7 +102,7 @@ pub async fn write_csv(store: &Store, flow: &Flow, out: impl Write) -> Result<us
     .map(|s| s.to_string())
     .collect();
     header.extend(cols.iter().map(|c| c.name.clone()));
-    w.write_record(&header)?;
+    emit(&header)?;
     let mut rows = 0;
     for s in store.sessions_for_flow(&flow.id).await? {
         let Some(r) = store.respondent(s.respondent_id).await? else {
@@ -128,10 +143,9 @@ pub async fn write_csv(store: &Store, flow: &Flow, out: impl Write) -> Result<us
             };
             rec.push(cell);
         }
-        w.write_record(&rec)?;
+        emit(&rec)?;
         rows += 1;
     }
-    w.flush()?;
     Ok(rows)
 }
 

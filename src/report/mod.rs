@@ -1,3 +1,5 @@
-//! Results for staff: exports of the answers (and, later, response rates and indicators).
+//! Results for staff: exports of the answers (CSV, XLSX) and response rates.
 
 pub mod export;
+pub mod response;
+pub mod xlsx;

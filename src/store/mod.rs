@@ -15,6 +15,7 @@ mod error;
 mod fastread;
 mod group;
 mod respondents;
+mod roster;
 mod sessions;
 mod telegram;
 mod types;
@@ -31,6 +32,10 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 use error::db;
 pub use error::{Result, StoreError};
 pub use respondents::is_valid_token;
+pub use roster::{
+    BatchOutcome, Enrolment, IdentityAttempts, InviteRow, ROSTER_BATCH_ROWS, RosterMember,
+    SentWaveMessage, SessionBrief,
+};
 pub use telegram::TelegramBind;
 pub use types::{
     AnswerOp, CommitOutcome, EventRecord, NewEvent, NewRespondent, Respondent, RespondentId,

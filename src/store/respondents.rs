@@ -243,7 +243,7 @@ const TOKEN_BYTES: usize = 16;
 
 /// A fresh enrolment token: [`TOKEN_BYTES`] from the operating system's CSPRNG, base64url
 /// without padding (22 characters of `A-Za-z0-9_-`, fit for a Telegram `start` parameter).
-fn new_token() -> String {
+pub(super) fn new_token() -> String {
     use base64::Engine as _;
     let mut bytes = [0u8; TOKEN_BYTES];
     // The OS RNG failing means the machine cannot run anything securely; there is no

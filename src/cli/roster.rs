@@ -1,0 +1,344 @@
+//! `jejak roster import`, `jejak invite`, `jejak report`, `jejak bench roster`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use chrono::Utc;
+
+use crate::config::FileConfig;
+use crate::report::response::{GroupBy, response_report};
+use crate::roster::import::{ImportOptions, ImportReport, enrolment, import_file};
+use crate::roster::invite::{LinkTargets, write_invitations};
+use crate::store::Store;
+
+/// Help text of `jejak report`: what each number means.
+pub const REPORT_HELP: &str = "\
+Definitions:
+  roster       respondents with a session of the flow (imported with `jejak roster import
+               --flow`, or started through an open link)
+  invited      has a personal token and was sent a wave message of the flow, or is bound to
+               a chat channel, or had their links exported by `jejak invite --flow`
+  started      has a session of the flow that left `invited` (consent, answering, completed,
+               opted out, or expired after answering at least one question)
+  completed    has a completed session of the flow
+  opted_out    declined consent or stopped, and has not completed
+  unreachable  the platform refused delivery (blocked the bot, number gone)
+  reachable    roster - unreachable
+  gross_rate   completed / roster
+  net_rate     completed / reachable
+  after_wave_* completions credited to the last wave message of the flow sent to that
+               respondent before they completed; after_none: no wave message before";
+
+/// The config file the CLI reads (`JEJAK_CONFIG`, default `jejak.toml`).
+fn file_config() -> anyhow::Result<FileConfig> {
+    FileConfig::read(Path::new(
+        &std::env::var("JEJAK_CONFIG").unwrap_or_else(|_| "jejak.toml".into()),
+    ))
+}
+
+/// A flow id from a `--flow` argument: a flow file's id when the argument is a file path,
+/// else the argument itself (invite and report work without the flow file).
+fn flow_id_of(arg: &str) -> anyhow::Result<String> {
+    if Path::new(arg).is_file() {
+        return Ok(crate::flow::load(Path::new(arg))?.id);
+    }
+    Ok(arg.to_string())
+}
+
+/// Prints what an import did: totals, then every rejected row with its line and reasons.
+pub fn print_import_report(r: &ImportReport, mut out: impl std::io::Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} row(s) read: {} loaded ({} new, {} updated), {} rejected, {} newly on the flow's roster",
+        r.rows,
+        r.loaded,
+        r.inserted,
+        r.updated,
+        r.rejected.len(),
+        r.enrolled
+    )?;
+    for i in &r.rejected {
+        writeln!(out, "line {}: rejected: {}", i.line, i.reasons.join("; "))?;
+    }
+    for i in &r.warnings {
+        writeln!(out, "line {}: warning: {}", i.line, i.reasons.join("; "))?;
+    }
+    Ok(())
+}
+
+/// `jejak roster import FILE --flow ID`. Exit code 0 when every row loaded, 1 when some
+/// rows were rejected (the good ones are stored); 2 on errors.
+pub async fn import(store: &Store, file: &Path, flow: &str) -> anyhow::Result<i32> {
+    let flow = super::resolve_flow(flow)?;
+    let opts = ImportOptions {
+        enrol: Some(enrolment(&flow)?),
+        progress: true,
+    };
+    let started = Instant::now();
+    let report = import_file(store, file, &opts, Utc::now())
+        .await
+        .with_context(|| format!("importing {}", file.display()))?;
+    print_import_report(&report, std::io::stdout().lock())?;
+    eprintln!("took {:.1} s", started.elapsed().as_secs_f64());
+    Ok(if report.rejected.is_empty() { 0 } else { 1 })
+}
+
+/// `jejak invite --flow ID --out FILE [--qr DIR]`.
+pub async fn invite(
+    store: &Store,
+    flow: &str,
+    out: &Path,
+    qr: Option<&Path>,
+    bot_username: Option<String>,
+    whatsapp_number: Option<String>,
+) -> anyhow::Result<i32> {
+    let cfg = file_config()?;
+    let bot = bot_username.or(cfg.telegram.and_then(|t| t.bot_username));
+    let wa = whatsapp_number.or(cfg.whatsapp.and_then(|w| w.business_number));
+    let links = LinkTargets::new(bot.as_deref(), wa.as_deref())?;
+    let flow_id = flow_id_of(flow)?;
+    let s = write_invitations(store, &flow_id, &links, out, qr, Utc::now()).await?;
+    if s.respondents == 0 {
+        eprintln!(
+            "no respondents on the roster of flow `{flow_id}`: import one first with \
+             `jejak roster import FILE --flow {flow_id}`"
+        );
+    }
+    println!(
+        "wrote {} invitation(s) to {}{}",
+        s.respondents,
+        out.display(),
+        qr.map(|d| format!(", {} QR code(s) to {}", s.qr_files, d.display()))
+            .unwrap_or_default()
+    );
+    Ok(0)
+}
+
+/// `jejak report --flow ID [--by …] [--format …] [--out FILE]`.
+pub async fn report(
+    store: &Store,
+    flow: &str,
+    by: Option<&str>,
+    format: &str,
+    out: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let by = match by {
+        None => None,
+        Some(b) => Some(
+            GroupBy::parse(b)
+                .with_context(|| format!("--by {b}: expected cohort, programme or school"))?,
+        ),
+    };
+    let flow_id = flow_id_of(flow)?;
+    let report = response_report(store, &flow_id, by).await?;
+    let sink = |out: Option<&Path>| -> anyhow::Result<Box<dyn std::io::Write>> {
+        Ok(match out {
+            Some(p) => Box::new(std::io::BufWriter::new(
+                std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+            )),
+            None => Box::new(std::io::stdout().lock()),
+        })
+    };
+    match format {
+        "table" => report.write_table(sink(out)?)?,
+        "csv" => report.write_csv(sink(out)?)?,
+        "xlsx" => {
+            let path = out.context("--format xlsx needs --out FILE.xlsx")?;
+            crate::report::xlsx::write_report(&report, path)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        other => anyhow::bail!("--format {other}: expected table, csv or xlsx"),
+    }
+    Ok(0)
+}
+
+/// The process's peak resident set size (`VmHWM` in /proc/self/status).
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .map(|v| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Writes a synthetic roster of `rows` rows with Indonesian headers: realistic cells (NISN
+/// with leading zeros, phones in local form, dates day first, provinces in all three zones).
+pub fn synthetic_roster(path: &Path, rows: usize) -> anyhow::Result<()> {
+    const PROVINCES: [&str; 6] = [
+        "Jawa Barat",
+        "DKI Jakarta",
+        "Sulawesi Selatan",
+        "Bali",
+        "Papua",
+        "Maluku Utara",
+    ];
+    const PROGRAMMES: [&str; 4] = [
+        "Teknik Komputer dan Jaringan",
+        "Akuntansi",
+        "Tata Boga",
+        "Teknik Kendaraan Ringan",
+    ];
+    let header: Vec<String> = [
+        "NISN",
+        "Nama",
+        "No HP",
+        "Email",
+        "Tahun Lulus",
+        "Kompetensi Keahlian",
+        "Sekolah",
+        "Provinsi",
+        "Bahasa",
+        "Tanggal Lahir",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let row = |i: usize| -> Vec<String> {
+        vec![
+            format!("{:010}", i + 1),
+            format!("Alumni {i}"),
+            format!("0812{:08}", i),
+            format!("alumni{i}@contoh.sch.id"),
+            format!("{}", 2021 + i % 4),
+            PROGRAMMES[i % PROGRAMMES.len()].to_string(),
+            format!("SMK Negeri {} Contoh", 1 + i % 50),
+            PROVINCES[i % PROVINCES.len()].to_string(),
+            if i.is_multiple_of(10) { "en" } else { "id" }.to_string(),
+            format!("{:02}-{:02}-{}", 1 + i % 28, 1 + i % 12, 2000 + i % 6),
+        ]
+    };
+    let is_xlsx = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if is_xlsx {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet_with_constant_memory()?;
+        for (c, h) in header.iter().enumerate() {
+            ws.write_string(0, c as u16, h)?;
+        }
+        for i in 0..rows {
+            for (c, v) in row(i).iter().enumerate() {
+                ws.write_string(i as u32 + 1, c as u16, v)?;
+            }
+        }
+        book.save(path)?;
+    } else {
+        let mut w = csv::Writer::from_path(path)?;
+        w.write_record(&header)?;
+        for i in 0..rows {
+            w.write_record(row(i))?;
+        }
+        w.flush()?;
+    }
+    Ok(())
+}
+
+/// `jejak bench roster`: generates a roster of `rows` rows (CSV or XLSX) and imports it into
+/// a fresh database twice (first load, then the same file again: all updates), printing
+/// rows/s and peak RSS. SQLite in a temporary directory unless `database_url` is given; a
+/// PostgreSQL URL gets a fresh schema, dropped afterwards.
+pub async fn bench(
+    rows: usize,
+    format: &str,
+    flow: &Path,
+    database_url: Option<&str>,
+) -> anyhow::Result<()> {
+    let dir = tempfile_dir()?;
+    let file: PathBuf = dir.join(format!("roster.{format}"));
+    let t = Instant::now();
+    synthetic_roster(&file, rows)?;
+    let size = std::fs::metadata(&file)?.len();
+    println!(
+        "generated {rows} rows ({:.1} MB {format}) in {:.1} s",
+        size as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+    let flow = crate::flow::load(flow)?;
+    let (store, schema) = match database_url {
+        None => (
+            Store::connect(&format!("sqlite:{}", dir.join("bench.db").display())).await?,
+            None,
+        ),
+        Some(url) => {
+            let schema = format!("jejak_bench_roster_{}", std::process::id());
+            pg_admin(url, format!("CREATE SCHEMA {schema}"))
+                .await
+                .context("creating the benchmark schema")?;
+            let sep = if url.contains('?') { '&' } else { '?' };
+            let scoped = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+            (
+                Store::connect(&scoped).await?,
+                Some((url.to_string(), schema)),
+            )
+        }
+    };
+    println!("database: {}", store.backend());
+    let opts = ImportOptions {
+        enrol: Some(enrolment(&flow)?),
+        progress: false,
+    };
+    for pass in ["first import (inserts)", "re-import (updates)"] {
+        let t = Instant::now();
+        let r = import_file(&store, &file, &opts, Utc::now()).await?;
+        let secs = t.elapsed().as_secs_f64();
+        anyhow::ensure!(
+            r.loaded == rows && r.rejected.is_empty(),
+            "expected {rows} rows loaded, got {} ({} rejected)",
+            r.loaded,
+            r.rejected.len()
+        );
+        println!(
+            "{pass}: {} rows in {secs:.2} s = {:.0} rows/s ({} new, {} updated, {} enrolled)",
+            r.loaded,
+            r.loaded as f64 / secs,
+            r.inserted,
+            r.updated,
+            r.enrolled
+        );
+    }
+    let t = Instant::now();
+    let report = response_report(&store, &flow.id, Some(GroupBy::School)).await?;
+    println!(
+        "report by school over {} respondents: {:.2} s",
+        report.total.roster,
+        t.elapsed().as_secs_f64()
+    );
+    println!("peak RSS: {}", peak_rss());
+    std::io::stdout().flush()?;
+    store.close().await;
+    if let Some((url, schema)) = schema {
+        pg_admin(&url, format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// Runs one statement on a PostgreSQL server outside any schema (creating and dropping the
+/// benchmark's schema).
+async fn pg_admin(url: &str, sql: String) -> anyhow::Result<()> {
+    use sqlx::Connection as _;
+    let mut admin = sqlx::PgConnection::connect(url)
+        .await
+        .context("connecting to PostgreSQL")?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut admin)
+        .await?;
+    admin.close().await?;
+    Ok(())
+}
+
+/// A fresh temporary directory for the benchmark's files.
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!(
+        "jejak-bench-roster-{}-{}",
+        std::process::id(),
+        Utc::now().timestamp_millis()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

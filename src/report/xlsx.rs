@@ -1,0 +1,138 @@
+//! XLSX output (rust_xlsxwriter): the answers export, invitation lists and the
+//! response-rate report, for staff who live in Excel. Long sheets are written in
+//! rust_xlsxwriter's constant-memory mode, row by row.
+
+use std::path::Path;
+
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use super::export::{ExportError, for_each_row};
+use super::response::ResponseReport;
+use crate::flow::Flow;
+use crate::store::Store;
+
+/// Writes one sheet of text cells (a bold header row, then `rows`) to `path`. Every cell is
+/// text, so ids such as NISN `0012345678` and phone numbers keep their leading zeros and `+`.
+pub fn write_sheet<R: AsRef<[String]>>(
+    path: &Path,
+    sheet: &str,
+    header: &[String],
+    rows: &[R],
+) -> Result<(), XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = book.add_worksheet_with_constant_memory()?;
+    ws.set_name(sheet)?;
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, col(c), h, &bold)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let r = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+        for (c, v) in row.as_ref().iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r, col(c), v)?;
+            }
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    book.save(path)
+}
+
+/// A column index as rust_xlsxwriter takes it (rows never have more than a few hundred
+/// columns; anything beyond Excel's limit is refused by rust_xlsxwriter itself).
+fn col(c: usize) -> u16 {
+    u16::try_from(c).unwrap_or(u16::MAX)
+}
+
+/// `jejak export --format xlsx`: the answers, one sheet, the same columns as the CSV.
+pub async fn write_export(store: &Store, flow: &Flow, path: &Path) -> Result<usize, ExportError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = book.add_worksheet_with_constant_memory()?;
+    ws.set_name("Jawaban")?;
+    let mut r: u32 = 0;
+    let n = for_each_row(store, flow, |rec| {
+        for (c, v) in rec.iter().enumerate() {
+            if r == 0 {
+                ws.write_string_with_format(0, col(c), v, &bold)?;
+            } else if !v.is_empty() {
+                ws.write_string(r, col(c), v)?;
+            }
+        }
+        r += 1;
+        Ok(())
+    })
+    .await?;
+    ws.set_freeze_panes(1, 0)?;
+    book.save(path)?;
+    Ok(n)
+}
+
+/// `jejak report --format xlsx`: sheet "Respons" with the counts as numbers and the rates as
+/// percentages, sheet "Gelombang" with the completions per wave.
+pub fn write_report(report: &ResponseReport, path: &Path) -> Result<(), XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let pct = Format::new().set_num_format("0.0%");
+    let header = report.header();
+    let ws = book.add_worksheet();
+    ws.set_name("Respons")?;
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, col(c), h, &bold)?;
+    }
+    let mut lines: Vec<(&str, &super::response::Counts)> =
+        report.groups.iter().map(|(l, c)| (l.as_str(), c)).collect();
+    lines.push(("TOTAL", &report.total));
+    for (i, (label, c)) in lines.iter().enumerate() {
+        let r = u32::try_from(i + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+        ws.write_string(r, 0, *label)?;
+        let nums = [
+            c.roster,
+            c.invited,
+            c.started,
+            c.completed,
+            c.opted_out,
+            c.unreachable,
+            c.reachable(),
+        ];
+        for (k, v) in nums.iter().enumerate() {
+            ws.write_number(r, col(k + 1), *v as f64)?;
+        }
+        for (k, rate) in [c.gross_rate(), c.net_rate()].iter().enumerate() {
+            if let Some(p) = rate {
+                ws.write_number_with_format(r, col(k + 8), p / 100.0, &pct)?;
+            }
+        }
+        let mut k = 10;
+        for (id, _) in &report.waves {
+            let n = c.after_wave.get(&Some(*id)).copied().unwrap_or(0);
+            ws.write_number(r, col(k), n as f64)?;
+            k += 1;
+        }
+        let none = c.after_wave.get(&None).copied().unwrap_or(0);
+        ws.write_number(r, col(k), none as f64)?;
+    }
+    ws.set_freeze_panes(1, 1)?;
+    let waves = book.add_worksheet();
+    waves.set_name("Gelombang")?;
+    for (c, h) in ["wave_id", "wave", "completions_after"].iter().enumerate() {
+        waves.write_string_with_format(0, col(c), *h, &bold)?;
+    }
+    let mut r = 1u32;
+    for (id, name) in &report.waves {
+        waves.write_number(r, 0, *id as f64)?;
+        waves.write_string(r, 1, name)?;
+        let n = report
+            .total
+            .after_wave
+            .get(&Some(*id))
+            .copied()
+            .unwrap_or(0);
+        waves.write_number(r, 2, n as f64)?;
+        r += 1;
+    }
+    waves.write_string(r, 1, super::response::NO_WAVE)?;
+    let none = report.total.after_wave.get(&None).copied().unwrap_or(0);
+    waves.write_number(r, 2, none as f64)?;
+    book.save(path)
+}

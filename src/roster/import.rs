@@ -1,0 +1,339 @@
+//! `jejak roster import`: a roster file into the store. A reader thread parses and checks
+//! rows while the database writes the previous batch; each batch of
+//! [`ROSTER_BATCH_ROWS`] rows is one transaction (upsert by external id plus enrolment in
+//! the flow). Bad rows are reported with their line number and reasons and the good rows
+//! load. A failure half-way leaves the committed batches in place, and importing the same
+//! file again is safe: rows are matched by external id.
+
+use std::collections::HashMap;
+use std::io::IsTerminal as _;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::header::{HeaderError, classify};
+use super::read::{ReadError, read_file};
+use super::row::parse_row;
+use crate::engine::state::SessionState;
+use crate::flow::Flow;
+use crate::model::Lang;
+use crate::store::{Enrolment, NewRespondent, ROSTER_BATCH_ROWS, Store, StoreError};
+
+/// Files from this size on get a progress bar (when standard error is a terminal).
+pub const PROGRESS_MIN_BYTES: u64 = 256 * 1024;
+
+/// A row that did not load, or loaded with remarks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowIssue {
+    /// 1-based line (CSV) or row number (XLSX).
+    pub line: u64,
+    /// What is wrong, one entry per problem.
+    pub reasons: Vec<String>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Data rows read (blank rows not counted).
+    pub rows: u64,
+    /// Rows stored (new plus updated).
+    pub loaded: usize,
+    /// Respondents new to the store.
+    pub inserted: usize,
+    /// Respondents updated by external id.
+    pub updated: usize,
+    /// Sessions of the flow created (respondents newly on the flow's roster).
+    pub enrolled: usize,
+    /// Rows that did not load, in file order.
+    pub rejected: Vec<RowIssue>,
+    /// Rows that loaded with something staff should check, in file order.
+    pub warnings: Vec<RowIssue>,
+}
+
+/// Why an import stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file could not be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The header row is unusable.
+    #[error("line {line}: {source}")]
+    Header {
+        /// The header's line.
+        line: u64,
+        /// What is wrong.
+        source: HeaderError,
+    },
+    /// The file has no header row.
+    #[error("the file is empty: expected a header row (nisn, nama, no_hp, …)")]
+    Empty,
+    /// The database refused a batch; the batches before it are stored.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The engine state of a new session could not be encoded.
+    #[error("encoding a new session: {0}")]
+    State(#[from] serde_json::Error),
+    /// The reader thread died (a bug).
+    #[error("the roster reader stopped unexpectedly")]
+    Reader,
+}
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Enrol every imported respondent in this flow (see [`enrolment`]).
+    pub enrol: Option<Enrolment>,
+    /// Show a progress bar on large files when standard error is a terminal.
+    pub progress: bool,
+}
+
+/// The enrolment of roster rows into `flow`: fresh `invited` sessions in the respondent's
+/// language when the flow offers it, else in the flow's default language.
+pub fn enrolment(flow: &Flow) -> Result<Enrolment, serde_json::Error> {
+    let default = flow.default_lang();
+    let en = if flow.languages.contains(&Lang::En) {
+        Lang::En
+    } else {
+        default
+    };
+    Ok(Enrolment {
+        flow_id: flow.id.clone(),
+        flow_version: flow.version,
+        state_en: serde_json::to_string(&SessionState::invited(en))?,
+        state_default: serde_json::to_string(&SessionState::invited(default))?,
+    })
+}
+
+/// What the reader thread sends.
+enum Item {
+    /// Rows to store, each with its line, and how many of them repeat an external id that
+    /// an earlier batch of this import stored (the store counts those as new: they were
+    /// created moments ago).
+    Batch(Vec<(u64, NewRespondent)>, usize),
+    Rejected(RowIssue),
+    Warning(RowIssue),
+    Failed(ImportError),
+    /// Non-blank data rows read, sent last.
+    Rows(u64),
+}
+
+/// Merges a later row with the same external id into an earlier one: cells the later row
+/// has win, empty ones keep the earlier value (as a re-import would).
+fn merge(into: &mut NewRespondent, later: NewRespondent) {
+    let f = later.fields;
+    macro_rules! take {
+        ($($dst:expr => $src:expr),*) => { $( if $src.is_some() { $dst = $src; } )* };
+    }
+    take!(
+        into.fields.name => f.name,
+        into.fields.cohort => f.cohort,
+        into.fields.programme => f.programme,
+        into.fields.school => f.school,
+        into.fields.province => f.province,
+        into.phone => later.phone,
+        into.email => later.email,
+        into.timezone => later.timezone,
+        into.language => later.language,
+        into.birth_date => later.birth_date
+    );
+    if !f.extra.is_empty() {
+        into.fields.extra = f.extra;
+    }
+}
+
+/// Parses the file on the calling (blocking) thread and sends batches down `tx`.
+fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar) {
+    let mut columns = None;
+    let mut batch: Vec<(u64, NewRespondent)> = Vec::with_capacity(ROSTER_BATCH_ROWS);
+    let mut in_batch: HashMap<String, usize> = HashMap::new();
+    let mut first_line: HashMap<String, u64> = HashMap::new();
+    let mut alive = true;
+    let mut rows: u64 = 0;
+    let mut repeats = 0usize;
+    let send = |item: Item, alive: &mut bool| {
+        if tx.blocking_send(item).is_err() {
+            *alive = false;
+        }
+    };
+    let result = read_file(
+        path,
+        |pos| {
+            bar.set_length(pos.total);
+            bar.set_position(pos.done);
+        },
+        |raw| {
+            let cells = match raw.cells {
+                Ok(c) => c,
+                Err(reason) => {
+                    rows += 1;
+                    send(
+                        Item::Rejected(RowIssue {
+                            line: raw.line,
+                            reasons: vec![reason],
+                        }),
+                        &mut alive,
+                    );
+                    return alive;
+                }
+            };
+            let Some(cols) = &columns else {
+                if cells.iter().all(|c| c.trim().is_empty()) {
+                    return true;
+                }
+                match classify(&cells) {
+                    Ok(c) => columns = Some(c),
+                    Err(source) => {
+                        send(
+                            Item::Failed(ImportError::Header {
+                                line: raw.line,
+                                source,
+                            }),
+                            &mut alive,
+                        );
+                        return false;
+                    }
+                }
+                return true;
+            };
+            let parsed = parse_row(cols, &cells);
+            if !matches!(parsed, Ok(None)) {
+                rows += 1;
+            }
+            match parsed {
+                Ok(None) => {}
+                Err(reasons) => send(
+                    Item::Rejected(RowIssue {
+                        line: raw.line,
+                        reasons,
+                    }),
+                    &mut alive,
+                ),
+                Ok(Some(parsed)) => {
+                    let mut warnings = parsed.warnings;
+                    let r = parsed.respondent;
+                    // Every parsed row has an external id (parse_row rejects rows without).
+                    let key = r.fields.external_id.clone().unwrap_or_default();
+                    match first_line.get(&key) {
+                        Some(&first) => warnings.push(format!(
+                            "external id {key:?} is also on line {first}; this row's \
+                             cells win where they are not empty"
+                        )),
+                        None => {
+                            first_line.insert(key.clone(), raw.line);
+                        }
+                    }
+                    if !warnings.is_empty() {
+                        send(
+                            Item::Warning(RowIssue {
+                                line: raw.line,
+                                reasons: warnings,
+                            }),
+                            &mut alive,
+                        );
+                    }
+                    match in_batch.get(&key) {
+                        Some(&i) => merge(&mut batch[i].1, r),
+                        None => {
+                            if first_line.get(&key).is_some_and(|&l| l != raw.line) {
+                                repeats += 1;
+                            }
+                            in_batch.insert(key, batch.len());
+                            batch.push((raw.line, r));
+                        }
+                    }
+                    if batch.len() >= ROSTER_BATCH_ROWS {
+                        in_batch.clear();
+                        let full =
+                            std::mem::replace(&mut batch, Vec::with_capacity(ROSTER_BATCH_ROWS));
+                        send(Item::Batch(full, std::mem::take(&mut repeats)), &mut alive);
+                    }
+                }
+            }
+            alive
+        },
+    );
+    match result {
+        Err(e) => send(Item::Failed(e.into()), &mut alive),
+        Ok(()) if columns.is_none() => send(Item::Failed(ImportError::Empty), &mut alive),
+        Ok(()) => {
+            if !batch.is_empty() {
+                send(Item::Batch(batch, repeats), &mut alive);
+            }
+            send(Item::Rows(rows), &mut alive);
+        }
+    }
+}
+
+/// Imports the roster file at `path` (`.csv` or `.xlsx`).
+pub async fn import_file(
+    store: &Store,
+    path: &Path,
+    opts: &ImportOptions,
+    now: DateTime<Utc>,
+) -> Result<ImportReport, ImportError> {
+    let size = std::fs::metadata(path)
+        .map_err(|source| ReadError::Io {
+            path: path.display().to_string(),
+            source,
+        })?
+        .len();
+    let bar = if opts.progress && size >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(size);
+        if let Ok(style) =
+            ProgressStyle::with_template("{bar:40} {percent:>3}% {elapsed} (ETA {eta}) {msg}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Item>(4);
+    let owned = path.to_path_buf();
+    let reader_bar = bar.clone();
+    let handle = std::thread::spawn(move || reader(&owned, tx, reader_bar));
+    let mut report = ImportReport::default();
+    let mut outcome: Result<(), ImportError> = Ok(());
+    while let Some(item) = rx.recv().await {
+        match item {
+            Item::Batch(rows, repeats) => {
+                let list: Vec<NewRespondent> = rows.into_iter().map(|(_, r)| r).collect();
+                match store
+                    .upsert_roster_batch(&list, opts.enrol.as_ref(), now)
+                    .await
+                {
+                    Ok(o) => {
+                        let repeats = repeats.min(o.inserted);
+                        report.inserted += o.inserted - repeats;
+                        report.updated += o.updated + repeats;
+                        report.enrolled += o.enrolled;
+                        report.loaded += o.inserted + o.updated;
+                        bar.set_message(format!("{} rows", report.loaded));
+                    }
+                    Err(e) => {
+                        outcome = Err(e.into());
+                        break;
+                    }
+                }
+            }
+            Item::Rejected(issue) => report.rejected.push(issue),
+            Item::Rows(n) => report.rows = n,
+            Item::Warning(issue) => report.warnings.push(issue),
+            Item::Failed(e) => {
+                outcome = Err(e);
+                break;
+            }
+        }
+    }
+    // Stops the reader if it is still going (its next send fails).
+    drop(rx);
+    let joined = tokio::task::spawn_blocking(move || handle.join()).await;
+    bar.finish_and_clear();
+    outcome?;
+    match joined {
+        Ok(Ok(())) => {}
+        _ => return Err(ImportError::Reader),
+    }
+    Ok(report)
+}

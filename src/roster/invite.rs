@@ -1,0 +1,351 @@
+//! `jejak invite`: every respondent's personal links, for staff to send through their own
+//! WhatsApp groups or mail merge, as CSV or XLSX, and QR codes as SVG files.
+//!
+//! - Telegram deep link: `https://t.me/<bot_username>?start=<token>` (Telegram passes the
+//!   token to the bot as `/start <token>`).
+//! - WhatsApp click-to-chat: `https://wa.me/<business number digits>?text=MULAI%20<token>`
+//!   (opens a chat with `MULAI <token>` typed in).
+//!
+//! QR codes are written as SVG (vector, any print size, no image library needed); the
+//! modules come from the `qrcode` crate with its default features (and so the `image`
+//! crate) off.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use qrcode::{Color, EcLevel, QrCode};
+
+use crate::store::{InviteRow, Store, StoreError};
+
+/// Where the links point.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkTargets {
+    /// The bot's Telegram username without `@`.
+    pub bot_username: Option<String>,
+    /// The WhatsApp number, digits only (country code first, no `+`).
+    pub whatsapp_digits: Option<String>,
+}
+
+/// Why invitations could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum InviteError {
+    /// Neither a bot username nor a WhatsApp number is configured.
+    #[error(
+        "no link target: set [telegram] bot_username (TELEGRAM_BOT_USERNAME) and/or \
+         [whatsapp] business_number (WHATSAPP_BUSINESS_NUMBER)"
+    )]
+    NoTarget,
+    /// The bot username is not a Telegram username.
+    #[error("{0:?} is not a Telegram bot username (5–32 of A-Z a-z 0-9 _)")]
+    BadUsername(String),
+    /// The WhatsApp number is not a phone number.
+    #[error("{0:?} is not a WhatsApp number in international form (e.g. +62 812 3456 7890)")]
+    BadNumber(String),
+    /// The output file type is neither CSV nor XLSX.
+    #[error("{0}: write invitations to a .csv or .xlsx file")]
+    UnknownType(String),
+    /// Reading the roster failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Writing a file failed.
+    #[error("writing {path}: {message}")]
+    Write {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A link too long for a QR code (cannot happen with valid tokens).
+    #[error("cannot encode a QR code: {0}")]
+    Qr(String),
+}
+
+impl LinkTargets {
+    /// Checks and normalises the configured targets: `@jejak_bot` → `jejak_bot`,
+    /// `+62 812-3456-7890` → `6281234567890`. At least one target is required.
+    pub fn new(
+        bot_username: Option<&str>,
+        business_number: Option<&str>,
+    ) -> Result<LinkTargets, InviteError> {
+        let bot_username = match bot_username.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(u) => {
+                let u = u.trim_start_matches('@');
+                let ok = (5..=32).contains(&u.len())
+                    && u.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                if !ok {
+                    return Err(InviteError::BadUsername(u.to_string()));
+                }
+                Some(u.to_string())
+            }
+        };
+        let whatsapp_digits = match business_number.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(n) => {
+                let e164 = crate::i18n::parse::parse_phone(n)
+                    .ok_or_else(|| InviteError::BadNumber(n.to_string()))?;
+                Some(e164.trim_start_matches('+').to_string())
+            }
+        };
+        if bot_username.is_none() && whatsapp_digits.is_none() {
+            return Err(InviteError::NoTarget);
+        }
+        Ok(LinkTargets {
+            bot_username,
+            whatsapp_digits,
+        })
+    }
+
+    /// The personal Telegram deep link for `token`.
+    pub fn telegram(&self, token: &str) -> Option<String> {
+        self.bot_username
+            .as_ref()
+            .map(|u| format!("https://t.me/{u}?start={token}"))
+    }
+
+    /// The personal WhatsApp click-to-chat link for `token`.
+    pub fn whatsapp(&self, token: &str) -> Option<String> {
+        self.whatsapp_digits
+            .as_ref()
+            .map(|n| format!("https://wa.me/{n}?text=MULAI%20{token}"))
+    }
+
+    /// The open Telegram link (a plain `/start`, for flows open to anyone).
+    pub fn telegram_open(&self) -> Option<String> {
+        self.bot_username
+            .as_ref()
+            .map(|u| format!("https://t.me/{u}"))
+    }
+
+    /// The open WhatsApp link (`MULAI` without a token).
+    pub fn whatsapp_open(&self) -> Option<String> {
+        self.whatsapp_digits
+            .as_ref()
+            .map(|n| format!("https://wa.me/{n}?text=MULAI"))
+    }
+}
+
+/// The columns of an invitation file.
+pub const COLUMNS: [&str; 9] = [
+    "external_id",
+    "nama",
+    "no_hp",
+    "angkatan",
+    "program",
+    "sekolah",
+    "token",
+    "telegram_link",
+    "whatsapp_link",
+];
+
+/// One line of the invitation file.
+pub fn invite_record(r: &InviteRow, links: &LinkTargets) -> [String; 9] {
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    [
+        s(&r.external_id),
+        s(&r.name),
+        s(&r.phone),
+        s(&r.cohort),
+        s(&r.programme),
+        s(&r.school),
+        r.token.clone(),
+        links.telegram(&r.token).unwrap_or_default(),
+        links.whatsapp(&r.token).unwrap_or_default(),
+    ]
+}
+
+/// What `jejak invite` wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InviteSummary {
+    /// Respondents listed.
+    pub respondents: usize,
+    /// QR code files written.
+    pub qr_files: usize,
+}
+
+/// Writes the invitations of everyone on `flow_id`'s roster to `out` (`.csv` or `.xlsx`),
+/// QR codes to `qr_dir` if given, and records the respondents as invited.
+pub async fn write_invitations(
+    store: &Store,
+    flow_id: &str,
+    links: &LinkTargets,
+    out: &Path,
+    qr_dir: Option<&Path>,
+    now: DateTime<Utc>,
+) -> Result<InviteSummary, InviteError> {
+    let rows = store.invite_rows(flow_id).await?;
+    let records: Vec<[String; 9]> = rows.iter().map(|r| invite_record(r, links)).collect();
+    let werr = |message: String| InviteError::Write {
+        path: out.display().to_string(),
+        message,
+    };
+    let ext = out
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "csv" => {
+            let mut w = csv::Writer::from_path(out).map_err(|e| werr(e.to_string()))?;
+            w.write_record(COLUMNS).map_err(|e| werr(e.to_string()))?;
+            for rec in &records {
+                w.write_record(rec).map_err(|e| werr(e.to_string()))?;
+            }
+            w.flush().map_err(|e| werr(e.to_string()))?;
+        }
+        "xlsx" => {
+            let header: Vec<String> = COLUMNS.iter().map(|s| s.to_string()).collect();
+            crate::report::xlsx::write_sheet(out, "Undangan", &header, &records)
+                .map_err(|e| werr(e.to_string()))?;
+        }
+        _ => return Err(InviteError::UnknownType(out.display().to_string())),
+    }
+    let mut qr_files = 0;
+    if let Some(dir) = qr_dir {
+        qr_files = write_qr_codes(dir, &rows, links)?;
+    }
+    let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
+    // Recorded after the file is written: an export that failed invited nobody.
+    store.mark_invited(flow_id, &ids, now).await?;
+    Ok(InviteSummary {
+        respondents: rows.len(),
+        qr_files,
+    })
+}
+
+/// A file-name-safe form of an external id: `A-Z a-z 0-9 - _` kept, anything else `_`;
+/// when that changed the id, the store id is appended so two ids cannot collide.
+pub fn file_stem(r: &InviteRow) -> String {
+    let ext = r.external_id.as_deref().unwrap_or("");
+    let safe: String = ext
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe.is_empty() || safe != ext {
+        format!("{safe}_r{}", r.id)
+    } else {
+        safe
+    }
+}
+
+/// Writes `<id>-telegram.svg` / `<id>-whatsapp.svg` per respondent and `open-telegram.svg` /
+/// `open-whatsapp.svg` for the open links, for each configured target. Returns the count.
+pub fn write_qr_codes(
+    dir: &Path,
+    rows: &[InviteRow],
+    links: &LinkTargets,
+) -> Result<usize, InviteError> {
+    std::fs::create_dir_all(dir).map_err(|e| InviteError::Write {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let mut n = 0;
+    let mut write = |name: String, link: Option<String>| -> Result<(), InviteError> {
+        if let Some(link) = link {
+            let path: PathBuf = dir.join(name);
+            let svg = qr_svg(&link)?;
+            std::fs::write(&path, svg).map_err(|e| InviteError::Write {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            n += 1;
+        }
+        Ok(())
+    };
+    write("open-telegram.svg".into(), links.telegram_open())?;
+    write("open-whatsapp.svg".into(), links.whatsapp_open())?;
+    for r in rows {
+        let stem = file_stem(r);
+        write(format!("{stem}-telegram.svg"), links.telegram(&r.token))?;
+        write(format!("{stem}-whatsapp.svg"), links.whatsapp(&r.token))?;
+    }
+    Ok(n)
+}
+
+/// Modules of quiet zone around a QR code (the standard asks for 4).
+const QUIET: usize = 4;
+
+/// A QR code of `text` (error correction level M) as an SVG document: one unit per module,
+/// a white background with a 4-module quiet zone, and one black `M x,y h1v1h-1z` square per
+/// dark module, so the file prints sharply at any size.
+pub fn qr_svg(text: &str) -> Result<String, InviteError> {
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+        .map_err(|e| InviteError::Qr(e.to_string()))?;
+    let width = code.width();
+    let colors = code.to_colors();
+    let size = width + 2 * QUIET;
+    let mut svg = String::with_capacity(width * width * 12 + 400);
+    svg.push_str(&format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" \
+         version=\"1.1\" viewBox=\"0 0 {size} {size}\" width=\"{px}\" height=\"{px}\" \
+         shape-rendering=\"crispEdges\">\n<rect width=\"{size}\" height=\"{size}\" \
+         fill=\"#ffffff\"/>\n<path fill=\"#000000\" d=\"",
+        px = size * 8
+    ));
+    for (i, c) in colors.iter().enumerate() {
+        if *c == Color::Dark {
+            let (x, y) = (i % width + QUIET, i / width + QUIET);
+            svg.push_str(&format!("M{x},{y}h1v1h-1z"));
+        }
+    }
+    svg.push_str("\"/>\n</svg>\n");
+    Ok(svg)
+}
+
+/// Reads the dark modules back from an SVG written by [`qr_svg`] as a greyscale bitmap
+/// (`scale` pixels per module, 0 = black, 255 = white), with its side length. For tests and
+/// for checking printed files.
+pub fn svg_modules(svg: &str, scale: usize) -> Option<(Vec<u8>, usize)> {
+    let vb = svg.split("viewBox=\"0 0 ").nth(1)?;
+    let size: usize = vb.split(' ').next()?.parse().ok()?;
+    let side = size * scale;
+    let mut img = vec![255u8; side * side];
+    let d = svg.split(" d=\"").nth(1)?.split('"').next()?;
+    for part in d.split('M').filter(|p| !p.is_empty()) {
+        let coords = part.strip_suffix("h1v1h-1z")?;
+        let (x, y) = coords.split_once(',')?;
+        let (x, y): (usize, usize) = (x.parse().ok()?, y.parse().ok()?);
+        for dy in 0..scale {
+            for dx in 0..scale {
+                let idx = (y * scale + dy) * side + x * scale + dx;
+                *img.get_mut(idx)? = 0;
+            }
+        }
+    }
+    Some((img, side))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_normalised() {
+        let t = LinkTargets::new(Some("@jejak_bot"), Some("+62 812-3456-7890")).unwrap();
+        assert_eq!(
+            t.telegram("abc").unwrap(),
+            "https://t.me/jejak_bot?start=abc"
+        );
+        assert_eq!(
+            t.whatsapp("abc").unwrap(),
+            "https://wa.me/6281234567890?text=MULAI%20abc"
+        );
+        assert!(matches!(
+            LinkTargets::new(None, None),
+            Err(InviteError::NoTarget)
+        ));
+        assert!(matches!(
+            LinkTargets::new(Some("a b"), None),
+            Err(InviteError::BadUsername(_))
+        ));
+        assert!(matches!(
+            LinkTargets::new(None, Some("call me")),
+            Err(InviteError::BadNumber(_))
+        ));
+    }
+}

@@ -1,0 +1,547 @@
+//! Bulk roster upserts, invitation bookkeeping, open-link identity attempts and the rows the
+//! response-rate report is computed from.
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Utc};
+use sqlx::AssertSqlSafe;
+
+use super::error::db;
+use super::respondents::new_token;
+use super::{NewRespondent, RespondentId, Result, Store, StoreError, get, to_ms};
+use crate::model::Lang;
+
+/// Rows per multi-row `INSERT … ON CONFLICT` statement. 13 parameters a row keeps a batch of
+/// 500 at 6,501 parameters: far below SQLite's 32,766 and PostgreSQL's 65,535, and large
+/// enough that the per-statement cost disappears (see docs/benchmarks.md).
+pub const ROSTER_BATCH_ROWS: usize = 500;
+
+/// Parameters bound per roster row (the shared `now` is `$1`).
+const PARAMS_PER_ROW: usize = 13;
+
+/// Where imported respondents are enrolled: each gets an `invited` session of the flow
+/// unless they already have a session of it, so the flow's roster is "everyone with a
+/// session of the flow" (the waves and the report count from there).
+#[derive(Debug, Clone)]
+pub struct Enrolment {
+    /// The flow's id.
+    pub flow_id: String,
+    /// The flow's version, stored on the new sessions.
+    pub flow_version: i64,
+    /// The engine state (JSON) of a fresh session for respondents whose language is English.
+    pub state_en: String,
+    /// The engine state (JSON) of a fresh session for everyone else.
+    pub state_default: String,
+}
+
+/// What one roster batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// Respondents that did not exist before.
+    pub inserted: usize,
+    /// Respondents updated in place (matched by external id).
+    pub updated: usize,
+    /// Sessions of the enrolment's flow created for them.
+    pub enrolled: usize,
+}
+
+/// One respondent of a flow, as `jejak invite` lists them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InviteRow {
+    /// The store's id.
+    pub id: RespondentId,
+    /// NISN/NIM or similar.
+    pub external_id: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Phone (E.164).
+    pub phone: Option<String>,
+    /// Cohort.
+    pub cohort: Option<String>,
+    /// Programme.
+    pub programme: Option<String>,
+    /// School or unit.
+    pub school: Option<String>,
+    /// Enrolment token of the personal links.
+    pub token: String,
+}
+
+/// One respondent on a flow's roster, with what the report needs about them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RosterMember {
+    /// The store's id.
+    pub id: RespondentId,
+    /// Cohort.
+    pub cohort: Option<String>,
+    /// Programme.
+    pub programme: Option<String>,
+    /// School or unit.
+    pub school: Option<String>,
+    /// `respondents.unreachable`.
+    pub unreachable: bool,
+    /// Has a token and was sent a wave message of the flow, or is bound to a channel, or had
+    /// their links exported by `jejak invite` for the flow.
+    pub invited: bool,
+}
+
+/// The parts of a session the report reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionBrief {
+    /// Whose session.
+    pub respondent_id: RespondentId,
+    /// Stored status text (`invited`, `consent`, …).
+    pub status: String,
+    /// Whether any answer (current or retracted) was stored in the session.
+    pub answered: bool,
+    /// Unix ms of completion.
+    pub completed_at: Option<i64>,
+}
+
+/// A wave message of the flow that was sent (outbox status `sent`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentWaveMessage {
+    /// To whom.
+    pub respondent_id: RespondentId,
+    /// Which wave.
+    pub wave_id: i64,
+    /// The wave's name.
+    pub wave_name: String,
+    /// Unix ms.
+    pub sent_at: i64,
+}
+
+/// The stored state of failed identity checks from one chat address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentityAttempts {
+    /// Failed attempts counted so far.
+    pub failures: i64,
+    /// Unix ms until which the address is locked out.
+    pub locked_until: Option<i64>,
+}
+
+/// The SQL of a roster upsert of `rows` rows (cached: the statement text is the same for
+/// every full batch, so both backends reuse the prepared statement).
+fn upsert_sql(rows: usize) -> String {
+    let mut sql = String::with_capacity(200 + rows * 80);
+    sql.push_str(
+        "INSERT INTO respondents (external_id, name, phone, email, cohort, programme, school, \
+             province, timezone, language, birth_date, extra, token, unreachable, created_at, \
+             updated_at) VALUES ",
+    );
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..PARAMS_PER_ROW {
+            sql.push_str(&format!("${},", 2 + r * PARAMS_PER_ROW + c));
+        }
+        sql.push_str("0,$1,$1)");
+    }
+    sql.push_str(
+        " ON CONFLICT (external_id) DO UPDATE SET \
+             name = COALESCE(excluded.name, respondents.name), \
+             phone = COALESCE(excluded.phone, respondents.phone), \
+             email = COALESCE(excluded.email, respondents.email), \
+             cohort = COALESCE(excluded.cohort, respondents.cohort), \
+             programme = COALESCE(excluded.programme, respondents.programme), \
+             school = COALESCE(excluded.school, respondents.school), \
+             province = COALESCE(excluded.province, respondents.province), \
+             timezone = COALESCE(excluded.timezone, respondents.timezone), \
+             language = COALESCE(excluded.language, respondents.language), \
+             birth_date = COALESCE(excluded.birth_date, respondents.birth_date), \
+             extra = CASE WHEN excluded.extra = '{}' THEN respondents.extra \
+                          ELSE excluded.extra END, \
+             updated_at = excluded.updated_at \
+         RETURNING id, created_at",
+    );
+    sql
+}
+
+/// The SQL enrolling up to `ids` respondents into a flow: `$1` flow id, `$2` version,
+/// `$3` English state, `$4` default state, `$5` now, then the ids.
+fn enrol_sql(ids: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO sessions (respondent_id, flow_id, flow_version, status, state, revision, \
+             created_at, updated_at) \
+         SELECT r.id, $1, $2, 'invited', \
+                CASE WHEN r.language = 'en' THEN $3 ELSE $4 END, 0, $5, $5 \
+         FROM respondents r \
+         WHERE NOT EXISTS (SELECT 1 FROM sessions s \
+                           WHERE s.respondent_id = r.id AND s.flow_id = $1) \
+           AND r.id IN (",
+    );
+    for i in 0..ids {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!("${}", 6 + i));
+    }
+    sql.push(')');
+    sql
+}
+
+/// The statement text for a full batch, built once.
+fn full_batch_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| upsert_sql(ROSTER_BATCH_ROWS))
+}
+
+/// The enrolment statement for a full batch, built once.
+fn full_enrol_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| enrol_sql(ROSTER_BATCH_ROWS))
+}
+
+impl Store {
+    /// Upserts up to [`ROSTER_BATCH_ROWS`] roster rows in one transaction, keyed by external
+    /// id, with the same merge rules as
+    /// [`upsert_respondent`](Store::upsert_respondent) (cells left empty keep the stored
+    /// value; tokens of existing respondents are kept, new ones get a fresh token), and
+    /// enrols them in `enrol`'s flow.
+    ///
+    /// Every row must have an external id, and no external id may appear twice in one batch
+    /// (PostgreSQL refuses to update a row twice in one statement): the roster importer
+    /// merges such rows before they get here.
+    pub async fn upsert_roster_batch(
+        &self,
+        rows: &[NewRespondent],
+        enrol: Option<&Enrolment>,
+        now: DateTime<Utc>,
+    ) -> Result<BatchOutcome> {
+        let mut outcome = BatchOutcome::default();
+        if rows.is_empty() {
+            return Ok(outcome);
+        }
+        let now_ms = to_ms(now);
+        let mut tx = self.begin_write().await?;
+        let mut ids: Vec<RespondentId> = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(ROSTER_BATCH_ROWS) {
+            let owned;
+            let sql: &str = if chunk.len() == ROSTER_BATCH_ROWS {
+                full_batch_sql()
+            } else {
+                owned = upsert_sql(chunk.len());
+                &owned
+            };
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(now_ms);
+            for r in chunk {
+                if r.fields.external_id.is_none() {
+                    return Err(StoreError::Corrupt {
+                        context: "roster row",
+                        detail: "a roster row without an external id".into(),
+                    });
+                }
+                let extra = serde_json::to_string(&r.fields.extra).map_err(|source| {
+                    StoreError::Encode {
+                        context: "respondent extra fields",
+                        source,
+                    }
+                })?;
+                q = q
+                    .bind(r.fields.external_id.clone())
+                    .bind(r.fields.name.clone())
+                    .bind(r.phone.clone())
+                    .bind(r.email.clone())
+                    .bind(r.fields.cohort.clone())
+                    .bind(r.fields.programme.clone())
+                    .bind(r.fields.school.clone())
+                    .bind(r.fields.province.clone())
+                    .bind(r.timezone.clone())
+                    .bind(r.language.map(Lang::tag))
+                    .bind(r.birth_date.map(|d| d.format("%Y-%m-%d").to_string()))
+                    .bind(extra)
+                    .bind(new_token());
+            }
+            let returned = q
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db("importing roster rows"))?;
+            for row in &returned {
+                ids.push(get(row, "id")?);
+                if get::<i64>(row, "created_at")? == now_ms {
+                    outcome.inserted += 1;
+                } else {
+                    outcome.updated += 1;
+                }
+            }
+        }
+        if let Some(e) = enrol {
+            for chunk in ids.chunks(ROSTER_BATCH_ROWS) {
+                let owned;
+                let sql: &str = if chunk.len() == ROSTER_BATCH_ROWS {
+                    full_enrol_sql()
+                } else {
+                    owned = enrol_sql(chunk.len());
+                    &owned
+                };
+                let mut q = sqlx::query(AssertSqlSafe(sql))
+                    .bind(e.flow_id.as_str())
+                    .bind(e.flow_version)
+                    .bind(e.state_en.as_str())
+                    .bind(e.state_default.as_str())
+                    .bind(now_ms);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                outcome.enrolled += q
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db("enrolling roster rows in a flow"))?
+                    .rows_affected() as usize;
+            }
+        }
+        tx.commit().await.map_err(db("committing roster rows"))?;
+        Ok(outcome)
+    }
+
+    /// Everyone on the flow's roster (with a session of the flow), by id, for `jejak invite`.
+    pub async fn invite_rows(&self, flow_id: &str) -> Result<Vec<InviteRow>> {
+        let rows = sqlx::query(
+            "SELECT r.id, r.external_id, r.name, r.phone, r.cohort, r.programme, r.school, \
+                 r.token \
+             FROM respondents r \
+             WHERE EXISTS (SELECT 1 FROM sessions s \
+                           WHERE s.respondent_id = r.id AND s.flow_id = $1) \
+             ORDER BY r.id",
+        )
+        .bind(flow_id)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db("listing respondents to invite"))?;
+        rows.iter()
+            .map(|row| {
+                Ok(InviteRow {
+                    id: get(row, "id")?,
+                    external_id: get(row, "external_id")?,
+                    name: get(row, "name")?,
+                    phone: get(row, "phone")?,
+                    cohort: get(row, "cohort")?,
+                    programme: get(row, "programme")?,
+                    school: get(row, "school")?,
+                    token: get::<Option<String>>(row, "token")?.ok_or_else(|| {
+                        StoreError::Corrupt {
+                            context: "respondent token",
+                            detail: "a respondent without an enrolment token".into(),
+                        }
+                    })?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records that the personal links of `ids` were exported for `flow_id` (they count as
+    /// invited from now on).
+    pub async fn mark_invited(
+        &self,
+        flow_id: &str,
+        ids: &[RespondentId],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for chunk in ids.chunks(ROSTER_BATCH_ROWS) {
+            let mut sql = String::from(
+                "INSERT INTO roster_invites (flow_id, respondent_id, first_at, last_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("($1, ${}, $2, $2)", 3 + i));
+            }
+            sql.push_str(
+                " ON CONFLICT (flow_id, respondent_id) DO UPDATE SET last_at = excluded.last_at",
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .bind(flow_id)
+                .bind(to_ms(now));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *tx)
+                .await
+                .map_err(db("recording exported invitations"))?;
+        }
+        tx.commit()
+            .await
+            .map_err(db("committing exported invitations"))
+    }
+
+    /// The flow's roster with each member's segment, reachability and whether they count
+    /// as invited (see [`RosterMember::invited`]).
+    pub async fn roster_members(&self, flow_id: &str) -> Result<Vec<RosterMember>> {
+        let rows = sqlx::query(
+            "SELECT r.id, r.cohort, r.programme, r.school, r.unreachable, \
+                 CASE WHEN r.token IS NOT NULL AND ( \
+                     EXISTS (SELECT 1 FROM roster_invites i \
+                             WHERE i.flow_id = $1 AND i.respondent_id = r.id) \
+                     OR EXISTS (SELECT 1 FROM channel_bindings b WHERE b.respondent_id = r.id) \
+                     OR EXISTS (SELECT 1 FROM outbox o JOIN waves w ON w.id = o.wave_id \
+                                WHERE o.respondent_id = r.id AND w.flow_id = $1 \
+                                  AND o.status = 'sent')) \
+                 THEN 1 ELSE 0 END AS invited \
+             FROM respondents r \
+             WHERE EXISTS (SELECT 1 FROM sessions s \
+                           WHERE s.respondent_id = r.id AND s.flow_id = $1) \
+             ORDER BY r.id",
+        )
+        .bind(flow_id)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db("reading the roster for a report"))?;
+        rows.iter()
+            .map(|row| {
+                Ok(RosterMember {
+                    id: get(row, "id")?,
+                    cohort: get(row, "cohort")?,
+                    programme: get(row, "programme")?,
+                    school: get(row, "school")?,
+                    unreachable: get::<i64>(row, "unreachable")? != 0,
+                    invited: get::<i64>(row, "invited")? != 0,
+                })
+            })
+            .collect()
+    }
+
+    /// Every session of the flow, briefly.
+    pub async fn session_briefs(&self, flow_id: &str) -> Result<Vec<SessionBrief>> {
+        let rows = sqlx::query(
+            "SELECT s.respondent_id, s.status, s.completed_at, \
+                 CASE WHEN EXISTS (SELECT 1 FROM answers a WHERE a.session_id = s.id) \
+                 THEN 1 ELSE 0 END AS answered \
+             FROM sessions s WHERE s.flow_id = $1 ORDER BY s.id",
+        )
+        .bind(flow_id)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db("reading sessions for a report"))?;
+        rows.iter()
+            .map(|row| {
+                Ok(SessionBrief {
+                    respondent_id: get(row, "respondent_id")?,
+                    status: get(row, "status")?,
+                    answered: get::<i64>(row, "answered")? != 0,
+                    completed_at: get(row, "completed_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every wave message of the flow that was sent, by respondent and time. Reads only the
+    /// CONTRACT columns of migration 0004.
+    pub async fn sent_wave_messages(&self, flow_id: &str) -> Result<Vec<SentWaveMessage>> {
+        let rows = sqlx::query(
+            "SELECT o.respondent_id, o.wave_id, w.name, o.sent_at \
+             FROM outbox o JOIN waves w ON w.id = o.wave_id \
+             WHERE w.flow_id = $1 AND o.status = 'sent' AND o.sent_at IS NOT NULL \
+             ORDER BY o.respondent_id, o.sent_at, o.wave_id",
+        )
+        .bind(flow_id)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db("reading sent wave messages"))?;
+        rows.iter()
+            .map(|row| {
+                Ok(SentWaveMessage {
+                    respondent_id: get(row, "respondent_id")?,
+                    wave_id: get(row, "wave_id")?,
+                    wave_name: get(row, "name")?,
+                    sent_at: get(row, "sent_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The respondent with this external id and their stored birth date (`YYYY-MM-DD`).
+    pub async fn identity_of(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<(RespondentId, Option<String>)>> {
+        let row = sqlx::query("SELECT id, birth_date FROM respondents WHERE external_id = $1")
+            .bind(external_id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db("looking up an external id"))?;
+        row.map(|row| Ok((get(&row, "id")?, get(&row, "birth_date")?)))
+            .transpose()
+    }
+
+    /// Failed identity checks recorded for a chat address.
+    pub async fn identity_attempts(
+        &self,
+        channel: &str,
+        address: &str,
+    ) -> Result<Option<IdentityAttempts>> {
+        // Read through the writer: a lock-out written a moment ago must be seen.
+        let row = sqlx::query(
+            "SELECT failures, locked_until FROM identity_attempts \
+             WHERE channel = $1 AND address = $2",
+        )
+        .bind(channel)
+        .bind(address)
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(db("reading identity attempts"))?;
+        row.map(|row| {
+            Ok(IdentityAttempts {
+                failures: get(&row, "failures")?,
+                locked_until: get(&row, "locked_until")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Counts one failed identity check from a chat address, atomically. The count starts
+    /// again from 1 when the previous lock-out has ended or the last failure is older than
+    /// `window_ms`; reaching `max_failures` locks the address until `now + lockout_ms`.
+    pub async fn record_identity_failure(
+        &self,
+        channel: &str,
+        address: &str,
+        now: DateTime<Utc>,
+        max_failures: i64,
+        window_ms: i64,
+        lockout_ms: i64,
+    ) -> Result<IdentityAttempts> {
+        // `fresh` decides whether the stored count still applies; both SET expressions see
+        // the old row, so the new count is spelled out twice.
+        const NEW_COUNT: &str = "(CASE WHEN (identity_attempts.locked_until IS NOT NULL \
+                                         AND identity_attempts.locked_until <= $3) \
+                                     OR identity_attempts.last_at <= $3 - $5 \
+                                THEN 1 ELSE identity_attempts.failures + 1 END)";
+        let sql = format!(
+            "INSERT INTO identity_attempts (channel, address, failures, locked_until, last_at) \
+             VALUES ($1, $2, 1, CASE WHEN 1 >= $4 THEN $3 + $6 ELSE NULL END, $3) \
+             ON CONFLICT (channel, address) DO UPDATE SET \
+                 failures = {NEW_COUNT}, \
+                 locked_until = CASE WHEN {NEW_COUNT} >= $4 THEN $3 + $6 ELSE NULL END, \
+                 last_at = $3 \
+             RETURNING failures, locked_until"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(channel)
+            .bind(address)
+            .bind(to_ms(now))
+            .bind(max_failures)
+            .bind(window_ms)
+            .bind(lockout_ms)
+            .fetch_one(&self.writer)
+            .await
+            .map_err(db("recording a failed identity check"))?;
+        Ok(IdentityAttempts {
+            failures: get(&row, "failures")?,
+            locked_until: get(&row, "locked_until")?,
+        })
+    }
+
+    /// Forgets the failed identity checks of a chat address (after a success).
+    pub async fn clear_identity_attempts(&self, channel: &str, address: &str) -> Result<()> {
+        sqlx::query("DELETE FROM identity_attempts WHERE channel = $1 AND address = $2")
+            .bind(channel)
+            .bind(address)
+            .execute(&self.writer)
+            .await
+            .map_err(db("clearing identity attempts"))?;
+        Ok(())
+    }
+}

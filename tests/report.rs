@@ -1,0 +1,413 @@
+//! The response-rate report on a constructed dataset (sessions in every status, unreachable
+//! respondents, invitations of every kind, wave messages before and after completions, a
+//! second flow that must not leak in), on SQLite and PostgreSQL, as table, CSV and XLSX.
+
+#[path = "support/roster_db.rs"]
+mod roster_db;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use jejak::model::{AnswerKey, RespondentFields, SessionStatus, Value};
+use jejak::report::response::{GroupBy, ResponseReport, response_report};
+use jejak::store::{AnswerOp, Enrolment, NewRespondent, RespondentId, StepCommit, Store};
+use roster_db::Db;
+use sqlx::Row;
+
+roster_store_tests!(
+    report_numbers,
+    report_by_cohort_programme_school,
+    report_formats
+);
+
+const FLOW: &str = "tracer-smk";
+
+fn t(hours: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0)
+        .single()
+        .expect("valid")
+        + Duration::hours(hours)
+}
+
+fn person(ext: &str, cohort: Option<&str>, programme: &str, school: &str) -> NewRespondent {
+    NewRespondent {
+        fields: RespondentFields {
+            name: Some(format!("Alumni {ext}")),
+            external_id: Some(ext.into()),
+            cohort: cohort.map(Into::into),
+            programme: Some(programme.into()),
+            school: Some(school.into()),
+            province: None,
+            extra: BTreeMap::new(),
+        },
+        ..NewRespondent::default()
+    }
+}
+
+fn enrol(flow: &str) -> Enrolment {
+    Enrolment {
+        flow_id: flow.into(),
+        flow_version: 1,
+        state_en: "{}".into(),
+        state_default: "{}".into(),
+    }
+}
+
+async fn id_of(store: &Store, ext: &str) -> RespondentId {
+    store.identity_of(ext).await.unwrap().unwrap().0
+}
+
+/// Moves the respondent's session of FLOW to `status` at `at`, storing one answer first
+/// when `answer` is set.
+async fn step(
+    store: &Store,
+    r: RespondentId,
+    status: SessionStatus,
+    answer: bool,
+    at: DateTime<Utc>,
+) {
+    let s = store
+        .latest_session(r, FLOW)
+        .await
+        .unwrap()
+        .expect("session");
+    let answers = if answer {
+        vec![AnswerOp::Set {
+            key: AnswerKey {
+                code: "f8".into(),
+                iteration: 0,
+            },
+            raw: "1".into(),
+            value: Value::Choice("1".into()),
+        }]
+    } else {
+        Vec::new()
+    };
+    let c = StepCommit {
+        session_id: s.id,
+        expected_revision: s.revision,
+        status,
+        state_json: "{}",
+        flow_version: s.flow_version,
+        answers: &answers,
+        events: &[],
+        inbound: None,
+        now: at,
+    };
+    store.commit_step(&c).await.unwrap();
+}
+
+/// Inserts a wave of `flow` (the waves part owns these tables; only CONTRACT columns and
+/// the ones their constraints require are written).
+async fn wave(pool: &sqlx::AnyPool, flow: &str, name: &str) -> (i64, i64) {
+    let w: i64 = sqlx::query(
+        "INSERT INTO waves (flow_id, name, message_id, at_ms, created_at) \
+         VALUES ($1, $2, 'reminder-1', 0, 0) RETURNING id",
+    )
+    .bind(flow)
+    .bind(name)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+    .get(0);
+    let run: i64 = sqlx::query(
+        "INSERT INTO wave_runs (wave_id, due_at, planned_at) VALUES ($1, 0, 0) RETURNING id",
+    )
+    .bind(w)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+    .get(0);
+    (w, run)
+}
+
+async fn outbox(
+    pool: &sqlx::AnyPool,
+    (wave, run): (i64, i64),
+    r: RespondentId,
+    status: &str,
+    sent: Option<DateTime<Utc>>,
+) {
+    sqlx::query(
+        "INSERT INTO outbox (run_id, wave_id, respondent_id, status, not_before, sent_at) \
+         VALUES ($1, $2, $3, $4, 0, $5)",
+    )
+    .bind(run)
+    .bind(wave)
+    .bind(r)
+    .bind(status)
+    .bind(sent.map(|t| t.timestamp_millis()))
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+/// The dataset; returns the wave ids (w1, w2, w3).
+///
+/// | ext | cohort | prog | school | session            | invited by            | unreach |
+/// |-----|--------|------|--------|--------------------|-----------------------|---------|
+/// | a   | 2023   | TKJ  | S1     | completed at t+2   | w1 sent t+1           |         |
+/// | b   | 2023   | TKJ  | S1     | completed at t+25  | w1 t+1, w2 t+24, w3 t+30 (after) |  |
+/// | c   | 2023   | AK   | S2     | completed at t+3   | w1 sent t+5 (after) + channel |    |
+/// | d   | 2024   | AK   | S2     | answering          | w1 sent t+1           |         |
+/// | e   | 2024   | TKJ  | S1     | consent            | channel binding       |         |
+/// | f   | 2024   | TKJ  | S2     | opted out          | `jejak invite`        | yes     |
+/// | g   | 2024   | AK   | S1     | invited            | none                  | yes     |
+/// | h   | —      | AK   | S2     | expired, no answer | `jejak invite`        |         |
+/// | i   | 2023   | TKJ  | S1     | expired, answered  | outbox failed only    |         |
+/// | j   | other flow only (not on this roster); k: completed in the other flow after a w1 |
+async fn dataset(db: &Db) -> (i64, i64, i64) {
+    let s = &db.store;
+    let rows = vec![
+        person("a", Some("2023"), "TKJ", "S1"),
+        person("b", Some("2023"), "TKJ", "S1"),
+        person("c", Some("2023"), "AK", "S2"),
+        person("d", Some("2024"), "AK", "S2"),
+        person("e", Some("2024"), "TKJ", "S1"),
+        person("f", Some("2024"), "TKJ", "S2"),
+        person("g", Some("2024"), "AK", "S1"),
+        person("h", None, "AK", "S2"),
+        person("i", Some("2023"), "TKJ", "S1"),
+    ];
+    s.upsert_roster_batch(&rows, Some(&enrol(FLOW)), t(0))
+        .await
+        .unwrap();
+    s.upsert_roster_batch(
+        &[person("j", Some("2023"), "TKJ", "S1")],
+        Some(&enrol("other")),
+        t(0),
+    )
+    .await
+    .unwrap();
+    let id = |e: &'static str| id_of(s, e);
+    let (a, b, c, d, e, f, g, h, i) = (
+        id("a").await,
+        id("b").await,
+        id("c").await,
+        id("d").await,
+        id("e").await,
+        id("f").await,
+        id("g").await,
+        id("h").await,
+        id("i").await,
+    );
+    let j = id("j").await;
+    step(s, a, SessionStatus::Completed, true, t(2)).await;
+    step(s, b, SessionStatus::Completed, true, t(25)).await;
+    step(s, c, SessionStatus::Completed, true, t(3)).await;
+    step(s, d, SessionStatus::Answering, true, t(1)).await;
+    step(s, e, SessionStatus::Consent, false, t(1)).await;
+    step(s, f, SessionStatus::OptedOut, false, t(1)).await;
+    step(s, h, SessionStatus::Expired, false, t(40)).await;
+    step(s, i, SessionStatus::Answering, true, t(1)).await;
+    step(s, i, SessionStatus::Expired, false, t(40)).await;
+    s.mark_unreachable(f, true).await.unwrap();
+    s.mark_unreachable(g, true).await.unwrap();
+    s.bind_channel(c, "telegram", "1003", t(0)).await.unwrap();
+    s.bind_channel(e, "telegram", "1005", t(0)).await.unwrap();
+    s.mark_invited(FLOW, &[f, h], t(0)).await.unwrap();
+
+    let pool = db.raw().await;
+    let w1 = wave(&pool, FLOW, "pengingat-1").await;
+    let w2 = wave(&pool, FLOW, "pengingat-2").await;
+    let w3 = wave(&pool, FLOW, "pengingat-3").await;
+    let other = wave(&pool, "other", "lain").await;
+    outbox(&pool, w1, a, "sent", Some(t(1))).await;
+    outbox(&pool, w1, b, "sent", Some(t(1))).await;
+    outbox(&pool, w2, b, "sent", Some(t(24))).await;
+    outbox(&pool, w3, b, "sent", Some(t(30))).await;
+    outbox(&pool, w1, c, "sent", Some(t(5))).await;
+    outbox(&pool, w1, d, "sent", Some(t(1))).await;
+    outbox(&pool, w1, i, "failed", None).await;
+    outbox(&pool, w2, g, "pending", None).await;
+    // Another flow's wave, sent to a between w1 and the completion: not this flow's.
+    outbox(&pool, other, a, "sent", Some(t(1) + Duration::minutes(30))).await;
+    outbox(&pool, other, j, "sent", Some(t(1))).await;
+    pool.close().await;
+    (w1.0, w2.0, w3.0)
+}
+
+async fn report_numbers(db: &Db) {
+    let (w1, w2, w3) = dataset(db).await;
+    let r = response_report(&db.store, FLOW, None).await.unwrap();
+    let c = &r.total;
+    assert_eq!(c.roster, 9);
+    // a b c d (sent), c e (channel), f h (exported): 7; g and i not invited.
+    assert_eq!(c.invited, 7);
+    // a b c d e f and i (expired after answering); not g (invited) nor h (expired unanswered).
+    assert_eq!(c.started, 7);
+    assert_eq!(c.completed, 3);
+    assert_eq!(c.opted_out, 1);
+    assert_eq!(c.unreachable, 2);
+    assert_eq!(c.reachable(), 7);
+    assert!((c.gross_rate().unwrap() - 300.0 / 9.0).abs() < 1e-9);
+    assert!((c.net_rate().unwrap() - 300.0 / 7.0).abs() < 1e-9);
+    // a followed w1, b followed w2 (w3 came after), c finished before any wave.
+    let want: BTreeMap<Option<i64>, u64> = [(Some(w1), 1), (Some(w2), 1), (None, 1)].into();
+    assert_eq!(c.after_wave, want);
+    assert_eq!(
+        r.waves,
+        vec![
+            (w1, "pengingat-1".to_string()),
+            (w2, "pengingat-2".to_string())
+        ]
+    );
+    assert!(!r.waves.iter().any(|(id, _)| *id == w3));
+
+    // The other flow: j only.
+    let o = response_report(&db.store, "other", None).await.unwrap();
+    assert_eq!(
+        (o.total.roster, o.total.invited, o.total.completed),
+        (1, 1, 0)
+    );
+    // A flow nobody is on: zeros and undefined rates.
+    let e = response_report(&db.store, "nothing", None).await.unwrap();
+    assert_eq!(e.total.roster, 0);
+    assert_eq!(e.total.gross_rate(), None);
+}
+
+fn group<'a>(r: &'a ResponseReport, label: &str) -> &'a jejak::report::response::Counts {
+    &r.groups
+        .iter()
+        .find(|(l, _)| l == label)
+        .unwrap_or_else(|| panic!("no group {label}"))
+        .1
+}
+
+async fn report_by_cohort_programme_school(db: &Db) {
+    let (w1, w2, _) = dataset(db).await;
+    let r = response_report(&db.store, FLOW, Some(GroupBy::Cohort))
+        .await
+        .unwrap();
+    let labels: Vec<&str> = r.groups.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(labels, vec!["(blank)", "2023", "2024"]);
+    let y23 = group(&r, "2023");
+    assert_eq!(
+        (
+            y23.roster,
+            y23.invited,
+            y23.started,
+            y23.completed,
+            y23.opted_out,
+            y23.unreachable
+        ),
+        (4, 3, 4, 3, 0, 0)
+    );
+    assert_eq!(y23.after_wave.get(&Some(w1)), Some(&1));
+    assert_eq!(y23.after_wave.get(&Some(w2)), Some(&1));
+    let y24 = group(&r, "2024");
+    assert_eq!(
+        (
+            y24.roster,
+            y24.invited,
+            y24.started,
+            y24.completed,
+            y24.opted_out,
+            y24.unreachable
+        ),
+        (4, 3, 3, 0, 1, 2)
+    );
+    assert_eq!(y24.net_rate(), Some(0.0));
+    let blank = group(&r, "(blank)");
+    assert_eq!((blank.roster, blank.invited, blank.started), (1, 1, 0));
+    // Groups add up to the total.
+    let sum: u64 = r.groups.iter().map(|(_, c)| c.roster).sum();
+    assert_eq!(sum, r.total.roster);
+
+    let r = response_report(&db.store, FLOW, Some(GroupBy::Programme))
+        .await
+        .unwrap();
+    let tkj = group(&r, "TKJ");
+    assert_eq!((tkj.roster, tkj.completed, tkj.unreachable), (5, 2, 1));
+    assert!((tkj.net_rate().unwrap() - 50.0).abs() < 1e-9);
+    let ak = group(&r, "AK");
+    assert_eq!((ak.roster, ak.completed, ak.unreachable), (4, 1, 1));
+
+    let r = response_report(&db.store, FLOW, Some(GroupBy::School))
+        .await
+        .unwrap();
+    let s1 = group(&r, "S1");
+    assert_eq!(
+        (s1.roster, s1.invited, s1.started, s1.completed),
+        (5, 3, 4, 2)
+    );
+    let s2 = group(&r, "S2");
+    assert_eq!(
+        (
+            s2.roster,
+            s2.invited,
+            s2.started,
+            s2.completed,
+            s2.opted_out
+        ),
+        (4, 4, 3, 1, 1)
+    );
+}
+
+async fn report_formats(db: &Db) {
+    let (w1, w2, _) = dataset(db).await;
+    let r = response_report(&db.store, FLOW, Some(GroupBy::Programme))
+        .await
+        .unwrap();
+    let mut csv_out = Vec::new();
+    r.write_csv(&mut csv_out).unwrap();
+    let text = String::from_utf8(csv_out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "programme,roster,invited,started,completed,opted_out,unreachable,reachable,\
+             gross_rate,net_rate,after_wave_{w1}_pengingat-1,after_wave_{w2}_pengingat-2,after_none"
+        )
+    );
+    assert_eq!(lines[1], "AK,4,3,2,1,0,1,3,25.0%,33.3%,0,0,1");
+    assert_eq!(lines[2], "TKJ,5,4,5,2,1,1,4,40.0%,50.0%,1,1,0");
+    assert_eq!(lines[3], "TOTAL,9,7,7,3,1,2,7,33.3%,42.9%,1,1,1");
+
+    let mut table = Vec::new();
+    r.write_table(&mut table).unwrap();
+    let table = String::from_utf8(table).unwrap();
+    assert!(table.contains("Flow: tracer-smk"), "{table}");
+    let total: Vec<&str> = table
+        .lines()
+        .find(|l| l.starts_with("TOTAL"))
+        .expect("a total line")
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        total,
+        ["TOTAL", "9", "7", "7", "3", "1", "2", "7", "33.3%", "42.9%"],
+        "{table}"
+    );
+    assert!(
+        table.contains(&format!("wave {w1} (pengingat-1): 1")),
+        "{table}"
+    );
+    assert!(table.contains("no wave: 1"), "{table}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.xlsx");
+    jejak::report::xlsx::write_report(&r, &path).unwrap();
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = book.worksheet_range("Respons").unwrap();
+    let total: Vec<Data> = sheet.rows().nth(3).unwrap().to_vec();
+    assert_eq!(total[0], Data::String("TOTAL".into()));
+    assert_eq!(total[1], Data::Float(9.0));
+    assert_eq!(total[4], Data::Float(3.0));
+    match &total[8] {
+        Data::Float(f) => assert!((f - 3.0 / 9.0).abs() < 1e-9),
+        other => panic!("gross rate cell {other:?}"),
+    }
+    let waves = book.worksheet_range("Gelombang").unwrap();
+    let rows: Vec<Vec<String>> = waves
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(
+        rows[1],
+        vec![w1.to_string(), "pengingat-1".into(), "1".into()]
+    );
+    assert_eq!(rows[3][1..], ["none".to_string(), "1".to_string()]);
+}

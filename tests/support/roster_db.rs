@@ -1,0 +1,155 @@
+//! Databases for the roster and report tests: every store test body runs against SQLite (in
+//! a temporary directory) and PostgreSQL (a fresh schema of `JEJAK_TEST_POSTGRES_URL`,
+//! default `postgres://postgres@127.0.0.1:5432/test`). Without a PostgreSQL server the
+//! PostgreSQL variants print why and pass, unless `JEJAK_REQUIRE_POSTGRES=1`.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use jejak::store::Store;
+use sqlx::Connection;
+
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A store under test plus what is needed to reach it directly and clean it up.
+pub struct Db {
+    /// The store.
+    pub store: Store,
+    /// Its URL (for a second, raw connection: tests insert wave rows the waves part owns).
+    pub url: String,
+    /// Keeps the SQLite directory alive for the test's duration.
+    pub dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL admin URL and schema to drop afterwards.
+    pg_schema: Option<(String, String)>,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        // The test's runtime may be unusable here (a panic), so use a private one.
+        if let Some((admin_url, schema)) = self.pg_schema.take() {
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(rt) = rt {
+                    rt.block_on(async {
+                        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
+                            let sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                                .execute(&mut conn)
+                                .await;
+                            let _ = conn.close().await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+impl Db {
+    /// A raw connection pool to the same database, for rows no store API writes yet.
+    pub async fn raw(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&self.url)
+            .await
+            .expect("raw connection")
+    }
+}
+
+/// A fresh SQLite store in a temporary directory.
+pub async fn sqlite_db() -> Db {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite:{}", dir.path().join("test.db").display());
+    let store = Store::connect(&url).await.expect("connect to SQLite");
+    Db {
+        store,
+        url,
+        dir: Some(dir),
+        pg_schema: None,
+    }
+}
+
+/// A store in a fresh PostgreSQL schema, or `None` (after saying why) when PostgreSQL is
+/// unavailable and not required.
+pub async fn postgres_db() -> Option<Db> {
+    let admin_url =
+        std::env::var("JEJAK_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
+    let required = std::env::var("JEJAK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    let mut admin = match tokio::time::timeout(
+        Duration::from_secs(5),
+        sqlx::PgConnection::connect(&admin_url),
+    )
+    .await
+    {
+        Ok(Ok(conn)) => conn,
+        Ok(Err(e)) => return skip(required, &e.to_string()),
+        Err(_) => return skip(required, "connection timed out"),
+    };
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    let schema = format!(
+        "jejak_roster_test_{}_{}_{}",
+        std::process::id(),
+        nanos.rem_euclid(1_000_000_000),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut admin)
+        .await
+        .expect("create test schema");
+    admin.close().await.expect("close admin connection");
+    let sep = if admin_url.contains('?') { '&' } else { '?' };
+    let url = format!("{admin_url}{sep}options=-c%20search_path%3D{schema}");
+    let mut db = Db {
+        store: Store::connect("sqlite::memory:")
+            .await
+            .expect("placeholder store"),
+        url,
+        dir: None,
+        pg_schema: Some((admin_url, schema)),
+    };
+    db.store = Store::connect(&db.url)
+        .await
+        .expect("connect to PostgreSQL");
+    Some(db)
+}
+
+fn skip(required: bool, reason: &str) -> Option<Db> {
+    if required {
+        panic!("JEJAK_REQUIRE_POSTGRES=1 but PostgreSQL is unavailable: {reason}");
+    }
+    eprintln!("skipping PostgreSQL roster tests: {reason}");
+    None
+}
+
+/// Runs each named `async fn name(db: &Db)` against both backends.
+#[macro_export]
+macro_rules! roster_store_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = super::roster_db::sqlite_db().await;
+                    super::$name(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = super::roster_db::postgres_db().await else { return };
+                    super::$name(&db).await;
+                }
+            )*
+        }
+    };
+}
