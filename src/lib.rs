@@ -12,5 +12,6 @@ pub mod flow;
 pub mod i18n;
 pub mod model;
 pub mod report;
+pub mod schedule;
 pub mod server;
 pub mod store;

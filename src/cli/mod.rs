@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod flowcmd;
+pub mod wave;
 
 use crate::channel::console;
 use crate::config;
@@ -79,6 +80,19 @@ pub enum Command {
         /// What to do with flows.
         #[command(subcommand)]
         action: FlowAction,
+    },
+    /// Reminder waves: add, list, show (dry run), pause, resume, cancel.
+    Wave {
+        /// What to do with waves.
+        #[command(subcommand)]
+        action: wave::WaveAction,
+    },
+    /// Plan due reminder waves and send them until Ctrl-C or SIGTERM (several workers may
+    /// share one PostgreSQL database).
+    Dispatch {
+        /// Where the flow files are (reminders repeat the question a respondent is at).
+        #[arg(long, env = "JEJAK_FLOWS_DIR", default_value = "flows")]
+        flows: PathBuf,
     },
     /// Measure throughput (run a release build: `cargo run --release -- bench …`).
     Bench {
@@ -169,6 +183,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             store.close().await;
             Ok(0)
         }
+        Command::Wave { action } => {
+            let file = config_file()?;
+            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let code = wave::run(&store, action, &file.schedule.unwrap_or_default()).await?;
+            store.close().await;
+            Ok(code)
+        }
+        Command::Dispatch { flows } => {
+            let file = config_file()?;
+            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let whatsapp_rate = file.whatsapp.as_ref().and_then(|w| w.rate_per_second);
+            let cfg =
+                wave::dispatch_config(&file.schedule.clone().unwrap_or_default(), whatsapp_rate)?;
+            let outbounds = wave::outbounds(&file)?;
+            wave::dispatch(store, outbounds, &flows, cfg).await
+        }
         Command::Bench {
             which: BenchKind::Engine { seconds, flow },
         } => {
@@ -211,6 +241,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// The optional `jejak.toml` (or `JEJAK_CONFIG`).
+fn config_file() -> anyhow::Result<config::FileConfig> {
+    config::FileConfig::read(std::path::Path::new(
+        &std::env::var("JEJAK_CONFIG").unwrap_or_else(|_| "jejak.toml".into()),
+    ))
 }
 
 async fn open(

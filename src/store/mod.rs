@@ -16,6 +16,7 @@ mod group;
 mod respondents;
 mod sessions;
 mod types;
+mod waves;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,9 @@ pub use respondents::is_valid_token;
 pub use types::{
     AnswerOp, CommitOutcome, EventRecord, NewEvent, NewRespondent, Respondent, RespondentId,
     SessionId, SessionRecord, StepCommit, StoredAnswer,
+};
+pub use waves::{
+    NewWave, OutboxCounts, OutboxItem, Planned, Settle, Wave, WaveId, WaveState, WaveTemplate,
 };
 
 /// The schema migrations for SQLite, embedded at compile time.
