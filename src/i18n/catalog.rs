@@ -142,6 +142,21 @@ messages! {
     No => "no",
     LangName => "lang-name",
     MoreHint => "more-hint",
+    // tg
+    TgDone => "tg-done",
+    TgNeedLink => "tg-need-link",
+    TgBadToken => "tg-bad-token",
+    TgTokenTaken => "tg-token-taken",
+    TgOtherLink => "tg-other-link",
+    TgOnlyText => "tg-only-text",
+    TgCmdStart => "tg-cmd-start",
+    TgCmdBack => "tg-cmd-back",
+    TgCmdSkip => "tg-cmd-skip",
+    TgCmdSummary => "tg-cmd-summary",
+    TgCmdLanguage => "tg-cmd-language",
+    TgCmdRestart => "tg-cmd-restart",
+    TgCmdStop => "tg-cmd-stop",
+    TgCmdHelp => "tg-cmd-help",
 }
 
 /// Fluent bundles of the bot's messages, one per language.

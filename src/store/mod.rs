@@ -15,6 +15,7 @@ mod error;
 mod group;
 mod respondents;
 mod sessions;
+mod telegram;
 mod types;
 mod waves;
 
@@ -30,6 +31,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 use error::db;
 pub use error::{Result, StoreError};
 pub use respondents::is_valid_token;
+pub use telegram::TelegramBind;
 pub use types::{
     AnswerOp, CommitOutcome, EventRecord, NewEvent, NewRespondent, Respondent, RespondentId,
     SessionId, SessionRecord, StepCommit, StoredAnswer,

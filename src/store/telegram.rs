@@ -1,0 +1,69 @@
+//! What the Telegram channel needs beyond the common respondent methods: binding a chat under
+//! the one-chat-per-respondent rule (migration 0003), and the language of first contact.
+
+use chrono::{DateTime, Utc};
+
+use super::error::db;
+use super::{RespondentId, Result, Store, to_ms};
+use crate::model::Lang;
+
+/// The channel name of Telegram bindings.
+const TELEGRAM: &str = "telegram";
+
+/// The result of [`Store::bind_telegram_chat`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TelegramBind {
+    /// The chat is now (or already was) bound to the respondent.
+    Bound,
+    /// The respondent is bound to another chat: refuse.
+    RespondentHasOtherChat,
+    /// The chat is bound to another respondent: refuse.
+    ChatHasOtherRespondent(RespondentId),
+}
+
+impl Store {
+    /// Binds Telegram chat `chat` to a respondent, unless the respondent already has another
+    /// chat or the chat another respondent. Safe against two chats racing for one token:
+    /// the unique index decides, and the loser sees [`TelegramBind::RespondentHasOtherChat`].
+    pub async fn bind_telegram_chat(
+        &self,
+        id: RespondentId,
+        chat: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TelegramBind> {
+        // No conflict target: DO NOTHING covers both the (channel, address) key and the
+        // one-chat-per-respondent index, on SQLite and PostgreSQL alike.
+        let inserted = sqlx::query(
+            "INSERT INTO channel_bindings (respondent_id, channel, address, bound_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(TELEGRAM)
+        .bind(chat)
+        .bind(to_ms(now))
+        .execute(&self.writer)
+        .await
+        .map_err(db("binding a Telegram chat"))?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(TelegramBind::Bound);
+        }
+        match self.respondent_by_channel(TELEGRAM, chat).await? {
+            Some(owner) if owner == id => Ok(TelegramBind::Bound),
+            Some(owner) => Ok(TelegramBind::ChatHasOtherRespondent(owner)),
+            None => Ok(TelegramBind::RespondentHasOtherChat),
+        }
+    }
+
+    /// Sets a respondent's language unless one is set already (first contact: Telegram's
+    /// `language_code`; a roster's choice wins).
+    pub async fn set_language_if_unset(&self, id: RespondentId, lang: Lang) -> Result<()> {
+        sqlx::query("UPDATE respondents SET language = $1 WHERE id = $2 AND language IS NULL")
+            .bind(lang.tag())
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(db("setting a respondent's language"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,728 @@
+//! The Telegram channel end to end: the real teloxide client against a fake Bot API server
+//! (real HTTP on 127.0.0.1), the real store on SQLite and PostgreSQL.
+
+#[path = "support/fake_bot_api.rs"]
+mod fake_bot_api;
+#[path = "support/tg_db.rs"]
+mod tg_db;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use fake_bot_api::{FakeBotApi, Fault};
+use jejak::channel::telegram::outbound::RetryPolicy;
+use jejak::channel::telegram::{TelegramBot, TelegramOutbound, UpdateOutcome};
+use jejak::channel::{Outbound, OutboundMessage, SendError};
+use jejak::conversation::Conversations;
+use jejak::engine::{Input, Prompt, Reply, ReplyOption};
+use jejak::flow::transcript::Transcript;
+use jejak::i18n::Catalog;
+use jejak::model::{Lang, RespondentFields};
+use jejak::server::HttpServer;
+use jejak::store::{NewRespondent, RespondentId, Store};
+use serde_json::Value;
+use teloxide::Bot;
+use tg_db::Db;
+
+const TOKEN: &str = "123456789:AAH-test_token_SECRET";
+const WAIT: Duration = Duration::from_secs(20);
+
+/// An update as teloxide reads it off the wire.
+fn upd(v: Value) -> Result<teloxide::types::Update, serde_json::Error> {
+    serde_json::from_str(&v.to_string())
+}
+
+fn flow() -> Arc<jejak::flow::Flow> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/flows/tracer-smk.yaml");
+    Arc::new(jejak::flow::load(std::path::Path::new(path)).expect("SMK flow loads"))
+}
+
+fn conversations(store: &Store) -> Conversations {
+    Conversations {
+        store: store.clone(),
+        flow: flow(),
+        catalog: Arc::new(Catalog::embedded().expect("catalog")),
+    }
+}
+
+fn quick_retry() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 4,
+        first_backoff: Duration::from_millis(20),
+    }
+}
+
+fn bot_for(api: &FakeBotApi, conv: Conversations, open: Option<bool>) -> Arc<TelegramBot> {
+    let bot = Bot::new(TOKEN).set_api_url(api.url());
+    Arc::new(
+        TelegramBot::new(bot, conv, open)
+            .with_retry(quick_retry())
+            .with_poll_timeout(1),
+    )
+}
+
+async fn roster_respondent(store: &Store, name: &str) -> (RespondentId, String) {
+    let new = NewRespondent {
+        fields: RespondentFields {
+            name: Some(name.into()),
+            external_id: Some(format!("nisn-{name}")),
+            school: Some("SMKN 5 Banjarmasin".into()),
+            programme: Some("Akuntansi dan Keuangan Lembaga".into()),
+            cohort: Some("2024".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let id = store
+        .upsert_respondent(&new, Utc::now())
+        .await
+        .expect("upsert");
+    let r = store.respondent(id).await.expect("load").expect("exists");
+    (id, r.token)
+}
+
+fn transcript(name: &str) -> Transcript {
+    let path = format!(
+        "{}/flows/tests/tracer-smk/{name}.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let src = std::fs::read_to_string(&path).expect("transcript");
+    serde_saphyr::from_str(&src).expect("transcript parses")
+}
+
+/// The update a respondent would produce for a transcript input: a button press when the
+/// bot's last message has a matching button (the label itself, the n-th option for a
+/// number, Ya/Tidak for yes/no words), else typed text.
+fn input_update(api: &FakeBotApi, chat: i64, say: &str) -> (Value, bool) {
+    if let Some(last) = api.sent_to(chat).last()
+        && !last.buttons().is_empty()
+    {
+        let buttons = last.buttons();
+        let s = say.trim().to_lowercase();
+        let pick = buttons
+            .iter()
+            .position(|(l, _)| l.trim() == say.trim())
+            .or_else(|| {
+                s.parse::<usize>()
+                    .ok()
+                    .filter(|n| *n >= 1 && *n <= buttons.len())
+                    .map(|n| n - 1)
+            })
+            .or_else(|| match s.as_str() {
+                "ya" | "iya" | "yes" => buttons.iter().position(|(l, _)| l == "Ya"),
+                "tidak" | "gak" | "no" => buttons.iter().position(|(l, _)| l == "Tidak"),
+                _ => None,
+            });
+        if let Some(i) = pick {
+            return (
+                api.callback_update(chat, last.message_id, &buttons[i].1),
+                true,
+            );
+        }
+    }
+    (api.text_update(chat, say, Some("id")), false)
+}
+
+/// The answers of a respondent's session as (code, iteration, value) triples.
+async fn answers_of(store: &Store, id: RespondentId) -> Vec<(String, u32, String)> {
+    let s = store
+        .latest_session(id, "tracer-smk")
+        .await
+        .expect("session query")
+        .expect("a session");
+    let mut v: Vec<_> = store
+        .current_answers(s.id)
+        .await
+        .expect("answers")
+        .into_iter()
+        .map(|a| (a.key.code, a.key.iteration, format!("{:?}", a.value)))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The same transcript typed through the conversation service directly: the reference.
+async fn typed_reference(conv: &Conversations, t: &Transcript) -> Vec<(String, u32, String)> {
+    let (id, _) = roster_respondent(&conv.store, "Rujukan").await;
+    for step in &t.steps {
+        conv.handle(id, &Input::Text(step.say.clone()), None, Utc::now())
+            .await
+            .expect("step");
+    }
+    answers_of(&conv.store, id).await
+}
+
+enum Mode {
+    Polling,
+    Webhook,
+}
+
+/// Runs a transcript through Telegram; returns how many steps were button presses.
+async fn run_transcript(
+    api: &FakeBotApi,
+    chat: i64,
+    token: &str,
+    t: &Transcript,
+    mode: &Mode,
+) -> usize {
+    let mut pressed = 0;
+    for (i, step) in t.steps.iter().enumerate() {
+        let before = api.send_count(chat);
+        let (update, is_press) = if i == 0 {
+            (
+                api.text_update(chat, &format!("/start {token}"), Some("id")),
+                false,
+            )
+        } else {
+            input_update(api, chat, &step.say)
+        };
+        pressed += usize::from(is_press);
+        match mode {
+            Mode::Polling => {
+                api.queue(update);
+                assert!(
+                    api.wait_until(WAIT, || api.pending_updates() == 0
+                        && api.send_count(chat) > before)
+                        .await,
+                    "no reply to step {i} ({:?})",
+                    step.say
+                );
+            }
+            Mode::Webhook => {
+                assert_eq!(api.deliver(&update).await, 200, "step {i}");
+            }
+        }
+        let replies: String = api.sent_to(chat)[before as usize..]
+            .iter()
+            .map(|m| {
+                let labels: Vec<String> = m.buttons().into_iter().map(|b| b.0).collect();
+                format!("{}\n{}", m.text, labels.join("\n"))
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        for e in &step.expect {
+            let e = jejak::channel::telegram::render::escape_html(e);
+            assert!(
+                replies.to_lowercase().contains(&e.to_lowercase()),
+                "step {i} ({:?}): expected {e:?} in {replies}",
+                step.say
+            );
+        }
+    }
+    pressed
+}
+
+/// A webhook server for `bot` on a free port; returns its URL and the shutdown sender.
+async fn serve_webhook(
+    bot: Arc<TelegramBot>,
+    secret: &str,
+) -> (String, tokio::sync::watch::Sender<bool>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, mut rx) = tokio::sync::watch::channel(false);
+    let server = HttpServer::new().merge(
+        "telegram",
+        bot.clone()
+            .webhook_router("/telegram/webhook", secret.to_string()),
+    );
+    tokio::spawn(async move {
+        let _ = server
+            .serve(listener, async move {
+                let _ = rx.wait_for(|v| *v).await;
+            })
+            .await;
+    });
+    (format!("http://{addr}/telegram/webhook"), tx)
+}
+
+async fn polling_completes_the_smk_flow_with_buttons_and_typing(db: &Db) {
+    let api = FakeBotApi::start(TOKEN).await;
+    let conv = conversations(&db.store);
+    let t = transcript("bekerja-lengkap");
+    let reference = typed_reference(&conv, &t).await;
+    let bot = bot_for(&api, conv, None);
+    bot.set_commands().await.expect("setMyCommands");
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let poller = tokio::spawn(bot.clone().run_polling(rx));
+
+    let (id, token) = roster_respondent(&db.store, "Siti Rahmawati").await;
+    let chat = 5001;
+    let pressed = run_transcript(&api, chat, &token, &t, &Mode::Polling).await;
+    assert!(pressed >= 10, "only {pressed} steps were button presses");
+    assert_eq!(answers_of(&db.store, id).await, reference);
+    let s = db
+        .store
+        .latest_session(id, "tracer-smk")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.status, jejak::model::SessionStatus::Completed);
+
+    // Everything was HTML, answered keyboards were edited away, every press answered.
+    let sent = api.sent_to(chat);
+    assert!(sent.iter().all(|m| m.parse_mode.as_deref() == Some("HTML")));
+    assert!(sent.iter().all(|m| m.text.chars().count() <= 4096));
+    assert_eq!(api.calls("answerCallbackQuery").len(), pressed);
+    assert!(api.calls("editMessageReplyMarkup").len() >= pressed);
+    assert!(
+        sent.iter().all(|m| m.reply_markup.is_none()),
+        "a keyboard was left behind"
+    );
+    // Commands in Indonesian (default) and English.
+    let cmds = api.calls("setMyCommands");
+    assert_eq!(cmds.len(), 2);
+    assert!(cmds[0].params.get("language_code").is_none());
+    assert!(
+        cmds[0].params["commands"]
+            .to_string()
+            .contains("\"bahasa\"")
+    );
+    assert_eq!(cmds[1].params["language_code"], "en");
+    assert!(
+        cmds[1].params["commands"]
+            .to_string()
+            .contains("\"language\"")
+    );
+    assert_eq!(api.calls("deleteWebhook").len(), 1);
+
+    stop.send(true).expect("stop");
+    tokio::time::timeout(WAIT, poller)
+        .await
+        .expect("poller stops")
+        .expect("no panic");
+}
+
+async fn webhook_completes_the_smk_flow_and_checks_the_secret(db: &Db) {
+    let api = FakeBotApi::start(TOKEN).await;
+    let conv = conversations(&db.store);
+    let t = transcript("bekerja-lengkap");
+    let reference = typed_reference(&conv, &t).await;
+    let bot = bot_for(&api, conv, None);
+    let secret = "s3cret_Webhook-token";
+    let (url, stop) = serve_webhook(bot.clone(), secret).await;
+    bot.set_webhook(url.parse().unwrap(), secret)
+        .await
+        .expect("setWebhook");
+    assert_eq!(api.webhook(), Some((url.clone(), Some(secret.to_string()))));
+
+    let (id, token) = roster_respondent(&db.store, "Siti Rahmawati").await;
+    let chat = 6001;
+    // Wrong or missing secret: 401 and no effect.
+    let start = api.text_update(chat, &format!("/start {token}"), Some("id"));
+    assert_eq!(api.post_webhook(&url, Some("wrong"), &start).await, 401);
+    assert_eq!(api.post_webhook(&url, None, &start).await, 401);
+    assert_eq!(api.send_count(chat), 0);
+    assert_eq!(
+        db.store
+            .respondent_by_channel("telegram", "6001")
+            .await
+            .unwrap(),
+        None
+    );
+
+    let pressed = run_transcript(&api, chat, &token, &t, &Mode::Webhook).await;
+    assert!(pressed >= 10, "only {pressed} presses");
+    assert_eq!(answers_of(&db.store, id).await, reference);
+    stop.send(true).ok();
+}
+
+async fn redelivered_update_changes_nothing_and_sends_nothing(db: &Db) {
+    let api = FakeBotApi::start(TOKEN).await;
+    let bot = bot_for(&api, conversations(&db.store), None);
+    let (id, token) = roster_respondent(&db.store, "Ani").await;
+    let chat = 7001;
+    let start = api.text_update(chat, &format!("/start {token}"), Some("id"));
+    let u = upd(start.clone()).unwrap();
+    assert_eq!(bot.handle_update(&u).await.unwrap(), UpdateOutcome::Handled);
+    let consent = api.press_update(chat, "Ya");
+    let c = upd(consent).unwrap();
+    assert_eq!(bot.handle_update(&c).await.unwrap(), UpdateOutcome::Handled);
+    let sent = api.send_count(chat);
+    let session = db
+        .store
+        .latest_session(id, "tracer-smk")
+        .await
+        .unwrap()
+        .unwrap();
+    // Telegram delivers both again (the webhook answer was lost, say).
+    assert_eq!(
+        bot.handle_update(&u).await.unwrap(),
+        UpdateOutcome::Duplicate
+    );
+    assert_eq!(
+        bot.handle_update(&c).await.unwrap(),
+        UpdateOutcome::Duplicate
+    );
+    assert_eq!(api.send_count(chat), sent);
+    let after = db
+        .store
+        .latest_session(id, "tracer-smk")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.revision, session.revision);
+}
+
+async fn stale_button_is_refused(db: &Db) {
+    let api = FakeBotApi::start(TOKEN).await;
+    let bot = bot_for(&api, conversations(&db.store), None);
+    let (id, token) = roster_respondent(&db.store, "Dewi").await;
+    let chat = 8001;
+    let handle = |v: Value| {
+        let bot = bot.clone();
+        async move {
+            let u = upd(v).unwrap();
+            bot.handle_update(&u).await.unwrap()
+        }
+    };
+    handle(api.text_update(chat, &format!("/start {token}"), None)).await;
+    handle(api.press_update(chat, "Ya")).await; // consent
+    // The first question (main activity) has buttons; keep one of them, answer by typing.
+    let (old_msg, old_data) = api
+        .find_button(chat, "Wirausaha")
+        .expect("activity buttons");
+    handle(api.text_update(chat, "1", None)).await;
+    let answers = answers_of(&db.store, id).await;
+    let before = api.send_count(chat);
+    // Pressing the old button now (its keyboard was removed, but clients can lag).
+    handle(api.callback_update(chat, old_msg, &old_data)).await;
+    assert_eq!(
+        answers_of(&db.store, id).await,
+        answers,
+        "a stale press changed answers"
+    );
+    let said: Vec<String> = api.sent_to(chat)[before as usize..]
+        .iter()
+        .map(|m| m.text.clone())
+        .collect();
+    let stale = Catalog::embedded()
+        .unwrap()
+        .t(Lang::Id, jejak::i18n::Msg::StaleButton);
+    assert!(
+        said.iter()
+            .any(|t| t.contains(&jejak::channel::telegram::render::escape_html(&stale))),
+        "{said:?}"
+    );
+    // Data this bot never made is answered as stale too, with no step.
+    handle(api.callback_update(chat, old_msg, "garbage-data")).await;
+    assert_eq!(answers_of(&db.store, id).await, answers);
+}
+
+async fn rate_limit_waits_retry_after_then_sends(db: &Db) {
+    let api = FakeBotApi::start(TOKEN).await;
+    let bot = bot_for(&api, conversations(&db.store), None);
+    let (_, token) = roster_respondent(&db.store, "Eko").await;
+    let chat = 9001;
+    api.inject("sendMessage", Fault::RetryAfter(1), 1);
+    let u = upd(api.text_update(chat, &format!("/start {token}"), None)).unwrap();
+    let t0 = std::time::Instant::now();
+    assert_eq!(bot.handle_update(&u).await.unwrap(), UpdateOutcome::Handled);
+    assert!(
+        t0.elapsed() >= Duration::from_millis(950),
+        "did not wait retry_after"
+    );
+    let calls = api.calls("sendMessage");
+    assert_eq!(calls[0].status, 429);
+    assert!(calls[1..].iter().all(|c| c.status == 200));
+    assert!(api.send_count(chat) >= 1);
+    assert!(
+        api.sent_to(chat)[0]
+            .text
+            .contains("Pelindungan Data Pribadi")
+    );
+}
+
+async fn blocked_user_is_marked_unreachable(db: &Db) {
+    let api = FakeBotApi::start(TOKEN).await;
+    let bot = bot_for(&api, conversations(&db.store), None);
+    let (id, token) = roster_respondent(&db.store, "Fajar").await;
+    let chat = 9101;
+    api.block(chat);
+    let u = upd(api.text_update(chat, &format!("/start {token}"), None)).unwrap();
+    assert_eq!(bot.handle_update(&u).await.unwrap(), UpdateOutcome::Handled);
+    assert!(db.store.respondent(id).await.unwrap().unwrap().unreachable);
+    // One attempt, no retries of a 403, nothing more sent.
+    assert_eq!(api.calls("sendMessage").len(), 1);
+    assert_eq!(api.send_count(chat), 0);
+}
+
+async fn token_of_another_chat_is_refused_and_open_mode_can_be_off(db: &Db) {
+    let api = FakeBotApi::start(TOKEN).await;
+    let bot = bot_for(&api, conversations(&db.store), Some(false));
+    let (id, token) = roster_respondent(&db.store, "Gita").await;
+    let handle = |v: Value| {
+        let bot = bot.clone();
+        async move {
+            let u = upd(v).unwrap();
+            bot.handle_update(&u).await.unwrap()
+        }
+    };
+    handle(api.text_update(100, &format!("/start {token}"), Some("en"))).await;
+    assert_eq!(
+        db.store
+            .respondent_by_channel("telegram", "100")
+            .await
+            .unwrap(),
+        Some(id)
+    );
+    // First contact in English sets the language of a respondent without one.
+    assert_eq!(
+        db.store.respondent(id).await.unwrap().unwrap().language,
+        Some(Lang::En)
+    );
+    assert_eq!(
+        handle(api.text_update(200, &format!("/start {token}"), None)).await,
+        UpdateOutcome::Ignored
+    );
+    assert_eq!(
+        db.store
+            .respondent_by_channel("telegram", "200")
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        api.sent_to(200)[0].text.contains("sudah dipakai"),
+        "{:?}",
+        api.sent_to(200)
+    );
+    // Open mode off: a plain /start from an unknown chat is asked for the personal link.
+    handle(api.text_update(300, "/start", None)).await;
+    assert_eq!(
+        db.store
+            .respondent_by_channel("telegram", "300")
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(api.sent_to(300)[0].text.contains("tautan pribadi"));
+    // An unknown token is refused.
+    handle(api.text_update(400, "/start nosuchtoken", None)).await;
+    assert!(api.sent_to(400)[0].text.contains("tidak dikenal"));
+}
+
+async fn open_mode_starts_an_anonymous_respondent(db: &Db) {
+    let api = FakeBotApi::start(TOKEN).await;
+    let bot = bot_for(&api, conversations(&db.store), Some(true));
+    let u = upd(api.text_update(500, "/start", Some("en"))).unwrap();
+    assert_eq!(bot.handle_update(&u).await.unwrap(), UpdateOutcome::Handled);
+    let id = db
+        .store
+        .respondent_by_channel("telegram", "500")
+        .await
+        .unwrap()
+        .expect("bound");
+    assert_eq!(
+        db.store.respondent(id).await.unwrap().unwrap().language,
+        Some(Lang::En)
+    );
+    assert!(
+        api.sent_to(500)[0]
+            .text
+            .contains("Personal Data Protection")
+            || api.send_count(500) > 0
+    );
+}
+
+async fn multiple_choice_toggles_then_done(db: &Db) {
+    let api = FakeBotApi::start(TOKEN).await;
+    let conv = conversations(&db.store);
+    let flow = conv.flow.clone();
+    let bot = bot_for(&api, conv.clone(), None);
+    // Find the multiple-choice question and the transcript that reaches it; simpler: render
+    // its prompt directly through the outbound path and drive toggles on it.
+    let q = flow
+        .items
+        .iter()
+        .find(|q| matches!(q.kind, jejak::flow::Kind::Multi { .. }))
+        .expect("the SMK flow has a multiple-choice question");
+    let options = q.kind.options();
+    let prompt = Prompt {
+        id: q.code.clone(),
+        options: options
+            .iter()
+            .map(|o| ReplyOption {
+                value: o.code.clone(),
+                label: flow.texts.format(Lang::Id, &o.label, None),
+            })
+            .collect(),
+        multi: true,
+        numbered: true,
+    };
+    let out = TelegramOutbound::new(
+        Bot::new(TOKEN).set_api_url(api.url()),
+        &flow,
+        conv.catalog.clone(),
+        Lang::Id,
+    );
+    let chat = 9201;
+    let msg = OutboundMessage {
+        replies: vec![Reply {
+            text: "Pilih".into(),
+            prompt: Some(prompt),
+        }],
+        template: None,
+    };
+    out.send(&chat.to_string(), &msg).await.expect("sent");
+    let (_, token) = roster_respondent(&db.store, "Hana").await;
+    let _ = token;
+    let first = flow.texts.format(Lang::Id, &options[0].label, None);
+    let second = flow.texts.format(Lang::Id, &options[1].label, None);
+    for label in [&first, &second, &first] {
+        let u: teloxide::types::Update = upd(api.press_update(chat, label)).unwrap();
+        bot.handle_update(&u).await.unwrap();
+    }
+    let kb = api.sent_to(chat)[0].buttons();
+    let edits: Vec<(u16, String)> = api
+        .calls("editMessageReplyMarkup")
+        .iter()
+        .map(|c| (c.status, c.params.to_string()))
+        .collect();
+    assert!(
+        !edits.is_empty() && edits.iter().all(|e| e.0 == 200),
+        "{edits:?}"
+    );
+    assert!(
+        kb.iter()
+            .any(|(l, _)| l.starts_with('✅') && l.contains(&second)),
+        "{kb:?}"
+    );
+    assert!(
+        kb.iter()
+            .all(|(l, _)| !(l.starts_with('✅') && l.contains(&first))),
+        "{kb:?}"
+    );
+    // Toggles are not steps: nothing stored, no messages.
+    assert_eq!(api.send_count(chat), 1);
+    assert!(kb.iter().any(|(l, _)| l.contains("Selesai")));
+}
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = super::tg_db::sqlite_db().await;
+                    super::$name(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = super::tg_db::postgres_db().await else { return };
+                    super::$name(&db).await;
+                }
+            )*
+        }
+    };
+}
+
+both_backends!(
+    polling_completes_the_smk_flow_with_buttons_and_typing,
+    webhook_completes_the_smk_flow_and_checks_the_secret,
+    redelivered_update_changes_nothing_and_sends_nothing,
+    stale_button_is_refused,
+    rate_limit_waits_retry_after_then_sends,
+    blocked_user_is_marked_unreachable,
+    token_of_another_chat_is_refused_and_open_mode_can_be_off,
+    open_mode_starts_an_anonymous_respondent,
+    multiple_choice_toggles_then_done,
+);
+
+/// The outbound channel: rendering as the live bot does, message ids back, each Bot API
+/// failure mapped, the token in no error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbound_sends_and_maps_failures() {
+    let api = FakeBotApi::start(TOKEN).await;
+    let flow = flow();
+    let catalog = Arc::new(Catalog::embedded().unwrap());
+    let out = TelegramOutbound::new(
+        Bot::new(TOKEN).set_api_url(api.url()),
+        &flow,
+        catalog.clone(),
+        Lang::Id,
+    );
+    assert_eq!(out.channel(), "telegram");
+    let msg = OutboundMessage {
+        replies: vec![
+            Reply::say("Pengingat untuk <Siti> & teman"),
+            Reply {
+                text: "Apakah Anda bekerja?".into(),
+                prompt: Some(Prompt {
+                    id: "f5".into(),
+                    options: vec![
+                        ReplyOption {
+                            value: "yes".into(),
+                            label: "Ya".into(),
+                        },
+                        ReplyOption {
+                            value: "no".into(),
+                            label: "Tidak".into(),
+                        },
+                    ],
+                    multi: false,
+                    numbered: false,
+                }),
+            },
+        ],
+        template: None,
+    };
+    let ids = out.send("42", &msg).await.expect("sent");
+    assert_eq!(ids, vec!["1".to_string(), "2".to_string()]);
+    let sent = api.sent_to(42);
+    assert_eq!(sent[0].text, "Pengingat untuk &lt;Siti&gt; &amp; teman");
+    assert_eq!(
+        sent[1].buttons(),
+        vec![
+            ("Ya".into(), "cf5|yes".into()),
+            ("Tidak".into(), "cf5|no".into())
+        ]
+    );
+
+    api.inject("sendMessage", Fault::RetryAfter(7), 1);
+    assert_eq!(
+        out.send("42", &msg).await,
+        Err(SendError::RetryAfter(Duration::from_secs(7)))
+    );
+    api.block(43);
+    assert!(matches!(
+        out.send("43", &msg).await,
+        Err(SendError::Unreachable(_))
+    ));
+    api.deactivate(44);
+    assert!(matches!(
+        out.send("44", &msg).await,
+        Err(SendError::Unreachable(_))
+    ));
+    api.inject("sendMessage", Fault::BadRequest, 1);
+    assert!(matches!(
+        out.send("42", &msg).await,
+        Err(SendError::Rejected(_))
+    ));
+    assert!(matches!(
+        out.send("not-a-chat", &msg).await,
+        Err(SendError::Rejected(_))
+    ));
+    api.inject("sendMessage", Fault::Server(502), 1);
+    let e = out.send("42", &msg).await.unwrap_err();
+    assert!(matches!(e, SendError::Transient(_)), "{e:?}");
+
+    // A network failure: the client's error names the URL, which holds the token.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url: reqwest::Url = format!("http://{}/", closed.local_addr().unwrap())
+        .parse()
+        .unwrap();
+    drop(closed);
+    let dead = TelegramOutbound::new(Bot::new(TOKEN).set_api_url(url), &flow, catalog, Lang::Id);
+    let e = dead.send("42", &msg).await.unwrap_err();
+    assert!(matches!(e, SendError::Transient(_)), "{e:?}");
+    let text = format!("{e} {e:?}");
+    assert!(!text.contains("test_token_SECRET"), "{text}");
+    assert!(!format!("{out:?}").contains("SECRET"));
+}
