@@ -90,6 +90,9 @@ pub enum Command {
     /// Plan due reminder waves and send them until Ctrl-C or SIGTERM (several workers may
     /// share one PostgreSQL database).
     Dispatch {
+        /// The flow the Telegram bot runs (its question buttons), as a file or id.
+        #[arg(long, default_value = "flows/tracer-smk.yaml")]
+        flow: String,
         /// Where the flow files are (reminders repeat the question a respondent is at).
         #[arg(long, env = "JEJAK_FLOWS_DIR", default_value = "flows")]
         flows: PathBuf,
@@ -190,14 +193,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             store.close().await;
             Ok(code)
         }
-        Command::Dispatch { flows } => {
+        Command::Dispatch { flow, flows } => {
             let file = config_file()?;
-            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let flow = resolve_flow(&flow)?;
             let whatsapp_rate = file.whatsapp.as_ref().and_then(|w| w.rate_per_second);
             let cfg =
                 wave::dispatch_config(&file.schedule.clone().unwrap_or_default(), whatsapp_rate)?;
-            let outbounds = wave::outbounds(&file)?;
-            wave::dispatch(store, outbounds, &flows, cfg).await
+            let store = open(&cli.database_url, &cli.data_dir).await?;
+            wave::dispatch(store, &file, flow, &flows, cfg).await
         }
         Command::Bench {
             which: BenchKind::Engine { seconds, flow },

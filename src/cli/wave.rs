@@ -469,17 +469,22 @@ pub fn dispatch_config(
 /// `jejak dispatch`: plans due waves and sends reminders until Ctrl-C or SIGTERM.
 pub async fn dispatch(
     store: Store,
-    outbounds: Vec<Arc<dyn Outbound>>,
+    file: &crate::config::FileConfig,
+    flow: Flow,
     flows_dir: &Path,
     cfg: DispatchConfig,
 ) -> anyhow::Result<i32> {
+    let catalog = Arc::new(Catalog::embedded()?);
+    let outbounds = outbounds(file, &flow, catalog.clone())?;
     if outbounds.is_empty() {
         bail!(
             "no channel to send reminders on: configure [telegram] bot_token (TELEGRAM_BOT_TOKEN)"
         );
     }
-    let catalog = Arc::new(Catalog::embedded()?);
-    let flows = load_flows(flows_dir);
+    let mut flows = load_flows(flows_dir);
+    if !flows.iter().any(|f| f.id == flow.id) {
+        flows.push(Arc::new(flow));
+    }
     let dispatcher = Arc::new(Dispatcher::new(
         store.clone(),
         outbounds,
@@ -524,7 +529,23 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// The channels reminders can be sent on, from the configuration.
-pub fn outbounds(_file: &crate::config::FileConfig) -> anyhow::Result<Vec<Arc<dyn Outbound>>> {
-    Ok(Vec::new())
+/// The channels reminders can be sent on, from the configuration: Telegram when a bot
+/// token is set (`TELEGRAM_BOT_TOKEN` / `[telegram] bot_token`, API URL from
+/// `TELEGRAM_API_URL` / `[telegram] api_url`). `flow` gives the question buttons their
+/// callback data, as the live bot renders them.
+pub fn outbounds(
+    file: &crate::config::FileConfig,
+    flow: &Flow,
+    catalog: Arc<Catalog>,
+) -> anyhow::Result<Vec<Arc<dyn Outbound>>> {
+    use crate::channel::telegram::{TelegramConfig, TelegramError, TelegramOutbound};
+    let mut out: Vec<Arc<dyn Outbound>> = Vec::new();
+    match TelegramConfig::resolve(file.telegram.as_ref(), |k| std::env::var(k).ok()) {
+        Ok(cfg) => out.push(Arc::new(TelegramOutbound::from_config(
+            &cfg, flow, catalog,
+        )?)),
+        Err(TelegramError::MissingToken) => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(out)
 }
