@@ -2,7 +2,7 @@
 //! fresh schema of `JEJAK_TEST_POSTGRES_URL` (skipped with a printed reason when
 //! unavailable, unless `JEJAK_REQUIRE_POSTGRES=1`).
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
