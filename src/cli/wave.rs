@@ -22,7 +22,7 @@ use crate::store::{NewWave, Store, Wave, WaveState, WaveTemplate};
 #[derive(Debug, Subcommand)]
 pub enum WaveAction {
     /// Schedule a reminder wave.
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List the waves.
     List {
         /// Only the waves of this flow.
