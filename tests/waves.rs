@@ -37,6 +37,8 @@ both_backends!(
     dry_run_counts_every_reason,
     two_dispatchers_send_each_message_once,
     planning_twice_plans_once,
+    unfinished_wave_continues_after_quiet_hours,
+    template_params_come_from_the_roster,
 );
 
 /// An in-process platform: records every send, and answers with scripted errors per
@@ -44,6 +46,7 @@ both_backends!(
 #[derive(Default)]
 struct FakeOutbound {
     sent: Mutex<Vec<(String, String)>>,
+    templates: Mutex<Vec<Option<jejak::channel::Template>>>,
     script: Mutex<HashMap<String, VecDeque<SendError>>>,
 }
 
@@ -97,6 +100,10 @@ impl Outbound for FakeOutbound {
                 .map(|r| r.plain())
                 .collect::<Vec<_>>()
                 .join("\n---\n");
+            self.templates
+                .lock()
+                .expect("lock")
+                .push(message.template.clone());
             let mut sent = self.sent.lock().expect("lock");
             sent.push((address.to_owned(), text));
             Ok(vec![format!("m{}", sent.len())])
@@ -701,4 +708,57 @@ async fn planning_twice_plans_once(db: &Db) {
     assert_eq!(planned, 1, "exactly one planner planned the run");
     assert_eq!(counts(s, id).await.get("pending"), Some(&50));
     other.close().await;
+}
+
+async fn unfinished_wave_continues_after_quiet_hours(db: &Db) {
+    let s = &db.store;
+    for i in 0..3 {
+        person(
+            s,
+            &format!("P{i}"),
+            Some("Asia/Jakarta"),
+            &format!("{i}"),
+            "2025",
+        )
+        .await;
+    }
+    // Planned at 20:59 WIB; by the time the dispatcher gets to the rows it is 21:00.
+    let due = utc("2026-12-01T13:59:00Z");
+    let r = rig(s, due);
+    let id = s
+        .create_wave(&wave(Some(due), None, "Asia/Jakarta"), due)
+        .await
+        .expect("wave");
+    r.dispatcher.heartbeat().await.expect("beat");
+    r.dispatcher.plan().await.expect("plan");
+    r.clock.set(utc("2026-12-01T14:00:00Z"));
+    r.drain().await;
+    assert_eq!(r.fake.total(), 0, "21:00 WIB: held");
+    assert_eq!(counts(s, id).await.get("pending"), Some(&3));
+    r.clock.set(utc("2026-12-01T23:59:00Z")); // 06:59 WIB
+    r.drain().await;
+    assert_eq!(r.fake.total(), 0);
+    r.clock.set(utc("2026-12-02T00:00:00Z")); // 07:00 WIB
+    r.drain().await;
+    assert_eq!(r.fake.total(), 3, "the wave continues in the next window");
+    assert_eq!(counts(s, id).await.get("sent"), Some(&3));
+}
+
+async fn template_params_come_from_the_roster(db: &Db) {
+    let s = &db.store;
+    person(s, "Wulan", None, "1", "2025").await;
+    let t0 = utc("2026-12-01T03:00:00Z");
+    let r = rig(s, t0);
+    let mut w = wave(Some(t0), None, "Asia/Jakarta");
+    w.template = Some(jejak::store::WaveTemplate {
+        name: "pengingat_survei".into(),
+        language: "id".into(),
+        params: vec!["name".into(), "school".into(), "cohort".into()],
+    });
+    s.create_wave(&w, t0).await.expect("wave");
+    r.drain().await;
+    let templates = r.fake.templates.lock().expect("lock").clone();
+    let t = templates[0].clone().expect("a template");
+    assert_eq!(t.name, "pengingat_survei");
+    assert_eq!(t.params, vec!["Wulan", "SMKN 1 Contoh", "2025"]);
 }
