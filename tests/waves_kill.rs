@@ -146,9 +146,19 @@ async fn run_kill_test(db: &Db, workers: usize) {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // SIGTERM stops a worker cleanly: it finishes its batch and leaves the worker table.
     for p in &mut procs {
-        let _ = p.child.kill();
-        let _ = p.child.wait();
+        let pid = p.child.id().to_string();
+        let term = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(term.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+    }
+    for p in &mut procs {
+        let status = p.child.wait().expect("wait");
+        assert!(
+            status.success(),
+            "jejak dispatch exits 0 on SIGTERM: {status:?}\n{}",
+            std::fs::read_to_string(&p.log).unwrap_or_default()
+        );
     }
     let elapsed = started.elapsed();
     let rows = sqlx::query(

@@ -437,10 +437,25 @@ impl Dispatcher {
                     tracing::warn!(error = %e, "planning wave runs failed");
                 }
             }
-            let work = tokio::select! {
-                _ = &mut shutdown => break Ok(()),
-                r = self.dispatch_batch() => r,
+            // A batch is never dropped half-way (that would cut sends off between `sending`
+            // and `sent`): on shutdown the batch in hand is finished first.
+            let mut stopping = false;
+            let work = {
+                let mut batch = std::pin::pin!(self.dispatch_batch());
+                tokio::select! {
+                    _ = &mut shutdown => {
+                        stopping = true;
+                        batch.await
+                    }
+                    r = &mut batch => r,
+                }
             };
+            if stopping {
+                if let Err(e) = work {
+                    tracing::warn!(error = %e, "dispatching failed while stopping");
+                }
+                break Ok(());
+            }
             match work {
                 Ok(r) if r.claimed > 0 => continue,
                 Ok(_) => {}
