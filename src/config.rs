@@ -85,6 +85,26 @@ pub struct ScheduleFile {
     pub telegram_rate_per_second: Option<u32>,
     /// Seconds between two messages to one Telegram chat (default 1).
     pub telegram_per_chat_seconds: Option<u32>,
+    /// WhatsApp messages per second in total, for reminders (default: `[whatsapp]
+    /// rate_per_second`, else 80).
+    pub whatsapp_rate_per_second: Option<u32>,
+    /// Share of each platform limit actually used, for network jitter (default 0.985).
+    pub rate_margin: Option<f64>,
+    /// Most sends in flight at once per worker (default 32).
+    pub max_in_flight: Option<usize>,
+}
+
+impl ScheduleFile {
+    /// The quiet hours these settings describe (defaults where unset).
+    pub fn quiet_hours(
+        &self,
+    ) -> Result<crate::schedule::quiet::QuietHours, crate::schedule::quiet::QuietError> {
+        crate::schedule::quiet::QuietHours::new(
+            self.quiet_start.as_deref(),
+            self.quiet_end.as_deref(),
+            self.blocked.as_deref().unwrap_or_default(),
+        )
+    }
 }
 
 impl FileConfig {

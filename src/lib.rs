@@ -13,5 +13,6 @@ pub mod i18n;
 pub mod model;
 pub mod report;
 pub mod roster;
+pub mod schedule;
 pub mod server;
 pub mod store;

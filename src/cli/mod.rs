@@ -4,6 +4,7 @@ pub mod bench;
 pub mod flowcmd;
 pub mod roster;
 pub mod run;
+pub mod wave;
 
 use crate::channel::console;
 use crate::config;
@@ -131,6 +132,22 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Reminder waves: add, list, show (dry run), pause, resume, cancel.
+    Wave {
+        /// What to do with waves.
+        #[command(subcommand)]
+        action: wave::WaveAction,
+    },
+    /// Plan due reminder waves and send them until Ctrl-C or SIGTERM (several workers may
+    /// share one PostgreSQL database).
+    Dispatch {
+        /// The flow the Telegram bot runs (its question buttons), as a file or id.
+        #[arg(long, default_value = "flows/tracer-smk.yaml")]
+        flow: String,
+        /// Where the flow files are (reminders repeat the question a respondent is at).
+        #[arg(long, env = "JEJAK_FLOWS_DIR", default_value = "flows")]
+        flows: PathBuf,
+    },
     /// Measure throughput (run a release build: `cargo run --release -- bench …`).
     Bench {
         /// Which benchmark.
@@ -249,6 +266,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             store.close().await;
             Ok(0)
         }
+        Command::Wave { action } => {
+            let file = config_file()?;
+            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let code = wave::run(&store, action, &file.schedule.unwrap_or_default()).await?;
+            store.close().await;
+            Ok(code)
+        }
+        Command::Dispatch { flow, flows } => {
+            let file = config_file()?;
+            let flow = resolve_flow(&flow)?;
+            let whatsapp_rate = file.whatsapp.as_ref().and_then(|w| w.rate_per_second);
+            let cfg =
+                wave::dispatch_config(&file.schedule.clone().unwrap_or_default(), whatsapp_rate)?;
+            let store = open(&cli.database_url, &cli.data_dir).await?;
+            wave::dispatch(store, &file, flow, &flows, cfg).await
+        }
         Command::Bench {
             which: BenchKind::Engine { seconds, flow },
         } => {
@@ -358,6 +391,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// The optional `jejak.toml` (or `JEJAK_CONFIG`).
+fn config_file() -> anyhow::Result<config::FileConfig> {
+    config::FileConfig::read(std::path::Path::new(
+        &std::env::var("JEJAK_CONFIG").unwrap_or_else(|_| "jejak.toml".into()),
+    ))
 }
 
 async fn open(

@@ -49,6 +49,24 @@ pub fn step(cx: &Context, state: SessionState, input: &Input, now: DateTime<Utc>
     }
 }
 
+/// The question the respondent is at, asked again: what a reminder ends with, so the
+/// respondent's next message answers it. `None` when nothing is open (not started,
+/// finished, stopped) or when a confirmation (`/berhenti`, `/ulang`, `/bahasa`) is waiting,
+/// since the next message would answer that instead.
+pub fn current_prompt(cx: &Context, st: &SessionState) -> Option<Reply> {
+    if st.pending.is_some() {
+        return None;
+    }
+    match st.status {
+        SessionStatus::Answering => st.current.map(|p| render::ask(cx, st, p)),
+        SessionStatus::Consent => Some(Reply {
+            text: cx.catalog.t(st.lang, Msg::ConsentAsk),
+            prompt: Some(render::yes_no(cx, st.lang, "@consent")),
+        }),
+        _ => None,
+    }
+}
+
 /// The flow's closing day is read in WIB (UTC+7), where the ministries keep their calendars.
 fn closed(flow: &Flow, now: DateTime<Utc>) -> bool {
     let wib = (now + Duration::hours(7)).date_naive();

@@ -19,6 +19,7 @@ mod roster;
 mod sessions;
 mod telegram;
 mod types;
+mod waves;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -40,6 +41,9 @@ pub use telegram::TelegramBind;
 pub use types::{
     AnswerOp, CommitOutcome, EventRecord, NewEvent, NewRespondent, Respondent, RespondentId,
     SessionId, SessionRecord, StepCommit, StoredAnswer,
+};
+pub use waves::{
+    NewWave, OutboxCounts, OutboxItem, Planned, Settle, Wave, WaveId, WaveState, WaveTemplate,
 };
 
 /// The schema migrations for SQLite, embedded at compile time.

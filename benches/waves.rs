@@ -1,0 +1,240 @@
+//! `cargo bench --bench waves`: a roster of 150,000 (one year of MOOC Pintar graduates),
+//! planning one wave for all of them, then dispatching against the fake Bot API enforcing
+//! 30 messages per second for about a minute.
+//!
+//! Options (environment): `WAVES_BENCH_RESPONDENTS` (default 150000),
+//! `WAVES_BENCH_SECONDS` (dispatch time, default 60), `DATABASE_URL` (a PostgreSQL URL runs
+//! against a fresh schema of it, dropped afterwards; default a temporary SQLite file).
+
+#[path = "../tests/support/fake_bot_api.rs"]
+mod fake_bot_api;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use fake_bot_api::FakeBotApi;
+use jejak::channel::Outbound;
+use jejak::channel::telegram::TelegramOutbound;
+use jejak::i18n::Catalog;
+use jejak::schedule::dispatcher::{DispatchConfig, Dispatcher};
+use jejak::schedule::eligibility::{Segment, StatusFilter};
+use jejak::schedule::quiet::QuietHours;
+use jejak::schedule::{SystemClock, planner};
+use jejak::store::{NewWave, Store};
+use sqlx::Connection as _;
+
+const TOKEN: &str = "123456:bench-token";
+const LIMIT: u32 = 30;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Inserts `n` respondents with a Telegram chat each, in multi-row statements, and sessions
+/// for half of them (a fifth of those completed).
+async fn bulk_roster(url: &str, n: u64) -> anyhow::Result<()> {
+    let mut conn = sqlx::AnyConnection::connect(url).await?;
+    let zones = ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"];
+    let now = Utc::now().timestamp_millis();
+    let chunk = 500u64;
+    let mut tx = sqlx::Connection::begin(&mut conn).await?;
+    let mut i = 0;
+    while i < n {
+        let end = (i + chunk).min(n);
+        let mut sql = String::from(
+            "INSERT INTO respondents (external_id, name, cohort, programme, school, timezone, \
+             language, created_at, updated_at, token) VALUES ",
+        );
+        let mut p = 0;
+        for k in i..end {
+            if k > i {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, 'id', {now}, {now}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7
+            ));
+            p += 7;
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for k in i..end {
+            q = q
+                .bind(format!("NIM{k:07}"))
+                .bind(format!("Alumni {k}"))
+                .bind(["2023", "2024", "2025"][(k % 3) as usize])
+                .bind(["TKJ", "AKL", "TBSM", "RPL"][(k % 4) as usize])
+                .bind(format!("SMK {}", k % 200))
+                .bind(zones[(k % 3) as usize])
+                .bind(format!("bench{k}"));
+        }
+        q.execute(&mut *tx).await?;
+        i = end;
+    }
+    sqlx::query(
+        "INSERT INTO channel_bindings (respondent_id, channel, address, bound_at) \
+         SELECT id, 'telegram', CAST(id AS TEXT), 0 FROM respondents",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO sessions (respondent_id, flow_id, flow_version, status, state, created_at, \
+             updated_at, completed_at) \
+         SELECT id, 'tracer-smk', 1, \
+             CASE WHEN id % 10 = 0 THEN 'completed' ELSE 'answering' END, '{}', 0, 0, \
+             CASE WHEN id % 10 = 0 THEN 0 END \
+         FROM respondents WHERE id % 2 = 0",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    conn.close().await?;
+    Ok(())
+}
+
+async fn fresh_db() -> anyhow::Result<(String, Option<tempfile::TempDir>, Option<(String, String)>)>
+{
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let schema = format!("jejak_wavebench_{}", std::process::id());
+            let mut admin = sqlx::PgConnection::connect(&url).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                .execute(&mut admin)
+                .await?;
+            admin.close().await?;
+            let sep = if url.contains('?') { '&' } else { '?' };
+            let with = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+            Ok((with, None, Some((url, schema))))
+        }
+        _ => {
+            let dir = tempfile::tempdir()?;
+            let url = format!("sqlite:{}", dir.path().join("bench.db").display());
+            Ok((url, Some(dir), None))
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let n = env_num("WAVES_BENCH_RESPONDENTS", 150_000);
+    let seconds = env_num("WAVES_BENCH_SECONDS", 60);
+    let (url, _dir, pg) = fresh_db().await?;
+    let store = Store::connect(&url).await?;
+    println!("backend: {}", store.backend());
+
+    let t = Instant::now();
+    bulk_roster(&url, n).await?;
+    println!(
+        "roster: {n} respondents with Telegram chats inserted directly in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    let now = Utc::now();
+    let wave = NewWave {
+        flow_id: "tracer-smk".into(),
+        name: "bench".into(),
+        message_id: "reminder-1".into(),
+        at: Some(now),
+        cron: None,
+        tz: Some("Asia/Jakarta".into()),
+        until: None,
+        segment: Segment::default(),
+        status: StatusFilter::Pending,
+        max_per_person: Some(3),
+        min_gap_secs: Some(3 * 86_400),
+        template: None,
+    };
+    let id = store.create_wave(&wave, now).await?;
+    // Quiet hours off, so the numbers do not depend on the hour the bench runs at.
+    let quiet = QuietHours::new(Some("00:00"), Some("00:00"), &[])?;
+    let t = Instant::now();
+    let planned = planner::plan_due(&store, &quiet, now).await?;
+    let plan_s = t.elapsed().as_secs_f64();
+    let messages: u64 = planned.iter().map(|(_, p)| p.messages).sum();
+    println!(
+        "planning: one wave run, {messages} outbox rows (of {n}; completed excluded) in {plan_s:.2} s ({:.0} rows/s)",
+        messages as f64 / plan_s
+    );
+    let counts = store.outbox_counts(id).await?;
+    assert_eq!(counts.get("pending").copied().unwrap_or(0) as u64, messages);
+
+    let api = FakeBotApi::start(TOKEN).await;
+    api.set_rate_limit(Some(LIMIT));
+    let flow = jejak::flow::load(std::path::Path::new("flows/tracer-smk.yaml"))?;
+    let catalog = Arc::new(Catalog::embedded()?);
+    let bot = teloxide::Bot::new(TOKEN).set_api_url(api.url());
+    let outbound: Arc<dyn Outbound> = Arc::new(TelegramOutbound::new(
+        bot,
+        &flow,
+        catalog.clone(),
+        jejak::model::Lang::Id,
+    ));
+    let cfg = DispatchConfig {
+        quiet,
+        rates: HashMap::from([("telegram".into(), f64::from(LIMIT))]),
+        ..DispatchConfig::default()
+    };
+    let dispatcher = Arc::new(Dispatcher::new(
+        store.clone(),
+        vec![outbound],
+        catalog,
+        vec![Arc::new(flow)],
+        Arc::new(SystemClock),
+        cfg,
+    ));
+    let started = Instant::now();
+    let run = tokio::spawn(
+        dispatcher
+            .clone()
+            .run(tokio::time::sleep(Duration::from_secs(seconds + 3))),
+    );
+    run.await??;
+    let calls = api.calls("sendMessage");
+    let ok: Vec<Instant> = calls
+        .iter()
+        .filter(|c| c.status == 200)
+        .map(|c| c.at)
+        .collect();
+    let first = ok.first().copied().unwrap_or(started);
+    // The sustained rate over `seconds` from the first delivery (start-up excluded).
+    let window_end = first + Duration::from_secs(seconds);
+    let in_window = ok.iter().filter(|t| **t < window_end).count();
+    let rate = in_window as f64 / seconds as f64;
+    println!(
+        "dispatch: {in_window} messages in {seconds} s from the first = {rate:.2} msg/s = {:.1}% of the {LIMIT}/s limit; {} replies 429; {} sent in total",
+        100.0 * rate / f64::from(LIMIT),
+        api.rate_limited(),
+        ok.len()
+    );
+    println!("peak RSS: {:.1} MiB", peak_rss_mib());
+    store.close().await;
+    if let Some((admin, schema)) = pg {
+        let mut c = sqlx::PgConnection::connect(&admin).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+            .execute(&mut c)
+            .await?;
+    }
+    Ok(())
+}

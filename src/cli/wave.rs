@@ -1,0 +1,551 @@
+//! `jejak wave add|list|show|pause|resume|cancel` and `jejak dispatch`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use chrono::{DateTime, Utc};
+use clap::Subcommand;
+
+use crate::channel::Outbound;
+use crate::config::ScheduleFile;
+use crate::flow::Flow;
+use crate::i18n::Catalog;
+use crate::model::Lang;
+use crate::schedule::dispatcher::{DispatchConfig, Dispatcher};
+use crate::schedule::eligibility::{Exclusion, Segment, StatusFilter};
+use crate::schedule::{SystemClock, planner, spec, zones};
+use crate::store::{NewWave, Store, Wave, WaveState, WaveTemplate};
+
+/// `jejak wave …`
+#[derive(Debug, Subcommand)]
+pub enum WaveAction {
+    /// Schedule a reminder wave.
+    Add(Box<AddArgs>),
+    /// List the waves.
+    List {
+        /// Only the waves of this flow.
+        #[arg(long)]
+        flow: Option<String>,
+    },
+    /// Show a wave and a dry run: who would receive it now, who is excluded and why.
+    Show {
+        /// The wave's id.
+        id: i64,
+    },
+    /// Stop a wave planning and sending until resumed.
+    Pause {
+        /// The wave's id.
+        id: i64,
+    },
+    /// Resume a paused wave.
+    Resume {
+        /// The wave's id.
+        id: i64,
+    },
+    /// Stop a wave for good; messages still queued are skipped.
+    Cancel {
+        /// The wave's id.
+        id: i64,
+    },
+}
+
+/// `jejak wave add`
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    /// The flow (its id, or its file) the wave reminds about.
+    #[arg(long)]
+    pub flow: String,
+    /// Once, at this local date and time ("2026-12-01 09:00").
+    #[arg(long, conflicts_with = "cron", required_unless_present = "cron")]
+    pub at: Option<String>,
+    /// Repeatedly, on a 5-field cron schedule ("0 9 * * MON" = Mondays 09:00).
+    #[arg(long)]
+    pub cron: Option<String>,
+    /// The zone --at and --cron are read in (IANA name, or WIB/WITA/WIT).
+    #[arg(long, default_value = zones::DEFAULT_ZONE_NAME)]
+    pub tz: String,
+    /// No run after this date (end of that day in --tz) or date and time.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only these respondents: cohort=2025,programme=TKJ (also school, province).
+    #[arg(long)]
+    pub segment: Option<String>,
+    /// not-started | in-progress | pending (not finished; the default).
+    #[arg(long, default_value = "pending")]
+    pub status: String,
+    /// The reminder text: a message id of locales/*/waves.ftl (reminder-1, reminder-2,
+    /// reminder-last).
+    #[arg(long)]
+    pub message: String,
+    /// At most this many reminders of this wave per person.
+    #[arg(long)]
+    pub max_per_person: Option<i64>,
+    /// At least this long since the person's last reminder of any wave (3d, 12h, 1d12h).
+    #[arg(long)]
+    pub min_gap: Option<String>,
+    /// A name for the wave (shown by `wave list` and the report); default from the message
+    /// and schedule.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// WhatsApp template for respondents outside the 24-hour window.
+    #[arg(long)]
+    pub template: Option<String>,
+    /// The template's language code.
+    #[arg(long, default_value = "id")]
+    pub template_lang: String,
+    /// Respondent fields filling the template's parameters, in order (name,school).
+    #[arg(long, value_delimiter = ',')]
+    pub template_params: Vec<String>,
+}
+
+/// Checks `wave add`'s arguments and turns them into a [`NewWave`] for flow `flow_id`.
+pub fn new_wave(a: &AddArgs, flow_id: &str, catalog: &Catalog) -> anyhow::Result<NewWave> {
+    let tz = zones::parse_zone(&a.tz)?;
+    let at = a.at.as_deref().map(|s| spec::parse_at(s, tz)).transpose()?;
+    if let Some(c) = &a.cron {
+        spec::parse_cron(c)?;
+    }
+    let until = a
+        .until
+        .as_deref()
+        .map(|s| spec::parse_until(s, tz))
+        .transpose()?;
+    let segment = a
+        .segment
+        .as_deref()
+        .map(Segment::parse)
+        .transpose()?
+        .unwrap_or_default();
+    let status = StatusFilter::parse(&a.status)?;
+    for lang in Lang::ALL {
+        if !catalog.has(lang, &a.message) {
+            bail!(
+                "no message `{}` in locales/{}/waves.ftl: add it in both languages (known reminders: reminder-1, reminder-2, reminder-last)",
+                a.message,
+                lang.tag()
+            );
+        }
+    }
+    if let Some(m) = a.max_per_person
+        && m < 1
+    {
+        bail!("--max-per-person must be at least 1");
+    }
+    let min_gap_secs = a
+        .min_gap
+        .as_deref()
+        .map(spec::parse_gap)
+        .transpose()?
+        .map(|d| d.num_seconds());
+    for f in &a.template_params {
+        if crate::model::RespondentFields::default().get(f).is_none()
+            && !crate::model::RespondentFields::KNOWN.contains(&f.as_str())
+            && !f.starts_with("extra.")
+        {
+            bail!("--template-params: {f:?} is not a respondent field");
+        }
+    }
+    let when = match (&a.at, &a.cron) {
+        (Some(at), _) => at.clone(),
+        (None, Some(c)) => format!("cron {c}"),
+        (None, None) => String::new(),
+    };
+    Ok(NewWave {
+        flow_id: flow_id.to_owned(),
+        name: a
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{} {when} {}", a.message, zones::label(tz))),
+        message_id: a.message.clone(),
+        at,
+        cron: a.cron.clone(),
+        tz: Some(tz.name().to_owned()),
+        until,
+        segment,
+        status,
+        max_per_person: a.max_per_person,
+        min_gap_secs,
+        template: a.template.clone().map(|name| WaveTemplate {
+            name,
+            language: a.template_lang.clone(),
+            params: a.template_params.clone(),
+        }),
+    })
+}
+
+/// Runs a `wave` subcommand; returns the exit code.
+pub async fn run(
+    store: &Store,
+    action: WaveAction,
+    schedule: &ScheduleFile,
+) -> anyhow::Result<i32> {
+    let now = Utc::now();
+    match action {
+        WaveAction::Add(a) => {
+            let flow = super::resolve_flow(&a.flow)?;
+            let catalog = Catalog::embedded()?;
+            let w = new_wave(&a, &flow.id, &catalog)?;
+            let id = store.create_wave(&w, now).await?;
+            println!("wave {id} added: {}", w.name);
+            Ok(0)
+        }
+        WaveAction::List { flow } => {
+            let waves = store.waves(flow.as_deref()).await?;
+            if waves.is_empty() {
+                println!("no waves");
+            }
+            for w in waves {
+                let counts = store.outbox_counts(w.id).await?;
+                println!(
+                    "{:>4}  {:<9}  {:<14}  {}  [{}]  {}",
+                    w.id,
+                    w.state.as_str(),
+                    w.spec.flow_id,
+                    schedule_text(&w),
+                    w.spec.segment,
+                    counts_text(&counts)
+                );
+            }
+            Ok(0)
+        }
+        WaveAction::Show { id } => {
+            let Some(w) = store.wave(id).await? else {
+                eprintln!("no wave {id}");
+                return Ok(1);
+            };
+            let quiet = schedule.quiet_hours()?;
+            print!("{}", show(store, &w, &quiet, now).await?);
+            Ok(0)
+        }
+        WaveAction::Pause { id } => {
+            change(
+                store,
+                id,
+                &[WaveState::Active, WaveState::Finished],
+                WaveState::Paused,
+            )
+            .await
+        }
+        WaveAction::Resume { id } => {
+            change(store, id, &[WaveState::Paused], WaveState::Active).await
+        }
+        WaveAction::Cancel { id } => {
+            change(
+                store,
+                id,
+                &[WaveState::Active, WaveState::Paused, WaveState::Finished],
+                WaveState::Cancelled,
+            )
+            .await
+        }
+    }
+}
+
+async fn change(store: &Store, id: i64, from: &[WaveState], to: WaveState) -> anyhow::Result<i32> {
+    if store.set_wave_state(id, from, to).await? {
+        println!("wave {id} is now {}", to.as_str());
+        return Ok(0);
+    }
+    match store.wave(id).await? {
+        None => eprintln!("no wave {id}"),
+        Some(w) => eprintln!(
+            "wave {id} is {}; cannot make it {}",
+            w.state.as_str(),
+            to.as_str()
+        ),
+    }
+    Ok(1)
+}
+
+fn schedule_text(w: &Wave) -> String {
+    let tz = zones::respondent_zone(w.spec.tz.as_deref());
+    let when = match (&w.spec.at, &w.spec.cron) {
+        (Some(at), _) => format!("at {}", at.with_timezone(&tz).format("%Y-%m-%d %H:%M")),
+        (None, Some(c)) => format!("cron \"{c}\""),
+        (None, None) => "?".into(),
+    };
+    let until = w
+        .spec
+        .until
+        .map(|u| format!(" until {}", u.with_timezone(&tz).format("%Y-%m-%d %H:%M")))
+        .unwrap_or_default();
+    format!("{when} {}{until}", zones::label(tz))
+}
+
+fn counts_text(c: &BTreeMap<String, i64>) -> String {
+    if c.is_empty() {
+        return "no messages yet".into();
+    }
+    c.iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The text of `wave show`: the wave, its messages so far, and a dry run at `now`.
+pub async fn show(
+    store: &Store,
+    w: &Wave,
+    quiet: &crate::schedule::quiet::QuietHours,
+    now: DateTime<Utc>,
+) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    writeln!(
+        s,
+        "wave {} \"{}\" ({})",
+        w.id,
+        w.spec.name,
+        w.state.as_str()
+    )?;
+    writeln!(s, "  flow:      {}", w.spec.flow_id)?;
+    writeln!(s, "  message:   {}", w.spec.message_id)?;
+    writeln!(s, "  schedule:  {}", schedule_text(w))?;
+    if let Ok(sch) = planner::schedule_of(w) {
+        let last = store.last_run_due(w.id).await?;
+        let next = sch
+            .next_after(last.unwrap_or(now).max(now))
+            .filter(|n| w.spec.until.is_none_or(|u| *n <= u));
+        if let Some(n) = next.filter(|_| matches!(w.state, WaveState::Active | WaveState::Paused)) {
+            let tz = zones::respondent_zone(w.spec.tz.as_deref());
+            writeln!(
+                s,
+                "  next run:  {}",
+                n.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z")
+            )?;
+        }
+    }
+    writeln!(
+        s,
+        "  audience:  {} (status {})",
+        w.spec.segment,
+        w.spec.status.as_str()
+    )?;
+    if let Some(m) = w.spec.max_per_person {
+        writeln!(s, "  at most:   {m} per person")?;
+    }
+    if let Some(g) = w.spec.min_gap_secs {
+        writeln!(s, "  min gap:   {}", human_secs(g))?;
+    }
+    writeln!(
+        s,
+        "  messages:  {}",
+        counts_text(&store.outbox_counts(w.id).await?)
+    )?;
+    let dry = dry_run(store, w, quiet, now).await?;
+    writeln!(s, "dry run (if it ran now):")?;
+    writeln!(s, "  would receive it now: {}", dry.eligible_now)?;
+    writeln!(s, "  excluded:")?;
+    for e in Exclusion::ALL {
+        let n = dry.excluded.get(&e).copied().unwrap_or(0);
+        let detail = if e == Exclusion::QuietHours && !dry.quiet_by_zone.is_empty() {
+            let parts: Vec<String> = dry
+                .quiet_by_zone
+                .iter()
+                .map(|(z, n)| format!("{z} {n}"))
+                .collect();
+            format!(" ({}; sent when it ends)", parts.join(", "))
+        } else {
+            String::new()
+        };
+        writeln!(s, "    {:<13} {n}{detail}", label(e))?;
+    }
+    Ok(s)
+}
+
+fn human_secs(g: i64) -> String {
+    if g % 86_400 == 0 {
+        format!("{}d", g / 86_400)
+    } else if g % 3600 == 0 {
+        format!("{}h", g / 3600)
+    } else {
+        format!("{}m", g / 60)
+    }
+}
+
+fn label(e: Exclusion) -> &'static str {
+    match e {
+        Exclusion::Completed => "completed",
+        Exclusion::OptedOut => "opted out",
+        Exclusion::Expired => "survey closed",
+        Exclusion::Unreachable => "unreachable",
+        Exclusion::NoChannel => "no chat",
+        Exclusion::OtherStatus => "other status",
+        Exclusion::CapReached => "cap reached",
+        Exclusion::TooSoon => "too soon",
+        Exclusion::QuietHours => "quiet hours",
+    }
+}
+
+/// The dry run of a wave at `now`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DryRun {
+    /// Would receive it now.
+    pub eligible_now: i64,
+    /// Excluded, by reason (quiet hours included).
+    pub excluded: BTreeMap<Exclusion, i64>,
+    /// Of those in quiet hours, how many per zone label.
+    pub quiet_by_zone: BTreeMap<String, i64>,
+}
+
+/// Who would receive the wave if it ran at `now`, and who is excluded and why.
+pub async fn dry_run(
+    store: &Store,
+    w: &Wave,
+    quiet: &crate::schedule::quiet::QuietHours,
+    now: DateTime<Utc>,
+) -> anyhow::Result<DryRun> {
+    let mut d = DryRun::default();
+    for (reason, tz, n) in store.classify_audience(w, now).await? {
+        match reason {
+            Some(e) => *d.excluded.entry(e).or_default() += n,
+            None => {
+                let zone = zones::respondent_zone(tz.as_deref());
+                if quiet.is_quiet(now, zone) {
+                    *d.excluded.entry(Exclusion::QuietHours).or_default() += n;
+                    *d.quiet_by_zone
+                        .entry(zones::label(zone).to_owned())
+                        .or_default() += n;
+                } else {
+                    d.eligible_now += n;
+                }
+            }
+        }
+    }
+    Ok(d)
+}
+
+/// Loads every flow file in `dir` (those that do not load are reported and left out).
+pub fn load_flows(dir: &Path) -> Vec<Arc<Flow>> {
+    let mut flows = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        tracing::warn!(dir = %dir.display(), "no flows directory: reminders will not repeat the current question");
+        return flows;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            match crate::flow::load(&p) {
+                Ok(f) => flows.push(Arc::new(f)),
+                Err(err) => tracing::warn!(file = %p.display(), error = %err, "flow not loaded"),
+            }
+        }
+    }
+    flows
+}
+
+/// The dispatcher settings from `[schedule]`.
+pub fn dispatch_config(
+    s: &ScheduleFile,
+    whatsapp_rate: Option<u32>,
+) -> anyhow::Result<DispatchConfig> {
+    let mut cfg = DispatchConfig {
+        quiet: s.quiet_hours()?,
+        ..DispatchConfig::default()
+    };
+    if let Some(r) = s.telegram_rate_per_second {
+        cfg.rates.insert("telegram".into(), f64::from(r.max(1)));
+    }
+    if let Some(r) = s.whatsapp_rate_per_second.or(whatsapp_rate) {
+        cfg.rates.insert("whatsapp".into(), f64::from(r.max(1)));
+    }
+    if let Some(secs) = s.telegram_per_chat_seconds {
+        cfg.per_chat_interval = std::time::Duration::from_secs(u64::from(secs));
+    }
+    if let Some(m) = s.rate_margin {
+        if !(0.1..=1.0).contains(&m) {
+            bail!("[schedule] rate_margin must be between 0.1 and 1.0");
+        }
+        cfg.rate_margin = m;
+    }
+    if let Some(n) = s.max_in_flight {
+        cfg.max_in_flight = n.max(1);
+    }
+    Ok(cfg)
+}
+
+/// `jejak dispatch`: plans due waves and sends reminders until Ctrl-C or SIGTERM.
+pub async fn dispatch(
+    store: Store,
+    file: &crate::config::FileConfig,
+    flow: Flow,
+    flows_dir: &Path,
+    cfg: DispatchConfig,
+) -> anyhow::Result<i32> {
+    let catalog = Arc::new(Catalog::embedded()?);
+    let outbounds = outbounds(file, &flow, catalog.clone())?;
+    if outbounds.is_empty() {
+        bail!(
+            "no channel to send reminders on: configure [telegram] bot_token (TELEGRAM_BOT_TOKEN)"
+        );
+    }
+    let mut flows = load_flows(flows_dir);
+    if !flows.iter().any(|f| f.id == flow.id) {
+        flows.push(Arc::new(flow));
+    }
+    let dispatcher = Arc::new(Dispatcher::new(
+        store.clone(),
+        outbounds,
+        catalog,
+        flows,
+        Arc::new(SystemClock),
+        cfg,
+    ));
+    eprintln!(
+        "dispatching reminders as worker {} (Ctrl-C to stop)",
+        dispatcher.worker_id()
+    );
+    dispatcher
+        .run(shutdown_signal())
+        .await
+        .context("the dispatcher stopped")?;
+    store.close().await;
+    Ok(0)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// The channels reminders can be sent on, from the configuration: Telegram when a bot
+/// token is set (`TELEGRAM_BOT_TOKEN` / `[telegram] bot_token`, API URL from
+/// `TELEGRAM_API_URL` / `[telegram] api_url`). `flow` gives the question buttons their
+/// callback data, as the live bot renders them.
+pub fn outbounds(
+    file: &crate::config::FileConfig,
+    flow: &Flow,
+    catalog: Arc<Catalog>,
+) -> anyhow::Result<Vec<Arc<dyn Outbound>>> {
+    use crate::channel::telegram::{TelegramConfig, TelegramError, TelegramOutbound};
+    let mut out: Vec<Arc<dyn Outbound>> = Vec::new();
+    match TelegramConfig::resolve(file.telegram.as_ref(), |k| std::env::var(k).ok()) {
+        Ok(cfg) => out.push(Arc::new(TelegramOutbound::from_config(
+            &cfg, flow, catalog,
+        )?)),
+        Err(TelegramError::MissingToken) => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(out)
+}

@@ -1,0 +1,605 @@
+//! Sends the outbox: claims due rows, re-checks each one at send time (finished or stopped
+//! since planning, unreachable, quiet hours where they live), paces sends at the channel's
+//! rate shared among live workers and per chat, and records every outcome.
+//!
+//! Exactly once across crashes: a row is committed as `sending` right before the platform
+//! call and as `sent` right after. A row found in `sending` whose worker is dead is
+//! `uncertain` and is not sent again (a reminder missed is better than a reminder twice).
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
+
+use chrono::{Duration, Utc};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio::time::Instant;
+
+use super::Clock;
+use super::quiet::QuietHours;
+use super::zones;
+use crate::channel::{Outbound, OutboundMessage, SendError, Template};
+use crate::engine::{self, Context, Reply, SessionState};
+use crate::flow::Flow;
+use crate::i18n::Catalog;
+use crate::model::Lang;
+use crate::store::{OutboxItem, Result, Settle, Store};
+
+/// How a dispatcher behaves. [`DispatchConfig::default`] gives Telegram's limits.
+#[derive(Debug, Clone)]
+pub struct DispatchConfig {
+    /// This worker's id in `dispatch_workers` (unique per process).
+    pub worker_id: String,
+    /// Quiet hours and blocked windows.
+    pub quiet: QuietHours,
+    /// Messages per second per channel, in total over all workers.
+    pub rates: HashMap<String, f64>,
+    /// Shortest time between two messages to one chat.
+    pub per_chat_interval: StdDuration,
+    /// The share of the platform limit actually used, for network jitter (0.985: a
+    /// 30/s limit is paced at 29.55/s).
+    pub rate_margin: f64,
+    /// Most requests in flight at once (platform latency × rate).
+    pub max_in_flight: usize,
+    /// How long a claim on pending rows lasts if its worker vanishes.
+    pub claim_lease: StdDuration,
+    /// How often a worker beats (and re-reads how many workers share the rate).
+    pub heartbeat_every: StdDuration,
+    /// A worker without a beat for this long is dead.
+    pub live_window: StdDuration,
+    /// Attempts before a message failing temporarily is given up.
+    pub max_attempts: i64,
+    /// Longest sleep when there is nothing to send.
+    pub idle_poll: StdDuration,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        DispatchConfig {
+            worker_id: new_worker_id(),
+            quiet: QuietHours::default(),
+            rates: HashMap::from([("telegram".into(), 30.0), ("whatsapp".into(), 80.0)]),
+            per_chat_interval: StdDuration::from_secs(1),
+            rate_margin: 0.985,
+            max_in_flight: 32,
+            claim_lease: StdDuration::from_secs(30),
+            heartbeat_every: StdDuration::from_millis(500),
+            live_window: StdDuration::from_secs(3),
+            max_attempts: 5,
+            idle_poll: StdDuration::from_millis(500),
+        }
+    }
+}
+
+/// A fresh worker id: the process id plus random bits (ids must differ across restarts).
+pub fn new_worker_id() -> String {
+    let mut b = [0u8; 6];
+    // Without OS randomness the nanosecond clock still separates restarts of one process.
+    if getrandom::fill(&mut b).is_err() {
+        let n = Utc::now().timestamp_subsec_nanos().to_le_bytes();
+        b[..4].copy_from_slice(&n);
+    }
+    format!("{}-{}", std::process::id(), hex::encode(b))
+}
+
+/// Spaces sends evenly at a rate that can change (workers join and leave) and pauses when
+/// the platform says "retry after".
+#[derive(Debug)]
+struct Pacer {
+    state: Mutex<PacerState>,
+}
+
+#[derive(Debug)]
+struct PacerState {
+    next: Instant,
+    interval: StdDuration,
+}
+
+impl Pacer {
+    fn new(interval: StdDuration) -> Pacer {
+        Pacer {
+            state: Mutex::new(PacerState {
+                next: Instant::now(),
+                interval,
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PacerState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for the slot of `n` messages.
+    async fn acquire(&self, n: u32) {
+        let at = {
+            let mut g = self.lock();
+            let at = g.next.max(Instant::now());
+            g.next = at + g.interval * n.max(1);
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+
+    fn set_interval(&self, d: StdDuration) {
+        self.lock().interval = d;
+    }
+
+    fn pause(&self, d: StdDuration) {
+        let mut g = self.lock();
+        g.next = g.next.max(Instant::now() + d);
+    }
+}
+
+/// What one call of [`Dispatcher::dispatch_batch`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchReport {
+    /// Rows claimed.
+    pub claimed: usize,
+    /// Sent.
+    pub sent: usize,
+    /// Skipped (finished, stopped, unreachable since planning).
+    pub skipped: usize,
+    /// Held back (quiet hours, per-chat limit).
+    pub held: usize,
+    /// Requeued after a rate limit or temporary failure.
+    pub retried: usize,
+    /// Failed for good.
+    pub failed: usize,
+    /// Addresses found dead.
+    pub unreachable: usize,
+}
+
+/// The reminder sender. Cheap to share (`Arc`).
+pub struct Dispatcher {
+    store: Store,
+    outbounds: HashMap<&'static str, Arc<dyn Outbound>>,
+    catalog: Arc<Catalog>,
+    flows: HashMap<String, Arc<Flow>>,
+    clock: Arc<dyn Clock>,
+    cfg: DispatchConfig,
+    pacers: HashMap<&'static str, Pacer>,
+    per_chat: Option<DefaultKeyedRateLimiter<String>>,
+    live_workers: std::sync::atomic::AtomicI64,
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("worker", &self.cfg.worker_id)
+            .field("channels", &self.outbounds.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Dispatcher {
+    /// A dispatcher sending through `outbounds` (one per channel), rendering reminders from
+    /// `catalog` and resuming respondents at their question in `flows` (by flow id).
+    pub fn new(
+        store: Store,
+        outbounds: Vec<Arc<dyn Outbound>>,
+        catalog: Arc<Catalog>,
+        flows: Vec<Arc<Flow>>,
+        clock: Arc<dyn Clock>,
+        cfg: DispatchConfig,
+    ) -> Dispatcher {
+        let outbounds: HashMap<&'static str, Arc<dyn Outbound>> =
+            outbounds.into_iter().map(|o| (o.channel(), o)).collect();
+        let pacers = outbounds
+            .keys()
+            .map(|c| {
+                (
+                    *c,
+                    Pacer::new(interval_for(cfg.rates.get(*c), cfg.rate_margin, 1)),
+                )
+            })
+            .collect();
+        let per_chat = Quota::with_period(cfg.per_chat_interval)
+            .map(|q| RateLimiter::keyed(q.allow_burst(NonZeroU32::MIN)));
+        Dispatcher {
+            store,
+            outbounds,
+            catalog,
+            flows: flows.into_iter().map(|f| (f.id.clone(), f)).collect(),
+            clock,
+            cfg,
+            pacers,
+            per_chat,
+            live_workers: std::sync::atomic::AtomicI64::new(1),
+        }
+    }
+
+    /// This worker's id.
+    pub fn worker_id(&self) -> &str {
+        &self.cfg.worker_id
+    }
+
+    /// Records a heartbeat and re-divides each channel's rate among the live workers.
+    pub async fn heartbeat(&self) -> Result<i64> {
+        let now = self.clock.now();
+        let live = self
+            .store
+            .worker_heartbeat(
+                &self.cfg.worker_id,
+                now,
+                now - to_chrono(self.cfg.live_window),
+            )
+            .await?
+            .max(1);
+        let before = self
+            .live_workers
+            .swap(live, std::sync::atomic::Ordering::Relaxed);
+        if before != live {
+            tracing::info!(workers = live, "dispatchers sharing the send rate");
+        }
+        for (c, p) in &self.pacers {
+            p.set_interval(interval_for(
+                self.cfg.rates.get(*c),
+                self.cfg.rate_margin,
+                live,
+            ));
+        }
+        if let Some(l) = &self.per_chat {
+            l.retain_recent();
+        }
+        Ok(live)
+    }
+
+    /// Records rows of dead workers left in `sending` as uncertain and frees their claims.
+    pub async fn recover(&self) -> Result<u64> {
+        let now = self.clock.now();
+        let n = self
+            .store
+            .recover_outbox(
+                now - to_chrono(self.cfg.live_window),
+                now - to_chrono(self.cfg.claim_lease),
+            )
+            .await?;
+        if n > 0 {
+            tracing::warn!(
+                messages = n,
+                "messages in flight when a dispatcher stopped are recorded as uncertain and not resent"
+            );
+        }
+        Ok(n)
+    }
+
+    /// Plans due wave runs.
+    pub async fn plan(&self) -> Result<usize> {
+        let planned =
+            super::planner::plan_due(&self.store, &self.cfg.quiet, self.clock.now()).await?;
+        Ok(planned.len())
+    }
+
+    /// Claims one batch of due rows and sends them (waiting for every send to finish).
+    pub async fn dispatch_batch(self: &Arc<Self>) -> Result<BatchReport> {
+        let now = self.clock.now();
+        let live = self
+            .live_workers
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(1);
+        // About two seconds of this worker's share: enough to keep the pipe full, small
+        // enough that another worker finds rows left to claim.
+        let total_rate: f64 = self.cfg.rates.values().copied().fold(0.0, f64::max);
+        let limit = ((total_rate / live as f64) * 2.0).ceil().clamp(4.0, 1000.0) as i64;
+        let channels: Vec<&'static str> = self.outbounds.keys().copied().collect();
+        let items = self
+            .store
+            .claim_outbox(
+                &self.cfg.worker_id,
+                now,
+                now + to_chrono(self.cfg.claim_lease),
+                limit,
+                &channels,
+            )
+            .await?;
+        let mut report = BatchReport {
+            claimed: items.len(),
+            ..BatchReport::default()
+        };
+        let sem = Arc::new(tokio::sync::Semaphore::new(self.cfg.max_in_flight.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        // A database error stops claiming new sends, but the sends already started are
+        // awaited and recorded first (dropping them would leave rows in `sending`).
+        let mut failure = None;
+        for item in items {
+            if let Err(e) = self
+                .prepare_and_start(item, &sem, &mut tasks, &mut report)
+                .await
+            {
+                failure = Some(e);
+                break;
+            }
+        }
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(Ok(kind)) => match kind {
+                    Outcome::Sent => report.sent += 1,
+                    Outcome::Retried => report.retried += 1,
+                    Outcome::Failed => report.failed += 1,
+                    Outcome::Unreachable => report.unreachable += 1,
+                },
+                Ok(Err(e)) => failure = Some(e),
+                Err(e) => tracing::error!(error = %e, "a send task panicked"),
+            }
+        }
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(report),
+        }
+    }
+
+    /// Re-checks one claimed row and, if it is to go out now, starts sending it.
+    async fn prepare_and_start(
+        self: &Arc<Self>,
+        item: OutboxItem,
+        sem: &Arc<tokio::sync::Semaphore>,
+        tasks: &mut tokio::task::JoinSet<Result<Outcome>>,
+        report: &mut BatchReport,
+    ) -> Result<()> {
+        {
+            let now = self.clock.now();
+            if let Some(reason) = skip_reason(&item) {
+                self.store
+                    .outbox_skip(item.id, &self.cfg.worker_id, reason)
+                    .await?;
+                report.skipped += 1;
+                return Ok(());
+            }
+            let tz = zones::respondent_zone(item.timezone.as_deref());
+            if self.cfg.quiet.is_quiet(now, tz) {
+                let at = self.cfg.quiet.next_allowed(now, tz);
+                self.store
+                    .outbox_release(item.id, &self.cfg.worker_id, at, Some("quiet hours"))
+                    .await?;
+                report.held += 1;
+                return Ok(());
+            }
+            if let Some(l) = &self.per_chat
+                && l.check_key(&format!("{}:{}", item.channel, item.address))
+                    .is_err()
+            {
+                let at = now + to_chrono(self.cfg.per_chat_interval);
+                self.store
+                    .outbox_release(item.id, &self.cfg.worker_id, at, None)
+                    .await?;
+                report.held += 1;
+                return Ok(());
+            }
+            let Some(outbound) = self.outbounds.get(item.channel.as_str()).cloned() else {
+                return Ok(());
+            };
+            let message = self.compose(&item);
+            let permit = match sem.clone().acquire_owned().await {
+                Ok(p) => p,
+                Err(_) => return Ok(()),
+            };
+            if let Some(p) = self.pacers.get(item.channel.as_str()) {
+                p.acquire(u32::try_from(message.replies.len()).unwrap_or(1))
+                    .await;
+            }
+            if !self
+                .store
+                .outbox_sending(item.id, &self.cfg.worker_id, self.clock.now())
+                .await?
+            {
+                return Ok(());
+            }
+            let this = Arc::clone(self);
+            tasks.spawn(async move {
+                let _permit = permit;
+                let result = outbound.send(&item.address, &message).await;
+                this.settle(&item, result).await
+            });
+        }
+        Ok(())
+    }
+
+    /// One round: heartbeat, recovery, planning and one batch. For tests and tools that
+    /// drive the dispatcher step by step with a manual clock.
+    pub async fn run_once(self: &Arc<Self>) -> Result<BatchReport> {
+        self.heartbeat().await?;
+        self.recover().await?;
+        self.plan().await?;
+        self.dispatch_batch().await
+    }
+
+    /// Runs until `shutdown` resolves: beats every `heartbeat_every`, recovers and plans
+    /// every second, sends whatever is due. On shutdown the batch in hand is finished and
+    /// the worker leaves the table, so the others take its share of the rate at once.
+    pub async fn run(
+        self: Arc<Self>,
+        shutdown: impl std::future::Future<Output = ()> + Send,
+    ) -> Result<()> {
+        self.heartbeat().await?;
+        // Joining workers wait until every other worker has seen them, so the total rate
+        // never exceeds the limit while the shares are being re-divided.
+        tokio::time::sleep(self.cfg.heartbeat_every * 2).await;
+        let beat = {
+            let this = Arc::clone(&self);
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(this.cfg.heartbeat_every).await;
+                    if let Err(e) = this.heartbeat().await {
+                        tracing::warn!(error = %e, "dispatcher heartbeat failed");
+                    }
+                }
+            })
+        };
+        tokio::pin!(shutdown);
+        let mut last_housekeeping: Option<Instant> = None;
+        let result = loop {
+            if last_housekeeping.is_none_or(|t| t.elapsed() >= StdDuration::from_secs(1)) {
+                last_housekeeping = Some(Instant::now());
+                if let Err(e) = self.recover().await {
+                    tracing::warn!(error = %e, "outbox recovery failed");
+                }
+                if let Err(e) = self.plan().await {
+                    tracing::warn!(error = %e, "planning wave runs failed");
+                }
+            }
+            // A batch is never dropped half-way (that would cut sends off between `sending`
+            // and `sent`): on shutdown the batch in hand is finished first.
+            let mut stopping = false;
+            let work = {
+                let mut batch = std::pin::pin!(self.dispatch_batch());
+                tokio::select! {
+                    _ = &mut shutdown => {
+                        stopping = true;
+                        batch.await
+                    }
+                    r = &mut batch => r,
+                }
+            };
+            if stopping {
+                if let Err(e) = work {
+                    tracing::warn!(error = %e, "dispatching failed while stopping");
+                }
+                break Ok(());
+            }
+            match work {
+                Ok(r) if r.claimed > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "dispatching failed; retrying"),
+            }
+            tokio::select! {
+                _ = &mut shutdown => break Ok(()),
+                _ = tokio::time::sleep(self.cfg.idle_poll) => {}
+            }
+        };
+        beat.abort();
+        if let Err(e) = self.store.worker_stopped(&self.cfg.worker_id).await {
+            tracing::warn!(error = %e, "could not deregister the dispatcher");
+        }
+        result
+    }
+
+    /// The reminder text, followed by the question the respondent is at (so answering the
+    /// reminder continues the survey), and the wave's template for WhatsApp.
+    fn compose(&self, item: &OutboxItem) -> OutboundMessage {
+        let flow = self.flows.get(&item.flow_id);
+        let state: Option<SessionState> = item
+            .session_state
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .filter(|st: &SessionState| {
+                flow.is_some_and(|f| st.is_valid(f.items.len(), f.groups.len()))
+            });
+        let lang = state
+            .as_ref()
+            .map(|s| s.lang)
+            .or_else(|| item.language.as_deref().and_then(Lang::from_tag))
+            .or_else(|| flow.map(|f| f.default_lang()))
+            .unwrap_or_default();
+        let fallback_name = match lang {
+            Lang::Id => "Alumni",
+            Lang::En => "there",
+        };
+        let name = item.fields.name.as_deref().unwrap_or(fallback_name);
+        let args = [
+            ("name", name),
+            ("cohort", item.fields.cohort.as_deref().unwrap_or("")),
+            ("programme", item.fields.programme.as_deref().unwrap_or("")),
+            ("school", item.fields.school.as_deref().unwrap_or("")),
+        ];
+        let text = self.catalog.message(lang, &item.message_id, &args);
+        let current = match (flow, &state) {
+            (Some(f), Some(st)) => engine::current_prompt(
+                &Context {
+                    flow: f,
+                    catalog: &self.catalog,
+                    respondent: &item.fields,
+                },
+                st,
+            ),
+            _ => None,
+        };
+        // One message, not two: one send per reminder keeps within the per-chat limit and
+        // puts the question's buttons right under the reminder.
+        let reply = match current {
+            Some(q) => Reply {
+                text: format!("{text}\n\n{}", q.text),
+                prompt: q.prompt,
+            },
+            None => Reply::say(text),
+        };
+        let template = item.template.as_ref().map(|t| Template {
+            name: t.name.clone(),
+            language: t.language.clone(),
+            params: t
+                .params
+                .iter()
+                .map(|f| item.fields.get(f).unwrap_or("").to_owned())
+                .collect(),
+        });
+        OutboundMessage {
+            replies: vec![reply],
+            template,
+        }
+    }
+
+    async fn settle(
+        &self,
+        item: &OutboxItem,
+        result: std::result::Result<Vec<String>, SendError>,
+    ) -> Result<Outcome> {
+        let now = self.clock.now();
+        let (settle, outcome) = match result {
+            Ok(ids) => (Settle::Sent(ids.into_iter().next()), Outcome::Sent),
+            Err(SendError::RetryAfter(d)) => {
+                if let Some(p) = self.pacers.get(item.channel.as_str()) {
+                    p.pause(d);
+                }
+                (
+                    Settle::Retry(now + to_chrono(d), "rate limited".into()),
+                    Outcome::Retried,
+                )
+            }
+            Err(SendError::Unreachable(why)) => (Settle::Unreachable(why), Outcome::Unreachable),
+            Err(SendError::Transient(why)) if item.attempts + 1 < self.cfg.max_attempts => {
+                // 2, 4, 8, … seconds, at most five minutes.
+                let backoff = 2i64.saturating_pow(u32::try_from(item.attempts + 1).unwrap_or(8));
+                (
+                    Settle::Retry(now + Duration::seconds(backoff.min(300)), why),
+                    Outcome::Retried,
+                )
+            }
+            Err(SendError::Transient(why)) | Err(SendError::Rejected(why)) => {
+                (Settle::Failed(why), Outcome::Failed)
+            }
+        };
+        self.store
+            .outbox_settle(item.id, item.respondent_id, &settle, now)
+            .await?;
+        Ok(outcome)
+    }
+}
+
+enum Outcome {
+    Sent,
+    Retried,
+    Failed,
+    Unreachable,
+}
+
+/// Why a claimed row should not go out after all (things that changed since planning).
+fn skip_reason(item: &OutboxItem) -> Option<&'static str> {
+    if item.unreachable {
+        return Some("respondent unreachable");
+    }
+    match item.session_status.as_deref() {
+        Some("completed") => Some("completed the survey"),
+        Some("opted_out") => Some("opted out"),
+        Some("expired") => Some("the survey closed"),
+        _ => None,
+    }
+}
+
+/// Time between two sends for `rate` messages per second shared by `workers`.
+fn interval_for(rate: Option<&f64>, margin: f64, workers: i64) -> StdDuration {
+    let rate = rate.copied().filter(|r| *r > 0.0).unwrap_or(30.0) * margin.clamp(0.1, 1.0);
+    StdDuration::from_secs_f64(workers.max(1) as f64 / rate)
+}
+
+fn to_chrono(d: StdDuration) -> Duration {
+    Duration::from_std(d).unwrap_or(Duration::MAX)
+}

@@ -1,0 +1,307 @@
+//! Who a wave is for: a segment of the roster (cohort, programme, school, province), the
+//! respondents' progress (`--status`), and the exclusions every wave applies, each with a
+//! reason staff can read in `wave show`.
+//!
+//! The rules are turned into SQL here, once, so the planner (one `INSERT … SELECT` for a
+//! whole roster) and the dry run (one `GROUP BY`) cannot disagree.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Roster fields a segment may filter on, as `respondents` columns.
+pub const SEGMENT_FIELDS: [&str; 4] = ["cohort", "programme", "school", "province"];
+
+/// The channels reminders can go out on.
+pub const REMINDER_CHANNELS: &str = "('telegram', 'whatsapp')";
+
+/// A wave's audience by roster fields: every `field = value` must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Segment(pub BTreeMap<String, String>);
+
+/// A bad `--segment` or `--status`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterError {
+    /// Not `field=value,…`.
+    #[error("{0:?} is not a segment like cohort=2025,programme=TKJ")]
+    Segment(String),
+    /// A field that is not in [`SEGMENT_FIELDS`].
+    #[error("cannot segment by {0:?}: use cohort, programme, school or province")]
+    Field(String),
+    /// An unknown status.
+    #[error("{0:?} is not a status: use not-started, in-progress or pending")]
+    Status(String),
+}
+
+impl Segment {
+    /// Parses `cohort=2025,programme=TKJ` (`program`/`kompetensi` and `angkatan`/`sekolah`/
+    /// `provinsi` are accepted as Indonesian names of the same fields).
+    pub fn parse(s: &str) -> Result<Segment, FilterError> {
+        let mut m = BTreeMap::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| FilterError::Segment(s.to_owned()))?;
+            let key = match k.trim().to_lowercase().as_str() {
+                "cohort" | "angkatan" | "tahun_lulus" => "cohort",
+                "programme" | "program" | "kompetensi" | "jurusan" => "programme",
+                "school" | "sekolah" | "unit" => "school",
+                "province" | "provinsi" => "province",
+                other => return Err(FilterError::Field(other.to_owned())),
+            };
+            let v = v.trim();
+            if v.is_empty() {
+                return Err(FilterError::Segment(s.to_owned()));
+            }
+            m.insert(key.to_owned(), v.to_owned());
+        }
+        Ok(Segment(m))
+    }
+}
+
+impl fmt::Display for Segment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("everyone");
+        }
+        let parts: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        f.write_str(&parts.join(","))
+    }
+}
+
+/// Which respondents by progress in the flow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// Never started or not past the consent question.
+    NotStarted,
+    /// Started answering, not finished.
+    InProgress,
+    /// Either: everyone who has not finished (the default).
+    #[default]
+    Pending,
+}
+
+impl StatusFilter {
+    /// Parses `not-started`, `in-progress`, `pending`.
+    pub fn parse(s: &str) -> Result<StatusFilter, FilterError> {
+        match s.trim().to_lowercase().replace('_', "-").as_str() {
+            "not-started" | "belum-mulai" => Ok(StatusFilter::NotStarted),
+            "in-progress" | "sedang" => Ok(StatusFilter::InProgress),
+            "pending" | "belum-selesai" => Ok(StatusFilter::Pending),
+            _ => Err(FilterError::Status(s.to_owned())),
+        }
+    }
+
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusFilter::NotStarted => "not-started",
+            StatusFilter::InProgress => "in-progress",
+            StatusFilter::Pending => "pending",
+        }
+    }
+
+    /// The SQL condition on the latest session `s` (NULL when none).
+    fn sql(self) -> &'static str {
+        match self {
+            StatusFilter::NotStarted => "(s.id IS NULL OR s.status IN ('invited', 'consent'))",
+            StatusFilter::InProgress => "(s.status = 'answering')",
+            StatusFilter::Pending => {
+                "(s.id IS NULL OR s.status IN ('invited', 'consent', 'answering'))"
+            }
+        }
+    }
+}
+
+/// Why a respondent in a wave's segment does not receive it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Exclusion {
+    /// Finished the survey.
+    Completed,
+    /// Declined consent or stopped.
+    OptedOut,
+    /// The survey closed before they finished.
+    Expired,
+    /// Blocked the bot or the number is gone.
+    Unreachable,
+    /// Has no Telegram or WhatsApp address.
+    NoChannel,
+    /// Not in the wave's `--status`.
+    OtherStatus,
+    /// Already got `--max-per-person` reminders of this wave.
+    CapReached,
+    /// Got a reminder less than `--min-gap` ago, or one is still queued.
+    TooSoon,
+    /// It is night (or a blocked window) where they live; sent when it ends.
+    QuietHours,
+}
+
+impl Exclusion {
+    /// Every reason, in the order `wave show` lists them.
+    pub const ALL: [Exclusion; 9] = [
+        Exclusion::Completed,
+        Exclusion::OptedOut,
+        Exclusion::Expired,
+        Exclusion::Unreachable,
+        Exclusion::NoChannel,
+        Exclusion::OtherStatus,
+        Exclusion::CapReached,
+        Exclusion::TooSoon,
+        Exclusion::QuietHours,
+    ];
+
+    /// The code used in SQL and in `wave show`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Exclusion::Completed => "completed",
+            Exclusion::OptedOut => "opted_out",
+            Exclusion::Expired => "expired",
+            Exclusion::Unreachable => "unreachable",
+            Exclusion::NoChannel => "no_channel",
+            Exclusion::OtherStatus => "other_status",
+            Exclusion::CapReached => "cap_reached",
+            Exclusion::TooSoon => "too_soon",
+            Exclusion::QuietHours => "quiet_hours",
+        }
+    }
+
+    /// Parses [`Exclusion::code`].
+    pub fn from_code(s: &str) -> Option<Exclusion> {
+        Exclusion::ALL.into_iter().find(|e| e.code() == s)
+    }
+}
+
+/// The rules of one wave run, ready to become SQL.
+#[derive(Debug, Clone)]
+pub struct Audience {
+    /// The wave (for its cap and queued rows).
+    pub wave_id: i64,
+    /// Roster filter.
+    pub segment: Segment,
+    /// Progress filter.
+    pub status: StatusFilter,
+    /// Reminders of this wave per person.
+    pub max_per_person: Option<i64>,
+    /// No reminder of any wave sent after this instant (unix ms) may precede this one.
+    pub gap_cutoff_ms: Option<i64>,
+}
+
+/// SQL text plus the string values bound to its placeholders, in order.
+#[derive(Debug, Clone)]
+pub struct Sql {
+    /// The text. Integers are inlined (they come from parsed numbers, never from text);
+    /// every string is a placeholder.
+    pub text: String,
+    /// Values of `$first..` placeholders.
+    pub binds: Vec<String>,
+}
+
+impl Audience {
+    /// `FROM … WHERE <segment>` over respondents `r`, their latest session `s` of flow
+    /// `$1`, numbering further placeholders from `$2`.
+    pub fn from_where(&self) -> Sql {
+        let mut text = String::from(
+            "FROM respondents r \
+             LEFT JOIN sessions s ON s.id = (SELECT max(s2.id) FROM sessions s2 \
+                 WHERE s2.respondent_id = r.id AND s2.flow_id = $1) \
+             WHERE 1 = 1",
+        );
+        let mut binds = Vec::new();
+        for (k, v) in &self.segment.0 {
+            // Keys were checked against SEGMENT_FIELDS when parsed; re-check so a row
+            // edited by hand cannot inject SQL.
+            if let Some(col) = SEGMENT_FIELDS.iter().find(|f| **f == k.as_str()) {
+                binds.push(v.clone());
+                text.push_str(&format!(" AND r.{col} = ${}", binds.len() + 1));
+            }
+        }
+        Sql { text, binds }
+    }
+
+    /// The exclusion reasons as `(code, SQL condition)`, in priority order.
+    pub fn exclusions(&self) -> Vec<(Exclusion, String)> {
+        let w = self.wave_id;
+        let mut v = vec![
+            (Exclusion::Completed, "s.status = 'completed'".to_owned()),
+            (Exclusion::OptedOut, "s.status = 'opted_out'".to_owned()),
+            (Exclusion::Expired, "s.status = 'expired'".to_owned()),
+            (Exclusion::Unreachable, "r.unreachable <> 0".to_owned()),
+            (
+                Exclusion::NoChannel,
+                format!(
+                    "NOT EXISTS (SELECT 1 FROM channel_bindings cb WHERE cb.respondent_id = r.id \
+                     AND cb.channel IN {REMINDER_CHANNELS})"
+                ),
+            ),
+            (Exclusion::OtherStatus, format!("NOT {}", self.status.sql())),
+        ];
+        if let Some(cap) = self.max_per_person {
+            v.push((
+                Exclusion::CapReached,
+                format!(
+                    "(SELECT count(*) FROM outbox oc WHERE oc.wave_id = {w} \
+                     AND oc.respondent_id = r.id \
+                     AND oc.status IN ('pending', 'sending', 'sent', 'uncertain')) >= {cap}"
+                ),
+            ));
+        }
+        let recent = match self.gap_cutoff_ms {
+            Some(cut) => format!(
+                " OR (og.status IN ('sent', 'uncertain', 'sending') \
+                 AND COALESCE(og.sent_at, og.attempt_at) > {cut}) \
+                 OR (og.status IN ('pending', 'sending') AND og.wave_id <> {w})"
+            ),
+            None => String::new(),
+        };
+        v.push((
+            Exclusion::TooSoon,
+            format!(
+                "EXISTS (SELECT 1 FROM outbox og WHERE og.respondent_id = r.id AND \
+                 ((og.wave_id = {w} AND og.status IN ('pending', 'sending')){recent}))"
+            ),
+        ));
+        v
+    }
+
+    /// A `CASE` giving the first exclusion's code, or `eligible`.
+    pub fn classify_case(&self) -> String {
+        let mut s = String::from("CASE");
+        for (e, cond) in self.exclusions() {
+            s.push_str(&format!(" WHEN {cond} THEN '{}'", e.code()));
+        }
+        s.push_str(" ELSE 'eligible' END");
+        s
+    }
+
+    /// One `AND` per exclusion. Written as `CASE` rather than `NOT (…)` because the
+    /// conditions compare columns of the outer-joined session, NULL for respondents who
+    /// never started, and `NOT NULL` would drop exactly those.
+    pub fn eligible_conditions(&self) -> String {
+        self.exclusions()
+            .into_iter()
+            .map(|(_, c)| format!(" AND (CASE WHEN {c} THEN 0 ELSE 1 END) = 1"))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_and_statuses_parse() {
+        let s = Segment::parse("cohort=2025, Program=TKJ").expect("valid");
+        assert_eq!(s.0.get("programme").map(String::as_str), Some("TKJ"));
+        assert_eq!(s.to_string(), "cohort=2025,programme=TKJ");
+        assert!(Segment::parse("cohort").is_err());
+        assert!(Segment::parse("password=x").is_err());
+        assert_eq!(
+            StatusFilter::parse("in-progress"),
+            Ok(StatusFilter::InProgress)
+        );
+        assert!(StatusFilter::parse("done").is_err());
+        assert_eq!(
+            Exclusion::from_code("cap_reached"),
+            Some(Exclusion::CapReached)
+        );
+    }
+}
