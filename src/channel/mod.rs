@@ -4,6 +4,7 @@
 //! own, such as reminders) through [`Outbound`].
 
 pub mod console;
+pub mod whatsapp;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -142,6 +142,12 @@ messages! {
     No => "no",
     LangName => "lang-name",
     MoreHint => "more-hint",
+    // wa
+    WaUnknownNumber => "wa-unknown-number",
+    WaTokenUnknown => "wa-token-unknown",
+    WaBindRefused => "wa-bind-refused",
+    WaUnsupported => "wa-unsupported",
+    WaListButton => "wa-list-button",
 }
 
 /// Fluent bundles of the bot's messages, one per language.

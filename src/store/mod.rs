@@ -16,6 +16,7 @@ mod group;
 mod respondents;
 mod sessions;
 mod types;
+mod whatsapp;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ pub use types::{
     AnswerOp, CommitOutcome, EventRecord, NewEvent, NewRespondent, Respondent, RespondentId,
     SessionId, SessionRecord, StepCommit, StoredAnswer,
 };
+pub use whatsapp::{Delivery, SentKind, SentRecord, WhatsAppWrite};
 
 /// The schema migrations for SQLite, embedded at compile time.
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
