@@ -13,7 +13,7 @@ use fake_graph_api::{FakeGraphApi, Inject, Sent};
 use jejak::channel::whatsapp::clock::ManualClock;
 use jejak::channel::whatsapp::config::{RetryPolicy, WhatsAppConfig};
 use jejak::channel::whatsapp::{self, WEBHOOK_PATH, webhook};
-use jejak::channel::{OutboundMessage, SendError, Template};
+use jejak::channel::{Outbound, OutboundMessage, SendError, Template};
 use jejak::conversation::Conversations;
 use jejak::engine::Reply;
 use jejak::i18n::Catalog;
@@ -253,13 +253,7 @@ async fn roster(db: &Db, name: &str, phone: Option<&str>) -> RespondentId {
 }
 
 async fn token_of(db: &Db, id: RespondentId) -> String {
-    db.store
-        .respondent(id)
-        .await
-        .unwrap()
-        .unwrap()
-        .token
-        .unwrap()
+    db.store.respondent(id).await.unwrap().unwrap().token
 }
 
 /// The respondent's current answers as `code` / `code_iteration` → exported value.
@@ -434,7 +428,7 @@ async fn completes_the_smk_flow_by_buttons_lists_and_text(db: &Db) {
         ),
         (T("KSP Sejahtera Bersama"), "termasuk bidang apa"),
         (L("Perkantoran dan keuangan"), "jangkauan tempat kerja"),
-        (B("Lokal"), "Di provinsi mana"),
+        (B("1. Lokal"), "Di provinsi mana"),
         (T("Kalimantan Selatan"), "kabupaten atau kota"),
         (T("Banjarmasin"), "penghasilan bersih"),
         (T("3,5 juta"), "Seberapa erat hubungan pekerjaan Anda"),
@@ -727,7 +721,6 @@ fn reminder(template: bool) -> OutboundMessage {
 async fn reminder_after_24_hours_goes_as_template(db: &Db) {
     let h = Harness::start(db).await;
     roster(db, "Siti", Some("+6281234567890")).await;
-    use jejak::channel::Outbound;
     assert_eq!(h.outbound.channel(), "whatsapp");
     // Never wrote: only a template may go.
     let err = h
