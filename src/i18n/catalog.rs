@@ -162,6 +162,12 @@ messages! {
     IdentityWrong => "identity-wrong",
     IdentityLocked => "identity-locked",
     IdentityOk => "identity-ok",
+    // wa
+    WaUnknownNumber => "wa-unknown-number",
+    WaTokenUnknown => "wa-token-unknown",
+    WaBindRefused => "wa-bind-refused",
+    WaUnsupported => "wa-unsupported",
+    WaListButton => "wa-list-button",
 }
 
 /// Fluent bundles of the bot's messages, one per language.

@@ -20,6 +20,7 @@ mod sessions;
 mod telegram;
 mod types;
 mod waves;
+mod whatsapp;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -45,6 +46,7 @@ pub use types::{
 pub use waves::{
     NewWave, OutboxCounts, OutboxItem, Planned, Settle, Wave, WaveId, WaveState, WaveTemplate,
 };
+pub use whatsapp::{Delivery, SentKind, SentRecord, WhatsAppWrite};
 
 /// The schema migrations for SQLite, embedded at compile time.
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");

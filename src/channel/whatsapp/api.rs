@@ -1,0 +1,239 @@
+//! The Graph API client: `POST {api}/{version}/{phone-number-id}/messages` with the access
+//! token as a bearer token, over the reqwest/rustls stack the rest of Jejak uses. Every send
+//! waits for the number's rate limiter first, so replies and reminders together stay under
+//! the number's messages per second.
+
+use super::config::{RetryPolicy, Secret, WhatsAppConfig};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the Graph API did not take a message. Meta's messages are kept as they are; they do
+/// not contain the access token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// 131047: more than 24 hours since the respondent's last message; only a template may
+    /// be sent.
+    #[error("re-engagement required (131047): {0}")]
+    ReEngagement(String),
+    /// 130429 (the number's throughput), 131056 (too many to one recipient) and the like:
+    /// back off and send again.
+    #[error("rate limited ({code}): {message}")]
+    RateLimited {
+        /// Meta's error code.
+        code: i64,
+        /// Meta's message.
+        message: String,
+    },
+    /// Network errors, 5xx, Meta's "temporarily unavailable": send again later.
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// The number cannot receive messages (not on WhatsApp, not allowed).
+    #[error("recipient unreachable ({code}): {message}")]
+    Unreachable {
+        /// Meta's error code.
+        code: i64,
+        /// Meta's message.
+        message: String,
+    },
+    /// The request itself was refused (bad template, bad token…): sending it again fails
+    /// the same way.
+    #[error("rejected ({code}): {message}")]
+    Rejected {
+        /// Meta's error code (0 when there was none).
+        code: i64,
+        /// Meta's message.
+        message: String,
+    },
+}
+
+impl ApiError {
+    /// Whether sending the same message again later may work.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, ApiError::RateLimited { .. } | ApiError::Transient(_))
+    }
+
+    /// A short form for logs: the kind and Meta's code, never recipient details.
+    pub fn log_code(&self) -> String {
+        match self {
+            ApiError::ReEngagement(_) => "131047".into(),
+            ApiError::RateLimited { code, .. }
+            | ApiError::Unreachable { code, .. }
+            | ApiError::Rejected { code, .. } => code.to_string(),
+            ApiError::Transient(m) => format!("transient: {m}"),
+        }
+    }
+}
+
+/// Sorts a Graph API error (HTTP status, Meta's code and message) into an [`ApiError`].
+pub fn classify(http_status: u16, code: Option<i64>, message: String) -> ApiError {
+    match code {
+        Some(131047) => ApiError::ReEngagement(message),
+        // 130429 throughput, 131056 pair rate, 80007 account rate, 4/613 app call limits.
+        Some(c @ (130429 | 131056 | 80007 | 4 | 613)) => ApiError::RateLimited { code: c, message },
+        // Generic, service unavailable, server temporarily unavailable.
+        Some(1 | 2 | 131000 | 131016 | 133004) => ApiError::Transient(message),
+        // Undeliverable, not in the allowed list, user stopped marketing messages.
+        Some(c @ (131026 | 131030 | 131050)) => ApiError::Unreachable { code: c, message },
+        _ if http_status == 429 => ApiError::RateLimited {
+            code: code.unwrap_or(0),
+            message,
+        },
+        _ if http_status >= 500 => ApiError::Transient(format!("HTTP {http_status}: {message}")),
+        c => ApiError::Rejected {
+            code: c.unwrap_or(0),
+            message: format!("HTTP {http_status}: {message}"),
+        },
+    }
+}
+
+/// The Graph API client of one business number.
+#[derive(Clone)]
+pub struct GraphApi {
+    client: reqwest::Client,
+    messages_url: String,
+    token: Secret,
+    limiter: Arc<DefaultDirectRateLimiter>,
+    retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for GraphApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphApi")
+            .field("messages_url", &self.messages_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GraphApi {
+    /// A client for `config`'s number.
+    pub fn new(config: &WhatsAppConfig) -> Result<GraphApi, ApiError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| ApiError::Rejected {
+                code: 0,
+                message: format!("cannot build the HTTP client: {e}"),
+            })?;
+        let rate = NonZeroU32::new(config.rate_per_second).unwrap_or(NonZeroU32::MIN);
+        Ok(GraphApi {
+            client,
+            messages_url: config.messages_url(),
+            token: config.access_token.clone(),
+            limiter: Arc::new(RateLimiter::direct(Quota::per_second(rate))),
+            retry: config.retry,
+        })
+    }
+
+    /// The retry policy of replies.
+    pub fn retry(&self) -> RetryPolicy {
+        self.retry
+    }
+
+    /// Sends one message (a `/messages` request body) once; returns its `wamid`.
+    pub async fn send_once(&self, body: &serde_json::Value) -> Result<String, ApiError> {
+        self.limiter.until_ready().await;
+        let resp = self
+            .client
+            .post(&self.messages_url)
+            .bearer_auth(self.token.expose())
+            .json(body)
+            .send()
+            .await
+            // Without the URL: it names the phone number id, and errors end up in logs.
+            .map_err(|e| ApiError::Transient(e.without_url().to_string()))?;
+        let status = resp.status().as_u16();
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| ApiError::Transient(e.without_url().to_string()))?;
+        let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+        if (200..300).contains(&status) {
+            let id = json
+                .as_ref()
+                .and_then(|j| j.pointer("/messages/0/id"))
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            return id.ok_or_else(|| {
+                // Accepted, but we cannot tell which message it became: not worth a retry
+                // that could send it twice.
+                ApiError::Rejected {
+                    code: 0,
+                    message: format!("HTTP {status} without a message id"),
+                }
+            });
+        }
+        let err = json.as_ref().and_then(|j| j.get("error"));
+        let code = err.and_then(|e| e.get("code")).and_then(|c| c.as_i64());
+        let message = err
+            .and_then(|e| e.get("message"))
+            .and_then(|m| m.as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("HTTP {status}"));
+        Err(classify(status, code, message))
+    }
+
+    /// Sends one message, backing off and trying again on rate limits and temporary
+    /// failures (see [`RetryPolicy`]).
+    pub async fn send_retrying(&self, body: &serde_json::Value) -> Result<String, ApiError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.send_once(body).await {
+                Err(e) if e.is_retryable() && attempt < self.retry.attempts.max(1) => {
+                    let wait = self.retry.delay(attempt);
+                    tracing::warn!(error = %e.log_code(), attempt, wait_ms = wait.as_millis() as u64, "WhatsApp send failed; backing off");
+                    tokio::time::sleep(wait).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(name: &str, http: u16) -> ApiError {
+        let path = format!(
+            "{}/src/channel/whatsapp/testdata/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let j: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        classify(
+            http,
+            j["error"]["code"].as_i64(),
+            j["error"]["message"].as_str().unwrap().to_string(),
+        )
+    }
+
+    #[test]
+    fn recorded_errors_are_classified() {
+        assert!(matches!(
+            error_of("error_131047.json", 400),
+            ApiError::ReEngagement(_)
+        ));
+        assert!(matches!(
+            error_of("error_130429.json", 400),
+            ApiError::RateLimited { code: 130429, .. }
+        ));
+        assert!(matches!(
+            error_of("error_131056.json", 400),
+            ApiError::RateLimited { code: 131056, .. }
+        ));
+        assert!(matches!(
+            classify(502, None, "x".into()),
+            ApiError::Transient(_)
+        ));
+        assert!(matches!(
+            classify(400, Some(132001), "x".into()),
+            ApiError::Rejected { .. }
+        ));
+        assert!(classify(503, None, "x".into()).is_retryable());
+        assert!(!classify(400, Some(131026), "x".into()).is_retryable());
+    }
+}

@@ -1,0 +1,114 @@
+//! The WhatsApp Cloud API channel.
+//!
+//! - [`webhook`]: `GET`/`POST` on [`WEBHOOK_PATH`]; signed bodies are stored, then answered
+//!   200 at once.
+//! - [`process`]: the background [`Processor`] turning stored bodies into conversation steps
+//!   (texts, reply buttons, list choices) and delivery statuses.
+//! - [`render`]: engine replies as buttons, lists or texts within WhatsApp's limits.
+//! - [`api`]: the Graph API client (rate limit, error codes, retries).
+//! - [`outbound`]: [`WhatsAppOutbound`], the channel's [`crate::channel::Outbound`], minding
+//!   the 24-hour window and falling back to templates.
+//!
+//! Respondents are identified by number: bound before, matched to the roster's phone
+//! (E.164), or bound by a first message `MULAI <token>` / `START <token>`.
+//!
+//! Wiring into `jejak run`: [`start`] gives the router to merge into
+//! [`crate::server::HttpServer`], the processor to spawn with the shutdown signal, and the
+//! outbound sender for reminder waves.
+
+pub mod api;
+pub mod clock;
+pub mod config;
+pub mod outbound;
+pub mod payload;
+pub mod process;
+pub mod render;
+pub mod webhook;
+mod writer;
+
+use crate::conversation::Conversations;
+use crate::store::StoreError;
+use api::{ApiError, GraphApi};
+use axum::Router;
+use clock::Clock;
+use config::WhatsAppConfig;
+pub use outbound::WhatsAppOutbound;
+pub use process::Processor;
+use std::sync::Arc;
+
+/// The channel name in `channel_bindings` and `inbound_messages`.
+pub const CHANNEL: &str = "whatsapp";
+
+/// Where Meta sends webhooks (configure `https://<host><WEBHOOK_PATH>` in the Meta app).
+pub const WEBHOOK_PATH: &str = "/webhook/whatsapp";
+
+/// The running parts of the channel.
+pub struct WhatsApp {
+    /// The webhook routes, to merge into the HTTP server.
+    pub router: Router,
+    /// The background processor: spawn `processor.run(shutdown)`.
+    pub processor: Processor,
+    /// Sends invitations and reminders (for the wave dispatcher).
+    pub outbound: Arc<WhatsAppOutbound>,
+}
+
+impl std::fmt::Debug for WhatsApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WhatsApp").finish_non_exhaustive()
+    }
+}
+
+/// Why the channel could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The HTTP client could not be built.
+    #[error("WhatsApp API client: {0}")]
+    Api(#[from] ApiError),
+    /// The store failed (loading bodies left from the last run).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Starts the channel: the writer task now; the processor when its `run` is spawned.
+/// Bodies stored but not processed before the last stop are handled first.
+pub async fn start(
+    config: &WhatsAppConfig,
+    conv: Conversations,
+    clock: Arc<dyn Clock>,
+) -> Result<WhatsApp, StartError> {
+    let api = GraphApi::new(config)?;
+    let writer = writer::Writer::spawn(conv.store.clone());
+    let pending = conv.store.whatsapp_pending_inbound().await?;
+    let (queue, rx) = tokio::sync::mpsc::unbounded_channel();
+    let router = webhook::router(webhook::WebhookState {
+        app_secret: config.app_secret.clone(),
+        verify_token: config.verify_token.clone(),
+        writer: writer.clone(),
+        queue,
+        clock: clock.clone(),
+    });
+    let shared = Arc::new(process::Shared::new(
+        conv,
+        api,
+        writer,
+        clock,
+        config.phone_number_id.clone(),
+    ));
+    Ok(WhatsApp {
+        router,
+        processor: Processor {
+            shared: shared.clone(),
+            rx,
+            pending,
+        },
+        outbound: Arc::new(WhatsAppOutbound { shared }),
+    })
+}
+
+/// A WhatsApp number in E.164 (`+6281234567890`) from the webhook's `from` (digits, no
+/// `+`) or a stored address; `None` unless it is 8–15 digits.
+pub fn e164(number: &str) -> Option<String> {
+    let digits = number.trim().strip_prefix('+').unwrap_or(number.trim());
+    let ok = (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    ok.then(|| format!("+{digits}"))
+}

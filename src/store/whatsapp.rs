@@ -1,0 +1,366 @@
+//! What the WhatsApp channel keeps: webhook bodies waiting to be processed, the messages it
+//! sent with their delivery status, and when each number last wrote (the 24-hour window).
+//!
+//! The channel's writes come in bursts of small ones (a webhook body, a sent message, a
+//! window update per answer), so they are applied in batches, one transaction per batch
+//! ([`Store::whatsapp_apply`]): one commit shared by many writes, as the group-commit writer
+//! does for steps.
+
+use chrono::{DateTime, Utc};
+
+use super::error::db;
+use super::{RespondentId, Result, Store, from_ms, get, to_ms};
+
+/// The kind of a sent message, as stored in `whatsapp_sent.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SentKind {
+    /// A free-form text message.
+    Text,
+    /// Reply buttons or a list.
+    Interactive,
+    /// An approved template.
+    Template,
+}
+
+impl SentKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SentKind::Text => "text",
+            SentKind::Interactive => "interactive",
+            SentKind::Template => "template",
+        }
+    }
+}
+
+/// A delivery status reported by the platform for a sent message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Delivery {
+    /// Accepted by the API, nothing heard since.
+    Accepted,
+    /// Sent to the phone.
+    Sent,
+    /// Delivered to the phone.
+    Delivered,
+    /// Read by the respondent.
+    Read,
+    /// Could not be delivered.
+    Failed,
+}
+
+impl Delivery {
+    /// The stored name (`accepted`, `sent`, `delivered`, `read`, `failed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Accepted => "accepted",
+            Delivery::Sent => "sent",
+            Delivery::Delivered => "delivered",
+            Delivery::Read => "read",
+            Delivery::Failed => "failed",
+        }
+    }
+
+    /// Parses a stored or webhook status name.
+    pub fn parse(s: &str) -> Option<Delivery> {
+        Some(match s {
+            "accepted" => Delivery::Accepted,
+            "sent" => Delivery::Sent,
+            "delivered" => Delivery::Delivered,
+            "read" => Delivery::Read,
+            "failed" => Delivery::Failed,
+            _ => return None,
+        })
+    }
+
+    /// Statuses arrive out of order (Meta does not promise any): a status only replaces one
+    /// of lower rank, so a late `sent` never hides `read`, and `failed` is final.
+    fn rank(self) -> i64 {
+        self as i64
+    }
+}
+
+/// The SQL rank of a stored status column (`NULL` and unknown rank lowest); keep in step with
+/// [`Delivery::rank`].
+fn rank_sql(column: &str) -> String {
+    format!(
+        "(CASE COALESCE({column}, '') WHEN 'accepted' THEN 0 WHEN 'sent' THEN 1 \
+         WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE -1 END)"
+    )
+}
+
+/// One write of the WhatsApp channel; see [`Store::whatsapp_apply`].
+#[derive(Debug, Clone)]
+pub enum WhatsAppWrite {
+    /// Keep a webhook body until it is processed; its id is returned.
+    StoreInbound {
+        /// The raw body, as signed.
+        body: String,
+        /// When it arrived.
+        received_at: DateTime<Utc>,
+    },
+    /// A webhook body was processed: forget it.
+    DeleteInbound(i64),
+    /// The number wrote at `at` (opens its 24-hour window); an earlier time never moves the
+    /// window back.
+    Touch {
+        /// The number, E.164.
+        address: String,
+        /// When it wrote.
+        at: DateTime<Utc>,
+    },
+    /// The bot sent a message.
+    Sent {
+        /// The platform's message id.
+        wamid: String,
+        /// The number, E.164.
+        address: String,
+        /// What was sent.
+        kind: SentKind,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The platform reported a delivery status: updates the sent message and the wave
+    /// outbox row (`outbox.delivery`, `outbox.delivery_error`) with that message id.
+    Status {
+        /// The platform's message id.
+        wamid: String,
+        /// The status.
+        status: Delivery,
+        /// When it happened.
+        at: DateTime<Utc>,
+        /// The platform's error, for `failed`.
+        error: Option<String>,
+    },
+}
+
+/// A message the bot sent, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentRecord {
+    /// The platform's message id.
+    pub wamid: String,
+    /// The number, E.164.
+    pub address: String,
+    /// `text`, `interactive` or `template`.
+    pub kind: String,
+    /// Its delivery status.
+    pub status: Delivery,
+    /// The error of a failed delivery.
+    pub error: Option<String>,
+}
+
+impl Store {
+    /// Applies `writes` in one transaction, in order. Returns, for each write, the id of the
+    /// stored webhook body (for [`WhatsAppWrite::StoreInbound`]) or `None`.
+    pub async fn whatsapp_apply(&self, writes: &[WhatsAppWrite]) -> Result<Vec<Option<i64>>> {
+        let mut tx = self.begin_write().await?;
+        let mut ids = Vec::with_capacity(writes.len());
+        for w in writes {
+            let id = match w {
+                WhatsAppWrite::StoreInbound { body, received_at } => {
+                    let row = sqlx::query(
+                        "INSERT INTO whatsapp_inbound (body, received_at) VALUES ($1, $2) \
+                         RETURNING id",
+                    )
+                    .bind(body.as_str())
+                    .bind(to_ms(*received_at))
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db("storing a WhatsApp webhook body"))?;
+                    Some(get::<i64>(&row, "id")?)
+                }
+                WhatsAppWrite::DeleteInbound(id) => {
+                    sqlx::query("DELETE FROM whatsapp_inbound WHERE id = $1")
+                        .bind(*id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db("deleting a processed WhatsApp webhook body"))?;
+                    None
+                }
+                WhatsAppWrite::Touch { address, at } => {
+                    sqlx::query(
+                        "INSERT INTO whatsapp_contacts (address, last_inbound_at) VALUES ($1, $2) \
+                         ON CONFLICT (address) DO UPDATE SET last_inbound_at = \
+                             CASE WHEN excluded.last_inbound_at > whatsapp_contacts.last_inbound_at \
+                                  THEN excluded.last_inbound_at \
+                                  ELSE whatsapp_contacts.last_inbound_at END",
+                    )
+                    .bind(address.as_str())
+                    .bind(to_ms(*at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db("recording a WhatsApp contact"))?;
+                    None
+                }
+                WhatsAppWrite::Sent {
+                    wamid,
+                    address,
+                    kind,
+                    at,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO whatsapp_sent (wamid, address, kind, sent_at) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (wamid) DO NOTHING",
+                    )
+                    .bind(wamid.as_str())
+                    .bind(address.as_str())
+                    .bind(kind.as_str())
+                    .bind(to_ms(*at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db("recording a sent WhatsApp message"))?;
+                    None
+                }
+                WhatsAppWrite::Status {
+                    wamid,
+                    status,
+                    at,
+                    error,
+                } => {
+                    let sql = format!(
+                        "UPDATE whatsapp_sent SET status = $2, status_at = $3, \
+                             error = COALESCE($4, error) \
+                         WHERE wamid = $1 AND {} < $5",
+                        rank_sql("status")
+                    );
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(wamid.as_str())
+                        .bind(status.as_str())
+                        .bind(to_ms(*at))
+                        .bind(error.as_deref())
+                        .bind(status.rank())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db("updating a WhatsApp delivery status"))?;
+                    // The outbox records what happened after sending: delivered, read or
+                    // failed (its own `status` already says `sent`).
+                    if *status >= Delivery::Delivered {
+                        let sql = format!(
+                            "UPDATE outbox SET delivery = $2, \
+                                 delivery_error = COALESCE($3, delivery_error) \
+                             WHERE platform_message_id = $1 AND {} < $4",
+                            rank_sql("delivery")
+                        );
+                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .bind(wamid.as_str())
+                            .bind(status.as_str())
+                            .bind(error.as_deref())
+                            .bind(status.rank())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db("updating an outbox delivery status"))?;
+                    }
+                    None
+                }
+            };
+            ids.push(id);
+        }
+        tx.commit()
+            .await
+            .map_err(db("committing WhatsApp channel writes"))?;
+        Ok(ids)
+    }
+
+    /// Webhook bodies stored but not yet processed (after a restart), oldest first.
+    pub async fn whatsapp_pending_inbound(&self) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query("SELECT id, body FROM whatsapp_inbound ORDER BY id")
+            .fetch_all(&self.writer)
+            .await
+            .map_err(db("loading pending WhatsApp webhook bodies"))?;
+        rows.iter()
+            .map(|r| Ok((get(r, "id")?, get(r, "body")?)))
+            .collect()
+    }
+
+    /// When `address` last wrote to the bot, if ever.
+    pub async fn whatsapp_last_inbound(&self, address: &str) -> Result<Option<DateTime<Utc>>> {
+        let row = sqlx::query("SELECT last_inbound_at FROM whatsapp_contacts WHERE address = $1")
+            .bind(address)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db("loading a WhatsApp contact"))?;
+        row.map(|r| from_ms(get(&r, "last_inbound_at")?, "whatsapp last_inbound_at"))
+            .transpose()
+    }
+
+    /// A sent message and its delivery status.
+    pub async fn whatsapp_sent(&self, wamid: &str) -> Result<Option<SentRecord>> {
+        let row = sqlx::query(
+            "SELECT wamid, address, kind, status, error FROM whatsapp_sent WHERE wamid = $1",
+        )
+        .bind(wamid)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db("loading a sent WhatsApp message"))?;
+        let Some(r) = row else { return Ok(None) };
+        let status: String = get(&r, "status")?;
+        Ok(Some(SentRecord {
+            wamid: get(&r, "wamid")?,
+            address: get(&r, "address")?,
+            kind: get(&r, "kind")?,
+            status: Delivery::parse(&status).ok_or_else(|| super::StoreError::Corrupt {
+                context: "whatsapp_sent status",
+                detail: format!("unknown status {status:?}"),
+            })?,
+            error: get(&r, "error")?,
+        }))
+    }
+
+    /// The respondent whose roster phone is `phone` (E.164), if exactly one has it: a number
+    /// shared by two roster rows identifies neither.
+    pub async fn respondent_by_phone(&self, phone: &str) -> Result<Option<RespondentId>> {
+        let rows = sqlx::query("SELECT id FROM respondents WHERE phone = $1 ORDER BY id LIMIT 2")
+            .bind(phone)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db("looking up a respondent by phone"))?;
+        if rows.len() != 1 {
+            return Ok(None);
+        }
+        Ok(Some(get(&rows[0], "id")?))
+    }
+
+    /// The addresses of a respondent on `channel`.
+    pub async fn channel_addresses(&self, id: RespondentId, channel: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT address FROM channel_bindings WHERE respondent_id = $1 AND channel = $2 \
+             ORDER BY bound_at",
+        )
+        .bind(id)
+        .bind(channel)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db("listing channel addresses"))?;
+        rows.iter().map(|r| get(r, "address")).collect()
+    }
+
+    /// Records a platform message handled outside a conversation step (a greeting to an
+    /// unknown number), for exactly-once handling of redeliveries. True if it is new.
+    pub async fn claim_inbound(
+        &self,
+        channel: &str,
+        message_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "INSERT INTO inbound_messages (channel, message_id, received_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (channel, message_id) DO NOTHING",
+        )
+        .bind(channel)
+        .bind(message_id)
+        .bind(to_ms(now))
+        .execute(&self.writer)
+        .await
+        .map_err(db("recording an inbound message"))?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// How many webhook bodies wait to be processed.
+    pub async fn whatsapp_inbound_count(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM whatsapp_inbound")
+            .fetch_one(&self.writer)
+            .await
+            .map_err(db("counting WhatsApp webhook bodies"))?;
+        get(&row, "n")
+    }
+}
