@@ -1,5 +1,5 @@
-//! `jejak run`: the long-running bot process. Every part (the Telegram bot today; the
-//! WhatsApp webhook, the reminder scheduler and the dispatcher later) joins one [`Process`]:
+//! `jejak run`: the long-running bot process. Every part (the Telegram bot, the WhatsApp
+//! webhook and its processor, the reminder scheduler and dispatcher) joins one [`Process`]:
 //! it may merge a router into the one HTTP server and spawn tasks that stop when the
 //! shutdown signal (Ctrl-C, SIGTERM) turns true. The HTTP server binds only if a part joined.
 
@@ -10,7 +10,10 @@ use anyhow::Context as _;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::channel::telegram::{TelegramBot, TelegramConfig, TelegramError};
+use crate::channel::Outbound;
+use crate::channel::telegram::{TelegramBot, TelegramConfig, TelegramError, TelegramOutbound};
+use crate::channel::whatsapp::config::WhatsAppConfig;
+use crate::channel::whatsapp::{self};
 use crate::config::{self, FileConfig};
 use crate::conversation::Conversations;
 use crate::i18n::Catalog;
@@ -60,12 +63,28 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
     // Check the settings before touching the database: a missing token is the commonest
     // first-run mistake and deserves a clear message, not a stack of contexts.
     let telegram = match telegram_config(&file) {
+        Ok(c) => Some(c),
+        Err(TelegramError::MissingToken) => None,
+        Err(e) => {
+            eprintln!("jejak run: {e}");
+            return Ok(2);
+        }
+    };
+    let whatsapp = match WhatsAppConfig::from_env(file.whatsapp.as_ref()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("jejak run: {e}");
             return Ok(2);
         }
     };
+    if telegram.is_none() && whatsapp.is_none() {
+        eprintln!(
+            "jejak run: {}\n(or, for WhatsApp, set WHATSAPP_PHONE_NUMBER_ID, \
+             WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN)",
+            TelegramError::MissingToken
+        );
+        return Ok(2);
+    }
     let flow = super::resolve_flow(flow)?;
     let url = database_url.or(file.database_url.clone());
     let dir = file
@@ -88,8 +107,19 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
         shutdown_tx,
     };
 
-    start_telegram(&mut p, &telegram).await?;
-    // Further parts join here: start_whatsapp(&mut p)?, start_scheduler(&mut p)?, …
+    let mut outbounds: Vec<Arc<dyn Outbound>> = Vec::new();
+    if let Some(telegram) = &telegram {
+        start_telegram(&mut p, telegram).await?;
+        outbounds.push(Arc::new(TelegramOutbound::from_config(
+            telegram,
+            &p.conv.flow,
+            p.conv.catalog.clone(),
+        )?));
+    }
+    if let Some(whatsapp) = &whatsapp {
+        outbounds.push(start_whatsapp(&mut p, whatsapp).await?);
+    }
+    start_reminders(&mut p, outbounds)?;
 
     spawn_signal_handler(p.shutdown_tx.clone());
     if p.server.has_parts() {
@@ -154,6 +184,63 @@ async fn start_telegram(p: &mut Process, config: &TelegramConfig) -> anyhow::Res
             });
         }
     }
+    Ok(())
+}
+
+/// The WhatsApp channel: the webhook routes join the HTTP server, the processor runs as a
+/// task. Returns its sender for reminders.
+async fn start_whatsapp(
+    p: &mut Process,
+    config: &WhatsAppConfig,
+) -> anyhow::Result<Arc<dyn Outbound>> {
+    let wa = whatsapp::start(
+        config,
+        p.conv.clone(),
+        Arc::new(whatsapp::clock::SystemClock),
+    )
+    .await
+    .context("starting the WhatsApp channel")?;
+    tracing::info!(path = whatsapp::WEBHOOK_PATH, "WhatsApp webhook");
+    p.merge("whatsapp", wa.router);
+    let rx = p.shutdown.clone();
+    let processor = wa.processor;
+    p.tasks.spawn(async move {
+        processor.run(rx).await;
+        Ok(())
+    });
+    Ok(wa.outbound)
+}
+
+/// The reminder waves: plans due wave runs into the outbox and sends them through the
+/// channels configured above, at each platform's rate (see `schedule::dispatcher`).
+/// Flows for repeating a respondent's current question come from `JEJAK_FLOWS_DIR`
+/// (default `flows/`) plus the flow this process runs.
+fn start_reminders(p: &mut Process, outbounds: Vec<Arc<dyn Outbound>>) -> anyhow::Result<()> {
+    let whatsapp_rate = p.file.whatsapp.as_ref().and_then(|w| w.rate_per_second);
+    let cfg =
+        super::wave::dispatch_config(&p.file.schedule.clone().unwrap_or_default(), whatsapp_rate)?;
+    let dir = std::env::var("JEJAK_FLOWS_DIR").unwrap_or_else(|_| "flows".into());
+    let mut flows = super::wave::load_flows(Path::new(&dir));
+    if !flows.iter().any(|f| f.id == p.conv.flow.id) {
+        flows.push(p.conv.flow.clone());
+    }
+    let dispatcher = Arc::new(crate::schedule::dispatcher::Dispatcher::new(
+        p.conv.store.clone(),
+        outbounds,
+        p.conv.catalog.clone(),
+        flows,
+        Arc::new(crate::schedule::SystemClock),
+        cfg,
+    ));
+    let mut rx = p.shutdown.clone();
+    p.tasks.spawn(async move {
+        dispatcher
+            .run(async move {
+                let _ = rx.wait_for(|v| *v).await;
+            })
+            .await
+            .context("the reminder dispatcher stopped")
+    });
     Ok(())
 }
 
