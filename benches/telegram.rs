@@ -124,6 +124,7 @@ async fn bench(chats: usize, backend: &str) {
 
     let scripts = scripts();
     let mut tokens = Vec::with_capacity(chats);
+    let mut ids = Vec::with_capacity(chats);
     for i in 0..chats {
         let new = NewRespondent {
             fields: RespondentFields {
@@ -196,14 +197,28 @@ async fn bench(chats: usize, backend: &str) {
             .unwrap_or(Duration::ZERO)
     };
     let sends: u64 = api.send_counts().values().sum();
+    // Answers kept in the store at the end (a `/kembali` replaces one, a refusal keeps none).
+    let mut answers = 0usize;
+    for id in ids {
+        if let Some(s) = db
+            .store
+            .latest_session(id, "tracer-smk")
+            .await
+            .expect("session")
+        {
+            answers += db.store.current_answers(s.id).await.expect("answers").len();
+        }
+    }
     println!(
-        "telegram webhook bench ({}): {chats} chats, {} updates in {:.2} s → {:.0} answers/s; \
-         update→reply p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {sends} messages sent; \
-         {failures} failed updates; peak RSS {:.0} MiB (bot + fake API + client in one process)",
+        "telegram webhook bench ({}): {chats} chats, {} updates in {:.2} s → {:.0} updates/s, \
+         {answers} answers stored → {:.0} answers/s; update→reply p50 {:.1} ms, p99 {:.1} ms, \
+         max {:.1} ms; {sends} messages sent; {failures} failed updates; peak RSS {:.0} MiB \
+         (bot + fake API + client in one process)",
         db.store.backend(),
         all.len(),
         elapsed.as_secs_f64(),
         all.len() as f64 / elapsed.as_secs_f64(),
+        answers as f64 / elapsed.as_secs_f64(),
         pct(0.50).as_secs_f64() * 1000.0,
         pct(0.99).as_secs_f64() * 1000.0,
         all.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,

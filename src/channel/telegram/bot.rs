@@ -59,6 +59,9 @@ pub enum UpdateOutcome {
 #[derive(Default)]
 struct ChatState {
     last_keyboard: Option<MessageId>,
+    /// The respondent bound to the chat, once known. Bindings are never deleted or moved,
+    /// so the cache cannot go stale; it saves a database read per update.
+    respondent: Option<RespondentId>,
 }
 
 /// The Telegram bot: conversation service, renderer and the teloxide client.
@@ -285,10 +288,13 @@ impl TelegramBot {
             _ => None,
         };
         let respondent = match self
-            .respondent(chat, user_lang, start_token.as_deref())
+            .respondent(chat, state.respondent, user_lang, start_token.as_deref())
             .await?
         {
-            Ok(id) => id,
+            Ok(id) => {
+                state.respondent = Some(id);
+                id
+            }
             Err(refusal) => {
                 return self
                     .reply_plain(chat, user_lang, refusal)
@@ -418,13 +424,17 @@ impl TelegramBot {
     async fn respondent(
         &self,
         chat: ChatId,
+        cached: Option<RespondentId>,
         user_lang: Option<Lang>,
         token: Option<&str>,
     ) -> Result<Result<RespondentId, Msg>, BotError> {
         let store = &self.conv.store;
         let address = chat.0.to_string();
         let now = Utc::now();
-        let bound = store.respondent_by_channel(CHANNEL, &address).await?;
+        let bound = match cached {
+            Some(id) => Some(id),
+            None => store.respondent_by_channel(CHANNEL, &address).await?,
+        };
         match (bound, token) {
             (Some(id), None) => Ok(Ok(id)),
             (Some(id), Some(token)) => match store.respondent_by_token(token).await? {
