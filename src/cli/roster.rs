@@ -208,7 +208,7 @@ pub fn synthetic_roster(path: &Path, rows: usize) -> anyhow::Result<()> {
             PROGRAMMES[i % PROGRAMMES.len()].to_string(),
             format!("SMK Negeri {} Contoh", 1 + i % 50),
             PROVINCES[i % PROVINCES.len()].to_string(),
-            if i % 10 == 0 { "en" } else { "id" }.to_string(),
+            if i.is_multiple_of(10) { "en" } else { "id" }.to_string(),
             format!("{:02}-{:02}-{}", 1 + i % 28, 1 + i % 12, 2000 + i % 6),
         ]
     };

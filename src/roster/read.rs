@@ -149,7 +149,7 @@ fn read_csv(
                     .to_string()
             });
         rows += 1;
-        if rows % 1024 == 0 {
+        if rows.is_multiple_of(1024) {
             let done = record.position().map(|p| p.byte()).unwrap_or(0);
             progress(Position { done, total });
         }
@@ -219,7 +219,7 @@ fn read_xlsx(
                 }) {
                     return Ok(());
                 }
-                if prev % 1024 == 0 {
+                if prev.is_multiple_of(1024) {
                     progress(Position {
                         done: u64::from(prev) + 1,
                         total,
