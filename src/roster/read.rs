@@ -219,7 +219,7 @@ fn read_xlsx(
                 }) {
                     return Ok(());
                 }
-                if prev % 1024 == 0 {
+                if prev.is_multiple_of(1024) {
                     progress(Position {
                         done: u64::from(prev) + 1,
                         total,

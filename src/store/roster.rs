@@ -8,15 +8,15 @@ use sqlx::AssertSqlSafe;
 
 use super::error::db;
 use super::respondents::new_token;
-use super::{NewRespondent, RespondentId, Result, Store, StoreError, get, to_ms};
+use super::{Backend, NewRespondent, RespondentId, Result, Store, StoreError, get, to_ms};
 use crate::model::Lang;
 
-/// Rows per multi-row `INSERT … ON CONFLICT` statement. 13 parameters a row keeps a batch of
-/// 500 at 6,501 parameters: far below SQLite's 32,766 and PostgreSQL's 65,535, and large
-/// enough that the per-statement cost disappears (see docs/benchmarks.md).
+/// Rows per multi-row `INSERT … ON CONFLICT` statement. At 13–15 parameters a row a batch of
+/// 500 binds at most 7,500 parameters: far below SQLite's 32,766 and PostgreSQL's 65,535, and
+/// large enough that the per-statement cost disappears (see docs/benchmarks.md).
 pub const ROSTER_BATCH_ROWS: usize = 500;
 
-/// Parameters bound per roster row (the shared `now` is `$1`).
+/// Parameters bound per roster row besides `now` (see [`upsert_sql`]).
 const PARAMS_PER_ROW: usize = 13;
 
 /// Where imported respondents are enrolled: each gets an `invited` session of the flow
@@ -119,9 +119,14 @@ pub struct IdentityAttempts {
     pub locked_until: Option<i64>,
 }
 
-/// The SQL of a roster upsert of `rows` rows (cached: the statement text is the same for
-/// every full batch, so both backends reuse the prepared statement).
-fn upsert_sql(rows: usize) -> String {
+/// The SQL of a roster upsert of `rows` rows.
+///
+/// PostgreSQL gets numbered placeholders (`$1` the shared `now`, then 13 per row). SQLite gets
+/// anonymous `?` placeholders (13 per row plus `now` twice): sqlx looks up the name of every
+/// numbered SQLite parameter, and SQLite finds a parameter's name by a linear scan, so 6,500
+/// numbered parameters cost 6,500² steps per statement (about 1 s under load); anonymous
+/// ones are bound by position.
+fn upsert_sql(rows: usize, backend: Backend) -> String {
     let mut sql = String::with_capacity(200 + rows * 80);
     sql.push_str(
         "INSERT INTO respondents (external_id, name, phone, email, cohort, programme, school, \
@@ -134,9 +139,15 @@ fn upsert_sql(rows: usize) -> String {
         }
         sql.push('(');
         for c in 0..PARAMS_PER_ROW {
-            sql.push_str(&format!("${},", 2 + r * PARAMS_PER_ROW + c));
+            match backend {
+                Backend::Sqlite => sql.push_str("?,"),
+                Backend::Postgres => sql.push_str(&format!("${},", 2 + r * PARAMS_PER_ROW + c)),
+            }
         }
-        sql.push_str("0,$1,$1)");
+        match backend {
+            Backend::Sqlite => sql.push_str("0,?,?)"),
+            Backend::Postgres => sql.push_str("0,$1,$1)"),
+        }
     }
     sql.push_str(
         " ON CONFLICT (external_id) DO UPDATE SET \
@@ -181,10 +192,15 @@ fn enrol_sql(ids: usize) -> String {
     sql
 }
 
-/// The statement text for a full batch, built once.
-fn full_batch_sql() -> &'static str {
-    static SQL: OnceLock<String> = OnceLock::new();
-    SQL.get_or_init(|| upsert_sql(ROSTER_BATCH_ROWS))
+/// The statement text for a full batch, built once per backend.
+fn full_batch_sql(backend: Backend) -> &'static str {
+    static SQLITE: OnceLock<String> = OnceLock::new();
+    static POSTGRES: OnceLock<String> = OnceLock::new();
+    let cell = match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    };
+    cell.get_or_init(|| upsert_sql(ROSTER_BATCH_ROWS, backend))
 }
 
 /// The enrolment statement for a full batch, built once.
@@ -219,12 +235,16 @@ impl Store {
         for chunk in rows.chunks(ROSTER_BATCH_ROWS) {
             let owned;
             let sql: &str = if chunk.len() == ROSTER_BATCH_ROWS {
-                full_batch_sql()
+                full_batch_sql(self.backend)
             } else {
-                owned = upsert_sql(chunk.len());
+                owned = upsert_sql(chunk.len(), self.backend);
                 &owned
             };
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(now_ms);
+            let sqlite = self.backend == Backend::Sqlite;
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            if !sqlite {
+                q = q.bind(now_ms);
+            }
             for r in chunk {
                 if r.fields.external_id.is_none() {
                     return Err(StoreError::Corrupt {
@@ -252,6 +272,9 @@ impl Store {
                     .bind(r.birth_date.map(|d| d.format("%Y-%m-%d").to_string()))
                     .bind(extra)
                     .bind(new_token());
+                if sqlite {
+                    q = q.bind(now_ms).bind(now_ms);
+                }
             }
             let returned = q
                 .fetch_all(&mut *tx)
