@@ -5,6 +5,7 @@
 
 pub mod channel;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod conversation;
 pub mod engine;

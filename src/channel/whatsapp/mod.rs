@@ -17,7 +17,8 @@
 //! outbound sender for reminder waves.
 
 pub mod api;
-pub mod clock;
+/// The injectable clock (shared with the scheduler).
+pub use crate::clock;
 pub mod config;
 pub mod outbound;
 pub mod payload;

@@ -1,5 +1,6 @@
-//! The time as the channel sees it, injectable so tests can step past WhatsApp's 24-hour
-//! window without waiting a day.
+//! The time as the bot sees it, injectable: the reminder scheduler and dispatcher take it so
+//! tests drive them through days of schedules in milliseconds, and the WhatsApp channel so
+//! tests can step past the 24-hour window without waiting a day.
 
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Mutex;
