@@ -140,6 +140,7 @@ async fn bench(chats: usize, backend: &str) {
             .upsert_respondent(&new, Utc::now())
             .await
             .expect("respondent");
+        ids.push(id);
         tokens.push(
             db.store
                 .respondent(id)
