@@ -124,7 +124,7 @@ async fn bench(chats: usize, backend: &str) {
 
     let scripts = scripts();
     let mut tokens = Vec::with_capacity(chats);
-    let ids = Vec::with_capacity(chats);
+    let mut ids = Vec::with_capacity(chats);
     for i in 0..chats {
         let new = NewRespondent {
             fields: RespondentFields {
