@@ -301,6 +301,7 @@ pub async fn bench(
             r.enrolled
         );
     }
+    println!("peak RSS after the imports: {}", peak_rss());
     let t = Instant::now();
     let report = response_report(&store, &flow.id, Some(GroupBy::School)).await?;
     println!(
@@ -308,7 +309,7 @@ pub async fn bench(
         report.total.roster,
         t.elapsed().as_secs_f64()
     );
-    println!("peak RSS: {}", peak_rss());
+    println!("peak RSS after the report: {}", peak_rss());
     std::io::stdout().flush()?;
     store.close().await;
     if let Some((url, schema)) = schema {
