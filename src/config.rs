@@ -47,6 +47,10 @@ pub struct TelegramFile {
     pub webhook_secret: Option<String>,
     /// Whether a plain `/start` (no token) starts an anonymous respondent.
     pub open_mode: Option<bool>,
+    /// In open mode, whether a chat without a personal link must first prove it is on the
+    /// roster (external id + birth date, limited attempts) instead of starting anonymously
+    /// (`TELEGRAM_OPEN_IDENTITY`).
+    pub open_identity: Option<bool>,
 }
 
 /// `[whatsapp]` in `jejak.toml`. Environment variables override each field.

@@ -527,6 +527,100 @@ async fn open_mode_starts_an_anonymous_respondent(db: &Db) {
     );
 }
 
+/// An open link with the identity check: the chat is asked for NISN/NIM and birth date,
+/// a wrong claim costs an attempt, the right one binds the chat to that roster respondent
+/// and starts the survey; after the allowed failures another chat is locked out.
+async fn open_mode_with_identity_check_binds_the_roster_respondent(db: &Db) {
+    let api = FakeBotApi::start(TOKEN).await;
+    let new = NewRespondent {
+        fields: RespondentFields {
+            name: Some("Siti Aminah".into()),
+            external_id: Some("0012345678".into()),
+            ..Default::default()
+        },
+        birth_date: chrono::NaiveDate::from_ymd_opt(2005, 8, 17),
+        ..Default::default()
+    };
+    let id = db.store.upsert_respondent(&new, Utc::now()).await.unwrap();
+    let policy = jejak::roster::identity::Policy {
+        max_attempts: 2,
+        ..Default::default()
+    };
+    let bot = Arc::new(
+        TelegramBot::new(
+            Bot::new(TOKEN).set_api_url(api.url()),
+            conversations(&db.store),
+            Some(true),
+        )
+        .with_retry(quick_retry())
+        .with_identity_check(policy),
+    );
+    let last = |chat: i64| {
+        api.sent_to(chat)
+            .last()
+            .map(|m| m.text.clone())
+            .unwrap_or_default()
+    };
+    // A plain /start is asked to identify itself; nobody is created or bound.
+    let u = upd(api.text_update(700, "/start", None)).unwrap();
+    bot.handle_update(&u).await.unwrap();
+    assert!(last(700).contains("NISN/NIM"), "{}", last(700));
+    assert_eq!(
+        db.store
+            .respondent_by_channel("telegram", "700")
+            .await
+            .unwrap(),
+        None
+    );
+    // A wrong birth date costs an attempt and says how many are left.
+    let u = upd(api.text_update(700, "0012345678 18-08-2005", None)).unwrap();
+    bot.handle_update(&u).await.unwrap();
+    assert!(last(700).contains("Sisa percobaan: 1"), "{}", last(700));
+    // The right claim binds the chat to the roster respondent and starts the survey.
+    let before = api.send_count(700);
+    let u = upd(api.text_update(700, "0012345678 17 Agustus 2005", None)).unwrap();
+    assert_eq!(bot.handle_update(&u).await.unwrap(), UpdateOutcome::Handled);
+    assert_eq!(
+        db.store
+            .respondent_by_channel("telegram", "700")
+            .await
+            .unwrap(),
+        Some(id)
+    );
+    let sent = api.sent_to(700);
+    assert!(
+        sent[before as usize].text.contains("Siti Aminah"),
+        "{:?}",
+        sent[before as usize].text
+    );
+    assert!(
+        sent.len() > before as usize + 1,
+        "the survey starts after the greeting"
+    );
+    let session = db.store.latest_session(id, "tracer-smk").await.unwrap();
+    assert!(
+        session.is_some(),
+        "a session was opened for the roster respondent"
+    );
+    // Another chat guessing: two failures lock it out, and then even the right answer
+    // is not checked.
+    for _ in 0..2 {
+        let u = upd(api.text_update(701, "9999999999 01-01-2000", None)).unwrap();
+        bot.handle_update(&u).await.unwrap();
+    }
+    assert!(last(701).contains("menit"), "{}", last(701));
+    let u = upd(api.text_update(701, "0012345678 17-08-2005", None)).unwrap();
+    bot.handle_update(&u).await.unwrap();
+    assert!(last(701).contains("menit"), "{}", last(701));
+    assert_eq!(
+        db.store
+            .respondent_by_channel("telegram", "701")
+            .await
+            .unwrap(),
+        None
+    );
+}
+
 async fn multiple_choice_toggles_then_done(db: &Db) {
     let api = FakeBotApi::start(TOKEN).await;
     let conv = conversations(&db.store);
@@ -713,6 +807,7 @@ both_backends!(
     blocked_user_is_marked_unreachable,
     token_of_another_chat_is_refused_and_open_mode_can_be_off,
     open_mode_starts_an_anonymous_respondent,
+    open_mode_with_identity_check_binds_the_roster_respondent,
     multiple_choice_toggles_then_done,
     recorded_payloads_are_handled,
 );

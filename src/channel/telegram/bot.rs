@@ -25,6 +25,7 @@ use crate::conversation::{ConversationError, Conversations, Handled};
 use crate::engine::{Input, Reply};
 use crate::i18n::Msg;
 use crate::model::{Lang, RespondentFields};
+use crate::roster::identity;
 use crate::store::{NewRespondent, RespondentId, StoreError, TelegramBind};
 
 /// The header Telegram sends the webhook secret in.
@@ -70,6 +71,8 @@ pub struct TelegramBot {
     conv: Conversations,
     renderer: Renderer,
     open_mode: bool,
+    /// In open mode, chats without a personal link prove they are on the roster first.
+    identity: Option<identity::Policy>,
     retry: RetryPolicy,
     poll_timeout: u32,
     chats: std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<ChatState>>>>,
@@ -100,6 +103,7 @@ impl TelegramBot {
             conv,
             renderer,
             open_mode,
+            identity: None,
             retry: RetryPolicy::default(),
             poll_timeout: 25,
             chats: std::sync::Mutex::new(HashMap::new()),
@@ -111,7 +115,20 @@ impl TelegramBot {
         config: &TelegramConfig,
         conv: Conversations,
     ) -> Result<Self, super::TelegramError> {
-        Ok(Self::new(config.bot()?, conv, config.open_mode))
+        let bot = Self::new(config.bot()?, conv, config.open_mode);
+        Ok(if config.open_identity {
+            bot.with_identity_check(identity::Policy::default())
+        } else {
+            bot
+        })
+    }
+
+    /// In open mode, asks a chat without a personal link for its external id (NISN/NIM)
+    /// and birth date and binds it to that roster respondent, instead of starting an
+    /// anonymous respondent; failures are limited by `policy`.
+    pub fn with_identity_check(mut self, policy: identity::Policy) -> Self {
+        self.identity = Some(policy);
+        self
     }
 
     /// Changes how sends are retried (tests use short back-offs).
@@ -287,6 +304,31 @@ impl TelegramBot {
             Some(Input::Text(t)) => start_token(t).map(str::to_string),
             _ => None,
         };
+        let mut input = input;
+        if let Some(policy) = self.identity
+            && self.open_mode
+            && state.respondent.is_none()
+            && start_token.is_none()
+            && self
+                .conv
+                .store
+                .respondent_by_channel(CHANNEL, &chat.0.to_string())
+                .await?
+                .is_none()
+        {
+            let text = match &input {
+                Some(Input::Text(t)) => t.as_str(),
+                _ => "",
+            };
+            match self.identify(chat, user_lang, text, &policy).await? {
+                Some(id) => {
+                    state.respondent = Some(id);
+                    // Verified: the survey starts as after a personal link.
+                    input = Some(Input::Text("/start".into()));
+                }
+                None => return Ok(UpdateOutcome::Ignored),
+            }
+        }
         let respondent = match self
             .respondent(chat, state.respondent, user_lang, start_token.as_deref())
             .await?
@@ -408,14 +450,7 @@ impl TelegramBot {
         msg: Msg,
     ) -> Result<(), BotError> {
         let lang = lang.unwrap_or(self.conv.flow.default_lang());
-        let text = self.conv.catalog.t(lang, msg);
-        let reply = Reply::say(text);
-        for m in self.renderer.render(&reply, &self.conv.catalog, lang) {
-            if let Err(e) = self.send(chat, &m).await {
-                tracing::warn!(error = %e, "cannot send a message on Telegram");
-                break;
-            }
-        }
+        self.say(chat, lang, self.conv.catalog.t(lang, msg)).await;
         Ok(())
     }
 
@@ -470,6 +505,95 @@ impl TelegramBot {
                 }
             }
             (None, None) => Ok(Err(Msg::TgNeedLink)),
+        }
+    }
+
+    /// The open-link identity check for an unbound chat: asks for the external id and
+    /// birth date, checks what was typed against the roster (attempts are counted per chat
+    /// in the database), and binds the chat on a match. Returns the respondent when the
+    /// chat is now bound; `None` when a message was sent instead.
+    async fn identify(
+        &self,
+        chat: ChatId,
+        user_lang: Option<Lang>,
+        text: &str,
+        policy: &identity::Policy,
+    ) -> Result<Option<RespondentId>, BotError> {
+        let store = &self.conv.store;
+        let lang = user_lang.unwrap_or(self.conv.flow.default_lang());
+        let address = chat.0.to_string();
+        let now = Utc::now();
+        let catalog = &self.conv.catalog;
+        let Some((external_id, birth_date)) = identity::parse_claim(text) else {
+            self.reply_plain(chat, user_lang, Msg::IdentityAsk).await?;
+            return Ok(None);
+        };
+        let say = match identity::verify(
+            store,
+            policy,
+            CHANNEL,
+            &address,
+            &external_id,
+            &birth_date,
+            now,
+        )
+        .await?
+        {
+            identity::Verification::Verified(id) => {
+                match store.bind_telegram_chat(id, &address, now).await? {
+                    TelegramBind::Bound | TelegramBind::ChatHasOtherRespondent(_) => {}
+                    TelegramBind::RespondentHasOtherChat => {
+                        self.reply_plain(chat, user_lang, Msg::TgTokenTaken).await?;
+                        return Ok(None);
+                    }
+                }
+                let bound = store
+                    .respondent_by_channel(CHANNEL, &address)
+                    .await?
+                    .unwrap_or(id);
+                if let Some(lang) = user_lang {
+                    store.set_language_if_unset(bound, lang).await?;
+                }
+                let name = store
+                    .respondent(bound)
+                    .await?
+                    .and_then(|r| r.fields.name)
+                    .unwrap_or_default();
+                self.say(
+                    chat,
+                    lang,
+                    catalog.ta(lang, Msg::IdentityOk, &[("name", name.as_str())]),
+                )
+                .await;
+                return Ok(Some(bound));
+            }
+            identity::Verification::Wrong { attempts_left } => catalog.ta(
+                lang,
+                Msg::IdentityWrong,
+                &[("attempts", attempts_left.to_string().as_str())],
+            ),
+            identity::Verification::Locked { until } => {
+                let minutes = ((until - now).num_seconds() + 59) / 60;
+                catalog.ta(
+                    lang,
+                    Msg::IdentityLocked,
+                    &[("minutes", minutes.max(1).to_string().as_str())],
+                )
+            }
+        };
+        self.say(chat, lang, say).await;
+        Ok(None)
+    }
+
+    /// Sends a text outside a step; failures are logged (the respondent can simply write
+    /// again).
+    async fn say(&self, chat: ChatId, lang: Lang, text: String) {
+        let reply = Reply::say(text);
+        for m in self.renderer.render(&reply, &self.conv.catalog, lang) {
+            if let Err(e) = self.send(chat, &m).await {
+                tracing::warn!(error = %e, "cannot send a message on Telegram");
+                break;
+            }
         }
     }
 

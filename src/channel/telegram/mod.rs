@@ -49,9 +49,14 @@ pub enum TelegramError {
     /// The webhook secret breaks Telegram's rule.
     #[error("TELEGRAM_WEBHOOK_SECRET must be 1–256 characters of A-Z a-z 0-9 _ -")]
     BadWebhookSecret,
-    /// `TELEGRAM_OPEN_MODE` is not a boolean.
-    #[error("TELEGRAM_OPEN_MODE must be true or false, not {0:?}")]
-    BadOpenMode(String),
+    /// `TELEGRAM_OPEN_MODE` or `TELEGRAM_OPEN_IDENTITY` is not a boolean.
+    #[error("{name} must be true or false, not {value:?}")]
+    BadFlag {
+        /// The variable.
+        name: &'static str,
+        /// What it says.
+        value: String,
+    },
     /// The system's random source failed (for a generated webhook secret).
     #[error("cannot generate a webhook secret: {0}")]
     Random(String),
@@ -73,6 +78,8 @@ pub struct TelegramConfig {
     /// Whether a chat without a personal link may start as an anonymous respondent;
     /// `None` follows the flow's `open` setting.
     pub open_mode: Option<bool>,
+    /// In open mode, a chat without a personal link must prove it is on the roster first.
+    pub open_identity: bool,
 }
 
 impl std::fmt::Debug for TelegramConfig {
@@ -150,14 +157,18 @@ impl TelegramConfig {
             Some(_) => return Err(TelegramError::BadWebhookSecret),
             None => random_secret()?,
         };
-        let open_mode = match env("TELEGRAM_OPEN_MODE").filter(|v| !v.trim().is_empty()) {
+        let flag = |name: &'static str| match env(name).filter(|v| !v.trim().is_empty()) {
             Some(v) => match v.trim().to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" | "on" => Some(true),
-                "0" | "false" | "no" | "off" => Some(false),
-                _ => return Err(TelegramError::BadOpenMode(v)),
+                "1" | "true" | "yes" | "on" => Ok(Some(true)),
+                "0" | "false" | "no" | "off" => Ok(Some(false)),
+                _ => Err(TelegramError::BadFlag { name, value: v }),
             },
-            None => file.open_mode,
+            None => Ok(None),
         };
+        let open_mode = flag("TELEGRAM_OPEN_MODE")?.or(file.open_mode);
+        let open_identity = flag("TELEGRAM_OPEN_IDENTITY")?
+            .or(file.open_identity)
+            .unwrap_or(false);
         Ok(TelegramConfig {
             token,
             api_url,
@@ -165,6 +176,7 @@ impl TelegramConfig {
             webhook_url,
             webhook_secret,
             open_mode,
+            open_identity,
         })
     }
 
