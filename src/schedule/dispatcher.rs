@@ -373,16 +373,21 @@ impl Dispatcher {
                 Ok(p) => p,
                 Err(_) => return Ok(()),
             };
-            if let Some(p) = self.pacers.get(item.channel.as_str()) {
-                p.acquire(u32::try_from(message.replies.len()).unwrap_or(1))
-                    .await;
-            }
+            // Commit `sending` first, then wait for the pacer's slot: the database write
+            // overlaps the wait instead of delaying the request, so requests leave exactly
+            // on their slots (no jitter that would bunch them inside the platform's
+            // one-second window) and a slow commit does not cost throughput. The price: a
+            // crash during the wait (at most one interval) leaves one unsent row uncertain.
             if !self
                 .store
                 .outbox_sending(item.id, &self.cfg.worker_id, self.clock.now())
                 .await?
             {
                 return Ok(());
+            }
+            if let Some(p) = self.pacers.get(item.channel.as_str()) {
+                p.acquire(u32::try_from(message.replies.len()).unwrap_or(1))
+                    .await;
             }
             let this = Arc::clone(self);
             tasks.spawn(async move {
