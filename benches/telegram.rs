@@ -11,8 +11,8 @@
 
 #[path = "../tests/support/fake_bot_api.rs"]
 mod fake_bot_api;
-#[path = "../tests/support/tg_db.rs"]
-mod tg_db;
+#[path = "../tests/support/test_db.rs"]
+mod test_db;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -82,11 +82,11 @@ fn main() {
 
 async fn bench(chats: usize, backend: &str) {
     let db = match backend {
-        "postgres" => match tg_db::postgres_db().await {
+        "postgres" => match test_db::postgres_db().await {
             Some(db) => db,
             None => return,
         },
-        _ => tg_db::sqlite_db().await,
+        _ => test_db::sqlite_db().await,
     };
     let flow = Arc::new(
         jejak::flow::load(std::path::Path::new(concat!(

@@ -2,8 +2,9 @@
 //! respondents, invitations of every kind, wave messages before and after completions, a
 //! second flow that must not leak in), on SQLite and PostgreSQL, as table, CSV and XLSX.
 
-#[path = "support/roster_db.rs"]
-mod roster_db;
+#[path = "support/test_db.rs"]
+#[macro_use]
+mod test_db;
 
 use std::collections::BTreeMap;
 
@@ -11,10 +12,10 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use jejak::model::{AnswerKey, RespondentFields, SessionStatus, Value};
 use jejak::report::response::{GroupBy, ResponseReport, response_report};
 use jejak::store::{AnswerOp, Enrolment, NewRespondent, RespondentId, StepCommit, Store};
-use roster_db::Db;
 use sqlx::Row;
+use test_db::Db;
 
-roster_store_tests!(
+both_backends!(
     report_numbers,
     report_by_cohort_programme_school,
     report_formats

@@ -2,8 +2,9 @@
 //! PostgreSQL; and the `jejak roster import` / `invite` / `report` / `export` commands end to
 //! end through the real binary.
 
-#[path = "support/roster_db.rs"]
-mod roster_db;
+#[path = "support/test_db.rs"]
+#[macro_use]
+mod test_db;
 
 use std::path::{Path, PathBuf};
 
@@ -14,10 +15,10 @@ use jejak::roster::identity::{Policy, Verification, verify};
 use jejak::roster::import::{ImportOptions, ImportReport, enrolment, import_file};
 use jejak::roster::invite::{LinkTargets, qr_svg, svg_modules, write_invitations};
 use jejak::store::{Respondent, Store};
-use roster_db::Db;
 use sqlx::Row;
+use test_db::Db;
 
-roster_store_tests!(
+both_backends!(
     fixture_reports_bad_lines_and_loads_good_rows,
     reimport_updates_by_external_id,
     batches_with_duplicates_and_many_rows,

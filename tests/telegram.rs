@@ -3,8 +3,9 @@
 
 #[path = "support/fake_bot_api.rs"]
 mod fake_bot_api;
-#[path = "support/tg_db.rs"]
-mod tg_db;
+#[path = "support/test_db.rs"]
+#[macro_use]
+mod test_db;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +24,7 @@ use jejak::server::HttpServer;
 use jejak::store::{NewRespondent, RespondentId, Store};
 use serde_json::Value;
 use teloxide::Bot;
-use tg_db::Db;
+use test_db::Db;
 
 const TOKEN: &str = "123456789:AAH-test_token_SECRET";
 const WAIT: Duration = Duration::from_secs(20);
@@ -773,29 +774,6 @@ async fn recorded_payloads_are_handled(db: &Db) {
         UpdateOutcome::Ignored
     );
     assert!(db.store.respondent(id).await.unwrap().unwrap().unreachable);
-}
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let db = super::tg_db::sqlite_db().await;
-                    super::$name(&db).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = super::tg_db::postgres_db().await else { return };
-                    super::$name(&db).await;
-                }
-            )*
-        }
-    };
 }
 
 both_backends!(

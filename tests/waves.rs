@@ -5,9 +5,9 @@
 //! and two dispatchers sharing one outbox. The clock is a `ManualClock`; the platform is an
 //! in-process `Outbound` that records what it was asked to send.
 
-#[path = "support/waves_db.rs"]
+#[path = "support/test_db.rs"]
 #[macro_use]
-mod waves_db;
+mod test_db;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -24,7 +24,7 @@ use jejak::schedule::eligibility::{Exclusion, Segment, StatusFilter};
 use jejak::schedule::quiet::QuietHours;
 use jejak::schedule::{ManualClock, spec};
 use jejak::store::{NewRespondent, NewWave, RespondentId, StepCommit, Store, WaveState};
-use waves_db::Db;
+use test_db::Db;
 
 both_backends!(
     quiet_hours_hold_each_zone_until_its_morning,

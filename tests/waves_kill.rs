@@ -7,8 +7,8 @@
 
 #[path = "support/fake_bot_api.rs"]
 mod fake_bot_api;
-#[path = "support/waves_db.rs"]
-mod waves_db;
+#[path = "support/test_db.rs"]
+mod test_db;
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
@@ -20,7 +20,7 @@ use jejak::model::{Lang, RespondentFields};
 use jejak::schedule::eligibility::{Segment, StatusFilter};
 use jejak::store::{NewRespondent, NewWave, Store};
 use sqlx::Row as _;
-use waves_db::Db;
+use test_db::Db;
 
 const TOKEN: &str = "123456:kill-test-token";
 const RESPONDENTS: i64 = 1200;
@@ -226,13 +226,13 @@ async fn pool(db: &Db) -> sqlx::AnyPool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_one_worker_killed_repeatedly() {
-    let db = waves_db::sqlite_db().await;
+    let db = test_db::sqlite_db().await;
     run_kill_test(&db, 1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_two_workers_killed_repeatedly() {
-    let Some(db) = waves_db::postgres_db().await else {
+    let Some(db) = test_db::postgres_db().await else {
         return;
     };
     run_kill_test(&db, 2).await;

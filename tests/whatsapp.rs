@@ -5,8 +5,9 @@
 
 #[path = "support/fake_graph_api.rs"]
 mod fake_graph_api;
-#[path = "support/wa_db.rs"]
-mod wa_db;
+#[path = "support/test_db.rs"]
+#[macro_use]
+mod test_db;
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use fake_graph_api::{FakeGraphApi, Inject, Sent};
@@ -25,7 +26,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use wa_db::Db;
+use test_db::Db;
 
 const PHONE_ID: &str = "106540352242922";
 const TOKEN: &str = "EAAG-test-access-token";
@@ -280,30 +281,7 @@ async fn answers_of(db: &Db, id: RespondentId) -> BTreeMap<String, String> {
         .collect()
 }
 
-macro_rules! wa_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let db = super::wa_db::sqlite_db().await;
-                    super::$name(&db).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = super::wa_db::postgres_db().await else { return };
-                    super::$name(&db).await;
-                }
-            )*
-        }
-    };
-}
-
-wa_tests!(
+both_backends!(
     get_verification,
     forged_and_missing_signatures_change_nothing,
     completes_the_smk_flow_by_buttons_lists_and_text,
@@ -621,7 +599,7 @@ async fn statuses_update_the_delivery_record(db: &Db) {
     let first = sent.first().expect("a reply").wamid.clone();
     let last = sent.last().unwrap().wamid.clone();
     // A wave's outbox row for the last message (columns of migration 0004).
-    wa_db::exec(
+    test_db::exec(
         db,
         &format!(
             "INSERT INTO waves (flow_id, name, message_id, at_ms, created_at) VALUES ('tracer-smk', 'w1', 'm', 0, 0);
@@ -679,7 +657,7 @@ async fn statuses_update_the_delivery_record(db: &Db) {
         "{r:?}"
     );
     assert_eq!(
-        wa_db::query_text(
+        test_db::query_text(
             db,
             &format!("SELECT delivery FROM outbox WHERE platform_message_id = '{last}'")
         )
@@ -687,7 +665,7 @@ async fn statuses_update_the_delivery_record(db: &Db) {
         .as_deref(),
         Some("failed")
     );
-    let err = wa_db::query_text(
+    let err = test_db::query_text(
         db,
         &format!("SELECT delivery_error FROM outbox WHERE platform_message_id = '{last}'"),
     )

@@ -1,9 +1,12 @@
-//! Databases for the roster and report tests: every store test body runs against SQLite (in
-//! a temporary directory) and PostgreSQL (a fresh schema of `JEJAK_TEST_POSTGRES_URL`,
-//! default `postgres://postgres@127.0.0.1:5432/test`). Without a PostgreSQL server the
-//! PostgreSQL variants print why and pass, unless `JEJAK_REQUIRE_POSTGRES=1`.
+//! Test databases for every store-touching test and benchmark: SQLite in a temporary
+//! directory, PostgreSQL in a fresh schema of `JEJAK_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/test`), dropped afterwards. Without a PostgreSQL
+//! server the PostgreSQL variants print why and pass, unless `JEJAK_REQUIRE_POSTGRES=1`.
+//!
+//! Include it as `#[path = "support/test_db.rs"] mod test_db;` and list test bodies
+//! `async fn(&Db)` in `both_backends!(…)`.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -12,13 +15,13 @@ use chrono::Utc;
 use jejak::store::Store;
 use sqlx::Connection;
 
-const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// A store under test plus what is needed to reach it directly and clean it up.
 pub struct Db {
     /// The store.
     pub store: Store,
-    /// Its URL (for a second, raw connection: tests insert wave rows the waves part owns).
+    /// Its URL (for a second, raw connection, or a separate `jejak` process).
     pub url: String,
     /// Keeps the SQLite directory alive for the test's duration.
     pub dir: Option<tempfile::TempDir>,
@@ -28,7 +31,8 @@ pub struct Db {
 
 impl Drop for Db {
     fn drop(&mut self) {
-        // The test's runtime may be unusable here (a panic), so use a private one.
+        // Drop the schema even when the test panicked: the test's runtime may be unusable
+        // here, so use a private one on a thread of its own.
         if let Some((admin_url, schema)) = self.pg_schema.take() {
             let _ = std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
@@ -52,7 +56,7 @@ impl Drop for Db {
 }
 
 impl Db {
-    /// A raw connection pool to the same database, for rows no store API writes yet.
+    /// A raw connection pool to the same database, for rows no store API writes.
     pub async fn raw(&self) -> sqlx::AnyPool {
         sqlx::any::install_default_drivers();
         sqlx::any::AnyPoolOptions::new()
@@ -61,6 +65,35 @@ impl Db {
             .await
             .expect("raw connection")
     }
+}
+
+/// Runs raw SQL statements against the test database (set-up the store has no call for).
+pub async fn exec(db: &Db, sql: &str) {
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&db.url)
+        .await
+        .expect("raw connection");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&mut conn)
+        .await
+        .expect("raw SQL");
+    conn.close().await.expect("close");
+}
+
+/// One text column of the first row of `sql`.
+pub async fn query_text(db: &Db, sql: &str) -> Option<String> {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&db.url)
+        .await
+        .expect("raw connection");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_optional(&mut conn)
+        .await
+        .expect("raw query");
+    let v = row.and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten());
+    conn.close().await.expect("close");
+    v
 }
 
 /// A fresh SQLite store in a temporary directory.
@@ -76,8 +109,7 @@ pub async fn sqlite_db() -> Db {
     }
 }
 
-/// A store in a fresh PostgreSQL schema, or `None` (after saying why) when PostgreSQL is
-/// unavailable and not required.
+/// A store in a fresh schema, or `None` (after saying why) when PostgreSQL is unavailable.
 pub async fn postgres_db() -> Option<Db> {
     let admin_url =
         std::env::var("JEJAK_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
@@ -95,7 +127,7 @@ pub async fn postgres_db() -> Option<Db> {
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
     let schema = format!(
-        "jejak_roster_test_{}_{}_{}",
+        "jejak_test_{}_{}_{}",
         std::process::id(),
         nanos.rem_euclid(1_000_000_000),
         SEQ.fetch_add(1, Ordering::Relaxed)
@@ -110,7 +142,7 @@ pub async fn postgres_db() -> Option<Db> {
     let mut db = Db {
         store: Store::connect("sqlite::memory:")
             .await
-            .expect("placeholder store"),
+            .expect("placeholder"),
         url,
         dir: None,
         pg_schema: Some((admin_url, schema)),
@@ -125,19 +157,18 @@ fn skip(required: bool, reason: &str) -> Option<Db> {
     if required {
         panic!("JEJAK_REQUIRE_POSTGRES=1 but PostgreSQL is unavailable: {reason}");
     }
-    eprintln!("skipping PostgreSQL roster tests: {reason}");
+    eprintln!("skipping a PostgreSQL test: {reason}");
     None
 }
 
-/// Runs each named `async fn name(db: &Db)` against both backends.
-#[macro_export]
-macro_rules! roster_store_tests {
+/// Runs each named async test body `fn(&Db)` against both backends.
+macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let db = super::roster_db::sqlite_db().await;
+                    let db = crate::test_db::sqlite_db().await;
                     super::$name(&db).await;
                 }
             )*
@@ -146,7 +177,7 @@ macro_rules! roster_store_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let Some(db) = super::roster_db::postgres_db().await else { return };
+                    let Some(db) = crate::test_db::postgres_db().await else { return };
                     super::$name(&db).await;
                 }
             )*
