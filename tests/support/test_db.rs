@@ -169,6 +169,7 @@ macro_rules! both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let db = crate::test_db::sqlite_db().await;
+                    assert_eq!(db.store.backend(), jejak::store::Backend::Sqlite);
                     super::$name(&db).await;
                 }
             )*
@@ -178,6 +179,7 @@ macro_rules! both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let Some(db) = crate::test_db::postgres_db().await else { return };
+                    assert_eq!(db.store.backend(), jejak::store::Backend::Postgres);
                     super::$name(&db).await;
                 }
             )*
