@@ -197,12 +197,15 @@ pub struct Sql {
 
 impl Audience {
     /// `FROM … WHERE <segment>` over respondents `r`, their latest session `s` of flow
-    /// `$1`, numbering further placeholders from `$2`.
+    /// `$1`, numbering further placeholders from `$2`. The latest session comes from a
+    /// grouped derived table, not a correlated `s.id = (SELECT max …)` join condition,
+    /// which PostgreSQL runs as a nested loop over all sessions for every respondent.
     pub fn from_where(&self) -> Sql {
         let mut text = String::from(
             "FROM respondents r \
-             LEFT JOIN sessions s ON s.id = (SELECT max(s2.id) FROM sessions s2 \
-                 WHERE s2.respondent_id = r.id AND s2.flow_id = $1) \
+             LEFT JOIN (SELECT respondent_id, max(id) AS id FROM sessions \
+                 WHERE flow_id = $1 GROUP BY respondent_id) ls ON ls.respondent_id = r.id \
+             LEFT JOIN sessions s ON s.id = ls.id \
              WHERE 1 = 1",
         );
         let mut binds = Vec::new();
