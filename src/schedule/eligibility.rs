@@ -104,7 +104,7 @@ impl StatusFilter {
     fn sql(self) -> &'static str {
         match self {
             StatusFilter::NotStarted => "(s.id IS NULL OR s.status IN ('invited', 'consent'))",
-            StatusFilter::InProgress => "(s.status = 'answering')",
+            StatusFilter::InProgress => "(COALESCE(s.status, '') = 'answering')",
             StatusFilter::Pending => {
                 "(s.id IS NULL OR s.status IN ('invited', 'consent', 'answering'))"
             }
@@ -224,9 +224,18 @@ impl Audience {
     pub fn exclusions(&self) -> Vec<(Exclusion, String)> {
         let w = self.wave_id;
         let mut v = vec![
-            (Exclusion::Completed, "s.status = 'completed'".to_owned()),
-            (Exclusion::OptedOut, "s.status = 'opted_out'".to_owned()),
-            (Exclusion::Expired, "s.status = 'expired'".to_owned()),
+            (
+                Exclusion::Completed,
+                "COALESCE(s.status, '') = 'completed'".to_owned(),
+            ),
+            (
+                Exclusion::OptedOut,
+                "COALESCE(s.status, '') = 'opted_out'".to_owned(),
+            ),
+            (
+                Exclusion::Expired,
+                "COALESCE(s.status, '') = 'expired'".to_owned(),
+            ),
             (Exclusion::Unreachable, "r.unreachable <> 0".to_owned()),
             (
                 Exclusion::NoChannel,
@@ -275,13 +284,13 @@ impl Audience {
         s
     }
 
-    /// One `AND` per exclusion. Written as `CASE` rather than `NOT (…)` because the
-    /// conditions compare columns of the outer-joined session, NULL for respondents who
-    /// never started, and `NOT NULL` would drop exactly those.
+    /// One `AND NOT (…)` per exclusion. Every condition is NULL-free (the outer-joined
+    /// session's status goes through `COALESCE`), since `NOT NULL` would drop exactly the
+    /// respondents who never started; plain `NOT EXISTS` lets PostgreSQL use anti-joins.
     pub fn eligible_conditions(&self) -> String {
         self.exclusions()
             .into_iter()
-            .map(|(_, c)| format!(" AND (CASE WHEN {c} THEN 0 ELSE 1 END) = 1"))
+            .map(|(_, c)| format!(" AND NOT ({c})"))
             .collect()
     }
 }
