@@ -104,7 +104,7 @@ impl StatusFilter {
     fn sql(self) -> &'static str {
         match self {
             StatusFilter::NotStarted => "(s.id IS NULL OR s.status IN ('invited', 'consent'))",
-            StatusFilter::InProgress => "(s.status = 'answering')",
+            StatusFilter::InProgress => "(COALESCE(s.status, '') = 'answering')",
             StatusFilter::Pending => {
                 "(s.id IS NULL OR s.status IN ('invited', 'consent', 'answering'))"
             }
@@ -197,12 +197,15 @@ pub struct Sql {
 
 impl Audience {
     /// `FROM … WHERE <segment>` over respondents `r`, their latest session `s` of flow
-    /// `$1`, numbering further placeholders from `$2`.
+    /// `$1`, numbering further placeholders from `$2`. The latest session comes from a
+    /// grouped derived table, not a correlated `s.id = (SELECT max …)` join condition,
+    /// which PostgreSQL runs as a nested loop over all sessions for every respondent.
     pub fn from_where(&self) -> Sql {
         let mut text = String::from(
             "FROM respondents r \
-             LEFT JOIN sessions s ON s.id = (SELECT max(s2.id) FROM sessions s2 \
-                 WHERE s2.respondent_id = r.id AND s2.flow_id = $1) \
+             LEFT JOIN (SELECT respondent_id, max(id) AS id FROM sessions \
+                 WHERE flow_id = $1 GROUP BY respondent_id) ls ON ls.respondent_id = r.id \
+             LEFT JOIN sessions s ON s.id = ls.id \
              WHERE 1 = 1",
         );
         let mut binds = Vec::new();
@@ -221,9 +224,18 @@ impl Audience {
     pub fn exclusions(&self) -> Vec<(Exclusion, String)> {
         let w = self.wave_id;
         let mut v = vec![
-            (Exclusion::Completed, "s.status = 'completed'".to_owned()),
-            (Exclusion::OptedOut, "s.status = 'opted_out'".to_owned()),
-            (Exclusion::Expired, "s.status = 'expired'".to_owned()),
+            (
+                Exclusion::Completed,
+                "COALESCE(s.status, '') = 'completed'".to_owned(),
+            ),
+            (
+                Exclusion::OptedOut,
+                "COALESCE(s.status, '') = 'opted_out'".to_owned(),
+            ),
+            (
+                Exclusion::Expired,
+                "COALESCE(s.status, '') = 'expired'".to_owned(),
+            ),
             (Exclusion::Unreachable, "r.unreachable <> 0".to_owned()),
             (
                 Exclusion::NoChannel,
@@ -272,13 +284,13 @@ impl Audience {
         s
     }
 
-    /// One `AND` per exclusion. Written as `CASE` rather than `NOT (…)` because the
-    /// conditions compare columns of the outer-joined session, NULL for respondents who
-    /// never started, and `NOT NULL` would drop exactly those.
+    /// One `AND NOT (…)` per exclusion. Every condition is NULL-free (the outer-joined
+    /// session's status goes through `COALESCE`), since `NOT NULL` would drop exactly the
+    /// respondents who never started; plain `NOT EXISTS` lets PostgreSQL use anti-joins.
     pub fn eligible_conditions(&self) -> String {
         self.exclusions()
             .into_iter()
-            .map(|(_, c)| format!(" AND (CASE WHEN {c} THEN 0 ELSE 1 END) = 1"))
+            .map(|(_, c)| format!(" AND NOT ({c})"))
             .collect()
     }
 }

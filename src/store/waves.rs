@@ -600,11 +600,12 @@ impl Store {
                  w.message_id, w.flow_id, w.template_name, w.template_language, \
                  w.template_params, r.name, r.external_id, r.cohort, r.programme, r.school, \
                  r.province, r.extra, r.timezone, r.language, r.unreachable, \
-                 s.status AS session_status, s.state AS session_state \
+                 (SELECT s.status FROM sessions s WHERE s.respondent_id = r.id \
+                     AND s.flow_id = w.flow_id ORDER BY s.id DESC LIMIT 1) AS session_status, \
+                 (SELECT s.state FROM sessions s WHERE s.respondent_id = r.id \
+                     AND s.flow_id = w.flow_id ORDER BY s.id DESC LIMIT 1) AS session_state \
              FROM outbox o JOIN waves w ON w.id = o.wave_id \
              JOIN respondents r ON r.id = o.respondent_id \
-             LEFT JOIN sessions s ON s.id = (SELECT max(s2.id) FROM sessions s2 \
-                 WHERE s2.respondent_id = r.id AND s2.flow_id = w.flow_id) \
              WHERE o.claimed_by = $1 AND o.claimed_until = $2 AND o.status = 'pending' \
              ORDER BY o.not_before, o.id",
         )
