@@ -11,6 +11,28 @@ use super::{
 };
 use crate::model::{Lang, RespondentFields};
 
+/// The `SET` list of a respondent upsert by external id (one row, or a roster batch): fields
+/// given replace the stored ones, fields left empty keep them, a non-empty `extra` replaces
+/// the stored map.
+macro_rules! respondent_upsert_set {
+    () => {
+        "name = COALESCE(excluded.name, respondents.name), \
+         phone = COALESCE(excluded.phone, respondents.phone), \
+         email = COALESCE(excluded.email, respondents.email), \
+         cohort = COALESCE(excluded.cohort, respondents.cohort), \
+         programme = COALESCE(excluded.programme, respondents.programme), \
+         school = COALESCE(excluded.school, respondents.school), \
+         province = COALESCE(excluded.province, respondents.province), \
+         timezone = COALESCE(excluded.timezone, respondents.timezone), \
+         language = COALESCE(excluded.language, respondents.language), \
+         birth_date = COALESCE(excluded.birth_date, respondents.birth_date), \
+         extra = CASE WHEN excluded.extra = '{}' THEN respondents.extra \
+                      ELSE excluded.extra END, \
+         updated_at = excluded.updated_at"
+    };
+}
+pub(super) use respondent_upsert_set;
+
 /// The stored form of dates (`birth_date`).
 const DATE_FORMAT: &str = "%Y-%m-%d";
 
@@ -32,27 +54,15 @@ impl Store {
                 source,
             })?;
         // A NULL external_id never conflicts, so the same statement is a plain insert then.
-        let row = sqlx::query(
+        let row = sqlx::query(concat!(
             "INSERT INTO respondents (external_id, name, phone, email, cohort, programme, \
                  school, province, timezone, language, birth_date, extra, unreachable, \
                  created_at, updated_at, token) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $13, $14) \
-             ON CONFLICT (external_id) DO UPDATE SET \
-                 name = COALESCE(excluded.name, respondents.name), \
-                 phone = COALESCE(excluded.phone, respondents.phone), \
-                 email = COALESCE(excluded.email, respondents.email), \
-                 cohort = COALESCE(excluded.cohort, respondents.cohort), \
-                 programme = COALESCE(excluded.programme, respondents.programme), \
-                 school = COALESCE(excluded.school, respondents.school), \
-                 province = COALESCE(excluded.province, respondents.province), \
-                 timezone = COALESCE(excluded.timezone, respondents.timezone), \
-                 language = COALESCE(excluded.language, respondents.language), \
-                 birth_date = COALESCE(excluded.birth_date, respondents.birth_date), \
-                 extra = CASE WHEN excluded.extra = '{}' THEN respondents.extra \
-                              ELSE excluded.extra END, \
-                 updated_at = excluded.updated_at \
-             RETURNING id",
-        )
+             ON CONFLICT (external_id) DO UPDATE SET ",
+            respondent_upsert_set!(),
+            " RETURNING id"
+        ))
         .bind(r.fields.external_id.as_deref())
         .bind(r.fields.name.as_deref())
         .bind(r.phone.as_deref())

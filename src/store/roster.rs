@@ -149,23 +149,11 @@ fn upsert_sql(rows: usize, backend: Backend) -> String {
             Backend::Postgres => sql.push_str("0,$1,$1)"),
         }
     }
-    sql.push_str(
-        " ON CONFLICT (external_id) DO UPDATE SET \
-             name = COALESCE(excluded.name, respondents.name), \
-             phone = COALESCE(excluded.phone, respondents.phone), \
-             email = COALESCE(excluded.email, respondents.email), \
-             cohort = COALESCE(excluded.cohort, respondents.cohort), \
-             programme = COALESCE(excluded.programme, respondents.programme), \
-             school = COALESCE(excluded.school, respondents.school), \
-             province = COALESCE(excluded.province, respondents.province), \
-             timezone = COALESCE(excluded.timezone, respondents.timezone), \
-             language = COALESCE(excluded.language, respondents.language), \
-             birth_date = COALESCE(excluded.birth_date, respondents.birth_date), \
-             extra = CASE WHEN excluded.extra = '{}' THEN respondents.extra \
-                          ELSE excluded.extra END, \
-             updated_at = excluded.updated_at \
-         RETURNING id, created_at",
-    );
+    sql.push_str(concat!(
+        " ON CONFLICT (external_id) DO UPDATE SET ",
+        super::respondents::respondent_upsert_set!(),
+        " RETURNING id, created_at"
+    ));
     sql
 }
 
