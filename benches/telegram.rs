@@ -1,18 +1,28 @@
 //! Telegram throughput: N simulated chats answer the SMK flow at once, in webhook mode,
 //! through the real bot (teloxide client, store, engine) and a fake Bot API on 127.0.0.1.
 //!
-//! `cargo bench --bench telegram -- [--chats N] [--backend sqlite|postgres]`
+//! `cargo bench --bench telegram -- [--chats N] [--respondents M] [--backend sqlite|postgres]`
 //! (PostgreSQL from `JEJAK_TEST_POSTGRES_URL`, default postgres://postgres@127.0.0.1:5432/test,
 //! in a fresh schema dropped afterwards.)
 //!
-//! Each chat replays a transcript of flows/tests/tracer-smk/ by typing (`/start <token>`
-//! first). Latency is from posting an update to the webhook until the webhook answers, which
-//! is after the step is committed and every reply was accepted by the (fake) Bot API.
+//! M respondents (default 2,000) each replay a transcript of flows/tests/tracer-smk/ by typing
+//! (`/start <token>` first), N of them at any moment (default 40, the `max_connections`
+//! Telegram uses for a webhook unless told otherwise): a chat that finishes is replaced by the
+//! next respondent, so the run measures a steady state rather than its start-up.
+//!
+//! Latency is from posting an update to the webhook until the webhook answers, which is after
+//! the step is committed and every reply was accepted by the (fake) Bot API. The webhook's
+//! answer may carry one more call (removing the answered keyboard), which the bench then
+//! makes on the fake API, as Telegram would.
 
 #[path = "../tests/support/fake_bot_api.rs"]
 mod fake_bot_api;
 #[path = "../tests/support/test_db.rs"]
 mod test_db;
+
+/// The same allocator as the `jejak` binary, so the numbers are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -71,16 +81,20 @@ fn scripts() -> Vec<Vec<String>> {
 
 fn main() {
     // `cargo bench` passes `--bench`; ignore it.
-    let chats: usize = arg("--chats").and_then(|s| s.parse().ok()).unwrap_or(200);
+    let chats: usize = arg("--chats").and_then(|s| s.parse().ok()).unwrap_or(40);
+    let respondents: usize = arg("--respondents")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2_000)
+        .max(chats);
     let backend = arg("--backend").unwrap_or_else(|| "sqlite".into());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    rt.block_on(bench(chats, &backend));
+    rt.block_on(bench(chats, respondents, &backend));
 }
 
-async fn bench(chats: usize, backend: &str) {
+async fn bench(chats: usize, respondents: usize, backend: &str) {
     let db = match backend {
         "postgres" => match test_db::postgres_db().await {
             Some(db) => db,
@@ -123,9 +137,9 @@ async fn bench(chats: usize, backend: &str) {
     });
 
     let scripts = scripts();
-    let mut tokens = Vec::with_capacity(chats);
-    let mut ids = Vec::with_capacity(chats);
-    for i in 0..chats {
+    let mut tokens = Vec::with_capacity(respondents);
+    let mut ids = Vec::with_capacity(respondents);
+    for i in 0..respondents {
         let new = NewRespondent {
             fields: RespondentFields {
                 name: Some(format!("Alumni {i}")),
@@ -155,30 +169,48 @@ async fn bench(chats: usize, backend: &str) {
         .build()
         .expect("client");
 
+    // The respondents still to start, taken in turn by the N chat workers.
+    let queue = Arc::new(std::sync::Mutex::new(
+        tokens.into_iter().enumerate().collect::<Vec<_>>(),
+    ));
+    let scripts = Arc::new(scripts);
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for (i, token) in tokens.into_iter().enumerate() {
-        let script = scripts[i % scripts.len()].clone();
+    for _ in 0..chats {
+        let queue = queue.clone();
+        let scripts = scripts.clone();
         let api = api.clone();
         let http = http.clone();
         let url = url.clone();
         tasks.spawn(async move {
-            let chat = 1_000_000 + i as i64;
-            let mut lat = Vec::with_capacity(script.len() + 1);
+            let mut lat = Vec::new();
             let mut failures = 0u64;
-            let inputs = std::iter::once(format!("/start {token}")).chain(script);
-            for say in inputs {
-                let update = api.text_update(chat, &say, Some("id"));
-                let t0 = Instant::now();
-                let ok = http
-                    .post(&url)
-                    .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
-                    .json(&update)
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success());
-                lat.push(t0.elapsed());
-                failures += u64::from(!ok);
+            loop {
+                let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop();
+                let Some((i, token)) = next else { break };
+                let chat = 1_000_000 + i as i64;
+                let script = scripts[i % scripts.len()].clone();
+                let inputs = std::iter::once(format!("/start {token}")).chain(script);
+                for say in inputs {
+                    let update = api.text_update(chat, &say, Some("id"));
+                    let t0 = Instant::now();
+                    let res = http
+                        .post(&url)
+                        .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
+                        .json(&update)
+                        .send()
+                        .await;
+                    let body = match res {
+                        Ok(r) if r.status().is_success() => r.bytes().await.ok(),
+                        _ => None,
+                    };
+                    lat.push(t0.elapsed());
+                    failures += u64::from(body.is_none());
+                    // What Telegram does with a webhook's answer: make the call it names.
+                    if let Some(body) = body {
+                        api.webhook_answer(&body).await;
+                    }
+                }
             }
             (lat, failures)
         });
@@ -211,7 +243,7 @@ async fn bench(chats: usize, backend: &str) {
         }
     }
     println!(
-        "telegram webhook bench ({}): {chats} chats, {} updates in {:.2} s → {:.0} updates/s, \
+        "telegram webhook bench ({}): {respondents} respondents, {chats} chats at once, {} updates in {:.2} s → {:.0} updates/s, \
          {answers} answers stored → {:.0} answers/s; update→reply p50 {:.1} ms, p99 {:.1} ms, \
          max {:.1} ms; {sends} messages sent; {failures} failed updates; peak RSS {:.0} MiB \
          (bot + fake API + client in one process)",

@@ -9,6 +9,10 @@
 #[path = "../tests/support/fake_bot_api.rs"]
 mod fake_bot_api;
 
+/// The same allocator as the `jejak` binary, so the numbers are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

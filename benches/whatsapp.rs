@@ -14,6 +14,10 @@
 #[path = "../tests/support/fake_graph_api.rs"]
 mod fake_graph_api;
 
+/// The same allocator as the `jejak` binary, so the numbers are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use chrono::{DateTime, Utc};
 use fake_graph_api::FakeGraphApi;
 use jejak::channel::whatsapp::clock::ManualClock;

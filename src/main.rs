@@ -3,6 +3,11 @@
 use clap::Parser;
 use jejak::cli::{Cli, run};
 
+/// mimalloc instead of glibc malloc: the bot allocates on many threads at once (tokio
+/// workers, the SQLite writer, HTTP), where glibc's arena locks showed up in profiles.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()

@@ -327,6 +327,13 @@ async fn webhook_completes_the_smk_flow_and_checks_the_secret(db: &Db) {
     let pressed = run_transcript(&api, chat, &token, &t, &Mode::Webhook).await;
     assert!(pressed >= 10, "only {pressed} presses");
     assert_eq!(answers_of(&db.store, id).await, reference);
+    // Answered keyboards went away through the webhook's answers (Telegram makes that call
+    // itself), not through requests of the bot.
+    assert!(
+        api.sent_to(chat).iter().all(|m| m.reply_markup.is_none()),
+        "a keyboard was left behind"
+    );
+    assert!(api.calls("editMessageReplyMarkup").len() >= pressed);
     stop.send(true).ok();
 }
 

@@ -291,7 +291,12 @@ async fn handle(
     } else {
         serde_json::from_slice(&body).unwrap_or(json!({}))
     };
-    let resp = respond(&inner, &bot, &method, &params).await;
+    call(&inner, &bot, method, params).await
+}
+
+/// Answers one call and records it.
+async fn call(inner: &Arc<Inner>, bot: &str, method: String, params: Value) -> Response {
+    let resp = respond(inner, bot, &method, &params).await;
     let status = resp.status().as_u16();
     inner.lock().calls.push(Call {
         method,
@@ -624,10 +629,33 @@ impl FakeBotApi {
         if let Some(s) = secret {
             req = req.header("X-Telegram-Bot-Api-Secret-Token", s);
         }
-        match req.send().await {
-            Ok(r) => r.status().as_u16(),
-            Err(_) => 0,
+        let Ok(r) = req.send().await else { return 0 };
+        let status = r.status().as_u16();
+        if status == 200 {
+            let body = r.bytes().await.unwrap_or_default();
+            self.webhook_answer(&body).await;
         }
+        status
+    }
+
+    /// Makes the Bot API call a webhook answered with, as Telegram does ("Making requests
+    /// when getting updates"): a JSON object with `method` and its parameters. Anything else
+    /// (an empty body) is ignored. Recorded like any other call.
+    pub async fn webhook_answer(&self, body: &[u8]) {
+        let Ok(Value::Object(mut params)) = serde_json::from_slice::<Value>(body) else {
+            return;
+        };
+        let Some(Value::String(method)) = params.remove("method") else {
+            return;
+        };
+        let bot = format!("bot{}", self.inner.token);
+        call(
+            &self.inner,
+            &bot,
+            method.to_ascii_lowercase(),
+            Value::Object(params),
+        )
+        .await;
     }
 
     /// The webhook URL and secret set by the bot, if any.

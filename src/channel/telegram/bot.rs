@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use axum::routing::post;
 use chrono::Utc;
 use teloxide::prelude::*;
@@ -196,10 +197,25 @@ impl TelegramBot {
 
     /// Processes one update: at most one conversation step, committed exactly once.
     pub async fn handle_update(&self, update: &Update) -> Result<UpdateOutcome, BotError> {
+        self.process(update, false)
+            .await
+            .map(|(outcome, _)| outcome)
+    }
+
+    /// Processes one update as [`Self::handle_update`] does, but leaves the removal of the
+    /// answered keyboard to the caller as a Bot API call to answer the webhook with: Telegram
+    /// makes that call itself, which saves the bot one request per answer. The removal is
+    /// cosmetic, so not hearing whether it worked costs nothing.
+    async fn process(
+        &self,
+        update: &Update,
+        defer_cleanup: bool,
+    ) -> Result<(UpdateOutcome, Option<WebhookCall>), BotError> {
+        let outcome = |o: UpdateOutcome| (o, None);
         let (chat, user, incoming) = match &update.kind {
             UpdateKind::Message(m) => {
                 if !m.chat.is_private() {
-                    return Ok(UpdateOutcome::Ignored);
+                    return Ok(outcome(UpdateOutcome::Ignored));
                 }
                 let incoming = match m.text() {
                     Some(t) => Incoming::Text(t.to_string()),
@@ -211,7 +227,7 @@ impl TelegramBot {
                 let Some(msg) = &q.message else {
                     // A button of an inline message: not ours. Still stop the spinner.
                     self.answer_callback(&q.id).await;
-                    return Ok(UpdateOutcome::Ignored);
+                    return Ok(outcome(UpdateOutcome::Ignored));
                 };
                 let keyboard = msg
                     .regular_message()
@@ -239,9 +255,9 @@ impl TelegramBot {
                     let blocked = m.new_chat_member.is_banned() || m.new_chat_member.is_left();
                     self.conv.store.mark_unreachable(id, blocked).await?;
                 }
-                return Ok(UpdateOutcome::Ignored);
+                return Ok(outcome(UpdateOutcome::Ignored));
             }
-            _ => return Ok(UpdateOutcome::Ignored),
+            _ => return Ok(outcome(UpdateOutcome::Ignored)),
         };
         let user_lang = user
             .and_then(|u| u.language_code.as_deref())
@@ -267,7 +283,7 @@ impl TelegramBot {
                     return self
                         .reply_plain(chat, user_lang, Msg::StaleButton)
                         .await
-                        .map(|_| UpdateOutcome::Ignored);
+                        .map(|_| outcome(UpdateOutcome::Ignored));
                 };
                 match press {
                     Press::Toggle { prompt, value } => {
@@ -277,7 +293,7 @@ impl TelegramBot {
                         {
                             tracing::warn!(error = %e, "cannot update a multiple-choice keyboard");
                         }
-                        return Ok(UpdateOutcome::Ignored);
+                        return Ok(outcome(UpdateOutcome::Ignored));
                     }
                     Press::Done { prompt } => {
                         let values = message
@@ -326,7 +342,7 @@ impl TelegramBot {
                     // Verified: the survey starts as after a personal link.
                     input = Some(Input::Text("/start".into()));
                 }
-                None => return Ok(UpdateOutcome::Ignored),
+                None => return Ok(outcome(UpdateOutcome::Ignored)),
             }
         }
         let respondent = match self
@@ -341,12 +357,12 @@ impl TelegramBot {
                 return self
                     .reply_plain(chat, user_lang, refusal)
                     .await
-                    .map(|_| UpdateOutcome::Ignored);
+                    .map(|_| outcome(UpdateOutcome::Ignored));
             }
         };
         let Some(mut input) = input else {
             self.reply_plain(chat, user_lang, Msg::TgOnlyText).await?;
-            return Ok(UpdateOutcome::Ignored);
+            return Ok(outcome(UpdateOutcome::Ignored));
         };
         if start_token.is_some() {
             // `/start <token>` is `/start` to the engine: the token did its work above.
@@ -362,16 +378,19 @@ impl TelegramBot {
             )
             .await?;
         let replies = match handled {
-            Handled::Duplicate => return Ok(UpdateOutcome::Duplicate),
+            Handled::Duplicate => return Ok(outcome(UpdateOutcome::Duplicate)),
             Handled::Replies(r) => r,
         };
         // The answered question's buttons go away: the pressed message, or the last one
         // with a keyboard when the answer was typed.
         let old = pressed.or(state.last_keyboard.take());
-        if let Some(id) = old
-            && let Err(e) = clear_keyboard(&self.bot, chat, id).await
-        {
-            tracing::debug!(error = %e, "cannot remove an answered keyboard");
+        let mut cleanup = None;
+        if let Some(id) = old {
+            if defer_cleanup {
+                cleanup = Some(WebhookCall::clear_keyboard(chat, id));
+            } else if let Err(e) = clear_keyboard(&self.bot, chat, id).await {
+                tracing::debug!(error = %e, "cannot remove an answered keyboard");
+            }
         }
         if pressed.is_some() && state.last_keyboard == pressed {
             state.last_keyboard = None;
@@ -385,7 +404,7 @@ impl TelegramBot {
             }
             Err(e) => tracing::warn!(respondent, error = %e, "cannot send replies on Telegram"),
         }
-        Ok(UpdateOutcome::Handled)
+        Ok((UpdateOutcome::Handled, cleanup))
     }
 
     /// Sends replies in order; returns the id of the last message with a keyboard.
@@ -725,25 +744,49 @@ impl TelegramBot {
                         .map(|v| v.as_bytes())
                         .unwrap_or_default();
                     if !constant_time_eq(given, secret.as_bytes()) {
-                        return StatusCode::UNAUTHORIZED;
+                        return StatusCode::UNAUTHORIZED.into_response();
                     }
                     let update: Update = match serde_json::from_slice(&body) {
                         Ok(u) => u,
                         Err(e) => {
                             tracing::warn!(error = %e, "webhook body is not a Telegram update");
-                            return StatusCode::BAD_REQUEST;
+                            return StatusCode::BAD_REQUEST.into_response();
                         }
                     };
-                    match bot.handle_update(&update).await {
-                        Ok(_) => StatusCode::OK,
+                    match bot.process(&update, true).await {
+                        Ok((_, Some(call))) => call.into_response(),
+                        Ok((_, None)) => StatusCode::OK.into_response(),
                         Err(e) => {
                             tracing::error!(update = update.id.0, error = %e, "cannot process a Telegram update");
-                            StatusCode::INTERNAL_SERVER_ERROR
+                            StatusCode::INTERNAL_SERVER_ERROR.into_response()
                         }
                     }
                 }
             }),
         )
+    }
+}
+
+/// A Bot API call sent back as the webhook's answer, which Telegram then makes on the bot's
+/// behalf ("Making requests when getting updates" in the Bot API documentation). Its result
+/// is never seen, so only calls whose failure does not matter go this way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookCall(serde_json::Value);
+
+impl WebhookCall {
+    /// `editMessageReplyMarkup` without a markup: removes the message's inline keyboard.
+    fn clear_keyboard(chat: ChatId, message: MessageId) -> Self {
+        WebhookCall(serde_json::json!({
+            "method": "editMessageReplyMarkup",
+            "chat_id": chat.0,
+            "message_id": message.0,
+        }))
+    }
+}
+
+impl axum::response::IntoResponse for WebhookCall {
+    fn into_response(self) -> axum::response::Response {
+        axum::Json(self.0).into_response()
     }
 }
 
