@@ -3,6 +3,7 @@
 
 use axum::Router;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use std::future::Future;
 
 /// Collects the routers of everything that listens on HTTP, then serves them on one socket.
@@ -50,6 +51,13 @@ impl HttpServer {
             parts = ?self.parts,
             "HTTP server listening"
         );
+        // Answers are small and written whole: Nagle's algorithm would only hold them back
+        // while the peer delays its ACK.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await

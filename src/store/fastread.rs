@@ -66,8 +66,7 @@ impl Readers {
             Some(c) => c,
             None => connect(&self.path).map_err(err)?,
         };
-        let result = conn
-            .prepare_cached(sql)
+        let result = super::group::prepare(&conn, sql)
             .and_then(|mut stmt| stmt.query_row(params, |row| Ok(decode(row))).optional())
             .map_err(err);
         self.put(conn);

@@ -23,9 +23,12 @@
 //! caller of the group gets the error if it failed.
 //!
 //! This is the only writer of sessions, answers, events and inbound messages on a SQLite
-//! file store; the rarer writes (respondents, bindings, new sessions) go through sqlx's
-//! writer connection, and SQLite's busy timeout orders the two.
+//! file store, and the other writes of a conversation (binding a chat, opening a session,
+//! WhatsApp's message records) come here too through [`GroupCommit::write`]. The rest
+//! (roster imports, waves, reports) go through sqlx's writer connection, and SQLite's busy
+//! timeout orders the two.
 
+use std::any::Any;
 use std::fmt;
 use std::path::Path;
 use std::sync::mpsc;
@@ -61,11 +64,59 @@ impl fmt::Debug for GroupCommit {
     }
 }
 
-/// A queued step and where its result goes.
-struct Job {
-    step: OwnedStep,
-    encoded: Encoded,
-    reply: oneshot::Sender<Result<CommitOutcome>>,
+/// Queued work and where its result goes.
+enum Job {
+    /// A conversation step.
+    Step {
+        step: OwnedStep,
+        encoded: Encoded,
+        reply: oneshot::Sender<Result<CommitOutcome>>,
+    },
+    /// Any other write of the hot path (see [`GroupCommit::write`]).
+    Write {
+        work: Work,
+        reply: oneshot::Sender<Result<Box<dyn Any + Send>>>,
+    },
+}
+
+/// A write to run on the writer's transaction; its result is boxed to share one queue.
+type Work = Box<dyn FnOnce(&Transaction<'_>) -> Result<Box<dyn Any + Send>> + Send>;
+
+impl Job {
+    fn is_abandoned(&self) -> bool {
+        match self {
+            Job::Step { reply, .. } => reply.is_closed(),
+            Job::Write { reply, .. } => reply.is_closed(),
+        }
+    }
+}
+
+/// What a job produced, held until the group's `COMMIT` decides whether it stands.
+enum Done {
+    Step(
+        oneshot::Sender<Result<CommitOutcome>>,
+        Result<CommitOutcome>,
+    ),
+    Write(
+        oneshot::Sender<Result<Box<dyn Any + Send>>>,
+        Result<Box<dyn Any + Send>>,
+    ),
+}
+
+impl Done {
+    fn send(self) {
+        match self {
+            Done::Step(reply, r) => drop(reply.send(r)),
+            Done::Write(reply, r) => drop(reply.send(r)),
+        }
+    }
+
+    fn fail(self, context: &'static str, e: &rusqlite::Error) {
+        match self {
+            Done::Step(reply, _) => drop(reply.send(Err(sqlite_error(context, e)))),
+            Done::Write(reply, _) => drop(reply.send(Err(sqlite_error(context, e)))),
+        }
+    }
 }
 
 /// A [`StepCommit`] that owns its data, to cross to the writer thread.
@@ -135,7 +186,7 @@ impl GroupCommit {
         encoded: Encoded,
     ) -> Result<CommitOutcome> {
         let (reply, result) = oneshot::channel();
-        let job = Job {
+        let job = Job::Step {
             step: OwnedStep::new(c),
             encoded,
             reply,
@@ -146,6 +197,34 @@ impl GroupCommit {
         // The writer dropping the reply means it died mid-group: whether the step was
         // committed is unknown, as after a lost connection.
         result.await.unwrap_or_else(|_| Err(writer_gone()))
+    }
+
+    /// Runs `work` on the writer thread, in a savepoint of the next group's transaction, and
+    /// returns its result once that transaction committed. An error from `work` undoes only
+    /// its own writes.
+    ///
+    /// Why the rarer writes of a conversation (binding a chat, opening a session, recording
+    /// a WhatsApp message) come here rather than through sqlx's writer connection: two
+    /// connections writing one SQLite file take turns on its write lock, and the loser waits
+    /// in SQLite's busy handler, which sleeps 1, 2, 5, 10… ms between tries. Under load the
+    /// writer thread holds the lock almost all the time, so every such write stalled for
+    /// tens of milliseconds, and while sqlx held the lock, every step queued behind it.
+    pub(super) async fn write<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (reply, result) = oneshot::channel();
+        let work: Work = Box::new(move |tx| work(tx).map(|t| Box::new(t) as Box<dyn Any + Send>));
+        if self.queue.send(Job::Write { work, reply }).is_err() {
+            return Err(writer_gone());
+        }
+        let any = result.await.unwrap_or_else(|_| Err(writer_gone()))?;
+        any.downcast::<T>()
+            .map(|t| *t)
+            .map_err(|_| StoreError::Corrupt {
+                context: "group commit",
+                detail: "a write's result came back with another type".into(),
+            })
     }
 }
 
@@ -176,52 +255,76 @@ fn writer(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
 fn commit_group(conn: &mut Connection, mut group: Vec<Job>) {
     // A caller that gave up waiting (its future was dropped) gets nothing written, as when a
     // `commit_step` future is dropped before its transaction commits.
-    group.retain(|job| !job.reply.is_closed());
+    group.retain(|job| !job.is_abandoned());
     if group.is_empty() {
         return;
     }
     let tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
         Ok(tx) => tx,
-        Err(e) => return fail_all(group, "beginning a transaction", &e),
+        Err(e) => {
+            let done = group.into_iter().map(|job| match job {
+                Job::Step { reply, .. } => Done::Step(reply, Ok(CommitOutcome::Conflict)),
+                Job::Write { reply, .. } => Done::Write(reply, Ok(Box::new(()))),
+            });
+            return fail_all(done.collect(), "beginning a transaction", &e);
+        }
     };
-    let mut results = Vec::with_capacity(group.len());
-    for job in &group {
-        results.push(write_in_savepoint(&tx, &job.step, &job.encoded));
+    let mut done = Vec::with_capacity(group.len());
+    for job in group {
+        done.push(match job {
+            Job::Step {
+                step,
+                encoded,
+                reply,
+            } => {
+                let r = in_savepoint(
+                    &tx,
+                    |tx| write_step(tx, &step, &encoded),
+                    |r| matches!(r, Ok(CommitOutcome::Applied { .. })),
+                );
+                Done::Step(reply, r)
+            }
+            Job::Write { work, reply } => {
+                Done::Write(reply, in_savepoint(&tx, work, Result::is_ok))
+            }
+        });
     }
     if let Err(e) = tx.commit() {
         // Dropping the transaction rolled it back: nothing of the group was written.
-        return fail_all(group, "committing a group of steps", &e);
+        return fail_all(done, "committing a group of writes", &e);
     }
-    for (job, result) in group.into_iter().zip(results) {
-        let _ = job.reply.send(result);
+    for d in done {
+        d.send();
     }
 }
 
 /// Answers every caller of a group that could not be committed.
-fn fail_all(group: Vec<Job>, context: &'static str, e: &rusqlite::Error) {
-    tracing::warn!(error = %e, steps = group.len(), "SQLite group commit failed while {context}");
-    for job in group {
-        let _ = job.reply.send(Err(sqlite_error(context, e)));
+fn fail_all(done: Vec<Done>, context: &'static str, e: &rusqlite::Error) {
+    tracing::warn!(error = %e, writes = done.len(), "SQLite group commit failed while {context}");
+    for d in done {
+        d.fail(context, e);
     }
 }
 
-/// Runs one step inside a savepoint, keeping its writes only if it was applied.
-fn write_in_savepoint(
+/// Runs `work` inside a savepoint, keeping its writes only if `keep` says so of its result.
+fn in_savepoint<T>(
     tx: &Transaction<'_>,
-    step: &OwnedStep,
-    encoded: &Encoded,
-) -> Result<CommitOutcome> {
+    work: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    keep: impl FnOnce(&Result<T>) -> bool,
+) -> Result<T> {
+    // Cached statements rather than `execute_batch`, which parses its SQL on every call.
     let sp = |sql: &'static str| {
-        tx.execute_batch(sql)
-            .map_err(|e| sqlite_error("managing a step's savepoint", &e))
+        tx.prepare_cached(sql)
+            .and_then(|mut s| s.execute([]))
+            .map_err(|e| sqlite_error("managing a savepoint", &e))
     };
     sp("SAVEPOINT step")?;
-    let result = write_step(tx, step, encoded);
-    match result {
-        Ok(CommitOutcome::Applied { .. }) => sp("RELEASE step")?,
-        Ok(CommitOutcome::Duplicate | CommitOutcome::Conflict) | Err(_) => {
-            sp("ROLLBACK TO step; RELEASE step")?;
-        }
+    let result = work(tx);
+    if keep(&result) {
+        sp("RELEASE step")?;
+    } else {
+        sp("ROLLBACK TO step")?;
+        sp("RELEASE step")?;
     }
     result
 }
@@ -354,7 +457,7 @@ fn retract(tx: &Transaction<'_>, session: i64, key: Option<(&str, u32)>, now: i6
 }
 
 /// Whether a rusqlite error is a foreign-key violation (the session is missing).
-fn is_foreign_key_violation(e: &rusqlite::Error) -> bool {
+pub(super) fn is_foreign_key_violation(e: &rusqlite::Error) -> bool {
     matches!(
         e,
         rusqlite::Error::SqliteFailure(f, _)
@@ -362,8 +465,26 @@ fn is_foreign_key_violation(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// Prepares (or takes from the cache) a statement written for both sqlx and rusqlite.
+///
+/// SQLite numbers `$N` parameters in the order they first appear, while rusqlite binds by
+/// that number; a statement whose `$2` appears before its `$1` would silently swap values.
+/// Debug builds (the tests) check every statement prepared this way.
+pub(super) fn prepare<'c>(
+    conn: &'c Connection,
+    sql: &str,
+) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
+    let stmt = conn.prepare_cached(sql)?;
+    debug_assert!(
+        (1..=stmt.parameter_count())
+            .all(|i| stmt.parameter_name(i) == Some(format!("${i}").as_str())),
+        "parameters of {sql:?} are not $1, $2… in order of appearance"
+    );
+    Ok(stmt)
+}
+
 /// A rusqlite error as a [`StoreError`].
-fn sqlite_error(context: &'static str, e: &rusqlite::Error) -> StoreError {
+pub(super) fn sqlite_error(context: &'static str, e: &rusqlite::Error) -> StoreError {
     StoreError::Sqlite {
         context,
         detail: e.to_string(),

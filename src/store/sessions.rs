@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
+use rusqlite::OptionalExtension;
+
 use super::error::{db, is_foreign_key_violation};
+use super::group::{prepare, sqlite_error};
 use super::{
     AnswerOp, Columns, CommitOutcome, EventRecord, RespondentId, Result, SessionId, SessionRecord,
     StepCommit, Store, StoreError, StoredAnswer, from_ms, get, to_ms,
@@ -25,6 +28,23 @@ macro_rules! answer_columns {
         "code, iteration, raw, value, flow_version, answered_at, retracted_at"
     };
 }
+
+/// A respondent's open session in a flow (`$1` respondent, `$2` flow).
+const OPEN_SESSION: &str = concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions WHERE respondent_id = $1 AND flow_id = $2 \
+      AND status IN ('invited', 'consent', 'answering')"
+);
+
+/// Creates a session at revision 0 unless the respondent has an open one in the flow.
+const CREATE_SESSION: &str = concat!(
+    "INSERT INTO sessions (respondent_id, flow_id, flow_version, status, state, \
+         revision, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, 0, $6, $6) \
+     ON CONFLICT DO NOTHING RETURNING ",
+    session_columns!()
+);
 
 /// How often `open_session` retries when a concurrent caller closes the session it raced
 /// against between its insert and its select.
@@ -51,33 +71,70 @@ impl Store {
                 status: status.as_str(),
             });
         }
+        if let Some(group) = &self.group {
+            // On the writer thread nobody races between the select and the insert.
+            let flow_id = flow_id.to_owned();
+            let state_json = state_json.to_owned();
+            let status = status.as_str();
+            let now = to_ms(now);
+            return group
+                .write(move |tx| {
+                    let open = prepare(tx, OPEN_SESSION)
+                        .and_then(|mut s| {
+                            s.query_row(rusqlite::params![respondent, flow_id], |row| {
+                                Ok(session_from_row(row))
+                            })
+                            .optional()
+                        })
+                        .map_err(|e| sqlite_error("loading the open session", &e))?;
+                    if let Some(open) = open {
+                        return open;
+                    }
+                    prepare(tx, CREATE_SESSION)
+                        .and_then(|mut s| {
+                            s.query_row(
+                                rusqlite::params![
+                                    respondent,
+                                    flow_id,
+                                    flow_version,
+                                    status,
+                                    state_json,
+                                    now
+                                ],
+                                |row| Ok(session_from_row(row)),
+                            )
+                        })
+                        .map_err(|e| {
+                            if super::group::is_foreign_key_violation(&e) {
+                                StoreError::RespondentNotFound(respondent)
+                            } else {
+                                sqlite_error("creating a session", &e)
+                            }
+                        })?
+                })
+                .await;
+        }
         for _ in 0..OPEN_SESSION_ATTEMPTS {
             if let Some(open) = self.open_session_of(respondent, flow_id).await? {
                 return Ok(open);
             }
             // Any conflict here is the one-open-session index: someone else just opened it.
-            let created = sqlx::query(concat!(
-                "INSERT INTO sessions (respondent_id, flow_id, flow_version, status, state, \
-                     revision, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, 0, $6, $6) \
-                 ON CONFLICT DO NOTHING RETURNING ",
-                session_columns!()
-            ))
-            .bind(respondent)
-            .bind(flow_id)
-            .bind(flow_version)
-            .bind(status.as_str())
-            .bind(state_json)
-            .bind(to_ms(now))
-            .fetch_optional(&self.writer)
-            .await
-            .map_err(|e| {
-                if is_foreign_key_violation(&e) {
-                    StoreError::RespondentNotFound(respondent)
-                } else {
-                    db("creating a session")(e)
-                }
-            })?;
+            let created = sqlx::query(CREATE_SESSION)
+                .bind(respondent)
+                .bind(flow_id)
+                .bind(flow_version)
+                .bind(status.as_str())
+                .bind(state_json)
+                .bind(to_ms(now))
+                .fetch_optional(&self.writer)
+                .await
+                .map_err(|e| {
+                    if is_foreign_key_violation(&e) {
+                        StoreError::RespondentNotFound(respondent)
+                    } else {
+                        db("creating a session")(e)
+                    }
+                })?;
             if let Some(row) = created {
                 return session_from_row(&row);
             }
@@ -97,17 +154,12 @@ impl Store {
         respondent: RespondentId,
         flow_id: &str,
     ) -> Result<Option<SessionRecord>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            session_columns!(),
-            " FROM sessions WHERE respondent_id = $1 AND flow_id = $2 \
-              AND status IN ('invited', 'consent', 'answering')"
-        ))
-        .bind(respondent)
-        .bind(flow_id)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(db("loading the open session"))?;
+        let row = sqlx::query(OPEN_SESSION)
+            .bind(respondent)
+            .bind(flow_id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db("loading the open session"))?;
         row.as_ref().map(session_from_row).transpose()
     }
 

@@ -9,6 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use super::error::db;
+use super::group::{prepare, sqlite_error};
 use super::{RespondentId, Result, Store, from_ms, get, to_ms};
 
 /// The kind of a sent message, as stored in `whatsapp_sent.kind`.
@@ -88,6 +89,124 @@ fn rank_sql(column: &str) -> String {
     )
 }
 
+// The statements below serve sqlx (PostgreSQL, in-memory SQLite) and rusqlite (the group
+// writer) alike. SQLite numbers `$N` parameters in the order they first appear, and
+// rusqlite binds by that number, so each statement uses `$1`, `$2`… in order of appearance.
+
+/// Keeps a webhook body (`$1` body, `$2` received at); returns its id.
+const STORE_INBOUND: &str =
+    "INSERT INTO whatsapp_inbound (body, received_at) VALUES ($1, $2) RETURNING id";
+
+/// Forgets a processed webhook body (`$1` id).
+const DELETE_INBOUND: &str = "DELETE FROM whatsapp_inbound WHERE id = $1";
+
+/// Opens a number's 24-hour window (`$1` address, `$2` when); never moves it back.
+const TOUCH: &str = "INSERT INTO whatsapp_contacts (address, last_inbound_at) VALUES ($1, $2) \
+                     ON CONFLICT (address) DO UPDATE SET last_inbound_at = \
+                         CASE WHEN excluded.last_inbound_at > whatsapp_contacts.last_inbound_at \
+                              THEN excluded.last_inbound_at \
+                              ELSE whatsapp_contacts.last_inbound_at END";
+
+/// Records a sent message (`$1` wamid, `$2` address, `$3` kind, `$4` when).
+const SENT: &str = "INSERT INTO whatsapp_sent (wamid, address, kind, sent_at) \
+                    VALUES ($1, $2, $3, $4) ON CONFLICT (wamid) DO NOTHING";
+
+/// Updates a sent message's status (`$1` status, `$2` when, `$3` error, `$4` wamid,
+/// `$5` the status's rank): only a higher rank replaces the stored one.
+fn status_sql() -> String {
+    format!(
+        "UPDATE whatsapp_sent SET status = $1, status_at = $2, error = COALESCE($3, error) \
+         WHERE wamid = $4 AND {} < $5",
+        rank_sql("status")
+    )
+}
+
+/// The wave outbox records what happened after sending: delivered, read or failed (its own
+/// `status` already says `sent`). `$1` status, `$2` error, `$3` wamid, `$4` rank.
+fn outbox_delivery_sql() -> String {
+    format!(
+        "UPDATE outbox SET delivery = $1, delivery_error = COALESCE($2, delivery_error) \
+         WHERE platform_message_id = $3 AND {} < $4",
+        rank_sql("delivery")
+    )
+}
+
+/// [`Store::whatsapp_apply`] on the SQLite group writer's transaction.
+fn apply_sqlite(
+    tx: &rusqlite::Transaction<'_>,
+    writes: &[WhatsAppWrite],
+) -> Result<Vec<Option<i64>>> {
+    use rusqlite::params;
+    let run = |context: &'static str, sql: &str, p: &[&dyn rusqlite::ToSql]| {
+        prepare(tx, sql)
+            .and_then(|mut s| s.execute(p))
+            .map_err(|e| sqlite_error(context, &e))
+    };
+    let mut ids = Vec::with_capacity(writes.len());
+    for w in writes {
+        let id = match w {
+            WhatsAppWrite::StoreInbound { body, received_at } => Some(
+                prepare(tx, STORE_INBOUND)
+                    .and_then(|mut s| {
+                        s.query_row(params![body, to_ms(*received_at)], |r| r.get::<_, i64>(0))
+                    })
+                    .map_err(|e| sqlite_error("storing a WhatsApp webhook body", &e))?,
+            ),
+            WhatsAppWrite::DeleteInbound(id) => {
+                run(
+                    "deleting a processed WhatsApp webhook body",
+                    DELETE_INBOUND,
+                    params![id],
+                )?;
+                None
+            }
+            WhatsAppWrite::Touch { address, at } => {
+                run(
+                    "recording a WhatsApp contact",
+                    TOUCH,
+                    params![address, to_ms(*at)],
+                )?;
+                None
+            }
+            WhatsAppWrite::Sent {
+                wamid,
+                address,
+                kind,
+                at,
+            } => {
+                run(
+                    "recording a sent WhatsApp message",
+                    SENT,
+                    params![wamid, address, kind.as_str(), to_ms(*at)],
+                )?;
+                None
+            }
+            WhatsAppWrite::Status {
+                wamid,
+                status,
+                at,
+                error,
+            } => {
+                run(
+                    "updating a WhatsApp delivery status",
+                    &status_sql(),
+                    params![status.as_str(), to_ms(*at), error, wamid, status.rank()],
+                )?;
+                if *status >= Delivery::Delivered {
+                    run(
+                        "updating an outbox delivery status",
+                        &outbox_delivery_sql(),
+                        params![status.as_str(), error, wamid, status.rank()],
+                    )?;
+                }
+                None
+            }
+        };
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
 /// One write of the WhatsApp channel; see [`Store::whatsapp_apply`].
 #[derive(Debug, Clone)]
 pub enum WhatsAppWrite {
@@ -152,24 +271,27 @@ impl Store {
     /// Applies `writes` in one transaction, in order. Returns, for each write, the id of the
     /// stored webhook body (for [`WhatsAppWrite::StoreInbound`]) or `None`.
     pub async fn whatsapp_apply(&self, writes: &[WhatsAppWrite]) -> Result<Vec<Option<i64>>> {
+        if let Some(group) = &self.group {
+            // On a SQLite file the batch joins the group writer's transaction: a second
+            // writing connection would fight it for the write lock (see `group`).
+            let writes = writes.to_vec();
+            return group.write(move |tx| apply_sqlite(tx, &writes)).await;
+        }
         let mut tx = self.begin_write().await?;
         let mut ids = Vec::with_capacity(writes.len());
         for w in writes {
             let id = match w {
                 WhatsAppWrite::StoreInbound { body, received_at } => {
-                    let row = sqlx::query(
-                        "INSERT INTO whatsapp_inbound (body, received_at) VALUES ($1, $2) \
-                         RETURNING id",
-                    )
-                    .bind(body.as_str())
-                    .bind(to_ms(*received_at))
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db("storing a WhatsApp webhook body"))?;
+                    let row = sqlx::query(STORE_INBOUND)
+                        .bind(body.as_str())
+                        .bind(to_ms(*received_at))
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(db("storing a WhatsApp webhook body"))?;
                     Some(get::<i64>(&row, "id")?)
                 }
                 WhatsAppWrite::DeleteInbound(id) => {
-                    sqlx::query("DELETE FROM whatsapp_inbound WHERE id = $1")
+                    sqlx::query(DELETE_INBOUND)
                         .bind(*id)
                         .execute(&mut *tx)
                         .await
@@ -177,18 +299,12 @@ impl Store {
                     None
                 }
                 WhatsAppWrite::Touch { address, at } => {
-                    sqlx::query(
-                        "INSERT INTO whatsapp_contacts (address, last_inbound_at) VALUES ($1, $2) \
-                         ON CONFLICT (address) DO UPDATE SET last_inbound_at = \
-                             CASE WHEN excluded.last_inbound_at > whatsapp_contacts.last_inbound_at \
-                                  THEN excluded.last_inbound_at \
-                                  ELSE whatsapp_contacts.last_inbound_at END",
-                    )
-                    .bind(address.as_str())
-                    .bind(to_ms(*at))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db("recording a WhatsApp contact"))?;
+                    sqlx::query(TOUCH)
+                        .bind(address.as_str())
+                        .bind(to_ms(*at))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db("recording a WhatsApp contact"))?;
                     None
                 }
                 WhatsAppWrite::Sent {
@@ -197,17 +313,14 @@ impl Store {
                     kind,
                     at,
                 } => {
-                    sqlx::query(
-                        "INSERT INTO whatsapp_sent (wamid, address, kind, sent_at) \
-                         VALUES ($1, $2, $3, $4) ON CONFLICT (wamid) DO NOTHING",
-                    )
-                    .bind(wamid.as_str())
-                    .bind(address.as_str())
-                    .bind(kind.as_str())
-                    .bind(to_ms(*at))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db("recording a sent WhatsApp message"))?;
+                    sqlx::query(SENT)
+                        .bind(wamid.as_str())
+                        .bind(address.as_str())
+                        .bind(kind.as_str())
+                        .bind(to_ms(*at))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db("recording a sent WhatsApp message"))?;
                     None
                 }
                 WhatsAppWrite::Status {
@@ -216,34 +329,20 @@ impl Store {
                     at,
                     error,
                 } => {
-                    let sql = format!(
-                        "UPDATE whatsapp_sent SET status = $2, status_at = $3, \
-                             error = COALESCE($4, error) \
-                         WHERE wamid = $1 AND {} < $5",
-                        rank_sql("status")
-                    );
-                    sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(wamid.as_str())
+                    sqlx::query(sqlx::AssertSqlSafe(status_sql()))
                         .bind(status.as_str())
                         .bind(to_ms(*at))
                         .bind(error.as_deref())
+                        .bind(wamid.as_str())
                         .bind(status.rank())
                         .execute(&mut *tx)
                         .await
                         .map_err(db("updating a WhatsApp delivery status"))?;
-                    // The outbox records what happened after sending: delivered, read or
-                    // failed (its own `status` already says `sent`).
                     if *status >= Delivery::Delivered {
-                        let sql = format!(
-                            "UPDATE outbox SET delivery = $2, \
-                                 delivery_error = COALESCE($3, delivery_error) \
-                             WHERE platform_message_id = $1 AND {} < $4",
-                            rank_sql("delivery")
-                        );
-                        sqlx::query(sqlx::AssertSqlSafe(sql))
-                            .bind(wamid.as_str())
+                        sqlx::query(sqlx::AssertSqlSafe(outbox_delivery_sql()))
                             .bind(status.as_str())
                             .bind(error.as_deref())
+                            .bind(wamid.as_str())
                             .bind(status.rank())
                             .execute(&mut *tx)
                             .await
@@ -341,17 +440,28 @@ impl Store {
         message_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let n = sqlx::query(
-            "INSERT INTO inbound_messages (channel, message_id, received_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (channel, message_id) DO NOTHING",
-        )
-        .bind(channel)
-        .bind(message_id)
-        .bind(to_ms(now))
-        .execute(&self.writer)
-        .await
-        .map_err(db("recording an inbound message"))?
-        .rows_affected();
+        const SQL: &str = "INSERT INTO inbound_messages (channel, message_id, received_at) \
+                           VALUES ($1, $2, $3) ON CONFLICT (channel, message_id) DO NOTHING";
+        if let Some(group) = &self.group {
+            let (channel, message_id, now) =
+                (channel.to_owned(), message_id.to_owned(), to_ms(now));
+            return group
+                .write(move |tx| {
+                    prepare(tx, SQL)
+                        .and_then(|mut s| s.execute(rusqlite::params![channel, message_id, now]))
+                        .map(|n| n == 1)
+                        .map_err(|e| sqlite_error("recording an inbound message", &e))
+                })
+                .await;
+        }
+        let n = sqlx::query(SQL)
+            .bind(channel)
+            .bind(message_id)
+            .bind(to_ms(now))
+            .execute(&self.writer)
+            .await
+            .map_err(db("recording an inbound message"))?
+            .rows_affected();
         Ok(n == 1)
     }
 

@@ -116,6 +116,8 @@ struct ApiState {
     /// Updates not confirmed by a getUpdates offset yet.
     updates: VecDeque<Value>,
     calls: Vec<Call>,
+    /// Whether `calls` is kept (benchmarks turn it off: a long run would grow it without end).
+    forget_calls: bool,
     /// Every message in every chat (the bot's and the users'), by (chat, message id).
     messages: HashMap<(i64, i64), Sent>,
     /// The bot's messages in order of sending.
@@ -298,12 +300,16 @@ async fn handle(
 async fn call(inner: &Arc<Inner>, bot: &str, method: String, params: Value) -> Response {
     let resp = respond(inner, bot, &method, &params).await;
     let status = resp.status().as_u16();
-    inner.lock().calls.push(Call {
-        method,
-        params,
-        at: Instant::now(),
-        status,
-    });
+    let mut st = inner.lock();
+    if !st.forget_calls {
+        st.calls.push(Call {
+            method,
+            params,
+            at: Instant::now(),
+            status,
+        });
+    }
+    drop(st);
     inner.activity.notify_waiters();
     resp
 }
@@ -500,6 +506,10 @@ impl FakeBotApi {
             .route("/{bot}/{method}", post(handle).get(handle))
             .with_state(inner.clone());
         let task = tokio::spawn(async move {
+            // As Telegram's and Meta's servers: no Nagle delay on small answers.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let _ = axum::serve(listener, app).await;
         });
         FakeBotApi {
@@ -723,6 +733,13 @@ impl FakeBotApi {
             .lock()
             .blocked
             .insert(chat, "Forbidden: user is deactivated");
+    }
+
+    /// Stops recording calls ([`FakeBotApi::calls`] stays empty); messages are still kept.
+    pub fn forget_calls(&self) {
+        let mut st = self.inner.lock();
+        st.forget_calls = true;
+        st.calls = Vec::new();
     }
 
     /// Delays every answer but getUpdates by `d` (`None`: no delay).

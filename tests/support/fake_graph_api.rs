@@ -131,6 +131,10 @@ impl FakeGraphApi {
             .expect("bind fake Graph API");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let task = tokio::spawn(async move {
+            // As Telegram's and Meta's servers: no Nagle delay on small answers.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let _ = axum::serve(listener, app).await;
         });
         FakeGraphApi { url, state, task }
