@@ -4,7 +4,9 @@
 //! the latency from webhook POST to the last reply of that message reaching the fake
 //! server (p50/p99), and peak RSS (of the whole process: bot, fake API and clients).
 //!
-//! Options (after `--`): `--numbers N` (default 200), `--backend sqlite|postgres|both`
+//! Options (after `--`): `--numbers N` at once (default 40), `--respondents M` in all (default
+//! 2,000; a number that finishes is replaced by the next respondent, so the run measures a
+//! steady state rather than its start-up), `--backend sqlite|postgres|both`
 //! (default both; PostgreSQL from JEJAK_TEST_POSTGRES_URL, default
 //! postgres://postgres@127.0.0.1:5432/test, in a fresh schema dropped afterwards).
 //!
@@ -48,7 +50,10 @@ fn main() -> anyhow::Result<()> {
             .position(|a| a == name)
             .and_then(|i| args.get(i + 1).cloned())
     };
-    let numbers: usize = arg("--numbers").map_or(Ok(200), |v| v.parse())?;
+    let numbers: usize = arg("--numbers").map_or(Ok(40), |v| v.parse())?;
+    let respondents: usize = arg("--respondents")
+        .map_or(Ok(2_000), |v| v.parse())?
+        .max(numbers);
     let backend = arg("--backend").unwrap_or_else(|| "both".into());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -58,7 +63,7 @@ fn main() -> anyhow::Result<()> {
             let dir = tempfile::tempdir()?;
             let store = Store::open_data_dir(dir.path()).await?;
             println!("== SQLite (fresh file in {})", dir.path().display());
-            run(store.clone(), numbers).await?;
+            run(store.clone(), numbers, respondents).await?;
             store.close().await;
         }
         if backend == "postgres" || backend == "both" {
@@ -76,7 +81,7 @@ fn main() -> anyhow::Result<()> {
                         Store::connect(&format!("{url}{sep}options=-c%20search_path%3D{schema}"))
                             .await?;
                     println!("== PostgreSQL (fresh schema {schema})");
-                    let r = run(store.clone(), numbers).await;
+                    let r = run(store.clone(), numbers, respondents).await;
                     store.close().await;
                     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
                         "DROP SCHEMA IF EXISTS {schema} CASCADE"
@@ -122,7 +127,7 @@ fn expected(flow: &Flow, catalog: &Catalog, s: &Script, now: DateTime<Utc>) -> (
     (counts, answers)
 }
 
-async fn run(store: Store, numbers: usize) -> anyhow::Result<()> {
+async fn run(store: Store, numbers: usize, respondents: usize) -> anyhow::Result<()> {
     let catalog = Catalog::embedded()?;
     let (flow, scripts) = load(std::path::Path::new("flows/tracer-smk.yaml"), &catalog)?;
     let now = scripts[0].now;
@@ -171,7 +176,7 @@ async fn run(store: Store, numbers: usize) -> anyhow::Result<()> {
     let mut routes: HashMap<String, mpsc::UnboundedSender<Instant>> = HashMap::new();
     let mut people = Vec::new();
     let mut expected_answers = 0;
-    for i in 0..numbers {
+    for i in 0..respondents {
         let k = i % scripts.len();
         let s = &scripts[k];
         let digits = format!("62899{i:08}");
@@ -202,63 +207,71 @@ async fn run(store: Store, numbers: usize) -> anyhow::Result<()> {
     let ts = now.timestamp().to_string();
 
     println!(
-        "{numbers} numbers at once, {} transcript scripts, {} webhook messages",
+        "{respondents} respondents, {numbers} numbers at once, {} transcript scripts, {} webhook messages",
         scripts.len(),
-        (0..numbers)
+        (0..respondents)
             .map(|i| scripts[i % scripts.len()].inputs.len())
             .sum::<usize>()
     );
     let start = Instant::now();
+    let queue = Arc::new(std::sync::Mutex::new(people));
     let mut tasks = Vec::new();
-    for (digits, k, mut replies) in people {
-        let (scripts, plans, http, url, ts) = (
+    for _ in 0..numbers {
+        let (scripts, plans, http, url, ts, queue) = (
             scripts.clone(),
             plans.clone(),
             http.clone(),
             url.clone(),
             ts.clone(),
+            queue.clone(),
         );
         tasks.push(tokio::spawn(async move {
             let mut lat: Vec<u32> = Vec::new();
             let mut lost = 0usize;
-            for (step, input) in scripts[k].inputs.iter().enumerate() {
-                let jejak::engine::Input::Text(text) = input else {
-                    continue;
+            loop {
+                let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop();
+                let Some((digits, k, mut replies)) = next else {
+                    break;
                 };
-                let body = json!({
-                    "object": "whatsapp_business_account",
-                    "entry": [{ "id": "1", "changes": [{ "field": "messages", "value": {
-                        "messaging_product": "whatsapp",
-                        "metadata": { "display_phone_number": "15550783881", "phone_number_id": PHONE_ID },
-                        "contacts": [{ "profile": { "name": "x" }, "wa_id": digits }],
-                        "messages": [{ "from": digits, "id": format!("wamid.{digits}.{step}"),
-                            "timestamp": ts, "type": "text", "text": { "body": text } }],
-                    }}]}],
-                })
-                .to_string();
-                let sig = webhook::sign(SECRET, body.as_bytes());
-                let t = Instant::now();
-                let status = http
-                    .post(&url)
-                    .header("x-hub-signature-256", sig)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                    .map(|r| r.status().as_u16())
-                    .unwrap_or(0);
-                assert_eq!(status, 200, "webhook answered {status}");
-                let mut last = t;
-                for _ in 0..plans[k].0[step] {
-                    match tokio::time::timeout(Duration::from_secs(30), replies.recv()).await {
-                        Ok(Some(at)) => last = at,
-                        _ => {
-                            lost += 1;
-                            break;
+                for (step, input) in scripts[k].inputs.iter().enumerate() {
+                    let jejak::engine::Input::Text(text) = input else {
+                        continue;
+                    };
+                    let body = json!({
+                        "object": "whatsapp_business_account",
+                        "entry": [{ "id": "1", "changes": [{ "field": "messages", "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": { "display_phone_number": "15550783881", "phone_number_id": PHONE_ID },
+                            "contacts": [{ "profile": { "name": "x" }, "wa_id": digits }],
+                            "messages": [{ "from": digits, "id": format!("wamid.{digits}.{step}"),
+                                "timestamp": ts, "type": "text", "text": { "body": text } }],
+                        }}]}],
+                    })
+                    .to_string();
+                    let sig = webhook::sign(SECRET, body.as_bytes());
+                    let t = Instant::now();
+                    let status = http
+                        .post(&url)
+                        .header("x-hub-signature-256", sig)
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await
+                        .map(|r| r.status().as_u16())
+                        .unwrap_or(0);
+                    assert_eq!(status, 200, "webhook answered {status}");
+                    let mut last = t;
+                    for _ in 0..plans[k].0[step] {
+                        match tokio::time::timeout(Duration::from_secs(30), replies.recv()).await {
+                            Ok(Some(at)) => last = at,
+                            _ => {
+                                lost += 1;
+                                break;
+                            }
                         }
                     }
+                    lat.push(u32::try_from(last.duration_since(t).as_micros()).unwrap_or(u32::MAX));
                 }
-                lat.push(u32::try_from(last.duration_since(t).as_micros()).unwrap_or(u32::MAX));
             }
             (lat, lost)
         }));

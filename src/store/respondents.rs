@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use rusqlite::OptionalExtension;
+
 use super::error::{db, is_foreign_key_violation};
+use super::group::{prepare, sqlite_error};
 use super::{
     Columns, NewRespondent, Respondent, RespondentId, Result, Store, StoreError, from_ms, get,
     to_ms,
@@ -147,29 +150,12 @@ impl Store {
         address: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let inserted = sqlx::query(
-            "INSERT INTO channel_bindings (respondent_id, channel, address, bound_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (channel, address) DO NOTHING",
-        )
-        .bind(id)
-        .bind(channel)
-        .bind(address)
-        .bind(to_ms(now))
-        .execute(&self.writer)
-        .await
-        .map_err(|e| {
-            if is_foreign_key_violation(&e) {
-                StoreError::RespondentNotFound(id)
-            } else {
-                db("binding a channel address")(e)
-            }
-        })?
-        .rows_affected();
-        if inserted == 1 {
-            return Ok(());
-        }
-        // Bindings are never deleted, so the conflicting row is still there.
-        match self.respondent_by_channel(channel, address).await? {
+        const BIND: &str = "INSERT INTO channel_bindings (respondent_id, channel, address, bound_at) \
+                            VALUES ($1, $2, $3, $4) ON CONFLICT (channel, address) DO NOTHING";
+        const OWNER: &str =
+            "SELECT respondent_id FROM channel_bindings WHERE channel = $1 AND address = $2";
+        let conflict = move |owner: Option<RespondentId>, channel: &str, address: &str| match owner
+        {
             Some(owner) if owner == id => Ok(()),
             Some(owner) => Err(StoreError::AlreadyBound {
                 channel: channel.to_owned(),
@@ -180,7 +166,54 @@ impl Store {
                 context: "channel binding",
                 detail: format!("{channel} address {address:?} conflicted but is not bound"),
             }),
+        };
+        if let Some(group) = &self.group {
+            let (channel, address, at) = (channel.to_owned(), address.to_owned(), to_ms(now));
+            return group
+                .write(move |tx| {
+                    let inserted = prepare(tx, BIND)
+                        .and_then(|mut s| s.execute(rusqlite::params![id, channel, address, at]))
+                        .map_err(|e| {
+                            if super::group::is_foreign_key_violation(&e) {
+                                StoreError::RespondentNotFound(id)
+                            } else {
+                                sqlite_error("binding a channel address", &e)
+                            }
+                        })?;
+                    if inserted == 1 {
+                        return Ok(());
+                    }
+                    let owner = prepare(tx, OWNER)
+                        .and_then(|mut s| {
+                            s.query_row(rusqlite::params![channel, address], |r| r.get(0))
+                                .optional()
+                        })
+                        .map_err(|e| sqlite_error("binding a channel address", &e))?;
+                    conflict(owner, &channel, &address)
+                })
+                .await;
         }
+        let inserted = sqlx::query(BIND)
+            .bind(id)
+            .bind(channel)
+            .bind(address)
+            .bind(to_ms(now))
+            .execute(&self.writer)
+            .await
+            .map_err(|e| {
+                if is_foreign_key_violation(&e) {
+                    StoreError::RespondentNotFound(id)
+                } else {
+                    db("binding a channel address")(e)
+                }
+            })?
+            .rows_affected();
+        if inserted == 1 {
+            return Ok(());
+        }
+        // Bindings are never deleted, so the conflicting row is still there.
+        let owner = self.respondent_by_channel(channel, address).await?;
+        conflict(owner, channel, address)
     }
 
     /// Marks a respondent as (un)reachable, e.g. after the platform reports the bot blocked.
