@@ -490,3 +490,71 @@ pub(super) fn sqlite_error(context: &'static str, e: &rusqlite::Error) -> StoreE
         detail: e.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_with_table() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("g.db");
+        let conn = Connection::open(&path).expect("open");
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER);",
+        )
+        .expect("schema");
+        (dir, path)
+    }
+
+    fn count(path: &Path, k: &str) -> i64 {
+        Connection::open(path)
+            .expect("open")
+            .query_row("SELECT COUNT(*) FROM t WHERE k = ?1", [k], |r| r.get(0))
+            .expect("count")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_write_undoes_only_itself() {
+        let (_dir, path) = file_with_table();
+        let group = GroupCommit::start(&path).expect("start");
+        // Queued together, so they likely share a group; either way the outcome is the same.
+        let ok = group.write(|tx| {
+            prepare(tx, "INSERT INTO t (k, v) VALUES ($1, $2)")
+                .and_then(|mut s| s.execute(params!["kept", 1]))
+                .map_err(|e| sqlite_error("test", &e))
+        });
+        let failing = group.write(|tx| {
+            prepare(tx, "INSERT INTO t (k, v) VALUES ($1, $2)")
+                .and_then(|mut s| s.execute(params!["undone", 2]))
+                .map_err(|e| sqlite_error("test", &e))?;
+            // The second insert breaks the primary key: the whole write must go.
+            prepare(tx, "INSERT INTO t (k, v) VALUES ($1, $2)")
+                .and_then(|mut s| s.execute(params!["kept", 3]))
+                .map_err(|e| sqlite_error("test", &e))
+        });
+        let (ok, failing) = tokio::join!(ok, failing);
+        assert_eq!(ok.expect("first write"), 1);
+        assert!(failing.is_err(), "the conflicting write reports its error");
+        assert_eq!(count(&path, "kept"), 1);
+        assert_eq!(count(&path, "undone"), 0);
+        // A write's typed result comes back as it was returned.
+        let got = group
+            .write(|tx| {
+                tx.query_row("SELECT v FROM t WHERE k = 'kept'", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map_err(|e| sqlite_error("test", &e))
+            })
+            .await;
+        assert_eq!(got.expect("read back"), 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "not $1, $2")]
+    #[cfg(debug_assertions)]
+    fn parameters_out_of_order_are_caught() {
+        let (_dir, path) = file_with_table();
+        let conn = Connection::open(&path).expect("open");
+        let _ = prepare(&conn, "UPDATE t SET v = $2 WHERE k = $1");
+    }
+}
