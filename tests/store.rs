@@ -27,6 +27,7 @@ both_backends!(
     upsert_without_external_id_inserts,
     enrolment_tokens,
     channel_binding,
+    respondent_by_phone_needs_exactly_one,
     mark_unreachable,
     one_open_session_under_concurrency,
     open_session_rejects_closed_status,
@@ -363,6 +364,21 @@ async fn channel_binding(db: &Db) {
         Err(StoreError::RespondentNotFound(id)) => assert_eq!(id, ani + 1000),
         other => panic!("expected RespondentNotFound, got {other:?}"),
     }
+}
+
+/// A number identifies a respondent only when exactly one roster row has it.
+async fn respondent_by_phone_needs_exactly_one(db: &Db) {
+    let store = &db.store;
+    let mut siti = roster(Some("S-1"), "Siti");
+    siti.phone = Some("+6281111111111".into());
+    let siti = store.upsert_respondent(&siti, t(0)).await.expect("upsert");
+    // Budi and Ani share the default phone of `roster`.
+    new_respondent(db, "Budi").await;
+    new_respondent(db, "Ani").await;
+    let by = |phone: &'static str| store.respondent_by_phone(phone);
+    assert_eq!(by("+6281111111111").await.expect("lookup"), Some(siti));
+    assert_eq!(by("+6281234567890").await.expect("lookup"), None);
+    assert_eq!(by("+6289999999999").await.expect("lookup"), None);
 }
 
 async fn mark_unreachable(db: &Db) {

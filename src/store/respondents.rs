@@ -129,14 +129,23 @@ impl Store {
         channel: &str,
         address: &str,
     ) -> Result<Option<RespondentId>> {
-        let row = sqlx::query(
-            "SELECT respondent_id FROM channel_bindings WHERE channel = $1 AND address = $2",
-        )
-        .bind(channel)
-        .bind(address)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(db("looking up a channel address"))?;
+        const SQL: &str =
+            "SELECT respondent_id FROM channel_bindings WHERE channel = $1 AND address = $2";
+        if let Some(fast) = &self.fast {
+            // Every first message of a chat or number asks this.
+            return fast.query_opt(
+                "looking up a channel address",
+                SQL,
+                rusqlite::params![channel, address],
+                |row| row.int("respondent_id"),
+            );
+        }
+        let row = sqlx::query(SQL)
+            .bind(channel)
+            .bind(address)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db("looking up a channel address"))?;
         row.as_ref().map(|r| get(r, "respondent_id")).transpose()
     }
 

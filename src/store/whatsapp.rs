@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::error::db;
 use super::group::{prepare, sqlite_error};
-use super::{RespondentId, Result, Store, from_ms, get, to_ms};
+use super::{Columns, RespondentId, Result, Store, from_ms, get, to_ms};
 
 /// The kind of a sent message, as stored in `whatsapp_sent.kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -407,15 +407,23 @@ impl Store {
     /// The respondent whose roster phone is `phone` (E.164), if exactly one has it: a number
     /// shared by two roster rows identifies neither.
     pub async fn respondent_by_phone(&self, phone: &str) -> Result<Option<RespondentId>> {
-        let rows = sqlx::query("SELECT id FROM respondents WHERE phone = $1 ORDER BY id LIMIT 2")
+        // One row either way: the id when exactly one respondent has the phone, else NULL.
+        const SQL: &str = "SELECT CASE WHEN COUNT(*) = 1 THEN MIN(id) END AS id \
+                           FROM (SELECT id FROM respondents WHERE phone = $1 LIMIT 2) AS m";
+        if let Some(fast) = &self.fast {
+            // Every first message of a number asks this.
+            return fast
+                .query_opt("looking up a respondent by phone", SQL, [phone], |row| {
+                    row.int_opt("id")
+                })
+                .map(Option::flatten);
+        }
+        let row = sqlx::query(SQL)
             .bind(phone)
-            .fetch_all(&self.reader)
+            .fetch_one(&self.reader)
             .await
             .map_err(db("looking up a respondent by phone"))?;
-        if rows.len() != 1 {
-            return Ok(None);
-        }
-        Ok(Some(get(&rows[0], "id")?))
+        get(&row, "id")
     }
 
     /// The addresses of a respondent on `channel`.
