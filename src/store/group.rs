@@ -64,60 +64,16 @@ impl fmt::Debug for GroupCommit {
     }
 }
 
-/// Queued work and where its result goes.
-enum Job {
-    /// A conversation step.
-    Step {
-        step: OwnedStep,
-        encoded: Encoded,
-        reply: oneshot::Sender<Result<CommitOutcome>>,
-    },
-    /// Any other write of the hot path (see [`GroupCommit::write`]).
-    Write {
-        work: Work,
-        reply: oneshot::Sender<Result<Box<dyn Any + Send>>>,
-    },
+/// Queued work and where its result goes: a step, or another write of the conversation
+/// path (see [`GroupCommit::write`]), one queue for both so they share groups.
+struct Job {
+    /// Runs the work in its own savepoint of the group's transaction.
+    work: Work,
+    reply: oneshot::Sender<Result<Box<dyn Any + Send>>>,
 }
 
-/// A write to run on the writer's transaction; its result is boxed to share one queue.
+/// A job's work; its result is boxed so that every kind of write shares one queue.
 type Work = Box<dyn FnOnce(&Transaction<'_>) -> Result<Box<dyn Any + Send>> + Send>;
-
-impl Job {
-    fn is_abandoned(&self) -> bool {
-        match self {
-            Job::Step { reply, .. } => reply.is_closed(),
-            Job::Write { reply, .. } => reply.is_closed(),
-        }
-    }
-}
-
-/// What a job produced, held until the group's `COMMIT` decides whether it stands.
-enum Done {
-    Step(
-        oneshot::Sender<Result<CommitOutcome>>,
-        Result<CommitOutcome>,
-    ),
-    Write(
-        oneshot::Sender<Result<Box<dyn Any + Send>>>,
-        Result<Box<dyn Any + Send>>,
-    ),
-}
-
-impl Done {
-    fn send(self) {
-        match self {
-            Done::Step(reply, r) => drop(reply.send(r)),
-            Done::Write(reply, r) => drop(reply.send(r)),
-        }
-    }
-
-    fn fail(self, context: &'static str, e: &rusqlite::Error) {
-        match self {
-            Done::Step(reply, _) => drop(reply.send(Err(sqlite_error(context, e)))),
-            Done::Write(reply, _) => drop(reply.send(Err(sqlite_error(context, e)))),
-        }
-    }
-}
 
 /// A [`StepCommit`] that owns its data, to cross to the writer thread.
 struct OwnedStep {
@@ -185,18 +141,13 @@ impl GroupCommit {
         c: &StepCommit<'_>,
         encoded: Encoded,
     ) -> Result<CommitOutcome> {
-        let (reply, result) = oneshot::channel();
-        let job = Job::Step {
-            step: OwnedStep::new(c),
-            encoded,
-            reply,
-        };
-        if self.queue.send(job).is_err() {
-            return Err(writer_gone());
-        }
-        // The writer dropping the reply means it died mid-group: whether the step was
-        // committed is unknown, as after a lost connection.
-        result.await.unwrap_or_else(|_| Err(writer_gone()))
+        let step = OwnedStep::new(c);
+        // Duplicate and Conflict leave nothing behind (the inbound id may already be written).
+        self.write_if(
+            move |tx| write_step(tx, &step, &encoded),
+            |r| matches!(r, Ok(CommitOutcome::Applied { .. })),
+        )
+        .await
     }
 
     /// Runs `work` on the writer thread, in a savepoint of the next group's transaction, and
@@ -213,9 +164,22 @@ impl GroupCommit {
         &self,
         work: impl FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
     ) -> Result<T> {
+        self.write_if(work, Result::is_ok).await
+    }
+
+    /// [`GroupCommit::write`], keeping the work's writes only if `keep` says so of its
+    /// result. The reply comes after the group's `COMMIT`; a writer that died mid-group
+    /// leaves it unknown whether the work was committed, as after a lost connection.
+    async fn write_if<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+        keep: impl FnOnce(&Result<T>) -> bool + Send + 'static,
+    ) -> Result<T> {
         let (reply, result) = oneshot::channel();
-        let work: Work = Box::new(move |tx| work(tx).map(|t| Box::new(t) as Box<dyn Any + Send>));
-        if self.queue.send(Job::Write { work, reply }).is_err() {
+        let work: Work = Box::new(move |tx| {
+            in_savepoint(tx, work, keep).map(|t| Box::new(t) as Box<dyn Any + Send>)
+        });
+        if self.queue.send(Job { work, reply }).is_err() {
             return Err(writer_gone());
         }
         let any = result.await.unwrap_or_else(|_| Err(writer_gone()))?;
@@ -255,54 +219,40 @@ fn writer(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
 fn commit_group(conn: &mut Connection, mut group: Vec<Job>) {
     // A caller that gave up waiting (its future was dropped) gets nothing written, as when a
     // `commit_step` future is dropped before its transaction commits.
-    group.retain(|job| !job.is_abandoned());
+    group.retain(|job| !job.reply.is_closed());
     if group.is_empty() {
         return;
     }
     let tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
-            let done = group.into_iter().map(|job| match job {
-                Job::Step { reply, .. } => Done::Step(reply, Ok(CommitOutcome::Conflict)),
-                Job::Write { reply, .. } => Done::Write(reply, Ok(Box::new(()))),
-            });
-            return fail_all(done.collect(), "beginning a transaction", &e);
+            let replies = group.into_iter().map(|job| job.reply).collect();
+            return fail_all(replies, "beginning a transaction", &e);
         }
     };
     let mut done = Vec::with_capacity(group.len());
     for job in group {
-        done.push(match job {
-            Job::Step {
-                step,
-                encoded,
-                reply,
-            } => {
-                let r = in_savepoint(
-                    &tx,
-                    |tx| write_step(tx, &step, &encoded),
-                    |r| matches!(r, Ok(CommitOutcome::Applied { .. })),
-                );
-                Done::Step(reply, r)
-            }
-            Job::Write { work, reply } => {
-                Done::Write(reply, in_savepoint(&tx, work, Result::is_ok))
-            }
-        });
+        done.push((job.reply, (job.work)(&tx)));
     }
     if let Err(e) = tx.commit() {
         // Dropping the transaction rolled it back: nothing of the group was written.
-        return fail_all(done, "committing a group of writes", &e);
+        let replies = done.into_iter().map(|(reply, _)| reply).collect();
+        return fail_all(replies, "committing a group of writes", &e);
     }
-    for d in done {
-        d.send();
+    for (reply, result) in done {
+        let _ = reply.send(result);
     }
 }
 
 /// Answers every caller of a group that could not be committed.
-fn fail_all(done: Vec<Done>, context: &'static str, e: &rusqlite::Error) {
-    tracing::warn!(error = %e, writes = done.len(), "SQLite group commit failed while {context}");
-    for d in done {
-        d.fail(context, e);
+fn fail_all(
+    replies: Vec<oneshot::Sender<Result<Box<dyn Any + Send>>>>,
+    context: &'static str,
+    e: &rusqlite::Error,
+) {
+    tracing::warn!(error = %e, writes = replies.len(), "SQLite group commit failed while {context}");
+    for reply in replies {
+        let _ = reply.send(Err(sqlite_error(context, e)));
     }
 }
 
