@@ -433,6 +433,18 @@ pub(super) fn prepare<'c>(
     Ok(stmt)
 }
 
+/// Runs one statement of [`prepare`]'s kind; returns the rows it changed.
+pub(super) fn execute(
+    conn: &Connection,
+    context: &'static str,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<usize> {
+    prepare(conn, sql)
+        .and_then(|mut s| s.execute(params))
+        .map_err(|e| sqlite_error(context, &e))
+}
+
 /// A rusqlite error as a [`StoreError`].
 pub(super) fn sqlite_error(context: &'static str, e: &rusqlite::Error) -> StoreError {
     StoreError::Sqlite {

@@ -36,6 +36,19 @@ macro_rules! respondent_upsert_set {
 }
 pub(super) use respondent_upsert_set;
 
+/// The respondent bound to an address (`$1` channel, `$2` address).
+const BINDING_OWNER: &str =
+    "SELECT respondent_id FROM channel_bindings WHERE channel = $1 AND address = $2";
+
+/// What [`Store::insert_binding`] found.
+pub(super) enum BindingInsert {
+    /// The binding is new.
+    Inserted,
+    /// A binding stood in the way: the address's owner, or `None` when the address is free
+    /// and another rule refused (Telegram's one chat per respondent).
+    Conflict(Option<RespondentId>),
+}
+
 /// The stored form of dates (`birth_date`).
 const DATE_FORMAT: &str = "%Y-%m-%d";
 
@@ -129,18 +142,16 @@ impl Store {
         channel: &str,
         address: &str,
     ) -> Result<Option<RespondentId>> {
-        const SQL: &str =
-            "SELECT respondent_id FROM channel_bindings WHERE channel = $1 AND address = $2";
         if let Some(fast) = &self.fast {
             // Every first message of a chat or number asks this.
             return fast.query_opt(
                 "looking up a channel address",
-                SQL,
+                BINDING_OWNER,
                 rusqlite::params![channel, address],
                 |row| row.int("respondent_id"),
             );
         }
-        let row = sqlx::query(SQL)
+        let row = sqlx::query(BINDING_OWNER)
             .bind(channel)
             .bind(address)
             .fetch_optional(&self.reader)
@@ -161,48 +172,66 @@ impl Store {
     ) -> Result<()> {
         const BIND: &str = "INSERT INTO channel_bindings (respondent_id, channel, address, bound_at) \
                             VALUES ($1, $2, $3, $4) ON CONFLICT (channel, address) DO NOTHING";
-        const OWNER: &str =
-            "SELECT respondent_id FROM channel_bindings WHERE channel = $1 AND address = $2";
-        let conflict = move |owner: Option<RespondentId>, channel: &str, address: &str| match owner
+        let context = "binding a channel address";
+        match self
+            .insert_binding(BIND, context, id, channel, address, now)
+            .await?
         {
-            Some(owner) if owner == id => Ok(()),
-            Some(owner) => Err(StoreError::AlreadyBound {
+            BindingInsert::Inserted => Ok(()),
+            BindingInsert::Conflict(Some(owner)) if owner == id => Ok(()),
+            BindingInsert::Conflict(Some(owner)) => Err(StoreError::AlreadyBound {
                 channel: channel.to_owned(),
                 address: address.to_owned(),
                 owner,
             }),
-            None => Err(StoreError::Corrupt {
+            BindingInsert::Conflict(None) => Err(StoreError::Corrupt {
                 context: "channel binding",
                 detail: format!("{channel} address {address:?} conflicted but is not bound"),
             }),
-        };
+        }
+    }
+
+    /// Inserts a binding with `insert` (`$1` respondent, `$2` channel, `$3` address, `$4`
+    /// when; `ON CONFLICT … DO NOTHING`). On a conflict, the address's owner is read where
+    /// the conflicting row is visible: in the writer's own transaction on a SQLite file (it
+    /// may be an earlier write of the same group), else after the fact (bindings are never
+    /// deleted). A missing respondent gives [`StoreError::RespondentNotFound`].
+    pub(super) async fn insert_binding(
+        &self,
+        insert: &'static str,
+        context: &'static str,
+        id: RespondentId,
+        channel: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<BindingInsert> {
         if let Some(group) = &self.group {
             let (channel, address, at) = (channel.to_owned(), address.to_owned(), to_ms(now));
             return group
                 .write(move |tx| {
-                    let inserted = prepare(tx, BIND)
+                    let inserted = prepare(tx, insert)
                         .and_then(|mut s| s.execute(rusqlite::params![id, channel, address, at]))
                         .map_err(|e| {
                             if super::group::is_foreign_key_violation(&e) {
                                 StoreError::RespondentNotFound(id)
                             } else {
-                                sqlite_error("binding a channel address", &e)
+                                sqlite_error(context, &e)
                             }
                         })?;
                     if inserted == 1 {
-                        return Ok(());
+                        return Ok(BindingInsert::Inserted);
                     }
-                    let owner = prepare(tx, OWNER)
+                    prepare(tx, BINDING_OWNER)
                         .and_then(|mut s| {
                             s.query_row(rusqlite::params![channel, address], |r| r.get(0))
                                 .optional()
                         })
-                        .map_err(|e| sqlite_error("binding a channel address", &e))?;
-                    conflict(owner, &channel, &address)
+                        .map(BindingInsert::Conflict)
+                        .map_err(|e| sqlite_error(context, &e))
                 })
                 .await;
         }
-        let inserted = sqlx::query(BIND)
+        let inserted = sqlx::query(insert)
             .bind(id)
             .bind(channel)
             .bind(address)
@@ -213,16 +242,16 @@ impl Store {
                 if is_foreign_key_violation(&e) {
                     StoreError::RespondentNotFound(id)
                 } else {
-                    db("binding a channel address")(e)
+                    db(context)(e)
                 }
             })?
             .rows_affected();
         if inserted == 1 {
-            return Ok(());
+            return Ok(BindingInsert::Inserted);
         }
-        // Bindings are never deleted, so the conflicting row is still there.
-        let owner = self.respondent_by_channel(channel, address).await?;
-        conflict(owner, channel, address)
+        Ok(BindingInsert::Conflict(
+            self.respondent_by_channel(channel, address).await?,
+        ))
     }
 
     /// Marks a respondent as (un)reachable, e.g. after the platform reports the bot blocked.

@@ -3,11 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
-use rusqlite::OptionalExtension;
-
 use super::error::db;
-use super::group::{prepare, sqlite_error};
-use super::{RespondentId, Result, Store, get, to_ms};
+use super::group::execute;
+use super::respondents::BindingInsert;
+use super::{RespondentId, Result, Store};
 use crate::model::Lang;
 
 /// The channel name of Telegram bindings.
@@ -38,58 +37,15 @@ impl Store {
         // one-chat-per-respondent index, on SQLite and PostgreSQL alike.
         const BIND: &str = "INSERT INTO channel_bindings (respondent_id, channel, address, bound_at) \
                             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
-        const OWNER: &str =
-            "SELECT respondent_id FROM channel_bindings WHERE channel = $1 AND address = $2";
-        let verdict = move |owner: Option<RespondentId>| match owner {
-            Some(owner) if owner == id => TelegramBind::Bound,
-            Some(owner) => TelegramBind::ChatHasOtherRespondent(owner),
-            None => TelegramBind::RespondentHasOtherChat,
-        };
-        if let Some(group) = &self.group {
-            let chat = chat.to_owned();
-            let at = to_ms(now);
-            return group
-                .write(move |tx| {
-                    let err = |e: rusqlite::Error| sqlite_error("binding a Telegram chat", &e);
-                    let inserted = prepare(tx, BIND)
-                        .and_then(|mut s| s.execute(rusqlite::params![id, TELEGRAM, chat, at]))
-                        .map_err(err)?;
-                    if inserted == 1 {
-                        return Ok(TelegramBind::Bound);
-                    }
-                    let owner = prepare(tx, OWNER)
-                        .and_then(|mut s| {
-                            s.query_row(rusqlite::params![TELEGRAM, chat], |r| r.get(0))
-                                .optional()
-                        })
-                        .map_err(err)?;
-                    Ok(verdict(owner))
-                })
-                .await;
-        }
-        let inserted = sqlx::query(BIND)
-            .bind(id)
-            .bind(TELEGRAM)
-            .bind(chat)
-            .bind(to_ms(now))
-            .execute(&self.writer)
-            .await
-            .map_err(db("binding a Telegram chat"))?
-            .rows_affected();
-        if inserted == 1 {
-            return Ok(TelegramBind::Bound);
-        }
-        let owner = sqlx::query(OWNER)
-            .bind(TELEGRAM)
-            .bind(chat)
-            .fetch_optional(&self.writer)
-            .await
-            .map_err(db("binding a Telegram chat"))?;
-        let owner = owner
-            .as_ref()
-            .map(|r| get(r, "respondent_id"))
-            .transpose()?;
-        Ok(verdict(owner))
+        let found = self
+            .insert_binding(BIND, "binding a Telegram chat", id, TELEGRAM, chat, now)
+            .await?;
+        Ok(match found {
+            BindingInsert::Inserted => TelegramBind::Bound,
+            BindingInsert::Conflict(Some(owner)) if owner == id => TelegramBind::Bound,
+            BindingInsert::Conflict(Some(owner)) => TelegramBind::ChatHasOtherRespondent(owner),
+            BindingInsert::Conflict(None) => TelegramBind::RespondentHasOtherChat,
+        })
     }
 
     /// Sets a respondent's language unless one is set already (first contact: Telegram's
@@ -99,10 +55,13 @@ impl Store {
         if let Some(group) = &self.group {
             return group
                 .write(move |tx| {
-                    prepare(tx, SQL)
-                        .and_then(|mut s| s.execute(rusqlite::params![lang.tag(), id]))
-                        .map(drop)
-                        .map_err(|e| sqlite_error("setting a respondent's language", &e))
+                    execute(
+                        tx,
+                        "setting a respondent's language",
+                        SQL,
+                        rusqlite::params![lang.tag(), id],
+                    )
+                    .map(drop)
                 })
                 .await;
         }

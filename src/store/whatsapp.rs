@@ -6,10 +6,12 @@
 //! ([`Store::whatsapp_apply`]): one commit shared by many writes, as the group-commit writer
 //! does for steps.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 
 use super::error::db;
-use super::group::{prepare, sqlite_error};
+use super::group::{execute, prepare, sqlite_error};
 use super::{Columns, RespondentId, Result, Store, from_ms, get, to_ms};
 
 /// The kind of a sent message, as stored in `whatsapp_sent.kind`.
@@ -112,24 +114,25 @@ const SENT: &str = "INSERT INTO whatsapp_sent (wamid, address, kind, sent_at) \
                     VALUES ($1, $2, $3, $4) ON CONFLICT (wamid) DO NOTHING";
 
 /// Updates a sent message's status (`$1` status, `$2` when, `$3` error, `$4` wamid,
-/// `$5` the status's rank): only a higher rank replaces the stored one.
-fn status_sql() -> String {
+/// `$5` the status's rank): only a higher rank replaces the stored one. Built once: every
+/// sent message gets two or three statuses.
+static STATUS_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
         "UPDATE whatsapp_sent SET status = $1, status_at = $2, error = COALESCE($3, error) \
          WHERE wamid = $4 AND {} < $5",
         rank_sql("status")
     )
-}
+});
 
 /// The wave outbox records what happened after sending: delivered, read or failed (its own
 /// `status` already says `sent`). `$1` status, `$2` error, `$3` wamid, `$4` rank.
-fn outbox_delivery_sql() -> String {
+static OUTBOX_DELIVERY_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
         "UPDATE outbox SET delivery = $1, delivery_error = COALESCE($2, delivery_error) \
          WHERE platform_message_id = $3 AND {} < $4",
         rank_sql("delivery")
     )
-}
+});
 
 /// [`Store::whatsapp_apply`] on the SQLite group writer's transaction.
 fn apply_sqlite(
@@ -137,11 +140,6 @@ fn apply_sqlite(
     writes: &[WhatsAppWrite],
 ) -> Result<Vec<Option<i64>>> {
     use rusqlite::params;
-    let run = |context: &'static str, sql: &str, p: &[&dyn rusqlite::ToSql]| {
-        prepare(tx, sql)
-            .and_then(|mut s| s.execute(p))
-            .map_err(|e| sqlite_error(context, &e))
-    };
     let mut ids = Vec::with_capacity(writes.len());
     for w in writes {
         let id = match w {
@@ -153,7 +151,8 @@ fn apply_sqlite(
                     .map_err(|e| sqlite_error("storing a WhatsApp webhook body", &e))?,
             ),
             WhatsAppWrite::DeleteInbound(id) => {
-                run(
+                execute(
+                    tx,
                     "deleting a processed WhatsApp webhook body",
                     DELETE_INBOUND,
                     params![id],
@@ -161,7 +160,8 @@ fn apply_sqlite(
                 None
             }
             WhatsAppWrite::Touch { address, at } => {
-                run(
+                execute(
+                    tx,
                     "recording a WhatsApp contact",
                     TOUCH,
                     params![address, to_ms(*at)],
@@ -174,7 +174,8 @@ fn apply_sqlite(
                 kind,
                 at,
             } => {
-                run(
+                execute(
+                    tx,
                     "recording a sent WhatsApp message",
                     SENT,
                     params![wamid, address, kind.as_str(), to_ms(*at)],
@@ -187,15 +188,17 @@ fn apply_sqlite(
                 at,
                 error,
             } => {
-                run(
+                execute(
+                    tx,
                     "updating a WhatsApp delivery status",
-                    &status_sql(),
+                    STATUS_SQL.as_str(),
                     params![status.as_str(), to_ms(*at), error, wamid, status.rank()],
                 )?;
                 if *status >= Delivery::Delivered {
-                    run(
+                    execute(
+                        tx,
                         "updating an outbox delivery status",
-                        &outbox_delivery_sql(),
+                        OUTBOX_DELIVERY_SQL.as_str(),
                         params![status.as_str(), error, wamid, status.rank()],
                     )?;
                 }
@@ -329,7 +332,7 @@ impl Store {
                     at,
                     error,
                 } => {
-                    sqlx::query(sqlx::AssertSqlSafe(status_sql()))
+                    sqlx::query(sqlx::AssertSqlSafe(STATUS_SQL.as_str()))
                         .bind(status.as_str())
                         .bind(to_ms(*at))
                         .bind(error.as_deref())
@@ -339,7 +342,7 @@ impl Store {
                         .await
                         .map_err(db("updating a WhatsApp delivery status"))?;
                     if *status >= Delivery::Delivered {
-                        sqlx::query(sqlx::AssertSqlSafe(outbox_delivery_sql()))
+                        sqlx::query(sqlx::AssertSqlSafe(OUTBOX_DELIVERY_SQL.as_str()))
                             .bind(status.as_str())
                             .bind(error.as_deref())
                             .bind(wamid.as_str())
@@ -455,10 +458,8 @@ impl Store {
                 (channel.to_owned(), message_id.to_owned(), to_ms(now));
             return group
                 .write(move |tx| {
-                    prepare(tx, SQL)
-                        .and_then(|mut s| s.execute(rusqlite::params![channel, message_id, now]))
-                        .map(|n| n == 1)
-                        .map_err(|e| sqlite_error("recording an inbound message", &e))
+                    let params = rusqlite::params![channel, message_id, now];
+                    execute(tx, "recording an inbound message", SQL, params).map(|n| n == 1)
                 })
                 .await;
         }
