@@ -134,3 +134,9 @@ pub async fn open_store(database_url: Option<&str>, data_dir: &Path) -> anyhow::
             .with_context(|| format!("opening the SQLite database in {}", data_dir.display())),
     }
 }
+
+/// Compares two secrets (tokens, webhook secrets, CSRF tokens) without stopping at the first
+/// difference, so timing does not tell an attacker how much of the secret they guessed.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -58,7 +58,12 @@ impl HttpServer {
                 tracing::debug!(error = %e, "cannot set TCP_NODELAY");
             }
         });
-        axum::serve(listener, self.router)
+        // The peer's address reaches handlers as `ConnectInfo` (the console's lock-out per
+        // address needs it).
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await
     }

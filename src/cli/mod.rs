@@ -4,6 +4,7 @@ pub mod bench;
 pub mod flowcmd;
 pub mod roster;
 pub mod run;
+pub mod staff;
 pub mod wave;
 
 use crate::channel::console;
@@ -33,9 +34,28 @@ pub struct Cli {
         default_value = "jejak-data"
     )]
     pub data_dir: PathBuf,
+    /// Language of messages and reports for staff: `id` (default) or `en`; else taken from
+    /// `LANG` (`en_US.UTF-8` gives English).
+    #[arg(long, env = "JEJAK_LANG", global = true)]
+    pub lang: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The staff member's language: `--lang` / `JEJAK_LANG`, else `LANG`, else Indonesian.
+    pub fn staff_lang(&self) -> crate::model::Lang {
+        self.lang
+            .as_deref()
+            .and_then(crate::model::Lang::from_tag)
+            .or_else(|| {
+                std::env::var("LANG")
+                    .ok()
+                    .and_then(|l| crate::model::Lang::from_tag(&l))
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// Subcommands.
@@ -148,7 +168,14 @@ pub enum Command {
         #[arg(long, env = "JEJAK_FLOWS_DIR", default_value = "flows")]
         flows: PathBuf,
     },
+    /// Staff console accounts: add (prints a one-time password), disable, enable, list.
+    Staff {
+        /// What to do with accounts.
+        #[command(subcommand)]
+        action: staff::StaffAction,
+    },
     /// Measure throughput (run a release build: `cargo run --release -- bench …`).
+    #[command(hide = true)]
     Bench {
         /// Which benchmark.
         #[command(subcommand)]
@@ -232,6 +259,7 @@ pub enum FlowAction {
 
 /// Runs the command line; returns the process exit code.
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    let lang = cli.staff_lang();
     match cli.command {
         Command::Flow {
             action: FlowAction::Check { files },
@@ -300,6 +328,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Run { flow } => run::run(cli.database_url, &cli.data_dir, &flow).await,
+        Command::Staff { action } => {
+            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let code = staff::run(&store, action, lang).await?;
+            store.close().await;
+            Ok(code)
+        }
         Command::Roster {
             action: RosterAction::Import { file, flow },
         } => {

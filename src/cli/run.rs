@@ -19,8 +19,11 @@ use crate::conversation::Conversations;
 use crate::i18n::Catalog;
 use crate::server::HttpServer;
 
-/// The default listen address of the HTTP server.
-pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";
+/// The default listen address of the HTTP server: this machine only. The staff console
+/// shows personal data, and Telegram and Meta only call webhooks over HTTPS anyway, so the
+/// server is meant to sit behind an HTTPS proxy (Caddy, nginx) on the same machine; facing
+/// the network directly takes an explicit `JEJAK_LISTEN=0.0.0.0:8080`.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 /// Everything the parts of `jejak run` share while starting.
 pub struct Process {
@@ -77,13 +80,16 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
             return Ok(2);
         }
     };
-    if telegram.is_none() && whatsapp.is_none() {
+    // Without a channel the process still serves the staff console and sends nothing: staff
+    // can import the roster and prepare waves before the bot exists.
+    if telegram.is_none() {
+        eprintln!("jejak run: Telegram off: {}", TelegramError::MissingToken);
+    }
+    if whatsapp.is_none() {
         eprintln!(
-            "jejak run: {}\n(or, for WhatsApp, set WHATSAPP_PHONE_NUMBER_ID, \
-             WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN)",
-            TelegramError::MissingToken
+            "jejak run: WhatsApp off: set WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_ACCESS_TOKEN, \
+             WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN to turn it on"
         );
-        return Ok(2);
     }
     let flow = super::resolve_flow(flow)?;
     let url = database_url.or(file.database_url.clone());
@@ -120,6 +126,7 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
         outbounds.push(start_whatsapp(&mut p, whatsapp).await?);
     }
     start_reminders(&mut p, outbounds)?;
+    start_console(&mut p, telegram.as_ref(), whatsapp.as_ref());
 
     spawn_signal_handler(p.shutdown_tx.clone());
     if p.server.has_parts() {
@@ -131,6 +138,11 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
         let listener = tokio::net::TcpListener::bind(&listen)
             .await
             .with_context(|| format!("listening on {listen} (JEJAK_LISTEN)"))?;
+        let addr = listener.local_addr()?;
+        eprintln!(
+            "jejak run: konsol staf / staff console: http://{addr}{}/",
+            crate::console::BASE
+        );
         let server = std::mem::take(&mut p.server);
         let mut rx = p.shutdown.clone();
         p.tasks.spawn(async move {
@@ -209,6 +221,52 @@ async fn start_whatsapp(
         Ok(())
     });
     Ok(wa.outbound)
+}
+
+/// The staff console joins the HTTP server, over every flow in `JEJAK_FLOWS_DIR` (default
+/// `flows/`) plus the flow this process runs.
+fn start_console(
+    p: &mut Process,
+    telegram: Option<&TelegramConfig>,
+    whatsapp: Option<&WhatsAppConfig>,
+) {
+    let dir = std::path::PathBuf::from(
+        std::env::var("JEJAK_FLOWS_DIR").unwrap_or_else(|_| "flows".into()),
+    );
+    let mut flows = super::wave::load_flows(&dir);
+    flows.retain(|f| f.id != p.conv.flow.id);
+    flows.sort_by(|a, b| a.id.cmp(&b.id));
+    // The flow this process runs comes first: it is the overview's default.
+    flows.insert(0, p.conv.flow.clone());
+    let secure_cookies = std::env::var("JEJAK_CONSOLE_SECURE_COOKIES")
+        .ok()
+        .is_some_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
+    let settings = crate::console::ConsoleSettings {
+        secure_cookies,
+        bot_username: telegram.and_then(|t| t.bot_username.clone()).or_else(|| {
+            p.file
+                .telegram
+                .as_ref()
+                .and_then(|t| t.bot_username.clone())
+        }),
+        whatsapp_number: whatsapp
+            .and_then(|w| w.business_number.clone())
+            .or_else(|| {
+                p.file
+                    .whatsapp
+                    .as_ref()
+                    .and_then(|w| w.business_number.clone())
+            }),
+        flows_dir: Some(dir),
+    };
+    let state = std::sync::Arc::new(crate::console::ConsoleState {
+        store: p.conv.store.clone(),
+        catalog: p.conv.catalog.clone(),
+        flows,
+        clock: Arc::new(crate::clock::SystemClock),
+        settings,
+    });
+    p.merge("console", crate::console::router(state));
 }
 
 /// The reminder waves: plans due wave runs into the outbox and sends them through the

@@ -35,6 +35,11 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
         include_str!("../../locales/id/roster.ftl"),
     ),
     (
+        Lang::Id,
+        "locales/id/console.ftl",
+        include_str!("../../locales/id/console.ftl"),
+    ),
+    (
         Lang::En,
         "locales/en/bot.ftl",
         include_str!("../../locales/en/bot.ftl"),
@@ -58,6 +63,11 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
         Lang::En,
         "locales/en/roster.ftl",
         include_str!("../../locales/en/roster.ftl"),
+    ),
+    (
+        Lang::En,
+        "locales/en/console.ftl",
+        include_str!("../../locales/en/console.ftl"),
     ),
 ];
 

@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
-use crate::store::{RosterMember, SentWaveMessage, SessionBrief, Store, StoreError};
+use crate::store::{RosterMember, Scope, SentWaveMessage, SessionBrief, Store, StoreError};
 
 /// What to break the report down by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -118,15 +118,25 @@ pub struct ResponseReport {
     pub waves: Vec<(i64, String)>,
 }
 
-/// Reads what the report needs and computes it.
+/// Reads what the report needs and computes it, over the whole roster.
 pub async fn response_report(
     store: &Store,
     flow_id: &str,
     by: Option<GroupBy>,
 ) -> Result<ResponseReport, StoreError> {
-    let members = store.roster_members(flow_id).await?;
-    let sessions = store.session_briefs(flow_id).await?;
-    let sent = store.sent_wave_messages(flow_id).await?;
+    response_report_scoped(store, flow_id, by, &Scope::All).await
+}
+
+/// The report over the respondents of `scope` only (the staff console's view of a school).
+pub async fn response_report_scoped(
+    store: &Store,
+    flow_id: &str,
+    by: Option<GroupBy>,
+    scope: &Scope,
+) -> Result<ResponseReport, StoreError> {
+    let members = store.roster_members(flow_id, scope).await?;
+    let sessions = store.session_briefs(flow_id, scope).await?;
+    let sent = store.sent_wave_messages(flow_id, scope).await?;
     Ok(compute(flow_id, by, &members, &sessions, &sent))
 }
 

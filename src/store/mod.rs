@@ -14,9 +14,12 @@
 mod error;
 mod fastread;
 mod group;
+mod overview;
 mod respondents;
 mod roster;
+mod scope;
 mod sessions;
+mod staff;
 mod telegram;
 mod types;
 mod waves;
@@ -37,6 +40,11 @@ pub use respondents::is_valid_token;
 pub use roster::{
     BatchOutcome, Enrolment, IdentityAttempts, InviteRow, ROSTER_BATCH_ROWS, RosterMember,
     SentWaveMessage, SessionBrief,
+};
+pub use scope::{Scope, normalise_school};
+pub use staff::{
+    Account, AccountId, AuditEntry, AuditFilter, LiveSession, LockoutRule, NewAccount, NewAudit,
+    Role, StaffStore, normalise_email,
 };
 pub use telegram::TelegramBind;
 pub use types::{

@@ -8,7 +8,7 @@ use sqlx::AssertSqlSafe;
 
 use super::error::db;
 use super::respondents::new_token;
-use super::{Backend, NewRespondent, RespondentId, Result, Store, StoreError, get, to_ms};
+use super::{Backend, NewRespondent, RespondentId, Result, Scope, Store, StoreError, get, to_ms};
 use crate::model::Lang;
 
 /// Rows per multi-row `INSERT … ON CONFLICT` statement. At 13–15 parameters a row a batch of
@@ -380,8 +380,9 @@ impl Store {
 
     /// The flow's roster with each member's segment, reachability and whether they count
     /// as invited (see [`RosterMember::invited`]).
-    pub async fn roster_members(&self, flow_id: &str) -> Result<Vec<RosterMember>> {
-        let rows = sqlx::query(
+    pub async fn roster_members(&self, flow_id: &str, scope: &Scope) -> Result<Vec<RosterMember>> {
+        let (cond, schools) = scope.sql("r.school", 2);
+        let sql = format!(
             "SELECT r.id, r.cohort, r.programme, r.school, r.unreachable, \
                  CASE WHEN r.token IS NOT NULL AND ( \
                      EXISTS (SELECT 1 FROM roster_invites i \
@@ -394,12 +395,18 @@ impl Store {
              FROM respondents r \
              WHERE EXISTS (SELECT 1 FROM sessions s \
                            WHERE s.respondent_id = r.id AND s.flow_id = $1) \
-             ORDER BY r.id",
-        )
-        .bind(flow_id)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db("reading the roster for a report"))?;
+               AND {cond} \
+             ORDER BY r.id"
+        );
+        // Only the scope's placeholders are spliced in; every value is bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(flow_id);
+        for school in schools {
+            q = q.bind(school);
+        }
+        let rows = q
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db("reading the roster for a report"))?;
         rows.iter()
             .map(|row| {
                 Ok(RosterMember {
@@ -415,17 +422,24 @@ impl Store {
     }
 
     /// Every session of the flow, briefly.
-    pub async fn session_briefs(&self, flow_id: &str) -> Result<Vec<SessionBrief>> {
-        let rows = sqlx::query(
+    pub async fn session_briefs(&self, flow_id: &str, scope: &Scope) -> Result<Vec<SessionBrief>> {
+        let (cond, schools) = scope.sql("r.school", 2);
+        let sql = format!(
             "SELECT s.respondent_id, s.status, s.completed_at, \
                  CASE WHEN EXISTS (SELECT 1 FROM answers a WHERE a.session_id = s.id) \
                  THEN 1 ELSE 0 END AS answered \
-             FROM sessions s WHERE s.flow_id = $1 ORDER BY s.id",
-        )
-        .bind(flow_id)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db("reading sessions for a report"))?;
+             FROM sessions s JOIN respondents r ON r.id = s.respondent_id \
+             WHERE s.flow_id = $1 AND {cond} ORDER BY s.id"
+        );
+        // Only the scope's placeholders are spliced in; every value is bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(flow_id);
+        for school in schools {
+            q = q.bind(school);
+        }
+        let rows = q
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db("reading sessions for a report"))?;
         rows.iter()
             .map(|row| {
                 Ok(SessionBrief {
@@ -440,17 +454,28 @@ impl Store {
 
     /// Every wave message of the flow that was sent, by respondent and time. Reads only the
     /// CONTRACT columns of migration 0004.
-    pub async fn sent_wave_messages(&self, flow_id: &str) -> Result<Vec<SentWaveMessage>> {
-        let rows = sqlx::query(
+    pub async fn sent_wave_messages(
+        &self,
+        flow_id: &str,
+        scope: &Scope,
+    ) -> Result<Vec<SentWaveMessage>> {
+        let (cond, schools) = scope.sql("r.school", 2);
+        let sql = format!(
             "SELECT o.respondent_id, o.wave_id, w.name, o.sent_at \
              FROM outbox o JOIN waves w ON w.id = o.wave_id \
-             WHERE w.flow_id = $1 AND o.status = 'sent' AND o.sent_at IS NOT NULL \
-             ORDER BY o.respondent_id, o.sent_at, o.wave_id",
-        )
-        .bind(flow_id)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db("reading sent wave messages"))?;
+                  JOIN respondents r ON r.id = o.respondent_id \
+             WHERE w.flow_id = $1 AND o.status = 'sent' AND o.sent_at IS NOT NULL AND {cond} \
+             ORDER BY o.respondent_id, o.sent_at, o.wave_id"
+        );
+        // Only the scope's placeholders are spliced in; every value is bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(flow_id);
+        for school in schools {
+            q = q.bind(school);
+        }
+        let rows = q
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db("reading sent wave messages"))?;
         rows.iter()
             .map(|row| {
                 Ok(SentWaveMessage {

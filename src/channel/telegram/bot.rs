@@ -743,7 +743,7 @@ impl TelegramBot {
                         .get(SECRET_HEADER)
                         .map(|v| v.as_bytes())
                         .unwrap_or_default();
-                    if !constant_time_eq(given, secret.as_bytes()) {
+                    if !crate::config::constant_time_eq(given, secret.as_bytes()) {
                         return StatusCode::UNAUTHORIZED.into_response();
                     }
                     let update: Update = match serde_json::from_slice(&body) {
@@ -790,15 +790,6 @@ impl axum::response::IntoResponse for WebhookCall {
     }
 }
 
-/// Compares without stopping at the first difference, so timing does not tell an attacker
-/// how much of the secret they guessed.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// The token of `/start <token>` (also `/mulai <token>`, `/start@Bot <token>`), when it has
 /// the shape of one (1–64 of `A-Za-z0-9_-`).
 pub fn start_token(text: &str) -> Option<&str> {
@@ -830,8 +821,8 @@ mod tests {
 
     #[test]
     fn secrets_compare() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"", b"abc"));
+        assert!(crate::config::constant_time_eq(b"abc", b"abc"));
+        assert!(!crate::config::constant_time_eq(b"abc", b"abd"));
+        assert!(!crate::config::constant_time_eq(b"", b"abc"));
     }
 }

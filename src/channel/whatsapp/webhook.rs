@@ -73,11 +73,6 @@ pub fn check_signature(
     mac.verify_slice(&sig).map_err(|_| SignatureError::Invalid)
 }
 
-/// Equality that takes the same time wherever the inputs differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 async fn verify(
     State(s): State<Arc<WebhookState>>,
     Query(q): Query<HashMap<String, String>>,
@@ -86,7 +81,10 @@ async fn verify(
     let token = q.get("hub.verify_token").map(String::as_str).unwrap_or("");
     match (mode, q.get("hub.challenge")) {
         (Some("subscribe"), Some(challenge))
-            if constant_time_eq(token.as_bytes(), s.verify_token.expose().as_bytes()) =>
+            if crate::config::constant_time_eq(
+                token.as_bytes(),
+                s.verify_token.expose().as_bytes(),
+            ) =>
         {
             tracing::info!("WhatsApp webhook subscription verified");
             (StatusCode::OK, challenge.clone()).into_response()
@@ -161,8 +159,8 @@ mod tests {
             check_signature("s3cret", body, None),
             Err(SignatureError::Missing)
         );
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(crate::config::constant_time_eq(b"abc", b"abc"));
+        assert!(!crate::config::constant_time_eq(b"abc", b"abd"));
+        assert!(!crate::config::constant_time_eq(b"abc", b"ab"));
     }
 }

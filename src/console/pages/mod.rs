@@ -1,0 +1,15 @@
+//! The console's pages, one file per area. Each file gives its routes; [`routes`] joins them.
+
+pub mod login;
+pub mod overview;
+
+use axum::Router;
+
+use super::AppState;
+
+/// Every page's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(login::routes())
+        .merge(overview::routes())
+}
