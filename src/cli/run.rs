@@ -265,6 +265,7 @@ fn start_console(
         flows,
         clock: Arc::new(crate::clock::SystemClock),
         settings,
+        scratch: std::env::temp_dir().join(format!("jejak-console-{}", std::process::id())),
     });
     p.merge("console", crate::console::router(state));
 }

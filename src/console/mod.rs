@@ -66,6 +66,9 @@ pub struct ConsoleState {
     pub clock: Arc<dyn Clock>,
     /// Settings.
     pub settings: ConsoleSettings,
+    /// A private directory for files staff download after an action (the rejected rows of
+    /// an upload, say); removed with the process's temporary directory.
+    pub scratch: std::path::PathBuf,
 }
 
 impl ConsoleState {

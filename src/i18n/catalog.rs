@@ -40,6 +40,26 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
         include_str!("../../locales/id/console.ftl"),
     ),
     (
+        Lang::Id,
+        "locales/id/console-roster.ftl",
+        include_str!("../../locales/id/console-roster.ftl"),
+    ),
+    (
+        Lang::Id,
+        "locales/id/console-waves.ftl",
+        include_str!("../../locales/id/console-waves.ftl"),
+    ),
+    (
+        Lang::Id,
+        "locales/id/console-pages.ftl",
+        include_str!("../../locales/id/console-pages.ftl"),
+    ),
+    (
+        Lang::Id,
+        "locales/id/cli.ftl",
+        include_str!("../../locales/id/cli.ftl"),
+    ),
+    (
         Lang::En,
         "locales/en/bot.ftl",
         include_str!("../../locales/en/bot.ftl"),
@@ -68,6 +88,26 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
         Lang::En,
         "locales/en/console.ftl",
         include_str!("../../locales/en/console.ftl"),
+    ),
+    (
+        Lang::En,
+        "locales/en/console-roster.ftl",
+        include_str!("../../locales/en/console-roster.ftl"),
+    ),
+    (
+        Lang::En,
+        "locales/en/console-waves.ftl",
+        include_str!("../../locales/en/console-waves.ftl"),
+    ),
+    (
+        Lang::En,
+        "locales/en/console-pages.ftl",
+        include_str!("../../locales/en/console-pages.ftl"),
+    ),
+    (
+        Lang::En,
+        "locales/en/cli.ftl",
+        include_str!("../../locales/en/cli.ftl"),
     ),
 ];
 

@@ -13,6 +13,8 @@ use jejak::console::{self, ConsoleSettings, ConsoleState};
 use jejak::i18n::Catalog;
 use jejak::store::{NewAccount, Role, Store};
 
+static SCRATCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// A console served for one test; stops when dropped.
 pub struct Console {
     /// `http://127.0.0.1:PORT` (no trailing slash).
@@ -54,6 +56,11 @@ impl Console {
             flows: shipped_flows(),
             clock: Arc::new(jejak::clock::SystemClock),
             settings,
+            scratch: std::env::temp_dir().join(format!(
+                "jejak-console-test-{}-{}",
+                std::process::id(),
+                SCRATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            )),
         });
         let router = console::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -1,0 +1,1 @@
+# Staff console: roster pages (ids start with c-).

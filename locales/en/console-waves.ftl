@@ -1,0 +1,1 @@
+# Staff console: waves pages (ids start with c-).

@@ -1,0 +1,1 @@
+# Messages of the jejak command line for staff (reports, imports, exports, waves).

@@ -1,0 +1,1 @@
+# Staff console: pages pages (ids start with c-).
