@@ -9,7 +9,7 @@ use chrono::Utc;
 
 use crate::config::FileConfig;
 use crate::report::response::{GroupBy, response_report};
-use crate::roster::import::{ImportOptions, ImportReport, enrolment, import_file};
+use crate::roster::import::{ImportOptions, ImportReport, enrolment, import_file, import_file_in};
 use crate::i18n::staff_text;
 use crate::model::Lang;
 use crate::roster::invite::{InviteError, LinkTargets, write_invitations};
@@ -85,10 +85,9 @@ pub async fn import(store: &Store, file: &Path, flow: &str, lang: Lang) -> anyho
     let opts = ImportOptions {
         enrol: Some(enrolment(&flow)?),
         progress: true,
-        lang,
     };
     let started = Instant::now();
-    let report = match import_file(store, file, &opts, Utc::now()).await {
+    let report = match import_file_in(store, file, &opts, Utc::now(), lang).await {
         Ok(r) => r,
         // The teacher's words first; the English chain of a database error after them.
         Err(e) => {
@@ -338,7 +337,6 @@ pub async fn bench(
     let opts = ImportOptions {
         enrol: Some(enrolment(&flow)?),
         progress: false,
-        lang: Lang::En,
     };
     for pass in ["first import (inserts)", "re-import (updates)"] {
         let t = Instant::now();

@@ -104,9 +104,6 @@ pub struct ImportOptions {
     pub enrol: Option<Enrolment>,
     /// Show a progress bar on large files when standard error is a terminal.
     pub progress: bool,
-    /// The language of the row reasons and warnings (the staff member's; Indonesian by
-    /// default).
-    pub lang: Lang,
 }
 
 /// The enrolment of roster rows into `flow`: fresh `invited` sessions in the respondent's
@@ -288,12 +285,25 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar, la
     }
 }
 
-/// Imports the roster file at `path` (`.csv` or `.xlsx`).
+/// Imports the roster file at `path` (`.csv` or `.xlsx`), with the reasons of rejected rows
+/// and warnings in Indonesian (the staff default; see [`import_file_in`]).
 pub async fn import_file(
     store: &Store,
     path: &Path,
     opts: &ImportOptions,
     now: DateTime<Utc>,
+) -> Result<ImportReport, ImportError> {
+    import_file_in(store, path, opts, now, Lang::default()).await
+}
+
+/// [`import_file`] with the reasons of rejected rows and warnings in `lang` (the staff
+/// member's language).
+pub async fn import_file_in(
+    store: &Store,
+    path: &Path,
+    opts: &ImportOptions,
+    now: DateTime<Utc>,
+    lang: Lang,
 ) -> Result<ImportReport, ImportError> {
     let size = std::fs::metadata(path)
         .map_err(|source| ReadError::Io {
@@ -315,7 +325,6 @@ pub async fn import_file(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Item>(4);
     let owned = path.to_path_buf();
     let reader_bar = bar.clone();
-    let lang = opts.lang;
     let handle = std::thread::spawn(move || reader(&owned, tx, reader_bar, lang));
     let mut report = ImportReport::default();
     let mut outcome: Result<(), ImportError> = Ok(());
