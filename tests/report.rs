@@ -479,5 +479,8 @@ async fn report_formats_in_indonesian(db: &Db) {
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect();
     assert_eq!(rows[0], ["ID gelombang", "Gelombang", "Selesai setelahnya"]);
-    assert_eq!(rows[3][1..], ["tanpa gelombang".to_string(), "1".to_string()]);
+    assert_eq!(
+        rows[3][1..],
+        ["tanpa gelombang".to_string(), "1".to_string()]
+    );
 }

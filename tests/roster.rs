@@ -692,7 +692,8 @@ fn cli_import_invite_report_export_end_to_end() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("6 responden dari survei `tracer-smk` diekspor"),
+        String::from_utf8_lossy(&o.stderr)
+            .contains("6 responden dari survei `tracer-smk` diekspor"),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
@@ -777,7 +778,10 @@ fn cli_language_follows_flag_then_environment() {
     );
     let o = cli.run(&["--lang", "en", "export", "--flow", "no-such-flow"]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.starts_with("jejak: no flow file `no-such-flow`"), "{err}");
+    assert!(
+        err.starts_with("jejak: no flow file `no-such-flow`"),
+        "{err}"
+    );
     let o = cli.run(&["report", "--flow", "tracer-smk", "--format", "xlsx"]);
     assert_eq!(
         String::from_utf8_lossy(&o.stderr).trim(),

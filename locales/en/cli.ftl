@@ -152,3 +152,8 @@ cli-excl-other-status = other status
 cli-excl-cap-reached = cap reached
 cli-excl-too-soon = too soon
 cli-excl-quiet-hours = quiet hours
+
+## Opening the store, adding a wave
+cli-err-config = the configuration file (jejak.toml) cannot be read
+cli-err-database = the database cannot be opened
+cli-wave-add-failed = the wave cannot be added

@@ -67,8 +67,8 @@ impl Cli {
         use clap::{CommandFactory as _, FromArgMatches as _};
         let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
         let lang = lang_before_parsing(&args);
-        let cmd = Cli::command()
-            .mut_subcommand("report", |c| c.after_help(roster::report_help(lang)));
+        let cmd =
+            Cli::command().mut_subcommand("report", |c| c.after_help(roster::report_help(lang)));
         let matches = cmd.get_matches_from(args);
         Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
     }
@@ -313,7 +313,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             cohort,
         } => {
             let flow = resolve_flow_in(&flow, lang)?;
-            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let conv = Conversations {
                 store: store.clone(),
                 flow: Arc::new(flow),
@@ -333,7 +333,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Wave { action } => {
             let file = config_file()?;
-            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let code = wave::run(&store, action, &file.schedule.unwrap_or_default(), lang).await?;
             store.close().await;
             Ok(code)
@@ -344,7 +344,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             let whatsapp_rate = file.whatsapp.as_ref().and_then(|w| w.rate_per_second);
             let cfg =
                 wave::dispatch_config(&file.schedule.clone().unwrap_or_default(), whatsapp_rate)?;
-            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             wave::dispatch(store, &file, flow, &flows, cfg).await
         }
         Command::Bench {
@@ -366,7 +366,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Run { flow } => run::run(cli.database_url, &cli.data_dir, &flow).await,
         Command::Staff { action } => {
-            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let code = staff::run(&store, action, lang).await?;
             store.close().await;
             Ok(code)
@@ -374,7 +374,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Roster {
             action: RosterAction::Import { file, flow },
         } => {
-            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let code = roster::import(&store, &file, &flow, lang).await;
             store.close().await;
             code
@@ -386,7 +386,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             bot_username,
             whatsapp_number,
         } => {
-            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let code = roster::invite(
                 &store,
                 &flow,
@@ -406,7 +406,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             format,
             out,
         } => {
-            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let code =
                 roster::report(&store, &flow, by.as_deref(), &format, out.as_deref(), lang).await;
             store.close().await;
@@ -425,7 +425,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             out: Some(out),
         } if format == "xlsx" => {
             let flow = resolve_flow_in(&flow, lang)?;
-            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let n = crate::report::xlsx::write_export(&store, &flow, &out).await;
             store.close().await;
             let n = n.with_context(|| export_failed(lang, &flow.id))?;
@@ -449,7 +449,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             let flow = resolve_flow_in(&flow, lang)?;
             let writer: Box<dyn std::io::Write> = match &out {
                 Some(p) => Box::new(std::fs::File::create(p).with_context(|| {
-                    staff_text(lang, "cli-err-create", &[("path", &p.display().to_string())])
+                    staff_text(
+                        lang,
+                        "cli-err-create",
+                        &[("path", &p.display().to_string())],
+                    )
                 })?),
                 None => Box::new(std::io::stdout()),
             };
@@ -457,7 +461,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 export::write_codebook(&flow, writer)
                     .with_context(|| export_failed(lang, &flow.id))?;
             } else {
-                let store = open(&cli.database_url, &cli.data_dir).await?;
+                let store = open(&cli.database_url, &cli.data_dir, lang).await?;
                 let n = export::write_csv(&store, &flow, writer).await;
                 store.close().await;
                 let n = n.with_context(|| export_failed(lang, &flow.id))?;
@@ -475,21 +479,31 @@ fn config_file() -> anyhow::Result<config::FileConfig> {
     ))
 }
 
+/// Opens the store; a failure starts with a sentence in the staff member's language (the
+/// details after it are the driver's own words).
 async fn open(
     url: &Option<String>,
     data_dir: &std::path::Path,
+    lang: Lang,
 ) -> anyhow::Result<crate::store::Store> {
     let file = config::FileConfig::read(std::path::Path::new(
         &std::env::var("JEJAK_CONFIG").unwrap_or_else(|_| "jejak.toml".into()),
-    ))?;
+    ))
+    .with_context(|| staff_text(lang, "cli-err-config", &[]))?;
     let url = url.clone().or(file.database_url);
     let dir = file.data_dir.unwrap_or_else(|| data_dir.to_path_buf());
-    config::open_store(url.as_deref(), &dir).await
+    config::open_store(url.as_deref(), &dir)
+        .await
+        .with_context(|| staff_text(lang, "cli-err-database", &[]))
 }
 
 /// "exported N respondent(s) of flow `x`" in `lang`.
 fn exported(lang: Lang, n: usize, flow: &str) -> String {
-    staff_text(lang, "cli-exported", &[("n", &n.to_string()), ("flow", flow)])
+    staff_text(
+        lang,
+        "cli-exported",
+        &[("n", &n.to_string()), ("flow", flow)],
+    )
 }
 
 /// The first line of a failed export, in `lang`.

@@ -8,10 +8,10 @@ use anyhow::Context as _;
 use chrono::Utc;
 
 use crate::config::FileConfig;
-use crate::report::response::{GroupBy, response_report};
-use crate::roster::import::{ImportOptions, ImportReport, enrolment, import_file, import_file_in};
 use crate::i18n::staff_text;
 use crate::model::Lang;
+use crate::report::response::{GroupBy, response_report};
+use crate::roster::import::{ImportOptions, ImportReport, enrolment, import_file, import_file_in};
 use crate::roster::invite::{InviteError, LinkTargets, write_invitations};
 use crate::roster::row::quoted;
 use crate::store::Store;
@@ -101,7 +101,10 @@ pub async fn import(store: &Store, file: &Path, flow: &str, lang: Lang) -> anyho
     };
     print_import_report(&report, std::io::stdout().lock(), lang)?;
     let secs = format!("{:.1}", started.elapsed().as_secs_f64());
-    eprintln!("{}", staff_text(lang, "cli-import-took", &[("secs", &secs)]));
+    eprintln!(
+        "{}",
+        staff_text(lang, "cli-import-took", &[("secs", &secs)])
+    );
     Ok(if report.rejected.is_empty() { 0 } else { 1 })
 }
 
@@ -116,10 +119,7 @@ fn invite_error_text(e: &InviteError, lang: Lang) -> String {
             staff_text(lang, "cli-invite-bad-number", &[("value", &quoted(n))])
         }
         InviteError::UnknownType(p) => staff_text(lang, "cli-invite-unknown-type", &[("path", p)]),
-        other => format!(
-            "{}: {other}",
-            staff_text(lang, "cli-invite-failed", &[])
-        ),
+        other => format!("{}: {other}", staff_text(lang, "cli-invite-failed", &[])),
     }
 }
 
@@ -178,16 +178,21 @@ pub async fn report(
 ) -> anyhow::Result<i32> {
     let by = match by {
         None => None,
-        Some(b) => Some(
-            GroupBy::parse(b)
-                .with_context(|| staff_text(lang, "cli-err-by", &[("by", b)]))?,
-        ),
+        Some(b) => {
+            Some(GroupBy::parse(b).with_context(|| staff_text(lang, "cli-err-by", &[("by", b)]))?)
+        }
     };
     let flow_id = flow_id_of(flow, lang)?;
     let report = response_report(store, &flow_id, by)
         .await
         .with_context(|| staff_text(lang, "cli-err-report", &[("flow", &flow_id)]))?;
-    let created = |p: &Path| staff_text(lang, "cli-err-create", &[("path", &p.display().to_string())]);
+    let created = |p: &Path| {
+        staff_text(
+            lang,
+            "cli-err-create",
+            &[("path", &p.display().to_string())],
+        )
+    };
     let sink = |out: Option<&Path>| -> anyhow::Result<Box<dyn std::io::Write>> {
         Ok(match out {
             Some(p) => Box::new(std::io::BufWriter::new(
@@ -202,7 +207,11 @@ pub async fn report(
         "xlsx" => {
             let path = out.with_context(|| staff_text(lang, "cli-export-xlsx-needs-out", &[]))?;
             crate::report::xlsx::write_report(&report, path, lang).with_context(|| {
-                staff_text(lang, "cli-err-write", &[("path", &path.display().to_string())])
+                staff_text(
+                    lang,
+                    "cli-err-write",
+                    &[("path", &path.display().to_string())],
+                )
             })?;
         }
         other => anyhow::bail!(staff_text(lang, "cli-err-format", &[("format", other)])),

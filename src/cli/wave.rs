@@ -187,7 +187,8 @@ pub async fn run(
         WaveAction::Add(a) => {
             let flow = super::resolve_flow_in(&a.flow, lang)?;
             let catalog = Catalog::embedded()?;
-            let w = new_wave(&a, &flow.id, &catalog)?;
+            let w = new_wave(&a, &flow.id, &catalog)
+                .with_context(|| staff_text(lang, "cli-wave-add-failed", &[]))?;
             let id = store.create_wave(&w, now).await?;
             println!(
                 "{}",
@@ -324,7 +325,10 @@ fn schedule_text(w: &Wave, lang: Lang) -> String {
         .until
         .map(|u| {
             let when = u.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
-            format!(" {}", staff_text(lang, "cli-wave-until", &[("when", &when)]))
+            format!(
+                " {}",
+                staff_text(lang, "cli-wave-until", &[("when", &when)])
+            )
         })
         .unwrap_or_default();
     format!("{when} {}{until}", zones::label(tz))
@@ -363,7 +367,11 @@ pub async fn show(
             ],
         )
     )?;
-    writeln!(s, "  {}", t("cli-wave-show-flow", &[("value", &w.spec.flow_id)]))?;
+    writeln!(
+        s,
+        "  {}",
+        t("cli-wave-show-flow", &[("value", &w.spec.flow_id)])
+    )?;
     writeln!(
         s,
         "  {}",
@@ -372,7 +380,10 @@ pub async fn show(
     writeln!(
         s,
         "  {}",
-        t("cli-wave-show-schedule", &[("value", &schedule_text(w, lang))])
+        t(
+            "cli-wave-show-schedule",
+            &[("value", &schedule_text(w, lang))]
+        )
     )?;
     if let Ok(sch) = planner::schedule_of(w) {
         let last = store.last_run_due(w.id).await?;
@@ -400,10 +411,18 @@ pub async fn show(
         writeln!(s, "  {}", t("cli-wave-show-cap", &[("n", &m.to_string())]))?;
     }
     if let Some(g) = w.spec.min_gap_secs {
-        writeln!(s, "  {}", t("cli-wave-show-gap", &[("value", &human_secs(g))]))?;
+        writeln!(
+            s,
+            "  {}",
+            t("cli-wave-show-gap", &[("value", &human_secs(g))])
+        )?;
     }
     let counts = counts_text(&store.outbox_counts(w.id).await?, lang);
-    writeln!(s, "  {}", t("cli-wave-show-messages", &[("value", &counts)]))?;
+    writeln!(
+        s,
+        "  {}",
+        t("cli-wave-show-messages", &[("value", &counts)])
+    )?;
     let dry = dry_run(store, w, quiet, now).await?;
     writeln!(s, "{}", t("cli-wave-dry-run", &[]))?;
     writeln!(

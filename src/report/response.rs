@@ -388,7 +388,11 @@ impl ResponseReport {
             let text = staff_text(
                 lang,
                 "cli-report-wave-line",
-                &[("id", &id.to_string()), ("name", name), ("n", &n.to_string())],
+                &[
+                    ("id", &id.to_string()),
+                    ("name", name),
+                    ("n", &n.to_string()),
+                ],
             );
             writeln!(out, "  {text}")?;
         }

@@ -122,9 +122,13 @@ pub fn write_report(report: &ResponseReport, path: &Path, lang: Lang) -> Result<
     ws.set_freeze_panes(1, 1)?;
     let waves = book.add_worksheet();
     waves.set_name(t("cli-sheet-waves"))?;
-    for (c, h) in ["cli-col-wave-id", "cli-col-wave", "cli-col-completions-after"]
-        .iter()
-        .enumerate()
+    for (c, h) in [
+        "cli-col-wave-id",
+        "cli-col-wave",
+        "cli-col-completions-after",
+    ]
+    .iter()
+    .enumerate()
     {
         waves.write_string_with_format(0, col(c), t(h), &bold)?;
     }

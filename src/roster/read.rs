@@ -82,13 +82,15 @@ impl ReadError {
             } => staff_text(
                 lang,
                 "cli-read-csv",
-                &[("path", path), ("line", &line.to_string()), ("error", message)],
+                &[
+                    ("path", path),
+                    ("line", &line.to_string()),
+                    ("error", message),
+                ],
             ),
-            ReadError::Xlsx { path, message } => staff_text(
-                lang,
-                "cli-read-xlsx",
-                &[("path", path), ("error", message)],
-            ),
+            ReadError::Xlsx { path, message } => {
+                staff_text(lang, "cli-read-xlsx", &[("path", path), ("error", message)])
+            }
             ReadError::UnknownType { path } => {
                 staff_text(lang, "cli-read-unknown-type", &[("path", path)])
             }

@@ -240,8 +240,8 @@ mod tests {
             &cells(&["1", "", "", "Atlantis", "", "", "", ""]),
             Lang::Id,
         )
-            .unwrap()
-            .unwrap();
+        .unwrap()
+        .unwrap();
         assert_eq!(p.respondent.timezone, None);
         assert_eq!(p.warnings.len(), 1);
     }
