@@ -18,6 +18,8 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
+use crate::i18n::staff_text;
+use crate::model::Lang;
 use crate::store::{ReportCell, ReportColumn, Scope, Store, StoreError};
 
 /// What to break the report down by.
@@ -198,27 +200,51 @@ pub fn assemble(
 }
 
 impl ResponseReport {
-    /// The header of the tabular forms (CSV, XLSX, table).
-    pub fn header(&self) -> Vec<String> {
-        let mut h: Vec<String> = vec![self.by.map(GroupBy::name).unwrap_or("group").into()];
+    /// The header of the tabular forms (CSV, XLSX, table) in `lang`. English keeps the
+    /// machine-style names scripts rely on (`roster`, `gross_rate`, `after_wave_<id>_<name>`,
+    /// `after_none`); Indonesian gives words a teacher reads ("Selesai", "Respons kotor",
+    /// "Setelah gelombang <id> (<name>)"). Wave columns carry the wave's id and name in
+    /// both languages.
+    pub fn header(&self, lang: Lang) -> Vec<String> {
+        let t = |id: &str| staff_text(lang, id, &[]);
+        let group = match self.by {
+            None => "cli-col-group",
+            Some(GroupBy::Cohort) => "cli-col-cohort",
+            Some(GroupBy::Programme) => "cli-col-programme",
+            Some(GroupBy::School) => "cli-col-school",
+        };
+        let mut h: Vec<String> = vec![t(group)];
         for c in [
-            "roster",
-            "invited",
-            "started",
-            "completed",
-            "opted_out",
-            "unreachable",
-            "reachable",
-            "gross_rate",
-            "net_rate",
+            "cli-col-roster",
+            "cli-col-invited",
+            "cli-col-started",
+            "cli-col-completed",
+            "cli-col-opted-out",
+            "cli-col-unreachable",
+            "cli-col-reachable",
+            "cli-col-gross-rate",
+            "cli-col-net-rate",
         ] {
-            h.push(c.into());
+            h.push(t(c));
         }
         for (id, name) in &self.waves {
-            h.push(format!("after_wave_{id}_{name}"));
+            h.push(staff_text(
+                lang,
+                "cli-col-after-wave",
+                &[("id", &id.to_string()), ("name", name)],
+            ));
         }
-        h.push(format!("after_{NO_WAVE}"));
+        h.push(t("cli-col-after-none"));
         h
+    }
+
+    /// A group's label as shown: the blank group's label in `lang`.
+    pub fn label(label: &str, lang: Lang) -> String {
+        if label == BLANK_GROUP {
+            staff_text(lang, "cli-blank-group", &[])
+        } else {
+            label.to_string()
+        }
     }
 
     fn line(&self, label: &str, c: &Counts) -> Vec<String> {
@@ -247,22 +273,23 @@ impl ResponseReport {
         v
     }
 
-    /// The rows of the tabular forms: one per group, then the total.
-    pub fn rows(&self) -> Vec<Vec<String>> {
+    /// The rows of the tabular forms: one per group, then the total (labelled `TOTAL` in
+    /// both languages).
+    pub fn rows(&self, lang: Lang) -> Vec<Vec<String>> {
         let mut rows: Vec<Vec<String>> = self
             .groups
             .iter()
-            .map(|(label, c)| self.line(label, c))
+            .map(|(label, c)| self.line(&Self::label(label, lang), c))
             .collect();
-        rows.push(self.line("TOTAL", &self.total));
+        rows.push(self.line(&staff_text(lang, "cli-total", &[]), &self.total));
         rows
     }
 
-    /// Writes the report as CSV.
-    pub fn write_csv(&self, out: impl Write) -> Result<(), csv::Error> {
+    /// Writes the report as CSV, the header in `lang` (see [`ResponseReport::header`]).
+    pub fn write_csv(&self, out: impl Write, lang: Lang) -> Result<(), csv::Error> {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(self.header())?;
-        for r in self.rows() {
+        w.write_record(self.header(lang))?;
+        for r in self.rows(lang) {
             w.write_record(&r)?;
         }
         w.flush()?;
@@ -270,17 +297,21 @@ impl ResponseReport {
     }
 
     /// Writes the report as an aligned text table for the terminal, followed by the wave
-    /// attribution of all completions.
-    pub fn write_table(&self, mut out: impl Write) -> std::io::Result<()> {
-        let header = self.header();
+    /// attribution of all completions, in `lang`.
+    pub fn write_table(&self, mut out: impl Write, lang: Lang) -> std::io::Result<()> {
+        let header = self.header(lang);
         // The wave columns are listed below the table instead; keep the table narrow.
         let keep = 10;
         let mut rows = vec![header[..keep].to_vec()];
-        rows.extend(self.rows().into_iter().map(|r| r[..keep].to_vec()));
+        rows.extend(self.rows(lang).into_iter().map(|r| r[..keep].to_vec()));
         let widths: Vec<usize> = (0..keep)
             .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
             .collect();
-        writeln!(out, "Flow: {}", self.flow_id)?;
+        writeln!(
+            out,
+            "{}",
+            staff_text(lang, "cli-report-flow", &[("flow", &self.flow_id)])
+        )?;
         for (n, r) in rows.iter().enumerate() {
             let mut line = String::new();
             for (i, cell) in r.iter().enumerate() {
@@ -304,13 +335,23 @@ impl ResponseReport {
             }
         }
         writeln!(out)?;
-        writeln!(out, "Completions by the wave they followed:")?;
+        writeln!(out, "{}", staff_text(lang, "cli-report-by-wave", &[]))?;
         for (id, name) in &self.waves {
             let n = self.total.after_wave.get(&Some(*id)).copied().unwrap_or(0);
-            writeln!(out, "  wave {id} ({name}): {n}")?;
+            let text = staff_text(
+                lang,
+                "cli-report-wave-line",
+                &[
+                    ("id", &id.to_string()),
+                    ("name", name),
+                    ("n", &n.to_string()),
+                ],
+            );
+            writeln!(out, "  {text}")?;
         }
         let none = self.total.after_wave.get(&None).copied().unwrap_or(0);
-        writeln!(out, "  no wave: {none}")?;
+        let text = staff_text(lang, "cli-report-no-wave", &[("n", &none.to_string())]);
+        writeln!(out, "  {text}")?;
         Ok(())
     }
 }

@@ -14,9 +14,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::header::{HeaderError, classify};
 use super::read::{ReadError, read_file};
-use super::row::parse_row;
+use super::row::{parse_row, quoted};
 use crate::engine::state::SessionState;
 use crate::flow::Flow;
+use crate::i18n::staff_text;
 use crate::model::Lang;
 use crate::store::{Enrolment, NewRespondent, ROSTER_BATCH_ROWS, Store, StoreError};
 
@@ -77,6 +78,23 @@ pub enum ImportError {
     /// The reader thread died (a bug).
     #[error("the roster reader stopped unexpectedly")]
     Reader,
+}
+
+impl ImportError {
+    /// The error as staff read it, in `lang`; errors of the database and bugs stay in
+    /// English (they are for whoever runs the server).
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            ImportError::Read(e) => e.text(lang),
+            ImportError::Header { line, source } => staff_text(
+                lang,
+                "cli-import-header",
+                &[("line", &line.to_string()), ("reason", &source.text(lang))],
+            ),
+            ImportError::Empty => staff_text(lang, "cli-import-empty", &[]),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// How to import.
@@ -143,7 +161,7 @@ fn merge(into: &mut NewRespondent, later: NewRespondent) {
 }
 
 /// Parses the file on the calling (blocking) thread and sends batches down `tx`.
-fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar) {
+fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar, lang: Lang) {
     let mut columns = None;
     let mut batch: Vec<(u64, NewRespondent)> = Vec::with_capacity(ROSTER_BATCH_ROWS);
     let mut in_batch: HashMap<String, usize> = HashMap::new();
@@ -165,12 +183,13 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar) {
         |raw| {
             let cells = match raw.cells {
                 Ok(c) => c,
-                Err(reason) => {
+                // The reader's only row-level failure is text that is not UTF-8.
+                Err(_) => {
                     rows += 1;
                     send(
                         Item::Rejected(RowIssue {
                             line: raw.line,
-                            reasons: vec![reason],
+                            reasons: vec![staff_text(lang, "cli-row-not-utf8", &[])],
                         }),
                         &mut alive,
                     );
@@ -196,7 +215,7 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar) {
                 }
                 return true;
             };
-            let parsed = parse_row(cols, &cells);
+            let parsed = parse_row(cols, &cells, lang);
             if !matches!(parsed, Ok(None)) {
                 rows += 1;
             }
@@ -215,9 +234,10 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar) {
                     // Every parsed row has an external id (parse_row rejects rows without).
                     let key = r.fields.external_id.clone().unwrap_or_default();
                     match first_line.get(&key) {
-                        Some(&first) => warnings.push(format!(
-                            "external id {key:?} is also on line {first}; this row's \
-                             cells win where they are not empty"
+                        Some(&first) => warnings.push(staff_text(
+                            lang,
+                            "cli-row-repeat",
+                            &[("value", &quoted(&key)), ("first", &first.to_string())],
                         )),
                         None => {
                             first_line.insert(key.clone(), raw.line);
@@ -265,12 +285,25 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar) {
     }
 }
 
-/// Imports the roster file at `path` (`.csv` or `.xlsx`).
+/// Imports the roster file at `path` (`.csv` or `.xlsx`), with the reasons of rejected rows
+/// and warnings in Indonesian (the staff default; see [`import_file_in`]).
 pub async fn import_file(
     store: &Store,
     path: &Path,
     opts: &ImportOptions,
     now: DateTime<Utc>,
+) -> Result<ImportReport, ImportError> {
+    import_file_in(store, path, opts, now, Lang::default()).await
+}
+
+/// [`import_file`] with the reasons of rejected rows and warnings in `lang` (the staff
+/// member's language).
+pub async fn import_file_in(
+    store: &Store,
+    path: &Path,
+    opts: &ImportOptions,
+    now: DateTime<Utc>,
+    lang: Lang,
 ) -> Result<ImportReport, ImportError> {
     let size = std::fs::metadata(path)
         .map_err(|source| ReadError::Io {
@@ -292,7 +325,7 @@ pub async fn import_file(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Item>(4);
     let owned = path.to_path_buf();
     let reader_bar = bar.clone();
-    let handle = std::thread::spawn(move || reader(&owned, tx, reader_bar));
+    let handle = std::thread::spawn(move || reader(&owned, tx, reader_bar, lang));
     let mut report = ImportReport::default();
     let mut outcome: Result<(), ImportError> = Ok(());
     while let Some(item) = rx.recv().await {
