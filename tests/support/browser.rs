@@ -629,14 +629,21 @@ impl Session {
             json!({ "width": width, "height": height, "deviceScaleFactor": 2, "mobile": true }),
         )
         .await;
-        self.cdp("Emulation.setTouchEmulationEnabled", json!({ "enabled": true }))
-            .await;
+        self.cdp(
+            "Emulation.setTouchEmulationEnabled",
+            json!({ "enabled": true }),
+        )
+        .await;
         // Let the page lay itself out again at the new width.
         self.script("return document.body.offsetWidth;").await;
         self.screenshot(path).await;
-        self.cdp("Emulation.clearDeviceMetricsOverride", json!({})).await;
-        self.cdp("Emulation.setTouchEmulationEnabled", json!({ "enabled": false }))
+        self.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
             .await;
+        self.cdp(
+            "Emulation.setTouchEmulationEnabled",
+            json!({ "enabled": false }),
+        )
+        .await;
     }
 
     /// A Chrome DevTools command through chromedriver.
