@@ -33,6 +33,7 @@ both_backends!(
     cookie_attributes,
     a_one_time_password_must_be_changed_first,
     password_rules_give_messages,
+    wrong_current_passwords_lock_the_account,
     staff_add_prints_a_one_time_password_that_signs_in,
 );
 
@@ -700,6 +701,57 @@ async fn password_rules_give_messages(db: &Db) {
         &sign_in(&console.base, EMAIL, long).await,
         "/console/overview",
     );
+    // Spaces belong to a password, at its ends too: what was typed at the change signs in.
+    let spaced = "  spasi di kedua ujung  ";
+    let res = c
+        .post(
+            "/console/password",
+            &[("current", long), ("new", spaced), ("repeat", spaced)],
+        )
+        .await;
+    assert_redirect(&res, "/console/overview");
+    assert_redirect(
+        &sign_in(&console.base, EMAIL, spaced).await,
+        "/console/overview",
+    );
+    assert_eq!(
+        sign_in(&console.base, EMAIL, spaced.trim()).await.status,
+        401
+    );
+}
+
+async fn wrong_current_passwords_lock_the_account(db: &Db) {
+    // A stolen session must not become a way to guess the password without limit.
+    let console = Console::start(db.store.clone()).await;
+    let password = console.account(EMAIL, Role::Operator, &[SCHOOL]).await;
+    let mut c = console.sign_in(EMAIL, &password).await;
+    let new = "kata sandi baru yang cukup";
+    for n in 0..5 {
+        let res = c
+            .post(
+                "/console/password",
+                &[
+                    ("current", &format!("tebakan ke-{n}")),
+                    ("new", new),
+                    ("repeat", new),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 400, "guess {n}");
+    }
+    let res = c
+        .post(
+            "/console/password",
+            &[("current", &password), ("new", new), ("repeat", new)],
+        )
+        .await;
+    assert!(
+        res.text().contains(&msg_prefix(Lang::Id, "c-locked-out")),
+        "{}",
+        res.text()
+    );
+    assert_locked(&sign_in(&console.base, EMAIL, &password).await);
+    assert_eq!(sign_in(&console.base, EMAIL, new).await.status, 401);
 }
 
 /// The 12-character password in `jejak staff add`'s output.

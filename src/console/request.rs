@@ -251,6 +251,15 @@ impl FormData {
             .filter(|v| !v.is_empty())
     }
 
+    /// The first value of a field exactly as sent (not trimmed: a password's spaces are
+    /// part of it); `None` when missing.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// Every non-blank value of a field.
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.0
