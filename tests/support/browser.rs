@@ -143,13 +143,17 @@ impl Driver {
             if matches!(status, Ok(r) if r.status().is_success()) {
                 return Some(driver);
             }
-            if let Ok(mut child) = driver.inner.child.lock() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    return skip(&format!(
-                        "chromedriver exited ({status}): {}",
-                        driver.log_tail()
-                    ));
-                }
+            let exited = driver
+                .inner
+                .child
+                .lock()
+                .ok()
+                .and_then(|mut c| c.try_wait().ok().flatten());
+            if let Some(status) = exited {
+                return skip(&format!(
+                    "chromedriver exited ({status}): {}",
+                    driver.log_tail()
+                ));
             }
             if Instant::now() > deadline {
                 return skip(&format!(
