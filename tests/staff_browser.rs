@@ -77,6 +77,16 @@ impl Scene {
         )
     }
 
+    /// A browser signed in as a new account of `role` (with a password of its own, no
+    /// forced change), showing the overview: the start of a test of any page.
+    async fn signed_in(&self, email: &str, role: Role, schools: &[&str]) -> Session {
+        let password = self.console.account(email, role, schools).await;
+        let b = self.driver.session().await;
+        sign_in(self, &b, email, &password).await;
+        b.wait_path("/console/overview").await;
+        b
+    }
+
     /// `jejak staff add` as an admin does it on the server; gives the one-time password.
     fn staff_add(&self, email: &str, role: &str, schools: &[&str]) -> String {
         let mut args = vec!["staff", "add", email, "--role", role];
@@ -357,14 +367,6 @@ async fn two_operators_in_two_browsers_see_only_their_school() {
     let Some(scene) = Scene::start().await else {
         return;
     };
-    let pw1 = scene
-        .console
-        .account("bkk@smkn1.sch.id", Role::Operator, &["SMKN 1 Contoh"])
-        .await;
-    let pw2 = scene
-        .console
-        .account("bkk@smkn2.sch.id", Role::Operator, &["smkn 2 contoh"])
-        .await;
     let expected = scene.report_rows();
     let school_row = |name: &str| {
         expected
@@ -374,10 +376,13 @@ async fn two_operators_in_two_browsers_see_only_their_school() {
             .clone()
     };
 
-    let b1 = scene.driver.session().await;
-    let b2 = scene.driver.session().await;
-    sign_in(&scene, &b1, "bkk@smkn1.sch.id", &pw1).await;
-    sign_in(&scene, &b2, "bkk@smkn2.sch.id", &pw2).await;
+    // Two browsers, each with its own cookies, signed in at the same time.
+    let b1 = scene
+        .signed_in("bkk@smkn1.sch.id", Role::Operator, &["SMKN 1 Contoh"])
+        .await;
+    let b2 = scene
+        .signed_in("bkk@smkn2.sch.id", Role::Operator, &["smkn 2 contoh"])
+        .await;
     for (b, mine, other) in [
         (&b1, "SMKN 1 Contoh", "SMKN 2 Contoh"),
         (&b2, "SMKN 2 Contoh", "SMKN 1 Contoh"),
@@ -398,4 +403,65 @@ async fn two_operators_in_two_browsers_see_only_their_school() {
     assert_eq!(b1.text("#total-roster").await, "3");
     b1.quit().await;
     b2.quit().await;
+}
+
+/// The harness's own steps on a page of our own making (a `data:` URL): typing, choosing,
+/// ticking, uploading a file, reading a table; so the steps later pages need (roster
+/// upload, wave creation) are known to work before those pages use them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn harness_types_chooses_ticks_uploads_and_reads_tables() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let b = driver.session().await;
+    let page = "<html lang=id><body><form>\
+        <input id=name><select id=kind><option value=a>A</option>\
+        <option value='b c'>B</option></select><input id=ok type=checkbox>\
+        <input id=file type=file></form>\
+        <table id=t><tbody><tr><th>x</th><td> 1 </td></tr></tbody>\
+        <tfoot><tr><th>all</th><td>2</td></tr></tfoot></table></body></html>";
+    b.goto(&format!("data:text/html;charset=utf-8,{}", percent(page)))
+        .await;
+    b.fill("name", "Ani <b>\"Lestari\"</b>").await;
+    assert_eq!(b.value("name").await, "Ani <b>\"Lestari\"</b>");
+    b.fill("name", "diganti").await;
+    assert_eq!(
+        b.value("name").await,
+        "diganti",
+        "fill empties the field first"
+    );
+    b.select("kind", "b c").await;
+    assert_eq!(b.value("kind").await, "b c");
+    assert!(!b.is_checked("ok").await);
+    b.click("#ok").await;
+    assert!(b.is_checked("ok").await);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("roster.csv");
+    std::fs::write(&file, "nisn,nama\n1,Ani\n").expect("write");
+    b.upload("file", &file).await;
+    let name = b
+        .script("return document.getElementById('file').files[0].name;")
+        .await;
+    assert_eq!(name.as_str(), Some("roster.csv"));
+    assert_eq!(
+        b.table("#t").await,
+        vec![
+            vec!["x".to_string(), "1".into()],
+            vec!["all".into(), "2".into()]
+        ]
+    );
+    assert!(b.find("#nothing-here").await.is_none());
+    b.quit().await;
+}
+
+/// Percent-encodes a `data:` URL's content.
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -526,6 +526,43 @@ impl Session {
             .await;
     }
 
+    /// Puts a file into the file field with this id (the file must exist; WebDriver sends
+    /// its path and the browser reads it).
+    pub async fn upload(&self, id: &str, path: &Path) {
+        let e = self.wait_for(&format!("#{id}")).await;
+        let path = path.canonicalize().expect("the file to upload exists");
+        self.post(
+            &format!("/element/{}/value", e.0),
+            json!({ "text": path.display().to_string() }),
+        )
+        .await;
+    }
+
+    /// Chooses the option with this `value` in the drop-down list with this id.
+    pub async fn select(&self, id: &str, value: &str) {
+        let value = serde_json::to_string(value).expect("JSON string");
+        self.click(&format!("#{id} option[value={value}]")).await;
+    }
+
+    /// Whether the check box or radio button with this id is ticked.
+    pub async fn is_checked(&self, id: &str) -> bool {
+        let e = self.wait_for(&format!("#{id}")).await;
+        self.get(&format!("/element/{}/selected", e.0))
+            .await
+            .as_bool()
+            .unwrap_or(false)
+    }
+
+    /// The current value of a form field with this id (what the user typed or chose).
+    pub async fn value(&self, id: &str) -> String {
+        let e = self.wait_for(&format!("#{id}")).await;
+        self.get(&format!("/element/{}/property/value", e.0))
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// Clicks the element matching `css` (waiting for it).
     pub async fn click(&self, css: &str) {
         let e = self.wait_for(css).await;
