@@ -103,14 +103,27 @@ fn free_port() -> u16 {
 }
 
 impl Driver {
-    /// Starts chromedriver, or says why it cannot and gives `None` (a panic when
-    /// `JEJAK_REQUIRE_BROWSER=1`).
+    /// Starts chromedriver, or says why it cannot and gives `None` when the browser is
+    /// not installed (a panic when `JEJAK_REQUIRE_BROWSER=1`). An installed driver that
+    /// does not start is a failure, not a skip.
     pub async fn start() -> Option<Driver> {
         for exe in [CHROMEDRIVER, CHROMIUM] {
             if !Path::new(exe).exists() {
                 return skip(&format!("{exe} is missing"));
             }
         }
+        // The free port may be taken between our look and chromedriver's bind: try again.
+        let mut last = String::new();
+        for _ in 0..3 {
+            match Driver::try_start().await {
+                Ok(d) => return Some(d),
+                Err(e) => last = e,
+            }
+        }
+        panic!("chromedriver does not start: {last}");
+    }
+
+    async fn try_start() -> Result<Driver, String> {
         let dir = tempfile::tempdir().expect("temp dir");
         let log = dir.path().join("chromedriver.log");
         let port = free_port();
@@ -120,11 +133,8 @@ impl Driver {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .spawn();
-        let child = match child {
-            Ok(c) => c,
-            Err(e) => return skip(&format!("cannot start {CHROMEDRIVER}: {e}")),
-        };
+            .spawn()
+            .map_err(|e| format!("cannot start {CHROMEDRIVER}: {e}"))?;
         let driver = Driver {
             inner: Arc::new(DriverProcess {
                 child: std::sync::Mutex::new(child),
@@ -141,7 +151,7 @@ impl Driver {
                 .send()
                 .await;
             if matches!(status, Ok(r) if r.status().is_success()) {
-                return Some(driver);
+                return Ok(driver);
             }
             let exited = driver
                 .inner
@@ -150,16 +160,10 @@ impl Driver {
                 .ok()
                 .and_then(|mut c| c.try_wait().ok().flatten());
             if let Some(status) = exited {
-                return skip(&format!(
-                    "chromedriver exited ({status}): {}",
-                    driver.log_tail()
-                ));
+                return Err(format!("exited ({status}): {}", driver.log_tail()));
             }
             if Instant::now() > deadline {
-                return skip(&format!(
-                    "chromedriver did not answer: {}",
-                    driver.log_tail()
-                ));
+                return Err(format!("no answer in 20 s: {}", driver.log_tail()));
             }
             tokio::time::sleep(POLL).await;
         }
