@@ -269,6 +269,22 @@ async fn twenty_failures_lock_the_address(db: &Db) {
     }
     // From that address even the right password of a real account is refused…
     assert_locked(&sign_in_with(&console.base, EMAIL, &password, &attacker).await);
+    // A proxy that adds its own `X-Forwarded-For` line after the client's: the client's
+    // made-up addresses do not make it someone else.
+    for n in 0..3 {
+        let made_up = format!("192.0.2.{n}");
+        let res = sign_in_with(
+            &console.base,
+            EMAIL,
+            &password,
+            &[
+                ("x-forwarded-for", made_up.as_str()),
+                ("x-forwarded-for", "203.0.113.7"),
+            ],
+        )
+        .await;
+        assert_locked(&res);
+    }
     // …while the same account signs in from another address.
     let res = sign_in_with(
         &console.base,

@@ -141,7 +141,9 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The client's address: the TCP peer, or, when the peer is on this machine (a reverse proxy
-/// such as Caddy or nginx), the last address the proxy added to `X-Forwarded-For`.
+/// such as Caddy or nginx), the last address the proxy added to `X-Forwarded-For`. Only the
+/// very last entry is the proxy's word: earlier ones, and earlier header lines, come from the
+/// client and could be anything (a client rotating them would escape the address lock-out).
 pub fn client_address(parts: &Parts) -> String {
     let peer = parts
         .extensions
@@ -150,7 +152,9 @@ pub fn client_address(parts: &Parts) -> String {
     let forwarded = || {
         parts
             .headers
-            .get("x-forwarded-for")
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse::<IpAddr>().ok())
