@@ -202,6 +202,12 @@ async fn wrong_password_is_refused_with_a_message_and_no_cookie(db: &Db) {
     assert_eq!(unknown.status, 401);
     assert!(unknown.text().contains(&msg("c-sign-in-wrong")));
     assert!(set_cookies(&unknown).is_empty());
+    // What was typed as the e-mail comes back escaped.
+    let evil = "x\"><script>alert(1)</script>@a.id";
+    let res = sign_in(&console.base, evil, "apa saja").await;
+    assert_eq!(res.status, 401);
+    assert!(!res.text().contains("<script>alert"), "{}", res.text());
+    assert!(res.text().contains("&lt;script&gt;"), "{}", res.text());
     // An English browser gets the message in English.
     let en = sign_in_with(
         &console.base,
@@ -216,7 +222,7 @@ async fn wrong_password_is_refused_with_a_message_and_no_cookie(db: &Db) {
         "{}",
         en.text()
     );
-    // The right password still works (three failures lock nothing).
+    // The right password still works (a few failures lock nothing).
     assert_redirect(
         &sign_in(&console.base, EMAIL, &password).await,
         "/console/overview",
