@@ -289,7 +289,7 @@ async fn admin_first_sign_in_overview_equals_report_language_and_sign_out() {
     assert_eq!(page_lang(&b).await, "id");
     b.wait_text("Masuk ke konsol Jejak").await;
     if screenshots_wanted() {
-        b.screenshot(&screenshot_path("sign-in.png")).await;
+        b.desktop_screenshot(&screenshot_path("sign-in.png")).await;
     }
 
     // A wrong password first: the page says so and stays.
@@ -323,7 +323,7 @@ async fn admin_first_sign_in_overview_equals_report_language_and_sign_out() {
     assert_eq!(shown.roster, "5");
     assert_eq!(shown.completed, "2");
     if screenshots_wanted() {
-        b.screenshot(&screenshot_path("overview.png")).await;
+        b.desktop_screenshot(&screenshot_path("overview.png")).await;
         b.phone_screenshot(&screenshot_path("overview-phone.png"))
             .await;
     }

@@ -664,22 +664,37 @@ impl Session {
         std::fs::write(path, png).expect("write the screenshot");
     }
 
-    /// Saves a PNG of the page as a phone shows it (a 390×844 touch screen: Chromium's
-    /// device emulation, so the page's viewport is exactly the phone's and scroll bars
-    /// overlay as on a phone), then goes back to the desktop.
+    /// Saves a PNG of the page as a phone shows it (a 390×844 touch screen at twice the
+    /// pixels: Chromium's device emulation, so the page's viewport is exactly the phone's
+    /// and scroll bars overlay as on a phone), then goes back to the desktop.
     pub async fn phone_screenshot(&self, path: &Path) {
-        let (width, height) = PHONE;
+        self.emulated_screenshot(path, PHONE, 2, true).await;
+    }
+
+    /// Saves a PNG of exactly a 1280×900 desktop screen (the window's own screenshot loses
+    /// the height of the headless window's frame).
+    pub async fn desktop_screenshot(&self, path: &Path) {
+        self.emulated_screenshot(path, DESKTOP, 1, false).await;
+    }
+
+    async fn emulated_screenshot(
+        &self,
+        path: &Path,
+        (width, height): (u32, u32),
+        scale: u32,
+        mobile: bool,
+    ) {
         self.cdp(
             "Emulation.setDeviceMetricsOverride",
-            json!({ "width": width, "height": height, "deviceScaleFactor": 2, "mobile": true }),
+            json!({ "width": width, "height": height, "deviceScaleFactor": scale, "mobile": mobile }),
         )
         .await;
         self.cdp(
             "Emulation.setTouchEmulationEnabled",
-            json!({ "enabled": true }),
+            json!({ "enabled": mobile }),
         )
         .await;
-        // Let the page lay itself out again at the new width.
+        // Let the page lay itself out again at the new size.
         self.script("return document.body.offsetWidth;").await;
         self.screenshot(path).await;
         self.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
