@@ -313,6 +313,9 @@ async fn admin_first_sign_in_overview_equals_report_language_and_sign_out() {
     change_password(&b, &password, new_password).await;
     b.wait_path("/console/overview").await;
 
+    // Roster upload (with bad rows) and wave creation with its dry run go here once those
+    // pages exist: `b.upload(id, path)`, `b.select(id, value)`, `b.table(css)`, `b.wait_text`.
+
     // The overview's numbers are jejak report's.
     b.goto(&scene.url("/console/overview?flow=tracer-smk&by=school"))
         .await;
