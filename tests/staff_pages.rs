@@ -23,7 +23,8 @@ both_backends!(
     exports_are_scoped_and_safe_in_excel,
     flows_page_checks_files_and_previews_questions,
     audit_is_for_admins_and_filters,
-    accounts_are_managed_by_admins
+    accounts_are_managed_by_admins,
+    invitation_sheet_and_report_are_formula_safe
 );
 
 const FLOW: &str = "tracer-smk";
@@ -165,7 +166,10 @@ async fn exports_are_scoped_and_safe_in_excel(db: &Db) {
         col(&header, "f502"),
         col(&header, "external_id"),
     );
-    assert!(rows.iter().all(|r| r[school] == "SMKN 1 Contoh"), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r[school] == "SMKN 1 Contoh"),
+        "{rows:?}"
+    );
     assert!(!res.text().contains("0022222221") && !res.text().contains("SMKN 2"));
     let first = rows
         .iter()
@@ -199,10 +203,7 @@ async fn exports_are_scoped_and_safe_in_excel(db: &Db) {
         first[col(&header, "name")],
         Data::String("'=HYPERLINK(\"http://x\")".into())
     );
-    assert_eq!(
-        first[col(&header, "f5b")],
-        Data::String("'@SUM(1)".into())
-    );
+    assert_eq!(first[col(&header, "f5b")], Data::String("'@SUM(1)".into()));
     assert_eq!(first[col(&header, "f502")], Data::Float(-5.0));
     assert!(
         sheet
@@ -229,7 +230,11 @@ async fn exports_are_scoped_and_safe_in_excel(db: &Db) {
         .get("/console/exports/download?flow=tracer-smk&kind=codebook")
         .await;
     assert_eq!(res.status, 200);
-    assert!(res.text().starts_with("code,section,type"), "{}", res.text());
+    assert!(
+        res.text().starts_with("code,section,type"),
+        "{}",
+        res.text()
+    );
     let res = viewer
         .get("/console/exports/download?flow=tracer-smk&kind=report&by=school")
         .await;
@@ -379,7 +384,11 @@ async fn sign_in(console: &Console, email: &str, password: &str) -> (u16, Client
     let status = res.status().as_u16();
     for v in res.headers().get_all("set-cookie") {
         let v = v.to_str().unwrap();
-        if let Some(pair) = v.split(';').next().filter(|p| p.starts_with("jejak_staff=")) {
+        if let Some(pair) = v
+            .split(';')
+            .next()
+            .filter(|p| p.starts_with("jejak_staff="))
+        {
             c.cookie = Some(pair.to_string());
         }
     }
@@ -426,7 +435,10 @@ async fn audit_is_for_admins_and_filters(db: &Db) {
     assert!(html.contains("<td>bkk@smkn1.sch.id</td>"), "{html}");
     let html = admin.get("/console/audit?action=export").await.text();
     assert_eq!(html.matches("<tr data-action=").count(), 1, "{html}");
-    let html = admin.get("/console/audit?action=nothing-like-it").await.text();
+    let html = admin
+        .get("/console/audit?action=nothing-like-it")
+        .await
+        .text();
     assert!(html.contains("id=\"audit-empty\""), "{html}");
 }
 
@@ -455,7 +467,11 @@ async fn accounts_are_managed_by_admins(db: &Db) {
     let res = admin
         .post(
             "/console/accounts",
-            &[("email", "baru@smkn1.sch.id"), ("role", "operator"), ("schools", " ")],
+            &[
+                ("email", "baru@smkn1.sch.id"),
+                ("role", "operator"),
+                ("schools", " "),
+            ],
         )
         .await;
     assert_eq!(res.status, 400);
@@ -482,7 +498,10 @@ async fn accounts_are_managed_by_admins(db: &Db) {
     assert_eq!(res.status, 200, "{}", res.text());
     let html = res.text();
     assert!(!html.contains("<script>alert(1)</script>"), "{html}");
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
     let marker = "id=\"one-time-password\">";
     let start = html.find(marker).expect("the password is shown") + marker.len();
     let password = &html[start..start + html[start..].find('<').unwrap()];
@@ -494,7 +513,13 @@ async fn accounts_are_managed_by_admins(db: &Db) {
         .expect("created");
     assert!(account.must_change_password);
     assert_eq!(account.role, Role::Operator);
-    assert!(!admin.get("/console/accounts").await.text().contains(password));
+    assert!(
+        !admin
+            .get("/console/accounts")
+            .await
+            .text()
+            .contains(password)
+    );
 
     // The new account signs in with it and is sent to change it.
     let (status, newcomer) = sign_in(&console, "baru@smkn1.sch.id", password).await;
@@ -527,7 +552,12 @@ async fn accounts_are_managed_by_admins(db: &Db) {
     let res = op.get("/console/overview").await;
     assert_eq!(res.status, 303);
     assert_eq!(res.location().as_deref(), Some("/console/login"));
-    let (status, _) = sign_in(&console, "bkk@smkn1.sch.id", "sandi-bkk@smkn1.sch.id-panjang").await;
+    let (status, _) = sign_in(
+        &console,
+        "bkk@smkn1.sch.id",
+        "sandi-bkk@smkn1.sch.id-panjang",
+    )
+    .await;
     assert_ne!(status, 303, "a disabled account cannot sign in");
     let res = admin
         .post(&format!("/console/accounts/{op_id}/enable"), &[])
@@ -549,7 +579,10 @@ async fn accounts_are_managed_by_admins(db: &Db) {
     let res = admin
         .post(
             &format!("/console/accounts/{op_id}/role"),
-            &[("role", "viewer"), ("schools", "SMKN 1 Contoh\nSMKN 2 Contoh")],
+            &[
+                ("role", "viewer"),
+                ("schools", "SMKN 1 Contoh\nSMKN 2 Contoh"),
+            ],
         )
         .await;
     assert_eq!(res.status, 303);
@@ -578,7 +611,13 @@ async fn accounts_are_managed_by_admins(db: &Db) {
     let me = staff.account(admin_id).await.unwrap().unwrap();
     assert!(!me.disabled && me.role == Role::Admin);
     assert_eq!(admin.get("/console/accounts").await.status, 200);
-    assert_eq!(admin.post("/console/accounts/999999/disable", &[]).await.status, 404);
+    assert_eq!(
+        admin
+            .post("/console/accounts/999999/disable", &[])
+            .await
+            .status,
+        404
+    );
 
     // Reset: a new one-time password; the account's sessions end.
     let res = admin
@@ -605,7 +644,70 @@ async fn accounts_are_managed_by_admins(db: &Db) {
         "account-enable",
         "account-reset",
     ] {
-        assert!(html.contains(&format!("data-action=\"{action}\"")), "{action}");
+        assert!(
+            html.contains(&format!("data-action=\"{action}\"")),
+            "{action}"
+        );
     }
     assert!(!html.contains("<script>alert(1)</script>"), "{html}");
+}
+
+async fn invitation_sheet_and_report_are_formula_safe(db: &Db) {
+    let roster = "nisn,nama,no_hp,angkatan,program,sekolah\n\
+0011111111,\"=HYPERLINK(\"\"http://x\"\")\",081234500001,2025,TKJ,+SMK Plus\n\
+0011111112,Budi Santoso,081234500002,2025,AKL,SMKN 1 Contoh\n";
+    assert_eq!(import_csv(&db.store, FLOW, roster).await.loaded, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let links = jejak::roster::invite::LinkTargets::new(Some("@jejak_tracer_bot"), None).unwrap();
+
+    // The invitation sheet, CSV and XLSX: the name neutralised, the phone number kept.
+    let csv_path = dir.path().join("undangan.csv");
+    jejak::roster::invite::write_invitations(&db.store, FLOW, &links, &csv_path, None, Utc::now())
+        .await
+        .unwrap();
+    let (header, rows) = csv_rows(&std::fs::read(&csv_path).unwrap());
+    let row = rows
+        .iter()
+        .find(|r| r[col(&header, "external_id")] == "0011111111")
+        .unwrap();
+    assert_eq!(row[col(&header, "nama")], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(row[col(&header, "sekolah")], "'+SMK Plus");
+    assert_eq!(row[col(&header, "no_hp")], "+6281234500001");
+    let xlsx_path = dir.path().join("undangan.xlsx");
+    jejak::roster::invite::write_invitations(&db.store, FLOW, &links, &xlsx_path, None, Utc::now())
+        .await
+        .unwrap();
+    let sheet = xlsx_rows(&std::fs::read(&xlsx_path).unwrap());
+    let row = sheet
+        .iter()
+        .find(|r| r[0] == Data::String("0011111111".into()))
+        .unwrap();
+    assert_eq!(row[1], Data::String("'=HYPERLINK(\"http://x\")".into()));
+    assert_eq!(row[2], Data::String("+6281234500001".into()));
+    assert_eq!(row[5], Data::String("'+SMK Plus".into()));
+
+    // The response report's group labels, CSV and XLSX.
+    let report = jejak::report::response::response_report(
+        &db.store,
+        FLOW,
+        Some(jejak::report::response::GroupBy::School),
+    )
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    report.write_csv(&mut out).unwrap();
+    let (_, rows) = csv_rows(&out);
+    let labels: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert!(labels.contains(&"'+SMK Plus"), "{labels:?}");
+    assert!(labels.contains(&"SMKN 1 Contoh"), "{labels:?}");
+    let path = dir.path().join("laporan.xlsx");
+    jejak::report::xlsx::write_report(&report, &path).unwrap();
+    let labels: Vec<Data> = xlsx_rows(&std::fs::read(&path).unwrap())
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert!(
+        labels.contains(&Data::String("'+SMK Plus".into())),
+        "{labels:?}"
+    );
 }

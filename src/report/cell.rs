@@ -92,7 +92,14 @@ mod tests {
 
     #[test]
     fn ordinary_text_is_kept() {
-        for s in ["Ani Lestari", "SMKN 1 Contoh", "", "1=1", "a@b.id", "'quoted"] {
+        for s in [
+            "Ani Lestari",
+            "SMKN 1 Contoh",
+            "",
+            "1=1",
+            "a@b.id",
+            "'quoted",
+        ] {
             assert_eq!(neutralise(s), s);
             assert!(matches!(neutralise(s), Cow::Borrowed(_)));
         }

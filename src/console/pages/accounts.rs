@@ -21,10 +21,7 @@ use crate::store::{Account, AccountId, AccountRule, NewAccount, Role, check_acco
 /// The routes of this file.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(
-            &format!("{BASE}/accounts"),
-            get(accounts_page).post(create),
-        )
+        .route(&format!("{BASE}/accounts"), get(accounts_page).post(create))
         .route(&format!("{BASE}/accounts/{{id}}/role"), post(change_role))
         .route(&format!("{BASE}/accounts/{{id}}/disable"), post(disable))
         .route(&format!("{BASE}/accounts/{{id}}/enable"), post(enable))
@@ -52,7 +49,14 @@ async fn accounts_page(
         Some("enabled") => Some(flash("ok", &tr.t("c-accounts-done-enabled"))),
         _ => None,
     };
-    render(&state, &staff, StatusCode::OK, message, &FormData::default()).await
+    render(
+        &state,
+        &staff,
+        StatusCode::OK,
+        message,
+        &FormData::default(),
+    )
+    .await
 }
 
 /// The page: the message, the list with a form per account, the form for a new account
@@ -72,7 +76,10 @@ async fn render(
             return Reject::Unavailable.into_response();
         }
     };
-    let new_role = form.get("role").and_then(Role::parse).unwrap_or(Role::Operator);
+    let new_role = form
+        .get("role")
+        .and_then(Role::parse)
+        .unwrap_or(Role::Operator);
     let body = html! {
         @if let Some(m) = message { (m) }
         div.scroll {
@@ -277,7 +284,14 @@ async fn create(State(state): State<AppState>, p: Posted) -> Response {
         )
         .await;
     let msg = password_shown(tr, &email, &password, "c-accounts-created");
-    render(&state, staff, StatusCode::OK, Some(msg), &FormData::default()).await
+    render(
+        &state,
+        staff,
+        StatusCode::OK,
+        Some(msg),
+        &FormData::default(),
+    )
+    .await
 }
 
 /// The account of the URL for an admin's change; `Err` is the answer to give instead
@@ -295,7 +309,14 @@ async fn target(state: &AppState, p: &Posted, id: AccountId) -> Result<Account, 
     };
     if account.id == staff.account().id {
         let msg = flash("error", &tr.t("c-accounts-not-self"));
-        return Err(render(state, staff, StatusCode::BAD_REQUEST, Some(msg), &FormData::default()).await);
+        return Err(render(
+            state,
+            staff,
+            StatusCode::BAD_REQUEST,
+            Some(msg),
+            &FormData::default(),
+        )
+        .await);
     }
     Ok(account)
 }
@@ -317,12 +338,26 @@ async fn change_role(
     let tr = Tr::new(&state.catalog, staff.lang());
     let Some(role) = p.form.get("role").and_then(Role::parse) else {
         let msg = flash("error", &tr.t("c-accounts-bad-role"));
-        return render(&state, staff, StatusCode::BAD_REQUEST, Some(msg), &FormData::default()).await;
+        return render(
+            &state,
+            staff,
+            StatusCode::BAD_REQUEST,
+            Some(msg),
+            &FormData::default(),
+        )
+        .await;
     };
     let schools = schools_of(&p.form);
     if let Err(rule) = check_account(&account.email, role, &schools) {
         let msg = flash("error", &tr.t(rule_text(rule)));
-        return render(&state, staff, StatusCode::BAD_REQUEST, Some(msg), &FormData::default()).await;
+        return render(
+            &state,
+            staff,
+            StatusCode::BAD_REQUEST,
+            Some(msg),
+            &FormData::default(),
+        )
+        .await;
     }
     if let Err(e) = state
         .store
@@ -392,12 +427,22 @@ async fn reset(State(state): State<AppState>, Path(id): Path<AccountId>, p: Post
     let now = state.clock.now();
     let staff_store = state.store.staff();
     // The old password may be known to someone else: its browsers are signed out too.
-    if staff_store.set_password(id, &hash, true, now).await.is_err()
+    if staff_store
+        .set_password(id, &hash, true, now)
+        .await
+        .is_err()
         || staff_store.revoke_sessions_of(id, now).await.is_err()
     {
         return Reject::Unavailable.into_response();
     }
     staff.audit(&state, "account-reset", &account.email).await;
     let msg = password_shown(tr, &account.email, &password, "c-accounts-was-reset");
-    render(&state, staff, StatusCode::OK, Some(msg), &FormData::default()).await
+    render(
+        &state,
+        staff,
+        StatusCode::OK,
+        Some(msg),
+        &FormData::default(),
+    )
+    .await
 }

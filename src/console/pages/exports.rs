@@ -194,10 +194,7 @@ async fn download(
             return (StatusCode::INTERNAL_SERVER_ERROR, tr.t("c-export-failed")).into_response();
         }
     };
-    let rows = file
-        .rows
-        .map(|n| format!(" rows={n}"))
-        .unwrap_or_default();
+    let rows = file.rows.map(|n| format!(" rows={n}")).unwrap_or_default();
     staff
         .audit(
             &state,
