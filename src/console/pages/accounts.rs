@@ -196,11 +196,11 @@ fn rule_text(rule: AccountRule) -> &'static str {
 }
 
 /// The posting member, if an admin.
-fn admin_of(p: &Posted) -> Result<&Staff, Response> {
+fn admin_of(p: &Posted) -> Result<&Staff, Reject> {
     if p.staff.account().role == Role::Admin {
         Ok(&p.staff)
     } else {
-        Err(Reject::Forbidden.into_response())
+        Err(Reject::Forbidden)
     }
 }
 
@@ -229,7 +229,7 @@ fn password_shown(tr: Tr<'_>, email: &str, password: &str, id: &str) -> Markup {
 async fn create(State(state): State<AppState>, p: Posted) -> Response {
     let staff = match admin_of(&p) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let tr = Tr::new(&state.catalog, staff.lang());
     let form = &p.form;
@@ -297,7 +297,7 @@ async fn create(State(state): State<AppState>, p: Posted) -> Response {
 /// The account of the URL for an admin's change; `Err` is the answer to give instead
 /// (403 for a non-admin, 404 for an unknown id, 400 for the admin's own account).
 async fn target(state: &AppState, p: &Posted, id: AccountId) -> Result<Account, Response> {
-    let staff = admin_of(p)?;
+    let staff = admin_of(p).map_err(IntoResponse::into_response)?;
     let tr = Tr::new(&state.catalog, staff.lang());
     let account = match state.store.staff().account(id).await {
         Ok(Some(a)) => a,
