@@ -223,14 +223,15 @@ async fn download(
             ),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        file.bytes,
+        stream_file(file.file),
     )
         .into_response()
 }
 
 /// A written export.
 struct Written {
-    bytes: Vec<u8>,
+    /// The file, opened for reading; its name is already removed from the scratch directory.
+    file: std::fs::File,
     /// Data rows, for the answers.
     rows: Option<usize>,
 }
@@ -250,8 +251,8 @@ enum WriteError {
     Random(#[from] getrandom::Error),
 }
 
-/// Writes the file: CSV straight into memory; XLSX (which rust_xlsxwriter writes to a path)
-/// into a private file under `state.scratch`, read back and removed at once.
+/// Writes the file into a private file under `state.scratch` (XLSX in rust_xlsxwriter's
+/// constant-memory mode), so that a large export never sits in memory whole.
 async fn write_file(
     state: &AppState,
     flow: &Flow,
@@ -259,27 +260,19 @@ async fn write_file(
     by: Option<GroupBy>,
     scope: &crate::store::Scope,
 ) -> Result<Written, WriteError> {
-    match kind {
+    let path = scratch_file(state, kind.extension())?;
+    let rows = match kind {
         ExportKind::AnswersCsv => {
-            let mut bytes = Vec::new();
-            let n = export::write_csv_in(&state.store, flow, scope, &mut bytes).await?;
-            Ok(Written {
-                bytes,
-                rows: Some(n),
-            })
+            let out = std::io::BufWriter::new(std::fs::File::create(&path.0)?);
+            Some(export::write_csv_in(&state.store, flow, scope, out).await?)
         }
         ExportKind::Codebook => {
-            let mut bytes = Vec::new();
-            export::write_codebook(flow, &mut bytes)?;
-            Ok(Written { bytes, rows: None })
+            let out = std::io::BufWriter::new(std::fs::File::create(&path.0)?);
+            export::write_codebook(flow, out)?;
+            None
         }
         ExportKind::AnswersXlsx => {
-            let path = scratch_file(state)?;
-            let n = xlsx::write_export_in(&state.store, flow, scope, &path.0).await?;
-            Ok(Written {
-                bytes: path.read()?,
-                rows: Some(n),
-            })
+            Some(xlsx::write_export_in(&state.store, flow, scope, &path.0).await?)
         }
         ExportKind::Report => {
             let report = response_report_scoped(
@@ -289,24 +282,42 @@ async fn write_file(
                 scope,
             )
             .await?;
-            let path = scratch_file(state)?;
             xlsx::write_report(&report, &path.0)?;
-            Ok(Written {
-                bytes: path.read()?,
-                rows: None,
-            })
+            None
         }
-    }
+    };
+    // Opened before the name is removed (when `path` drops): the open file stays readable.
+    let file = std::fs::File::open(&path.0)?;
+    Ok(Written { file, rows })
+}
+
+/// The body of a download: the file read in chunks on a blocking thread.
+fn stream_file(mut file: std::fs::File) -> axum::body::Body {
+    use std::io::Read as _;
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let chunk = match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => Ok(buf[..n].to_vec()),
+                Err(e) => Err(e),
+            };
+            let failed = chunk.is_err();
+            // A closed channel means the browser went away: stop reading.
+            if tx.blocking_send(chunk).is_err() || failed {
+                break;
+            }
+        }
+    });
+    let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    axum::body::Body::from_stream(chunks)
 }
 
 /// A file in the scratch directory, removed when dropped (also when writing failed).
 struct ScratchFile(std::path::PathBuf);
-
-impl ScratchFile {
-    fn read(&self) -> std::io::Result<Vec<u8>> {
-        std::fs::read(&self.0)
-    }
-}
 
 impl Drop for ScratchFile {
     fn drop(&mut self) {
@@ -314,9 +325,9 @@ impl Drop for ScratchFile {
     }
 }
 
-fn scratch_file(state: &AppState) -> Result<ScratchFile, WriteError> {
+fn scratch_file(state: &AppState, extension: &str) -> Result<ScratchFile, WriteError> {
     std::fs::create_dir_all(&state.scratch)?;
-    let name = format!("export-{}.xlsx", crate::console::auth::new_token()?);
+    let name = format!("export-{}.{extension}", crate::console::auth::new_token()?);
     Ok(ScratchFile(state.scratch.join(name)))
 }
 
