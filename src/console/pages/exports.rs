@@ -194,7 +194,11 @@ async fn download(
             return (StatusCode::INTERNAL_SERVER_ERROR, tr.t("c-export-failed")).into_response();
         }
     };
-    let rows = file.rows.map(|n| format!(" rows={n}")).unwrap_or_default();
+    let rows = match (kind, file.rows) {
+        (_, Some(n)) => format!(" rows={n}"),
+        (ExportKind::Report, None) => format!(" by={}", by.unwrap_or(GroupBy::School).name()),
+        _ => String::new(),
+    };
     staff
         .audit(
             &state,
