@@ -320,6 +320,13 @@ async fn flows_page_checks_files_and_previews_questions(db: &Db) {
         );
     }
     assert!(!html.contains("class=\"error\""), "{html}");
+    let row = &html[html.find("data-flow=\"tracer-smk\"").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("<td class=\"num\">48</td>"), "{row}");
+    assert!(
+        row.contains("<td>id, en</td>") && row.contains("berjalan"),
+        "{row}"
+    );
 
     // The preview: every question in Indonesian and in English, conditions in words.
     let page = viewer.get("/console/flows/tracer-smk").await;

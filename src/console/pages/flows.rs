@@ -84,6 +84,12 @@ async fn flows_page(State(state): State<AppState>, staff: Staff) -> Response {
             Some(result)
         }
     };
+    // A flow closes at the end of its last day, as read in WIB.
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&chrono_tz::Asia::Jakarta)
+        .date_naive();
     let body = html! {
         @if state.flows.is_empty() {
             p { (tr.t("c-no-flows")) }
@@ -96,6 +102,7 @@ async fn flows_page(State(state): State<AppState>, staff: Staff) -> Response {
                         th { (tr.t("c-flows-title")) }
                         th.num { (tr.t("c-flows-questions")) }
                         th { (tr.t("c-flows-languages")) }
+                        th { (tr.t("c-flows-open-link")) }
                         th { (tr.t("c-flows-state")) }
                     } }
                     tbody {
@@ -106,9 +113,13 @@ async fn flows_page(State(state): State<AppState>, staff: Staff) -> Response {
                                 td { (f.texts.format(tr.lang, &f.title, None)) }
                                 td.num { (f.items.len()) }
                                 td { (languages(&f.languages)) }
+                                td { @if f.open { (tr.t("c-flows-yes")) } @else { (tr.t("c-flows-no")) } }
                                 td {
-                                    @if f.open { (tr.t("c-flows-open")) } @else { (tr.t("c-flows-closed")) }
-                                    @if let Some(d) = f.closes { " · " (tr.ta("c-flows-closes", &[("date", &d.format("%Y-%m-%d").to_string())])) }
+                                    @match f.closes {
+                                        None => (tr.t("c-flows-running")),
+                                        Some(d) if d < today => (tr.ta("c-flows-closed-on", &[("date", &d.format("%Y-%m-%d").to_string())])),
+                                        Some(d) => (tr.ta("c-flows-closes", &[("date", &d.format("%Y-%m-%d").to_string())])),
+                                    }
                                 }
                             }
                         }
