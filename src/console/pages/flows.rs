@@ -205,7 +205,7 @@ fn question(tr: Tr<'_>, flow: &Flow, index: usize, q: &Question, lang: Lang) -> 
         li.question data-code=(q.code) {
             p {
                 code { (q.code) } " "
-                span.badge { (q.kind.name()) }
+                span.badge title=(q.kind.name()) { (tr.t(&format!("c-flows-type-{}", q.kind.name().replace('_', "-")))) }
                 " "
                 @if q.optional { span.badge { (tr.t("c-flows-optional")) } } @else { span.badge { (tr.t("c-flows-required")) } }
                 @if let Some(g) = q.group { " " span.badge { (tr.ta("c-flows-repeat", &[("group", &flow.groups[g].id)])) } }
