@@ -132,6 +132,34 @@ fn col(header: &[String], name: &str) -> usize {
 
 async fn exports_are_scoped_and_safe_in_excel(db: &Db) {
     dataset(db).await;
+    // The scope is in the SQL of the export's session list itself.
+    let scoped = db
+        .store
+        .sessions_for_flow_in(FLOW, &jejak::store::Scope::schools([" smkn 1 CONTOH "]))
+        .await
+        .unwrap();
+    assert_eq!(scoped.len(), 2);
+    for s in &scoped {
+        let r = db.store.respondent(s.respondent_id).await.unwrap().unwrap();
+        assert_eq!(r.fields.school.as_deref(), Some("SMKN 1 Contoh"));
+    }
+    let all = jejak::store::Scope::All;
+    assert_eq!(
+        db.store
+            .sessions_for_flow_in(FLOW, &all)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    let nobody = jejak::store::Scope::schools(Vec::<String>::new());
+    assert!(
+        db.store
+            .sessions_for_flow_in(FLOW, &nobody)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let console = Console::start(db.store.clone()).await;
     let op = console
         .staff("bkk@smkn1.sch.id", Role::Operator, &["SMKN 1 Contoh"])
