@@ -1,9 +1,10 @@
 //! CSV export (one row per respondent, one column per question code, national codes kept as
 //! they are so files merge with national data) and the codebook that explains the columns.
 
+use super::cell::{Cell, neutralise};
 use crate::flow::{Flow, Kind};
 use crate::model::{AnswerKey, Lang, Value};
-use crate::store::{Store, StoreError};
+use crate::store::{Scope, Store, StoreError};
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -69,23 +70,41 @@ fn columns(flow: &Flow) -> Vec<Column> {
     cols
 }
 
-/// Writes the answers of every respondent who has a session of `flow` as CSV.
+/// Writes the answers of every respondent who has a session of `flow` as CSV
+/// (`jejak export`: every school).
 pub async fn write_csv(store: &Store, flow: &Flow, out: impl Write) -> Result<usize, ExportError> {
+    write_csv_in(store, flow, &Scope::All, out).await
+}
+
+/// Writes the answers of the respondents inside `scope` who have a session of `flow` as CSV
+/// (the console's export for a staff member). Returns the number of data rows.
+pub async fn write_csv_in(
+    store: &Store,
+    flow: &Flow,
+    scope: &Scope,
+    out: impl Write,
+) -> Result<usize, ExportError> {
     let mut w = csv::Writer::from_writer(out);
-    let rows = for_each_row(store, flow, |rec| Ok(w.write_record(rec)?)).await?;
+    let rows = for_each_row(store, flow, scope, |rec| {
+        Ok(w.write_record(rec.iter().map(Cell::as_str))?)
+    })
+    .await?;
     w.flush()?;
     Ok(rows)
 }
 
 /// Produces the export row by row: the header first, then one row per session of `flow`
-/// (the CSV and XLSX writers share it). Returns the number of data rows.
+/// whose respondent is inside `scope` (the CSV and XLSX writers share it). Text cells are
+/// neutralised against formula injection ([`neutralise`](super::cell::neutralise)); number
+/// answers are [`Cell::Number`]. Returns the number of data rows.
 pub async fn for_each_row(
     store: &Store,
     flow: &Flow,
-    mut emit: impl FnMut(&[String]) -> Result<(), ExportError>,
+    scope: &Scope,
+    mut emit: impl FnMut(&[Cell]) -> Result<(), ExportError>,
 ) -> Result<usize, ExportError> {
     let cols = columns(flow);
-    let mut header: Vec<String> = [
+    let mut header: Vec<Cell> = [
         "respondent_id",
         "external_id",
         "name",
@@ -99,15 +118,20 @@ pub async fn for_each_row(
         "completed_at",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(|s| Cell::text(s))
     .collect();
-    header.extend(cols.iter().map(|c| c.name.clone()));
+    header.extend(cols.iter().map(|c| Cell::text(&c.name)));
     emit(&header)?;
     let mut rows = 0;
-    for s in store.sessions_for_flow(&flow.id).await? {
+    for s in store.sessions_for_flow_in(&flow.id, scope).await? {
         let Some(r) = store.respondent(s.respondent_id).await? else {
             continue;
         };
+        // The session list is already scoped in SQL; this second look guards the rule
+        // should the respondent's school change between the two reads.
+        if !scope.admits(r.fields.school.as_deref()) {
+            continue;
+        }
         let answers: HashMap<AnswerKey, Value> = store
             .current_answers(s.id)
             .await?
@@ -115,18 +139,19 @@ pub async fn for_each_row(
             .map(|a| (a.key, a.value))
             .collect();
         let f = &r.fields;
-        let mut rec: Vec<String> = vec![
-            r.id.to_string(),
-            f.external_id.clone().unwrap_or_default(),
-            f.name.clone().unwrap_or_default(),
-            f.cohort.clone().unwrap_or_default(),
-            f.programme.clone().unwrap_or_default(),
-            f.school.clone().unwrap_or_default(),
-            f.province.clone().unwrap_or_default(),
-            s.status.as_str().to_string(),
-            r.language.map(|l| l.tag().to_string()).unwrap_or_default(),
-            s.flow_version.to_string(),
-            s.completed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        let opt = |v: &Option<String>| Cell::text(v.as_deref().unwrap_or_default());
+        let mut rec: Vec<Cell> = vec![
+            Cell::text(&r.id.to_string()),
+            opt(&f.external_id),
+            opt(&f.name),
+            opt(&f.cohort),
+            opt(&f.programme),
+            opt(&f.school),
+            opt(&f.province),
+            Cell::text(s.status.as_str()),
+            Cell::text(r.language.map(|l| l.tag()).unwrap_or_default()),
+            Cell::text(&s.flow_version.to_string()),
+            Cell::text(&s.completed_at.map(|t| t.to_rfc3339()).unwrap_or_default()),
         ];
         for c in &cols {
             let key = AnswerKey {
@@ -134,12 +159,10 @@ pub async fn for_each_row(
                 iteration: c.iteration,
             };
             let cell = match (answers.get(&key), &c.option) {
-                (None, _) => String::new(),
-                (Some(Value::Choices(picked)), Some(o)) => {
-                    if picked.contains(o) { "1" } else { "0" }.to_string()
-                }
-                (Some(Value::Skipped), Some(_)) => String::new(),
-                (Some(v), _) => v.export(),
+                (None, _) => Cell::text(""),
+                (Some(Value::Choices(picked)), Some(o)) => Cell::int(i64::from(picked.contains(o))),
+                (Some(Value::Skipped), Some(_)) => Cell::text(""),
+                (Some(v), _) => answer_cell(v),
             };
             rec.push(cell);
         }
@@ -147,6 +170,16 @@ pub async fn for_each_row(
         rows += 1;
     }
     Ok(rows)
+}
+
+/// An answer as a cell: numbers as numbers, everything else as (neutralised) text.
+fn answer_cell(v: &Value) -> Cell {
+    match v {
+        Value::Integer(n) | Value::Money(n) | Value::Scale(n) => Cell::int(*n),
+        Value::Decimal(x) => Cell::decimal(*x),
+        Value::Bool(b) => Cell::int(i64::from(*b)),
+        other => Cell::text(&other.export()),
+    }
 }
 
 /// Writes the codebook: one row per question (code, section, type, texts per language,
@@ -184,7 +217,8 @@ pub fn write_codebook(flow: &Flow, out: impl Write) -> Result<(), ExportError> {
             rec.push(flow.texts.format(*l, &q.text, None));
             rec.push(choices(flow, &q.kind, *l));
         }
-        w.write_record(&rec)?;
+        // The texts are the flow author's, but a question may well begin with "-" or "=".
+        w.write_record(rec.iter().map(|c| neutralise(c).into_owned()))?;
     }
     w.flush()?;
     Ok(())

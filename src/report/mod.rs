@@ -1,5 +1,6 @@
 //! Results for staff: exports of the answers (CSV, XLSX) and response rates.
 
+pub mod cell;
 pub mod export;
 pub mod response;
 pub mod xlsx;

@@ -289,7 +289,11 @@ impl ResponseReport {
     pub fn write_csv(&self, out: impl Write, lang: Lang) -> Result<(), csv::Error> {
         let mut w = csv::Writer::from_writer(out);
         w.write_record(self.header(lang))?;
-        for r in self.rows(lang) {
+        for mut r in self.rows(lang) {
+            // Group labels are the roster's school/programme/cohort texts: user data.
+            if let Some(label) = r.first_mut() {
+                *label = super::cell::neutralise(label).into_owned();
+            }
             w.write_record(&r)?;
         }
         w.flush()?;

@@ -6,15 +6,17 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
+use super::cell::{Cell, neutralise};
 use super::export::{ExportError, for_each_row};
 use super::response::ResponseReport;
 use crate::flow::Flow;
 use crate::i18n::staff_text;
 use crate::model::Lang;
-use crate::store::Store;
+use crate::store::{Scope, Store};
 
 /// Writes one sheet of text cells (a bold header row, then `rows`) to `path`. Every cell is
-/// text, so ids such as NISN `0012345678` and phone numbers keep their leading zeros and `+`.
+/// text, so ids such as NISN `0012345678` and phone numbers keep their leading zeros and `+`;
+/// cells that begin like a formula are neutralised ([`neutralise`]).
 pub fn write_sheet<R: AsRef<[String]>>(
     path: &Path,
     sheet: &str,
@@ -32,7 +34,7 @@ pub fn write_sheet<R: AsRef<[String]>>(
         let r = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
         for (c, v) in row.as_ref().iter().enumerate() {
             if !v.is_empty() {
-                ws.write_string(r, col(c), v)?;
+                ws.write_string(r, col(c), neutralise(v).as_ref())?;
             }
         }
     }
@@ -48,17 +50,36 @@ fn col(c: usize) -> u16 {
 
 /// `jejak export --format xlsx`: the answers, one sheet, the same columns as the CSV.
 pub async fn write_export(store: &Store, flow: &Flow, path: &Path) -> Result<usize, ExportError> {
+    write_export_in(store, flow, &Scope::All, path).await
+}
+
+/// The answers of the respondents inside `scope` as XLSX (the console's export): text cells
+/// neutralised as in the CSV, number answers as numbers.
+pub async fn write_export_in(
+    store: &Store,
+    flow: &Flow,
+    scope: &Scope,
+    path: &Path,
+) -> Result<usize, ExportError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let ws = book.add_worksheet_with_constant_memory()?;
     ws.set_name("Jawaban")?;
     let mut r: u32 = 0;
-    let n = for_each_row(store, flow, |rec| {
+    let n = for_each_row(store, flow, scope, |rec| {
         for (c, v) in rec.iter().enumerate() {
             if r == 0 {
-                ws.write_string_with_format(0, col(c), v, &bold)?;
-            } else if !v.is_empty() {
-                ws.write_string(r, col(c), v)?;
+                ws.write_string_with_format(0, col(c), v.as_str(), &bold)?;
+            } else {
+                match v {
+                    Cell::Number(x, _) => {
+                        ws.write_number(r, col(c), *x)?;
+                    }
+                    Cell::Text(t) if !t.is_empty() => {
+                        ws.write_string(r, col(c), t)?;
+                    }
+                    Cell::Text(_) => {}
+                }
             }
         }
         r += 1;
@@ -92,7 +113,7 @@ pub fn write_report(report: &ResponseReport, path: &Path, lang: Lang) -> Result<
     lines.push((t("cli-total"), &report.total));
     for (i, (label, c)) in lines.iter().enumerate() {
         let r = u32::try_from(i + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
-        ws.write_string(r, 0, label)?;
+        ws.write_string(r, 0, neutralise(label).as_ref())?;
         let nums = [
             c.roster,
             c.invited,
@@ -135,7 +156,7 @@ pub fn write_report(report: &ResponseReport, path: &Path, lang: Lang) -> Result<
     let mut r = 1u32;
     for (id, name) in &report.waves {
         waves.write_number(r, 0, *id as f64)?;
-        waves.write_string(r, 1, name)?;
+        waves.write_string(r, 1, neutralise(name).as_ref())?;
         let n = report
             .total
             .after_wave

@@ -188,6 +188,10 @@ pub async fn write_invitations(
             let mut w = csv::Writer::from_path(out).map_err(|e| werr(e.to_string()))?;
             w.write_record(COLUMNS).map_err(|e| werr(e.to_string()))?;
             for rec in &records {
+                // Names and schools are user data: no cell may start a formula.
+                let rec = rec
+                    .iter()
+                    .map(|c| crate::report::cell::neutralise(c).into_owned());
                 w.write_record(rec).map_err(|e| werr(e.to_string()))?;
             }
             w.flush().map_err(|e| werr(e.to_string()))?;

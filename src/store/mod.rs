@@ -43,8 +43,8 @@ pub use roster::{
 };
 pub use scope::{Scope, normalise_school};
 pub use staff::{
-    Account, AccountId, AuditEntry, AuditFilter, LiveSession, LockoutRule, NewAccount, NewAudit,
-    Role, StaffStore, normalise_email,
+    Account, AccountId, AccountRule, AuditEntry, AuditFilter, LiveSession, LockoutRule, NewAccount,
+    NewAudit, Role, StaffStore, check_account, normalise_email,
 };
 pub use telegram::TelegramBind;
 pub use types::{

@@ -223,6 +223,38 @@ impl Store {
         rows.iter().map(session_from_row).collect()
     }
 
+    /// The sessions of a flow whose respondents are inside `scope` (the console's exports),
+    /// oldest first. `Scope::All` is [`Store::sessions_for_flow`].
+    pub async fn sessions_for_flow_in(
+        &self,
+        flow_id: &str,
+        scope: &super::Scope,
+    ) -> Result<Vec<SessionRecord>> {
+        if *scope == super::Scope::All {
+            return self.sessions_for_flow(flow_id).await;
+        }
+        let (cond, schools) = scope.sql("r.school", 2);
+        let sql = format!(
+            concat!(
+                "SELECT ",
+                session_columns!(),
+                " FROM sessions WHERE flow_id = $1 AND respondent_id IN \
+                 (SELECT r.id FROM respondents r WHERE {}) ORDER BY id"
+            ),
+            cond
+        );
+        // Only the scope's placeholders are spliced in; every value is bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(flow_id);
+        for school in schools {
+            q = q.bind(school);
+        }
+        let rows = q
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db("listing the sessions of a flow in a scope"))?;
+        rows.iter().map(session_from_row).collect()
+    }
+
     /// Commits one engine step in a single transaction: records the inbound message (if
     /// any), checks and bumps the session's revision, stores the new status, state and flow
     /// version, applies the answer operations in order and records the events. Either all of

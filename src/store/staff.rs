@@ -81,6 +81,40 @@ impl Account {
     }
 }
 
+/// Why an account's e-mail, role and schools are refused: the rules `jejak staff add` and the
+/// console's accounts page share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AccountRule {
+    /// The sign-in name is not an e-mail address.
+    #[error("not an e-mail address")]
+    BadEmail,
+    /// An operator without a school would see nobody.
+    #[error("an operator needs at least one school")]
+    OperatorNeedsSchool,
+    /// An admin sees every school; schools would mean nothing.
+    #[error("an admin sees every school: give no school")]
+    AdminWithSchools,
+}
+
+/// Checks an account's e-mail, role and schools (blank school names do not count).
+pub fn check_account(
+    email: &str,
+    role: Role,
+    schools: &[String],
+) -> std::result::Result<(), AccountRule> {
+    let email = email.trim();
+    let at = email.find('@');
+    if !at.is_some_and(|i| i > 0 && i + 1 < email.len()) || email.contains(char::is_whitespace) {
+        return Err(AccountRule::BadEmail);
+    }
+    let has_school = schools.iter().any(|s| !normalise_school(s).is_empty());
+    match role {
+        Role::Operator if !has_school => Err(AccountRule::OperatorNeedsSchool),
+        Role::Admin if has_school => Err(AccountRule::AdminWithSchools),
+        _ => Ok(()),
+    }
+}
+
 /// A new account.
 #[derive(Debug, Clone)]
 pub struct NewAccount<'a> {
@@ -615,4 +649,35 @@ async fn revoke_all(
     .await
     .map_err(db("ending a staff member's sessions"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_rules() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(check_account("a@b.id", Role::Admin, &[]), Ok(()));
+        assert_eq!(check_account("a@b.id", Role::Viewer, &[]), Ok(()));
+        assert_eq!(
+            check_account("a@b.id", Role::Operator, &s(&["SMKN 1"])),
+            Ok(())
+        );
+        for bad in ["", "ab.id", "@b.id", "a@", "a b@c.id"] {
+            assert_eq!(
+                check_account(bad, Role::Viewer, &[]),
+                Err(AccountRule::BadEmail),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            check_account("a@b.id", Role::Operator, &s(&[" "])),
+            Err(AccountRule::OperatorNeedsSchool)
+        );
+        assert_eq!(
+            check_account("a@b.id", Role::Admin, &s(&["SMKN 1"])),
+            Err(AccountRule::AdminWithSchools)
+        );
+    }
 }

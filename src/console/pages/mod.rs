@@ -1,5 +1,9 @@
 //! The console's pages, one file per area. Each file gives its routes; [`routes`] joins them.
 
+pub mod accounts;
+pub mod audit;
+pub mod exports;
+pub mod flows;
 pub mod login;
 pub mod overview;
 
@@ -12,4 +16,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(login::routes())
         .merge(overview::routes())
+        .merge(exports::routes())
+        .merge(flows::routes())
+        .merge(audit::routes())
+        .merge(accounts::routes())
 }
