@@ -59,16 +59,14 @@ pub async fn run(store: &Store, action: StaffAction, lang: Lang) -> anyhow::Resu
             let Some(role) = Role::parse(&role) else {
                 return Ok(2);
             };
-            if !email.contains('@') {
-                eprintln!("{}", t("c-cli-bad-email", &[("email", &email)]));
-                return Ok(2);
-            }
-            if role == Role::Operator && schools.is_empty() {
-                eprintln!("{}", t("c-cli-operator-needs-school", &[]));
-                return Ok(2);
-            }
-            if role == Role::Admin && !schools.is_empty() {
-                eprintln!("{}", t("c-cli-admin-no-school", &[]));
+            // The same rules as the console's account form.
+            if let Err(rule) = crate::store::check_account(&email, role, &schools) {
+                let id = match rule {
+                    crate::store::AccountRule::BadEmail => "c-cli-bad-email",
+                    crate::store::AccountRule::OperatorNeedsSchool => "c-cli-operator-needs-school",
+                    crate::store::AccountRule::AdminWithSchools => "c-cli-admin-no-school",
+                };
+                eprintln!("{}", t(id, &[("email", &email)]));
                 return Ok(2);
             }
             let (password, one_time) = if password_stdin {

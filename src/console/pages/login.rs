@@ -36,7 +36,11 @@ fn login_form(tr: Tr<'_>, email: &str, message: Option<Markup>) -> Markup {
         &tr.t("c-sign-in-title"),
         html! {
             @if let Some(m) = message { (m) }
-            form.stack method="post" action={(BASE) "/login"} {
+            p.switch {
+                @let (other, label) = if tr.lang == Lang::Id { ("en", "English") } else { ("id", "Bahasa Indonesia") };
+                a href={(BASE) "/login?lang=" (other)} { (label) }
+            }
+            form.stack method="post" action={(BASE) "/login?lang=" (tr.lang.tag())} {
                 label { (tr.t("c-email"))
                     input #email type="email" name="email" value=(email) required autocomplete="username"; }
                 label { (tr.t("c-password"))
@@ -47,14 +51,15 @@ fn login_form(tr: Tr<'_>, email: &str, message: Option<Markup>) -> Markup {
     )
 }
 
-/// The language of a page before sign-in: the browser's first choice if we have it, else
-/// Indonesian.
-fn browser_lang(headers: &HeaderMap) -> Lang {
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .and_then(|t| Lang::from_tag(t.split(';').next().unwrap_or("").trim()))
+/// The language of the sign-in page: `?lang=en` (the page's own switch), else Indonesian.
+/// The browser's `Accept-Language` is not asked: many Indonesian laptops run an English
+/// Chromium, and our users read Indonesian first.
+fn page_lang(uri: &axum::http::Uri) -> Lang {
+    uri.query()
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|kv| kv.strip_prefix("lang="))
+        .and_then(Lang::from_tag)
         .unwrap_or_default()
 }
 
@@ -63,7 +68,7 @@ async fn login_page(State(state): State<AppState>, req: Request) -> Response {
     if let Ok(Some(_)) = staff_of(&parts, &state).await {
         return Redirect::to(&format!("{BASE}/overview")).into_response();
     }
-    let tr = Tr::new(&state.catalog, browser_lang(&parts.headers));
+    let tr = Tr::new(&state.catalog, page_lang(&parts.uri));
     login_form(tr, "", None).into_response()
 }
 
@@ -71,7 +76,7 @@ async fn login_page(State(state): State<AppState>, req: Request) -> Response {
 /// cross-site form is refused by its `Origin` (browsers send it on every cross-site POST).
 async fn login(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let tr = Tr::new(&state.catalog, browser_lang(&parts.headers));
+    let tr = Tr::new(&state.catalog, page_lang(&parts.uri));
     if !same_origin(&parts.headers) {
         return (StatusCode::FORBIDDEN, tr.t("c-cross-site")).into_response();
     }

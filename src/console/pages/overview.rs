@@ -240,7 +240,9 @@ fn bars(items: &[(String, u64)], empty: &str) -> Markup {
         return html! { p.muted { (empty) } };
     }
     let max = items.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1) as f64;
-    let bar_w = 28.0;
+    // Wide enough for a date or a short wave name under each bar; longer names are cut here
+    // and shown whole in the bar's tooltip.
+    let bar_w = 56.0;
     let gap = 10.0;
     let h = 140.0;
     let width = items.len() as f64 * (bar_w + gap) + gap;
@@ -251,9 +253,20 @@ fn bars(items: &[(String, u64)], empty: &str) -> Markup {
                 @let bh = (*n as f64 / max * h).max(1.0);
                 rect x=(x) y=(h - bh + 14.0) width=(bar_w) height=(bh) { title { (label) ": " (n) } }
                 text x=(x + bar_w / 2.0) y=(h - bh + 10.0) text-anchor="middle" { (n) }
-                text.axis x=(x + bar_w / 2.0) y=(h + 30.0) text-anchor="middle" { (label) }
+                text.axis x=(x + bar_w / 2.0) y=(h + 30.0) text-anchor="middle" { (short(label)) }
             }
         }
+    }
+}
+
+/// A label cut to fit under a bar.
+fn short(label: &str) -> String {
+    const MAX: usize = 9;
+    if label.chars().count() <= MAX {
+        label.to_string()
+    } else {
+        let cut: String = label.chars().take(MAX - 1).collect();
+        format!("{cut}…")
     }
 }
 
