@@ -5,6 +5,7 @@
 //! Nothing here reads the system clock inside its logic: the planner and dispatcher take
 //! `now` from a [`Clock`], so tests drive them through days of schedules in milliseconds.
 
+pub mod admin;
 pub mod dispatcher;
 pub mod eligibility;
 pub mod planner;

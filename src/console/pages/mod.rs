@@ -2,6 +2,7 @@
 
 pub mod login;
 pub mod overview;
+pub mod waves;
 
 use axum::Router;
 
@@ -12,4 +13,5 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(login::routes())
         .merge(overview::routes())
+        .merge(waves::routes())
 }
