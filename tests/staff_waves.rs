@@ -685,3 +685,120 @@ async fn fragment(client: &Client, path: &str) -> String {
     assert_eq!(res.status().as_u16(), 200);
     res.text().await.expect("body")
 }
+
+/// The dry run at 150,000 respondents (`cargo test --release --test staff_waves -- --ignored
+/// --nocapture dry_run_speed`): a third with a Telegram chat, a fifth completed, one wave
+/// already planned for everyone reachable (its outbox rows make the cap and gap rules do
+/// real work); then the dry run of a second wave with a cap and a gap, 50 times through the
+/// library and 50 times as the wave's page, p50 and p95 printed.
+async fn dry_run_speed(db: &Db) {
+    use std::time::Instant;
+    let n = std::env::var("JEJAK_BENCH_RESPONDENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(150_000usize);
+    let dir = tempfile::tempdir().expect("dir");
+    let csv = dir.path().join("roster.csv");
+    jejak::cli::roster::synthetic_roster(&csv, n).expect("roster");
+    let flow = console_support::shipped_flows()
+        .into_iter()
+        .find(|f| f.id == FLOW)
+        .expect("flow");
+    let t = Instant::now();
+    let opts = jejak::roster::import::ImportOptions {
+        enrol: Some(jejak::roster::import::enrolment(&flow).expect("enrolment")),
+        progress: false,
+    };
+    let report = jejak::roster::import::import_file(&db.store, &csv, &opts, Utc::now())
+        .await
+        .expect("import");
+    eprintln!("{}: imported {} rows in {:.1?}", db.store.backend(), report.loaded, t.elapsed());
+    let mut conn = {
+        use sqlx::Connection as _;
+        sqlx::AnyConnection::connect(&db.url).await.expect("raw connection")
+    };
+    for sql in [
+        "INSERT INTO channel_bindings (respondent_id, channel, address, bound_at) \
+         SELECT id, 'telegram', 'tg' || id, 0 FROM respondents WHERE id % 3 = 0",
+        "UPDATE sessions SET status = 'completed' WHERE respondent_id % 5 = 0",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.expect("bulk");
+    }
+    let now = Utc::now();
+    let mut first = NewWave {
+        flow_id: FLOW.into(),
+        name: "first".into(),
+        message_id: "reminder-1".into(),
+        at: Some(now - Duration::hours(1)),
+        cron: None,
+        tz: Some("Asia/Jakarta".into()),
+        until: None,
+        segment: Segment::default(),
+        status: Default::default(),
+        max_per_person: None,
+        min_gap_secs: None,
+        template: None,
+    };
+    let id = db.store.create_wave(&first, now).await.expect("wave");
+    let wave = db.store.wave(id).await.expect("load").expect("wave");
+    let planned = db
+        .store
+        .plan_run(&wave, now - Duration::hours(1), now, &|_: Option<&str>| now)
+        .await
+        .expect("plan")
+        .expect("planned");
+    eprintln!("planned {} messages of a first wave", planned.messages);
+    first.name = "second".into();
+    first.at = None;
+    first.cron = Some("0 9 * * MON".into());
+    first.max_per_person = Some(2);
+    first.min_gap_secs = Some(3 * 86_400);
+    let id = db.store.create_wave(&first, now).await.expect("wave");
+    let wave = db.store.wave(id).await.expect("load").expect("wave");
+    let p = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let at = |q: f64| v[((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1];
+        format!("p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms", at(0.5), at(0.95), at(1.0))
+    };
+    let runs = std::env::var("JEJAK_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50usize);
+    let mut lib = Vec::new();
+    let mut dry = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        dry = Some(
+            admin::dry_run(&db.store, &wave, &QuietHours::default(), Utc::now())
+                .await
+                .expect("dry run"),
+        );
+        lib.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    eprintln!("{}: dry run (library) {} — {:?}", db.store.backend(), p(lib), dry);
+    let console = Console::start(db.store.clone()).await;
+    let admin = console.staff("admin@dinas.go.id", Role::Admin, &[]).await;
+    let mut page = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        assert_eq!(admin.get(&format!("/console/waves/{id}")).await.status, 200);
+        page.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    eprintln!("{}: wave page with its dry run {}", db.store.backend(), p(page));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run with --release -- --ignored --nocapture"]
+async fn dry_run_speed_sqlite() {
+    let db = test_db::sqlite_db().await;
+    dry_run_speed(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run with --release -- --ignored --nocapture"]
+async fn dry_run_speed_postgres() {
+    let Some(db) = test_db::postgres_db().await else {
+        return;
+    };
+    dry_run_speed(&db).await;
+}
