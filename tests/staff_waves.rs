@@ -46,15 +46,24 @@ fn saved_id(location: Option<String>) -> i64 {
     let rest = loc
         .strip_prefix("/console/waves/")
         .unwrap_or_else(|| panic!("unexpected redirect {loc}"));
-    rest.split('?').next().expect("id").parse().expect("numeric id")
+    rest.split('?')
+        .next()
+        .expect("id")
+        .parse()
+        .expect("numeric id")
 }
 
 /// The number in `id="{id}">N<`.
 fn number(html: &str, id: &str) -> i64 {
     let key = format!("id=\"{id}\">");
-    let i = html.find(&key).unwrap_or_else(|| panic!("no #{id} in {html}")) + key.len();
+    let i = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no #{id} in {html}"))
+        + key.len();
     let rest = &html[i..];
-    rest[..rest.find('<').expect("end")].parse().expect("number")
+    rest[..rest.find('<').expect("end")]
+        .parse()
+        .expect("number")
 }
 
 /// Respondents of school 1 with a Telegram chat, so the dry run has someone to count.
@@ -71,7 +80,14 @@ async fn with_chats(store: &Store) {
                         school: Some("SMKN 1 Contoh".into()),
                         ..Default::default()
                     },
-                    timezone: Some(if i == 0 { "Asia/Makassar" } else { "Asia/Jakarta" }.into()),
+                    timezone: Some(
+                        if i == 0 {
+                            "Asia/Makassar"
+                        } else {
+                            "Asia/Jakarta"
+                        }
+                        .into(),
+                    ),
                     language: Some(Lang::Id),
                     ..Default::default()
                 },
@@ -158,7 +174,10 @@ async fn form_waves_are_the_command_lines(db: &Db) {
     assert_eq!(page.status, 200, "{}", page.text());
     let html = page.text();
     assert!(html.contains("id=\"dry-eligible\""), "{html}");
-    assert!(html.contains("id=\"save\""), "the preview offers Save: {html}");
+    assert!(
+        html.contains("id=\"save\""),
+        "the preview offers Save: {html}"
+    );
     assert!(
         db.store.waves(None).await.expect("waves").is_empty(),
         "a preview saves nothing"
@@ -170,7 +189,11 @@ async fn form_waves_are_the_command_lines(db: &Db) {
     let id = saved_id(page.location());
     let stored = db.store.wave(id).await.expect("load").expect("stored");
     let mut segment = Segment::default();
-    for (k, v) in [("school", "SMKN 1 Contoh"), ("cohort", "2025"), ("programme", "TKJ")] {
+    for (k, v) in [
+        ("school", "SMKN 1 Contoh"),
+        ("cohort", "2025"),
+        ("programme", "TKJ"),
+    ] {
         segment.0.insert(k.into(), v.into());
     }
     let cli = admin::build(
@@ -225,7 +248,12 @@ async fn form_waves_are_the_command_lines(db: &Db) {
         .await;
     assert_eq!(page.status, 303, "{}", page.text());
     let weekly_id = saved_id(page.location());
-    let weekly = db.store.wave(weekly_id).await.expect("load").expect("stored");
+    let weekly = db
+        .store
+        .wave(weekly_id)
+        .await
+        .expect("load")
+        .expect("stored");
     assert_eq!(weekly.spec.cron.as_deref(), Some("0 9 * * MON,THU"));
     let cli = admin::build(
         &WaveInput {
@@ -268,7 +296,10 @@ async fn form_waves_are_the_command_lines(db: &Db) {
         .find(|d| d.weekday() == Weekday::Mon)
         .expect("a Monday");
     let cell = format!("data-date=\"{}\" data-sends=\"", monday.format("%Y-%m-%d"));
-    let at = html.find(&cell).unwrap_or_else(|| panic!("no {cell} in {html}")) + cell.len();
+    let at = html
+        .find(&cell)
+        .unwrap_or_else(|| panic!("no {cell} in {html}"))
+        + cell.len();
     assert_ne!(&html[at..at + 1], "0", "the Monday has a send");
     let tuesday = monday + Duration::days(1);
     assert!(
@@ -279,7 +310,10 @@ async fn form_waves_are_the_command_lines(db: &Db) {
         "the Tuesday has none"
     );
     // Next send times in the three zones.
-    assert!(html.contains("09:00 WIB · 10:00 WITA · 11:00 WIT"), "{html}");
+    assert!(
+        html.contains("09:00 WIB · 10:00 WITA · 11:00 WIT"),
+        "{html}"
+    );
 }
 
 async fn dry_run_is_wave_shows(db: &Db) {
@@ -308,7 +342,11 @@ async fn dry_run_is_wave_shows(db: &Db) {
     let cli = jejak::cli::wave::dry_run(&db.store, &wave, &QuietHours::default(), Utc::now())
         .await
         .expect("dry run");
-    assert_eq!(cli.segment_size(), 6, "3 imported + 3 with chats in school 1");
+    assert_eq!(
+        cli.segment_size(),
+        6,
+        "3 imported + 3 with chats in school 1"
+    );
     assert_eq!(number(&html, "dry-eligible"), cli.eligible_now, "{html}");
     assert_eq!(number(&html, "dry-segment"), cli.segment_size());
     let page = admin.get(&format!("/console/waves/{id}")).await.text();
@@ -331,7 +369,11 @@ async fn dry_run_is_wave_shows(db: &Db) {
         assert_eq!(shown, *n, "{reason:?}");
     }
     // The imported alumni have no chat yet: that is the reason shown for them.
-    assert!(cli.excluded.get(&jejak::schedule::eligibility::Exclusion::NoChannel) >= Some(&3));
+    assert!(
+        cli.excluded
+            .get(&jejak::schedule::eligibility::Exclusion::NoChannel)
+            >= Some(&3)
+    );
 }
 
 async fn past_one_off_is_refused(db: &Db) {
@@ -413,19 +455,31 @@ async fn pause_resume_cancel_change_the_state(db: &Db) {
         .await
         .text();
     assert!(html.contains("Gelombang dijeda"), "{html}");
-    assert!(html.contains(&format!("/console/waves/{id}/resume")), "{html}");
-    assert!(!html.contains(&format!("/console/waves/{id}/pause\"")), "{html}");
+    assert!(
+        html.contains(&format!("/console/waves/{id}/resume")),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&format!("/console/waves/{id}/pause\"")),
+        "{html}"
+    );
     // Pausing twice is refused (the wave is not active), nothing changes.
     let page = admin.post(&format!("/console/waves/{id}/pause"), &[]).await;
     assert_eq!(
         page.location().as_deref(),
         Some(format!("/console/waves/{id}?done=refused").as_str())
     );
-    admin.post(&format!("/console/waves/{id}/resume"), &[]).await;
+    admin
+        .post(&format!("/console/waves/{id}/resume"), &[])
+        .await;
     assert_eq!(state(&db.store).await, WaveState::Active);
-    admin.post(&format!("/console/waves/{id}/cancel"), &[]).await;
+    admin
+        .post(&format!("/console/waves/{id}/cancel"), &[])
+        .await;
     assert_eq!(state(&db.store).await, WaveState::Cancelled);
-    let page = admin.post(&format!("/console/waves/{id}/resume"), &[]).await;
+    let page = admin
+        .post(&format!("/console/waves/{id}/resume"), &[])
+        .await;
     assert!(page.location().is_some_and(|l| l.ends_with("done=refused")));
     assert_eq!(state(&db.store).await, WaveState::Cancelled);
     for action in ["wave-pause", "wave-resume", "wave-cancel"] {
@@ -487,7 +541,10 @@ async fn operator_is_kept_to_their_school(db: &Db) {
     // The form offers only their school; editing it to school 2, or leaving it out, is
     // refused and stores nothing.
     let form = op.get("/console/waves/new").await.text();
-    assert!(form.contains("SMKN 1 Contoh") && !form.contains("SMKN 2 Contoh"), "{form}");
+    assert!(
+        form.contains("SMKN 1 Contoh") && !form.contains("SMKN 2 Contoh"),
+        "{form}"
+    );
     let date = future_date();
     let base = [
         ("flow", FLOW),
@@ -521,7 +578,9 @@ async fn operator_is_kept_to_their_school(db: &Db) {
 
 async fn viewer_reads_but_does_not_change(db: &Db) {
     let console = Console::start(db.store.clone()).await;
-    let mut viewer = console.staff("dinas@kemdikbud.go.id", Role::Viewer, &[]).await;
+    let mut viewer = console
+        .staff("dinas@kemdikbud.go.id", Role::Viewer, &[])
+        .await;
     let id = stored_wave(&db.store, Some("SMKN 2 Contoh")).await;
     let list = viewer.get("/console/waves").await;
     assert_eq!(list.status, 200);
@@ -562,7 +621,10 @@ async fn viewer_reads_but_does_not_change(db: &Db) {
     let limited = console
         .staff("pengawas@dinas.go.id", Role::Viewer, &["SMKN 1 Contoh"])
         .await;
-    assert_eq!(limited.get(&format!("/console/waves/{id}")).await.status, 404);
+    assert_eq!(
+        limited.get(&format!("/console/waves/{id}")).await.status,
+        404
+    );
 }
 
 async fn missing_csrf_changes_nothing(db: &Db) {
@@ -650,7 +712,13 @@ async fn progress_refreshes_as_a_fragment(db: &Db) {
     // Deliver one and fail one, as a dispatcher would.
     let items = db
         .store
-        .claim_outbox("w1", Utc::now(), Utc::now() + Duration::minutes(5), 10, &["telegram"])
+        .claim_outbox(
+            "w1",
+            Utc::now(),
+            Utc::now() + Duration::minutes(5),
+            10,
+            &["telegram"],
+        )
         .await
         .expect("claim");
     assert_eq!(items.len(), 2);
@@ -658,7 +726,12 @@ async fn progress_refreshes_as_a_fragment(db: &Db) {
         jejak::store::Settle::Sent(Some("m1".into())),
         jejak::store::Settle::Failed("refused".into()),
     ]) {
-        assert!(db.store.outbox_sending(item.id, "w1", Utc::now()).await.expect("sending"));
+        assert!(
+            db.store
+                .outbox_sending(item.id, "w1", Utc::now())
+                .await
+                .expect("sending")
+        );
         db.store
             .outbox_settle(item.id, item.respondent_id, &outcome, Utc::now())
             .await
@@ -712,10 +785,17 @@ async fn dry_run_speed(db: &Db) {
     let report = jejak::roster::import::import_file(&db.store, &csv, &opts, Utc::now())
         .await
         .expect("import");
-    eprintln!("{}: imported {} rows in {:.1?}", db.store.backend(), report.loaded, t.elapsed());
+    eprintln!(
+        "{}: imported {} rows in {:.1?}",
+        db.store.backend(),
+        report.loaded,
+        t.elapsed()
+    );
     let mut conn = {
         use sqlx::Connection as _;
-        sqlx::AnyConnection::connect(&db.url).await.expect("raw connection")
+        sqlx::AnyConnection::connect(&db.url)
+            .await
+            .expect("raw connection")
     };
     for sql in [
         "INSERT INTO channel_bindings (respondent_id, channel, address, bound_at) \
@@ -758,7 +838,12 @@ async fn dry_run_speed(db: &Db) {
     let p = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         let at = |q: f64| v[((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1];
-        format!("p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms", at(0.5), at(0.95), at(1.0))
+        format!(
+            "p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+            at(0.5),
+            at(0.95),
+            at(1.0)
+        )
     };
     let runs = std::env::var("JEJAK_BENCH_RUNS")
         .ok()
@@ -775,7 +860,12 @@ async fn dry_run_speed(db: &Db) {
         );
         lib.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    eprintln!("{}: dry run (library) {} — {:?}", db.store.backend(), p(lib), dry);
+    eprintln!(
+        "{}: dry run (library) {} — {:?}",
+        db.store.backend(),
+        p(lib),
+        dry
+    );
     let console = Console::start(db.store.clone()).await;
     let admin = console.staff("admin@dinas.go.id", Role::Admin, &[]).await;
     let mut page = Vec::new();
@@ -784,7 +874,11 @@ async fn dry_run_speed(db: &Db) {
         assert_eq!(admin.get(&format!("/console/waves/{id}")).await.status, 200);
         page.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    eprintln!("{}: wave page with its dry run {}", db.store.backend(), p(page));
+    eprintln!(
+        "{}: wave page with its dry run {}",
+        db.store.backend(),
+        p(page)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

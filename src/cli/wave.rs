@@ -12,9 +12,9 @@ use crate::channel::Outbound;
 use crate::config::ScheduleFile;
 use crate::flow::Flow;
 use crate::i18n::Catalog;
+use crate::schedule::admin::{self, WaveChange};
 use crate::schedule::dispatcher::{DispatchConfig, Dispatcher};
 use crate::schedule::eligibility::{Exclusion, Segment};
-use crate::schedule::admin::{self, WaveChange};
 use crate::schedule::{SystemClock, zones};
 use crate::store::{NewWave, Store, Wave};
 

@@ -9,10 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc, Weekday};
 
 use super::eligibility::{Exclusion, FilterError, Segment, StatusFilter};
+use super::planner;
 use super::quiet::QuietHours;
 use super::spec::{self, SpecError};
 use super::zones::{self, UnknownZone};
-use super::planner;
 use crate::i18n::Catalog;
 use crate::model::Lang;
 use crate::store::{NewWave, Store, Wave, WaveId, WaveState, WaveTemplate};
@@ -193,10 +193,7 @@ pub fn reminder_ids(catalog: &Catalog) -> Vec<String> {
                 continue;
             };
             let id = id.trim_end();
-            let is_id = id
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic())
+            let is_id = id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
                 && id
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
@@ -523,15 +520,19 @@ mod tests {
         assert!(Weekly::new(&[], "09:00").is_err());
         assert!(Weekly::new(&["MON"], "9am").is_err());
         // The cron the plain words make runs on Mondays.
-        let cron = spec::parse_cron(&Weekly::new(&["MON"], "09:00").expect("v").cron())
-            .expect("cron");
+        let cron =
+            spec::parse_cron(&Weekly::new(&["MON"], "09:00").expect("v").cron()).expect("cron");
         let s = spec::Schedule::Cron {
             cron: Box::new(cron),
             tz: chrono_tz::Asia::Jakarta,
         };
         use chrono::Datelike as _;
         let next = s
-            .next_after(DateTime::parse_from_rfc3339("2026-12-02T00:00:00Z").expect("t").into())
+            .next_after(
+                DateTime::parse_from_rfc3339("2026-12-02T00:00:00Z")
+                    .expect("t")
+                    .into(),
+            )
             .expect("next");
         assert_eq!(
             next.with_timezone(&chrono_tz::Asia::Jakarta).weekday(),

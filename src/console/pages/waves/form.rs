@@ -112,7 +112,9 @@ async fn submit(State(state): State<AppState>, p: Posted) -> Response {
         Ok(s) => s,
         Err(e) => return unavailable(e, "listing schools"),
     };
-    let values = Values { form: Some(&p.form) };
+    let values = Values {
+        form: Some(&p.form),
+    };
     let now = state.clock.now();
     let checked = wave_of(&state, tr, &p.form, &scope).and_then(|w| {
         let shown = values.get("date").to_owned() + " " + values.get("time");
@@ -171,12 +173,7 @@ async fn submit(State(state): State<AppState>, p: Posted) -> Response {
 
 /// Reads the form into a checked wave: the console's part (which schedule kind, the
 /// weekdays, the school within the member's scope) and then [`admin::build`].
-fn wave_of(
-    state: &AppState,
-    tr: Tr<'_>,
-    f: &FormData,
-    scope: &Scope,
-) -> Result<NewWave, Refusal> {
+fn wave_of(state: &AppState, tr: Tr<'_>, f: &FormData, scope: &Scope) -> Result<NewWave, Refusal> {
     let flow_id = f.get("flow").unwrap_or_default();
     if state.flow(flow_id).is_none() {
         return Err(Refusal::bad(tr.t("c-wave-err-flow")));

@@ -228,10 +228,9 @@ pub(crate) fn schedule_words(tr: Tr<'_>, w: &Wave) -> String {
     let mut s = match (&w.spec.at, &w.spec.cron) {
         (Some(at), _) => tr.ta("c-wave-once", &[("when", &local_datetime(tr, *at, tz))]),
         (None, Some(c)) => match Weekly::from_cron(c) {
-            Some(wk) if wk.days.len() == 7 => tr.ta(
-                "c-wave-daily",
-                &[("time", &wk.time()), ("zone", label)],
-            ),
+            Some(wk) if wk.days.len() == 7 => {
+                tr.ta("c-wave-daily", &[("time", &wk.time()), ("zone", label)])
+            }
             Some(wk) => tr.ta(
                 "c-wave-weekly",
                 &[
@@ -263,10 +262,7 @@ fn days_words(tr: Tr<'_>, wk: &Weekly) -> String {
     match names.as_slice() {
         [] => String::new(),
         [one] => one.clone(),
-        [rest @ .., last] => tr.ta(
-            "c-wave-and",
-            &[("first", &rest.join(", ")), ("last", last)],
-        ),
+        [rest @ .., last] => tr.ta("c-wave-and", &[("first", &rest.join(", ")), ("last", last)]),
     }
 }
 

@@ -36,11 +36,7 @@ pub struct ShowQuery {
 }
 
 /// The wave `id` (as typed in the URL) if it exists inside the member's scope.
-async fn scoped_wave(
-    state: &AppState,
-    staff: &Staff,
-    id: &str,
-) -> Result<Option<Wave>, Response> {
+async fn scoped_wave(state: &AppState, staff: &Staff, id: &str) -> Result<Option<Wave>, Response> {
     let Ok(id) = id.parse::<i64>() else {
         return Ok(None);
     };
