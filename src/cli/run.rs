@@ -258,6 +258,15 @@ fn start_console(
                     .and_then(|w| w.business_number.clone())
             }),
         flows_dir: Some(dir),
+        // A bad [schedule] stops the dispatcher with its own message; the console's dry
+        // runs then fall back to the default night.
+        quiet: p
+            .file
+            .schedule
+            .clone()
+            .unwrap_or_default()
+            .quiet_hours()
+            .unwrap_or_default(),
     };
     let state = std::sync::Arc::new(crate::console::ConsoleState {
         store: p.conv.store.clone(),

@@ -13,10 +13,13 @@ use crate::config::ScheduleFile;
 use crate::flow::Flow;
 use crate::i18n::{Catalog, staff_text};
 use crate::model::Lang;
+use crate::schedule::admin::{self, WaveChange};
 use crate::schedule::dispatcher::{DispatchConfig, Dispatcher};
-use crate::schedule::eligibility::{Exclusion, Segment, StatusFilter};
-use crate::schedule::{SystemClock, planner, spec, zones};
-use crate::store::{NewWave, Store, Wave, WaveState, WaveTemplate};
+use crate::schedule::eligibility::{Exclusion, Segment};
+use crate::schedule::{SystemClock, zones};
+use crate::store::{NewWave, Store, Wave, WaveState};
+
+pub use crate::schedule::admin::{DryRun, dry_run};
 
 /// `jejak wave …`
 #[derive(Debug, Subcommand)]
@@ -100,79 +103,32 @@ pub struct AddArgs {
     pub template_params: Vec<String>,
 }
 
-/// Checks `wave add`'s arguments and turns them into a [`NewWave`] for flow `flow_id`.
+/// Checks `wave add`'s arguments and turns them into a [`NewWave`] for flow `flow_id` (the
+/// rules are [`admin::build`]'s, which the console uses too).
 pub fn new_wave(a: &AddArgs, flow_id: &str, catalog: &Catalog) -> anyhow::Result<NewWave> {
-    let tz = zones::parse_zone(&a.tz)?;
-    let at = a.at.as_deref().map(|s| spec::parse_at(s, tz)).transpose()?;
-    if let Some(c) = &a.cron {
-        spec::parse_cron(c)?;
-    }
-    let until = a
-        .until
-        .as_deref()
-        .map(|s| spec::parse_until(s, tz))
-        .transpose()?;
     let segment = a
         .segment
         .as_deref()
         .map(Segment::parse)
         .transpose()?
         .unwrap_or_default();
-    let status = StatusFilter::parse(&a.status)?;
-    for lang in Lang::ALL {
-        if !catalog.has(lang, &a.message) {
-            bail!(
-                "no message `{}` in locales/{}/waves.ftl: add it in both languages (known reminders: reminder-1, reminder-2, reminder-last)",
-                a.message,
-                lang.tag()
-            );
-        }
-    }
-    if let Some(m) = a.max_per_person
-        && m < 1
-    {
-        bail!("--max-per-person must be at least 1");
-    }
-    let min_gap_secs = a
-        .min_gap
-        .as_deref()
-        .map(spec::parse_gap)
-        .transpose()?
-        .map(|d| d.num_seconds());
-    for f in &a.template_params {
-        if crate::model::RespondentFields::default().get(f).is_none()
-            && !crate::model::RespondentFields::KNOWN.contains(&f.as_str())
-            && !f.starts_with("extra.")
-        {
-            bail!("--template-params: {f:?} is not a respondent field");
-        }
-    }
-    let when = match (&a.at, &a.cron) {
-        (Some(at), _) => at.clone(),
-        (None, Some(c)) => format!("cron {c}"),
-        (None, None) => String::new(),
-    };
-    Ok(NewWave {
+    let input = admin::WaveInput {
         flow_id: flow_id.to_owned(),
-        name: a
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("{} {when} {}", a.message, zones::label(tz))),
-        message_id: a.message.clone(),
-        at,
+        at: a.at.clone(),
         cron: a.cron.clone(),
-        tz: Some(tz.name().to_owned()),
-        until,
+        tz: a.tz.clone(),
+        until: a.until.clone(),
         segment,
-        status,
+        status: a.status.clone(),
+        message: a.message.clone(),
         max_per_person: a.max_per_person,
-        min_gap_secs,
-        template: a.template.clone().map(|name| WaveTemplate {
-            name,
-            language: a.template_lang.clone(),
-            params: a.template_params.clone(),
-        }),
-    })
+        min_gap: a.min_gap.clone(),
+        name: a.name.clone(),
+        template: a.template.clone(),
+        template_lang: a.template_lang.clone(),
+        template_params: a.template_params.clone(),
+    };
+    Ok(admin::build(&input, catalog)?)
 }
 
 /// Runs a `wave` subcommand; returns the exit code. What it prints follows `lang`.
@@ -228,29 +184,9 @@ pub async fn run(
             print!("{}", show(store, &w, &quiet, now, lang).await?);
             Ok(0)
         }
-        WaveAction::Pause { id } => {
-            change(
-                store,
-                id,
-                &[WaveState::Active, WaveState::Finished],
-                WaveState::Paused,
-                lang,
-            )
-            .await
-        }
-        WaveAction::Resume { id } => {
-            change(store, id, &[WaveState::Paused], WaveState::Active, lang).await
-        }
-        WaveAction::Cancel { id } => {
-            change(
-                store,
-                id,
-                &[WaveState::Active, WaveState::Paused, WaveState::Finished],
-                WaveState::Cancelled,
-                lang,
-            )
-            .await
-        }
+        WaveAction::Pause { id } => change(store, id, WaveChange::Pause, lang).await,
+        WaveAction::Resume { id } => change(store, id, WaveChange::Resume, lang).await,
+        WaveAction::Cancel { id } => change(store, id, WaveChange::Cancel, lang).await,
     }
 }
 
@@ -269,15 +205,10 @@ pub fn state_text(state: WaveState, lang: Lang) -> String {
     staff_text(lang, id, &[])
 }
 
-async fn change(
-    store: &Store,
-    id: i64,
-    from: &[WaveState],
-    to: WaveState,
-    lang: Lang,
-) -> anyhow::Result<i32> {
+async fn change(store: &Store, id: i64, c: WaveChange, lang: Lang) -> anyhow::Result<i32> {
+    let to = c.to();
     let id_text = id.to_string();
-    if store.set_wave_state(id, from, to).await? {
+    if c.apply(store, id).await? {
         println!(
             "{}",
             staff_text(
@@ -385,16 +316,11 @@ pub async fn show(
             &[("value", &schedule_text(w, lang))]
         )
     )?;
-    if let Ok(sch) = planner::schedule_of(w) {
-        let last = store.last_run_due(w.id).await?;
-        let next = sch
-            .next_after(last.unwrap_or(now).max(now))
-            .filter(|n| w.spec.until.is_none_or(|u| *n <= u));
-        if let Some(n) = next.filter(|_| matches!(w.state, WaveState::Active | WaveState::Paused)) {
-            let tz = zones::respondent_zone(w.spec.tz.as_deref());
-            let when = n.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string();
-            writeln!(s, "  {}", t("cli-wave-show-next", &[("value", &when)]))?;
-        }
+    let last = store.last_run_due(w.id).await?;
+    if let Some(n) = admin::upcoming(w, last, now, 1, None).first() {
+        let tz = zones::respondent_zone(w.spec.tz.as_deref());
+        let when = n.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string();
+        writeln!(s, "  {}", t("cli-wave-show-next", &[("value", &when)]))?;
     }
     writeln!(
         s,
@@ -488,44 +414,6 @@ fn label(e: Exclusion, lang: Lang) -> String {
         Exclusion::QuietHours => "cli-excl-quiet-hours",
     };
     staff_text(lang, id, &[])
-}
-
-/// The dry run of a wave at `now`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DryRun {
-    /// Would receive it now.
-    pub eligible_now: i64,
-    /// Excluded, by reason (quiet hours included).
-    pub excluded: BTreeMap<Exclusion, i64>,
-    /// Of those in quiet hours, how many per zone label.
-    pub quiet_by_zone: BTreeMap<String, i64>,
-}
-
-/// Who would receive the wave if it ran at `now`, and who is excluded and why.
-pub async fn dry_run(
-    store: &Store,
-    w: &Wave,
-    quiet: &crate::schedule::quiet::QuietHours,
-    now: DateTime<Utc>,
-) -> anyhow::Result<DryRun> {
-    let mut d = DryRun::default();
-    for (reason, tz, n) in store.classify_audience(w, now).await? {
-        match reason {
-            Some(e) => *d.excluded.entry(e).or_default() += n,
-            None => {
-                let zone = zones::respondent_zone(tz.as_deref());
-                if quiet.is_quiet(now, zone) {
-                    *d.excluded.entry(Exclusion::QuietHours).or_default() += n;
-                    *d.quiet_by_zone
-                        .entry(zones::label(zone).to_owned())
-                        .or_default() += n;
-                } else {
-                    d.eligible_now += n;
-                }
-            }
-        }
-    }
-    Ok(d)
 }
 
 /// Loads every flow file in `dir` (those that do not load are reported and left out).

@@ -52,6 +52,9 @@ pub struct ConsoleSettings {
     pub whatsapp_number: Option<String>,
     /// The directory of flow files (for the flows page's `flow check`).
     pub flows_dir: Option<std::path::PathBuf>,
+    /// The quiet hours of `[schedule]`, for the waves' dry runs (the same numbers as
+    /// `jejak wave show`).
+    pub quiet: crate::schedule::quiet::QuietHours,
 }
 
 /// What every console handler shares.

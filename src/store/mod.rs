@@ -52,7 +52,8 @@ pub use types::{
     SessionId, SessionRecord, StepCommit, StoredAnswer,
 };
 pub use waves::{
-    NewWave, OutboxCounts, OutboxItem, Planned, Settle, Wave, WaveId, WaveState, WaveTemplate,
+    NewWave, OutboxCounts, OutboxItem, Planned, Settle, Wave, WaveId, WaveProgress, WaveState,
+    WaveTemplate,
 };
 pub use whatsapp::{Delivery, SentKind, SentRecord, WhatsAppWrite};
 

@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row as _};
 
 use super::error::db;
-use super::{Backend, RespondentId, Result, Store, StoreError, from_ms, get, to_ms};
+use super::{Backend, RespondentId, Result, Scope, Store, StoreError, from_ms, get, to_ms};
 use crate::schedule::eligibility::{Audience, Exclusion, REMINDER_CHANNELS, Segment, StatusFilter};
 
 /// A wave's id.
@@ -135,6 +135,47 @@ pub struct Planned {
     pub messages: u64,
 }
 
+/// Where a wave's messages are (see [`Store::wave_progress`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WaveProgress {
+    /// Queued and due: go out as the rate allows.
+    pub pending: i64,
+    /// Queued for later: it is night where the respondent lives.
+    pub held: i64,
+    /// Queued for later after a failed attempt or a rate limit.
+    pub retrying: i64,
+    /// Being sent right now.
+    pub sending: i64,
+    /// Delivered to the platform.
+    pub sent: i64,
+    /// Refused by the platform, or attempts ran out.
+    pub failed: i64,
+    /// The address is dead (blocked the bot).
+    pub unreachable: i64,
+    /// Not sent: finished, stopped or the wave was cancelled before it went out.
+    pub skipped: i64,
+    /// The dispatcher stopped while sending: may or may not have arrived; not resent.
+    pub uncertain: i64,
+    /// Any other status (none today).
+    pub other: i64,
+}
+
+impl WaveProgress {
+    /// Every message of the wave.
+    pub fn total(&self) -> i64 {
+        self.pending
+            + self.held
+            + self.retrying
+            + self.sending
+            + self.sent
+            + self.failed
+            + self.unreachable
+            + self.skipped
+            + self.uncertain
+            + self.other
+    }
+}
+
 /// How many outbox rows of a wave are in each status.
 pub type OutboxCounts = BTreeMap<String, i64>;
 
@@ -193,6 +234,18 @@ const WAVE_COLUMNS: &str = "id, flow_id, name, message_id, at_ms, cron, tz, unti
 impl Store {
     /// Stores a new wave (state active).
     pub async fn create_wave(&self, w: &NewWave, now: DateTime<Utc>) -> Result<WaveId> {
+        self.create_wave_by(w, now, None).await
+    }
+
+    /// Stores a new wave (state active) made by staff account `created_by` (`None`: the
+    /// command line). The school its segment targets is kept in its own column too, so a
+    /// staff member's scope is checked in SQL ([`Store::waves_in`]).
+    pub async fn create_wave_by(
+        &self,
+        w: &NewWave,
+        now: DateTime<Utc>,
+        created_by: Option<i64>,
+    ) -> Result<WaveId> {
         let segment = serde_json::to_string(&w.segment).map_err(|source| StoreError::Encode {
             context: "wave segment",
             source,
@@ -210,8 +263,9 @@ impl Store {
         let row = sqlx::query(
             "INSERT INTO waves (flow_id, name, message_id, at_ms, cron, tz, until_ms, segment, \
                  status_filter, max_per_person, min_gap_secs, template_name, \
-                 template_language, template_params, state, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'active', $15) \
+                 template_language, template_params, state, created_at, school, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'active', $15, \
+                 $16, $17) \
              RETURNING id",
         )
         .bind(&w.flow_id)
@@ -229,6 +283,8 @@ impl Store {
         .bind(w.template.as_ref().map(|t| t.language.clone()))
         .bind(params)
         .bind(to_ms(now))
+        .bind(w.segment.0.get("school").cloned())
+        .bind(created_by)
         .fetch_one(&self.writer)
         .await
         .map_err(db("storing a wave"))?;
@@ -256,6 +312,109 @@ impl Store {
             .await
             .map_err(db("listing waves"))?;
         rows.iter().map(wave_from_row).collect()
+    }
+
+    /// The waves a staff member with `scope` may see, newest first. A wave belongs to the
+    /// school its segment names; a wave without a school targets every school, so only a
+    /// member who sees every school sees it.
+    pub async fn waves_in(&self, scope: &Scope) -> Result<Vec<Wave>> {
+        let (cond, binds) = scope.sql("school", 1);
+        let sql = format!("SELECT {WAVE_COLUMNS} FROM waves WHERE {cond} ORDER BY id DESC");
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in binds {
+            q = q.bind(b);
+        }
+        let rows = q
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db("listing waves"))?;
+        rows.iter().map(wave_from_row).collect()
+    }
+
+    /// One wave, if it exists and is inside `scope` (see [`Store::waves_in`]).
+    pub async fn wave_in(&self, id: WaveId, scope: &Scope) -> Result<Option<Wave>> {
+        let (cond, binds) = scope.sql("school", 2);
+        let sql = format!("SELECT {WAVE_COLUMNS} FROM waves WHERE id = $1 AND {cond}");
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(id);
+        for b in binds {
+            q = q.bind(b);
+        }
+        let row = q
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db("loading a wave"))?;
+        row.as_ref().map(wave_from_row).transpose()
+    }
+
+    /// The e-mail of the staff member who made a wave in the console (`None`: made on the
+    /// command line, or the account is gone).
+    pub async fn wave_creator(&self, id: WaveId) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT a.email FROM waves w JOIN staff_accounts a ON a.id = w.created_by \
+             WHERE w.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db("loading a wave's author"))?;
+        row.as_ref().map(|r| get(r, "email")).transpose()
+    }
+
+    /// The schools of the roster inside `scope`, as written in the roster, sorted: what a
+    /// wave's segment may target.
+    pub async fn roster_schools(&self, scope: &Scope) -> Result<Vec<String>> {
+        let (cond, binds) = scope.sql("school", 1);
+        let sql = format!(
+            "SELECT DISTINCT school FROM respondents WHERE school IS NOT NULL AND school <> '' \
+             AND {cond} ORDER BY school"
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in binds {
+            q = q.bind(b);
+        }
+        let rows = q
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db("listing the roster's schools"))?;
+        rows.iter().map(|r| get(r, "school")).collect()
+    }
+
+    /// Where a wave's messages are at `now`: the outbox rows by status, with the pending
+    /// ones split into due, held back by quiet hours (not before a later instant, set by the
+    /// planner or by a dispatcher that found the respondent's night) and waiting to retry
+    /// (a later instant after a failed attempt or a rate limit).
+    pub async fn wave_progress(&self, wave: WaveId, now: DateTime<Utc>) -> Result<WaveProgress> {
+        let rows = sqlx::query(
+            "SELECT CASE WHEN status <> 'pending' THEN status \
+                 WHEN not_before <= $2 THEN 'pending' \
+                 WHEN error IS NULL OR error = 'quiet hours' THEN 'held' \
+                 ELSE 'retrying' END AS k, count(*) AS n \
+             FROM outbox WHERE wave_id = $1 GROUP BY 1",
+        )
+        .bind(wave)
+        .bind(to_ms(now))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db("counting a wave's messages"))?;
+        let mut p = WaveProgress::default();
+        for r in &rows {
+            let k: String = get(r, "k")?;
+            let n: i64 = get(r, "n")?;
+            let slot = match k.as_str() {
+                "pending" => &mut p.pending,
+                "held" => &mut p.held,
+                "retrying" => &mut p.retrying,
+                "sending" => &mut p.sending,
+                "sent" => &mut p.sent,
+                "failed" => &mut p.failed,
+                "unreachable" => &mut p.unreachable,
+                "skipped" => &mut p.skipped,
+                "uncertain" => &mut p.uncertain,
+                _ => &mut p.other,
+            };
+            *slot += n;
+        }
+        Ok(p)
     }
 
     /// Waves that may have runs to plan (active ones).
@@ -325,6 +484,44 @@ impl Store {
     async fn refresh_planner_statistics(&self) -> Result<()> {
         if self.backend() == Backend::Postgres {
             sqlx::query("ANALYZE respondents, channel_bindings, sessions, outbox")
+                .execute(&self.writer)
+                .await
+                .map_err(db("analysing the tables a wave is planned from"))?;
+        }
+        Ok(())
+    }
+
+    /// As [`Store::refresh_planner_statistics`], but only for the tables whose statistics
+    /// are missing or stale (more than a tenth of their rows changed since they were last
+    /// analysed, by us or by autovacuum). The dry run is asked for on every wave page a
+    /// staff member opens; an ANALYZE there each time cost more than the query itself.
+    /// PostgreSQL's change counters can lag a few seconds behind a commit, so a dry run
+    /// right after a large import may still use the old statistics once.
+    async fn refresh_stale_planner_statistics(&self) -> Result<()> {
+        if self.backend() != Backend::Postgres {
+            return Ok(());
+        }
+        const TABLES: [&str; 4] = ["respondents", "channel_bindings", "sessions", "outbox"];
+        let rows = sqlx::query(
+            "SELECT relname::text AS relname FROM pg_stat_user_tables \
+             WHERE relid IN ('respondents'::regclass, 'channel_bindings'::regclass, \
+                 'sessions'::regclass, 'outbox'::regclass) \
+             AND ((last_analyze IS NULL AND last_autoanalyze IS NULL) \
+                 OR n_mod_since_analyze > n_live_tup / 10 + 500)",
+        )
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db("reading the tables' statistics"))?;
+        let mut stale = Vec::new();
+        for r in &rows {
+            let name: String = get(r, "relname")?;
+            // Only names from the fixed list reach the statement.
+            if let Some(t) = TABLES.iter().find(|t| **t == name) {
+                stale.push(*t);
+            }
+        }
+        if !stale.is_empty() {
+            sqlx::query(AssertSqlSafe(format!("ANALYZE {}", stale.join(", "))))
                 .execute(&self.writer)
                 .await
                 .map_err(db("analysing the tables a wave is planned from"))?;
@@ -460,7 +657,7 @@ impl Store {
         wave: &Wave,
         due: DateTime<Utc>,
     ) -> Result<Vec<(Option<Exclusion>, Option<String>, i64)>> {
-        self.refresh_planner_statistics().await?;
+        self.refresh_stale_planner_statistics().await?;
         let aud = wave.audience(due);
         let fw = aud.from_where();
         let sql = format!(
@@ -473,10 +670,28 @@ impl Store {
         for b in &fw.binds {
             q = q.bind(b.clone());
         }
+        let mut tx = self
+            .reader
+            .begin()
+            .await
+            .map_err(db("starting a dry run"))?;
+        if self.backend() == Backend::Postgres {
+            // The per-respondent subqueries make PostgreSQL's cost estimate huge, which
+            // switches on JIT compilation: seconds of compiling for a query that runs in a
+            // fraction of that. The hash tables of 150,000 respondents also spill to disk
+            // at the default work_mem. Both only for this transaction.
+            for set in ["SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'"] {
+                sqlx::query(set)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db("setting up a dry run"))?;
+            }
+        }
         let rows = q
-            .fetch_all(&self.reader)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db("counting a wave's audience"))?;
+        tx.commit().await.map_err(db("ending a dry run"))?;
         rows.iter()
             .map(|r| {
                 let reason: String = get(r, "reason")?;

@@ -6,6 +6,7 @@ pub mod exports;
 pub mod flows;
 pub mod login;
 pub mod overview;
+pub mod waves;
 
 use axum::Router;
 
@@ -20,4 +21,5 @@ pub fn routes() -> Router<AppState> {
         .merge(flows::routes())
         .merge(audit::routes())
         .merge(accounts::routes())
+        .merge(waves::routes())
 }
