@@ -2,6 +2,9 @@
 
 pub mod login;
 pub mod overview;
+pub mod roster;
+pub mod respondents;
+pub mod invitations;
 
 use axum::Router;
 
@@ -12,4 +15,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(login::routes())
         .merge(overview::routes())
+        .merge(roster::routes())
+        .merge(respondents::routes())
+        .merge(invitations::routes())
 }
