@@ -25,6 +25,7 @@ both_backends!(
     an_operator_loads_only_rows_of_their_schools,
     search_by_name_external_id_and_phone_within_scope,
     respondent_page_shows_the_record_and_is_scoped,
+    respondent_page_shows_answers_channels_and_reminders,
     viewers_get_403,
     names_are_escaped,
     invitations_contain_only_the_scope_and_count_as_invited,
@@ -557,4 +558,60 @@ async fn invitations_without_links_say_what_to_configure(db: &Db) {
         .await
         .expect("roster");
     assert!(members.iter().all(|m| !m.invited));
+}
+
+async fn respondent_page_shows_answers_channels_and_reminders(db: &Db) {
+    import_csv(&db.store, "tracer-smk", TWO_SCHOOLS_CSV).await;
+    let ani = db.store.identity_of("0011111111").await.unwrap().unwrap().0;
+    // 2026-11-02 02:00 UTC = 09:00 WIB.
+    let t = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 2, 2, 0, 0).unwrap();
+    let ms = t.timestamp_millis();
+    db.store
+        .bind_channel(ani, "telegram", "123456789", t)
+        .await
+        .expect("bind");
+    test_db::exec(
+        db,
+        &format!(
+            "UPDATE sessions SET status = 'answering' WHERE respondent_id = {ani};\
+             INSERT INTO answers (session_id, code, iteration, raw, value, flow_version, answered_at) \
+               SELECT id, 'f8', 0, '1', '{{\"t\":\"choice\",\"v\":\"1\"}}', flow_version, {ms} \
+               FROM sessions WHERE respondent_id = {ani};\
+             INSERT INTO waves (flow_id, name, message_id, at_ms, created_at) \
+               VALUES ('tracer-smk', 'Pengingat pertama', 'reminder', {ms}, {ms});\
+             INSERT INTO wave_runs (wave_id, due_at, planned_at) \
+               SELECT id, {ms}, {ms} FROM waves;\
+             INSERT INTO outbox (run_id, wave_id, respondent_id, status, not_before, sent_at) \
+               SELECT id, wave_id, {ani}, 'sent', {ms}, {ms} FROM wave_runs;"
+        ),
+    )
+    .await;
+    let console = Console::start(db.store.clone()).await;
+    let op = console
+        .staff("bkk@smkn1.sch.id", Role::Operator, &["smkn 1 contoh"])
+        .await;
+    let html = op.get(&format!("/console/respondents/{ani}")).await.text();
+    // The answer: code, question in the member's language, value as the bot shows it.
+    assert!(html.contains("<td>f8</td>"), "{html}");
+    assert!(html.contains("Apa kegiatan utama Anda saat ini?"), "{html}");
+    assert!(html.contains("<td>Bekerja</td>"), "{html}");
+    assert!(html.contains("sedang mengisi"), "{html}");
+    // The channel, masked.
+    assert!(html.contains("telegram •••• 6789"), "{html}");
+    assert!(!html.contains("123456789"), "{html}");
+    // The reminder, in WIB.
+    assert!(html.contains("Pengingat pertama (#"), "{html}");
+    assert!(html.contains("terkirim"), "{html}");
+    assert!(html.contains("2 Nov 2026 09:00 WIB"), "{html}");
+    // The status filter finds her as started.
+    let html = op
+        .get("/console/respondents?flow=tracer-smk&status=started")
+        .await
+        .text();
+    assert!(html.contains("Ani Lestari") && !html.contains("Budi"), "{html}");
+    // In English the question is in English.
+    let mut op = op;
+    op.post("/console/language", &[("lang", "en")]).await;
+    let html = op.get(&format!("/console/respondents/{ani}")).await.text();
+    assert!(html.contains("<td>Working</td>"), "{html}");
 }
