@@ -86,6 +86,39 @@ fn standing_sql(flow: &str) -> String {
     )
 }
 
+/// The condition "respondent `r` stands at `st` in the flow bound at `flow`", the same
+/// classification as [`standing_sql`] written as set membership: each set is one pass over
+/// the flow's sessions, which both backends hash or index once, instead of four correlated
+/// look-ups per respondent.
+fn standing_cond(st: Standing, flow: &str) -> String {
+    let set = |cond: &str| {
+        format!(
+            "r.id IN (SELECT s.respondent_id FROM sessions s \
+             WHERE s.flow_id = {flow} AND ({cond}))"
+        )
+    };
+    let completed = set("s.status = 'completed'");
+    let opted_out = set("s.status = 'opted_out'");
+    let answered = "(s.status = 'expired' AND \
+                    EXISTS (SELECT 1 FROM answers a WHERE a.session_id = s.id))";
+    match st {
+        Standing::Completed => completed,
+        Standing::OptedOut => format!("{opted_out} AND NOT {completed}"),
+        Standing::Started => format!(
+            "{} AND NOT {completed} AND NOT {opted_out}",
+            set(&format!("s.status IN ('consent', 'answering') OR {answered}"))
+        ),
+        Standing::Invited => format!(
+            "{} AND NOT {}",
+            set("1 = 1"),
+            set(&format!(
+                "s.status IN ('consent', 'answering', 'completed', 'opted_out') OR {answered}"
+            ))
+        ),
+        Standing::Unreachable => format!("r.unreachable = 1 AND {}", set("1 = 1")),
+    }
+}
+
 /// What staff search for.
 #[derive(Debug, Clone, Default)]
 pub struct RespondentSearch {
@@ -310,20 +343,9 @@ impl Store {
             let p = b.push(p.trim());
             conds.push(format!("r.programme = {p}"));
         }
-        match q.standing {
-            None => {}
-            Some(Standing::Unreachable) => {
-                let flow = b.push(q.flow_id.clone());
-                conds.push(format!(
-                "r.unreachable = 1 AND EXISTS (SELECT 1 FROM sessions s \
-                 WHERE s.respondent_id = r.id AND s.flow_id = {flow})"
-                ))
-            }
-            Some(st) => {
-                let flow = b.push(q.flow_id.clone());
-                let p = b.push(st.as_str());
-                conds.push(format!("({}) = {p}", standing_sql(&flow)));
-            }
+        if let Some(st) = q.standing {
+            let flow = b.push(q.flow_id.clone());
+            conds.push(standing_cond(st, &flow));
         }
         let limit = SEARCH_PAGE + 1;
         let offset = q.page.saturating_mul(SEARCH_PAGE);
@@ -391,28 +413,31 @@ impl Store {
     }
 
     /// The cohorts and programmes of the respondents within `scope`, sorted (for the
-    /// search filters).
+    /// search filters). One pass over the (cohort, programme, school) index.
     pub async fn segment_values(&self, scope: &Scope) -> Result<(Vec<String>, Vec<String>)> {
-        let mut out = (Vec::new(), Vec::new());
-        for (col, into) in [("cohort", &mut out.0), ("programme", &mut out.1)] {
-            let (cond, schools) = scope.sql("r.school", 1);
-            let sql = format!(
-                "SELECT DISTINCT r.{col} AS v FROM respondents r \
-                 WHERE r.{col} IS NOT NULL AND {cond} ORDER BY 1"
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for s in schools {
-                query = query.bind(s);
+        let (cond, schools) = scope.sql("r.school", 1);
+        let sql = format!(
+            "SELECT DISTINCT r.cohort, r.programme FROM respondents r WHERE {cond}"
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for s in schools {
+            query = query.bind(s);
+        }
+        let rows = query
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db("listing cohorts and programmes"))?;
+        let mut cohorts = std::collections::BTreeSet::new();
+        let mut programmes = std::collections::BTreeSet::new();
+        for row in &rows {
+            if let Some(c) = get::<Option<String>>(row, "cohort")? {
+                cohorts.insert(c);
             }
-            let rows = query
-                .fetch_all(&self.reader)
-                .await
-                .map_err(db("listing cohorts and programmes"))?;
-            for row in &rows {
-                into.push(get::<String>(row, "v")?);
+            if let Some(p) = get::<Option<String>>(row, "programme")? {
+                programmes.insert(p);
             }
         }
-        Ok(out)
+        Ok((cohorts.into_iter().collect(), programmes.into_iter().collect()))
     }
 
     /// The respondent with this id if they are within `scope` (else `None`, as for an id
