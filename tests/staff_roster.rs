@@ -126,19 +126,28 @@ async fn upload_lists_bad_rows_and_loads_good_ones(db: &Db) {
         rows,
         vec![
             vec!["nisn", "nama", "no_hp", "angkatan", "program", "sekolah"],
-            vec!["0033333332", "Gita Sari", "12ab", "2025", "TKJ", "SMKN 1 Contoh"],
-            vec!["", "Hadi Wijaya", "081234500013", "2025", "AKL", "SMKN 1 Contoh"],
+            vec![
+                "0033333332",
+                "Gita Sari",
+                "12ab",
+                "2025",
+                "TKJ",
+                "SMKN 1 Contoh"
+            ],
+            vec![
+                "",
+                "Hadi Wijaya",
+                "081234500013",
+                "2025",
+                "AKL",
+                "SMKN 1 Contoh"
+            ],
         ]
     );
     // The file is the uploader's: another account, or a made-up name, finds nothing.
-    let other = console
-        .staff("admin2@dinas.go.id", Role::Admin, &[])
-        .await;
+    let other = console.staff("admin2@dinas.go.id", Role::Admin, &[]).await;
     assert_eq!(other.get(&link).await.status, 404);
-    assert_eq!(
-        admin.get("/console/roster/rejected/nope").await.status,
-        404
-    );
+    assert_eq!(admin.get("/console/roster/rejected/nope").await.status, 404);
     // The upload is audited with its counts and file name.
     let audit = db
         .store
@@ -164,12 +173,24 @@ async fn not_a_spreadsheet_changes_nothing(db: &Db) {
     for (name, bytes) in [
         ("foto.png", &png[..]),
         ("roster.csv", &png[..]),
-        ("roster.xls", &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0][..]),
+        (
+            "roster.xls",
+            &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0][..],
+        ),
         ("roster.xlsx", b"PK\x03\x04 this is not really a workbook"),
-        ("catatan.txt", b"Ini catatan rapat, bukan roster.\nTerima kasih.\n"),
+        (
+            "catatan.txt",
+            b"Ini catatan rapat, bukan roster.\nTerima kasih.\n",
+        ),
     ] {
         let page = admin
-            .post_file("/console/roster", &[("flow", "tracer-smk")], "file", name, bytes)
+            .post_file(
+                "/console/roster",
+                &[("flow", "tracer-smk")],
+                "file",
+                name,
+                bytes,
+            )
             .await;
         assert_eq!(page.status, 400, "{name}");
         let html = page.text();
@@ -189,7 +210,13 @@ async fn a_50_mb_upload_is_refused_and_changes_nothing(db: &Db) {
         big.extend_from_slice(filler.as_bytes());
     }
     let page = admin
-        .post_file("/console/roster", &[("flow", "tracer-smk")], "file", "besar.csv", &big)
+        .post_file(
+            "/console/roster",
+            &[("flow", "tracer-smk")],
+            "file",
+            "besar.csv",
+            &big,
+        )
         .await;
     assert_eq!(page.status, 413);
     let html = page.text();
@@ -211,9 +238,7 @@ async fn upload_without_csrf_is_refused(db: &Db) {
     // No token, then a forged one: both refused before the file is read.
     for body in [
         file.to_string(),
-        format!(
-            "--XyZ\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\nforged\r\n{file}"
-        ),
+        format!("--XyZ\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\nforged\r\n{file}"),
     ] {
         let res = reqwest::Client::new()
             .post(format!("{}/console/roster", console.base))
@@ -240,17 +265,29 @@ async fn an_operator_loads_only_rows_of_their_schools(db: &Db) {
 0066666663,Maya Sari,081234500023,\n\
 0022222221,Dodi Diambil,081234500024,SMKN 1 Contoh\n";
     let page = op
-        .post_file("/console/roster", &[("flow", "tracer-smk")], "file", "r.csv", csv.as_bytes())
+        .post_file(
+            "/console/roster",
+            &[("flow", "tracer-smk")],
+            "file",
+            "r.csv",
+            csv.as_bytes(),
+        )
         .await;
     assert_eq!(page.status, 200);
     let html = page.text();
     assert!(html.contains("id=\"count-loaded\">1<"), "{html}");
     assert!(html.contains("id=\"count-rejected\">3<"), "{html}");
     for line in 3..=5 {
-        assert!(html.contains(&format!("data-line=\"{line}\"")), "{line}: {html}");
+        assert!(
+            html.contains(&format!("data-line=\"{line}\"")),
+            "{line}: {html}"
+        );
     }
     assert!(html.contains("is not one of your schools"), "{html}");
-    assert!(html.contains("empty; write the name of your school"), "{html}");
+    assert!(
+        html.contains("empty; write the name of your school"),
+        "{html}"
+    );
     assert!(html.contains("another school"), "{html}");
     assert_eq!(
         stored_name(&db.store, "0066666661").await.as_deref(),
@@ -265,7 +302,12 @@ async fn an_operator_loads_only_rows_of_their_schools(db: &Db) {
         .await
         .expect("lookup")
         .expect("stored");
-    let dodi = db.store.respondent(id).await.expect("load").expect("exists");
+    let dodi = db
+        .store
+        .respondent(id)
+        .await
+        .expect("load")
+        .expect("exists");
     assert_eq!(dodi.fields.name.as_deref(), Some("Dodi Pratama"));
     assert_eq!(dodi.fields.school.as_deref(), Some("SMKN 2 Contoh"));
 }
@@ -294,7 +336,16 @@ async fn search_by_name_external_id_and_phone_within_scope(db: &Db) {
         ("0812-3450-0003", &["Citra Dewi"]),
         ("%2B62%20812%203450%200004", &["Dodi Pratama"]),
         ("6281234500005", &["Eka Putri"]),
-        ("0812345", &["Ani Lestari", "Budi Santoso", "Citra Dewi", "Dodi Pratama", "Eka Putri"]),
+        (
+            "0812345",
+            &[
+                "Ani Lestari",
+                "Budi Santoso",
+                "Citra Dewi",
+                "Dodi Pratama",
+                "Eka Putri",
+            ],
+        ),
         ("%25", &[]),
     ];
     for (q, want) in cases {
@@ -340,7 +391,10 @@ async fn search_by_name_external_id_and_phone_within_scope(db: &Db) {
             !html.contains("Dodi") || q == "Dodi",
             "operator search {q:?} shows school 2"
         );
-        assert!(!html.contains("Eka Putri") && !html.contains("SMKN 2"), "{q}");
+        assert!(
+            !html.contains("Eka Putri") && !html.contains("SMKN 2"),
+            "{q}"
+        );
     }
     let html = op.get("/console/respondents").await.text();
     assert_eq!(found(&html), ["Ani Lestari", "Budi Santoso", "Citra Dewi"]);
@@ -374,7 +428,10 @@ async fn respondent_page_shows_the_record_and_is_scoped(db: &Db) {
     }
     let admin = console.staff("admin@dinas.go.id", Role::Admin, &[]).await;
     assert_eq!(
-        admin.get(&format!("/console/respondents/{dodi}")).await.status,
+        admin
+            .get(&format!("/console/respondents/{dodi}"))
+            .await
+            .status,
         200
     );
 }
@@ -403,11 +460,20 @@ async fn viewers_get_403(db: &Db) {
         assert_eq!(viewer.get(&path).await.status, 403, "{path}");
     }
     let page = viewer
-        .post("/console/invitations/sheet", &[("flow", "tracer-smk"), ("format", "csv")])
+        .post(
+            "/console/invitations/sheet",
+            &[("flow", "tracer-smk"), ("format", "csv")],
+        )
         .await;
     assert_eq!(page.status, 403);
     let page = viewer
-        .post_file("/console/roster", &[("flow", "tracer-smk")], "file", "r.csv", MIXED_CSV.as_bytes())
+        .post_file(
+            "/console/roster",
+            &[("flow", "tracer-smk")],
+            "file",
+            "r.csv",
+            MIXED_CSV.as_bytes(),
+        )
         .await;
     assert_eq!(page.status, 403);
     assert_eq!(stored_name(&db.store, "0033333331").await, None);
@@ -428,17 +494,32 @@ async fn names_are_escaped(db: &Db) {
         format!("/console/respondents/{id}"),
     ] {
         let html = admin.get(&path).await.text();
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;"), "{path}: {html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;"),
+            "{path}: {html}"
+        );
         assert!(!html.contains("<script>alert"), "{path}");
         assert!(!html.contains("<b>"), "{path}");
     }
     // An upload whose bad row carries the same name shows it escaped in the error table.
-    let csv = format!("nisn,nama,no_hp\n0077777778,\"{}\",xx\n", evil.replace('"', "\"\""));
+    let csv = format!(
+        "nisn,nama,no_hp\n0077777778,\"{}\",xx\n",
+        evil.replace('"', "\"\"")
+    );
     let html = admin
-        .post_file("/console/roster", &[("flow", "tracer-smk")], "file", "<i>.csv", csv.as_bytes())
+        .post_file(
+            "/console/roster",
+            &[("flow", "tracer-smk")],
+            "file",
+            "<i>.csv",
+            csv.as_bytes(),
+        )
         .await
         .text();
-    assert!(!html.contains("<script>alert") && !html.contains("<i>.csv"), "{html}");
+    assert!(
+        !html.contains("<script>alert") && !html.contains("<i>.csv"),
+        "{html}"
+    );
 }
 
 async fn invitations_contain_only_the_scope_and_count_as_invited(db: &Db) {
@@ -459,7 +540,10 @@ async fn invitations_contain_only_the_scope_and_count_as_invited(db: &Db) {
     assert_eq!(form.status, 200);
 
     let sheet = op
-        .post("/console/invitations/sheet", &[("flow", "tracer-smk"), ("format", "csv")])
+        .post(
+            "/console/invitations/sheet",
+            &[("flow", "tracer-smk"), ("format", "csv")],
+        )
         .await;
     assert_eq!(sheet.status, 200);
     assert!(
@@ -476,12 +560,18 @@ async fn invitations_contain_only_the_scope_and_count_as_invited(db: &Db) {
     for ext in ["0011111111", "0011111112", "0011111113"] {
         assert!(text.contains(ext), "{ext}");
     }
-    assert!(!text.contains("00222") && !text.contains("SMKN 2"), "{text}");
+    assert!(
+        !text.contains("00222") && !text.contains("SMKN 2"),
+        "{text}"
+    );
     assert!(text.contains("https://t.me/jejak_bot?start="));
     assert!(text.contains("https://wa.me/6281100001111?text=MULAI%20"));
 
     let xlsx = op
-        .post("/console/invitations/sheet", &[("flow", "tracer-smk"), ("format", "xlsx")])
+        .post(
+            "/console/invitations/sheet",
+            &[("flow", "tracer-smk"), ("format", "xlsx")],
+        )
         .await;
     assert_eq!(xlsx.status, 200);
     let rows = sheet_rows(&xlsx.bytes);
@@ -494,7 +584,14 @@ async fn invitations_contain_only_the_scope_and_count_as_invited(db: &Db) {
     assert_eq!(zip.status, 200);
     let mut archive = zip::ZipArchive::new(Cursor::new(zip.bytes.clone())).expect("a ZIP");
     let mut names: Vec<String> = (0..archive.len())
-        .map(|i| archive.by_index(i).expect("entry").name().expect("name").to_string())
+        .map(|i| {
+            archive
+                .by_index(i)
+                .expect("entry")
+                .name()
+                .expect("name")
+                .to_string()
+        })
         .collect();
     names.sort();
     let mut want = vec![
@@ -548,7 +645,10 @@ async fn invitations_without_links_say_what_to_configure(db: &Db) {
     let html = admin.get("/console/invitations").await.text();
     assert!(html.contains("TELEGRAM_BOT_USERNAME"), "{html}");
     let page = admin
-        .post("/console/invitations/sheet", &[("flow", "tracer-smk"), ("format", "csv")])
+        .post(
+            "/console/invitations/sheet",
+            &[("flow", "tracer-smk"), ("format", "csv")],
+        )
         .await;
     assert_eq!(page.status, 409);
     assert!(page.text().contains("TELEGRAM_BOT_USERNAME"));
@@ -608,7 +708,10 @@ async fn respondent_page_shows_answers_channels_and_reminders(db: &Db) {
         .get("/console/respondents?flow=tracer-smk&status=started")
         .await
         .text();
-    assert!(html.contains("Ani Lestari") && !html.contains("Budi"), "{html}");
+    assert!(
+        html.contains("Ani Lestari") && !html.contains("Budi"),
+        "{html}"
+    );
     // In English the question is in English.
     let mut op = op;
     op.post("/console/language", &[("lang", "en")]).await;
@@ -642,21 +745,61 @@ async fn search_speed(db: &Db) {
         .await;
     let queries = [
         ("admin, no filter", "/console/respondents?flow=tracer-smk"),
-        ("admin, page 100", "/console/respondents?flow=tracer-smk&page=100"),
-        ("admin, name part", "/console/respondents?flow=tracer-smk&q=umni%201234"),
-        ("admin, NISN prefix", "/console/respondents?flow=tracer-smk&q=00001234"),
-        ("admin, phone", "/console/respondents?flow=tracer-smk&q=0812-0001-2345"),
-        ("admin, phone prefix", "/console/respondents?flow=tracer-smk&q=0812000123"),
-        ("admin, cohort+programme", "/console/respondents?flow=tracer-smk&cohort=2023&programme=Akuntansi"),
-        ("admin, status completed", "/console/respondents?flow=tracer-smk&status=completed"),
-        ("admin, status invited", "/console/respondents?flow=tracer-smk&status=invited"),
-        ("operator, no filter", "/console/respondents?flow=tracer-smk"),
-        ("operator, name part", "/console/respondents?flow=tracer-smk&q=alumni%2012"),
-        ("operator, status invited", "/console/respondents?flow=tracer-smk&status=invited"),
+        (
+            "admin, page 100",
+            "/console/respondents?flow=tracer-smk&page=100",
+        ),
+        (
+            "admin, name part",
+            "/console/respondents?flow=tracer-smk&q=umni%201234",
+        ),
+        (
+            "admin, NISN prefix",
+            "/console/respondents?flow=tracer-smk&q=00001234",
+        ),
+        (
+            "admin, phone",
+            "/console/respondents?flow=tracer-smk&q=0812-0001-2345",
+        ),
+        (
+            "admin, phone prefix",
+            "/console/respondents?flow=tracer-smk&q=0812000123",
+        ),
+        (
+            "admin, cohort+programme",
+            "/console/respondents?flow=tracer-smk&cohort=2023&programme=Akuntansi",
+        ),
+        (
+            "admin, status completed",
+            "/console/respondents?flow=tracer-smk&status=completed",
+        ),
+        (
+            "admin, status invited",
+            "/console/respondents?flow=tracer-smk&status=invited",
+        ),
+        (
+            "operator, no filter",
+            "/console/respondents?flow=tracer-smk",
+        ),
+        (
+            "operator, name part",
+            "/console/respondents?flow=tracer-smk&q=alumni%2012",
+        ),
+        (
+            "operator, status invited",
+            "/console/respondents?flow=tracer-smk&status=invited",
+        ),
     ];
-    println!("{} respondent search, 150,000 respondents:", db.store.backend());
+    println!(
+        "{} respondent search, 150,000 respondents:",
+        db.store.backend()
+    );
     for (what, path) in queries {
-        let client = if what.starts_with("admin") { &admin } else { &op };
+        let client = if what.starts_with("admin") {
+            &admin
+        } else {
+            &op
+        };
         let mut times = Vec::new();
         for _ in 0..50 {
             let t = std::time::Instant::now();
@@ -667,8 +810,7 @@ async fn search_speed(db: &Db) {
         times.sort_by(f64::total_cmp);
         println!(
             "  {what:28} p50 {:6.1} ms  p95 {:6.1} ms",
-            times[25],
-            times[47]
+            times[25], times[47]
         );
     }
 }

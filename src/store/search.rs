@@ -80,8 +80,10 @@ fn standing_sql(flow: &str) -> String {
          WHEN {} THEN 'invited' ELSE NULL END",
         has("s.status = 'completed'"),
         has("s.status = 'opted_out'"),
-        has("s.status IN ('consent', 'answering') OR (s.status = 'expired' AND \
-             EXISTS (SELECT 1 FROM answers a WHERE a.session_id = s.id))"),
+        has(
+            "s.status IN ('consent', 'answering') OR (s.status = 'expired' AND \
+             EXISTS (SELECT 1 FROM answers a WHERE a.session_id = s.id))"
+        ),
         has("1 = 1"),
     )
 }
@@ -106,7 +108,9 @@ fn standing_cond(st: Standing, flow: &str) -> String {
         Standing::OptedOut => format!("{opted_out} AND NOT {completed}"),
         Standing::Started => format!(
             "{} AND NOT {completed} AND NOT {opted_out}",
-            set(&format!("s.status IN ('consent', 'answering') OR {answered}"))
+            set(&format!(
+                "s.status IN ('consent', 'answering') OR {answered}"
+            ))
         ),
         Standing::Invited => format!(
             "{} AND NOT {}",
@@ -416,9 +420,7 @@ impl Store {
     /// search filters). One pass over the (cohort, programme, school) index.
     pub async fn segment_values(&self, scope: &Scope) -> Result<(Vec<String>, Vec<String>)> {
         let (cond, schools) = scope.sql("r.school", 1);
-        let sql = format!(
-            "SELECT DISTINCT r.cohort, r.programme FROM respondents r WHERE {cond}"
-        );
+        let sql = format!("SELECT DISTINCT r.cohort, r.programme FROM respondents r WHERE {cond}");
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for s in schools {
             query = query.bind(s);
@@ -437,7 +439,10 @@ impl Store {
                 programmes.insert(p);
             }
         }
-        Ok((cohorts.into_iter().collect(), programmes.into_iter().collect()))
+        Ok((
+            cohorts.into_iter().collect(),
+            programmes.into_iter().collect(),
+        ))
     }
 
     /// The respondent with this id if they are within `scope` (else `None`, as for an id

@@ -107,30 +107,27 @@ fn refuse(state: &AppState, tr: Tr<'_>, staff: &Staff, status: StatusCode, why: 
 
 /// Checks the posted form: a manager, a known flow, configured links. Returns the flow id
 /// and the links, or the answer to give.
-fn prepare(
-    state: &AppState,
-    posted: &Posted,
-) -> Result<(String, LinkTargets), Response> {
+fn prepare(state: &AppState, posted: &Posted) -> Result<(String, LinkTargets), Box<Response>> {
     let staff = &posted.staff;
     if !staff.account().can_manage() {
-        return Err(Reject::Forbidden.into_response());
+        return Err(Box::new(Reject::Forbidden.into_response()));
     }
     let tr = Tr::new(&state.catalog, staff.lang());
     let links = targets(state, tr)
-        .map_err(|why| refuse(state, tr, staff, StatusCode::CONFLICT, &why))?;
+        .map_err(|why| Box::new(refuse(state, tr, staff, StatusCode::CONFLICT, &why)))?;
     let flow = posted
         .form
         .get("flow")
         .and_then(|id| state.flow(id))
         .map(|f| f.id.clone())
         .ok_or_else(|| {
-            refuse(
+            Box::new(refuse(
                 state,
                 tr,
                 staff,
                 StatusCode::BAD_REQUEST,
                 &tr.t("c-inv-no-flow"),
-            )
+            ))
         })?;
     Ok((flow, links))
 }
@@ -169,7 +166,13 @@ async fn send_file(path: std::path::PathBuf, content_type: &'static str, name: S
 /// A flow id as part of a file name.
 fn file_part(flow: &str) -> String {
     flow.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -179,7 +182,7 @@ async fn sheet(
 ) -> Response {
     let (flow, links) = match prepare(&state, &posted) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let staff = &posted.staff;
     let csv = posted.form.get("format") == Some("csv");
@@ -206,7 +209,12 @@ async fn sheet(
             } else {
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             };
-            send_file(path, content_type, format!("undangan-{}.{ext}", file_part(&flow))).await
+            send_file(
+                path,
+                content_type,
+                format!("undangan-{}.{ext}", file_part(&flow)),
+            )
+            .await
         }
         Err(e) => {
             let _ = std::fs::remove_file(&path);
@@ -222,14 +230,23 @@ async fn qr(
 ) -> Response {
     let (flow, links) = match prepare(&state, &posted) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let staff = &posted.staff;
     let Some(path) = scratch_file(&state, "zip") else {
         return Reject::Unavailable.into_response();
     };
     let scope = staff.scope();
-    match write_qr_zip(&state.store, &flow, &scope, &links, &path, state.clock.now()).await {
+    match write_qr_zip(
+        &state.store,
+        &flow,
+        &scope,
+        &links,
+        &path,
+        state.clock.now(),
+    )
+    .await
+    {
         Ok(summary) => {
             staff
                 .audit(
@@ -241,7 +258,12 @@ async fn qr(
                     ),
                 )
                 .await;
-            send_file(path, "application/zip", format!("qr-{}.zip", file_part(&flow))).await
+            send_file(
+                path,
+                "application/zip",
+                format!("qr-{}.zip", file_part(&flow)),
+            )
+            .await
         }
         Err(e) => {
             let _ = std::fs::remove_file(&path);

@@ -1,10 +1,10 @@
 //! The console's pages, one file per area. Each file gives its routes; [`routes`] joins them.
 
+pub mod invitations;
 pub mod login;
 pub mod overview;
-pub mod roster;
 pub mod respondents;
-pub mod invitations;
+pub mod roster;
 
 use axum::Router;
 

@@ -85,10 +85,7 @@ async fn search(
     };
     let (cohorts, programmes) = segments;
     let link = |p: usize| {
-        let mut url = format!(
-            "{BASE}/respondents?flow={}&page={p}",
-            urlencode(&flow_id)
-        );
+        let mut url = format!("{BASE}/respondents?flow={}&page={p}", urlencode(&flow_id));
         for (k, v) in [
             ("q", &search.text),
             ("cohort", &search.cohort),

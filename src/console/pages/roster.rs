@@ -36,7 +36,9 @@ pub fn routes() -> Router<AppState> {
         .route(
             &format!("{BASE}/roster"),
             // The size limit is enforced while streaming, with a page that says so.
-            get(form_page).post(upload).layer(DefaultBodyLimit::disable()),
+            get(form_page)
+                .post(upload)
+                .layer(DefaultBodyLimit::disable()),
         )
         .route(&format!("{BASE}/roster/rejected/{{name}}"), get(rejected))
 }
@@ -123,6 +125,49 @@ fn sniff(head: &[u8]) -> Kind {
         // The head may end inside a character; only an error before the end is fatal.
         Err(e) if e.error_len().is_none() => Kind::Csv,
         Err(_) => Kind::Refused("c-roster-not-spreadsheet"),
+    }
+}
+
+/// The longest text field of the upload form read (a CSRF token, a flow id).
+const SMALL_FIELD: usize = 1024;
+
+/// A short text field's value, or `None` when it is longer than [`SMALL_FIELD`] or not
+/// UTF-8 (the body limit is off on this route, so nothing is read whole unchecked).
+async fn small_text(field: &mut Field<'_>) -> Option<String> {
+    let mut buf = Vec::new();
+    while let Ok(Some(chunk)) = field.chunk().await {
+        if buf.len() + chunk.len() > SMALL_FIELD {
+            return None;
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    String::from_utf8(buf).ok()
+}
+
+/// How long a file of rejected rows stays downloadable.
+const REJECTED_KEEP: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Removes files of rejected rows older than [`REJECTED_KEEP`] and uploads left behind
+/// (a crash mid-import), so the scratch directory does not grow.
+fn sweep(scratch: &Path) {
+    let Ok(entries) = std::fs::read_dir(scratch) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with("rejected-") || name.starts_with("upload-")) {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > REJECTED_KEEP);
+        if old {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
 }
 
@@ -218,7 +263,7 @@ async fn upload(
     };
     // The CSRF token comes first; nothing else is read without it.
     let token = match multipart.next_field().await {
-        Ok(Some(f)) if f.name() == Some(CSRF_FIELD) => f.text().await.ok(),
+        Ok(Some(mut f)) if f.name() == Some(CSRF_FIELD) => small_text(&mut f).await,
         _ => None,
     };
     if !staff.csrf_ok(token.as_deref().map(str::trim)) {
@@ -229,6 +274,7 @@ async fn upload(
         tracing::error!(error = %e, "cannot create the console's scratch directory");
         return Reject::Unavailable.into_response();
     }
+    sweep(&state.scratch);
     let mut flow_id: Option<String> = None;
     let mut received: Option<(Cleanup, String, usize)> = None;
     loop {
@@ -246,7 +292,7 @@ async fn upload(
             }
         };
         match field.name() {
-            Some("flow") => flow_id = field.text().await.ok().map(|s| s.trim().to_string()),
+            Some("flow") => flow_id = small_text(&mut field).await.map(|s| s.trim().to_string()),
             Some("file") if received.is_none() => {
                 let file_name = field
                     .file_name()
@@ -349,12 +395,10 @@ async fn upload(
         }
         Err(e) => {
             let why = match &e {
-                ImportError::Header { line, source } => {
-                    tr.ta("c-roster-bad-header", &[
-                        ("line", &line.to_string()),
-                        ("reason", &source.to_string()),
-                    ])
-                }
+                ImportError::Header { line, source } => tr.ta(
+                    "c-roster-bad-header",
+                    &[("line", &line.to_string()), ("reason", &source.to_string())],
+                ),
                 ImportError::Empty => tr.t("c-roster-empty"),
                 _ => tr.t("c-roster-not-spreadsheet"),
             };
@@ -553,11 +597,17 @@ mod tests {
     fn files_are_recognised_by_content() {
         assert!(matches!(sniff(b"PK\x03\x04rest"), Kind::Xlsx));
         assert!(matches!(sniff(b"nisn;nama\n1;Ani"), Kind::Csv));
-        assert!(matches!(sniff(&[0xD0, 0xCF, 0x11, 0xE0, 1]), Kind::Refused(_)));
+        assert!(matches!(
+            sniff(&[0xD0, 0xCF, 0x11, 0xE0, 1]),
+            Kind::Refused(_)
+        ));
         assert!(matches!(sniff(b"\x89PNG\r\n\x1a\n\0\0"), Kind::Refused(_)));
         assert!(matches!(sniff(b""), Kind::Refused(_)));
         // A multi-byte character cut at the end of the head is still text.
-        assert!(matches!(sniff("nama,Åsa".as_bytes().split_last().unwrap().1), Kind::Csv));
+        assert!(matches!(
+            sniff("nama,Åsa".as_bytes().split_last().unwrap().1),
+            Kind::Csv
+        ));
     }
 
     #[test]
