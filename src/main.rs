@@ -1,6 +1,5 @@
 //! The `jejak` binary: parses the command line and runs it.
 
-use clap::Parser;
 use jejak::cli::{Cli, run};
 
 /// mimalloc instead of glibc malloc: the bot allocates on many threads at once (tokio
@@ -17,7 +16,7 @@ async fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let cli = Cli::parse_localised();
     match run(cli).await {
         Ok(code) => std::process::exit(code),
         Err(e) => {

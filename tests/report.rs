@@ -9,7 +9,7 @@ mod test_db;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use jejak::model::{AnswerKey, RespondentFields, SessionStatus, Value};
+use jejak::model::{AnswerKey, Lang, RespondentFields, SessionStatus, Value};
 use jejak::report::response::{GroupBy, ResponseReport, response_report};
 use jejak::store::{AnswerOp, Enrolment, NewRespondent, RespondentId, StepCommit, Store};
 use sqlx::Row;
@@ -18,7 +18,8 @@ use test_db::Db;
 both_backends!(
     report_numbers,
     report_by_cohort_programme_school,
-    report_formats
+    report_formats,
+    report_formats_in_indonesian
 );
 
 const FLOW: &str = "tracer-smk";
@@ -351,7 +352,7 @@ async fn report_formats(db: &Db) {
         .await
         .unwrap();
     let mut csv_out = Vec::new();
-    r.write_csv(&mut csv_out).unwrap();
+    r.write_csv(&mut csv_out, Lang::En).unwrap();
     let text = String::from_utf8(csv_out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
@@ -366,7 +367,7 @@ async fn report_formats(db: &Db) {
     assert_eq!(lines[3], "TOTAL,9,7,7,3,1,2,7,33.3%,42.9%,1,1,1");
 
     let mut table = Vec::new();
-    r.write_table(&mut table).unwrap();
+    r.write_table(&mut table, Lang::En).unwrap();
     let table = String::from_utf8(table).unwrap();
     assert!(table.contains("Flow: tracer-smk"), "{table}");
     let total: Vec<&str> = table
@@ -388,10 +389,10 @@ async fn report_formats(db: &Db) {
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r.xlsx");
-    jejak::report::xlsx::write_report(&r, &path).unwrap();
+    jejak::report::xlsx::write_report(&r, &path, Lang::En).unwrap();
     use calamine::{Data, Reader, Xlsx, open_workbook};
     let mut book: Xlsx<_> = open_workbook(&path).unwrap();
-    let sheet = book.worksheet_range("Respons").unwrap();
+    let sheet = book.worksheet_range("Responses").unwrap();
     let total: Vec<Data> = sheet.rows().nth(3).unwrap().to_vec();
     assert_eq!(total[0], Data::String("TOTAL".into()));
     assert_eq!(total[1], Data::Float(9.0));
@@ -400,7 +401,7 @@ async fn report_formats(db: &Db) {
         Data::Float(f) => assert!((f - 3.0 / 9.0).abs() < 1e-9),
         other => panic!("gross rate cell {other:?}"),
     }
-    let waves = book.worksheet_range("Gelombang").unwrap();
+    let waves = book.worksheet_range("Waves").unwrap();
     let rows: Vec<Vec<String>> = waves
         .rows()
         .map(|r| r.iter().map(|c| c.to_string()).collect())
@@ -411,4 +412,75 @@ async fn report_formats(db: &Db) {
         vec![w1.to_string(), "pengingat-1".into(), "1".into()]
     );
     assert_eq!(rows[3][1..], ["none".to_string(), "1".to_string()]);
+}
+
+/// The same report in the staff default, Indonesian: words a teacher reads in the table,
+/// the CSV header and the XLSX (sheets, headers, the blank group, "no wave"), the numbers
+/// unchanged, the wave columns still carrying the wave's id and name.
+async fn report_formats_in_indonesian(db: &Db) {
+    let (w1, w2, _) = dataset(db).await;
+    let r = response_report(&db.store, FLOW, Some(GroupBy::Programme))
+        .await
+        .unwrap();
+    let mut csv_out = Vec::new();
+    r.write_csv(&mut csv_out, Lang::Id).unwrap();
+    let text = String::from_utf8(csv_out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "Jurusan,Roster,Diundang,Mulai,Selesai,Menolak,Tak terjangkau,Terjangkau,\
+             Respons kotor,Respons bersih,Setelah gelombang {w1} (pengingat-1),\
+             Setelah gelombang {w2} (pengingat-2),Tanpa gelombang"
+        )
+    );
+    assert_eq!(lines[3], "TOTAL,9,7,7,3,1,2,7,33.3%,42.9%,1,1,1");
+
+    let mut table = Vec::new();
+    r.write_table(&mut table, Lang::Id).unwrap();
+    let table = String::from_utf8(table).unwrap();
+    assert!(table.contains("Survei: tracer-smk"), "{table}");
+    assert!(
+        table.contains("Jurusan  Roster  Diundang  Mulai  Selesai"),
+        "{table}"
+    );
+    assert!(
+        table.contains(&format!("gelombang {w1} (pengingat-1): 1")),
+        "{table}"
+    );
+    assert!(table.contains("tanpa gelombang: 1"), "{table}");
+    assert!(!table.contains("gross_rate"), "{table}");
+
+    // By cohort: respondent h has none, shown as "(kosong)" (the console keeps "(blank)"
+    // as the data's label).
+    let by_cohort = response_report(&db.store, FLOW, Some(GroupBy::Cohort))
+        .await
+        .unwrap();
+    let rows = by_cohort.rows(Lang::Id);
+    assert_eq!(rows[0][0], "(kosong)");
+    assert_eq!(by_cohort.rows(Lang::En)[0][0], "(blank)");
+    assert_eq!(by_cohort.groups[0].0, jejak::report::response::BLANK_GROUP);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.xlsx");
+    jejak::report::xlsx::write_report(&r, &path, Lang::Id).unwrap();
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(book.sheet_names(), ["Respons", "Gelombang"]);
+    let sheet = book.worksheet_range("Respons").unwrap();
+    let header: Vec<Data> = sheet.rows().next().unwrap().to_vec();
+    assert_eq!(header[0], Data::String("Jurusan".into()));
+    assert_eq!(header[8], Data::String("Respons kotor".into()));
+    let total: Vec<Data> = sheet.rows().nth(3).unwrap().to_vec();
+    assert_eq!(total[4], Data::Float(3.0));
+    let waves = book.worksheet_range("Gelombang").unwrap();
+    let rows: Vec<Vec<String>> = waves
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows[0], ["ID gelombang", "Gelombang", "Selesai setelahnya"]);
+    assert_eq!(
+        rows[3][1..],
+        ["tanpa gelombang".to_string(), "1".to_string()]
+    );
 }

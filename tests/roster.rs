@@ -528,17 +528,28 @@ impl Cli {
         }
     }
 
+    /// Runs jejak with no language in the environment: the staff default, Indonesian.
     fn run(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_jejak"))
-            .args(args)
+        self.run_env(args, &[])
+    }
+
+    /// Runs jejak with these environment variables set (after clearing the language ones).
+    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_jejak"));
+        c.args(args)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("JEJAK_DATA_DIR", self.data.path())
             .env("JEJAK_CONFIG", self.data.path().join("none.toml"))
             .env_remove("DATABASE_URL")
             .env_remove("TELEGRAM_BOT_USERNAME")
             .env_remove("WHATSAPP_BUSINESS_NUMBER")
-            .output()
-            .expect("run jejak")
+            .env_remove("LANG")
+            .env_remove("LC_ALL")
+            .env_remove("JEJAK_LANG");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().expect("run jejak")
     }
 
     fn path(&self, name: &str) -> String {
@@ -568,13 +579,17 @@ fn cli_import_invite_report_export_end_to_end() {
         "rejected rows give exit code 1: {out}"
     );
     assert!(
-        out.contains("11 row(s) read: 6 loaded (6 new, 0 updated), 5 rejected"),
+        out.contains("11 baris dibaca: 6 dimuat (6 baru, 0 diperbarui), 5 ditolak"),
         "{out}"
     );
     for line in [5, 6, 7, 11, 12] {
-        assert!(out.contains(&format!("line {line}: rejected")), "{out}");
+        assert!(out.contains(&format!("baris {line}: ditolak")), "{out}");
     }
-    assert!(out.contains("line 14: warning"), "{out}");
+    assert!(
+        out.contains("baris 6: ditolak: no_hp: \"12ab\" bukan nomor HP"),
+        "{out}"
+    );
+    assert!(out.contains("baris 14: perhatian"), "{out}");
 
     // No link target configured: a clear error.
     let o = cli.run(&[
@@ -603,7 +618,7 @@ fn cli_import_invite_report_export_end_to_end() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
-        stdout(&o).contains("wrote 6 invitation(s)"),
+        stdout(&o).contains("6 undangan ditulis ke"),
         "{}",
         stdout(&o)
     );
@@ -637,6 +652,7 @@ fn cli_import_invite_report_export_end_to_end() {
     let out = stdout(&o);
     let mut rd = csv::Reader::from_reader(out.as_bytes());
     let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(&rd.headers().unwrap()[4], "Selesai");
     let total = rows.last().unwrap();
     assert_eq!(&total[0], "TOTAL");
     assert_eq!(
@@ -645,7 +661,7 @@ fn cli_import_invite_report_export_end_to_end() {
     );
     assert_eq!(rows.len(), 5, "four schools and the total: {out}");
     let o = cli.run(&["report", "--flow", "tracer-smk"]);
-    assert!(stdout(&o).contains("gross_rate"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("Respons kotor"), "{}", stdout(&o));
     let o = cli.run(&[
         "report",
         "--flow",
@@ -659,7 +675,7 @@ fn cli_import_invite_report_export_end_to_end() {
     assert!(Path::new(&cli.path("r.xlsx")).exists());
     let o = cli.run(&["report", "--help"]);
     assert!(
-        stdout(&o).contains("net_rate     completed / reachable"),
+        stdout(&o).contains("Respons bersih   Selesai / Terjangkau"),
         "{}",
         stdout(&o)
     );
@@ -675,6 +691,12 @@ fn cli_import_invite_report_export_end_to_end() {
         &cli.path("e.xlsx"),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("6 responden dari survei `tracer-smk` diekspor"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     use calamine::{Reader, Xlsx, open_workbook};
     let mut book: Xlsx<_> = open_workbook(cli.path("e.xlsx")).unwrap();
     let range = book.worksheet_range("Jawaban").unwrap();
@@ -685,9 +707,95 @@ fn cli_import_invite_report_export_end_to_end() {
     // Importing again through the CLI updates, exit code still 1 for the same bad rows.
     let o = cli.run(&["roster", "import", &roster, "--flow", "tracer-smk"]);
     assert!(
-        stdout(&o).contains("6 loaded (0 new, 6 updated)"),
+        stdout(&o).contains("6 dimuat (0 baru, 6 diperbarui)"),
         "{}",
         stdout(&o)
+    );
+}
+
+/// `--lang en`, `JEJAK_LANG=en` and `LANG=en_US.UTF-8` give English; `--lang` beats the
+/// environment; with nothing set, Indonesian.
+#[test]
+fn cli_language_follows_flag_then_environment() {
+    let cli = Cli::new();
+    let roster = fixture("alumni.csv").display().to_string();
+    let import = ["roster", "import", roster.as_str(), "--flow", "tracer-smk"];
+    let o = cli.run_env(&import, &[("LANG", "en_US.UTF-8")]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("11 row(s) read: 6 loaded (6 new, 0 updated), 5 rejected"),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 6: rejected: no_hp: \"12ab\" is not a phone number"),
+        "{out}"
+    );
+    assert!(out.contains("line 14: warning"), "{out}");
+
+    let report = |env: &[(&str, &str)], flag: Option<&str>| {
+        let mut args = vec!["report", "--flow", "tracer-smk", "--format", "csv"];
+        if let Some(l) = flag {
+            args.extend(["--lang", l]);
+        }
+        let o = cli.run_env(&args, env);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        stdout(&o).lines().next().unwrap_or_default().to_string()
+    };
+    let english = "group,roster,invited,started,completed,opted_out,unreachable,reachable,\
+                   gross_rate,net_rate,after_none";
+    let indonesian = "Kelompok,Roster,Diundang,Mulai,Selesai,Menolak,Tak terjangkau,\
+                      Terjangkau,Respons kotor,Respons bersih,Tanpa gelombang";
+    assert_eq!(report(&[], None), indonesian);
+    assert_eq!(report(&[], Some("en")), english);
+    assert_eq!(report(&[("LANG", "en_US.UTF-8")], None), english);
+    assert_eq!(report(&[("JEJAK_LANG", "en")], None), english);
+    assert_eq!(report(&[("LANG", "C.UTF-8")], None), indonesian);
+    assert_eq!(report(&[("LANG", "en_US.UTF-8")], Some("id")), indonesian);
+
+    // The table a teacher reads.
+    let o = cli.run(&["report", "--flow", "tracer-smk"]);
+    let out = stdout(&o);
+    assert!(out.contains("Roster") && out.contains("Selesai"), "{out}");
+    let o = cli.run(&["--lang", "en", "report", "--flow", "tracer-smk"]);
+    assert!(stdout(&o).contains("gross_rate"), "{}", stdout(&o));
+
+    // The definitions after `report --help` follow the language too.
+    let o = cli.run_env(&["report", "--help"], &[("LANG", "en_US.UTF-8")]);
+    assert!(
+        stdout(&o).contains("net_rate     completed / reachable"),
+        "{}",
+        stdout(&o)
+    );
+    let o = cli.run(&["report", "--lang=en", "--help"]);
+    assert!(stdout(&o).contains("Definitions:"), "{}", stdout(&o));
+
+    // Errors that are ours: the first words a teacher reads are in their language.
+    let o = cli.run(&["export", "--flow", "no-such-flow"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("jejak: tidak ada berkas survei `no-such-flow`"),
+        "{err}"
+    );
+    let o = cli.run(&["--lang", "en", "export", "--flow", "no-such-flow"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("jejak: no flow file `no-such-flow`"),
+        "{err}"
+    );
+    let o = cli.run(&["report", "--flow", "tracer-smk", "--format", "xlsx"]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr).trim(),
+        "jejak: --format xlsx perlu --out BERKAS.xlsx"
+    );
+    let missing = cli.path("hilang.csv");
+    let o = cli.run(&["roster", "import", &missing, "--flow", "tracer-smk"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.starts_with(&format!(
+            "jejak: Roster {missing} tidak bisa diimpor: {missing} tidak bisa dibaca"
+        )),
+        "{err}"
     );
 }
 
@@ -699,5 +807,22 @@ fn cli_import_of_a_file_without_external_id_fails_clearly() {
     let o = cli.run(&["roster", "import", &path, "--flow", "flows/tracer-smk.yaml"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("line 1") && err.contains("nisn"), "{err}");
+    assert!(
+        err.contains("baris 1: tidak ada kolom NISN/NIM") && err.contains("nisn"),
+        "{err}"
+    );
+    let o = cli.run(&[
+        "--lang",
+        "en",
+        "roster",
+        "import",
+        &path,
+        "--flow",
+        "flows/tracer-smk.yaml",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("line 1: no external id column") && err.contains("nisn"),
+        "{err}"
+    );
 }

@@ -14,6 +14,7 @@ use std::io::{Cursor, Read as _};
 use calamine::{Data, Reader as _, Xlsx};
 use console_support::{Console, TWO_SCHOOLS_CSV, import_csv};
 use jejak::console::ConsoleSettings;
+use jejak::report::response::{GroupBy, response_report};
 use jejak::store::{AuditFilter, Role, Scope, Store};
 use test_db::Db;
 
@@ -283,12 +284,15 @@ async fn an_operator_loads_only_rows_of_their_schools(db: &Db) {
             "{line}: {html}"
         );
     }
-    assert!(html.contains("is not one of your schools"), "{html}");
     assert!(
-        html.contains("empty; write the name of your school"),
+        html.contains("&quot;SMKN 2 Contoh&quot; bukan sekolah Anda"),
         "{html}"
     );
-    assert!(html.contains("another school"), "{html}");
+    assert!(html.contains("kosong; tulis nama sekolah Anda"), "{html}");
+    assert!(
+        html.contains("sudah tercatat untuk alumni sekolah lain"),
+        "{html}"
+    );
     assert_eq!(
         stored_name(&db.store, "0066666661").await.as_deref(),
         Some("Kiki Amalia")
@@ -612,19 +616,16 @@ async fn invitations_contain_only_the_scope_and_count_as_invited(db: &Db) {
         .expect("text");
     assert!(svg.starts_with("<?xml") && svg.contains("<svg"));
 
-    // Those three count as invited, as after `jejak invite`; school 2 does not.
-    let members = db
-        .store
-        .roster_members("tracer-smk", &Scope::All)
+    // Those three count as invited in the report, as after `jejak invite`; school 2 not.
+    let report = response_report(&db.store, "tracer-smk", Some(GroupBy::School))
         .await
-        .expect("roster");
-    let invited: Vec<_> = members
+        .expect("report");
+    let invited: Vec<(&str, u64)> = report
+        .groups
         .iter()
-        .filter(|m| m.invited)
-        .map(|m| m.school.clone().unwrap_or_default())
+        .map(|(school, c)| (school.as_str(), c.invited))
         .collect();
-    assert_eq!(invited.len(), 3, "{members:?}");
-    assert!(invited.iter().all(|s| s == "SMKN 1 Contoh"));
+    assert_eq!(invited, [("SMKN 1 Contoh", 3), ("SMKN 2 Contoh", 0)]);
     let audit = db
         .store
         .staff()
@@ -652,12 +653,10 @@ async fn invitations_without_links_say_what_to_configure(db: &Db) {
         .await;
     assert_eq!(page.status, 409);
     assert!(page.text().contains("TELEGRAM_BOT_USERNAME"));
-    let members = db
-        .store
-        .roster_members("tracer-smk", &Scope::All)
+    let report = response_report(&db.store, "tracer-smk", None)
         .await
-        .expect("roster");
-    assert!(members.iter().all(|m| !m.invited));
+        .expect("report");
+    assert_eq!(report.total.invited, 0);
 }
 
 async fn respondent_page_shows_answers_channels_and_reminders(db: &Db) {

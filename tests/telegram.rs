@@ -910,16 +910,77 @@ fn jejak_run(data: &std::path::Path, envs: &[(&str, String)]) -> std::process::C
     c
 }
 
-#[test]
-fn run_without_token_says_what_to_set() {
+/// With no channel configured `jejak run` keeps running for the staff console: it says
+/// which channels are off and what to set, prints the console's address, and serves it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_without_channels_says_which_are_off_and_serves_the_console() {
+    use std::io::BufRead as _;
     let dir = tempfile::tempdir().unwrap();
-    let out = jejak_run(dir.path(), &[]).output().expect("jejak runs");
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = jejak_run(dir.path(), &[("JEJAK_LISTEN", format!("127.0.0.1:{port}"))]);
+    for k in [
+        "WHATSAPP_PHONE_NUMBER_ID",
+        "WHATSAPP_ACCESS_TOKEN",
+        "WHATSAPP_APP_SECRET",
+        "WHATSAPP_VERIFY_TOKEN",
+    ] {
+        cmd.env_remove(k);
+    }
+    let mut child = Child(cmd.spawn().expect("jejak run starts"));
+    // Read stderr on a thread until the console's address is printed.
+    let stderr = child.0.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut err = String::new();
+    let console_url = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                err.push_str(&line);
+                err.push('\n');
+                if let Some(i) = line.find("http://") {
+                    break line[i..].trim().to_string();
+                }
+            }
+            Err(_) => panic!("no console address from jejak run:\n{err}"),
+        }
+    };
     assert!(
-        err.contains("TELEGRAM_BOT_TOKEN") && err.contains("jejak chat"),
+        err.contains("Telegram off") && err.contains("TELEGRAM_BOT_TOKEN"),
         "{err}"
     );
+    assert!(
+        err.contains("WhatsApp off") && err.contains("WHATSAPP_ACCESS_TOKEN"),
+        "{err}"
+    );
+    assert!(
+        console_url.starts_with(&format!("http://127.0.0.1:{port}/console")),
+        "{console_url}"
+    );
+    assert!(
+        child.0.try_wait().unwrap().is_none(),
+        "jejak run exited:\n{err}"
+    );
+    let res = reqwest::get(format!("http://127.0.0.1:{port}/console/login"))
+        .await
+        .expect("the console answers");
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.text().await.unwrap().contains("name=\"password\""));
+    drop(child);
 }
 
 /// Stops a child process on drop, so a failed assertion leaves nothing running.

@@ -643,11 +643,21 @@ async fn dry_run_counts_every_reason(db: &Db) {
     assert_eq!(e(Exclusion::OtherStatus), 1);
     assert_eq!(e(Exclusion::QuietHours), 1);
     assert_eq!(d.quiet_by_zone.get("WITA"), Some(&1));
-    let text = jejak::cli::wave::show(s, &wave, &QuietHours::default(), t0)
+    let text = jejak::cli::wave::show(s, &wave, &QuietHours::default(), t0, jejak::model::Lang::En)
         .await
         .expect("show");
     assert!(text.contains("would receive it now: 1"), "{text}");
     assert!(text.contains("quiet hours   1 (WITA 1"), "{text}");
+    // The staff default, Indonesian: the same numbers in a teacher's words.
+    let text = jejak::cli::wave::show(s, &wave, &QuietHours::default(), t0, jejak::model::Lang::Id)
+        .await
+        .expect("show");
+    assert!(text.contains("akan menerima sekarang: 1"), "{text}");
+    assert!(
+        text.contains("jam tenang     1 (WITA 1; dikirim setelah jam tenang berakhir)"),
+        "{text}"
+    );
+    assert!(text.contains("(aktif)"), "{text}");
     // The planner agrees with the dry run: 2 rows (WIB now, WITA held).
     let r = rig(s, t0);
     r.drain().await;

@@ -1,1 +1,159 @@
 # Messages of the jejak command line for staff (reports, imports, exports, waves).
+
+## jejak report: column headers (table, CSV, XLSX). English keeps the old machine-style names.
+cli-col-group = group
+cli-col-cohort = cohort
+cli-col-programme = programme
+cli-col-school = school
+cli-col-roster = roster
+cli-col-invited = invited
+cli-col-started = started
+cli-col-completed = completed
+cli-col-opted-out = opted_out
+cli-col-unreachable = unreachable
+cli-col-reachable = reachable
+cli-col-gross-rate = gross_rate
+cli-col-net-rate = net_rate
+cli-col-after-wave = after_wave_{ $id }_{ $name }
+cli-col-after-none = after_none
+cli-total = TOTAL
+cli-blank-group = (blank)
+cli-report-flow = Flow: { $flow }
+cli-report-by-wave = Completions by the wave they followed:
+cli-report-wave-line = wave { $id } ({ $name }): { $n }
+cli-report-no-wave = no wave: { $n }
+cli-sheet-report = Responses
+cli-sheet-waves = Waves
+cli-col-wave-id = wave_id
+cli-col-wave = wave
+cli-col-completions-after = completions_after
+cli-wave-none-label = none
+cli-report-help =
+    Definitions:
+      roster       respondents with a session of the flow (imported with `jejak roster import
+                   --flow`, or started through an open link)
+      invited      has a personal token and was sent a wave message of the flow, or is bound to
+                   a chat channel, or had their links exported by `jejak invite --flow`
+      started      has a session of the flow that left `invited` (consent, answering, completed,
+                   opted out, or expired after answering at least one question)
+      completed    has a completed session of the flow
+      opted_out    declined consent or stopped, and has not completed
+      unreachable  the platform refused delivery (blocked the bot, number gone)
+      reachable    roster - unreachable
+      gross_rate   completed / roster
+      net_rate     completed / reachable
+      after_wave_* completions credited to the last wave message of the flow sent to that
+                   respondent before they completed; after_none: no wave message before
+
+    Language: --lang id|en (or JEJAK_LANG, or LANG); Indonesian by default. Scripts that read
+    the CSV should pass --lang en: its column names are stable (roster, invited, …,
+    after_wave_N_name, after_none).
+
+## jejak roster import
+cli-import-summary = { $rows } row(s) read: { $loaded } loaded ({ $new } new, { $updated } updated), { $rejected } rejected, { $enrolled } newly on the flow's roster
+cli-import-rejected = line { $line }: rejected: { $reasons }
+cli-import-warning = line { $line }: warning: { $reasons }
+cli-import-took = took { $secs } s
+cli-import-failed = importing { $file }
+cli-import-empty = the file is empty: expected a header row (nisn, nama, no_hp, …)
+cli-import-header = line { $line }: { $reason }
+cli-header-no-id = no external id column: add one headed nisn, nim or external_id (the key that re-imports update by)
+cli-header-duplicate = columns { $first } and { $second } both mean `{ $field }`; keep one
+cli-header-duplicate-extra = columns { $first } and { $second } are both headed `{ $name }`
+cli-read-io = cannot read { $path }: { $error }
+cli-read-csv = { $path }: line { $line }: { $error }
+cli-read-xlsx = { $path }: not a readable XLSX workbook: { $error }
+cli-read-unknown-type = { $path }: unknown file type; save the roster as .csv or .xlsx
+
+## Reasons a roster row is rejected or flagged (also shown on the console's upload page)
+cli-row-too-many-cells = { $cells } cells but only { $columns } columns in the header
+cli-row-too-long = { $column }: longer than { $max } characters
+cli-row-control = { $column }: contains control characters
+cli-row-phone = no_hp: { $value } is not a phone number
+cli-row-email = email: { $value } is not an e-mail address
+cli-row-zone = zona_waktu: { $value } is not WIB, WITA, WIT or a time zone such as Asia/Makassar
+cli-row-language = bahasa: { $value } is not id or en
+cli-row-date = tanggal_lahir: { $value } is not a date (e.g. 17-08-2005 or 2005-08-17)
+cli-row-no-id = nisn/external_id: empty (every row needs its external id)
+cli-row-province = provinsi: { $value } not recognised; time zone left unset (WIB is assumed)
+cli-row-repeat = external id { $value } is also on line { $first }; this row's cells win where they are not empty
+cli-row-not-utf8 = not UTF-8 text: save the file as "CSV UTF-8" (Excel) and import it again
+
+## jejak invite
+cli-invite-none = no respondents on the roster of flow `{ $flow }`: import one first with `jejak roster import FILE --flow { $flow }`
+cli-invite-wrote = wrote { $n } invitation(s) to { $out }
+cli-invite-wrote-qr = wrote { $n } invitation(s) to { $out }, { $qr } QR code(s) to { $dir }
+cli-invite-failed = Invitations could not be written
+cli-invite-no-target = no link target: set [telegram] bot_username (TELEGRAM_BOT_USERNAME) and/or [whatsapp] business_number (WHATSAPP_BUSINESS_NUMBER)
+cli-invite-bad-username = { $value } is not a Telegram bot username (5–32 of A-Z a-z 0-9 _)
+cli-invite-bad-number = { $value } is not a WhatsApp number in international form (e.g. +62 812 3456 7890)
+cli-invite-unknown-type = { $path }: write invitations to a .csv or .xlsx file
+
+## jejak export
+cli-exported = exported { $n } respondent(s) of flow `{ $flow }`
+cli-export-codebook-xlsx = the codebook is written as CSV: drop --format xlsx
+cli-export-xlsx-needs-out = --format xlsx needs --out FILE.xlsx
+cli-export-failed = exporting the answers of flow `{ $flow }`
+
+## Shared errors
+cli-err-create = creating { $path }
+cli-err-write = writing { $path }
+cli-err-no-flow = no flow file `{ $arg }` and no flow with that id in flows/
+cli-err-flows-dir = `{ $arg }` is not a file, and flows/ cannot be read
+cli-err-flow-invalid = flow file { $path } cannot be used
+cli-err-by = --by { $by }: expected cohort, programme or school
+cli-err-format = --format { $format }: expected table, csv or xlsx
+cli-err-report = the report of flow `{ $flow }` could not be made
+
+## jejak flow check / flow test
+cli-flow-ok = { $file }: ok ({ $questions } questions, flow `{ $flow }` version { $version })
+cli-flow-errors = { $file }: { $n } error(s)
+cli-transcript-ok = ok   { $path } ({ $name })
+cli-transcript-fail = FAIL { $path } ({ $name })
+cli-flow-no-transcripts = { $file }: no transcripts in { $dir }
+cli-flow-unreached = { $file }: questions no transcript reaches: { $codes }
+cli-flow-passed = { $file }: { $passed }/{ $total } transcripts passed
+cli-flow-passed-all = { $file }: { $passed }/{ $total } transcripts passed, every question reached
+cli-flow-transcripts-failed = reading transcripts in { $dir }
+
+## jejak wave
+cli-wave-added = wave { $id } added: { $name }
+cli-wave-none = no waves
+cli-wave-not-found = no wave { $id }
+cli-wave-now = wave { $id } is now { $state }
+cli-wave-cannot = wave { $id } is { $state }; cannot make it { $to }
+cli-wave-state-active = active
+cli-wave-state-paused = paused
+cli-wave-state-cancelled = cancelled
+cli-wave-state-finished = finished
+cli-wave-no-messages = no messages yet
+cli-wave-at = at { $when }
+cli-wave-cron = cron "{ $cron }"
+cli-wave-until = until { $when }
+cli-wave-show-title = wave { $id } "{ $name }" ({ $state })
+cli-wave-show-flow = flow:      { $value }
+cli-wave-show-message = message:   { $value }
+cli-wave-show-schedule = schedule:  { $value }
+cli-wave-show-next = next run:  { $value }
+cli-wave-show-audience = audience:  { $segment } (status { $status })
+cli-wave-show-cap = at most:   { $n } per person
+cli-wave-show-gap = min gap:   { $value }
+cli-wave-show-messages = messages:  { $value }
+cli-wave-dry-run = dry run (if it ran now):
+cli-wave-would-receive = would receive it now: { $n }
+cli-wave-excluded = excluded:
+cli-wave-quiet-detail = ({ $zones }; sent when it ends)
+cli-excl-completed = completed
+cli-excl-opted-out = opted out
+cli-excl-expired = survey closed
+cli-excl-unreachable = unreachable
+cli-excl-no-channel = no chat
+cli-excl-other-status = other status
+cli-excl-cap-reached = cap reached
+cli-excl-too-soon = too soon
+cli-excl-quiet-hours = quiet hours
+
+## Opening the store, adding a wave
+cli-err-config = the configuration file (jejak.toml) cannot be read
+cli-err-database = the database cannot be opened
+cli-wave-add-failed = the wave cannot be added

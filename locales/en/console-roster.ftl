@@ -12,7 +12,7 @@ c-roster-no-file = Choose a roster file first.
 c-roster-broken-upload = The upload was cut off or damaged. Try again. Nothing was changed.
 c-roster-too-large = The file is too large: at most { $mb } MB. Split the roster into several files or remove columns you do not need. Nothing was changed.
 c-roster-no-flow = Choose the survey flow for this roster.
-c-roster-bad-header = The column titles (line { $line }) cannot be used: { $reason }. Nothing was changed.
+c-roster-unusable = The file cannot be loaded: { $reason }. Nothing was changed.
 c-roster-result = { $file }: { $rows } rows read, { $loaded } loaded ({ $new } new, { $updated } updated), { $enrolled } newly on the survey's roster, { $rejected } rejected.
 c-roster-col-line = Line
 c-roster-col-column = Column
@@ -95,3 +95,8 @@ c-inv-qr = QR codes
 c-inv-download-qr = Download the QR codes (ZIP of SVG files)
 c-inv-counts-as-invited = Alumni in a downloaded file count as "invited" in the overview, as with jejak invite.
 c-inv-no-flow = Choose a survey flow.
+
+## Reasons a row is rejected for an operator's school scope
+c-roster-row-no-school = sekolah: empty; write the name of your school (you may only load alumni of your own schools)
+c-roster-row-other-school = sekolah: { $value } is not one of your schools; you may only load alumni of your own schools
+c-roster-row-taken-id = nisn/external_id: already stored for an alumnus of another school; ask an admin

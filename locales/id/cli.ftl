@@ -1,1 +1,162 @@
 # Messages of the jejak command line for staff (reports, imports, exports, waves).
+
+## jejak report: column headers (table, CSV, XLSX). English keeps the old machine-style names.
+cli-col-group = Kelompok
+cli-col-cohort = Angkatan
+cli-col-programme = Jurusan
+cli-col-school = Sekolah
+cli-col-roster = Roster
+cli-col-invited = Diundang
+cli-col-started = Mulai
+cli-col-completed = Selesai
+cli-col-opted-out = Menolak
+cli-col-unreachable = Tak terjangkau
+cli-col-reachable = Terjangkau
+cli-col-gross-rate = Respons kotor
+cli-col-net-rate = Respons bersih
+cli-col-after-wave = Setelah gelombang { $id } ({ $name })
+cli-col-after-none = Tanpa gelombang
+cli-total = TOTAL
+cli-blank-group = (kosong)
+cli-report-flow = Survei: { $flow }
+cli-report-by-wave = Yang selesai, menurut gelombang pengingat terakhir sebelum mereka selesai:
+cli-report-wave-line = gelombang { $id } ({ $name }): { $n }
+cli-report-no-wave = tanpa gelombang: { $n }
+cli-sheet-report = Respons
+cli-sheet-waves = Gelombang
+cli-col-wave-id = ID gelombang
+cli-col-wave = Gelombang
+cli-col-completions-after = Selesai setelahnya
+cli-wave-none-label = tanpa gelombang
+cli-report-help =
+    Arti setiap kolom:
+      Roster           responden yang punya sesi survei ini (diimpor dengan `jejak roster
+                       import --flow`, atau mulai lewat tautan terbuka)
+      Diundang         punya token pribadi dan sudah dikirimi pesan gelombang survei ini,
+                       atau sudah terhubung ke saluran chat, atau tautannya sudah diekspor
+                       dengan `jejak invite --flow`
+      Mulai            sesinya sudah lewat tahap undangan (persetujuan, menjawab, selesai,
+                       menolak, atau kedaluwarsa setelah menjawab minimal satu pertanyaan)
+      Selesai          punya sesi survei ini yang sudah selesai
+      Menolak          tidak setuju atau berhenti, dan belum selesai
+      Tak terjangkau   platform menolak mengirim (bot diblokir, nomor tidak aktif)
+      Terjangkau       Roster - Tak terjangkau
+      Respons kotor    Selesai / Roster
+      Respons bersih   Selesai / Terjangkau
+      Setelah gelombang N (nama)
+                       yang selesai dihitung untuk pesan gelombang terakhir survei ini yang
+                       dikirim kepadanya sebelum selesai; Tanpa gelombang: tidak ada pesan
+                       gelombang sebelumnya
+
+    Bahasa: --lang id|en (atau JEJAK_LANG, atau LANG); bawaan bahasa Indonesia. Skrip yang
+    membaca CSV sebaiknya memakai --lang en: nama kolomnya tetap (roster, invited, …,
+    after_wave_N_nama, after_none).
+
+## jejak roster import
+cli-import-summary = { $rows } baris dibaca: { $loaded } dimuat ({ $new } baru, { $updated } diperbarui), { $rejected } ditolak, { $enrolled } baru masuk roster survei
+cli-import-rejected = baris { $line }: ditolak: { $reasons }
+cli-import-warning = baris { $line }: perhatian: { $reasons }
+cli-import-took = selesai dalam { $secs } detik
+cli-import-failed = Roster { $file } tidak bisa diimpor
+cli-import-empty = berkas kosong: baris pertama harus berisi judul kolom (nisn, nama, no_hp, …)
+cli-import-header = baris { $line }: { $reason }
+cli-header-no-id = tidak ada kolom NISN/NIM: tambahkan kolom berjudul nisn, nim atau external_id (kunci untuk memperbarui data saat impor ulang)
+cli-header-duplicate = kolom { $first } dan { $second } sama-sama berarti `{ $field }`; pakai salah satu saja
+cli-header-duplicate-extra = kolom { $first } dan { $second } sama-sama berjudul `{ $name }`
+cli-read-io = { $path } tidak bisa dibaca: { $error }
+cli-read-csv = { $path }: baris { $line }: { $error }
+cli-read-xlsx = { $path }: bukan berkas XLSX yang bisa dibaca: { $error }
+cli-read-unknown-type = { $path }: jenis berkas tidak dikenal; simpan roster sebagai .csv atau .xlsx
+
+## Reasons a roster row is rejected or flagged (also shown on the console's upload page)
+cli-row-too-many-cells = ada { $cells } sel, padahal baris judul hanya punya { $columns } kolom
+cli-row-too-long = { $column }: lebih dari { $max } karakter
+cli-row-control = { $column }: berisi karakter kontrol
+cli-row-phone = no_hp: { $value } bukan nomor HP
+cli-row-email = email: { $value } bukan alamat e-mail
+cli-row-zone = zona_waktu: { $value } bukan WIB, WITA, WIT atau zona waktu seperti Asia/Makassar
+cli-row-language = bahasa: { $value } bukan id atau en
+cli-row-date = tanggal_lahir: { $value } bukan tanggal (contoh 17-08-2005 atau 2005-08-17)
+cli-row-no-id = nisn/external_id: kosong (setiap baris perlu NISN/NIM)
+cli-row-province = provinsi: { $value } tidak dikenal; zona waktu dibiarkan kosong (dianggap WIB)
+cli-row-repeat = NISN/NIM { $value } juga ada di baris { $first }; isi baris ini yang dipakai jika tidak kosong
+cli-row-not-utf8 = bukan teks UTF-8: simpan berkas sebagai "CSV UTF-8" (Excel) lalu impor lagi
+
+## jejak invite
+cli-invite-none = belum ada responden di roster survei `{ $flow }`: impor dulu dengan `jejak roster import BERKAS --flow { $flow }`
+cli-invite-wrote = { $n } undangan ditulis ke { $out }
+cli-invite-wrote-qr = { $n } undangan ditulis ke { $out }, { $qr } kode QR ke { $dir }
+cli-invite-failed = Undangan tidak bisa dibuat
+cli-invite-no-target = belum ada tujuan tautan: isi [telegram] bot_username (TELEGRAM_BOT_USERNAME) dan/atau [whatsapp] business_number (WHATSAPP_BUSINESS_NUMBER)
+cli-invite-bad-username = { $value } bukan nama pengguna bot Telegram (5–32 huruf A-Z a-z, angka 0-9 atau _)
+cli-invite-bad-number = { $value } bukan nomor WhatsApp dalam bentuk internasional (contoh +62 812 3456 7890)
+cli-invite-unknown-type = { $path }: tulis undangan ke berkas .csv atau .xlsx
+
+## jejak export
+cli-exported = { $n } responden dari survei `{ $flow }` diekspor
+cli-export-codebook-xlsx = buku kode hanya ditulis sebagai CSV: hapus --format xlsx
+cli-export-xlsx-needs-out = --format xlsx perlu --out BERKAS.xlsx
+cli-export-failed = Jawaban survei `{ $flow }` tidak bisa diekspor
+
+## Shared errors
+cli-err-create = { $path } tidak bisa dibuat
+cli-err-write = { $path } tidak bisa ditulis
+cli-err-no-flow = tidak ada berkas survei `{ $arg }` dan tidak ada survei dengan id itu di folder flows/
+cli-err-flows-dir = `{ $arg }` bukan berkas, dan folder flows/ tidak bisa dibaca
+cli-err-flow-invalid = Berkas survei { $path } tidak bisa dipakai
+cli-err-by = --by { $by }: pilih cohort, programme atau school
+cli-err-format = --format { $format }: pilih table, csv atau xlsx
+cli-err-report = Laporan survei `{ $flow }` tidak bisa dibuat
+
+## jejak flow check / flow test
+cli-flow-ok = { $file }: baik ({ $questions } pertanyaan, survei `{ $flow }` versi { $version })
+cli-flow-errors = { $file }: { $n } kesalahan
+cli-transcript-ok = ok    { $path } ({ $name })
+cli-transcript-fail = GAGAL { $path } ({ $name })
+cli-flow-no-transcripts = { $file }: tidak ada transkrip di { $dir }
+cli-flow-unreached = { $file }: pertanyaan yang tidak dicapai transkrip mana pun: { $codes }
+cli-flow-passed = { $file }: { $passed }/{ $total } transkrip lulus
+cli-flow-passed-all = { $file }: { $passed }/{ $total } transkrip lulus, setiap pertanyaan tercapai
+cli-flow-transcripts-failed = Transkrip di { $dir } tidak bisa dibaca
+
+## jejak wave
+cli-wave-added = gelombang { $id } ditambahkan: { $name }
+cli-wave-none = belum ada gelombang
+cli-wave-not-found = tidak ada gelombang { $id }
+cli-wave-now = gelombang { $id } sekarang { $state }
+cli-wave-cannot = gelombang { $id } sedang { $state }; tidak bisa dibuat { $to }
+cli-wave-state-active = aktif
+cli-wave-state-paused = dijeda
+cli-wave-state-cancelled = dibatalkan
+cli-wave-state-finished = selesai
+cli-wave-no-messages = belum ada pesan
+cli-wave-at = pada { $when }
+cli-wave-cron = cron "{ $cron }"
+cli-wave-until = sampai { $when }
+cli-wave-show-title = gelombang { $id } "{ $name }" ({ $state })
+cli-wave-show-flow = survei:         { $value }
+cli-wave-show-message = isi pesan:      { $value }
+cli-wave-show-schedule = jadwal:         { $value }
+cli-wave-show-next = berikutnya:     { $value }
+cli-wave-show-audience = sasaran:        { $segment } (status { $status })
+cli-wave-show-cap = paling banyak:  { $n } per orang
+cli-wave-show-gap = jeda minimal:   { $value }
+cli-wave-show-messages = pesan terkirim: { $value }
+cli-wave-dry-run = uji coba (jika berjalan sekarang):
+cli-wave-would-receive = akan menerima sekarang: { $n }
+cli-wave-excluded = dikecualikan:
+cli-wave-quiet-detail = ({ $zones }; dikirim setelah jam tenang berakhir)
+cli-excl-completed = sudah selesai
+cli-excl-opted-out = menolak
+cli-excl-expired = survei ditutup
+cli-excl-unreachable = tak terjangkau
+cli-excl-no-channel = tanpa chat
+cli-excl-other-status = status lain
+cli-excl-cap-reached = batas tercapai
+cli-excl-too-soon = terlalu cepat
+cli-excl-quiet-hours = jam tenang
+
+## Opening the store, adding a wave
+cli-err-config = Berkas pengaturan (jejak.toml) tidak bisa dibaca
+cli-err-database = Basis data tidak bisa dibuka
+cli-wave-add-failed = Gelombang tidak bisa ditambahkan

@@ -12,7 +12,7 @@ c-roster-no-file = Pilih berkas roster dulu.
 c-roster-broken-upload = Unggahan terputus atau rusak. Coba lagi. Tidak ada yang diubah.
 c-roster-too-large = Berkas terlalu besar: paling besar { $mb } MB. Bagi roster menjadi beberapa berkas atau hapus kolom yang tidak perlu. Tidak ada yang diubah.
 c-roster-no-flow = Pilih alur survei untuk roster ini.
-c-roster-bad-header = Judul kolom (baris { $line }) tidak dapat dipakai: { $reason }. Tidak ada yang diubah.
+c-roster-unusable = Berkas tidak dapat dimuat: { $reason }. Tidak ada yang diubah.
 c-roster-result = { $file }: { $rows } baris dibaca, { $loaded } dimuat ({ $new } baru, { $updated } diperbarui), { $enrolled } baru masuk roster survei, { $rejected } ditolak.
 c-roster-col-line = Baris
 c-roster-col-column = Kolom
@@ -95,3 +95,8 @@ c-inv-qr = Kode QR
 c-inv-download-qr = Unduh kode QR (ZIP berisi SVG)
 c-inv-counts-as-invited = Alumni yang ada di berkas yang diunduh dihitung sebagai "diundang" di ringkasan, sama seperti jejak invite.
 c-inv-no-flow = Pilih alur survei.
+
+## Alasan baris ditolak karena cakupan sekolah operator
+c-roster-row-no-school = sekolah: kosong; tulis nama sekolah Anda (Anda hanya dapat memuat alumni sekolah Anda sendiri)
+c-roster-row-other-school = sekolah: { $value } bukan sekolah Anda; Anda hanya dapat memuat alumni sekolah Anda sendiri
+c-roster-row-taken-id = nisn/external_id: sudah tercatat untuk alumni sekolah lain; hubungi admin

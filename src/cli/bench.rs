@@ -289,9 +289,13 @@ async fn run_store(
     Ok(())
 }
 
-/// The database a store benchmark writes to, and how to clean it up.
-struct BenchDb {
-    store: Store,
+/// The database a benchmark writes to, and how to clean it up (also used by the benchmarks
+/// under `benches/`).
+pub struct BenchDb {
+    /// The store over it.
+    pub store: Store,
+    /// Its URL, for raw connections that load benchmark data.
+    pub url: String,
     /// A temporary SQLite directory to remove.
     dir: Option<PathBuf>,
     /// A PostgreSQL admin URL and the schema to drop.
@@ -301,7 +305,7 @@ struct BenchDb {
 impl BenchDb {
     /// A fresh temporary SQLite file without a URL; a fresh schema for a PostgreSQL URL; the
     /// given database for a SQLite URL.
-    async fn open(url: Option<&str>) -> anyhow::Result<BenchDb> {
+    pub async fn open(url: Option<&str>) -> anyhow::Result<BenchDb> {
         let unique = format!(
             "{}_{}",
             std::process::id(),
@@ -317,6 +321,10 @@ impl BenchDb {
             }
             return Ok(BenchDb {
                 store: store?,
+                url: format!(
+                    "sqlite:{}",
+                    dir.join(crate::store::SQLITE_FILE_NAME).display()
+                ),
                 dir: Some(dir),
                 pg_schema: None,
             });
@@ -326,6 +334,7 @@ impl BenchDb {
                 println!("database:       {url} (existing data is kept)");
                 Ok(BenchDb {
                     store: Store::connect(url).await?,
+                    url: url.to_string(),
                     dir: None,
                     pg_schema: None,
                 })
@@ -347,6 +356,7 @@ impl BenchDb {
                 match Store::connect(&bench_url).await {
                     Ok(store) => Ok(BenchDb {
                         store,
+                        url: bench_url.clone(),
                         dir: None,
                         pg_schema: Some((url.to_string(), schema)),
                     }),
@@ -360,7 +370,7 @@ impl BenchDb {
     }
 
     /// Closes the store and removes what the benchmark created.
-    async fn close(self) {
+    pub async fn close(self) {
         self.store.close().await;
         if let Some(dir) = &self.dir {
             let _ = std::fs::remove_dir_all(dir);

@@ -1,28 +1,45 @@
 //! `jejak flow check` and `jejak flow test`.
 
 use crate::flow::{self, FlowError, transcript};
-use crate::i18n::Catalog;
+use crate::i18n::{Catalog, staff_text};
+use crate::model::Lang;
 use anyhow::Context as _;
 use std::path::PathBuf;
 
-/// Checks each file; prints every problem; returns 0 when all are valid, 1 otherwise.
-pub fn check(files: &[PathBuf]) -> i32 {
+/// Checks each file; prints every problem; returns 0 when all are valid, 1 otherwise. The
+/// problems themselves (`file:line:col: …`) are for flow authors and stay in English; the
+/// summaries follow `lang`.
+pub fn check(files: &[PathBuf], lang: Lang) -> i32 {
     let mut bad = 0;
     for f in files {
+        let file = f.display().to_string();
         match flow::load(f) {
             Ok(flow) => println!(
-                "{}: ok ({} questions, flow `{}` version {})",
-                f.display(),
-                flow.items.len(),
-                flow.id,
-                flow.version
+                "{}",
+                staff_text(
+                    lang,
+                    "cli-flow-ok",
+                    &[
+                        ("file", &file),
+                        ("questions", &flow.items.len().to_string()),
+                        ("flow", &flow.id),
+                        ("version", &flow.version.to_string()),
+                    ],
+                )
             ),
             Err(FlowError::Invalid { diagnostics, .. }) => {
                 bad += 1;
                 for d in &diagnostics {
-                    eprintln!("{}:{}:{}: {}", f.display(), d.line, d.col, d.message);
+                    eprintln!("{file}:{}:{}: {}", d.line, d.col, d.message);
                 }
-                eprintln!("{}: {} error(s)", f.display(), diagnostics.len());
+                eprintln!(
+                    "{}",
+                    staff_text(
+                        lang,
+                        "cli-flow-errors",
+                        &[("file", &file), ("n", &diagnostics.len().to_string())],
+                    )
+                );
             }
             Err(e) => {
                 bad += 1;
@@ -34,10 +51,11 @@ pub fn check(files: &[PathBuf]) -> i32 {
 }
 
 /// Runs the transcripts of each flow; returns 0 when all pass and reach every question.
-pub fn test(files: &[PathBuf]) -> anyhow::Result<i32> {
+pub fn test(files: &[PathBuf], lang: Lang) -> anyhow::Result<i32> {
     let catalog = Catalog::embedded()?;
     let mut ok = true;
     for f in files {
+        let file = f.display().to_string();
         let flow = match flow::load(f) {
             Ok(flow) => flow,
             Err(e) => {
@@ -47,43 +65,67 @@ pub fn test(files: &[PathBuf]) -> anyhow::Result<i32> {
             }
         };
         let dir = transcript::transcripts_dir(f);
-        let report = transcript::run_dir(&flow, &catalog, &dir)
-            .with_context(|| format!("reading transcripts in {}", dir.display()))?;
+        let dir_text = dir.display().to_string();
+        let report = transcript::run_dir(&flow, &catalog, &dir).with_context(|| {
+            staff_text(lang, "cli-flow-transcripts-failed", &[("dir", &dir_text)])
+        })?;
         for r in &report.results {
+            let args = [
+                ("path", r.path.display().to_string()),
+                ("name", r.name.to_string()),
+            ];
+            let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
             if r.failures.is_empty() {
-                println!("ok   {} ({})", r.path.display(), r.name);
+                println!("{}", staff_text(lang, "cli-transcript-ok", &args));
             } else {
-                println!("FAIL {} ({})", r.path.display(), r.name);
+                println!("{}", staff_text(lang, "cli-transcript-fail", &args));
                 for fail in &r.failures {
                     println!("  - {fail}");
                 }
             }
         }
         if report.results.is_empty() {
-            println!("{}: no transcripts in {}", f.display(), dir.display());
+            println!(
+                "{}",
+                staff_text(
+                    lang,
+                    "cli-flow-no-transcripts",
+                    &[("file", &file), ("dir", &dir_text)],
+                )
+            );
         }
         if !report.unreached.is_empty() {
             println!(
-                "{}: questions no transcript reaches: {}",
-                f.display(),
-                report.unreached.join(", ")
+                "{}",
+                staff_text(
+                    lang,
+                    "cli-flow-unreached",
+                    &[("file", &file), ("codes", &report.unreached.join(", "))],
+                )
             );
         }
         let passed = report.passed();
+        let id = if report.unreached.is_empty() {
+            "cli-flow-passed-all"
+        } else {
+            "cli-flow-passed"
+        };
+        let n_passed = report
+            .results
+            .iter()
+            .filter(|r| r.failures.is_empty())
+            .count();
         println!(
-            "{}: {}/{} transcripts passed{}",
-            f.display(),
-            report
-                .results
-                .iter()
-                .filter(|r| r.failures.is_empty())
-                .count(),
-            report.results.len(),
-            if report.unreached.is_empty() {
-                ", every question reached"
-            } else {
-                ""
-            }
+            "{}",
+            staff_text(
+                lang,
+                id,
+                &[
+                    ("file", &file),
+                    ("passed", &n_passed.to_string()),
+                    ("total", &report.results.len().to_string()),
+                ],
+            )
         );
         ok &= passed;
     }

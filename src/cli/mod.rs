@@ -11,7 +11,8 @@ use crate::channel::console;
 use crate::config;
 use crate::conversation::Conversations;
 use crate::flow::Flow;
-use crate::i18n::Catalog;
+use crate::i18n::{Catalog, staff_text};
+use crate::model::Lang;
 use crate::report::export;
 use anyhow::Context as _;
 use std::sync::Arc;
@@ -56,6 +57,43 @@ impl Cli {
             })
             .unwrap_or_default()
     }
+
+    /// Parses the process's arguments like `Cli::parse`, with the help texts that are ours
+    /// (the definitions after `jejak report --help`) in the staff member's language. clap
+    /// builds the help before the arguments are parsed, so the language is read from the raw
+    /// arguments (`--lang X`, `--lang=X`), `JEJAK_LANG` and `LANG`, as [`Cli::staff_lang`]
+    /// does after parsing.
+    pub fn parse_localised() -> Cli {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        let lang = lang_before_parsing(&args);
+        let cmd =
+            Cli::command().mut_subcommand("report", |c| c.after_help(roster::report_help(lang)));
+        let matches = cmd.get_matches_from(args);
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
+
+/// The staff language as far as it can be known before clap parses: the value after
+/// `--lang` (or in `--lang=…`), else `JEJAK_LANG`, else `LANG`, else Indonesian.
+pub fn lang_before_parsing(args: &[std::ffi::OsString]) -> Lang {
+    let mut flag = None;
+    let mut it = args.iter().filter_map(|a| a.to_str());
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        if a == "--lang" {
+            flag = it.next().map(str::to_owned);
+        } else if let Some(v) = a.strip_prefix("--lang=") {
+            flag = Some(v.to_owned());
+        }
+    }
+    flag.or_else(|| std::env::var("JEJAK_LANG").ok())
+        .as_deref()
+        .and_then(Lang::from_tag)
+        .or_else(|| std::env::var("LANG").ok().and_then(|l| Lang::from_tag(&l)))
+        .unwrap_or_default()
 }
 
 /// Subcommands.
@@ -137,7 +175,6 @@ pub enum Command {
     },
     /// Response rates of a flow: roster, invited, started, completed, opted out,
     /// unreachable, gross and net rate, and the wave each completion followed.
-    #[command(after_help = roster::REPORT_HELP)]
     Report {
         /// The flow id (or flow file).
         #[arg(long)]
@@ -263,10 +300,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Flow {
             action: FlowAction::Check { files },
-        } => Ok(flowcmd::check(&files)),
+        } => Ok(flowcmd::check(&files, lang)),
         Command::Flow {
             action: FlowAction::Test { files },
-        } => flowcmd::test(&files),
+        } => flowcmd::test(&files, lang),
         Command::Chat {
             flow,
             who,
@@ -275,8 +312,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             programme,
             cohort,
         } => {
-            let flow = resolve_flow(&flow)?;
-            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let flow = resolve_flow_in(&flow, lang)?;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let conv = Conversations {
                 store: store.clone(),
                 flow: Arc::new(flow),
@@ -296,18 +333,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Wave { action } => {
             let file = config_file()?;
-            let store = open(&cli.database_url, &cli.data_dir).await?;
-            let code = wave::run(&store, action, &file.schedule.unwrap_or_default()).await?;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
+            let code = wave::run(&store, action, &file.schedule.unwrap_or_default(), lang).await?;
             store.close().await;
             Ok(code)
         }
         Command::Dispatch { flow, flows } => {
             let file = config_file()?;
-            let flow = resolve_flow(&flow)?;
+            let flow = resolve_flow_in(&flow, lang)?;
             let whatsapp_rate = file.whatsapp.as_ref().and_then(|w| w.rate_per_second);
             let cfg =
                 wave::dispatch_config(&file.schedule.clone().unwrap_or_default(), whatsapp_rate)?;
-            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             wave::dispatch(store, &file, flow, &flows, cfg).await
         }
         Command::Bench {
@@ -329,7 +366,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Run { flow } => run::run(cli.database_url, &cli.data_dir, &flow).await,
         Command::Staff { action } => {
-            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let code = staff::run(&store, action, lang).await?;
             store.close().await;
             Ok(code)
@@ -337,8 +374,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Roster {
             action: RosterAction::Import { file, flow },
         } => {
-            let store = open(&cli.database_url, &cli.data_dir).await?;
-            let code = roster::import(&store, &file, &flow).await;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
+            let code = roster::import(&store, &file, &flow, lang).await;
             store.close().await;
             code
         }
@@ -349,7 +386,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             bot_username,
             whatsapp_number,
         } => {
-            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let code = roster::invite(
                 &store,
                 &flow,
@@ -357,6 +394,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 qr.as_deref(),
                 bot_username,
                 whatsapp_number,
+                lang,
             )
             .await;
             store.close().await;
@@ -368,8 +406,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             format,
             out,
         } => {
-            let store = open(&cli.database_url, &cli.data_dir).await?;
-            let code = roster::report(&store, &flow, by.as_deref(), &format, out.as_deref()).await;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
+            let code =
+                roster::report(&store, &flow, by.as_deref(), &format, out.as_deref(), lang).await;
             store.close().await;
             code
         }
@@ -385,20 +424,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             codebook: false,
             out: Some(out),
         } if format == "xlsx" => {
-            let flow = resolve_flow(&flow)?;
-            let store = open(&cli.database_url, &cli.data_dir).await?;
+            let flow = resolve_flow_in(&flow, lang)?;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let n = crate::report::xlsx::write_export(&store, &flow, &out).await;
             store.close().await;
-            eprintln!("exported {} respondent(s) of flow `{}`", n?, flow.id);
+            let n = n.with_context(|| export_failed(lang, &flow.id))?;
+            eprintln!("{}", exported(lang, n, &flow.id));
             Ok(0)
         }
         Command::Export {
             format, codebook, ..
         } if format == "xlsx" => {
             if codebook {
-                anyhow::bail!("the codebook is written as CSV: drop --format xlsx");
+                anyhow::bail!(staff_text(lang, "cli-export-codebook-xlsx", &[]));
             }
-            anyhow::bail!("--format xlsx needs --out FILE.xlsx")
+            anyhow::bail!(staff_text(lang, "cli-export-xlsx-needs-out", &[]))
         }
         Command::Export {
             flow,
@@ -406,21 +446,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             codebook,
             out,
         } => {
-            let flow = resolve_flow(&flow)?;
+            let flow = resolve_flow_in(&flow, lang)?;
             let writer: Box<dyn std::io::Write> = match &out {
-                Some(p) => Box::new(
-                    std::fs::File::create(p)
-                        .with_context(|| format!("creating {}", p.display()))?,
-                ),
+                Some(p) => Box::new(std::fs::File::create(p).with_context(|| {
+                    staff_text(
+                        lang,
+                        "cli-err-create",
+                        &[("path", &p.display().to_string())],
+                    )
+                })?),
                 None => Box::new(std::io::stdout()),
             };
             if codebook {
-                export::write_codebook(&flow, writer)?;
+                export::write_codebook(&flow, writer)
+                    .with_context(|| export_failed(lang, &flow.id))?;
             } else {
-                let store = open(&cli.database_url, &cli.data_dir).await?;
-                let n = export::write_csv(&store, &flow, writer).await?;
+                let store = open(&cli.database_url, &cli.data_dir, lang).await?;
+                let n = export::write_csv(&store, &flow, writer).await;
                 store.close().await;
-                eprintln!("exported {n} respondent(s) of flow `{}`", flow.id);
+                let n = n.with_context(|| export_failed(lang, &flow.id))?;
+                eprintln!("{}", exported(lang, n, &flow.id));
             }
             Ok(0)
         }
@@ -434,27 +479,54 @@ fn config_file() -> anyhow::Result<config::FileConfig> {
     ))
 }
 
+/// Opens the store; a failure starts with a sentence in the staff member's language (the
+/// details after it are the driver's own words).
 async fn open(
     url: &Option<String>,
     data_dir: &std::path::Path,
+    lang: Lang,
 ) -> anyhow::Result<crate::store::Store> {
     let file = config::FileConfig::read(std::path::Path::new(
         &std::env::var("JEJAK_CONFIG").unwrap_or_else(|_| "jejak.toml".into()),
-    ))?;
+    ))
+    .with_context(|| staff_text(lang, "cli-err-config", &[]))?;
     let url = url.clone().or(file.database_url);
     let dir = file.data_dir.unwrap_or_else(|| data_dir.to_path_buf());
-    config::open_store(url.as_deref(), &dir).await
+    config::open_store(url.as_deref(), &dir)
+        .await
+        .with_context(|| staff_text(lang, "cli-err-database", &[]))
 }
 
-/// A flow given as a file path, or as the id of a flow file in `flows/`.
+/// "exported N respondent(s) of flow `x`" in `lang`.
+fn exported(lang: Lang, n: usize, flow: &str) -> String {
+    staff_text(
+        lang,
+        "cli-exported",
+        &[("n", &n.to_string()), ("flow", flow)],
+    )
+}
+
+/// The first line of a failed export, in `lang`.
+fn export_failed(lang: Lang, flow: &str) -> String {
+    staff_text(lang, "cli-export-failed", &[("flow", flow)])
+}
+
+/// A flow given as a file path, or as the id of a flow file in `flows/` (errors in the
+/// default staff language, Indonesian; the command line uses [`resolve_flow_in`]).
 pub fn resolve_flow(arg: &str) -> anyhow::Result<Flow> {
+    resolve_flow_in(arg, Lang::default())
+}
+
+/// [`resolve_flow`] with its errors in `lang`.
+pub fn resolve_flow_in(arg: &str, lang: Lang) -> anyhow::Result<Flow> {
     let path = std::path::Path::new(arg);
     if path.exists() {
-        return Ok(crate::flow::load(path)?);
+        return crate::flow::load(path)
+            .with_context(|| staff_text(lang, "cli-err-flow-invalid", &[("path", arg)]));
     }
     let dir = std::path::Path::new("flows");
     let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("`{arg}` is not a file, and flows/ cannot be read"))?;
+        .with_context(|| staff_text(lang, "cli-err-flows-dir", &[("arg", arg)]))?;
     for e in entries.flatten() {
         let p = e.path();
         if p.extension().is_some_and(|x| x == "yaml" || x == "yml")
@@ -464,5 +536,5 @@ pub fn resolve_flow(arg: &str) -> anyhow::Result<Flow> {
             return Ok(f);
         }
     }
-    anyhow::bail!("no flow file `{arg}` and no flow with that id in flows/")
+    anyhow::bail!(staff_text(lang, "cli-err-no-flow", &[("arg", arg)]))
 }

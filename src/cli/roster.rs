@@ -8,28 +8,18 @@ use anyhow::Context as _;
 use chrono::Utc;
 
 use crate::config::FileConfig;
+use crate::i18n::staff_text;
+use crate::model::Lang;
 use crate::report::response::{GroupBy, response_report};
-use crate::roster::import::{ImportOptions, ImportReport, enrolment, import_file};
-use crate::roster::invite::{LinkTargets, write_invitations};
+use crate::roster::import::{ImportOptions, ImportReport, enrolment, import_file, import_file_in};
+use crate::roster::invite::{InviteError, LinkTargets, write_invitations};
+use crate::roster::row::quoted;
 use crate::store::Store;
 
-/// Help text of `jejak report`: what each number means.
-pub const REPORT_HELP: &str = "\
-Definitions:
-  roster       respondents with a session of the flow (imported with `jejak roster import
-               --flow`, or started through an open link)
-  invited      has a personal token and was sent a wave message of the flow, or is bound to
-               a chat channel, or had their links exported by `jejak invite --flow`
-  started      has a session of the flow that left `invited` (consent, answering, completed,
-               opted out, or expired after answering at least one question)
-  completed    has a completed session of the flow
-  opted_out    declined consent or stopped, and has not completed
-  unreachable  the platform refused delivery (blocked the bot, number gone)
-  reachable    roster - unreachable
-  gross_rate   completed / roster
-  net_rate     completed / reachable
-  after_wave_* completions credited to the last wave message of the flow sent to that
-               respondent before they completed; after_none: no wave message before";
+/// Help text of `jejak report` in `lang`: what each column means, and how to switch language.
+pub fn report_help(lang: Lang) -> String {
+    staff_text(lang, "cli-report-help", &[])
+}
 
 /// The config file the CLI reads (`JEJAK_CONFIG`, default `jejak.toml`).
 fn file_config() -> anyhow::Result<FileConfig> {
@@ -40,49 +30,97 @@ fn file_config() -> anyhow::Result<FileConfig> {
 
 /// A flow id from a `--flow` argument: a flow file's id when the argument is a file path,
 /// else the argument itself (invite and report work without the flow file).
-fn flow_id_of(arg: &str) -> anyhow::Result<String> {
+fn flow_id_of(arg: &str, lang: Lang) -> anyhow::Result<String> {
     if Path::new(arg).is_file() {
-        return Ok(crate::flow::load(Path::new(arg))?.id);
+        return Ok(crate::flow::load(Path::new(arg))
+            .with_context(|| staff_text(lang, "cli-err-flow-invalid", &[("path", arg)]))?
+            .id);
     }
     Ok(arg.to_string())
 }
 
-/// Prints what an import did: totals, then every rejected row with its line and reasons.
-pub fn print_import_report(r: &ImportReport, mut out: impl std::io::Write) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "{} row(s) read: {} loaded ({} new, {} updated), {} rejected, {} newly on the flow's roster",
-        r.rows,
-        r.loaded,
-        r.inserted,
-        r.updated,
-        r.rejected.len(),
-        r.enrolled
-    )?;
-    for i in &r.rejected {
-        writeln!(out, "line {}: rejected: {}", i.line, i.reasons.join("; "))?;
-    }
-    for i in &r.warnings {
-        writeln!(out, "line {}: warning: {}", i.line, i.reasons.join("; "))?;
+/// Prints what an import did, in `lang`: totals, then every rejected row with its line and
+/// reasons.
+pub fn print_import_report(
+    r: &ImportReport,
+    mut out: impl std::io::Write,
+    lang: Lang,
+) -> std::io::Result<()> {
+    let summary = staff_text(
+        lang,
+        "cli-import-summary",
+        &[
+            ("rows", &r.rows.to_string()),
+            ("loaded", &r.loaded.to_string()),
+            ("new", &r.inserted.to_string()),
+            ("updated", &r.updated.to_string()),
+            ("rejected", &r.rejected.len().to_string()),
+            ("enrolled", &r.enrolled.to_string()),
+        ],
+    );
+    writeln!(out, "{summary}")?;
+    for (id, issues) in [
+        ("cli-import-rejected", &r.rejected),
+        ("cli-import-warning", &r.warnings),
+    ] {
+        for i in issues {
+            let line = staff_text(
+                lang,
+                id,
+                &[
+                    ("line", &i.line.to_string()),
+                    ("reasons", &i.reasons.join("; ")),
+                ],
+            );
+            writeln!(out, "{line}")?;
+        }
     }
     Ok(())
 }
 
 /// `jejak roster import FILE --flow ID`. Exit code 0 when every row loaded, 1 when some
 /// rows were rejected (the good ones are stored); 2 on errors.
-pub async fn import(store: &Store, file: &Path, flow: &str) -> anyhow::Result<i32> {
-    let flow = super::resolve_flow(flow)?;
+pub async fn import(store: &Store, file: &Path, flow: &str, lang: Lang) -> anyhow::Result<i32> {
+    let flow = super::resolve_flow_in(flow, lang)?;
     let opts = ImportOptions {
         enrol: Some(enrolment(&flow)?),
         progress: true,
     };
     let started = Instant::now();
-    let report = import_file(store, file, &opts, Utc::now())
-        .await
-        .with_context(|| format!("importing {}", file.display()))?;
-    print_import_report(&report, std::io::stdout().lock())?;
-    eprintln!("took {:.1} s", started.elapsed().as_secs_f64());
+    let report = match import_file_in(store, file, &opts, Utc::now(), lang).await {
+        Ok(r) => r,
+        // The teacher's words first; the English chain of a database error after them.
+        Err(e) => {
+            let what = staff_text(
+                lang,
+                "cli-import-failed",
+                &[("file", &file.display().to_string())],
+            );
+            anyhow::bail!("{what}: {}", e.text(lang));
+        }
+    };
+    print_import_report(&report, std::io::stdout().lock(), lang)?;
+    let secs = format!("{:.1}", started.elapsed().as_secs_f64());
+    eprintln!(
+        "{}",
+        staff_text(lang, "cli-import-took", &[("secs", &secs)])
+    );
     Ok(if report.rejected.is_empty() { 0 } else { 1 })
+}
+
+/// An invitation error as staff read it, in `lang`.
+fn invite_error_text(e: &InviteError, lang: Lang) -> String {
+    match e {
+        InviteError::NoTarget => staff_text(lang, "cli-invite-no-target", &[]),
+        InviteError::BadUsername(u) => {
+            staff_text(lang, "cli-invite-bad-username", &[("value", &quoted(u))])
+        }
+        InviteError::BadNumber(n) => {
+            staff_text(lang, "cli-invite-bad-number", &[("value", &quoted(n))])
+        }
+        InviteError::UnknownType(p) => staff_text(lang, "cli-invite-unknown-type", &[("path", p)]),
+        other => format!("{}: {other}", staff_text(lang, "cli-invite-failed", &[])),
+    }
 }
 
 /// `jejak invite --flow ID --out FILE [--qr DIR]`.
@@ -93,63 +131,90 @@ pub async fn invite(
     qr: Option<&Path>,
     bot_username: Option<String>,
     whatsapp_number: Option<String>,
+    lang: Lang,
 ) -> anyhow::Result<i32> {
     let cfg = file_config()?;
     let bot = bot_username.or(cfg.telegram.and_then(|t| t.bot_username));
     let wa = whatsapp_number.or(cfg.whatsapp.and_then(|w| w.business_number));
-    let links = LinkTargets::new(bot.as_deref(), wa.as_deref())?;
-    let flow_id = flow_id_of(flow)?;
-    let s = write_invitations(store, &flow_id, &links, out, qr, Utc::now()).await?;
+    let links = LinkTargets::new(bot.as_deref(), wa.as_deref())
+        .map_err(|e| anyhow::anyhow!(invite_error_text(&e, lang)))?;
+    let flow_id = flow_id_of(flow, lang)?;
+    let s = write_invitations(store, &flow_id, &links, out, qr, Utc::now())
+        .await
+        .map_err(|e| anyhow::anyhow!(invite_error_text(&e, lang)))?;
     if s.respondents == 0 {
         eprintln!(
-            "no respondents on the roster of flow `{flow_id}`: import one first with \
-             `jejak roster import FILE --flow {flow_id}`"
+            "{}",
+            staff_text(lang, "cli-invite-none", &[("flow", &flow_id)])
         );
     }
-    println!(
-        "wrote {} invitation(s) to {}{}",
-        s.respondents,
-        out.display(),
-        qr.map(|d| format!(", {} QR code(s) to {}", s.qr_files, d.display()))
-            .unwrap_or_default()
-    );
+    let n = s.respondents.to_string();
+    let out = out.display().to_string();
+    let text = match qr {
+        None => staff_text(lang, "cli-invite-wrote", &[("n", &n), ("out", &out)]),
+        Some(d) => staff_text(
+            lang,
+            "cli-invite-wrote-qr",
+            &[
+                ("n", &n),
+                ("out", &out),
+                ("qr", &s.qr_files.to_string()),
+                ("dir", &d.display().to_string()),
+            ],
+        ),
+    };
+    println!("{text}");
     Ok(0)
 }
 
-/// `jejak report --flow ID [--by …] [--format …] [--out FILE]`.
+/// `jejak report --flow ID [--by …] [--format …] [--out FILE]`, in `lang`.
 pub async fn report(
     store: &Store,
     flow: &str,
     by: Option<&str>,
     format: &str,
     out: Option<&Path>,
+    lang: Lang,
 ) -> anyhow::Result<i32> {
     let by = match by {
         None => None,
-        Some(b) => Some(
-            GroupBy::parse(b)
-                .with_context(|| format!("--by {b}: expected cohort, programme or school"))?,
-        ),
+        Some(b) => {
+            Some(GroupBy::parse(b).with_context(|| staff_text(lang, "cli-err-by", &[("by", b)]))?)
+        }
     };
-    let flow_id = flow_id_of(flow)?;
-    let report = response_report(store, &flow_id, by).await?;
+    let flow_id = flow_id_of(flow, lang)?;
+    let report = response_report(store, &flow_id, by)
+        .await
+        .with_context(|| staff_text(lang, "cli-err-report", &[("flow", &flow_id)]))?;
+    let created = |p: &Path| {
+        staff_text(
+            lang,
+            "cli-err-create",
+            &[("path", &p.display().to_string())],
+        )
+    };
     let sink = |out: Option<&Path>| -> anyhow::Result<Box<dyn std::io::Write>> {
         Ok(match out {
             Some(p) => Box::new(std::io::BufWriter::new(
-                std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+                std::fs::File::create(p).with_context(|| created(p))?,
             )),
             None => Box::new(std::io::stdout().lock()),
         })
     };
     match format {
-        "table" => report.write_table(sink(out)?)?,
-        "csv" => report.write_csv(sink(out)?)?,
+        "table" => report.write_table(sink(out)?, lang)?,
+        "csv" => report.write_csv(sink(out)?, lang)?,
         "xlsx" => {
-            let path = out.context("--format xlsx needs --out FILE.xlsx")?;
-            crate::report::xlsx::write_report(&report, path)
-                .with_context(|| format!("writing {}", path.display()))?;
+            let path = out.with_context(|| staff_text(lang, "cli-export-xlsx-needs-out", &[]))?;
+            crate::report::xlsx::write_report(&report, path, lang).with_context(|| {
+                staff_text(
+                    lang,
+                    "cli-err-write",
+                    &[("path", &path.display().to_string())],
+                )
+            })?;
         }
-        other => anyhow::bail!("--format {other}: expected table, csv or xlsx"),
+        other => anyhow::bail!(staff_text(lang, "cli-err-format", &[("format", other)])),
     }
     Ok(0)
 }

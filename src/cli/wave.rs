@@ -11,7 +11,7 @@ use clap::Subcommand;
 use crate::channel::Outbound;
 use crate::config::ScheduleFile;
 use crate::flow::Flow;
-use crate::i18n::Catalog;
+use crate::i18n::{Catalog, staff_text};
 use crate::model::Lang;
 use crate::schedule::dispatcher::{DispatchConfig, Dispatcher};
 use crate::schedule::eligibility::{Exclusion, Segment, StatusFilter};
@@ -175,48 +175,57 @@ pub fn new_wave(a: &AddArgs, flow_id: &str, catalog: &Catalog) -> anyhow::Result
     })
 }
 
-/// Runs a `wave` subcommand; returns the exit code.
+/// Runs a `wave` subcommand; returns the exit code. What it prints follows `lang`.
 pub async fn run(
     store: &Store,
     action: WaveAction,
     schedule: &ScheduleFile,
+    lang: Lang,
 ) -> anyhow::Result<i32> {
     let now = Utc::now();
     match action {
         WaveAction::Add(a) => {
-            let flow = super::resolve_flow(&a.flow)?;
+            let flow = super::resolve_flow_in(&a.flow, lang)?;
             let catalog = Catalog::embedded()?;
-            let w = new_wave(&a, &flow.id, &catalog)?;
+            let w = new_wave(&a, &flow.id, &catalog)
+                .with_context(|| staff_text(lang, "cli-wave-add-failed", &[]))?;
             let id = store.create_wave(&w, now).await?;
-            println!("wave {id} added: {}", w.name);
+            println!(
+                "{}",
+                staff_text(
+                    lang,
+                    "cli-wave-added",
+                    &[("id", &id.to_string()), ("name", &w.name)],
+                )
+            );
             Ok(0)
         }
         WaveAction::List { flow } => {
             let waves = store.waves(flow.as_deref()).await?;
             if waves.is_empty() {
-                println!("no waves");
+                println!("{}", staff_text(lang, "cli-wave-none", &[]));
             }
             for w in waves {
                 let counts = store.outbox_counts(w.id).await?;
                 println!(
-                    "{:>4}  {:<9}  {:<14}  {}  [{}]  {}",
+                    "{:>4}  {:<10}  {:<14}  {}  [{}]  {}",
                     w.id,
-                    w.state.as_str(),
+                    state_text(w.state, lang),
                     w.spec.flow_id,
-                    schedule_text(&w),
+                    schedule_text(&w, lang),
                     w.spec.segment,
-                    counts_text(&counts)
+                    counts_text(&counts, lang)
                 );
             }
             Ok(0)
         }
         WaveAction::Show { id } => {
             let Some(w) = store.wave(id).await? else {
-                eprintln!("no wave {id}");
+                eprintln!("{}", not_found(id, lang));
                 return Ok(1);
             };
             let quiet = schedule.quiet_hours()?;
-            print!("{}", show(store, &w, &quiet, now).await?);
+            print!("{}", show(store, &w, &quiet, now, lang).await?);
             Ok(0)
         }
         WaveAction::Pause { id } => {
@@ -225,11 +234,12 @@ pub async fn run(
                 id,
                 &[WaveState::Active, WaveState::Finished],
                 WaveState::Paused,
+                lang,
             )
             .await
         }
         WaveAction::Resume { id } => {
-            change(store, id, &[WaveState::Paused], WaveState::Active).await
+            change(store, id, &[WaveState::Paused], WaveState::Active, lang).await
         }
         WaveAction::Cancel { id } => {
             change(
@@ -237,46 +247,96 @@ pub async fn run(
                 id,
                 &[WaveState::Active, WaveState::Paused, WaveState::Finished],
                 WaveState::Cancelled,
+                lang,
             )
             .await
         }
     }
 }
 
-async fn change(store: &Store, id: i64, from: &[WaveState], to: WaveState) -> anyhow::Result<i32> {
+fn not_found(id: i64, lang: Lang) -> String {
+    staff_text(lang, "cli-wave-not-found", &[("id", &id.to_string())])
+}
+
+/// A wave's state in `lang` ("aktif", "dijeda", …).
+pub fn state_text(state: WaveState, lang: Lang) -> String {
+    let id = match state {
+        WaveState::Active => "cli-wave-state-active",
+        WaveState::Paused => "cli-wave-state-paused",
+        WaveState::Cancelled => "cli-wave-state-cancelled",
+        WaveState::Finished => "cli-wave-state-finished",
+    };
+    staff_text(lang, id, &[])
+}
+
+async fn change(
+    store: &Store,
+    id: i64,
+    from: &[WaveState],
+    to: WaveState,
+    lang: Lang,
+) -> anyhow::Result<i32> {
+    let id_text = id.to_string();
     if store.set_wave_state(id, from, to).await? {
-        println!("wave {id} is now {}", to.as_str());
+        println!(
+            "{}",
+            staff_text(
+                lang,
+                "cli-wave-now",
+                &[("id", &id_text), ("state", &state_text(to, lang))],
+            )
+        );
         return Ok(0);
     }
     match store.wave(id).await? {
-        None => eprintln!("no wave {id}"),
+        None => eprintln!("{}", not_found(id, lang)),
         Some(w) => eprintln!(
-            "wave {id} is {}; cannot make it {}",
-            w.state.as_str(),
-            to.as_str()
+            "{}",
+            staff_text(
+                lang,
+                "cli-wave-cannot",
+                &[
+                    ("id", &id_text),
+                    ("state", &state_text(w.state, lang)),
+                    ("to", &state_text(to, lang)),
+                ],
+            )
         ),
     }
     Ok(1)
 }
 
-fn schedule_text(w: &Wave) -> String {
+fn schedule_text(w: &Wave, lang: Lang) -> String {
     let tz = zones::respondent_zone(w.spec.tz.as_deref());
     let when = match (&w.spec.at, &w.spec.cron) {
-        (Some(at), _) => format!("at {}", at.with_timezone(&tz).format("%Y-%m-%d %H:%M")),
-        (None, Some(c)) => format!("cron \"{c}\""),
+        (Some(at), _) => staff_text(
+            lang,
+            "cli-wave-at",
+            &[(
+                "when",
+                &at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+            )],
+        ),
+        (None, Some(c)) => staff_text(lang, "cli-wave-cron", &[("cron", c)]),
         (None, None) => "?".into(),
     };
     let until = w
         .spec
         .until
-        .map(|u| format!(" until {}", u.with_timezone(&tz).format("%Y-%m-%d %H:%M")))
+        .map(|u| {
+            let when = u.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+            format!(
+                " {}",
+                staff_text(lang, "cli-wave-until", &[("when", &when)])
+            )
+        })
         .unwrap_or_default();
     format!("{when} {}{until}", zones::label(tz))
 }
 
-fn counts_text(c: &BTreeMap<String, i64>) -> String {
+fn counts_text(c: &BTreeMap<String, i64>, lang: Lang) -> String {
     if c.is_empty() {
-        return "no messages yet".into();
+        return staff_text(lang, "cli-wave-no-messages", &[]);
     }
     c.iter()
         .map(|(k, v)| format!("{k} {v}"))
@@ -284,25 +344,47 @@ fn counts_text(c: &BTreeMap<String, i64>) -> String {
         .join(", ")
 }
 
-/// The text of `wave show`: the wave, its messages so far, and a dry run at `now`.
+/// The text of `wave show` in `lang`: the wave, its messages so far, and a dry run at `now`.
 pub async fn show(
     store: &Store,
     w: &Wave,
     quiet: &crate::schedule::quiet::QuietHours,
     now: DateTime<Utc>,
+    lang: Lang,
 ) -> anyhow::Result<String> {
     use std::fmt::Write as _;
+    let t = |id: &str, args: &[(&str, &str)]| staff_text(lang, id, args);
     let mut s = String::new();
     writeln!(
         s,
-        "wave {} \"{}\" ({})",
-        w.id,
-        w.spec.name,
-        w.state.as_str()
+        "{}",
+        t(
+            "cli-wave-show-title",
+            &[
+                ("id", &w.id.to_string()),
+                ("name", &w.spec.name),
+                ("state", &state_text(w.state, lang)),
+            ],
+        )
     )?;
-    writeln!(s, "  flow:      {}", w.spec.flow_id)?;
-    writeln!(s, "  message:   {}", w.spec.message_id)?;
-    writeln!(s, "  schedule:  {}", schedule_text(w))?;
+    writeln!(
+        s,
+        "  {}",
+        t("cli-wave-show-flow", &[("value", &w.spec.flow_id)])
+    )?;
+    writeln!(
+        s,
+        "  {}",
+        t("cli-wave-show-message", &[("value", &w.spec.message_id)])
+    )?;
+    writeln!(
+        s,
+        "  {}",
+        t(
+            "cli-wave-show-schedule",
+            &[("value", &schedule_text(w, lang))]
+        )
+    )?;
     if let Ok(sch) = planner::schedule_of(w) {
         let last = store.last_run_due(w.id).await?;
         let next = sch
@@ -310,35 +392,58 @@ pub async fn show(
             .filter(|n| w.spec.until.is_none_or(|u| *n <= u));
         if let Some(n) = next.filter(|_| matches!(w.state, WaveState::Active | WaveState::Paused)) {
             let tz = zones::respondent_zone(w.spec.tz.as_deref());
-            writeln!(
-                s,
-                "  next run:  {}",
-                n.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z")
-            )?;
+            let when = n.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string();
+            writeln!(s, "  {}", t("cli-wave-show-next", &[("value", &when)]))?;
         }
     }
     writeln!(
         s,
-        "  audience:  {} (status {})",
-        w.spec.segment,
-        w.spec.status.as_str()
+        "  {}",
+        t(
+            "cli-wave-show-audience",
+            &[
+                ("segment", &w.spec.segment.to_string()),
+                ("status", w.spec.status.as_str()),
+            ],
+        )
     )?;
     if let Some(m) = w.spec.max_per_person {
-        writeln!(s, "  at most:   {m} per person")?;
+        writeln!(s, "  {}", t("cli-wave-show-cap", &[("n", &m.to_string())]))?;
     }
     if let Some(g) = w.spec.min_gap_secs {
-        writeln!(s, "  min gap:   {}", human_secs(g))?;
+        writeln!(
+            s,
+            "  {}",
+            t("cli-wave-show-gap", &[("value", &human_secs(g))])
+        )?;
     }
+    let counts = counts_text(&store.outbox_counts(w.id).await?, lang);
     writeln!(
         s,
-        "  messages:  {}",
-        counts_text(&store.outbox_counts(w.id).await?)
+        "  {}",
+        t("cli-wave-show-messages", &[("value", &counts)])
     )?;
     let dry = dry_run(store, w, quiet, now).await?;
-    writeln!(s, "dry run (if it ran now):")?;
-    writeln!(s, "  would receive it now: {}", dry.eligible_now)?;
-    writeln!(s, "  excluded:")?;
-    for e in Exclusion::ALL {
+    writeln!(s, "{}", t("cli-wave-dry-run", &[]))?;
+    writeln!(
+        s,
+        "  {}",
+        t(
+            "cli-wave-would-receive",
+            &[("n", &dry.eligible_now.to_string())]
+        )
+    )?;
+    writeln!(s, "  {}", t("cli-wave-excluded", &[]))?;
+    let labels: Vec<(Exclusion, String)> = Exclusion::ALL
+        .iter()
+        .map(|e| (*e, label(*e, lang)))
+        .collect();
+    let width = labels
+        .iter()
+        .map(|(_, l)| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (e, name) in labels {
         let n = dry.excluded.get(&e).copied().unwrap_or(0);
         let detail = if e == Exclusion::QuietHours && !dry.quiet_by_zone.is_empty() {
             let parts: Vec<String> = dry
@@ -346,11 +451,15 @@ pub async fn show(
                 .iter()
                 .map(|(z, n)| format!("{z} {n}"))
                 .collect();
-            format!(" ({}; sent when it ends)", parts.join(", "))
+            format!(
+                " {}",
+                t("cli-wave-quiet-detail", &[("zones", &parts.join(", "))])
+            )
         } else {
             String::new()
         };
-        writeln!(s, "    {:<13} {n}{detail}", label(e))?;
+        let pad = " ".repeat(width + 1 - name.chars().count());
+        writeln!(s, "    {name}{pad}{n}{detail}")?;
     }
     Ok(s)
 }
@@ -365,18 +474,20 @@ fn human_secs(g: i64) -> String {
     }
 }
 
-fn label(e: Exclusion) -> &'static str {
-    match e {
-        Exclusion::Completed => "completed",
-        Exclusion::OptedOut => "opted out",
-        Exclusion::Expired => "survey closed",
-        Exclusion::Unreachable => "unreachable",
-        Exclusion::NoChannel => "no chat",
-        Exclusion::OtherStatus => "other status",
-        Exclusion::CapReached => "cap reached",
-        Exclusion::TooSoon => "too soon",
-        Exclusion::QuietHours => "quiet hours",
-    }
+/// An exclusion's label in `lang`.
+fn label(e: Exclusion, lang: Lang) -> String {
+    let id = match e {
+        Exclusion::Completed => "cli-excl-completed",
+        Exclusion::OptedOut => "cli-excl-opted-out",
+        Exclusion::Expired => "cli-excl-expired",
+        Exclusion::Unreachable => "cli-excl-unreachable",
+        Exclusion::NoChannel => "cli-excl-no-channel",
+        Exclusion::OtherStatus => "cli-excl-other-status",
+        Exclusion::CapReached => "cli-excl-cap-reached",
+        Exclusion::TooSoon => "cli-excl-too-soon",
+        Exclusion::QuietHours => "cli-excl-quiet-hours",
+    };
+    staff_text(lang, id, &[])
 }
 
 /// The dry run of a wave at `now`.

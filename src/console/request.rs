@@ -141,7 +141,9 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The client's address: the TCP peer, or, when the peer is on this machine (a reverse proxy
-/// such as Caddy or nginx), the last address the proxy added to `X-Forwarded-For`.
+/// such as Caddy or nginx), the last address the proxy added to `X-Forwarded-For`. Only the
+/// very last entry is the proxy's word: earlier ones, and earlier header lines, come from the
+/// client and could be anything (a client rotating them would escape the address lock-out).
 pub fn client_address(parts: &Parts) -> String {
     let peer = parts
         .extensions
@@ -150,7 +152,9 @@ pub fn client_address(parts: &Parts) -> String {
     let forwarded = || {
         parts
             .headers
-            .get("x-forwarded-for")
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse::<IpAddr>().ok())
@@ -249,6 +253,15 @@ impl FormData {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim())
             .filter(|v| !v.is_empty())
+    }
+
+    /// The first value of a field exactly as sent (not trimmed: a password's spaces are
+    /// part of it); `None` when missing.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every non-blank value of a field.

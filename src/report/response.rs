@@ -15,10 +15,12 @@
 //! - **after wave**: each completion is credited to the last wave message of the flow sent
 //!   to that respondent at or before the completion time, or to "none".
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Write;
 
-use crate::store::{RosterMember, Scope, SentWaveMessage, SessionBrief, Store, StoreError};
+use crate::i18n::staff_text;
+use crate::model::Lang;
+use crate::store::{ReportCell, ReportColumn, Scope, Store, StoreError};
 
 /// What to break the report down by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -118,7 +120,7 @@ pub struct ResponseReport {
     pub waves: Vec<(i64, String)>,
 }
 
-/// Reads what the report needs and computes it, over the whole roster.
+/// The report over the whole roster.
 pub async fn response_report(
     store: &Store,
     flow_id: &str,
@@ -128,105 +130,50 @@ pub async fn response_report(
 }
 
 /// The report over the respondents of `scope` only (the staff console's view of a school).
+/// The database counts (one statement, see [`Store::report_cells`]); this only groups labels
+/// the way staff read them (trimmed; empty ones as [`BLANK_GROUP`]).
 pub async fn response_report_scoped(
     store: &Store,
     flow_id: &str,
     by: Option<GroupBy>,
     scope: &Scope,
 ) -> Result<ResponseReport, StoreError> {
-    let members = store.roster_members(flow_id, scope).await?;
-    let sessions = store.session_briefs(flow_id, scope).await?;
-    let sent = store.sent_wave_messages(flow_id, scope).await?;
-    Ok(compute(flow_id, by, &members, &sessions, &sent))
+    let column = by.map(|b| match b {
+        GroupBy::Cohort => ReportColumn::Cohort,
+        GroupBy::Programme => ReportColumn::Programme,
+        GroupBy::School => ReportColumn::School,
+    });
+    let cells = store.report_cells(flow_id, column, scope).await?;
+    let names = store.wave_names(flow_id).await?;
+    Ok(assemble(flow_id, by, &cells, &names))
 }
 
-/// Where one respondent stands, summed over their sessions of the flow.
-#[derive(Default)]
-struct Standing {
-    started: bool,
-    completed_at: Option<i64>,
-    completed: bool,
-    opted_out: bool,
-}
-
-/// Computes the report from the rows the store gives (pure, so it can be tested on its own).
-pub fn compute(
+/// Sums the database's cells into totals and groups (pure, so it can be tested on its own).
+pub fn assemble(
     flow_id: &str,
     by: Option<GroupBy>,
-    members: &[RosterMember],
-    sessions: &[SessionBrief],
-    sent: &[SentWaveMessage],
+    cells: &[ReportCell],
+    wave_names: &[(i64, String)],
 ) -> ResponseReport {
-    let mut standing: HashMap<i64, Standing> = HashMap::new();
-    for s in sessions {
-        let st = standing.entry(s.respondent_id).or_default();
-        match s.status.as_str() {
-            "invited" => {}
-            "expired" => st.started |= s.answered,
-            "completed" => {
-                st.started = true;
-                st.completed = true;
-                // The first completion is the one a reminder could have caused.
-                st.completed_at = match (st.completed_at, s.completed_at) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-            }
-            "opted_out" => {
-                st.started = true;
-                st.opted_out = true;
-            }
-            _ => st.started = true,
-        }
-    }
-    let mut by_respondent: HashMap<i64, Vec<&SentWaveMessage>> = HashMap::new();
-    for m in sent {
-        by_respondent.entry(m.respondent_id).or_default().push(m);
-    }
-    let mut wave_names: BTreeMap<i64, String> = BTreeMap::new();
     let mut total = Counts::default();
     let mut groups: BTreeMap<String, Counts> = BTreeMap::new();
-    for m in members {
-        let st = standing.get(&m.id);
-        let completed = st.is_some_and(|s| s.completed);
-        let mut after = None;
-        if completed {
-            let at = st.and_then(|s| s.completed_at);
-            // The last message sent at or before the completion; without a completion time
-            // (never written by the store, but possible in old data) no wave is credited.
-            after = at.and_then(|at| {
-                by_respondent.get(&m.id).and_then(|msgs| {
-                    msgs.iter()
-                        .filter(|x| x.sent_at <= at)
-                        .max_by_key(|x| (x.sent_at, x.wave_id))
-                        .map(|x| {
-                            wave_names.insert(x.wave_id, x.wave_name.clone());
-                            x.wave_id
-                        })
-                })
-            });
-        }
+    let mut credited: BTreeMap<i64, String> = BTreeMap::new();
+    for cell in cells {
         let add = |c: &mut Counts| {
-            c.roster += 1;
-            c.invited += u64::from(m.invited);
-            c.unreachable += u64::from(m.unreachable);
-            if let Some(s) = st {
-                c.started += u64::from(s.started);
-                c.completed += u64::from(s.completed);
-                c.opted_out += u64::from(s.opted_out && !s.completed);
-            }
-            if completed {
-                *c.after_wave.entry(after).or_default() += 1;
+            c.roster += cell.roster;
+            c.invited += cell.invited;
+            c.unreachable += cell.unreachable;
+            c.started += cell.started;
+            c.opted_out += cell.opted_out;
+            if cell.completed {
+                c.completed += cell.roster;
+                *c.after_wave.entry(cell.after_wave).or_default() += cell.roster;
             }
         };
         add(&mut total);
-        if let Some(by) = by {
-            let key = match by {
-                GroupBy::Cohort => &m.cohort,
-                GroupBy::Programme => &m.programme,
-                GroupBy::School => &m.school,
-            };
-            let label = key
+        if by.is_some() {
+            let label = cell
+                .label
                 .as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
@@ -234,38 +181,70 @@ pub fn compute(
                 .to_string();
             add(groups.entry(label).or_default());
         }
+        if let Some(id) = cell.after_wave.filter(|_| cell.completed) {
+            let name = wave_names
+                .iter()
+                .find(|(w, _)| *w == id)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default();
+            credited.insert(id, name);
+        }
     }
     ResponseReport {
         flow_id: flow_id.to_string(),
         by,
         total,
         groups: groups.into_iter().collect(),
-        waves: wave_names.into_iter().collect(),
+        waves: credited.into_iter().collect(),
     }
 }
 
 impl ResponseReport {
-    /// The header of the tabular forms (CSV, XLSX, table).
-    pub fn header(&self) -> Vec<String> {
-        let mut h: Vec<String> = vec![self.by.map(GroupBy::name).unwrap_or("group").into()];
+    /// The header of the tabular forms (CSV, XLSX, table) in `lang`. English keeps the
+    /// machine-style names scripts rely on (`roster`, `gross_rate`, `after_wave_<id>_<name>`,
+    /// `after_none`); Indonesian gives words a teacher reads ("Selesai", "Respons kotor",
+    /// "Setelah gelombang <id> (<name>)"). Wave columns carry the wave's id and name in
+    /// both languages.
+    pub fn header(&self, lang: Lang) -> Vec<String> {
+        let t = |id: &str| staff_text(lang, id, &[]);
+        let group = match self.by {
+            None => "cli-col-group",
+            Some(GroupBy::Cohort) => "cli-col-cohort",
+            Some(GroupBy::Programme) => "cli-col-programme",
+            Some(GroupBy::School) => "cli-col-school",
+        };
+        let mut h: Vec<String> = vec![t(group)];
         for c in [
-            "roster",
-            "invited",
-            "started",
-            "completed",
-            "opted_out",
-            "unreachable",
-            "reachable",
-            "gross_rate",
-            "net_rate",
+            "cli-col-roster",
+            "cli-col-invited",
+            "cli-col-started",
+            "cli-col-completed",
+            "cli-col-opted-out",
+            "cli-col-unreachable",
+            "cli-col-reachable",
+            "cli-col-gross-rate",
+            "cli-col-net-rate",
         ] {
-            h.push(c.into());
+            h.push(t(c));
         }
         for (id, name) in &self.waves {
-            h.push(format!("after_wave_{id}_{name}"));
+            h.push(staff_text(
+                lang,
+                "cli-col-after-wave",
+                &[("id", &id.to_string()), ("name", name)],
+            ));
         }
-        h.push(format!("after_{NO_WAVE}"));
+        h.push(t("cli-col-after-none"));
         h
+    }
+
+    /// A group's label as shown: the blank group's label in `lang`.
+    pub fn label(label: &str, lang: Lang) -> String {
+        if label == BLANK_GROUP {
+            staff_text(lang, "cli-blank-group", &[])
+        } else {
+            label.to_string()
+        }
     }
 
     fn line(&self, label: &str, c: &Counts) -> Vec<String> {
@@ -294,22 +273,23 @@ impl ResponseReport {
         v
     }
 
-    /// The rows of the tabular forms: one per group, then the total.
-    pub fn rows(&self) -> Vec<Vec<String>> {
+    /// The rows of the tabular forms: one per group, then the total (labelled `TOTAL` in
+    /// both languages).
+    pub fn rows(&self, lang: Lang) -> Vec<Vec<String>> {
         let mut rows: Vec<Vec<String>> = self
             .groups
             .iter()
-            .map(|(label, c)| self.line(label, c))
+            .map(|(label, c)| self.line(&Self::label(label, lang), c))
             .collect();
-        rows.push(self.line("TOTAL", &self.total));
+        rows.push(self.line(&staff_text(lang, "cli-total", &[]), &self.total));
         rows
     }
 
-    /// Writes the report as CSV.
-    pub fn write_csv(&self, out: impl Write) -> Result<(), csv::Error> {
+    /// Writes the report as CSV, the header in `lang` (see [`ResponseReport::header`]).
+    pub fn write_csv(&self, out: impl Write, lang: Lang) -> Result<(), csv::Error> {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(self.header())?;
-        for r in self.rows() {
+        w.write_record(self.header(lang))?;
+        for r in self.rows(lang) {
             w.write_record(&r)?;
         }
         w.flush()?;
@@ -317,17 +297,21 @@ impl ResponseReport {
     }
 
     /// Writes the report as an aligned text table for the terminal, followed by the wave
-    /// attribution of all completions.
-    pub fn write_table(&self, mut out: impl Write) -> std::io::Result<()> {
-        let header = self.header();
+    /// attribution of all completions, in `lang`.
+    pub fn write_table(&self, mut out: impl Write, lang: Lang) -> std::io::Result<()> {
+        let header = self.header(lang);
         // The wave columns are listed below the table instead; keep the table narrow.
         let keep = 10;
         let mut rows = vec![header[..keep].to_vec()];
-        rows.extend(self.rows().into_iter().map(|r| r[..keep].to_vec()));
+        rows.extend(self.rows(lang).into_iter().map(|r| r[..keep].to_vec()));
         let widths: Vec<usize> = (0..keep)
             .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
             .collect();
-        writeln!(out, "Flow: {}", self.flow_id)?;
+        writeln!(
+            out,
+            "{}",
+            staff_text(lang, "cli-report-flow", &[("flow", &self.flow_id)])
+        )?;
         for (n, r) in rows.iter().enumerate() {
             let mut line = String::new();
             for (i, cell) in r.iter().enumerate() {
@@ -351,13 +335,71 @@ impl ResponseReport {
             }
         }
         writeln!(out)?;
-        writeln!(out, "Completions by the wave they followed:")?;
+        writeln!(out, "{}", staff_text(lang, "cli-report-by-wave", &[]))?;
         for (id, name) in &self.waves {
             let n = self.total.after_wave.get(&Some(*id)).copied().unwrap_or(0);
-            writeln!(out, "  wave {id} ({name}): {n}")?;
+            let text = staff_text(
+                lang,
+                "cli-report-wave-line",
+                &[
+                    ("id", &id.to_string()),
+                    ("name", name),
+                    ("n", &n.to_string()),
+                ],
+            );
+            writeln!(out, "  {text}")?;
         }
         let none = self.total.after_wave.get(&None).copied().unwrap_or(0);
-        writeln!(out, "  no wave: {none}")?;
+        let text = staff_text(lang, "cli-report-no-wave", &[("n", &none.to_string())]);
+        writeln!(out, "  {text}")?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(label: Option<&str>, completed: bool, wave: Option<i64>, n: u64) -> ReportCell {
+        ReportCell {
+            label: label.map(str::to_string),
+            completed,
+            after_wave: wave,
+            roster: n,
+            invited: n,
+            unreachable: 0,
+            started: if completed { n } else { 0 },
+            opted_out: 0,
+        }
+    }
+
+    #[test]
+    fn cells_sum_into_groups_with_trimmed_and_blank_labels() {
+        let cells = [
+            cell(Some("SMKN 1 "), true, Some(2), 3),
+            cell(Some("SMKN 1"), false, None, 4),
+            cell(Some(" "), true, None, 1),
+            cell(None, false, None, 2),
+        ];
+        let r = assemble(
+            "f",
+            Some(GroupBy::School),
+            &cells,
+            &[(2, "w2".into()), (3, "w3".into())],
+        );
+        assert_eq!(r.total.roster, 10);
+        assert_eq!(r.total.completed, 4);
+        assert_eq!(r.groups.len(), 2);
+        let (label, smk) = &r.groups[1];
+        assert_eq!(label, "SMKN 1");
+        assert_eq!((smk.roster, smk.completed), (7, 3));
+        assert_eq!(r.groups[0].0, BLANK_GROUP);
+        assert_eq!(r.groups[0].1.roster, 3);
+        // Only waves that were credited are listed.
+        assert_eq!(r.waves, vec![(2, "w2".to_string())]);
+        assert_eq!(r.total.after_wave.get(&Some(2)), Some(&3));
+        assert_eq!(r.total.after_wave.get(&None), Some(&1));
+        // Without a breakdown there are no groups.
+        assert!(assemble("f", None, &cells, &[]).groups.is_empty());
     }
 }

@@ -9,6 +9,8 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use super::export::{ExportError, for_each_row};
 use super::response::ResponseReport;
 use crate::flow::Flow;
+use crate::i18n::staff_text;
+use crate::model::Lang;
 use crate::store::Store;
 
 /// Writes one sheet of text cells (a bold header row, then `rows`) to `path`. Every cell is
@@ -68,24 +70,29 @@ pub async fn write_export(store: &Store, flow: &Flow, path: &Path) -> Result<usi
     Ok(n)
 }
 
-/// `jejak report --format xlsx`: sheet "Respons" with the counts as numbers and the rates as
-/// percentages, sheet "Gelombang" with the completions per wave.
-pub fn write_report(report: &ResponseReport, path: &Path) -> Result<(), XlsxError> {
+/// `jejak report --format xlsx`: sheet "Respons" ("Responses" in English) with the counts as
+/// numbers and the rates as percentages, sheet "Gelombang" ("Waves") with the completions per
+/// wave; names, headers and labels in `lang`.
+pub fn write_report(report: &ResponseReport, path: &Path, lang: Lang) -> Result<(), XlsxError> {
+    let t = |id: &str| staff_text(lang, id, &[]);
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let pct = Format::new().set_num_format("0.0%");
-    let header = report.header();
+    let header = report.header(lang);
     let ws = book.add_worksheet();
-    ws.set_name("Respons")?;
+    ws.set_name(t("cli-sheet-report"))?;
     for (c, h) in header.iter().enumerate() {
         ws.write_string_with_format(0, col(c), h, &bold)?;
     }
-    let mut lines: Vec<(&str, &super::response::Counts)> =
-        report.groups.iter().map(|(l, c)| (l.as_str(), c)).collect();
-    lines.push(("TOTAL", &report.total));
+    let mut lines: Vec<(String, &super::response::Counts)> = report
+        .groups
+        .iter()
+        .map(|(l, c)| (ResponseReport::label(l, lang), c))
+        .collect();
+    lines.push((t("cli-total"), &report.total));
     for (i, (label, c)) in lines.iter().enumerate() {
         let r = u32::try_from(i + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
-        ws.write_string(r, 0, *label)?;
+        ws.write_string(r, 0, label)?;
         let nums = [
             c.roster,
             c.invited,
@@ -114,9 +121,16 @@ pub fn write_report(report: &ResponseReport, path: &Path) -> Result<(), XlsxErro
     }
     ws.set_freeze_panes(1, 1)?;
     let waves = book.add_worksheet();
-    waves.set_name("Gelombang")?;
-    for (c, h) in ["wave_id", "wave", "completions_after"].iter().enumerate() {
-        waves.write_string_with_format(0, col(c), *h, &bold)?;
+    waves.set_name(t("cli-sheet-waves"))?;
+    for (c, h) in [
+        "cli-col-wave-id",
+        "cli-col-wave",
+        "cli-col-completions-after",
+    ]
+    .iter()
+    .enumerate()
+    {
+        waves.write_string_with_format(0, col(c), t(h), &bold)?;
     }
     let mut r = 1u32;
     for (id, name) in &report.waves {
@@ -131,7 +145,7 @@ pub fn write_report(report: &ResponseReport, path: &Path) -> Result<(), XlsxErro
         waves.write_number(r, 2, n as f64)?;
         r += 1;
     }
-    waves.write_string(r, 1, super::response::NO_WAVE)?;
+    waves.write_string(r, 1, t("cli-wave-none-label"))?;
     let none = report.total.after_wave.get(&None).copied().unwrap_or(0);
     waves.write_number(r, 2, none as f64)?;
     book.save(path)

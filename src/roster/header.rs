@@ -226,6 +226,42 @@ pub enum HeaderError {
     },
 }
 
+impl HeaderError {
+    /// The error as staff read it, in `lang` (`cli-header-…` in `locales/*/cli.ftl`).
+    pub fn text(&self, lang: crate::model::Lang) -> String {
+        use crate::i18n::staff_text;
+        match self {
+            HeaderError::NoExternalId => staff_text(lang, "cli-header-no-id", &[]),
+            HeaderError::Duplicate {
+                field,
+                first,
+                second,
+            } => staff_text(
+                lang,
+                "cli-header-duplicate",
+                &[
+                    ("field", &field.to_string()),
+                    ("first", &first.to_string()),
+                    ("second", &second.to_string()),
+                ],
+            ),
+            HeaderError::DuplicateExtra {
+                name,
+                first,
+                second,
+            } => staff_text(
+                lang,
+                "cli-header-duplicate-extra",
+                &[
+                    ("name", name),
+                    ("first", &first.to_string()),
+                    ("second", &second.to_string()),
+                ],
+            ),
+        }
+    }
+}
+
 /// Classifies the cells of a header row.
 pub fn classify(headers: &[String]) -> Result<Vec<Column>, HeaderError> {
     let mut cols: Vec<Column> = Vec::with_capacity(headers.len());

@@ -14,9 +14,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::header::{HeaderError, classify};
 use super::read::{ReadError, read_file};
-use super::row::parse_row;
+use super::row::{parse_row, quoted};
 use crate::engine::state::SessionState;
 use crate::flow::Flow;
+use crate::i18n::staff_text;
 use crate::model::Lang;
 use crate::store::{Enrolment, NewRespondent, ROSTER_BATCH_ROWS, Scope, Store, StoreError};
 
@@ -83,6 +84,23 @@ pub enum ImportError {
     /// The reader thread died (a bug).
     #[error("the roster reader stopped unexpectedly")]
     Reader,
+}
+
+impl ImportError {
+    /// The error as staff read it, in `lang`; errors of the database and bugs stay in
+    /// English (they are for whoever runs the server).
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            ImportError::Read(e) => e.text(lang),
+            ImportError::Header { line, source } => staff_text(
+                lang,
+                "cli-import-header",
+                &[("line", &line.to_string()), ("reason", &source.text(lang))],
+            ),
+            ImportError::Empty => staff_text(lang, "cli-import-empty", &[]),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// How to import.
@@ -158,7 +176,7 @@ fn merge(into: &mut NewRespondent, later: NewRespondent) {
 }
 
 /// Parses the file on the calling (blocking) thread and sends batches down `tx`.
-fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar) {
+fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar, lang: Lang) {
     let mut columns = None;
     let mut batch: Vec<Pending> = Vec::with_capacity(ROSTER_BATCH_ROWS);
     let mut in_batch: HashMap<String, usize> = HashMap::new();
@@ -180,12 +198,13 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar) {
         |raw| {
             let cells = match raw.cells {
                 Ok(c) => c,
-                Err(reason) => {
+                // The reader's only row-level failure is text that is not UTF-8.
+                Err(_) => {
                     rows += 1;
                     send(
                         Item::Rejected(RowIssue {
                             line: raw.line,
-                            reasons: vec![reason],
+                            reasons: vec![staff_text(lang, "cli-row-not-utf8", &[])],
                             cells: Vec::new(),
                         }),
                         &mut alive,
@@ -215,7 +234,7 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar) {
                     }
                 }
             };
-            let parsed = parse_row(cols, &cells);
+            let parsed = parse_row(cols, &cells, lang);
             if !matches!(parsed, Ok(None)) {
                 rows += 1;
             }
@@ -235,9 +254,10 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar) {
                     // Every parsed row has an external id (parse_row rejects rows without).
                     let key = r.fields.external_id.clone().unwrap_or_default();
                     match first_line.get(&key) {
-                        Some(&first) => warnings.push(format!(
-                            "external id {key:?} is also on line {first}; this row's \
-                             cells win where they are not empty"
+                        Some(&first) => warnings.push(staff_text(
+                            lang,
+                            "cli-row-repeat",
+                            &[("value", &quoted(&key)), ("first", &first.to_string())],
                         )),
                         None => {
                             first_line.insert(key.clone(), raw.line);
@@ -290,63 +310,72 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar) {
     }
 }
 
-/// Imports the roster file at `path` (`.csv` or `.xlsx`).
+/// Imports the roster file at `path` (`.csv` or `.xlsx`), with the reasons of rejected rows
+/// and warnings in Indonesian (the staff default; see [`import_file_in`]).
 pub async fn import_file(
     store: &Store,
     path: &Path,
     opts: &ImportOptions,
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ImportError> {
-    import_file_scoped(store, path, opts, &Scope::All, now).await
+    import_file_in(store, path, opts, now, Lang::default()).await
 }
 
-/// Why a row falls outside `scope`, if it does: its school is not one of the scope's, or
-/// it is empty (an operator's row must name their school, so the row is not stored where
-/// nobody in charge of it can see it), or its external id belongs to a respondent of
-/// another school (`existing`: the stored school of that id, if stored) that the upsert
-/// would otherwise overwrite and pull into this scope.
+/// [`import_file`] with the reasons of rejected rows and warnings in `lang` (the staff
+/// member's language).
+pub async fn import_file_in(
+    store: &Store,
+    path: &Path,
+    opts: &ImportOptions,
+    now: DateTime<Utc>,
+    lang: Lang,
+) -> Result<ImportReport, ImportError> {
+    import_file_scoped(store, path, opts, &Scope::All, now, lang).await
+}
+
+/// Why a row falls outside `scope`, if it does (in `lang`): its school is not one of the
+/// scope's, or it is empty (an operator's row must name their school, so the row is not
+/// stored where nobody in charge of it can see it), or its external id belongs to a
+/// respondent of another school (`existing`: the stored school of that id, if stored) that
+/// the upsert would otherwise overwrite and pull into this scope.
 pub fn out_of_scope(
     scope: &Scope,
     row: &NewRespondent,
     existing: Option<&Option<String>>,
+    lang: Lang,
 ) -> Option<String> {
     if matches!(scope, Scope::All) {
         return None;
     }
     let school = row.fields.school.as_deref().map(str::trim).unwrap_or("");
     if school.is_empty() {
-        return Some(
-            "sekolah: empty; write the name of your school (you may only load rows of \
-             your own schools)"
-                .into(),
-        );
+        return Some(staff_text(lang, "c-roster-row-no-school", &[]));
     }
     if !scope.admits(Some(school)) {
-        return Some(format!(
-            "sekolah: {school:?} is not one of your schools; you may only load rows of \
-             your own schools"
+        return Some(staff_text(
+            lang,
+            "c-roster-row-other-school",
+            &[("value", &quoted(school))],
         ));
     }
     if let Some(stored) = existing
         && !scope.admits(stored.as_deref())
     {
-        return Some(
-            "nisn/external_id: already stored for a respondent of another school; ask an \
-             admin"
-                .into(),
-        );
+        return Some(staff_text(lang, "c-roster-row-taken-id", &[]));
     }
     None
 }
 
-/// As [`import_file`], loading only rows inside `scope` (a staff member's schools): other
-/// rows are rejected with the reason [`out_of_scope`] gives, and the rest load as usual.
+/// As [`import_file_in`], loading only rows inside `scope` (a staff member's schools):
+/// other rows are rejected with the reason [`out_of_scope`] gives, and the rest load as
+/// usual.
 pub async fn import_file_scoped(
     store: &Store,
     path: &Path,
     opts: &ImportOptions,
     scope: &Scope,
     now: DateTime<Utc>,
+    lang: Lang,
 ) -> Result<ImportReport, ImportError> {
     let size = std::fs::metadata(path)
         .map_err(|source| ReadError::Io {
@@ -368,14 +397,14 @@ pub async fn import_file_scoped(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Item>(4);
     let owned = path.to_path_buf();
     let reader_bar = bar.clone();
-    let handle = std::thread::spawn(move || reader(&owned, tx, reader_bar));
+    let handle = std::thread::spawn(move || reader(&owned, tx, reader_bar, lang));
     let mut report = ImportReport::default();
     let mut outcome: Result<(), ImportError> = Ok(());
     while let Some(item) = rx.recv().await {
         match item {
             Item::Header(cells) => report.header = cells,
             Item::Batch(rows, repeats) => {
-                let rows = match keep_in_scope(store, scope, rows, &mut report).await {
+                let rows = match keep_in_scope(store, scope, rows, &mut report, lang).await {
                     Ok(rows) => rows,
                     Err(e) => {
                         outcome = Err(e.into());
@@ -431,6 +460,7 @@ async fn keep_in_scope(
     scope: &Scope,
     rows: Vec<Pending>,
     report: &mut ImportReport,
+    lang: Lang,
 ) -> Result<Vec<Pending>, StoreError> {
     if matches!(scope, Scope::All) {
         return Ok(rows);
@@ -448,7 +478,7 @@ async fn keep_in_scope(
             .external_id
             .as_ref()
             .and_then(|e| stored.get(e));
-        match out_of_scope(scope, &p.respondent, existing) {
+        match out_of_scope(scope, &p.respondent, existing, lang) {
             None => kept.push(p),
             Some(reason) => insert_in_order(
                 &mut report.rejected,

@@ -64,6 +64,40 @@ pub enum ReadError {
     },
 }
 
+impl ReadError {
+    /// The error as staff read it, in `lang` (`cli-read-…` in `locales/*/cli.ftl`); the
+    /// system's or the parser's own words stay as they come.
+    pub fn text(&self, lang: crate::model::Lang) -> String {
+        use crate::i18n::staff_text;
+        match self {
+            ReadError::Io { path, source } => staff_text(
+                lang,
+                "cli-read-io",
+                &[("path", path), ("error", &source.to_string())],
+            ),
+            ReadError::Csv {
+                path,
+                line,
+                message,
+            } => staff_text(
+                lang,
+                "cli-read-csv",
+                &[
+                    ("path", path),
+                    ("line", &line.to_string()),
+                    ("error", message),
+                ],
+            ),
+            ReadError::Xlsx { path, message } => {
+                staff_text(lang, "cli-read-xlsx", &[("path", path), ("error", message)])
+            }
+            ReadError::UnknownType { path } => {
+                staff_text(lang, "cli-read-unknown-type", &[("path", path)])
+            }
+        }
+    }
+}
+
 /// Reads every row of `path` (header row included, as the first row), calling `each` for
 /// each one; `each` returns `false` to stop early. `progress` is told where the reader is.
 pub fn read_file(

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use super::header::{Column, Field};
 use super::zone;
 use crate::i18n::parse::{parse_date, parse_email, parse_phone};
+use crate::i18n::staff_text;
 use crate::model::{Lang, RespondentFields};
 use crate::store::NewRespondent;
 
@@ -29,17 +30,26 @@ pub struct Parsed {
 ///
 /// Returns `Ok(None)` for a row whose cells are all empty (blank lines are skipped), and
 /// `Err(reasons)` (every problem found, not only the first) for a row that must not load.
-pub fn parse_row(columns: &[Column], cells: &[String]) -> Result<Option<Parsed>, Vec<String>> {
+/// Reasons and warnings are written in `lang` (`cli-row-…` in `locales/*/cli.ftl`): teachers
+/// read them, on the command line and on the console's upload page.
+pub fn parse_row(
+    columns: &[Column],
+    cells: &[String],
+    lang: Lang,
+) -> Result<Option<Parsed>, Vec<String>> {
+    let t = |id: &str, args: &[(&str, &str)]| staff_text(lang, id, args);
     if cells.iter().all(|c| c.trim().is_empty()) {
         return Ok(None);
     }
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     if cells.len() > columns.len() && cells[columns.len()..].iter().any(|c| !c.trim().is_empty()) {
-        errors.push(format!(
-            "{} cells but only {} columns in the header",
-            cells.len(),
-            columns.len()
+        errors.push(t(
+            "cli-row-too-many-cells",
+            &[
+                ("cells", &cells.len().to_string()),
+                ("columns", &columns.len().to_string()),
+            ],
         ));
     }
     let mut r = NewRespondent {
@@ -54,15 +64,15 @@ pub fn parse_row(columns: &[Column], cells: &[String]) -> Result<Option<Parsed>,
             continue;
         }
         if v.chars().count() > MAX_CELL {
-            errors.push(format!(
-                "{}: longer than {MAX_CELL} characters",
-                col_name(col)
+            errors.push(t(
+                "cli-row-too-long",
+                &[("column", &col_name(col)), ("max", &MAX_CELL.to_string())],
             ));
             continue;
         }
         // Line breaks and tabs inside a cell (an address over two lines) are fine.
         if v.chars().any(|c| c.is_control() && !c.is_whitespace()) {
-            errors.push(format!("{}: contains control characters", col_name(col)));
+            errors.push(t("cli-row-control", &[("column", &col_name(col))]));
             continue;
         }
         let text = Some(v.to_string());
@@ -75,8 +85,12 @@ pub fn parse_row(columns: &[Column], cells: &[String]) -> Result<Option<Parsed>,
                 Field::Name => r.fields.name = text,
                 Field::ExternalId => {
                     if v.chars().count() > MAX_EXTERNAL_ID {
-                        errors.push(format!(
-                            "nisn/external_id: longer than {MAX_EXTERNAL_ID} characters"
+                        errors.push(t(
+                            "cli-row-too-long",
+                            &[
+                                ("column", "nisn/external_id"),
+                                ("max", &MAX_EXTERNAL_ID.to_string()),
+                            ],
                         ));
                     } else {
                         r.fields.external_id = text;
@@ -84,11 +98,11 @@ pub fn parse_row(columns: &[Column], cells: &[String]) -> Result<Option<Parsed>,
                 }
                 Field::Phone => match parse_phone(v) {
                     Some(p) => r.phone = Some(p),
-                    None => errors.push(format!("no_hp: {v:?} is not a phone number")),
+                    None => errors.push(t("cli-row-phone", &[("value", &quoted(v))])),
                 },
                 Field::Email => match parse_email(v) {
                     Some(e) => r.email = Some(e),
-                    None => errors.push(format!("email: {v:?} is not an e-mail address")),
+                    None => errors.push(t("cli-row-email", &[("value", &quoted(v))])),
                 },
                 Field::Cohort => r.fields.cohort = text,
                 Field::Programme => r.fields.programme = text,
@@ -99,33 +113,26 @@ pub fn parse_row(columns: &[Column], cells: &[String]) -> Result<Option<Parsed>,
                         r.timezone = Some(z);
                         zone_given = true;
                     }
-                    None => errors.push(format!(
-                        "zona_waktu: {v:?} is not WIB, WITA, WIT or a time zone such as \
-                         Asia/Makassar"
-                    )),
+                    None => errors.push(t("cli-row-zone", &[("value", &quoted(v))])),
                 },
                 Field::Language => match parse_language(v) {
                     Some(l) => r.language = Some(l),
-                    None => errors.push(format!("bahasa: {v:?} is not id or en")),
+                    None => errors.push(t("cli-row-language", &[("value", &quoted(v))])),
                 },
                 Field::BirthDate => match parse_date(v, Lang::Id) {
                     Some(d) => r.birth_date = Some(d),
-                    None => errors.push(format!(
-                        "tanggal_lahir: {v:?} is not a date (e.g. 17-08-2005 or 2005-08-17)"
-                    )),
+                    None => errors.push(t("cli-row-date", &[("value", &quoted(v))])),
                 },
             },
         }
     }
     if r.fields.external_id.is_none() {
-        errors.push("nisn/external_id: empty (every row needs its external id)".into());
+        errors.push(t("cli-row-no-id", &[]));
     }
     if !zone_given && let Some(p) = &r.fields.province {
         match zone::zone_of_province(p) {
             Some(z) => r.timezone = Some(z.to_string()),
-            None => warnings.push(format!(
-                "provinsi: {p:?} not recognised; time zone left unset (WIB is assumed)"
-            )),
+            None => warnings.push(t("cli-row-province", &[("value", &quoted(p))])),
         }
     }
     if !errors.is_empty() {
@@ -147,6 +154,12 @@ pub fn parse_language(v: &str) -> Option<Lang> {
         "inggris" | "bahasa_inggris" | "english" | "eng" => Some(Lang::En),
         _ => Lang::from_tag(v.trim()),
     }
+}
+
+/// A cell's value as quoted in a reason (`"12ab"`): quotes and escapes make stray spaces and
+/// invisible characters visible.
+pub fn quoted(v: &str) -> String {
+    format!("{v:?}")
 }
 
 fn col_name(col: &Column) -> String {
@@ -195,6 +208,7 @@ mod tests {
                 "17/08/2005",
                 "Jl. Mawar",
             ]),
+            Lang::Id,
         )
         .unwrap()
         .unwrap();
@@ -216,13 +230,18 @@ mod tests {
         let p = parse_row(
             &cols(),
             &cells(&["1", "", "", "Papua Tengah", "wita", "", "", ""]),
+            Lang::Id,
         )
         .unwrap()
         .unwrap();
         assert_eq!(p.respondent.timezone.as_deref(), Some(zone::WITA));
-        let p = parse_row(&cols(), &cells(&["1", "", "", "Atlantis", "", "", "", ""]))
-            .unwrap()
-            .unwrap();
+        let p = parse_row(
+            &cols(),
+            &cells(&["1", "", "", "Atlantis", "", "", "", ""]),
+            Lang::Id,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(p.respondent.timezone, None);
         assert_eq!(p.warnings.len(), 1);
     }
@@ -232,9 +251,50 @@ mod tests {
         let e = parse_row(
             &cols(),
             &cells(&["", "X", "12ab", "", "Mars", "fr", "31/02/2005", ""]),
+            Lang::Id,
         )
         .unwrap_err();
         assert_eq!(e.len(), 5, "{e:?}");
-        assert_eq!(parse_row(&cols(), &cells(&["", " ", ""])), Ok(None));
+        assert_eq!(
+            parse_row(&cols(), &cells(&["", " ", ""]), Lang::Id),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn reasons_follow_the_staff_language() {
+        let bad = cells(&["", "X", "12ab", "", "Mars", "fr", "31/02/2005", ""]);
+        let id = parse_row(&cols(), &bad, Lang::Id).unwrap_err();
+        assert_eq!(
+            id,
+            [
+                "no_hp: \"12ab\" bukan nomor HP",
+                "zona_waktu: \"Mars\" bukan WIB, WITA, WIT atau zona waktu seperti Asia/Makassar",
+                "bahasa: \"fr\" bukan id atau en",
+                "tanggal_lahir: \"31/02/2005\" bukan tanggal (contoh 17-08-2005 atau 2005-08-17)",
+                "nisn/external_id: kosong (setiap baris perlu NISN/NIM)",
+            ]
+        );
+        let en = parse_row(&cols(), &bad, Lang::En).unwrap_err();
+        assert_eq!(en[0], "no_hp: \"12ab\" is not a phone number");
+        assert_eq!(
+            en[4],
+            "nisn/external_id: empty (every row needs its external id)"
+        );
+        let w = |lang| {
+            parse_row(
+                &cols(),
+                &cells(&["1", "", "", "Atlantis", "", "", "", ""]),
+                lang,
+            )
+            .unwrap()
+            .unwrap()
+            .warnings
+        };
+        assert_eq!(
+            w(Lang::Id),
+            ["provinsi: \"Atlantis\" tidak dikenal; zona waktu dibiarkan kosong (dianggap WIB)"]
+        );
+        assert!(w(Lang::En)[0].contains("not recognised"));
     }
 }

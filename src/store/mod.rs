@@ -39,8 +39,8 @@ use error::db;
 pub use error::{Result, StoreError};
 pub use respondents::is_valid_token;
 pub use roster::{
-    BatchOutcome, Enrolment, IdentityAttempts, InviteRow, ROSTER_BATCH_ROWS, RosterMember,
-    SentWaveMessage, SessionBrief,
+    BatchOutcome, Enrolment, IdentityAttempts, InviteRow, ROSTER_BATCH_ROWS, ReportCell,
+    ReportColumn,
 };
 pub use scope::{Scope, normalise_school};
 pub use search::{

@@ -66,48 +66,37 @@ pub struct InviteRow {
     pub token: String,
 }
 
-/// One respondent on a flow's roster, with what the report needs about them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RosterMember {
-    /// The store's id.
-    pub id: RespondentId,
-    /// Cohort.
-    pub cohort: Option<String>,
-    /// Programme.
-    pub programme: Option<String>,
-    /// School or unit.
-    pub school: Option<String>,
-    /// `respondents.unreachable`.
-    pub unreachable: bool,
-    /// Has a token and was sent a wave message of the flow, or is bound to a channel, or had
-    /// their links exported by `jejak invite` for the flow.
-    pub invited: bool,
+/// The respondent column a report breaks down by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportColumn {
+    /// `respondents.cohort`.
+    Cohort,
+    /// `respondents.programme`.
+    Programme,
+    /// `respondents.school`.
+    School,
 }
 
-/// The parts of a session the report reads.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SessionBrief {
-    /// Whose session.
-    pub respondent_id: RespondentId,
-    /// Stored status text (`invited`, `consent`, …).
-    pub status: String,
-    /// Whether any answer (current or retracted) was stored in the session.
-    pub answered: bool,
-    /// Unix ms of completion.
-    pub completed_at: Option<i64>,
-}
-
-/// A wave message of the flow that was sent (outbox status `sent`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SentWaveMessage {
-    /// To whom.
-    pub respondent_id: RespondentId,
-    /// Which wave.
-    pub wave_id: i64,
-    /// The wave's name.
-    pub wave_name: String,
-    /// Unix ms.
-    pub sent_at: i64,
+/// Respondents of one group sharing completion and credited wave, counted by the database
+/// (see [`Store::report_cells`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportCell {
+    /// The group's raw label (`None`: no breakdown, or the field is empty).
+    pub label: Option<String>,
+    /// Whether these respondents completed.
+    pub completed: bool,
+    /// The wave their completion followed (only for completed ones).
+    pub after_wave: Option<i64>,
+    /// How many respondents.
+    pub roster: u64,
+    /// Of them invited.
+    pub invited: u64,
+    /// Of them unreachable.
+    pub unreachable: u64,
+    /// Of them started.
+    pub started: u64,
+    /// Of them opted out (and not completed).
+    pub opted_out: u64,
 }
 
 /// The stored state of failed identity checks from one chat address.
@@ -378,113 +367,108 @@ impl Store {
             .map_err(db("committing exported invitations"))
     }
 
-    /// The flow's roster with each member's segment, reachability and whether they count
-    /// as invited (see [`RosterMember::invited`]).
-    pub async fn roster_members(&self, flow_id: &str, scope: &Scope) -> Result<Vec<RosterMember>> {
-        let (cond, schools) = scope.sql("r.school", 2);
-        let sql = format!(
-            "SELECT r.id, r.cohort, r.programme, r.school, r.unreachable, \
-                 CASE WHEN r.token IS NOT NULL AND ( \
-                     EXISTS (SELECT 1 FROM roster_invites i \
-                             WHERE i.flow_id = $1 AND i.respondent_id = r.id) \
-                     OR EXISTS (SELECT 1 FROM channel_bindings b WHERE b.respondent_id = r.id) \
-                     OR EXISTS (SELECT 1 FROM outbox o JOIN waves w ON w.id = o.wave_id \
-                                WHERE o.respondent_id = r.id AND w.flow_id = $1 \
-                                  AND o.status = 'sent')) \
-                 THEN 1 ELSE 0 END AS invited \
-             FROM respondents r \
-             WHERE EXISTS (SELECT 1 FROM sessions s \
-                           WHERE s.respondent_id = r.id AND s.flow_id = $1) \
-               AND {cond} \
-             ORDER BY r.id"
-        );
-        // Only the scope's placeholders are spliced in; every value is bound.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(flow_id);
-        for school in schools {
-            q = q.bind(school);
-        }
-        let rows = q
-            .fetch_all(&self.reader)
-            .await
-            .map_err(db("reading the roster for a report"))?;
-        rows.iter()
-            .map(|row| {
-                Ok(RosterMember {
-                    id: get(row, "id")?,
-                    cohort: get(row, "cohort")?,
-                    programme: get(row, "programme")?,
-                    school: get(row, "school")?,
-                    unreachable: get::<i64>(row, "unreachable")? != 0,
-                    invited: get::<i64>(row, "invited")? != 0,
-                })
-            })
-            .collect()
-    }
-
-    /// Every session of the flow, briefly.
-    pub async fn session_briefs(&self, flow_id: &str, scope: &Scope) -> Result<Vec<SessionBrief>> {
-        let (cond, schools) = scope.sql("r.school", 2);
-        let sql = format!(
-            "SELECT s.respondent_id, s.status, s.completed_at, \
-                 CASE WHEN EXISTS (SELECT 1 FROM answers a WHERE a.session_id = s.id) \
-                 THEN 1 ELSE 0 END AS answered \
-             FROM sessions s JOIN respondents r ON r.id = s.respondent_id \
-             WHERE s.flow_id = $1 AND {cond} ORDER BY s.id"
-        );
-        // Only the scope's placeholders are spliced in; every value is bound.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(flow_id);
-        for school in schools {
-            q = q.bind(school);
-        }
-        let rows = q
-            .fetch_all(&self.reader)
-            .await
-            .map_err(db("reading sessions for a report"))?;
-        rows.iter()
-            .map(|row| {
-                Ok(SessionBrief {
-                    respondent_id: get(row, "respondent_id")?,
-                    status: get(row, "status")?,
-                    answered: get::<i64>(row, "answered")? != 0,
-                    completed_at: get(row, "completed_at")?,
-                })
-            })
-            .collect()
-    }
-
-    /// Every wave message of the flow that was sent, by respondent and time. Reads only the
-    /// CONTRACT columns of migration 0004.
-    pub async fn sent_wave_messages(
+    /// The response report's counts of a flow within `scope`, summed in the database (one
+    /// statement, whatever the roster's size): one row per group label (the raw `column` of
+    /// [`ReportColumn`], `None` without a breakdown), completion and the wave a completion
+    /// followed. The definitions are those of `report::response`:
+    /// - on the roster: has a session of the flow;
+    /// - invited: has a token and had their links exported for the flow, or is bound to a
+    ///   channel, or was sent a wave message of the flow;
+    /// - started: a session left `invited` (or expired after at least one answer);
+    /// - completed: a completed session; its first completion time picks the wave credited:
+    ///   the last wave message of the flow sent at or before it (`None` when there is none);
+    /// - opted out: an opted-out session and no completed one.
+    pub async fn report_cells(
         &self,
         flow_id: &str,
+        by: Option<ReportColumn>,
         scope: &Scope,
-    ) -> Result<Vec<SentWaveMessage>> {
+    ) -> Result<Vec<ReportCell>> {
+        let label = match by {
+            None => "NULL",
+            Some(ReportColumn::Cohort) => "r.cohort",
+            Some(ReportColumn::Programme) => "r.programme",
+            Some(ReportColumn::School) => "r.school",
+        };
         let (cond, schools) = scope.sql("r.school", 2);
         let sql = format!(
-            "SELECT o.respondent_id, o.wave_id, w.name, o.sent_at \
-             FROM outbox o JOIN waves w ON w.id = o.wave_id \
-                  JOIN respondents r ON r.id = o.respondent_id \
-             WHERE w.flow_id = $1 AND o.status = 'sent' AND o.sent_at IS NOT NULL AND {cond} \
-             ORDER BY o.respondent_id, o.sent_at, o.wave_id"
+            "SELECT t.label, t.completed, t.after_wave, COUNT(*) AS roster, \
+                 SUM(t.invited) AS invited, SUM(t.unreachable) AS unreachable, \
+                 SUM(t.started) AS started, SUM(t.opted_out) AS opted_out \
+             FROM ( \
+                 SELECT {label} AS label, r.unreachable, a.started, a.completed, \
+                     CASE WHEN a.any_opted_out = 1 AND a.completed = 0 THEN 1 ELSE 0 END \
+                         AS opted_out, \
+                     CASE WHEN r.token IS NOT NULL AND ( \
+                         EXISTS (SELECT 1 FROM roster_invites i \
+                                 WHERE i.flow_id = $1 AND i.respondent_id = r.id) \
+                         OR EXISTS (SELECT 1 FROM channel_bindings b \
+                                    WHERE b.respondent_id = r.id) \
+                         OR EXISTS (SELECT 1 FROM outbox o JOIN waves w ON w.id = o.wave_id \
+                                    WHERE o.respondent_id = r.id AND w.flow_id = $1 \
+                                      AND o.status = 'sent')) \
+                     THEN 1 ELSE 0 END AS invited, \
+                     CASE WHEN a.first_done IS NULL THEN NULL ELSE ( \
+                         SELECT o.wave_id FROM outbox o JOIN waves w ON w.id = o.wave_id \
+                         WHERE o.respondent_id = r.id AND w.flow_id = $1 \
+                           AND o.status = 'sent' AND o.sent_at IS NOT NULL \
+                           AND o.sent_at <= a.first_done \
+                         ORDER BY o.sent_at DESC, o.wave_id DESC LIMIT 1) END AS after_wave \
+                 FROM ( \
+                     SELECT s.respondent_id AS rid, \
+                         MAX(CASE WHEN s.status IN ('consent', 'answering', 'completed', \
+                                                    'opted_out') THEN 1 \
+                                  WHEN s.status = 'expired' AND EXISTS ( \
+                                      SELECT 1 FROM answers x WHERE x.session_id = s.id) \
+                                  THEN 1 ELSE 0 END) AS started, \
+                         MAX(CASE WHEN s.status = 'completed' THEN 1 ELSE 0 END) AS completed, \
+                         MAX(CASE WHEN s.status = 'opted_out' THEN 1 ELSE 0 END) \
+                             AS any_opted_out, \
+                         MIN(CASE WHEN s.status = 'completed' THEN s.completed_at END) \
+                             AS first_done \
+                     FROM sessions s WHERE s.flow_id = $1 GROUP BY s.respondent_id) a \
+                 JOIN respondents r ON r.id = a.rid \
+                 WHERE {cond}) t \
+             GROUP BY t.label, t.completed, t.after_wave"
         );
-        // Only the scope's placeholders are spliced in; every value is bound.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(flow_id);
+        // Only the column name and the scope's placeholders are spliced in; values are bound.
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(flow_id);
         for school in schools {
             q = q.bind(school);
         }
         let rows = q
             .fetch_all(&self.reader)
             .await
-            .map_err(db("reading sent wave messages"))?;
+            .map_err(db("counting the response report"))?;
+        let count = |row: &sqlx::any::AnyRow, c: &'static str| -> Result<u64> {
+            // SUM over no rows is NULL; counts are never negative.
+            Ok(u64::try_from(get::<Option<i64>>(row, c)?.unwrap_or(0)).unwrap_or(0))
+        };
         rows.iter()
             .map(|row| {
-                Ok(SentWaveMessage {
-                    respondent_id: get(row, "respondent_id")?,
-                    wave_id: get(row, "wave_id")?,
-                    wave_name: get(row, "name")?,
-                    sent_at: get(row, "sent_at")?,
+                Ok(ReportCell {
+                    label: get(row, "label")?,
+                    completed: get::<i64>(row, "completed")? != 0,
+                    after_wave: get(row, "after_wave")?,
+                    roster: count(row, "roster")?,
+                    invited: count(row, "invited")?,
+                    unreachable: count(row, "unreachable")?,
+                    started: count(row, "started")?,
+                    opted_out: count(row, "opted_out")?,
                 })
             })
+            .collect()
+    }
+
+    /// The names of a flow's waves, by id.
+    pub async fn wave_names(&self, flow_id: &str) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query("SELECT id, name FROM waves WHERE flow_id = $1 ORDER BY id")
+            .bind(flow_id)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db("reading wave names"))?;
+        rows.iter()
+            .map(|row| Ok((get(row, "id")?, get(row, "name")?)))
             .collect()
     }
 

@@ -173,12 +173,11 @@ impl Client {
 
     fn take_cookie(&mut self, res: &reqwest::Response) {
         for v in res.headers().get_all("set-cookie") {
-            if let Ok(v) = v.to_str() {
-                if let Some(pair) = v.split(';').next() {
-                    if pair.starts_with("jejak_staff=") {
-                        self.cookie = Some(pair.to_string()).filter(|p| p != "jejak_staff=");
-                    }
-                }
+            if let Ok(v) = v.to_str()
+                && let Some(pair) = v.split(';').next()
+                && pair.starts_with("jejak_staff=")
+            {
+                self.cookie = Some(pair.to_string()).filter(|p| p != "jejak_staff=");
             }
         }
     }

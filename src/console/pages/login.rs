@@ -312,16 +312,33 @@ async fn password_page(State(state): State<AppState>, req: Request) -> Response 
 async fn change_password(State(state): State<AppState>, headers: HeaderMap, p: Posted) -> Response {
     let staff = p.staff;
     let tr = Tr::new(&state.catalog, staff.lang());
-    let current = p.form.get("current").unwrap_or("").to_string();
-    let new = p.form.get("new").unwrap_or("").to_string();
-    let repeat = p.form.get("repeat").unwrap_or("");
-    let refuse = |id: &str| {
+    // Passwords as typed: trimming here would store a password other than the one the
+    // sign-in form later sends.
+    let current = p.form.raw("current").unwrap_or("").to_string();
+    let new = p.form.raw("new").unwrap_or("").to_string();
+    let repeat = p.form.raw("repeat").unwrap_or("");
+    let refuse_text = |text: String| {
         (
             StatusCode::BAD_REQUEST,
-            password_form(tr, &staff, Some(flash("error", &tr.t(id)))),
+            password_form(tr, &staff, Some(flash("error", &text))),
         )
             .into_response()
     };
+    let refuse = |id: &str| refuse_text(tr.t(id));
+    let now = state.clock.now();
+    let key = account_key(&staff.account().email);
+    // Guesses of the current password count like failed sign-ins, so a stolen session
+    // cookie is no way around the lock-out.
+    match state.store.staff().locked_until(&key, now).await {
+        Ok(Some(until)) => {
+            return refuse_text(tr.ta("c-locked-out", &[("until", &datetime_wib(tr, until))]));
+        }
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read sign-in lock-outs");
+            return Reject::Unavailable.into_response();
+        }
+    }
     if new != repeat {
         return refuse("c-password-mismatch");
     }
@@ -346,15 +363,28 @@ async fn change_password(State(state): State<AppState>, headers: HeaderMap, p: P
     .ok()
     .flatten();
     let hash = match checked {
-        None => return refuse("c-password-current-wrong"),
+        None => {
+            if let Err(e) = state
+                .store
+                .staff()
+                .record_failure(&key, ACCOUNT_LOCKOUT, now)
+                .await
+            {
+                tracing::error!(error = %e, "cannot count a wrong current password");
+            }
+            staff.audit(&state, "password-change-failed", "").await;
+            return refuse("c-password-current-wrong");
+        }
         Some(Err(e)) => {
             tracing::error!(error = %e, "cannot hash a password");
             return Reject::Unavailable.into_response();
         }
         Some(Ok(h)) => h,
     };
-    let now = state.clock.now();
     let id = staff.account().id;
+    if let Err(e) = state.store.staff().clear_failures(&key).await {
+        tracing::error!(error = %e, "cannot clear failed sign-ins");
+    }
     if state
         .store
         .staff()

@@ -384,8 +384,15 @@ async fn upload(
         }
     };
     let scope = staff.scope();
-    let result =
-        import_file_scoped(&state.store, &cleanup.0, &opts, &scope, state.clock.now()).await;
+    let result = import_file_scoped(
+        &state.store,
+        &cleanup.0,
+        &opts,
+        &scope,
+        state.clock.now(),
+        tr.lang,
+    )
+    .await;
     drop(cleanup);
     let report = match result {
         Ok(r) => r,
@@ -395,11 +402,9 @@ async fn upload(
         }
         Err(e) => {
             let why = match &e {
-                ImportError::Header { line, source } => tr.ta(
-                    "c-roster-bad-header",
-                    &[("line", &line.to_string()), ("reason", &source.to_string())],
-                ),
-                ImportError::Empty => tr.t("c-roster-empty"),
+                ImportError::Header { .. } | ImportError::Empty => {
+                    tr.ta("c-roster-unusable", &[("reason", &e.text(tr.lang))])
+                }
                 _ => tr.t("c-roster-not-spreadsheet"),
             };
             return again(&state, tr, &staff, StatusCode::BAD_REQUEST, &why);

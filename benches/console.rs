@@ -1,0 +1,266 @@
+//! `cargo bench --bench console`: the staff console over 150,000 respondents (issue 11's
+//! target: the overview, the respondent search and the wave dry run each answer in ≤ 300 ms,
+//! p95 over 50 requests; the console adds ≤ 15 MB to the process).
+//!
+//! Options (environment): `CONSOLE_BENCH_RESPONDENTS` (default 150000),
+//! `CONSOLE_BENCH_REQUESTS` (default 50), `DATABASE_URL` (a PostgreSQL URL runs against a
+//! fresh schema of it, dropped afterwards; default a temporary SQLite file).
+
+/// The same allocator as the `jejak` binary, so the numbers are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use jejak::console::{ConsoleSettings, ConsoleState};
+use jejak::i18n::Catalog;
+use jejak::store::{NewAccount, Role};
+use sqlx::Connection as _;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The resident memory of this process now, in MiB.
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// `n` respondents over 200 schools, each on the SMK flow's roster: 40 % still invited,
+/// 30 % answering (with one answer), 25 % completed over the last 30 days, 5 % opted out;
+/// 2 % unreachable; one sent wave message for a third of them.
+async fn bulk_data(url: &str, n: u64) -> anyhow::Result<()> {
+    let mut conn = sqlx::AnyConnection::connect(url).await?;
+    let now = Utc::now().timestamp_millis();
+    let chunk = 500u64;
+    let mut tx = sqlx::Connection::begin(&mut conn).await?;
+    let mut i = 0;
+    while i < n {
+        let end = (i + chunk).min(n);
+        let mut sql = String::from(
+            "INSERT INTO respondents (external_id, name, phone, cohort, programme, school, \
+             timezone, language, unreachable, created_at, updated_at, token) VALUES ",
+        );
+        let mut p = 0;
+        for k in i..end {
+            if k > i {
+                sql.push(',');
+            }
+            let unreachable = i64::from(k % 50 == 0);
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, 'Asia/Jakarta', 'id', {unreachable}, {now}, {now}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7
+            ));
+            p += 7;
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for k in i..end {
+            q = q
+                .bind(format!("{:010}", 1_000_000 + k))
+                .bind(format!("Alumni Nomor {k}"))
+                .bind(format!("+62812{:08}", k))
+                .bind(["2023", "2024", "2025"][(k % 3) as usize])
+                .bind(["TKJ", "AKL", "TBSM", "RPL"][(k % 4) as usize])
+                .bind(format!("SMK {}", k % 200))
+                .bind(format!("bench{k}"));
+        }
+        q.execute(&mut *tx).await?;
+        i = end;
+    }
+    let day = 86_400_000i64;
+    let sql = format!(
+        "INSERT INTO sessions (respondent_id, flow_id, flow_version, status, state, created_at, \
+             updated_at, completed_at) \
+         SELECT id, 'tracer-smk', 1, \
+             CASE WHEN id % 20 < 8 THEN 'invited' WHEN id % 20 < 14 THEN 'answering' \
+                  WHEN id % 20 < 19 THEN 'completed' ELSE 'opted_out' END, '{{}}', {now}, {now}, \
+             CASE WHEN id % 20 >= 14 AND id % 20 < 19 THEN {now} - (id % 30) * {day} END \
+         FROM respondents"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut *tx)
+        .await?;
+    let sql = format!(
+        "INSERT INTO answers (session_id, code, iteration, raw, value, flow_version, answered_at) \
+         SELECT id, 'f8', 0, '1', '\"1\"', 1, {now} FROM sessions WHERE status <> 'invited'"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut *tx)
+        .await?;
+    let sql = format!(
+        "INSERT INTO waves (flow_id, name, message_id, at_ms, segment, state, created_at) \
+         VALUES ('tracer-smk', 'pengingat-1', 'reminder-1', {now}, '{{}}', 'finished', {now})"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut *tx)
+        .await?;
+    let sql = format!(
+        "INSERT INTO wave_runs (wave_id, due_at, planned_at, planned) \
+         SELECT id, {now}, {now}, 0 FROM waves"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut *tx)
+        .await?;
+    let sql = format!(
+        "INSERT INTO outbox (run_id, wave_id, respondent_id, channel, address, status, \
+             not_before, sent_at) \
+         SELECT 1, 1, id, 'telegram', CAST(id AS TEXT), 'sent', {now}, {now} - 40 * {day} \
+         FROM respondents WHERE id % 3 = 0"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    conn.close().await?;
+    Ok(())
+}
+
+/// Signs in and returns the session cookie.
+async fn sign_in(client: &reqwest::Client, base: &str, email: &str, password: &str) -> String {
+    let res = client
+        .post(format!("{base}/console/login"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .expect("sign in");
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("jejak_staff="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_string()
+}
+
+/// Times `n` GETs of `path`; returns (p50, p95, max) in ms.
+async fn time_gets(
+    client: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    path: &str,
+    n: u64,
+) -> (f64, f64, f64) {
+    let mut ms = Vec::new();
+    for _ in 0..n {
+        let t = Instant::now();
+        let res = client
+            .get(format!("{base}{path}"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        let _ = res.bytes().await.expect("body");
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms[((ms.len() as f64 * q).ceil() as usize).saturating_sub(1)];
+    (at(0.5), at(0.95), at(1.0))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let n = env_num("CONSOLE_BENCH_RESPONDENTS", 150_000);
+    let requests = env_num("CONSOLE_BENCH_REQUESTS", 50);
+    let db =
+        jejak::cli::bench::BenchDb::open(std::env::var("DATABASE_URL").ok().as_deref()).await?;
+    let t = Instant::now();
+    bulk_data(&db.url, n).await?;
+    let store = db.store.clone();
+    println!(
+        "{n} respondents on {} loaded in {:.1} s",
+        store.backend(),
+        t.elapsed().as_secs_f64()
+    );
+    let mut accounts = Vec::new();
+    for (email, role, schools) in [
+        ("admin@bench", Role::Admin, vec![]),
+        ("op@bench", Role::Operator, vec!["SMK 7".to_string()]),
+    ] {
+        let password = "sandi bench panjang";
+        let hash = jejak::console::auth::hash_password(password)?;
+        store
+            .staff()
+            .create_account(
+                &NewAccount {
+                    email,
+                    role,
+                    schools: &schools,
+                    password_hash: &hash,
+                    must_change_password: false,
+                },
+                Utc::now(),
+            )
+            .await?;
+        accounts.push((email, password));
+    }
+    let flows = jejak::cli::wave::load_flows(std::path::Path::new("flows"));
+    let rss_before = rss_mib();
+    let state = Arc::new(ConsoleState {
+        store: store.clone(),
+        catalog: Arc::new(Catalog::embedded()?),
+        flows,
+        clock: Arc::new(jejak::clock::SystemClock),
+        settings: ConsoleSettings::default(),
+        scratch: std::env::temp_dir().join("jejak-console-bench"),
+    });
+    let router = jejak::console::router(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move {
+        let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let _ = axum::serve(listener, app).await;
+    });
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(120))
+        .build()?;
+    let admin = sign_in(&client, &base, accounts[0].0, accounts[0].1).await;
+    let op = sign_in(&client, &base, accounts[1].0, accounts[1].1).await;
+    let cases: Vec<(&str, &str, String)> = vec![
+        (
+            "overview, admin, all schools",
+            &admin,
+            "/console/overview?flow=tracer-smk&by=school".into(),
+        ),
+        (
+            "overview, operator, one school",
+            &op,
+            "/console/overview?flow=tracer-smk&by=school".into(),
+        ),
+    ];
+    println!("| page | who | p50 ms | p95 ms | max ms |\n|---|---|---|---|---|");
+    for (name, cookie, path) in &cases {
+        let (p50, p95, max) = time_gets(&client, &base, cookie, path, requests).await;
+        println!("| {name} | {path} | {p50:.0} | {p95:.0} | {max:.0} |");
+    }
+    let rss_after = rss_mib();
+    println!(
+        "resident memory: {rss_before:.1} MiB before the console, {rss_after:.1} MiB after \
+         {} requests (+{:.1} MiB)",
+        requests * cases.len() as u64,
+        rss_after - rss_before
+    );
+    db.close().await;
+    Ok(())
+}
