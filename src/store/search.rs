@@ -89,14 +89,20 @@ fn standing_sql(flow: &str) -> String {
 }
 
 /// The condition "respondent `r` stands at `st` in the flow bound at `flow`", the same
-/// classification as [`standing_sql`] written as set membership: each set is one pass over
-/// the flow's sessions, which both backends hash or index once, instead of four correlated
-/// look-ups per respondent.
+/// classification as [`standing_sql`]. The rarer standings are written as set membership
+/// (one pass over the flow's sessions, hashed or indexed once by both backends) instead of
+/// four correlated look-ups per respondent.
 fn standing_cond(st: Standing, flow: &str) -> String {
     let set = |cond: &str| {
         format!(
             "r.id IN (SELECT s.respondent_id FROM sessions s \
              WHERE s.flow_id = {flow} AND ({cond}))"
+        )
+    };
+    let probe = |cond: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM sessions s WHERE s.respondent_id = r.id \
+             AND s.flow_id = {flow} AND ({cond}))"
         )
     };
     let completed = set("s.status = 'completed'");
@@ -112,14 +118,17 @@ fn standing_cond(st: Standing, flow: &str) -> String {
                 "s.status IN ('consent', 'answering') OR {answered}"
             ))
         ),
+        // Most of a roster is "not started" for most of a survey: per-row look-ups (indexed
+        // by respondent and flow) let the listing stop after one page, where building the
+        // set of the whole roster first would not.
         Standing::Invited => format!(
             "{} AND NOT {}",
-            set("1 = 1"),
-            set(&format!(
+            probe("1 = 1"),
+            probe(&format!(
                 "s.status IN ('consent', 'answering', 'completed', 'opted_out') OR {answered}"
             ))
         ),
-        Standing::Unreachable => format!("r.unreachable = 1 AND {}", set("1 = 1")),
+        Standing::Unreachable => format!("r.unreachable = 1 AND {}", probe("1 = 1")),
     }
 }
 
