@@ -23,6 +23,7 @@ both_backends!(
     not_a_spreadsheet_changes_nothing,
     a_50_mb_upload_is_refused_and_changes_nothing,
     upload_without_csrf_is_refused,
+    upload_reasons_follow_the_staff_language,
     an_operator_loads_only_rows_of_their_schools,
     search_by_name_external_id_and_phone_within_scope,
     respondent_page_shows_the_record_and_is_scoped,
@@ -164,6 +165,38 @@ async fn upload_lists_bad_rows_and_loads_good_ones(db: &Db) {
     assert!(audit[0].detail.contains("roster alumni.csv"), "{audit:?}");
     assert!(audit[0].detail.contains("loaded=2"), "{audit:?}");
     assert!(audit[0].detail.contains("rejected=2"), "{audit:?}");
+}
+
+async fn upload_reasons_follow_the_staff_language(db: &Db) {
+    let console = Console::start(db.store.clone()).await;
+    let mut admin = console.staff("admin@dinas.go.id", Role::Admin, &[]).await;
+    let html = admin
+        .post_file(
+            "/console/roster",
+            &[("flow", "tracer-smk")],
+            "file",
+            "r.csv",
+            MIXED_CSV.as_bytes(),
+        )
+        .await
+        .text();
+    assert!(html.contains("&quot;12ab&quot; bukan nomor HP"), "{html}");
+    admin.post("/console/language", &[("lang", "en")]).await;
+    let html = admin
+        .post_file(
+            "/console/roster",
+            &[("flow", "tracer-smk")],
+            "file",
+            "r.csv",
+            MIXED_CSV.as_bytes(),
+        )
+        .await
+        .text();
+    assert!(
+        html.contains("&quot;12ab&quot; is not a phone number"),
+        "{html}"
+    );
+    assert!(html.contains("Rejected rows"), "{html}");
 }
 
 async fn not_a_spreadsheet_changes_nothing(db: &Db) {

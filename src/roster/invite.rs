@@ -302,6 +302,27 @@ pub async fn write_qr_zip(
     now: DateTime<Utc>,
 ) -> Result<InviteSummary, InviteError> {
     let rows = store.invite_rows_in(flow_id, scope).await?;
+    let files = qr_files(&rows, links);
+    let count = files.len();
+    let owned = out.to_path_buf();
+    // Encoding thousands of QR codes takes a while: off the async workers.
+    tokio::task::spawn_blocking(move || zip_svgs(&owned, &files))
+        .await
+        .map_err(|e| InviteError::Write {
+            path: out.display().to_string(),
+            message: e.to_string(),
+        })??;
+    let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
+    // Recorded after the archive is written: an export that failed invited nobody.
+    store.mark_invited(flow_id, &ids, now).await?;
+    Ok(InviteSummary {
+        respondents: rows.len(),
+        qr_files: count,
+    })
+}
+
+/// Writes the QR codes of `files` (name, link) as SVG entries of a ZIP archive at `out`.
+fn zip_svgs(out: &Path, files: &[(String, String)]) -> Result<(), InviteError> {
     let werr = |message: String| InviteError::Write {
         path: out.display().to_string(),
         message,
@@ -310,21 +331,14 @@ pub async fn write_qr_zip(
     let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
-    let files = qr_files(&rows, links);
-    for (name, link) in &files {
+    for (name, link) in files {
         let svg = qr_svg(link)?;
         zip.start_file(name.as_str(), options)
             .map_err(|e| werr(e.to_string()))?;
         std::io::Write::write_all(&mut zip, svg.as_bytes()).map_err(|e| werr(e.to_string()))?;
     }
     zip.finish().map_err(|e| werr(e.to_string()))?;
-    let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
-    // Recorded after the archive is written: an export that failed invited nobody.
-    store.mark_invited(flow_id, &ids, now).await?;
-    Ok(InviteSummary {
-        respondents: rows.len(),
-        qr_files: files.len(),
-    })
+    Ok(())
 }
 
 /// Modules of quiet zone around a QR code (the standard asks for 4).
