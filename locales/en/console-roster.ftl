@@ -1,1 +1,102 @@
 # Staff console: roster pages (ids start with c-).
+
+## Roster upload
+c-roster-intro = Upload the alumni list (CSV or Excel .xlsx) with columns such as nisn, nama, no_hp, angkatan, program, sekolah. Good rows load at once; rows with mistakes are listed below and can be downloaded to fix and upload again.
+c-roster-file = Roster file (.csv or .xlsx)
+c-roster-upload = Upload
+c-roster-limit = Files up to { $mb } MB. Operators can only load alumni of their own schools: the school column must be filled in.
+c-roster-old-excel = This is an old Excel file (.xls). Open it in Excel and save it as "Excel Workbook (.xlsx)" or "CSV UTF-8", then upload it again. Nothing was changed.
+c-roster-empty = The file is empty: the first row must hold the column titles (nisn, nama, no_hp, …). Nothing was changed.
+c-roster-not-spreadsheet = This file is not a spreadsheet that can be read. Save the roster as .xlsx or "CSV UTF-8" and upload it again. Nothing was changed.
+c-roster-no-file = Choose a roster file first.
+c-roster-broken-upload = The upload was cut off or damaged. Try again. Nothing was changed.
+c-roster-too-large = The file is too large: at most { $mb } MB. Split the roster into several files or remove columns you do not need. Nothing was changed.
+c-roster-no-flow = Choose the survey flow for this roster.
+c-roster-unusable = The file cannot be loaded: { $reason }. Nothing was changed.
+c-roster-result = { $file }: { $rows } rows read, { $loaded } loaded ({ $new } new, { $updated } updated), { $enrolled } newly on the survey's roster, { $rejected } rejected.
+c-roster-col-line = Line
+c-roster-col-column = Column
+c-roster-col-reason = Reason
+c-roster-rows = Rows read
+c-roster-loaded = Loaded
+c-roster-new = New
+c-roster-updated = Updated
+c-roster-enrolled = Newly on the survey's roster
+c-roster-rejected = Rejected
+c-roster-rejected-title = Rejected rows
+c-roster-download-rejected = Download the rejected rows (Excel) to fix them
+c-roster-warnings-title = Rows that loaded but should be checked
+c-roster-again = Upload another file
+
+## Respondents
+c-resp-search = Search
+c-resp-search-hint = name, NISN/NIM or phone
+c-resp-status = Status
+c-resp-any = (all)
+c-resp-find = Search
+c-resp-prev = ← Previous
+c-resp-next = Next →
+c-resp-page = Page { $page }
+c-resp-none = No respondents match.
+c-standing-invited = not started
+c-standing-started = answering
+c-standing-completed = completed
+c-standing-opted_out = opted out
+c-standing-unreachable = unreachable
+c-standing-none = not on this survey's roster
+c-field-name = Name
+c-field-external-id = NISN/NIM
+c-field-phone = Phone
+c-field-email = Email
+c-field-province = Province
+c-field-timezone = Time zone
+c-field-language = Language
+c-field-birth-date = Date of birth
+c-resp-back = ← Back to the search
+c-resp-unreachable = Messages to this respondent fail (the bot is blocked or the number is gone).
+c-resp-flows = Status per survey
+c-resp-no-sessions = Not on any survey yet.
+c-resp-since = Since
+c-resp-completed-at = Completed at
+c-session-invited = invited, not started
+c-session-consent = waiting for consent
+c-session-answering = answering
+c-session-completed = completed
+c-session-opted_out = opted out
+c-session-expired = expired
+c-resp-channels = Channels bound
+c-resp-no-channels = Not bound to Telegram or WhatsApp yet.
+c-resp-answers = Answers so far
+c-resp-no-answers = No answers yet.
+c-resp-code = Code
+c-resp-question = Question
+c-resp-answer = Answer
+c-resp-answered-at = Answered
+c-resp-reminders = Reminders received
+c-resp-no-reminders = No reminders yet.
+c-resp-wave = Wave
+c-resp-when = When
+c-outbox-pending = waiting
+c-outbox-sending = being sent
+c-outbox-sent = sent
+c-outbox-failed = failed
+c-outbox-unreachable = unreachable
+c-outbox-skipped = skipped
+c-outbox-uncertain = uncertain
+
+## Invitations
+c-inv-no-target = Invitation links cannot be made yet: set the Telegram bot's name (TELEGRAM_BOT_USERNAME or [telegram] bot_username) and/or the WhatsApp business number (WHATSAPP_BUSINESS_NUMBER or [whatsapp] business_number) in the configuration, then restart Jejak.
+c-inv-bad-target = The invitation link settings are wrong: { $reason }
+c-inv-intro = Download the invitation list (each alumnus's personal links) to send through WhatsApp groups or letters, and QR codes to print.
+c-inv-sheet = Invitation list
+c-inv-format = Format
+c-inv-download = Download the invitation list
+c-inv-qr = QR codes
+c-inv-download-qr = Download the QR codes (ZIP of SVG files)
+c-inv-counts-as-invited = Alumni in a downloaded file count as "invited" in the overview, as with jejak invite.
+c-inv-no-flow = Choose a survey flow.
+
+## Reasons a row is rejected for an operator's school scope
+c-roster-row-no-school = sekolah: empty; write the name of your school (you may only load alumni of your own schools)
+c-roster-row-other-school = sekolah: { $value } is not one of your schools; you may only load alumni of your own schools
+c-roster-row-taken-id = nisn/external_id: already stored for an alumnus of another school; ask an admin

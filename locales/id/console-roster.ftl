@@ -1,1 +1,102 @@
 # Staff console: roster pages (ids start with c-).
+
+## Unggah roster
+c-roster-intro = Unggah daftar alumni (CSV atau Excel .xlsx) dengan kolom seperti nisn, nama, no_hp, angkatan, program, sekolah. Baris yang benar langsung dimuat; baris yang salah ditampilkan di bawah dan bisa diunduh untuk diperbaiki lalu diunggah lagi.
+c-roster-file = Berkas roster (.csv atau .xlsx)
+c-roster-upload = Unggah
+c-roster-limit = Ukuran berkas paling besar { $mb } MB. Operator hanya dapat memuat alumni sekolahnya sendiri: kolom sekolah wajib diisi.
+c-roster-old-excel = Berkas ini format Excel lama (.xls). Buka di Excel lalu simpan sebagai "Excel Workbook (.xlsx)" atau "CSV UTF-8", kemudian unggah lagi. Tidak ada yang diubah.
+c-roster-empty = Berkas kosong: baris pertama harus berisi judul kolom (nisn, nama, no_hp, …). Tidak ada yang diubah.
+c-roster-not-spreadsheet = Berkas ini bukan lembar kerja yang bisa dibaca. Simpan roster sebagai .xlsx atau "CSV UTF-8" lalu unggah lagi. Tidak ada yang diubah.
+c-roster-no-file = Pilih berkas roster dulu.
+c-roster-broken-upload = Unggahan terputus atau rusak. Coba lagi. Tidak ada yang diubah.
+c-roster-too-large = Berkas terlalu besar: paling besar { $mb } MB. Bagi roster menjadi beberapa berkas atau hapus kolom yang tidak perlu. Tidak ada yang diubah.
+c-roster-no-flow = Pilih alur survei untuk roster ini.
+c-roster-unusable = Berkas tidak dapat dimuat: { $reason }. Tidak ada yang diubah.
+c-roster-result = { $file }: { $rows } baris dibaca, { $loaded } dimuat ({ $new } baru, { $updated } diperbarui), { $enrolled } baru masuk roster survei, { $rejected } ditolak.
+c-roster-col-line = Baris
+c-roster-col-column = Kolom
+c-roster-col-reason = Alasan
+c-roster-rows = Baris dibaca
+c-roster-loaded = Dimuat
+c-roster-new = Baru
+c-roster-updated = Diperbarui
+c-roster-enrolled = Baru masuk roster survei
+c-roster-rejected = Ditolak
+c-roster-rejected-title = Baris yang ditolak
+c-roster-download-rejected = Unduh baris yang ditolak (Excel) untuk diperbaiki
+c-roster-warnings-title = Baris yang dimuat, tetapi perlu diperiksa
+c-roster-again = Unggah berkas lain
+
+## Responden
+c-resp-search = Cari
+c-resp-search-hint = nama, NISN/NIM, atau no. HP
+c-resp-status = Status
+c-resp-any = (semua)
+c-resp-find = Cari
+c-resp-prev = ← Sebelumnya
+c-resp-next = Berikutnya →
+c-resp-page = Halaman { $page }
+c-resp-none = Tidak ada responden yang cocok.
+c-standing-invited = belum mulai
+c-standing-started = sedang mengisi
+c-standing-completed = selesai
+c-standing-opted_out = berhenti
+c-standing-unreachable = tak terjangkau
+c-standing-none = tidak di roster survei ini
+c-field-name = Nama
+c-field-external-id = NISN/NIM
+c-field-phone = No. HP
+c-field-email = Email
+c-field-province = Provinsi
+c-field-timezone = Zona waktu
+c-field-language = Bahasa
+c-field-birth-date = Tanggal lahir
+c-resp-back = ← Kembali ke pencarian
+c-resp-unreachable = Pesan ke responden ini gagal terkirim (bot diblokir atau nomor tidak aktif).
+c-resp-flows = Status per survei
+c-resp-no-sessions = Belum ada di survei mana pun.
+c-resp-since = Sejak
+c-resp-completed-at = Selesai pada
+c-session-invited = diundang, belum mulai
+c-session-consent = menunggu persetujuan
+c-session-answering = sedang mengisi
+c-session-completed = selesai
+c-session-opted_out = berhenti
+c-session-expired = kedaluwarsa
+c-resp-channels = Saluran terhubung
+c-resp-no-channels = Belum terhubung ke Telegram atau WhatsApp.
+c-resp-answers = Jawaban sejauh ini
+c-resp-no-answers = Belum ada jawaban.
+c-resp-code = Kode
+c-resp-question = Pertanyaan
+c-resp-answer = Jawaban
+c-resp-answered-at = Dijawab
+c-resp-reminders = Pengingat yang diterima
+c-resp-no-reminders = Belum ada pengingat.
+c-resp-wave = Gelombang
+c-resp-when = Waktu
+c-outbox-pending = menunggu
+c-outbox-sending = sedang dikirim
+c-outbox-sent = terkirim
+c-outbox-failed = gagal
+c-outbox-unreachable = tak terjangkau
+c-outbox-skipped = dilewati
+c-outbox-uncertain = belum pasti
+
+## Undangan
+c-inv-no-target = Tautan undangan belum bisa dibuat: atur nama bot Telegram (TELEGRAM_BOT_USERNAME atau [telegram] bot_username) dan/atau nomor WhatsApp bisnis (WHATSAPP_BUSINESS_NUMBER atau [whatsapp] business_number) di konfigurasi, lalu jalankan ulang Jejak.
+c-inv-bad-target = Pengaturan tautan undangan salah: { $reason }
+c-inv-intro = Unduh daftar undangan (tautan pribadi setiap alumni) untuk dikirim lewat grup WhatsApp atau surat, dan kode QR untuk dicetak.
+c-inv-sheet = Daftar undangan
+c-inv-format = Format
+c-inv-download = Unduh daftar undangan
+c-inv-qr = Kode QR
+c-inv-download-qr = Unduh kode QR (ZIP berisi SVG)
+c-inv-counts-as-invited = Alumni yang ada di berkas yang diunduh dihitung sebagai "diundang" di ringkasan, sama seperti jejak invite.
+c-inv-no-flow = Pilih alur survei.
+
+## Alasan baris ditolak karena cakupan sekolah operator
+c-roster-row-no-school = sekolah: kosong; tulis nama sekolah Anda (Anda hanya dapat memuat alumni sekolah Anda sendiri)
+c-roster-row-other-school = sekolah: { $value } bukan sekolah Anda; Anda hanya dapat memuat alumni sekolah Anda sendiri
+c-roster-row-taken-id = nisn/external_id: sudah tercatat untuk alumni sekolah lain; hubungi admin

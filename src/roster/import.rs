@@ -19,7 +19,7 @@ use crate::engine::state::SessionState;
 use crate::flow::Flow;
 use crate::i18n::staff_text;
 use crate::model::Lang;
-use crate::store::{Enrolment, NewRespondent, ROSTER_BATCH_ROWS, Store, StoreError};
+use crate::store::{Enrolment, NewRespondent, ROSTER_BATCH_ROWS, Scope, Store, StoreError};
 
 /// Files from this size on get a progress bar (when standard error is a terminal).
 pub const PROGRESS_MIN_BYTES: u64 = 256 * 1024;
@@ -31,6 +31,10 @@ pub struct RowIssue {
     pub line: u64,
     /// What is wrong, one entry per problem.
     pub reasons: Vec<String>,
+    /// The row's cells as read from the file (empty for a row that could not be read as
+    /// text), so staff can be given the rejected rows back to fix. Kept for rejected rows
+    /// only; empty for warnings.
+    pub cells: Vec<String>,
 }
 
 /// What an import did.
@@ -50,6 +54,8 @@ pub struct ImportReport {
     pub rejected: Vec<RowIssue>,
     /// Rows that loaded with something staff should check, in file order.
     pub warnings: Vec<RowIssue>,
+    /// The header row's cells as read from the file (for a file of the rejected rows).
+    pub header: Vec<String>,
 }
 
 /// Why an import stopped.
@@ -123,13 +129,22 @@ pub fn enrolment(flow: &Flow) -> Result<Enrolment, serde_json::Error> {
     })
 }
 
+/// A parsed row waiting for its batch: its line, the respondent, the cells as read.
+struct Pending {
+    line: u64,
+    respondent: NewRespondent,
+    cells: Vec<String>,
+}
+
 /// What the reader thread sends.
 enum Item {
     /// Rows to store, each with its line, and how many of them repeat an external id that
     /// an earlier batch of this import stored (the store counts those as new: they were
     /// created moments ago).
-    Batch(Vec<(u64, NewRespondent)>, usize),
+    Batch(Vec<Pending>, usize),
     Rejected(RowIssue),
+    /// The header row's cells.
+    Header(Vec<String>),
     Warning(RowIssue),
     Failed(ImportError),
     /// Non-blank data rows read, sent last.
@@ -163,7 +178,7 @@ fn merge(into: &mut NewRespondent, later: NewRespondent) {
 /// Parses the file on the calling (blocking) thread and sends batches down `tx`.
 fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar, lang: Lang) {
     let mut columns = None;
-    let mut batch: Vec<(u64, NewRespondent)> = Vec::with_capacity(ROSTER_BATCH_ROWS);
+    let mut batch: Vec<Pending> = Vec::with_capacity(ROSTER_BATCH_ROWS);
     let mut in_batch: HashMap<String, usize> = HashMap::new();
     let mut first_line: HashMap<String, u64> = HashMap::new();
     let mut alive = true;
@@ -190,6 +205,7 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar, la
                         Item::Rejected(RowIssue {
                             line: raw.line,
                             reasons: vec![staff_text(lang, "cli-row-not-utf8", &[])],
+                            cells: Vec::new(),
                         }),
                         &mut alive,
                     );
@@ -201,7 +217,11 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar, la
                     return true;
                 }
                 match classify(&cells) {
-                    Ok(c) => columns = Some(c),
+                    Ok(c) => {
+                        columns = Some(c);
+                        send(Item::Header(cells), &mut alive);
+                        return alive;
+                    }
                     Err(source) => {
                         send(
                             Item::Failed(ImportError::Header {
@@ -213,7 +233,6 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar, la
                         return false;
                     }
                 }
-                return true;
             };
             let parsed = parse_row(cols, &cells, lang);
             if !matches!(parsed, Ok(None)) {
@@ -225,6 +244,7 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar, la
                     Item::Rejected(RowIssue {
                         line: raw.line,
                         reasons,
+                        cells,
                     }),
                     &mut alive,
                 ),
@@ -248,18 +268,23 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar, la
                             Item::Warning(RowIssue {
                                 line: raw.line,
                                 reasons: warnings,
+                                cells: Vec::new(),
                             }),
                             &mut alive,
                         );
                     }
                     match in_batch.get(&key) {
-                        Some(&i) => merge(&mut batch[i].1, r),
+                        Some(&i) => merge(&mut batch[i].respondent, r),
                         None => {
                             if first_line.get(&key).is_some_and(|&l| l != raw.line) {
                                 repeats += 1;
                             }
                             in_batch.insert(key, batch.len());
-                            batch.push((raw.line, r));
+                            batch.push(Pending {
+                                line: raw.line,
+                                respondent: r,
+                                cells,
+                            });
                         }
                     }
                     if batch.len() >= ROSTER_BATCH_ROWS {
@@ -305,6 +330,53 @@ pub async fn import_file_in(
     now: DateTime<Utc>,
     lang: Lang,
 ) -> Result<ImportReport, ImportError> {
+    import_file_scoped(store, path, opts, &Scope::All, now, lang).await
+}
+
+/// Why a row falls outside `scope`, if it does (in `lang`): its school is not one of the
+/// scope's, or it is empty (an operator's row must name their school, so the row is not
+/// stored where nobody in charge of it can see it), or its external id belongs to a
+/// respondent of another school (`existing`: the stored school of that id, if stored) that
+/// the upsert would otherwise overwrite and pull into this scope.
+pub fn out_of_scope(
+    scope: &Scope,
+    row: &NewRespondent,
+    existing: Option<&Option<String>>,
+    lang: Lang,
+) -> Option<String> {
+    if matches!(scope, Scope::All) {
+        return None;
+    }
+    let school = row.fields.school.as_deref().map(str::trim).unwrap_or("");
+    if school.is_empty() {
+        return Some(staff_text(lang, "c-roster-row-no-school", &[]));
+    }
+    if !scope.admits(Some(school)) {
+        return Some(staff_text(
+            lang,
+            "c-roster-row-other-school",
+            &[("value", &quoted(school))],
+        ));
+    }
+    if let Some(stored) = existing
+        && !scope.admits(stored.as_deref())
+    {
+        return Some(staff_text(lang, "c-roster-row-taken-id", &[]));
+    }
+    None
+}
+
+/// As [`import_file_in`], loading only rows inside `scope` (a staff member's schools):
+/// other rows are rejected with the reason [`out_of_scope`] gives, and the rest load as
+/// usual.
+pub async fn import_file_scoped(
+    store: &Store,
+    path: &Path,
+    opts: &ImportOptions,
+    scope: &Scope,
+    now: DateTime<Utc>,
+    lang: Lang,
+) -> Result<ImportReport, ImportError> {
     let size = std::fs::metadata(path)
         .map_err(|source| ReadError::Io {
             path: path.display().to_string(),
@@ -330,8 +402,19 @@ pub async fn import_file_in(
     let mut outcome: Result<(), ImportError> = Ok(());
     while let Some(item) = rx.recv().await {
         match item {
+            Item::Header(cells) => report.header = cells,
             Item::Batch(rows, repeats) => {
-                let list: Vec<NewRespondent> = rows.into_iter().map(|(_, r)| r).collect();
+                let rows = match keep_in_scope(store, scope, rows, &mut report, lang).await {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        outcome = Err(e.into());
+                        break;
+                    }
+                };
+                if rows.is_empty() {
+                    continue;
+                }
+                let list: Vec<NewRespondent> = rows.into_iter().map(|p| p.respondent).collect();
                 match store
                     .upsert_roster_batch(&list, opts.enrol.as_ref(), now)
                     .await
@@ -350,7 +433,7 @@ pub async fn import_file_in(
                     }
                 }
             }
-            Item::Rejected(issue) => report.rejected.push(issue),
+            Item::Rejected(issue) => insert_in_order(&mut report.rejected, issue),
             Item::Rows(n) => report.rows = n,
             Item::Warning(issue) => report.warnings.push(issue),
             Item::Failed(e) => {
@@ -369,4 +452,50 @@ pub async fn import_file_in(
         _ => return Err(ImportError::Reader),
     }
     Ok(report)
+}
+
+/// Drops the rows of a batch that fall outside `scope` (rejecting them in `report`).
+async fn keep_in_scope(
+    store: &Store,
+    scope: &Scope,
+    rows: Vec<Pending>,
+    report: &mut ImportReport,
+    lang: Lang,
+) -> Result<Vec<Pending>, StoreError> {
+    if matches!(scope, Scope::All) {
+        return Ok(rows);
+    }
+    let ids: Vec<String> = rows
+        .iter()
+        .filter_map(|p| p.respondent.fields.external_id.clone())
+        .collect();
+    let stored = store.schools_of_external_ids(&ids).await?;
+    let mut kept = Vec::with_capacity(rows.len());
+    for p in rows {
+        let existing = p
+            .respondent
+            .fields
+            .external_id
+            .as_ref()
+            .and_then(|e| stored.get(e));
+        match out_of_scope(scope, &p.respondent, existing, lang) {
+            None => kept.push(p),
+            Some(reason) => insert_in_order(
+                &mut report.rejected,
+                RowIssue {
+                    line: p.line,
+                    reasons: vec![reason],
+                    cells: p.cells,
+                },
+            ),
+        }
+    }
+    Ok(kept)
+}
+
+/// Adds a rejected row keeping file order (rows rejected for scope arrive with their batch,
+/// after rows of later lines that the reader rejected at once).
+fn insert_in_order(list: &mut Vec<RowIssue>, issue: RowIssue) {
+    let at = list.partition_point(|i| i.line <= issue.line);
+    list.insert(at, issue);
 }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use qrcode::{Color, EcLevel, QrCode};
 
-use crate::store::{InviteRow, Store, StoreError};
+use crate::store::{InviteRow, Scope, Store, StoreError};
 
 /// Where the links point.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -173,7 +173,21 @@ pub async fn write_invitations(
     qr_dir: Option<&Path>,
     now: DateTime<Utc>,
 ) -> Result<InviteSummary, InviteError> {
-    let rows = store.invite_rows(flow_id).await?;
+    write_invitations_in(store, flow_id, &Scope::All, links, out, qr_dir, now).await
+}
+
+/// As [`write_invitations`], for the respondents within `scope` only (a staff member's
+/// schools, in the console).
+pub async fn write_invitations_in(
+    store: &Store,
+    flow_id: &str,
+    scope: &Scope,
+    links: &LinkTargets,
+    out: &Path,
+    qr_dir: Option<&Path>,
+    now: DateTime<Utc>,
+) -> Result<InviteSummary, InviteError> {
+    let rows = store.invite_rows_in(flow_id, scope).await?;
     let records: Vec<[String; 9]> = rows.iter().map(|r| invite_record(r, links)).collect();
     let werr = |message: String| InviteError::Write {
         path: out.display().to_string(),
@@ -248,27 +262,87 @@ pub fn write_qr_codes(
         path: dir.display().to_string(),
         message: e.to_string(),
     })?;
-    let mut n = 0;
-    let mut write = |name: String, link: Option<String>| -> Result<(), InviteError> {
+    let files = qr_files(rows, links);
+    for (name, link) in &files {
+        let path: PathBuf = dir.join(name);
+        let svg = qr_svg(link)?;
+        std::fs::write(&path, svg).map_err(|e| InviteError::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    Ok(files.len())
+}
+
+/// The QR code files of `rows` and the open links, as (file name, link): `open-telegram.svg`
+/// and `open-whatsapp.svg` first, then `<id>-telegram.svg` / `<id>-whatsapp.svg` per
+/// respondent, for each configured target.
+pub fn qr_files(rows: &[InviteRow], links: &LinkTargets) -> Vec<(String, String)> {
+    let mut files = Vec::with_capacity(2 + rows.len() * 2);
+    let mut add = |name: String, link: Option<String>| {
         if let Some(link) = link {
-            let path: PathBuf = dir.join(name);
-            let svg = qr_svg(&link)?;
-            std::fs::write(&path, svg).map_err(|e| InviteError::Write {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })?;
-            n += 1;
+            files.push((name, link));
         }
-        Ok(())
     };
-    write("open-telegram.svg".into(), links.telegram_open())?;
-    write("open-whatsapp.svg".into(), links.whatsapp_open())?;
+    add("open-telegram.svg".into(), links.telegram_open());
+    add("open-whatsapp.svg".into(), links.whatsapp_open());
     for r in rows {
         let stem = file_stem(r);
-        write(format!("{stem}-telegram.svg"), links.telegram(&r.token))?;
-        write(format!("{stem}-whatsapp.svg"), links.whatsapp(&r.token))?;
+        add(format!("{stem}-telegram.svg"), links.telegram(&r.token));
+        add(format!("{stem}-whatsapp.svg"), links.whatsapp(&r.token));
     }
-    Ok(n)
+    files
+}
+
+/// Writes the QR codes of the respondents of `flow_id` within `scope` (and of the open
+/// links) as SVG files in a ZIP archive at `out`, with the names [`write_qr_codes`] gives,
+/// and records those respondents as invited, as `jejak invite` does.
+pub async fn write_qr_zip(
+    store: &Store,
+    flow_id: &str,
+    scope: &Scope,
+    links: &LinkTargets,
+    out: &Path,
+    now: DateTime<Utc>,
+) -> Result<InviteSummary, InviteError> {
+    let rows = store.invite_rows_in(flow_id, scope).await?;
+    let files = qr_files(&rows, links);
+    let count = files.len();
+    let owned = out.to_path_buf();
+    // Encoding thousands of QR codes takes a while: off the async workers.
+    tokio::task::spawn_blocking(move || zip_svgs(&owned, &files))
+        .await
+        .map_err(|e| InviteError::Write {
+            path: out.display().to_string(),
+            message: e.to_string(),
+        })??;
+    let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
+    // Recorded after the archive is written: an export that failed invited nobody.
+    store.mark_invited(flow_id, &ids, now).await?;
+    Ok(InviteSummary {
+        respondents: rows.len(),
+        qr_files: count,
+    })
+}
+
+/// Writes the QR codes of `files` (name, link) as SVG entries of a ZIP archive at `out`.
+fn zip_svgs(out: &Path, files: &[(String, String)]) -> Result<(), InviteError> {
+    let werr = |message: String| InviteError::Write {
+        path: out.display().to_string(),
+        message,
+    };
+    let file = std::fs::File::create(out).map_err(|e| werr(e.to_string()))?;
+    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, link) in files {
+        let svg = qr_svg(link)?;
+        zip.start_file(name.as_str(), options)
+            .map_err(|e| werr(e.to_string()))?;
+        std::io::Write::write_all(&mut zip, svg.as_bytes()).map_err(|e| werr(e.to_string()))?;
+    }
+    zip.finish().map_err(|e| werr(e.to_string()))?;
+    Ok(())
 }
 
 /// Modules of quiet zone around a QR code (the standard asks for 4).

@@ -18,6 +18,7 @@ mod overview;
 mod respondents;
 mod roster;
 mod scope;
+mod search;
 mod sessions;
 mod staff;
 mod telegram;
@@ -42,6 +43,9 @@ pub use roster::{
     ReportColumn,
 };
 pub use scope::{Scope, normalise_school};
+pub use search::{
+    BoundChannel, Reminder, RespondentHit, RespondentSearch, SEARCH_PAGE, SearchPage, Standing,
+};
 pub use staff::{
     Account, AccountId, AccountRule, AuditEntry, AuditFilter, LiveSession, LockoutRule, NewAccount,
     NewAudit, Role, StaffStore, check_account, normalise_email,

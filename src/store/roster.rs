@@ -295,41 +295,6 @@ impl Store {
         Ok(outcome)
     }
 
-    /// Everyone on the flow's roster (with a session of the flow), by id, for `jejak invite`.
-    pub async fn invite_rows(&self, flow_id: &str) -> Result<Vec<InviteRow>> {
-        let rows = sqlx::query(
-            "SELECT r.id, r.external_id, r.name, r.phone, r.cohort, r.programme, r.school, \
-                 r.token \
-             FROM respondents r \
-             WHERE EXISTS (SELECT 1 FROM sessions s \
-                           WHERE s.respondent_id = r.id AND s.flow_id = $1) \
-             ORDER BY r.id",
-        )
-        .bind(flow_id)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db("listing respondents to invite"))?;
-        rows.iter()
-            .map(|row| {
-                Ok(InviteRow {
-                    id: get(row, "id")?,
-                    external_id: get(row, "external_id")?,
-                    name: get(row, "name")?,
-                    phone: get(row, "phone")?,
-                    cohort: get(row, "cohort")?,
-                    programme: get(row, "programme")?,
-                    school: get(row, "school")?,
-                    token: get::<Option<String>>(row, "token")?.ok_or_else(|| {
-                        StoreError::Corrupt {
-                            context: "respondent token",
-                            detail: "a respondent without an enrolment token".into(),
-                        }
-                    })?,
-                })
-            })
-            .collect()
-    }
-
     /// Records that the personal links of `ids` were exported for `flow_id` (they count as
     /// invited from now on).
     pub async fn mark_invited(

@@ -4,8 +4,11 @@ pub mod accounts;
 pub mod audit;
 pub mod exports;
 pub mod flows;
+pub mod invitations;
 pub mod login;
 pub mod overview;
+pub mod respondents;
+pub mod roster;
 pub mod waves;
 
 use axum::Router;
@@ -17,9 +20,12 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(login::routes())
         .merge(overview::routes())
+        .merge(roster::routes())
+        .merge(respondents::routes())
+        .merge(invitations::routes())
+        .merge(waves::routes())
         .merge(exports::routes())
         .merge(flows::routes())
         .merge(audit::routes())
         .merge(accounts::routes())
-        .merge(waves::routes())
 }
