@@ -694,6 +694,13 @@ async fn invitation_sheet_and_report_are_formula_safe(db: &Db) {
     assert_eq!(import_csv(&db.store, FLOW, roster).await.loaded, 2);
     let dir = tempfile::tempdir().unwrap();
     let links = jejak::roster::invite::LinkTargets::new(Some("@jejak_tracer_bot"), None).unwrap();
+    // A token is ours, not user data: one that begins with `-` (base64url allows it) must
+    // reach the sheet unchanged, or the link in it would not work.
+    test_db::exec(
+        db,
+        "UPDATE respondents SET token = '-0dT3ErjiN7ZnraClvBdQw' WHERE external_id = '0011111111'",
+    )
+    .await;
 
     // The invitation sheet, CSV and XLSX: the name neutralised, the phone number kept.
     let csv_path = dir.path().join("undangan.csv");
@@ -708,6 +715,7 @@ async fn invitation_sheet_and_report_are_formula_safe(db: &Db) {
     assert_eq!(row[col(&header, "nama")], "'=HYPERLINK(\"http://x\")");
     assert_eq!(row[col(&header, "sekolah")], "'+SMK Plus");
     assert_eq!(row[col(&header, "no_hp")], "+6281234500001");
+    assert_eq!(row[col(&header, "token")], "-0dT3ErjiN7ZnraClvBdQw");
     let xlsx_path = dir.path().join("undangan.xlsx");
     jejak::roster::invite::write_invitations(&db.store, FLOW, &links, &xlsx_path, None, Utc::now())
         .await

@@ -15,8 +15,9 @@ use crate::model::Lang;
 use crate::store::{Scope, Store};
 
 /// Writes one sheet of text cells (a bold header row, then `rows`) to `path`. Every cell is
-/// text, so ids such as NISN `0012345678` and phone numbers keep their leading zeros and `+`;
-/// cells that begin like a formula are neutralised ([`neutralise`]).
+/// text, so ids such as NISN `0012345678` and phone numbers keep their leading zeros and `+`.
+/// Cells are written as given: callers neutralise user data ([`neutralise`]) and leave what
+/// Jejak made itself (tokens, links) untouched.
 pub fn write_sheet<R: AsRef<[String]>>(
     path: &Path,
     sheet: &str,
@@ -34,7 +35,7 @@ pub fn write_sheet<R: AsRef<[String]>>(
         let r = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
         for (c, v) in row.as_ref().iter().enumerate() {
             if !v.is_empty() {
-                ws.write_string(r, col(c), neutralise(v).as_ref())?;
+                ws.write_string(r, col(c), v)?;
             }
         }
     }

@@ -138,9 +138,13 @@ pub const COLUMNS: [&str; 9] = [
     "whatsapp_link",
 ];
 
-/// One line of the invitation file.
+/// One line of the invitation file. The roster's fields are user data, so a value that
+/// begins like a formula is neutralised; the token and the links are ours (a token may begin
+/// with `-`, and must stay exactly as it is to work).
 pub fn invite_record(r: &InviteRow, links: &LinkTargets) -> [String; 9] {
-    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let s = |v: &Option<String>| {
+        crate::report::cell::neutralise(v.as_deref().unwrap_or_default()).into_owned()
+    };
     [
         s(&r.external_id),
         s(&r.name),
@@ -202,10 +206,6 @@ pub async fn write_invitations_in(
             let mut w = csv::Writer::from_path(out).map_err(|e| werr(e.to_string()))?;
             w.write_record(COLUMNS).map_err(|e| werr(e.to_string()))?;
             for rec in &records {
-                // Names and schools are user data: no cell may start a formula.
-                let rec = rec
-                    .iter()
-                    .map(|c| crate::report::cell::neutralise(c).into_owned());
                 w.write_record(rec).map_err(|e| werr(e.to_string()))?;
             }
             w.flush().map_err(|e| werr(e.to_string()))?;

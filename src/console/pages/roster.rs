@@ -457,11 +457,18 @@ fn write_rejected(
     report: &ImportReport,
 ) -> Result<String, String> {
     let name = random_name().ok_or("no random numbers")?;
-    let rows: Vec<&[String]> = report
+    // The cells are what was uploaded: a cell that begins like a formula is neutralised, as
+    // in every sheet we write from user data.
+    let rows: Vec<Vec<String>> = report
         .rejected
         .iter()
         .filter(|r| !r.cells.is_empty())
-        .map(|r| r.cells.as_slice())
+        .map(|r| {
+            r.cells
+                .iter()
+                .map(|c| crate::report::cell::neutralise(c).into_owned())
+                .collect()
+        })
         .collect();
     crate::report::xlsx::write_sheet(
         &rejected_path(state, staff, &name),
