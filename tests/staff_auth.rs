@@ -35,6 +35,7 @@ both_backends!(
     password_rules_give_messages,
     wrong_current_passwords_lock_the_account,
     staff_add_prints_a_one_time_password_that_signs_in,
+    ended_sessions_are_forgotten_after_a_week,
 );
 
 const EMAIL: &str = "guru@smkn1.sch.id";
@@ -1019,4 +1020,45 @@ fn msg_prefix_one_time() -> String {
         &[("password", "\u{1}")],
     );
     full.split('\u{1}').next().unwrap_or_default().to_string()
+}
+
+/// Sessions that ended more than a week ago are deleted when someone signs in; live ones and
+/// recently ended ones stay.
+async fn ended_sessions_are_forgotten_after_a_week(db: &Db) {
+    let console = Console::start(db.store.clone()).await;
+    let pw = console.account(EMAIL, Role::Admin, &[]).await;
+    let staff = db.store.staff();
+    let id = staff.account_by_email(EMAIL).await.unwrap().unwrap().0.id;
+    let now = chrono::Utc::now();
+    let days = chrono::Duration::days;
+    staff
+        .create_session("old-expired", id, "c", now - days(30), now - days(8))
+        .await
+        .unwrap();
+    staff
+        .create_session("recent-expired", id, "c", now - days(3), now - days(2))
+        .await
+        .unwrap();
+    staff
+        .create_session("old-revoked", id, "c", now - days(10), now + days(1))
+        .await
+        .unwrap();
+    staff
+        .revoke_session("old-revoked", now - days(9))
+        .await
+        .unwrap();
+    let _signed_in = console.sign_in(EMAIL, &pw).await;
+    let left = test_db::query_text(
+        db,
+        "SELECT CAST(COUNT(*) AS TEXT) FROM staff_sessions \
+         WHERE token_hash IN ('old-expired', 'old-revoked')",
+    )
+    .await;
+    assert_eq!(left.as_deref(), Some("0"));
+    let kept = test_db::query_text(db, "SELECT CAST(COUNT(*) AS TEXT) FROM staff_sessions").await;
+    assert_eq!(
+        kept.as_deref(),
+        Some("2"),
+        "the recent one and the new sign-in"
+    );
 }

@@ -208,6 +208,9 @@ impl Store {
     }
 }
 
+/// How long an ended session is kept (for nothing but a look at recent sign-ins).
+const ENDED_SESSIONS_KEPT_DAYS: i64 = 7;
+
 /// The columns every account read selects (`a` is `staff_accounts`).
 macro_rules! account_columns {
     () => {
@@ -427,7 +430,8 @@ impl StaffStore<'_> {
         tx.commit().await.map_err(db("committing ended sessions"))
     }
 
-    /// Records a new signed-in session.
+    /// Records a new signed-in session, and forgets sessions that ended (expired or signed
+    /// out) more than a week ago, so the table holds only recent ones.
     pub async fn create_session(
         &self,
         token_hash: &str,
@@ -436,6 +440,7 @@ impl StaffStore<'_> {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
+        let mut tx = self.store.begin_write().await?;
         sqlx::query(
             "INSERT INTO staff_sessions (token_hash, account_id, csrf_token, created_at, \
                  last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)",
@@ -445,10 +450,17 @@ impl StaffStore<'_> {
         .bind(csrf_token)
         .bind(to_ms(now))
         .bind(to_ms(expires_at))
-        .execute(&self.store.writer)
+        .execute(&mut *tx)
         .await
         .map_err(db("recording a staff session"))?;
-        Ok(())
+        sqlx::query("DELETE FROM staff_sessions WHERE expires_at < $1 OR revoked_at < $1")
+            .bind(to_ms(
+                now - chrono::Duration::days(ENDED_SESSIONS_KEPT_DAYS),
+            ))
+            .execute(&mut *tx)
+            .await
+            .map_err(db("forgetting ended staff sessions"))?;
+        tx.commit().await.map_err(db("committing a staff session"))
     }
 
     /// The live session with this token hash: not revoked, not expired, of an enabled account.
