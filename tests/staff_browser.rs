@@ -335,7 +335,6 @@ async fn upload_roster(scene: &Scene, b: &Session) {
     );
     assert!(body.starts_with("PK"), "an XLSX file");
     if screenshots_wanted() {
-        b.scroll_to("#import-counts").await;
         b.desktop_screenshot(&screenshot_path("roster-upload.png"))
             .await;
     }
@@ -655,10 +654,10 @@ async fn admin_first_sign_in_overview_equals_report_language_and_sign_out() {
         b.desktop_screenshot(&screenshot_path("flow-preview.png"))
             .await;
     }
-    // The audit log has the upload and the new wave, once each.
+    // The audit log has the upload, the new wave and the download, once each.
     b.goto(&scene.url("/console/audit")).await;
     b.wait_for("#audit").await;
-    for action in ["roster-import", "wave-add"] {
+    for action in ["roster-import", "wave-add", "export"] {
         let rows = b
             .find_all(&format!("#audit tr[data-action={action}]"))
             .await;
