@@ -1,7 +1,11 @@
 //! The staff console in a real browser (Chromium over WebDriver, `support/browser.rs`) on
 //! SQLite: the first sign-in of an admin made with `jejak staff add`, the forced password
-//! change, the overview's numbers against `jejak report` run as a process, the language
-//! switch, sign-out with a second tab; and two operators of two schools side by side.
+//! change, a roster upload with good and bad rows (counts, rejected lines and reasons, the
+//! rejected rows' download), a respondent found by search, a weekly wave whose dry run
+//! equals the store's and whose next sends show on the list and calendar, the overview's
+//! numbers against `jejak report` run as a process, the exports, the audit log, the
+//! language switch, sign-out with a second tab; and two operators of two schools side by
+//! side, each getting "not found" for the other school's respondent and wave.
 //! The pages are the same on PostgreSQL, whose queries the HTTP tests (`staff_console.rs`,
 //! `staff_auth.rs`) cover.
 //!
@@ -316,7 +320,10 @@ async fn upload_roster(scene: &Scene, b: &Session) {
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[0][0], "3");
     assert_eq!(rows[0][1], "no_hp");
-    assert!(rows[0][2].contains("12ab"), "the reason names the value: {rows:?}");
+    assert!(
+        rows[0][2].contains("12ab"),
+        "the reason names the value: {rows:?}"
+    );
     assert_eq!(rows[1][0], "5");
     assert!(
         rows[1][1] == "nisn" || rows[1][2].to_lowercase().contains("nisn"),
@@ -356,10 +363,7 @@ async fn open_found_respondent(scene: &Scene, b: &Session, query: &str, nisn: &s
     b.wait_for("#results").await;
     let hits = b.find_all("#results tbody tr[data-id]").await;
     assert_eq!(hits.len(), 1, "one alumnus found for {query:?}");
-    assert_eq!(
-        b.attribute(&hits[0], "data-id").await,
-        Some(id.to_string())
-    );
+    assert_eq!(b.attribute(&hits[0], "data-id").await, Some(id.to_string()));
     b.click("#results tbody tr[data-id] a").await;
     b.wait_path(&format!("/console/respondents/{id}")).await;
     let fields = b.table("#fields").await;
@@ -414,7 +418,10 @@ fn in_zones_id(t: chrono::DateTime<Utc>) -> String {
 
 /// What a dry run shows: would receive now, in the segment, and each exclusion's count.
 async fn read_dry_run(b: &Session) -> (i64, i64, Vec<(String, i64)>) {
-    let num = |s: String| s.parse::<i64>().unwrap_or_else(|_| panic!("a number: {s:?}"));
+    let num = |s: String| {
+        s.parse::<i64>()
+            .unwrap_or_else(|_| panic!("a number: {s:?}"))
+    };
     let eligible = num(b.text("#dry-eligible").await);
     let segment = num(b.text("#dry-segment").await);
     let mut excluded = Vec::new();
