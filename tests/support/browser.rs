@@ -542,6 +542,73 @@ impl Session {
         .await;
     }
 
+    /// Types `value` into the field matching a CSS selector (after emptying it): for forms
+    /// whose fields have names but no ids (`input[name=q]`).
+    pub async fn fill_in(&self, css: &str, value: &str) {
+        let e = self.wait_for(css).await;
+        self.post(&format!("/element/{}/clear", e.0), json!({}))
+            .await;
+        self.post(&format!("/element/{}/value", e.0), json!({ "text": value }))
+            .await;
+    }
+
+    /// Puts a file into the file field matching a CSS selector (`input[name=file]`).
+    pub async fn upload_into(&self, css: &str, path: &Path) {
+        let e = self.wait_for(css).await;
+        let path = path.canonicalize().expect("the file to upload exists");
+        self.post(
+            &format!("/element/{}/value", e.0),
+            json!({ "text": path.display().to_string() }),
+        )
+        .await;
+    }
+
+    /// Chooses the option with this `value` in the drop-down list matching a CSS selector
+    /// (`select[name=flow]`).
+    pub async fn choose(&self, css: &str, value: &str) {
+        let value = serde_json::to_string(value).expect("JSON string");
+        self.click(&format!("{css} option[value={value}]")).await;
+    }
+
+    /// Scrolls the page so the element matching `css` is at the top of the window (for a
+    /// screenshot of a part further down).
+    pub async fn scroll_to(&self, css: &str) {
+        self.wait_for(css).await;
+        let sel = serde_json::to_string(css).expect("JSON string");
+        self.script(&format!(
+            "document.querySelector({sel}).scrollIntoView({{block: 'start'}}); return 0;"
+        ))
+        .await;
+    }
+
+    /// The current value of the form field matching a CSS selector.
+    pub async fn value_of(&self, css: &str) -> String {
+        let e = self.wait_for(css).await;
+        self.get(&format!("/element/{}/property/value", e.0))
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Fetches `path` from within the page (with the page's cookies), as a click on a
+    /// download link would, and gives (HTTP status, `Content-Type`, body as text). A
+    /// synchronous request, so the answer is there when the call returns.
+    pub async fn fetch(&self, path: &str) -> (u16, String, String) {
+        let url = serde_json::to_string(path).expect("JSON string");
+        let v = self
+            .script(&format!(
+                "var x = new XMLHttpRequest(); x.open('GET', {url}, false); x.send(); \
+                 return [x.status, x.getResponseHeader('content-type') || '', x.responseText];"
+            ))
+            .await;
+        (
+            v[0].as_u64().unwrap_or(0) as u16,
+            v[1].as_str().unwrap_or_default().to_string(),
+            v[2].as_str().unwrap_or_default().to_string(),
+        )
+    }
+
     /// Chooses the option with this `value` in the drop-down list with this id.
     pub async fn select(&self, id: &str, value: &str) {
         let value = serde_json::to_string(value).expect("JSON string");
