@@ -86,6 +86,7 @@ async fn bulk_data(url: &str, n: u64) -> anyhow::Result<()> {
         q.execute(&mut *tx).await?;
         i = end;
     }
+    // PostgreSQL reads a bare 86400000 as a 32-bit integer: products of it are cast.
     let day = 86_400_000i64;
     let sql = format!(
         "INSERT INTO sessions (respondent_id, flow_id, flow_version, status, state, created_at, \
@@ -93,7 +94,7 @@ async fn bulk_data(url: &str, n: u64) -> anyhow::Result<()> {
          SELECT id, 'tracer-smk', 1, \
              CASE WHEN id % 20 < 8 THEN 'invited' WHEN id % 20 < 14 THEN 'answering' \
                   WHEN id % 20 < 19 THEN 'completed' ELSE 'opted_out' END, '{{}}', {now}, {now}, \
-             CASE WHEN id % 20 >= 14 AND id % 20 < 19 THEN {now} - (id % 30) * {day} END \
+             CASE WHEN id % 20 >= 14 AND id % 20 < 19 THEN {now} - (id % 30) * CAST({day} AS BIGINT) END \
          FROM respondents"
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -123,7 +124,7 @@ async fn bulk_data(url: &str, n: u64) -> anyhow::Result<()> {
     let sql = format!(
         "INSERT INTO outbox (run_id, wave_id, respondent_id, channel, address, status, \
              not_before, sent_at) \
-         SELECT 1, 1, id, 'telegram', CAST(id AS TEXT), 'sent', {now}, {now} - 40 * {day} \
+         SELECT 1, 1, id, 'telegram', CAST(id AS TEXT), 'sent', {now}, {now} - 40 * CAST({day} AS BIGINT) \
          FROM respondents WHERE id % 3 = 0"
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -361,9 +361,9 @@ impl Store {
         let (cond, schools) = scope.sql("rs.school", 2);
         let within = match scope {
             Scope::All => String::new(),
-            Scope::Schools(_) => format!(
-                "AND s.respondent_id IN (SELECT rs.id FROM respondents rs WHERE {cond})"
-            ),
+            Scope::Schools(_) => {
+                format!("AND s.respondent_id IN (SELECT rs.id FROM respondents rs WHERE {cond})")
+            }
         };
         let sql = format!(
             "SELECT t.label, t.completed, t.after_wave, COUNT(*) AS roster, \
