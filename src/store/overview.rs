@@ -17,13 +17,22 @@ impl Store {
         flow_id: &str,
         scope: &Scope,
     ) -> Result<Vec<(NaiveDate, u64)>> {
+        // As in `report_cells`: the scope picks the respondents first (index on
+        // `lower(trim(school))`), so an operator's statement reads only their sessions;
+        // everyone's needs no respondent row at all.
         let (cond, schools) = scope.sql("r.school", 4);
+        let within = match scope {
+            Scope::All => String::new(),
+            Scope::Schools(_) => {
+                format!("AND s.respondent_id IN (SELECT r.id FROM respondents r WHERE {cond})")
+            }
+        };
         let sql = format!(
             "SELECT (t.first_at + $2) / $3 AS day, COUNT(*) AS n FROM ( \
                  SELECT s.respondent_id, MIN(s.completed_at) AS first_at \
-                 FROM sessions s JOIN respondents r ON r.id = s.respondent_id \
+                 FROM sessions s \
                  WHERE s.flow_id = $1 AND s.status = 'completed' \
-                   AND s.completed_at IS NOT NULL AND {cond} \
+                   AND s.completed_at IS NOT NULL {within} \
                  GROUP BY s.respondent_id) t \
              GROUP BY 1 ORDER BY 1"
         );
