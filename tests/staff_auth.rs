@@ -28,6 +28,7 @@ both_backends!(
     missing_or_forged_csrf_is_refused_and_changes_nothing,
     cross_site_sign_in_is_refused,
     an_expired_session_goes_to_sign_in,
+    an_idle_session_ends_and_a_used_one_stays,
     sign_out_ends_the_session_in_every_tab,
     staff_disable_ends_live_sessions,
     cookie_attributes,
@@ -454,6 +455,36 @@ async fn an_expired_session_goes_to_sign_in(db: &Db) {
     let page = c.get("/console/login").await;
     assert_eq!(page.status, 200);
     assert!(page.text().contains("name=\"password\""));
+}
+
+async fn an_idle_session_ends_and_a_used_one_stays(db: &Db) {
+    let console = Console::start(db.store.clone()).await;
+    let idle = console.staff(EMAIL, Role::Operator, &[SCHOOL]).await;
+    let used = console
+        .staff("other@smkn1.sch.id", Role::Operator, &[SCHOOL])
+        .await;
+    // Both were last seen 119 minutes ago: still alive, and using one brings it up to date.
+    let minutes_ago = |m: i64| Utc::now().timestamp_millis() - m * 60_000;
+    exec(
+        db,
+        &format!(
+            "UPDATE staff_sessions SET last_seen_at = {}",
+            minutes_ago(119)
+        ),
+    )
+    .await;
+    assert_eq!(used.get("/console/overview").await.status, 200);
+    // Two more minutes pass for both: the one left alone is now idle past two hours.
+    exec(
+        db,
+        &format!(
+            "UPDATE staff_sessions SET last_seen_at = last_seen_at - {}",
+            2 * 60_000
+        ),
+    )
+    .await;
+    assert_redirect(&idle.get("/console/overview").await, "/console/login");
+    assert_eq!(used.get("/console/overview").await.status, 200);
 }
 
 async fn sign_out_ends_the_session_in_every_tab(db: &Db) {

@@ -14,6 +14,10 @@ pub const SESSION_COOKIE: &str = "jejak_staff";
 /// How long a session lasts after signing in (a working day).
 pub const SESSION_HOURS: i64 = 12;
 
+/// A session unused this long ends, even within its working day: a console left open on a
+/// shared school computer should not stay signed in with alumni's personal data.
+pub const SESSION_IDLE_MINUTES: i64 = 120;
+
 /// The shortest password staff may choose.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 

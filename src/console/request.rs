@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::auth::{SESSION_COOKIE, token_hash};
+use super::auth::{SESSION_COOKIE, SESSION_IDLE_MINUTES, token_hash};
 use super::{AppState, BASE};
 use crate::i18n::Catalog;
 use crate::model::Lang;
@@ -185,7 +185,11 @@ pub async fn staff_of(parts: &Parts, state: &AppState) -> Result<Option<Staff>, 
     let session = state
         .store
         .staff()
-        .session(&hash, state.clock.now())
+        .session(
+            &hash,
+            state.clock.now(),
+            chrono::Duration::minutes(SESSION_IDLE_MINUTES),
+        )
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "cannot read a staff session");

@@ -211,6 +211,10 @@ impl Store {
 /// How long an ended session is kept (for nothing but a look at recent sign-ins).
 const ENDED_SESSIONS_KEPT_DAYS: i64 = 7;
 
+/// How often a session's `last_seen_at` is brought up to date (milliseconds): often enough
+/// for the idle time-out, rarely enough that reading pages does not write on every request.
+const SEEN_EVERY_MS: i64 = 60_000;
+
 /// The columns every account read selects (`a` is `staff_accounts`).
 macro_rules! account_columns {
     () => {
@@ -463,33 +467,49 @@ impl StaffStore<'_> {
         tx.commit().await.map_err(db("committing a staff session"))
     }
 
-    /// The live session with this token hash: not revoked, not expired, of an enabled account.
+    /// The live session with this token hash: not revoked, not expired, used within
+    /// `idle` (last seen), of an enabled account. Marks it seen now — at most once a
+    /// minute, so browsing the console does not write on every request.
     pub async fn session(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
+        idle: chrono::Duration,
     ) -> Result<Option<LiveSession>> {
         let row = sqlx::query(concat!(
             "SELECT ",
             account_columns!(),
-            ", s.csrf_token, s.expires_at \
+            ", s.csrf_token, s.expires_at, s.last_seen_at \
              FROM staff_sessions s JOIN staff_accounts a ON a.id = s.account_id \
              WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-               AND a.disabled = 0"
+               AND s.last_seen_at > $3 AND a.disabled = 0"
         ))
         .bind(token_hash)
         .bind(to_ms(now))
+        .bind(to_ms(now - idle))
         .fetch_optional(&self.store.reader)
         .await
         .map_err(db("reading a staff session"))?;
-        match row {
-            None => Ok(None),
-            Some(row) => Ok(Some(LiveSession {
-                account: self.account_from_row(&row).await?,
-                csrf_token: get(&row, "csrf_token")?,
-                expires_at: from_ms(get(&row, "expires_at")?, "staff_sessions.expires_at")?,
-            })),
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let last_seen: i64 = get(&row, "last_seen_at")?;
+        if to_ms(now) - last_seen >= SEEN_EVERY_MS {
+            sqlx::query(
+                "UPDATE staff_sessions SET last_seen_at = $1 \
+                 WHERE token_hash = $2 AND last_seen_at < $1",
+            )
+            .bind(to_ms(now))
+            .bind(token_hash)
+            .execute(&self.store.writer)
+            .await
+            .map_err(db("marking a staff session seen"))?;
         }
+        Ok(Some(LiveSession {
+            account: self.account_from_row(&row).await?,
+            csrf_token: get(&row, "csrf_token")?,
+            expires_at: from_ms(get(&row, "expires_at")?, "staff_sessions.expires_at")?,
+        }))
     }
 
     /// Ends one session (sign-out).
