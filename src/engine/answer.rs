@@ -2,9 +2,9 @@
 //! explanation (in their language) of what is expected.
 
 use crate::flow::{Bounds, Choice, Flow, Kind, Question};
-use crate::i18n::parse::{self, ChoiceOption};
 use crate::i18n::{Catalog, Msg};
 use crate::model::{Lang, Value};
+use crate::understand::{self, ChoiceOption};
 
 /// Parses typed text as an answer to `q`. `Err` holds the message to send before re-asking.
 pub fn parse_text(
@@ -31,32 +31,35 @@ pub fn parse_text(
             Ok(Value::Text(text.to_string()))
         }
         Kind::Integer { bounds, .. } => {
-            let n = parse::parse_integer(text, lang).ok_or_else(|| unreadable(Msg::HintInteger))?;
+            let n = understand::parse_integer(text, lang)
+                .ok_or_else(|| unreadable(Msg::HintInteger))?;
             check_bounds(cat, lang, bounds, n as f64, false)?;
             Ok(Value::Integer(n))
         }
         Kind::Decimal { bounds, .. } => {
-            let x = parse::parse_decimal(text, lang).ok_or_else(|| unreadable(Msg::HintDecimal))?;
+            let x = understand::parse_decimal(text, lang)
+                .ok_or_else(|| unreadable(Msg::HintDecimal))?;
             check_bounds(cat, lang, bounds, x, false)?;
             Ok(Value::Decimal(x))
         }
         Kind::Money { bounds } => {
-            let n = parse::parse_money(text, lang).ok_or_else(|| unreadable(Msg::HintMoney))?;
+            let n =
+                understand::parse_money(text, lang).ok_or_else(|| unreadable(Msg::HintMoney))?;
             check_bounds(cat, lang, bounds, n as f64, true)?;
             Ok(Value::Money(n))
         }
         Kind::Single { options } => {
-            match with_options(options, |opts| parse::match_choice(text, opts)) {
+            match with_options(options, |opts| understand::match_choice(text, opts)) {
                 Some(i) => Ok(Value::Choice(options[i].code.clone())),
                 None => Err(choice_error(cat, lang, options.len())),
             }
         }
         Kind::Multi { options, min, max } => {
-            let picked = with_options(options, |opts| parse::match_choices(text, opts))
+            let picked = with_options(options, |opts| understand::match_choices(text, opts))
                 .ok_or_else(|| choice_error(cat, lang, options.len()))?;
             check_picks(flow, cat, lang, options, &picked, *min, *max)
         }
-        Kind::Likert { from, to, .. } => match parse::parse_integer(text, lang) {
+        Kind::Likert { from, to, .. } => match understand::parse_integer(text, lang) {
             Some(n) if (*from..=*to).contains(&n) => Ok(Value::Scale(n)),
             _ => Err(cat.ta(
                 lang,
@@ -64,19 +67,19 @@ pub fn parse_text(
                 &[("from", &from.to_string()), ("to", &to.to_string())],
             )),
         },
-        Kind::YesNo => parse::parse_yes_no(text, lang)
+        Kind::YesNo => understand::parse_yes_no(text, lang)
             .map(Value::Bool)
             .ok_or_else(|| cat.t(lang, Msg::ErrYesNo)),
-        Kind::Date => parse::parse_date(text, lang)
+        Kind::Date => understand::parse_date(text, lang)
             .map(Value::Date)
             .ok_or_else(|| unreadable(Msg::HintDate)),
-        Kind::MonthYear => parse::parse_month_year(text, lang)
+        Kind::MonthYear => understand::parse_month_year(text, lang)
             .map(|(year, month)| Value::MonthYear { year, month })
             .ok_or_else(|| unreadable(Msg::HintMonthYear)),
-        Kind::Phone => parse::parse_phone(text)
+        Kind::Phone => understand::parse_phone(text)
             .map(Value::Phone)
             .ok_or_else(|| unreadable(Msg::HintPhone)),
-        Kind::Email => parse::parse_email(text)
+        Kind::Email => understand::parse_email(text)
             .map(Value::Email)
             .ok_or_else(|| unreadable(Msg::HintEmail)),
     }
@@ -141,9 +144,9 @@ fn check_picks(
 fn check_bounds(cat: &Catalog, lang: Lang, b: &Bounds, x: f64, money: bool) -> Result<(), String> {
     let show = |v: f64| {
         if money {
-            parse::format_rupiah(v as i64)
+            understand::format_rupiah(v as i64)
         } else {
-            parse::format_number(v, lang)
+            understand::format_number(v, lang)
         }
     };
     if let Some(m) = b.min.filter(|m| x < *m) {

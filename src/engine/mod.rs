@@ -257,7 +257,7 @@ impl Stepper<'_, '_> {
             Input::Button { value, .. } if value == "yes" => Some(true),
             Input::Button { value, .. } if value == "no" => Some(false),
             Input::Button { .. } => None,
-            Input::Text(t) => crate::i18n::parse::parse_yes_no(t, self.lang()),
+            Input::Text(t) => crate::understand::parse_yes_no(t, self.lang()),
         }
     }
 

@@ -6,8 +6,8 @@ use super::nav::{self, View};
 use super::state::{Position, Prompt, Reply, ReplyOption, SessionState};
 use crate::flow::{Kind, Question, Text};
 use crate::i18n::Msg;
-use crate::i18n::parse;
 use crate::model::{Lang, RespondentFields, Value};
+use crate::understand;
 use fluent_bundle::{FluentArgs, FluentValue};
 
 /// The prompt id of a position, carried by buttons so stale ones can be recognised.
@@ -94,21 +94,21 @@ pub fn display(cx: &Context, lang: Lang, q: &Question, v: &Value) -> String {
     match v {
         Value::Text(s) | Value::Phone(s) | Value::Email(s) => s.clone(),
         Value::Integer(n) => match &q.kind {
-            Kind::Integer { unit: u, .. } => unit(u, parse::format_number(*n as f64, lang)),
-            _ => parse::format_number(*n as f64, lang),
+            Kind::Integer { unit: u, .. } => unit(u, understand::format_number(*n as f64, lang)),
+            _ => understand::format_number(*n as f64, lang),
         },
         Value::Decimal(x) => match &q.kind {
-            Kind::Decimal { unit: u, .. } => unit(u, parse::format_number(*x, lang)),
-            _ => parse::format_number(*x, lang),
+            Kind::Decimal { unit: u, .. } => unit(u, understand::format_number(*x, lang)),
+            _ => understand::format_number(*x, lang),
         },
-        Value::Money(n) => parse::format_rupiah(*n),
+        Value::Money(n) => understand::format_rupiah(*n),
         Value::Choice(c) => label(c),
         Value::Choices(cs) => cs.iter().map(|c| label(c)).collect::<Vec<_>>().join(", "),
         Value::Scale(n) => n.to_string(),
         Value::Bool(true) => cx.catalog.t(lang, Msg::Yes),
         Value::Bool(false) => cx.catalog.t(lang, Msg::No),
-        Value::Date(d) => parse::format_date(*d, lang),
-        Value::MonthYear { year, month } => parse::format_month_year(*year, *month, lang),
+        Value::Date(d) => understand::format_date(*d, lang),
+        Value::MonthYear { year, month } => understand::format_month_year(*year, *month, lang),
         Value::Skipped => cx.catalog.t(lang, Msg::SummarySkipped),
     }
 }

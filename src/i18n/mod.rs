@@ -1,8 +1,8 @@
-//! Localisation: the bot's own messages (Fluent files in `locales/`, see `catalog`) and the
-//! understanding of Indonesian (and English) input (`parse`).
+//! Localisation: the bot's own messages (Fluent files in `locales/`, see `catalog`). The
+//! understanding of what respondents type, and the formatting of numbers and dates, is
+//! [`crate::understand`].
 
 pub mod catalog;
-pub mod parse;
 
 pub use catalog::{Catalog, Msg};
 

@@ -9,9 +9,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::i18n::parse::parse_date;
 use crate::model::Lang;
 use crate::store::{RespondentId, Store, StoreError};
+use crate::understand::parse_date;
 
 /// How strict the check is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -82,7 +82,7 @@ impl LinkTargets {
         let whatsapp_digits = match business_number.map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(n) => {
-                let e164 = crate::i18n::parse::parse_phone(n)
+                let e164 = crate::understand::parse_phone(n)
                     .ok_or_else(|| InviteError::BadNumber(n.to_string()))?;
                 Some(e164.trim_start_matches('+').to_string())
             }

@@ -1,15 +1,15 @@
 //! One roster row: cells checked and normalised into a [`NewRespondent`], or the reason it
 //! cannot be loaded. Phones become E.164 and dates ISO with the same parsers the bot uses
-//! for answers (`i18n::parse`), so a roster accepts what a respondent could type.
+//! for answers (`crate::understand`), so a roster accepts what a respondent could type.
 
 use std::collections::BTreeMap;
 
 use super::header::{Column, Field};
 use super::zone;
-use crate::i18n::parse::{parse_date, parse_email, parse_phone};
 use crate::i18n::staff_text;
 use crate::model::{Lang, RespondentFields};
 use crate::store::NewRespondent;
+use crate::understand::{parse_date, parse_email, parse_phone};
 
 /// Longest external id accepted (NISN has 10 digits, NIM up to ~15; room for prefixes).
 pub const MAX_EXTERNAL_ID: usize = 64;

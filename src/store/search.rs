@@ -219,7 +219,7 @@ enum PhoneMatch {
 /// (prefix), `+62 812 3456 7890` → exact. `None` unless the text is digits with the usual
 /// separators and has at least 4 digits.
 fn phone_match(text: &str) -> Option<PhoneMatch> {
-    if let Some(full) = crate::i18n::parse::parse_phone(text) {
+    if let Some(full) = crate::understand::parse_phone(text) {
         return Some(PhoneMatch::Exact(full));
     }
     let s = text.trim();

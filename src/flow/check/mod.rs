@@ -1,0 +1,253 @@
+//! The flow checker: turns the YAML model into a compiled `Flow`, or into every problem it can
+//! find, each with the line and column where the author has to look.
+//!
+//! It works in one pass over the questions in order (so "earlier question" is simply "already
+//! seen"), then resolves `goto` targets and checks the question graph: what no path reaches,
+//! and loops with no way out.
+//!
+//! One file per job: `texts` (languages and piping), `sections` (sections and repeat
+//! groups), `questions` (types and their keys), `options`, `conditions`, `goto` (targets and
+//! the question graph), `names` (unique, well-formed ids) and `diagnostics` (what is reported,
+//! and where).
+
+mod conditions;
+mod diagnostics;
+mod goto;
+mod names;
+mod options;
+mod questions;
+mod sections;
+mod texts;
+
+pub use diagnostics::{Diagnostic, FlowError};
+
+use super::cond::Cond;
+use super::def::{FileDef, S};
+use super::text::TextsBuilder;
+use super::{Flow, Group, Kind, Question, Section};
+use crate::model::Lang;
+use chrono::NaiveDate;
+use diagnostics::{At, pos, yaml_message};
+use names::{index_names, valid_name};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// Reads and compiles a flow file.
+pub fn load(path: &Path) -> Result<Flow, FlowError> {
+    let src = std::fs::read_to_string(path).map_err(|source| FlowError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    compile(&src).map_err(|diagnostics| FlowError::Invalid {
+        path: path.to_path_buf(),
+        diagnostics,
+    })
+}
+
+/// Compiles flow YAML; on failure returns every problem found, sorted by position.
+pub fn compile(src: &str) -> Result<Flow, Vec<Diagnostic>> {
+    let file: FileDef = match serde_saphyr::from_str(src) {
+        Ok(f) => f,
+        Err(e) => {
+            let (line, col) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
+            return Err(vec![Diagnostic {
+                line,
+                col,
+                message: yaml_message(&e.to_string()),
+            }]);
+        }
+    };
+    let names = index_names(&file);
+    let mut cx = Checker::new(names.first);
+    for (name, at, first) in names.duplicates {
+        cx.err(at, format!("`{name}` is already used on line {} (codes, section ids and group ids must be unique)", first.0));
+    }
+    let flow = cx.flow(&file);
+    if cx.diags.is_empty() {
+        Ok(flow)
+    } else {
+        let mut d = cx.diags;
+        d.sort_by_key(|d| (d.line, d.col));
+        d.dedup();
+        Err(d)
+    }
+}
+
+/// What the checker knows about a question seen so far.
+struct Seen {
+    index: usize,
+    group: Option<usize>,
+}
+
+/// The `goto` rules of a question, resolved once every target is known.
+struct PendingGoto {
+    from: usize,
+    rules: Vec<(Option<Cond>, S<String>)>,
+}
+
+/// The checker's state during its one pass over the file.
+struct Checker {
+    diags: Vec<Diagnostic>,
+    langs: Vec<Lang>,
+    texts: TextsBuilder,
+    /// Every name (code, section id, group id) defined anywhere, with its position.
+    all_names: HashMap<String, (u64, u64)>,
+    /// Questions seen so far in order, by code.
+    seen: HashMap<String, Seen>,
+    items: Vec<Question>,
+    item_pos: Vec<(u64, u64)>,
+    groups: Vec<Group>,
+    sections: Vec<Section>,
+    section_start: HashMap<String, usize>,
+    gotos: Vec<PendingGoto>,
+    /// Where each resolved goto rule was written, by source item.
+    goto_pos: Vec<(usize, (u64, u64))>,
+    next_text: usize,
+}
+
+impl Checker {
+    fn new(all_names: HashMap<String, At>) -> Self {
+        Checker {
+            diags: Vec::new(),
+            langs: Vec::new(),
+            texts: TextsBuilder::new(&[]),
+            all_names,
+            seen: HashMap::new(),
+            items: Vec::new(),
+            item_pos: Vec::new(),
+            groups: Vec::new(),
+            sections: Vec::new(),
+            section_start: HashMap::new(),
+            gotos: Vec::new(),
+            goto_pos: Vec::new(),
+            next_text: 0,
+        }
+    }
+
+    /// Checks the whole file and builds the flow (complete only if no error was found).
+    fn flow(&mut self, file: &FileDef) -> Flow {
+        let meta = &file.flow.value;
+        let mut langs = Vec::new();
+        for l in &meta.languages.value {
+            match Lang::from_tag(&l.value) {
+                Some(lang) if l.value.len() <= 3 => {
+                    if langs.contains(&lang) {
+                        self.err(pos(l), format!("language `{}` is listed twice", l.value));
+                    } else {
+                        langs.push(lang);
+                    }
+                }
+                _ => self.err(
+                    pos(l),
+                    format!(
+                        "unknown language `{}`: the bot speaks `id` (Indonesian) and `en` (English)",
+                        l.value
+                    ),
+                ),
+            }
+        }
+        if langs.is_empty() {
+            if meta.languages.value.is_empty() {
+                self.err(
+                    pos(&meta.languages),
+                    "`languages` is empty: list at least `id`",
+                );
+            }
+            langs.push(Lang::Id);
+        }
+        self.langs = langs.clone();
+        self.texts = TextsBuilder::new(&langs);
+
+        let id = meta.id.value.clone();
+        if !valid_name(&id, true) {
+            self.err(
+                pos(&meta.id),
+                format!(
+                    "flow id `{id}` must be letters, digits, `-` or `_`, starting with a letter"
+                ),
+            );
+        }
+        if meta.version.value < 1 {
+            self.err(pos(&meta.version), "`version` must be 1 or more");
+        }
+        let closes = meta.closes.as_ref().and_then(|c| {
+            let d = NaiveDate::parse_from_str(c.value.trim(), "%Y-%m-%d").ok();
+            if d.is_none() {
+                self.err(
+                    pos(c),
+                    format!("`closes` must be a date like 2027-06-30, not `{}`", c.value),
+                );
+            }
+            d
+        });
+        let fields = HashSet::new();
+        let title = self.text(&meta.title, "flow-title", &fields, false);
+        let intro = meta
+            .intro
+            .as_ref()
+            .map(|t| self.text(t, "flow-intro", &fields, false));
+        let c = &meta.consent.value;
+        let consent = [
+            self.text(&c.purpose, "consent-purpose", &fields, false),
+            self.text(&c.data, "consent-data", &fields, false),
+            self.text(&c.retention, "consent-retention", &fields, false),
+            self.text(&c.rights, "consent-rights", &fields, false),
+        ];
+
+        if file.sections.value.is_empty() {
+            self.err(pos(&file.sections), "the flow has no sections");
+        }
+        for sdef in &file.sections.value {
+            self.section(sdef);
+        }
+        let outro_scope: HashSet<String> = self.seen.keys().cloned().collect();
+        let outro = meta
+            .outro
+            .as_ref()
+            .map(|t| self.text(t, "flow-outro", &outro_scope, false));
+        self.resolve_gotos();
+        self.check_graph();
+
+        let by_code = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.code.clone(), i))
+            .collect();
+        let texts = std::mem::replace(&mut self.texts, TextsBuilder::new(&[])).build();
+        for q in &mut self.items {
+            if let Kind::Single { options } | Kind::Multi { options, .. } = &mut q.kind {
+                for o in options {
+                    o.labels = langs
+                        .iter()
+                        .map(|l| texts.format(*l, &o.label, None))
+                        .collect();
+                }
+            }
+        }
+        Flow {
+            id,
+            version: meta.version.value,
+            title,
+            languages: langs,
+            closes,
+            intro,
+            consent,
+            outro,
+            open: meta.open.as_ref().is_some_and(|o| o.value),
+            sections: std::mem::take(&mut self.sections),
+            items: std::mem::take(&mut self.items),
+            groups: std::mem::take(&mut self.groups),
+            texts,
+            by_code,
+        }
+    }
+
+    /// The codes of the questions seen so far: what a text or condition here may refer to.
+    fn earlier(&self) -> HashSet<String> {
+        self.seen.keys().cloned().collect()
+    }
+}

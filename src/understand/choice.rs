@@ -1,0 +1,484 @@
+//! Choices: an answer to a single- or multiple-choice question matched to its options by
+//! number ("2", "no 2"), code, label, part of a label, prefix or a typo away.
+
+use super::text::{all_digits, fold, too_long};
+
+/// One option of a choice question, as the matcher sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChoiceOption<'a> {
+    /// The option's stable code (stored as the answer), matched exactly, case-insensitively.
+    pub code: &'a str,
+    /// The option's labels in every language (and any synonyms).
+    pub labels: &'a [&'a str],
+}
+
+/// Words that may precede an option number ("no 2", "nomor 2", "pilihan 2").
+const NUMBER_PREFIXES: &[&str] = &[
+    "nomor", "nomer", "nmr", "number", "no", "nr", "pilihan", "opsi", "option", "jawaban", "angka",
+    "num",
+];
+
+/// The 1-based option number written in `input`: "2", "2.", "2)", "(2)", "#2", "no 2",
+/// "no. 2", "nomor 2", "pilihan 2".
+fn choice_number(input: &str) -> Option<usize> {
+    let lower = input.to_lowercase();
+    let trim_set =
+        |c: char| c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | '.' | ':' | '#' | '*');
+    let mut s = lower.trim_matches(trim_set);
+    for p in NUMBER_PREFIXES {
+        if let Some(r) = s.strip_prefix(p)
+            && !r.starts_with(char::is_alphabetic)
+        {
+            s = r.trim_matches(trim_set);
+            break;
+        }
+    }
+    if !all_digits(s) || s.len() > 4 {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// The folded forms of an option's labels: `(form, is_whole_label)`. Each label gives its
+/// whole folded text and the parts split on "/" and "(".
+fn label_forms(option: &ChoiceOption) -> Vec<(String, bool)> {
+    let mut forms = Vec::new();
+    for label in option.labels {
+        let whole = fold(label);
+        if whole.is_empty() {
+            continue;
+        }
+        forms.push((whole, true));
+        if label.contains(['/', '(']) {
+            for part in label.split(['/', '(']) {
+                let p = fold(part);
+                if !p.is_empty() {
+                    forms.push((p, false));
+                }
+            }
+        }
+    }
+    forms
+}
+
+/// The result of looking for options satisfying a condition.
+enum Found {
+    /// Exactly one option.
+    One(usize),
+    /// Several options: ambiguous.
+    Many,
+    /// No option.
+    Zero,
+}
+
+/// Which options have a label form satisfying `pred`.
+fn find_unique(forms: &[Vec<(String, bool)>], pred: impl Fn(&str, bool) -> bool) -> Found {
+    let mut hits = forms
+        .iter()
+        .enumerate()
+        .filter(|(_, fs)| fs.iter().any(|(f, whole)| pred(f, *whole)))
+        .map(|(i, _)| i);
+    match (hits.next(), hits.next()) {
+        (Some(i), None) => Found::One(i),
+        (Some(_), Some(_)) => Found::Many,
+        _ => Found::Zero,
+    }
+}
+
+/// Typos tolerated when matching a label form of `len` characters.
+fn typo_budget(len: usize) -> usize {
+    match len {
+        0..=3 => 0,
+        4..=5 => 1,
+        _ => 2,
+    }
+}
+
+/// Matches one answer to one option; `fuzzy` enables prefix and typo matching.
+fn match_choice_impl(input: &str, options: &[ChoiceOption], fuzzy: bool) -> Option<usize> {
+    if too_long(input) {
+        return None;
+    }
+    if let Some(n) = choice_number(input)
+        && (1..=options.len()).contains(&n)
+    {
+        return Some(n - 1);
+    }
+    let trimmed = input.trim().to_lowercase();
+    if !trimmed.is_empty()
+        && let Some(i) = options
+            .iter()
+            .position(|o| o.code.to_lowercase() == trimmed)
+    {
+        return Some(i);
+    }
+    let fi = fold(input);
+    if fi.is_empty() {
+        return None;
+    }
+    let forms: Vec<Vec<(String, bool)>> = options.iter().map(label_forms).collect();
+    // Whole labels first, then their parts.
+    for want_whole in [true, false] {
+        match find_unique(&forms, |f, whole| whole == want_whole && f == fi) {
+            Found::One(i) => return Some(i),
+            Found::Many => return None,
+            Found::Zero => {}
+        }
+    }
+    if !fuzzy {
+        return None;
+    }
+    let input_len = fi.chars().count();
+    if input_len >= 4 {
+        match find_unique(&forms, |f, _| f.starts_with(&fi)) {
+            Found::One(i) => return Some(i),
+            Found::Many => return None,
+            Found::Zero => {}
+        }
+    }
+    let mut best: Option<(usize, usize)> = None; // (distance, option)
+    let mut tie = false;
+    for (i, fs) in forms.iter().enumerate() {
+        let distance = fs
+            .iter()
+            .filter_map(|(f, _)| {
+                let len = f.chars().count();
+                let budget = typo_budget(len);
+                if budget == 0 || len.abs_diff(input_len) > budget {
+                    return None;
+                }
+                let d = strsim::damerau_levenshtein(&fi, f);
+                (d <= budget).then_some(d)
+            })
+            .min();
+        if let Some(d) = distance {
+            match best {
+                Some((bd, _)) if d > bd => {}
+                Some((bd, _)) if d == bd => tie = true,
+                _ => {
+                    best = Some((d, i));
+                    tie = false;
+                }
+            }
+        }
+    }
+    match best {
+        Some((_, i)) if !tie => Some(i),
+        _ => None,
+    }
+}
+
+/// Matches a single-choice answer to an option, returning its index.
+///
+/// In order of priority: the 1-based number as displayed (`"2"`, `"2."`, `"(2)"`, `"no 2"`,
+/// `"nomor 2"`), so numbers win over codes; the option's code, exactly but case-insensitively;
+/// a whole label (case-, diacritics- and punctuation-insensitive); a part of a label split on
+/// "/" or "(" (`"wirausaha"` matches "Wirausaha / wiraswasta"); a prefix of at least four
+/// characters of a label or part; a label or part with Damerau–Levenshtein typos (none for
+/// forms of ≤ 3 characters, so "D4" never matches "D3"; 1 for 4–5 characters; 2 for longer
+/// ones), the closest option winning. At every step, several matching options make the answer
+/// ambiguous: `None`.
+pub fn match_choice(input: &str, options: &[ChoiceOption]) -> Option<usize> {
+    match_choice_impl(input, options, true)
+}
+
+/// Connective words separating answers of a multiple choice ("1 dan 3").
+const CHOICE_CONNECTIVES: &[&str] = &["dan", "and", "serta", "&"];
+
+/// A numeric range "a-b" (inclusive), if `piece` is one.
+fn choice_range(piece: &str) -> Option<(usize, usize)> {
+    let (a, b) = piece.split_once(['-', '–'])?;
+    let (a, b) = (a.trim(), b.trim());
+    if !all_digits(a) || !all_digits(b) || a.len() > 4 || b.len() > 4 {
+        return None;
+    }
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// Matches a multiple-choice answer, returning the sorted, de-duplicated option indices.
+///
+/// Answers are separated by ",", ";", "&", "+", new lines, "dan", "and" or "serta"; several
+/// numbers may also be separated by spaces only (`"1 3"`). A range of numbers `"1-3"` selects
+/// 1, 2 and 3. Each piece is matched as by [`match_choice`]; if any piece does not match (or a
+/// number is out of range) the whole answer is `None`. An input that is exactly one option's
+/// number, code or label (even one containing "dan" or a comma) selects that option alone.
+pub fn match_choices(input: &str, options: &[ChoiceOption]) -> Option<Vec<usize>> {
+    if too_long(input) {
+        return None;
+    }
+    if input.trim().is_empty() {
+        return None;
+    }
+    if let Some(i) = match_choice_impl(input, options, false) {
+        return Some(vec![i]);
+    }
+    let mut pieces: Vec<String> = Vec::new();
+    for chunk in input.split([',', ';', '&', '+', '\n']) {
+        if match_choice_impl(chunk, options, false).is_some() {
+            // A whole label containing a connective ("Keluarga dan teman").
+            pieces.push(chunk.to_string());
+            continue;
+        }
+        let mut words: Vec<&str> = Vec::new();
+        for w in chunk.split_whitespace() {
+            if CHOICE_CONNECTIVES.contains(&w.to_lowercase().as_str()) {
+                pieces.push(words.join(" "));
+                words.clear();
+            } else {
+                words.push(w);
+            }
+        }
+        pieces.push(words.join(" "));
+    }
+    let mut out = Vec::new();
+    for piece in pieces.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        if let Some((a, b)) = choice_range(piece) {
+            if a == 0 || a > b || b > options.len() {
+                return None;
+            }
+            out.extend(a - 1..b);
+            continue;
+        }
+        let words: Vec<&str> = piece.split_whitespace().collect();
+        let numbers: Vec<usize> = words.iter().filter_map(|w| choice_number(w)).collect();
+        if words.len() > 1 && numbers.len() == words.len() {
+            for n in numbers {
+                if !(1..=options.len()).contains(&n) {
+                    return None;
+                }
+                out.push(n - 1);
+            }
+            continue;
+        }
+        out.push(match_choice(piece, options)?);
+    }
+    if out.is_empty() {
+        return None;
+    }
+    out.sort_unstable();
+    out.dedup();
+    Some(out)
+}
+
+/// Also holds the option sets the robustness tests in `understand` run every parser on.
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+
+    /// An expected `match_choices` result.
+    type Indices = Option<Vec<usize>>;
+
+    pub(in crate::understand) const STATUS_OPTIONS: &[ChoiceOption<'static>] = &[
+        ChoiceOption {
+            code: "kerja",
+            labels: &["Bekerja (full time / part time)", "Working"],
+        },
+        ChoiceOption {
+            code: "wira",
+            labels: &["Wirausaha / wiraswasta", "Self-employed"],
+        },
+        ChoiceOption {
+            code: "studi",
+            labels: &["Melanjutkan pendidikan", "Continuing education"],
+        },
+        ChoiceOption {
+            code: "cari",
+            labels: &["Tidak bekerja, sedang mencari kerja", "Looking for work"],
+        },
+        ChoiceOption {
+            code: "lain",
+            labels: &["Lainnya", "Other"],
+        },
+    ];
+
+    pub(in crate::understand) const DEGREE_OPTIONS: &[ChoiceOption<'static>] = &[
+        ChoiceOption {
+            code: "d3",
+            labels: &["D3"],
+        },
+        ChoiceOption {
+            code: "s1",
+            labels: &["S1"],
+        },
+        ChoiceOption {
+            code: "s2",
+            labels: &["S2"],
+        },
+        ChoiceOption {
+            code: "3",
+            labels: &["Lainnya"],
+        },
+    ];
+
+    pub(in crate::understand) const REASON_OPTIONS: &[ChoiceOption<'static>] = &[
+        ChoiceOption {
+            code: "gaji",
+            labels: &["Gaji", "Salary"],
+        },
+        ChoiceOption {
+            code: "jarak",
+            labels: &["Jarak", "Distance"],
+        },
+        ChoiceOption {
+            code: "karier",
+            labels: &["Jenjang karier", "Career path"],
+        },
+        ChoiceOption {
+            code: "keluarga",
+            labels: &["Keluarga dan teman", "Family and friends"],
+        },
+        ChoiceOption {
+            code: "lokasi",
+            labels: &["Lokasi kantor", "Office location"],
+        },
+        ChoiceOption {
+            code: "lokal",
+            labels: &["Lokasi rumah", "Home location"],
+        },
+    ];
+
+    #[test]
+    fn choice_table() {
+        let cases: &[(&str, &[ChoiceOption], Option<usize>)] = &[
+            // Numbers.
+            ("1", STATUS_OPTIONS, Some(0)),
+            ("2", STATUS_OPTIONS, Some(1)),
+            (" 2 ", STATUS_OPTIONS, Some(1)),
+            ("2.", STATUS_OPTIONS, Some(1)),
+            ("2)", STATUS_OPTIONS, Some(1)),
+            ("(2)", STATUS_OPTIONS, Some(1)),
+            ("#2", STATUS_OPTIONS, Some(1)),
+            ("no 2", STATUS_OPTIONS, Some(1)),
+            ("No. 2", STATUS_OPTIONS, Some(1)),
+            ("no.2", STATUS_OPTIONS, Some(1)),
+            ("nomor 2", STATUS_OPTIONS, Some(1)),
+            ("Nomer 2", STATUS_OPTIONS, Some(1)),
+            ("pilihan 5", STATUS_OPTIONS, Some(4)),
+            ("5", STATUS_OPTIONS, Some(4)),
+            // Numbers win over codes: "3" is the third option, not code "3".
+            ("3", DEGREE_OPTIONS, Some(2)),
+            // Codes.
+            ("wira", STATUS_OPTIONS, Some(1)),
+            ("WIRA", STATUS_OPTIONS, Some(1)),
+            ("studi", STATUS_OPTIONS, Some(2)),
+            ("s2", DEGREE_OPTIONS, Some(2)),
+            // Exact labels, any language, case/diacritics/punctuation-insensitive.
+            ("Wirausaha / wiraswasta", STATUS_OPTIONS, Some(1)),
+            ("wirausaha wiraswasta", STATUS_OPTIONS, Some(1)),
+            ("Self-employed", STATUS_OPTIONS, Some(1)),
+            ("self employed", STATUS_OPTIONS, Some(1)),
+            ("LAINNYA", STATUS_OPTIONS, Some(4)),
+            ("lainnya.", STATUS_OPTIONS, Some(4)),
+            ("Lâinnyá", STATUS_OPTIONS, Some(4)),
+            ("other", STATUS_OPTIONS, Some(4)),
+            ("working", STATUS_OPTIONS, Some(0)),
+            ("Looking for work", STATUS_OPTIONS, Some(3)),
+            (
+                "tidak bekerja sedang mencari kerja",
+                STATUS_OPTIONS,
+                Some(3),
+            ),
+            // Parts split on "/" and "(".
+            ("wirausaha", STATUS_OPTIONS, Some(1)),
+            ("Wiraswasta", STATUS_OPTIONS, Some(1)),
+            ("bekerja", STATUS_OPTIONS, Some(0)),
+            ("part time", STATUS_OPTIONS, Some(0)),
+            // Unique prefixes of ≥ 4 characters.
+            ("wira usaha", STATUS_OPTIONS, Some(1)),
+            ("melanjutkan", STATUS_OPTIONS, Some(2)),
+            ("melan", STATUS_OPTIONS, Some(2)),
+            ("lain", STATUS_OPTIONS, Some(4)),
+            ("self", STATUS_OPTIONS, Some(1)),
+            ("continuing", STATUS_OPTIONS, Some(2)),
+            ("jenjang", REASON_OPTIONS, Some(2)),
+            ("kelu", REASON_OPTIONS, Some(3)),
+            // Typos.
+            ("wirausah", STATUS_OPTIONS, Some(1)),
+            ("wiraushaa", STATUS_OPTIONS, Some(1)),
+            ("wiraswata", STATUS_OPTIONS, Some(1)),
+            ("lainya", STATUS_OPTIONS, Some(4)),
+            ("lainnyaa", STATUS_OPTIONS, Some(4)),
+            ("bekreja", STATUS_OPTIONS, Some(0)),
+            ("gajih", REASON_OPTIONS, Some(0)),
+            ("jrak", REASON_OPTIONS, Some(1)),
+            ("salry", REASON_OPTIONS, Some(0)),
+            ("jenjang karir", REASON_OPTIONS, Some(2)),
+            ("lokasi kantr", REASON_OPTIONS, Some(4)),
+            // Rejected.
+            ("", STATUS_OPTIONS, None),
+            ("  ", STATUS_OPTIONS, None),
+            ("0", STATUS_OPTIONS, None),
+            ("6", STATUS_OPTIONS, None),
+            ("-1", STATUS_OPTIONS, None),
+            ("99999999999999999999", STATUS_OPTIONS, None),
+            ("no", STATUS_OPTIONS, None),
+            ("nomor", STATUS_OPTIONS, None),
+            ("xyz", STATUS_OPTIONS, None),
+            ("pegawai negeri", STATUS_OPTIONS, None),
+            ("wir", STATUS_OPTIONS, None),
+            ("kerj", STATUS_OPTIONS, None),
+            ("D4", DEGREE_OPTIONS, None),
+            ("S3", DEGREE_OPTIONS, None),
+            ("loka", REASON_OPTIONS, None),
+            ("lokasi", REASON_OPTIONS, Some(4)), // its code
+            ("lokasi rmah kantor", REASON_OPTIONS, None),
+            ("gaji jarak", REASON_OPTIONS, None),
+            ("1", &[], None),
+            ("lain", &[], None),
+        ];
+        for (input, options, want) in cases {
+            assert_eq!(match_choice(input, options), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn choices_table() {
+        let cases: &[(&str, &[ChoiceOption], Indices)] = &[
+            ("1,3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1, 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("3 1", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1 dan 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1 and 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1 & 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1&3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1;3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1 + 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1.\n3.", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1, 3, 3, 1", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1, 2 dan 3", REASON_OPTIONS, Some(vec![0, 1, 2])),
+            ("no 1 dan no 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("1-3", REASON_OPTIONS, Some(vec![0, 1, 2])),
+            ("2 - 4", REASON_OPTIONS, Some(vec![1, 2, 3])),
+            ("1-3, 5", REASON_OPTIONS, Some(vec![0, 1, 2, 4])),
+            ("2", REASON_OPTIONS, Some(vec![1])),
+            ("gaji, jarak", REASON_OPTIONS, Some(vec![0, 1])),
+            ("Gaji dan jarak", REASON_OPTIONS, Some(vec![0, 1])),
+            ("salary, distance", REASON_OPTIONS, Some(vec![0, 1])),
+            ("gajih, jrak", REASON_OPTIONS, Some(vec![0, 1])),
+            ("gaji, 3", REASON_OPTIONS, Some(vec![0, 2])),
+            ("keluarga, karier", REASON_OPTIONS, Some(vec![2, 3])),
+            // A label containing "dan" is one option.
+            ("Keluarga dan teman", REASON_OPTIONS, Some(vec![3])),
+            ("family and friends", REASON_OPTIONS, Some(vec![3])),
+            ("keluarga dan teman, gaji", REASON_OPTIONS, Some(vec![0, 3])),
+            // Rejected.
+            ("", REASON_OPTIONS, None),
+            (",", REASON_OPTIONS, None),
+            ("1, 7", REASON_OPTIONS, None),
+            ("0", REASON_OPTIONS, None),
+            ("1 9", REASON_OPTIONS, None),
+            ("3-1", REASON_OPTIONS, None),
+            ("0-2", REASON_OPTIONS, None),
+            ("1-9", REASON_OPTIONS, None),
+            ("gaji, xyz", REASON_OPTIONS, None),
+            ("loka, gaji", REASON_OPTIONS, None),
+            ("lokasi, gaji", REASON_OPTIONS, Some(vec![0, 4])),
+            ("semua", REASON_OPTIONS, None),
+            ("dan", REASON_OPTIONS, None),
+        ];
+        for (input, options, want) in cases {
+            assert_eq!(match_choices(input, options), *want, "input {input:?}");
+        }
+    }
+}
