@@ -16,6 +16,11 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
     ),
     (
         Lang::Id,
+        "locales/id/terminal.ftl",
+        include_str!("../../locales/id/terminal.ftl"),
+    ),
+    (
+        Lang::Id,
         "locales/id/telegram.ftl",
         include_str!("../../locales/id/telegram.ftl"),
     ),
@@ -63,6 +68,11 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
         Lang::En,
         "locales/en/bot.ftl",
         include_str!("../../locales/en/bot.ftl"),
+    ),
+    (
+        Lang::En,
+        "locales/en/terminal.ftl",
+        include_str!("../../locales/en/terminal.ftl"),
     ),
     (
         Lang::En,
@@ -219,6 +229,13 @@ messages! {
     WaBindRefused => "wa-bind-refused",
     WaUnsupported => "wa-unsupported",
     WaListButton => "wa-list-button",
+    // terminal (jejak chat)
+    TermIntro => "term-intro",
+    TermAnsweringAs => "term-answering-as",
+    TermContinuingAs => "term-continuing-as",
+    TermHelpQuit => "term-help-quit",
+    TermBye => "term-bye",
+    TermByeDone => "term-bye-done",
 }
 
 /// Fluent bundles of the bot's messages, one per language.
