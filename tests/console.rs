@@ -6,7 +6,24 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 fn jejak(data: &Path, args: &[&str], stdin: &str) -> (String, String, bool) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jejak"))
+    jejak_env(data, args, stdin, &[])
+}
+
+/// Runs jejak with environment variables set (`Some`) or removed (`None`).
+fn jejak_env(
+    data: &Path,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, Option<&str>)],
+) -> (String, String, bool) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jejak"));
+    for (k, v) in env {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let mut child = cmd
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("DATABASE_URL")
         .env("JEJAK_CONFIG", data.join("none.toml"))
@@ -120,6 +137,108 @@ fn survey_in_terminal_can_be_quit_resumed_and_exported() {
         out.contains("f8,status,single,no,,,Apa kegiatan utama Anda saat ini?"),
         "{out}"
     );
+}
+
+/// Two people on one computer (one login, `$USER`), each with their own `--name`: the second
+/// does not continue the first one's survey, and each resumes their own.
+#[test]
+fn two_names_on_one_login_are_two_respondents() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let login = [("USER", Some("budi"))];
+    let (out, err, ok) = jejak_env(&data, &["chat", "--name", "Budi"], "ya\n1\n", &login);
+    assert!(ok, "{err}");
+    assert!(out.contains("Halo Budi"), "{out}");
+    assert!(out.contains("Pertanyaan 2 dari"), "{out}");
+
+    let (out, err, ok) = jejak_env(&data, &["chat", "--name", "Siti"], "ya\n", &login);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Halo Siti"),
+        "Siti starts her own survey: {out}"
+    );
+    assert!(!out.contains("Budi"), "{out}");
+    assert!(!out.contains("Selamat datang kembali"), "{out}");
+    assert!(out.contains("Pertanyaan 1 dari"), "{out}");
+
+    // Budi, typed a little differently, is back at his own question 2.
+    let (out, err, ok) = jejak_env(&data, &["chat", "--name", "budi"], "", &login);
+    assert!(ok, "{err}");
+    assert!(out.contains("Selamat datang kembali"), "{out}");
+    assert!(out.contains("Pertanyaan 2 dari"), "{out}");
+
+    // Without --name the login name answers, and the chat says so and how others answer.
+    let (out, err, ok) = jejak_env(&data, &["chat"], "", &[("USER", Some("lab1"))]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Anda menjawab sebagai “lab1”"), "{out}");
+    assert!(out.contains("chat --name \"Nama Anda\""), "{out}");
+
+    // --as names someone else's survey: the chat says whose it is.
+    let (out, err, ok) = jejak_env(
+        &data,
+        &["chat", "--as", "budi", "--name", "Dewi"],
+        "",
+        &login,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("melanjutkan survei Budi"), "{out}");
+
+    let (out, err, ok) = jejak(
+        &data,
+        &["export", "--flow", "tracer-smk", "--format", "csv"],
+        "",
+    );
+    assert!(ok, "{err}");
+    let names: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(names.len(), 3, "Budi, Siti and lab1: {out}");
+}
+
+/// What a newcomer sees in a terminal: titles without chat-app stars (plain when the output
+/// is not a terminal), /bantuan naming /keluar, and a goodbye on Ctrl-D (end of input) that
+/// says the command that was typed.
+#[test]
+fn the_terminal_speaks_plainly_and_says_how_to_come_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().expect("utf8");
+    let chat = ["chat", "--name", "Siti", "--school", "SMKN 1 Contoh"];
+    let cargo = [
+        ("CARGO", Some("cargo")),
+        ("NO_COLOR", None),
+        ("TERM", Some("xterm")),
+    ];
+    let (out, err, ok) = jejak_env(&data, &chat, "ya\n/bantuan\n", &cargo);
+    assert!(ok, "{err}");
+    assert!(out.contains("\nPersetujuan penggunaan data\n"), "{out}");
+    assert!(out.contains("\nKegiatan Anda sekarang\n"), "{out}");
+    assert!(!out.contains('*'), "no chat-app markup: {out}");
+    assert!(!out.contains('\x1b'), "no ANSI into a pipe: {out}");
+    assert!(out.contains("/keluar - keluar dari chat"), "{out}");
+    // Ctrl-D: a goodbye with the command as typed under `cargo run`.
+    let bye = out.rsplit("> ").next().unwrap_or_default();
+    assert!(
+        bye.contains("Sampai jumpa! Jawaban Anda tersimpan."),
+        "{bye}"
+    );
+    assert!(
+        bye.contains(&format!(
+            "cargo run -- --data-dir {data_arg} chat --name Siti --school \"SMKN 1 Contoh\""
+        )),
+        "{bye}"
+    );
+    assert!(!bye.contains("jejak chat lagi"), "{bye}");
+
+    // Installed (not under Cargo): the program as invoked; /keluar says the same goodbye.
+    let (out, err, ok) = jejak_env(&data, &chat, "/keluar\n", &[("CARGO", None)]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!(
+            "{} --data-dir {data_arg} chat --name Siti",
+            env!("CARGO_BIN_EXE_jejak")
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("cargo run"), "{out}");
 }
 
 #[test]

@@ -719,14 +719,16 @@ const CASES: &[Case] = &[
     },
     // --- completion and summary ---------------------------------------------------------------
     Case {
-        name: "completion: outro and thanks with the name",
+        // The flow's outro closes; the bot only adds that the answers are saved (it used to
+        // thank a second time after an outro that already thanks).
+        name: "completion: the outro, then that the answers are saved",
         inputs: &["/mulai", "ya", "2", "Unlam", "3", "25", "ya"],
         expect: &[
             "Sampai jumpa, Siti.",
-            "Terima kasih, Siti! Jawaban Anda sudah tersimpan.",
+            "Jawaban Anda sudah tersimpan.",
             "/ringkasan",
         ],
-        expect_not: &[],
+        expect_not: &["Terima kasih"],
         answers: &[
             ("kampus", "Unlam"),
             ("kendala", "3"),
@@ -1155,6 +1157,142 @@ fn bug_consent_headings_are_not_doubled_in_the_shipped_flows() {
                 assert!(
                     !next.starts_with(head),
                     "{path} ({lang}): heading repeated in {part:?}"
+                );
+            }
+        }
+    }
+}
+
+// --- the chat as a newcomer meets it: said once, in the fewest words -----------------------
+
+/// An optional question that says itself when to skip, one that does not, a choice of two,
+/// a money question with its example in the text.
+const NEWCOMER: &str = r#"
+  - id: satu
+    title: { id: "Satu", en: "One" }
+    questions:
+      - code: dua
+        type: single
+        text: { id: "Pilih satu?", en: "Pick one?" }
+        options:
+          - { code: "1", label: { id: "A", en: "A" } }
+          - { code: "2", label: { id: "B", en: "B" } }
+      - code: gaji
+        type: money
+        text: { id: "Berapa gaji Anda? Contoh: 3,5 juta", en: "Your pay? For example: 3500000" }
+      - code: surel
+        type: email
+        optional: true
+        text: { id: "Alamat email Anda? Ketik /lewati jika tidak ada.", en: "Your email? Type /skip if none." }
+      - code: saran
+        type: text
+        optional: true
+        text: { id: "Ada saran?", en: "Any advice?" }
+"#;
+
+fn said(flow_src: &str, inputs: &[&str]) -> String {
+    let out = converse(&flow(flow_src), inputs).unwrap_or_else(|e| panic!("{e}"));
+    out.replies
+        .iter()
+        .map(|r| r.plain())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_question_that_says_how_to_skip_gets_no_second_skip_hint() {
+    let src = format!("{HEAD}{NEWCOMER}");
+    let asked = said(&src, &["/mulai", "ya", "1", "5 juta"]);
+    assert!(asked.contains("Alamat email Anda?"), "{asked}");
+    assert_eq!(asked.matches("/lewati").count(), 1, "{asked}");
+    assert!(!asked.contains("Boleh dilewati"), "{asked}");
+    let en = said(&src, &["/bahasa en", "/mulai", "yes", "1", "5 juta"]);
+    assert_eq!(en.matches("/skip").count(), 1, "{en}");
+    // A question that does not say it still gets the bot's line.
+    let asked = said(&src, &["/mulai", "ya", "1", "5 juta", "/lewati"]);
+    assert!(asked.contains("Ada saran?"), "{asked}");
+    assert!(asked.contains("(Boleh dilewati: ketik /lewati)"), "{asked}");
+}
+
+#[test]
+fn two_choices_are_one_or_two() {
+    let src = format!("{HEAD}{NEWCOMER}");
+    let reply = said(&src, &["/mulai", "ya", "3"]);
+    assert!(reply.contains("Balas dengan nomor 1 atau 2."), "{reply}");
+    assert!(!reply.contains("sampai"), "{reply}");
+    let reply = said(&src, &["/bahasa en", "/mulai", "yes", "3"]);
+    assert!(reply.contains("Reply with 1 or 2."), "{reply}");
+}
+
+#[test]
+fn the_summary_keeps_examples_out_of_the_answers() {
+    let src = format!("{HEAD}{NEWCOMER}");
+    let summary = said(&src, &["/mulai", "ya", "2", "5 juta", "/ringkasan"]);
+    assert!(
+        summary.contains("• Berapa gaji Anda? Rp5.000.000"),
+        "{summary}"
+    );
+    assert!(!summary.contains("Contoh: 3,5 juta Rp"), "{summary}");
+}
+
+#[test]
+fn the_end_says_thank_you_once() {
+    let inputs = ["/mulai", "ya", "1", "5 juta", "/lewati", "/lewati"];
+    // Without an outro the bot thanks, by name.
+    let plain = said(&format!("{HEAD}{NEWCOMER}"), &inputs);
+    assert_eq!(plain.matches("Terima kasih").count(), 1, "{plain}");
+    assert!(plain.contains("Terima kasih, Siti!"), "{plain}");
+    // With an outro that thanks, the bot does not thank again.
+    let head = HEAD.replace(
+        "sections:",
+        "  outro: { id: \"Terima kasih banyak, { $name }!\", en: \"Thank you, { $name }!\" }\nsections:",
+    );
+    let outro = said(&format!("{head}{NEWCOMER}"), &inputs);
+    assert_eq!(outro.matches("Terima kasih").count(), 1, "{outro}");
+    assert!(outro.contains("Terima kasih banyak, Siti!"), "{outro}");
+    assert!(outro.contains("Jawaban Anda sudah tersimpan."), "{outro}");
+}
+
+/// Every question of the shipped flows, as asked in both languages: the skip hint, the
+/// multiple-choice hint and an example of the answer each appear at most once, whether the
+/// flow's text or the bot's hint says it.
+#[test]
+fn the_shipped_flows_say_each_hint_once() {
+    use jejak::engine::{Position, render};
+    let catalog = Catalog::embedded().expect("catalog");
+    let respondent = RespondentFields {
+        name: Some("Siti".into()),
+        school: Some("SMKN 1 Contoh".into()),
+        ..Default::default()
+    };
+    for path in ["flows/tracer-smk.yaml", "flows/tracer-pelatihan.yaml"] {
+        let flow = jejak::flow::load(std::path::Path::new(path)).unwrap_or_else(|e| panic!("{e}"));
+        let cx = Context {
+            flow: &flow,
+            catalog: &catalog,
+            respondent: &respondent,
+        };
+        for lang in [Lang::Id, Lang::En] {
+            let st = SessionState::invited(lang);
+            for (item, q) in flow.items.iter().enumerate() {
+                let iteration = u32::from(q.group.is_some());
+                let text = render::ask(&cx, &st, Position::Question { item, iteration }).text;
+                let lower = text.to_lowercase();
+                let count = |words: &[&str]| {
+                    words
+                        .iter()
+                        .map(|w| lower.matches(w).count())
+                        .sum::<usize>()
+                };
+                let at = format!("{path} {} ({lang:?}):\n{text}", q.code);
+                assert!(count(&["/lewati", "/skip"]) <= 1, "skip hint twice in {at}");
+                assert!(
+                    count(&["lebih dari satu", "more than one"]) <= 1,
+                    "multiple-choice hint twice in {at}"
+                );
+                assert!(
+                    count(&["contoh:", "misalnya", "for example", "e.g."]) <= 1,
+                    "two examples in {at}"
                 );
             }
         }

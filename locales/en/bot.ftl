@@ -30,7 +30,12 @@ err-text-long = That is too long: at most { $max } characters.
 err-number = Sorry, we could not read that answer.
 err-min = That number is too small: at least { $min }.
 err-max = That number is too large: at most { $max }.
-err-choice = Sorry, that is not one of the choices. Reply with a number from 1 to { $count }.
+err-choice =
+    Sorry, that is not one of the choices. { $count ->
+        [1] Reply with 1.
+        [2] Reply with 1 or 2.
+       *[other] Reply with a number from 1 to { $count }.
+    }
 err-picks-min = Choose at least { $min }.
 err-picks-max = Choose at most { $max }.
 err-exclusive = "{ $option }" cannot be combined with other choices.
@@ -62,6 +67,10 @@ completed =
         [none] Thank you! Your answers have been saved.
        *[other] Thank you, { $name }! Your answers have been saved.
     }
+    Type /summary to see a summary of your answers.
+# After the flow's closing words (outro), which already thank: no second thank-you.
+completed-saved =
+    Your answers have been saved.
     Type /summary to see a summary of your answers.
 already-completed = You have already completed this survey. Thank you! Type /summary to see your answers, or /restart to answer again.
 summary-title = Summary of your answers:

@@ -31,7 +31,12 @@ err-text-long = Jawabannya terlalu panjang: maksimal { $max } huruf.
 err-number = Maaf, jawaban itu belum bisa kami baca.
 err-min = Angkanya terlalu kecil: paling sedikit { $min }.
 err-max = Angkanya terlalu besar: paling banyak { $max }.
-err-choice = Maaf, pilihan itu tidak ada. Balas dengan nomor 1 sampai { $count }.
+err-choice =
+    Maaf, pilihan itu tidak ada. { $count ->
+        [1] Balas dengan nomor 1.
+        [2] Balas dengan nomor 1 atau 2.
+       *[other] Balas dengan nomor 1 sampai { $count }.
+    }
 err-picks-min = Pilih paling sedikit { $min }.
 err-picks-max = Pilih paling banyak { $max }.
 err-exclusive = Pilihan "{ $option }" tidak bisa digabung dengan pilihan lain.
@@ -63,6 +68,10 @@ completed =
         [none] Terima kasih! Jawaban Anda sudah tersimpan.
        *[other] Terima kasih, { $name }! Jawaban Anda sudah tersimpan.
     }
+    Ketik /ringkasan untuk melihat ringkasan jawaban Anda.
+# Setelah kata penutup alur (outro), yang sudah berterima kasih: tanpa terima kasih kedua.
+completed-saved =
+    Jawaban Anda sudah tersimpan.
     Ketik /ringkasan untuk melihat ringkasan jawaban Anda.
 already-completed = Anda sudah menyelesaikan survei ini. Terima kasih! Ketik /ringkasan untuk melihat jawaban Anda, atau /ulang untuk mengisi ulang.
 summary-title = Ringkasan jawaban Anda:

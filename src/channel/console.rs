@@ -1,16 +1,78 @@
 //! The console channel: a survey in the terminal, one line per answer, choices as numbered
 //! lists. Everything is persisted, so quitting and running again resumes where it stopped.
+//!
+//! Who is answering: `--as` names the respondent exactly; without it the name given with
+//! `--name` does (case and spacing ignored), so two people sharing a computer each get their
+//! own survey; with neither, the login name (`$USER`) does, and the chat says so.
 
 use crate::conversation::{Conversations, Handled};
-use crate::engine::{Input, Reply};
-use crate::model::RespondentFields;
+use crate::engine::command::{self, Command};
+use crate::engine::render::title_line;
+use crate::engine::{Input, Reply, SessionState};
+use crate::i18n::Msg;
+use crate::model::{Lang, RespondentFields, SessionStatus};
 use crate::store::{NewRespondent, RespondentId, Store};
 use anyhow::Context as _;
 use chrono::Utc;
+use std::ffi::{OsStr, OsString};
 use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 
 /// The channel name stored in channel bindings.
 pub const CHANNEL: &str = "console";
+
+/// Where the respondent's identity on this terminal came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `--as`: exactly the respondent named.
+    As,
+    /// `--name` without `--as`: the person of that name.
+    Name,
+    /// Neither: the login name of the computer (`$USER`), or `alumni` without one.
+    Login,
+}
+
+fn given(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Who is answering in this terminal: the channel address that identifies the respondent,
+/// and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The console channel address (`--as` as given, the folded `--name`, or `$USER`).
+    pub address: String,
+    /// Where it came from.
+    pub source: Source,
+}
+
+impl Identity {
+    /// Decides who is answering. `--as` wins and is used exactly as given (that is how
+    /// respondents were named before `--name` identified anyone, so their surveys resume);
+    /// else `--name`, folded to lower case with its spacing normalised so "Siti  Aminah" and
+    /// "siti aminah" are one person; else the login name.
+    pub fn resolve(who: Option<&str>, name: Option<&str>, login: Option<&str>) -> Identity {
+        if let Some(who) = given(who) {
+            return Identity {
+                address: who.to_string(),
+                source: Source::As,
+            };
+        }
+        if let Some(name) = given(name) {
+            return Identity {
+                address: name
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .to_lowercase(),
+                source: Source::Name,
+            };
+        }
+        Identity {
+            address: given(login).unwrap_or("alumni").to_string(),
+            source: Source::Login,
+        }
+    }
+}
 
 /// Finds (or creates, with these roster fields) the respondent who chats from this terminal
 /// under `address`.
@@ -36,36 +98,202 @@ pub async fn respondent(
     Ok(id)
 }
 
-async fn print(out: &mut (impl AsyncWrite + Unpin), replies: &[Reply]) -> anyhow::Result<()> {
+/// How this terminal shows the chat.
+#[derive(Debug, Clone)]
+pub struct Terminal {
+    /// Titles in bold (ANSI); otherwise they are shown as plain lines.
+    pub bold: bool,
+    /// The command line that started this chat, as the user would type it again to come
+    /// back (see [`command_line`]).
+    pub command: String,
+    /// Who is answering; the chat says so when it is only the login name.
+    pub identity: Identity,
+    /// The `--name` given, to notice when `--as` points at someone else's survey.
+    pub name: Option<String>,
+}
+
+/// Whether to print titles in bold: only on a terminal (not into a pipe or file), not when
+/// `NO_COLOR` is set to anything non-empty (<https://no-color.org>), and not on a terminal
+/// that says it is `dumb`.
+pub fn wants_bold(
+    stdout_is_terminal: bool,
+    no_color: Option<&OsStr>,
+    term: Option<&OsStr>,
+) -> bool {
+    stdout_is_terminal && no_color.is_none_or(OsStr::is_empty) && term.is_none_or(|t| t != "dumb")
+}
+
+/// The command that runs this chat again, from the program's own arguments, so the goodbye
+/// tells people what they actually typed. Under `cargo run` (Cargo sets `CARGO` for the
+/// program it runs) the program path is Cargo's build output, so it becomes `cargo run --`
+/// (with `--release` or `--profile` when the binary was built so); otherwise the program
+/// name as invoked (`jejak` when installed with `cargo install --path .`). Arguments are
+/// quoted the way a shell needs them.
+pub fn command_line(args: &[OsString], under_cargo: bool) -> String {
+    let program = args.first().map(|a| a.to_string_lossy().into_owned());
+    let mut parts = Vec::with_capacity(args.len() + 2);
+    if under_cargo {
+        parts.push("cargo run".to_string());
+        let profile = program.as_deref().and_then(|p| {
+            std::path::Path::new(p)
+                .parent()
+                .and_then(|d| d.file_name())
+                .map(|d| d.to_string_lossy().into_owned())
+        });
+        match profile.as_deref() {
+            Some("release") => parts.push("--release".into()),
+            Some("debug") | None => {}
+            Some(other) => parts.push(format!("--profile {}", shell_quote(other))),
+        }
+        parts.push("--".into());
+    } else {
+        parts.push(shell_quote(program.as_deref().unwrap_or("jejak")));
+    }
+    parts.extend(
+        args.iter()
+            .skip(1)
+            .map(|a| shell_quote(&a.to_string_lossy())),
+    );
+    parts.join(" ")
+}
+
+/// Quotes one argument for a POSIX shell: as is when it is plain, in double quotes when it
+/// only has spaces and the like (`"SMKN 1 Contoh"`, as the README writes it), else in single
+/// quotes.
+fn shell_quote(s: &str) -> String {
+    let plain = |c: char| c.is_alphanumeric() || "-_./:=@%+,".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        return s.to_string();
+    }
+    if !s.chars().any(|c| "\"$`\\!".contains(c)) {
+        return format!("\"{s}\"");
+    }
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// A reply as the terminal shows it: choices as a numbered list, titles in bold or plain.
+pub fn render(reply: &Reply, bold: bool) -> String {
+    reply
+        .plain()
+        .lines()
+        .map(|line| match title_line(line) {
+            Some(title) if bold => format!("\x1b[1m{title}\x1b[0m"),
+            Some(title) => title.to_string(),
+            None => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn print(
+    out: &mut (impl AsyncWrite + Unpin),
+    replies: &[Reply],
+    bold: bool,
+) -> anyhow::Result<()> {
     for r in replies {
-        out.write_all(r.plain().as_bytes()).await?;
+        out.write_all(render(r, bold).as_bytes()).await?;
         out.write_all(b"\n\n").await?;
     }
     out.flush().await?;
     Ok(())
 }
 
-/// Runs the chat until end of input or `/keluar` (`/quit`). On start it sends `/mulai`, so a
-/// new respondent sees the consent text and a returning one their current question.
+/// The language and status of the respondent's session, for the terminal's own lines (the
+/// engine's replies carry their own language).
+async fn session(conv: &Conversations, respondent: RespondentId) -> (Lang, Option<SessionStatus>) {
+    let default = conv.flow.default_lang();
+    match conv.store.latest_session(respondent, &conv.flow.id).await {
+        Ok(Some(s)) => {
+            let lang = serde_json::from_str::<SessionState>(&s.state_json)
+                .map(|st| st.lang)
+                .unwrap_or(default);
+            (lang, Some(s.status))
+        }
+        // Only the wording of the terminal's own lines depends on it.
+        Ok(None) | Err(_) => (default, None),
+    }
+}
+
+/// Says goodbye and how to come back: the command to run again while the survey is open,
+/// or to look at the answers once it is finished or stopped.
+async fn goodbye(
+    conv: &Conversations,
+    respondent: RespondentId,
+    term: &Terminal,
+    out: &mut (impl AsyncWrite + Unpin),
+) -> anyhow::Result<()> {
+    let (lang, status) = session(conv, respondent).await;
+    let msg = match status {
+        Some(SessionStatus::Completed | SessionStatus::OptedOut | SessionStatus::Expired) => {
+            Msg::TermByeDone
+        }
+        _ => Msg::TermBye,
+    };
+    let text = conv.catalog.ta(lang, msg, &[("command", &term.command)]);
+    out.write_all(text.as_bytes()).await?;
+    out.write_all(b"\n").await?;
+    Ok(())
+}
+
+/// Runs the chat until end of input (Ctrl-D) or `/keluar` (`/quit`), saying goodbye and how
+/// to come back either way. On start it sends `/mulai`, so a new respondent sees the consent
+/// text and a returning one their current question.
 pub async fn run(
     conv: &Conversations,
     respondent: RespondentId,
+    term: &Terminal,
     input: impl tokio::io::AsyncRead + Unpin,
     mut out: impl AsyncWrite + Unpin,
 ) -> anyhow::Result<()> {
-    out.write_all("(Ketik jawaban lalu Enter. /bantuan untuk bantuan, /keluar untuk keluar; jawaban tersimpan dan bisa dilanjutkan nanti.)\n\n".as_bytes())
-        .await?;
+    let (lang, _) = session(conv, respondent).await;
+    let cat = &conv.catalog;
+    let mut intro = cat.t(lang, Msg::TermIntro);
+    match term.identity.source {
+        Source::Login => {
+            intro.push('\n');
+            intro.push_str(&cat.ta(
+                lang,
+                Msg::TermAnsweringAs,
+                &[("who", &term.identity.address), ("command", &term.command)],
+            ));
+        }
+        Source::As => {
+            // `--as` names someone whose survey exists under another name: say whose survey
+            // this is instead of silently answering it for them.
+            let stored = conv
+                .store
+                .respondent(respondent)
+                .await?
+                .and_then(|r| r.fields.name);
+            if let (Some(stored), Some(given)) = (stored, term.name.as_deref())
+                && stored.trim() != given.trim()
+            {
+                intro.push('\n');
+                intro.push_str(&cat.ta(
+                    lang,
+                    Msg::TermContinuingAs,
+                    &[("who", &term.identity.address), ("name", &stored)],
+                ));
+            }
+        }
+        Source::Name => {}
+    }
+    out.write_all(intro.as_bytes()).await?;
+    out.write_all(b"\n\n").await?;
     let start = conv
         .handle(respondent, &Input::Text("/mulai".into()), None, Utc::now())
         .await?;
     if let Handled::Replies(r) = start {
-        print(&mut out, &r).await?;
+        print(&mut out, &r, term.bold).await?;
     }
     let mut lines = BufReader::new(input).lines();
     loop {
         out.write_all(b"> ").await?;
         out.flush().await?;
         let Some(line) = lines.next_line().await.context("reading the terminal")? else {
+            // Ctrl-D: end the prompt's line, then the same goodbye as /keluar.
+            out.write_all(b"\n").await?;
+            goodbye(conv, respondent, term, &mut out).await?;
             break;
         };
         let t = line.trim();
@@ -73,18 +301,138 @@ pub async fn run(
             continue;
         }
         if matches!(t.to_lowercase().as_str(), "/keluar" | "/quit" | "/exit") {
-            out.write_all("Sampai jumpa! Ketik jejak chat lagi untuk melanjutkan.\n".as_bytes())
-                .await?;
+            goodbye(conv, respondent, term, &mut out).await?;
             break;
         }
         match conv
             .handle(respondent, &Input::Text(t.to_string()), None, Utc::now())
             .await?
         {
-            Handled::Replies(r) => print(&mut out, &r).await?,
+            Handled::Replies(mut r) => {
+                if command::parse(t) == Some(Command::Help) {
+                    add_quit_to_help(conv, respondent, &mut r).await;
+                }
+                print(&mut out, &r, term.bold).await?
+            }
             Handled::Duplicate => {}
         }
     }
     out.flush().await?;
     Ok(())
+}
+
+/// `/keluar` exists only in the terminal, so the engine's command list cannot name it: add
+/// it to the list here.
+async fn add_quit_to_help(conv: &Conversations, respondent: RespondentId, replies: &mut [Reply]) {
+    let (lang, _) = session(conv, respondent).await;
+    let help = conv.catalog.t(lang, Msg::Help);
+    if let Some(r) = replies.iter_mut().find(|r| r.text == help) {
+        r.text.push('\n');
+        r.text.push_str(&conv.catalog.t(lang, Msg::TermHelpQuit));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Prompt, ReplyOption};
+
+    fn os(args: &[&str]) -> Vec<OsString> {
+        args.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn a_different_name_is_a_different_respondent() {
+        let budi = Identity::resolve(None, Some("Budi"), Some("budi"));
+        let siti = Identity::resolve(None, Some("Siti"), Some("budi"));
+        assert_ne!(budi.address, siti.address);
+        assert_eq!(siti.source, Source::Name);
+        // The same person typed a little differently is still the same person.
+        assert_eq!(
+            Identity::resolve(None, Some(" Siti   Aminah"), None).address,
+            Identity::resolve(None, Some("siti aminah"), None).address
+        );
+        // --as is exact and wins over --name.
+        let chosen = Identity::resolve(Some("Budi"), Some("Siti"), Some("x"));
+        assert_eq!(
+            (chosen.address.as_str(), chosen.source),
+            ("Budi", Source::As)
+        );
+        // Neither: the login name, said out loud by the chat.
+        let login = Identity::resolve(None, Some("  "), Some("budi"));
+        assert_eq!(
+            (login.address.as_str(), login.source),
+            ("budi", Source::Login)
+        );
+        assert_eq!(Identity::resolve(None, None, None).address, "alumni");
+    }
+
+    #[test]
+    fn bold_only_on_a_terminal_that_wants_colour() {
+        let some = |s: &'static str| Some(OsStr::new(s));
+        assert!(wants_bold(true, None, some("xterm-256color")));
+        assert!(wants_bold(true, some(""), None));
+        assert!(!wants_bold(false, None, some("xterm")));
+        assert!(!wants_bold(true, some("1"), some("xterm")));
+        assert!(!wants_bold(true, None, some("dumb")));
+    }
+
+    #[test]
+    fn titles_render_bold_or_plain_never_with_stars() {
+        let r = Reply {
+            text: "Pertanyaan 1 dari 9\n*Kegiatan Anda sekarang*\nApa kegiatan utama Anda?".into(),
+            prompt: Some(Prompt {
+                id: "f8".into(),
+                options: vec![ReplyOption {
+                    value: "1".into(),
+                    label: "Bekerja".into(),
+                }],
+                multi: false,
+                numbered: true,
+            }),
+        };
+        assert_eq!(
+            render(&r, false),
+            "Pertanyaan 1 dari 9\nKegiatan Anda sekarang\nApa kegiatan utama Anda?\n1. Bekerja"
+        );
+        assert_eq!(
+            render(&r, true),
+            "Pertanyaan 1 dari 9\n\x1b[1mKegiatan Anda sekarang\x1b[0m\nApa kegiatan utama Anda?\n1. Bekerja"
+        );
+    }
+
+    #[test]
+    fn the_command_to_come_back_is_the_one_typed() {
+        let args = os(&[
+            "/home/budi/jejak/target/debug/jejak",
+            "chat",
+            "--name",
+            "Siti",
+            "--school",
+            "SMKN 1 Contoh",
+        ]);
+        assert_eq!(
+            command_line(&args, true),
+            r#"cargo run -- chat --name Siti --school "SMKN 1 Contoh""#
+        );
+        let release = os(&["/w/target/release/jejak", "chat"]);
+        assert_eq!(command_line(&release, true), "cargo run --release -- chat");
+        let installed = os(&["jejak", "--data-dir", "/tmp/d", "chat", "--name", "Siti"]);
+        assert_eq!(
+            command_line(&installed, false),
+            "jejak --data-dir /tmp/d chat --name Siti"
+        );
+        let odd = os(&[
+            "./jejak",
+            "chat",
+            "--name",
+            "Dewi \"Ayu\"",
+            "--cohort",
+            "it's",
+        ]);
+        assert_eq!(
+            command_line(&odd, false),
+            r#"./jejak chat --name 'Dewi "Ayu"' --cohort "it's""#
+        );
+    }
 }

@@ -99,15 +99,27 @@ pub fn lang_before_parsing(args: &[std::ffi::OsString]) -> Lang {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Take a survey in the terminal (answers are stored; run again to resume).
+    /// Take a survey in the terminal; run the same command again to resume.
+    ///
+    /// Each person answers their own survey: `--name Siti` and `--name Budi` are two
+    /// respondents, even on one computer, and `--name Siti` again (any case or spacing)
+    /// continues Siti's. `--as ID` names the respondent exactly instead. With neither, the
+    /// respondent is your login name ($USER), and the chat says so.
+    ///
+    /// Leave with /keluar or Ctrl-D: the answers are saved, and the goodbye shows the
+    /// command to type to continue (`cargo run -- chat …` under Cargo, `jejak chat …` once
+    /// installed with `cargo install --path .`).
+    #[command(verbatim_doc_comment)]
     Chat {
         /// The flow file, or the id of a flow in flows/.
         #[arg(long, default_value = "flows/tracer-smk.yaml")]
         flow: String,
-        /// Who is chatting (each name is a separate respondent).
-        #[arg(long = "as", env = "USER", default_value = "alumni")]
-        who: String,
-        /// Display name used in the survey texts (defaults to --as).
+        /// Who is answering, exactly as given: each value is a separate respondent, whatever
+        /// the --name [default: the --name, else $USER]
+        #[arg(long = "as")]
+        who: Option<String>,
+        /// Your name, as the survey greets you; without --as it also says who is answering,
+        /// so a different name is a different respondent [default: --as, else $USER]
         #[arg(long)]
         name: Option<String>,
         /// School or training unit, as a roster would give it.
@@ -319,15 +331,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 flow: Arc::new(flow),
                 catalog: Arc::new(Catalog::embedded()?),
             };
+            let login = std::env::var("USER").ok();
+            let identity =
+                console::Identity::resolve(who.as_deref(), name.as_deref(), login.as_deref());
             let fields = crate::model::RespondentFields {
-                name: Some(name.unwrap_or_else(|| who.clone())),
+                name: Some(name.clone().unwrap_or_else(|| identity.address.clone())),
                 school,
                 programme,
                 cohort,
                 ..Default::default()
             };
-            let id = console::respondent(&store, &who, fields).await?;
-            console::run(&conv, id, tokio::io::stdin(), tokio::io::stdout()).await?;
+            let id = console::respondent(&store, &identity.address, fields).await?;
+            let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+            let term = console::Terminal {
+                bold: console::wants_bold(
+                    std::io::IsTerminal::is_terminal(&std::io::stdout()),
+                    std::env::var_os("NO_COLOR").as_deref(),
+                    std::env::var_os("TERM").as_deref(),
+                ),
+                // Cargo sets CARGO for the program `cargo run` starts.
+                command: console::command_line(&args, std::env::var_os("CARGO").is_some()),
+                identity,
+                name,
+            };
+            console::run(&conv, id, &term, tokio::io::stdin(), tokio::io::stdout()).await?;
             store.close().await;
             Ok(0)
         }

@@ -159,7 +159,8 @@ fn check_bounds(cat: &Catalog, lang: Lang, b: &Bounds, x: f64, money: bool) -> R
 }
 
 fn choice_error(cat: &Catalog, lang: Lang, count: usize) -> String {
-    cat.ta(lang, Msg::ErrChoice, &[("count", &count.to_string())])
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
+    cat.tn(lang, Msg::ErrChoice, "count", count)
 }
 
 /// Runs `f` with the options as the matcher sees them: code plus the label in every language

@@ -24,6 +24,24 @@ pub enum Command {
     Unknown(String),
 }
 
+/// The names of the skip command, in every language (`/lewati`, `/skip`).
+pub const SKIP_NAMES: &[&str] = &["lewati", "skip"];
+
+/// Whether `text` already tells the respondent to type the skip command (`/lewati`,
+/// `/skip`): flow authors often say when skipping makes sense, and the bot then does not add
+/// its own generic "you may skip" line to the same message.
+pub fn mentions_skip(text: &str) -> bool {
+    text.match_indices('/').any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        if before.is_some_and(char::is_alphanumeric) {
+            return false; // "3/4", "km/jam"
+        }
+        let rest = &text[i + 1..];
+        let word: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
+        SKIP_NAMES.contains(&word.to_lowercase().as_str())
+    })
+}
+
 /// Parses a command; `None` when the text is not one (an answer).
 pub fn parse(text: &str) -> Option<Command> {
     let t = text.trim();
@@ -35,7 +53,7 @@ pub fn parse(text: &str) -> Option<Command> {
     Some(match name.as_str() {
         "mulai" | "start" => Command::Start,
         "kembali" | "back" => Command::Back,
-        "lewati" | "skip" => Command::Skip,
+        n if SKIP_NAMES.contains(&n) => Command::Skip,
         "bantuan" | "help" => Command::Help,
         "bahasa" | "language" | "lang" => Command::Language(arg),
         "ulang" | "restart" => Command::Restart,
@@ -68,5 +86,18 @@ mod tests {
         assert_eq!(parse("/apa"), Some(Command::Unknown("/apa".into())));
         assert_eq!(parse("kembali"), None);
         assert_eq!(parse("3/4"), None);
+    }
+
+    #[test]
+    fn skip_mentions_are_found_as_words_only() {
+        assert!(mentions_skip(
+            "Alamat email Anda? Ketik /lewati jika tidak ada."
+        ));
+        assert!(mentions_skip("Your email? Type /skip if you have none."));
+        assert!(mentions_skip("(/LEWATI)"));
+        assert!(!mentions_skip("Apa saran Anda?"));
+        assert!(!mentions_skip("Berapa km/lewati?"));
+        assert!(!mentions_skip("Ketik /lewatinya"));
+        assert!(!mentions_skip("Ketik /kembali"));
     }
 }

@@ -311,8 +311,11 @@ impl Stepper<'_, '_> {
         self.events.push(Event::Completed);
         let cx = self.cx;
         if let Some(outro) = &cx.flow.outro {
+            // The flow's own closing words do the thanking; the bot only adds that the
+            // answers are saved, so the end does not say thank you twice.
             let t = render::text(cx, &self.st, outro, 0);
             self.out.push(Reply::say(t));
+            return self.say(Msg::CompletedSaved);
         }
         let name = cx.respondent.name.clone().filter(|n| !n.trim().is_empty());
         let t = cx.catalog.ta(

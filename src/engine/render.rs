@@ -2,6 +2,7 @@
 //! respondent's language, and the summary.
 
 use super::Context;
+use super::command;
 use super::nav::{self, View};
 use super::state::{Position, Prompt, Reply, ReplyOption, SessionState};
 use crate::flow::{Kind, Question, Text};
@@ -172,7 +173,10 @@ pub fn ask(cx: &Context, st: &SessionState, pos: Position) -> Reply {
             {
                 lines.push(text(cx, st, intro, iteration));
             }
-            lines.push(text(cx, st, &q.text, iteration));
+            let question = text(cx, st, &q.text, iteration);
+            // A question that already says when to type /lewati gets no second, generic line.
+            let skip_hint = q.optional && !command::mentions_skip(&question);
+            lines.push(question);
             let mut options = Vec::new();
             let mut numbered = true;
             let hint = match &q.kind {
@@ -232,7 +236,7 @@ pub fn ask(cx: &Context, st: &SessionState, pos: Position) -> Reply {
                 Kind::Email => cat.t(lang, Msg::HintEmail),
             };
             lines.push(hint);
-            if q.optional {
+            if skip_hint {
                 lines.push(cat.t(lang, Msg::OptionalHint));
             }
             Reply {
@@ -261,10 +265,86 @@ pub fn summary(cx: &Context, st: &SessionState) -> Reply {
             let key = View::key(cx.flow, item, iteration);
             if let Some(a) = st.answers.get(&key) {
                 let question = text(cx, st, &q.text, iteration);
-                let first_line = question.lines().next().unwrap_or_default();
-                lines.push(format!("• {first_line} {}", display(cx, lang, q, &a.value)));
+                lines.push(format!(
+                    "• {} {}",
+                    summary_head(&question),
+                    display(cx, lang, q, &a.value)
+                ));
             }
         }
     }
     Reply::say(lines.join("\n"))
+}
+
+/// The part of a question shown before its answer in the summary: the question itself,
+/// without the examples or instructions that follow it ("…per bulan? Contoh: 3,5 juta",
+/// "…? Ketik /lewati jika tidak ada."), so they do not run into the answer. That is the
+/// first line up to its first `?`; a question without one ends at its first sentence and
+/// gets a colon, so the answer still reads apart from it.
+pub fn summary_head(question: &str) -> String {
+    let line = question.lines().next().unwrap_or_default().trim();
+    if let Some(i) = line.find(['?', '？']) {
+        let end = i + line[i..].chars().next().map_or(1, char::len_utf8);
+        return line[..end].to_string();
+    }
+    let sentence = line.find(". ").map_or(line, |i| &line[..i]);
+    let sentence = sentence.trim_end_matches(['.', '!', ' ']);
+    if sentence.ends_with(':') || sentence.is_empty() {
+        sentence.to_string()
+    } else {
+        format!("{sentence}:")
+    }
+}
+
+/// The text of a line the engine marks as a title (`*Persetujuan penggunaan data*`, a
+/// section title), or `None` for any other line. The engine writes titles in the chat apps'
+/// emphasis markup; each channel shows them its own way (Telegram bold HTML, WhatsApp as is,
+/// the terminal in bold or plain), and this is the one place that says what a title is.
+pub fn title_line(line: &str) -> Option<&str> {
+    let t = line.trim();
+    let inner = t.strip_prefix('*')?.strip_suffix('*')?;
+    (!inner.is_empty() && !inner.contains('*')).then_some(inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_head_stops_before_examples_and_instructions() {
+        assert_eq!(
+            summary_head("Berapa kira-kira penghasilan Anda? Contoh: 3,5 juta"),
+            "Berapa kira-kira penghasilan Anda?"
+        );
+        assert_eq!(
+            summary_head("Alamat email Anda? Ketik /lewati jika tidak ada."),
+            "Alamat email Anda?"
+        );
+        assert_eq!(
+            summary_head("Apa kegiatan Anda?\nBaris kedua"),
+            "Apa kegiatan Anda?"
+        );
+        assert_eq!(
+            summary_head("Ceritakan satu contoh. Ketik /lewati jika tidak ada."),
+            "Ceritakan satu contoh:"
+        );
+        assert_eq!(
+            summary_head("Sebutkan kegiatannya:"),
+            "Sebutkan kegiatannya:"
+        );
+        assert_eq!(summary_head("Nama tempat kerja"), "Nama tempat kerja:");
+    }
+
+    #[test]
+    fn title_lines_are_whole_lines_in_stars() {
+        assert_eq!(
+            title_line("*Persetujuan penggunaan data*"),
+            Some("Persetujuan penggunaan data")
+        );
+        assert_eq!(title_line("  *Kontak* "), Some("Kontak"));
+        assert_eq!(title_line("Pilih *satu* saja"), None);
+        assert_eq!(title_line("*a* dan *b*"), None);
+        assert_eq!(title_line("**"), None);
+        assert_eq!(title_line("*"), None);
+    }
 }

@@ -16,6 +16,11 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
     ),
     (
         Lang::Id,
+        "locales/id/terminal.ftl",
+        include_str!("../../locales/id/terminal.ftl"),
+    ),
+    (
+        Lang::Id,
         "locales/id/telegram.ftl",
         include_str!("../../locales/id/telegram.ftl"),
     ),
@@ -63,6 +68,11 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
         Lang::En,
         "locales/en/bot.ftl",
         include_str!("../../locales/en/bot.ftl"),
+    ),
+    (
+        Lang::En,
+        "locales/en/terminal.ftl",
+        include_str!("../../locales/en/terminal.ftl"),
     ),
     (
         Lang::En,
@@ -179,6 +189,7 @@ messages! {
     StopDone => "stop-done",
     Cancelled => "cancelled",
     Completed => "completed",
+    CompletedSaved => "completed-saved",
     AlreadyCompleted => "already-completed",
     SummaryTitle => "summary-title",
     SummaryEmpty => "summary-empty",
@@ -218,6 +229,13 @@ messages! {
     WaBindRefused => "wa-bind-refused",
     WaUnsupported => "wa-unsupported",
     WaListButton => "wa-list-button",
+    // terminal (jejak chat)
+    TermIntro => "term-intro",
+    TermAnsweringAs => "term-answering-as",
+    TermContinuingAs => "term-continuing-as",
+    TermHelpQuit => "term-help-quit",
+    TermBye => "term-bye",
+    TermByeDone => "term-bye-done",
 }
 
 /// Fluent bundles of the bot's messages, one per language.
@@ -304,6 +322,15 @@ impl Catalog {
         self.format(lang, msg, Some(&fa))
     }
 
+    /// Formats a message with one whole-number argument, so the message can select on it
+    /// (`{ $count -> [2] 1 atau 2 *[other] 1 sampai { $count } }`); a string argument would
+    /// never match a number variant.
+    pub fn tn(&self, lang: Lang, msg: Msg, name: &str, n: i64) -> String {
+        let mut fa = FluentArgs::with_capacity(1);
+        fa.set(name, FluentValue::from(n));
+        self.format(lang, msg, Some(&fa))
+    }
+
     /// Formats a message chosen at run time (e.g. a wave's `--message` id, checked with
     /// [`Catalog::has`] when the wave is created). Unknown ids come back as the id itself.
     pub fn message(&self, lang: Lang, id: &str, args: &[(&str, &str)]) -> String {
@@ -376,5 +403,12 @@ mod tests {
         // No Unicode isolation marks in chat text.
         let p = cat.ta(Lang::Id, Msg::Progress, &[("n", "5"), ("total", "23")]);
         assert_eq!(p, "Pertanyaan 5 dari 23");
+        // Numbers select variants: two choices read "1 atau 2", not "1 sampai 2".
+        let two = cat.tn(Lang::Id, Msg::ErrChoice, "count", 2);
+        assert!(two.ends_with("Balas dengan nomor 1 atau 2."), "{two}");
+        let three = cat.tn(Lang::Id, Msg::ErrChoice, "count", 3);
+        assert!(three.ends_with("Balas dengan nomor 1 sampai 3."), "{three}");
+        let two = cat.tn(Lang::En, Msg::ErrChoice, "count", 2);
+        assert!(two.ends_with("Reply with 1 or 2."), "{two}");
     }
 }
