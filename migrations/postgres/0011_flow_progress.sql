@@ -74,9 +74,14 @@ BEGIN
 END;
 $$;
 
--- Recomputes the row of (f, rid).
+-- Recomputes the row of (f, rid). PL/pgSQL, not SQL: its statements' plans are cached
+-- for the session, where an SQL function is planned again on every call.
 CREATE FUNCTION flow_progress_refresh(f TEXT, rid BIGINT) RETURNS void
-LANGUAGE sql AS $$ SELECT flow_progress_refresh_many(ARRAY[f], ARRAY[rid]) $$;
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM flow_progress_refresh_many(ARRAY[f], ARRAY[rid]);
+END;
+$$;
 
 -- Sessions: new ones and removed ones per statement (a roster batch enrols 500 at once);
 -- one that changes status or completion time per row (not every answer: the step commit
@@ -183,32 +188,50 @@ CREATE TRIGGER flow_progress_binding_update AFTER UPDATE ON channel_bindings
     EXECUTE FUNCTION flow_progress_on_binding();
 
 -- Wave messages count once sent ("reached", and the wave a completion followed); planning,
--- claiming and retrying rows that are not and were not `sent` does no work here.
+-- claiming and retrying rows that are not and were not `sent` does no work here. Inserts
+-- and deletes are refreshed per statement (set-based), a change of one row (the dispatcher
+-- marking a message sent) per row.
+CREATE FUNCTION flow_progress_on_outbox_inserted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM flow_progress_refresh_many(array_agg(w.flow_id), array_agg(n.respondent_id))
+    FROM new_rows n JOIN waves w ON w.id = n.wave_id WHERE n.status = 'sent';
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER flow_progress_outbox_insert AFTER INSERT ON outbox
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION flow_progress_on_outbox_inserted();
+CREATE FUNCTION flow_progress_on_outbox_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM flow_progress_refresh_many(array_agg(w.flow_id), array_agg(o.respondent_id))
+    FROM old_rows o JOIN waves w ON w.id = o.wave_id WHERE o.status = 'sent';
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER flow_progress_outbox_delete AFTER DELETE ON outbox
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION flow_progress_on_outbox_deleted();
 CREATE FUNCTION flow_progress_on_outbox() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        PERFORM flow_progress_refresh(w.flow_id, OLD.respondent_id)
-        FROM waves w WHERE w.id = OLD.wave_id;
-    END IF;
-    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (NEW.wave_id IS DISTINCT FROM OLD.wave_id
-            OR NEW.respondent_id IS DISTINCT FROM OLD.respondent_id)) THEN
+    PERFORM flow_progress_refresh(w.flow_id, OLD.respondent_id)
+    FROM waves w WHERE w.id = OLD.wave_id;
+    IF NEW.wave_id IS DISTINCT FROM OLD.wave_id
+            OR NEW.respondent_id IS DISTINCT FROM OLD.respondent_id THEN
         PERFORM flow_progress_refresh(w.flow_id, NEW.respondent_id)
         FROM waves w WHERE w.id = NEW.wave_id;
     END IF;
     RETURN NULL;
 END;
 $$;
-CREATE TRIGGER flow_progress_outbox_insert AFTER INSERT ON outbox
-    FOR EACH ROW WHEN (NEW.status = 'sent') EXECUTE FUNCTION flow_progress_on_outbox();
 CREATE TRIGGER flow_progress_outbox_update AFTER UPDATE ON outbox
     FOR EACH ROW WHEN ((OLD.status = 'sent' OR NEW.status = 'sent')
         AND (OLD.status IS DISTINCT FROM NEW.status OR OLD.sent_at IS DISTINCT FROM NEW.sent_at
              OR OLD.wave_id IS DISTINCT FROM NEW.wave_id
              OR OLD.respondent_id IS DISTINCT FROM NEW.respondent_id))
     EXECUTE FUNCTION flow_progress_on_outbox();
-CREATE TRIGGER flow_progress_outbox_delete AFTER DELETE ON outbox
-    FOR EACH ROW WHEN (OLD.status = 'sent') EXECUTE FUNCTION flow_progress_on_outbox();
 
 -- A wave moved to another flow or deleted (jejak does neither; kept exact all the same).
 -- The outbox rows a deleted wave takes along are gone by the time this runs.
