@@ -43,13 +43,27 @@ fn status_mib(field: &str) -> f64 {
 unsafe extern "C" {
     /// mimalloc's: frees what it can and returns unused pages to the system.
     fn mi_collect(force: bool);
+    /// glibc's: returns the free memory of its arenas to the system. SQLite allocates
+    /// through the C library's `malloc`, not through Rust's global allocator.
+    fn malloc_trim(pad: usize) -> i32;
+    /// SQLite's: bytes it has allocated and not freed (all connections of the process).
+    fn sqlite3_memory_used() -> i64;
 }
 
-/// Returns the memory the allocator holds but nobody uses to the system, so a resident
-/// figure counts live memory rather than what an earlier phase freed but mimalloc kept.
+/// Returns the memory the allocators hold but nobody uses to the system, so a resident
+/// figure counts live memory rather than what an earlier phase freed but an allocator kept.
 fn settle() {
-    // SAFETY: `mi_collect` only walks mimalloc's own heaps; it is safe at any time.
-    unsafe { mi_collect(true) }
+    // SAFETY: both only walk their allocator's own heaps; they are safe at any time.
+    unsafe {
+        mi_collect(true);
+        malloc_trim(0);
+    }
+}
+
+/// SQLite's live allocations, in MiB.
+fn sqlite_mib() -> f64 {
+    // SAFETY: a read of SQLite's global counter; safe from any thread.
+    unsafe { sqlite3_memory_used() as f64 / 1024.0 / 1024.0 }
 }
 
 /// Starts a new peak (`VmHWM`) from the current resident size (Linux ≥ 4.0).
@@ -238,6 +252,7 @@ async fn main() -> anyhow::Result<()> {
     // handed back (see docs/benchmarks.md for what this measure includes).
     settle();
     let rss_base = status_mib("VmRSS");
+    let sqlite_base = sqlite_mib();
     let state = Arc::new(ConsoleState {
         store: store.clone(),
         catalog: Arc::new(Catalog::embedded()?),
@@ -329,6 +344,7 @@ async fn main() -> anyhow::Result<()> {
     let total = requests * cases.len() as u64;
     let peak = status_mib("VmHWM");
     let steady = status_mib("VmRSS");
+    let sqlite_steady = sqlite_mib();
     settle();
     let settled = status_mib("VmRSS");
     println!("resident memory (MiB; the console's share is the difference from the baseline):");
@@ -353,6 +369,10 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "| after the requests, freed memory returned | {settled:.1} | +{:.1} |",
         settled - rss_base
+    );
+    println!(
+        "SQLite's own allocations (sqlite3_memory_used): {sqlite_base:.1} MiB at the baseline, \
+         {sqlite_steady:.1} MiB after the requests"
     );
     db.close().await;
     Ok(())
