@@ -26,17 +26,49 @@ fn env_num(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// The resident memory of this process now, in MiB.
-fn rss_mib() -> f64 {
+/// A field of `/proc/self/status` (`VmRSS`: resident now; `VmHWM`: the peak since the
+/// last [`reset_peak`]), in MiB.
+fn status_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
-        .map_or(0.0, |kb| kb / 1024.0)
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+unsafe extern "C" {
+    /// mimalloc's: frees what it can and returns unused pages to the system.
+    fn mi_collect(force: bool);
+    /// glibc's: returns the free memory of its arenas to the system. SQLite allocates
+    /// through the C library's `malloc`, not through Rust's global allocator.
+    fn malloc_trim(pad: usize) -> i32;
+    /// SQLite's: bytes it has allocated and not freed (all connections of the process).
+    fn sqlite3_memory_used() -> i64;
+}
+
+/// Returns the memory the allocators hold but nobody uses to the system, so a resident
+/// figure counts live memory rather than what an earlier phase freed but an allocator kept.
+fn settle() {
+    // SAFETY: both only walk their allocator's own heaps; they are safe at any time.
+    unsafe {
+        mi_collect(true);
+        malloc_trim(0);
+    }
+}
+
+/// SQLite's live allocations, in MiB.
+fn sqlite_mib() -> f64 {
+    // SAFETY: a read of SQLite's global counter; safe from any thread.
+    unsafe { sqlite3_memory_used() as f64 / 1024.0 / 1024.0 }
+}
+
+/// Starts a new peak (`VmHWM`) from the current resident size (Linux ≥ 4.0).
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 /// `n` respondents over 200 schools, each on the SMK flow's roster: 40 % still invited,
@@ -216,7 +248,11 @@ async fn main() -> anyhow::Result<()> {
         accounts.push((email, password));
     }
     let flows = jejak::cli::wave::load_flows(std::path::Path::new("flows"));
-    let rss_before = rss_mib();
+    // The baseline: the loaded database and the store's pools, with what the load freed
+    // handed back (see docs/benchmarks.md for what this measure includes).
+    settle();
+    let rss_base = status_mib("VmRSS");
+    let sqlite_base = sqlite_mib();
     let state = Arc::new(ConsoleState {
         store: store.clone(),
         catalog: Arc::new(Catalog::embedded()?),
@@ -236,8 +272,14 @@ async fn main() -> anyhow::Result<()> {
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(120))
         .build()?;
+    let peak_reset = reset_peak();
     let admin = sign_in(&client, &base, accounts[0].0, accounts[0].1).await;
     let op = sign_in(&client, &base, accounts[1].0, accounts[1].1).await;
+    // Signing in hashes with Argon2id (19 MiB of memory each, freed afterwards): its peak
+    // is reported on its own, and the pages' peak is measured from here.
+    let peak_sign_in = status_mib("VmHWM");
+    settle();
+    let peak_reset = peak_reset && reset_peak();
     // A weekly wave for everyone who has not finished, with a cap and a gap so every
     // exclusion rule does real work; made through the same builder as `jejak wave add`.
     let catalog = Catalog::embedded()?;
@@ -299,12 +341,38 @@ async fn main() -> anyhow::Result<()> {
         let (p50, p95, max) = time_gets(&client, &base, cookie, path, requests).await;
         println!("| {name} | `{path}` | {p50:.0} | {p95:.0} | {max:.0} |");
     }
-    let rss_after = rss_mib();
+    let total = requests * cases.len() as u64;
+    let peak = status_mib("VmHWM");
+    let steady = status_mib("VmRSS");
+    let sqlite_steady = sqlite_mib();
+    settle();
+    let settled = status_mib("VmRSS");
+    println!("resident memory (MiB; the console's share is the difference from the baseline):");
+    println!("| measure | MiB | over baseline |\n|---|---|---|");
+    println!("| baseline: data loaded, console not started | {rss_base:.1} | – |");
+    if peak_reset {
+        println!(
+            "| peak while signing in (Argon2id) | {peak_sign_in:.1} | +{:.1} |",
+            peak_sign_in - rss_base
+        );
+        println!(
+            "| peak during the {total} page requests | {peak:.1} | +{:.1} |",
+            peak - rss_base
+        );
+    } else {
+        println!("| peak | not measured: /proc/self/clear_refs is not writable | – |");
+    }
     println!(
-        "resident memory: {rss_before:.1} MiB before the console, {rss_after:.1} MiB after \
-         {} requests (+{:.1} MiB)",
-        requests * cases.len() as u64,
-        rss_after - rss_before
+        "| after the requests | {steady:.1} | +{:.1} |",
+        steady - rss_base
+    );
+    println!(
+        "| after the requests, freed memory returned | {settled:.1} | +{:.1} |",
+        settled - rss_base
+    );
+    println!(
+        "SQLite's own allocations (sqlite3_memory_used): {sqlite_base:.1} MiB at the baseline, \
+         {sqlite_steady:.1} MiB after the requests"
     );
     db.close().await;
     Ok(())

@@ -100,13 +100,17 @@ impl StatusFilter {
         }
     }
 
-    /// The SQL condition on the latest session `s` (NULL when none).
+    /// The SQL condition on the latest session's status `p.latest_status` (NULL when the
+    /// respondent has no session of the flow).
     fn sql(self) -> &'static str {
         match self {
-            StatusFilter::NotStarted => "(s.id IS NULL OR s.status IN ('invited', 'consent'))",
-            StatusFilter::InProgress => "(COALESCE(s.status, '') = 'answering')",
+            StatusFilter::NotStarted => {
+                "(p.latest_status IS NULL OR p.latest_status IN ('invited', 'consent'))"
+            }
+            StatusFilter::InProgress => "(COALESCE(p.latest_status, '') = 'answering')",
             StatusFilter::Pending => {
-                "(s.id IS NULL OR s.status IN ('invited', 'consent', 'answering'))"
+                "(p.latest_status IS NULL \
+                 OR p.latest_status IN ('invited', 'consent', 'answering'))"
             }
         }
     }
@@ -196,20 +200,16 @@ pub struct Sql {
 }
 
 impl Audience {
-    /// `FROM … WHERE <segment>` over respondents `r`, their latest session `s` of flow
-    /// `$1`, numbering further placeholders from `$2`. The latest session is the one of
-    /// the flow with no later one: both backends answer that from the index
-    /// `sessions (respondent_id, flow_id, id, status)` alone (migration 0010). Two other
-    /// forms were measured at 150,000 respondents: a correlated `s.id = (SELECT max …)`
-    /// join condition runs on PostgreSQL as a nested loop, twice as slow; a grouped
-    /// derived table `(SELECT respondent_id, max(id) … GROUP BY respondent_id)` makes
-    /// SQLite build a temporary index of it on every run (≈ 25 % slower there).
+    /// `FROM … WHERE <segment>` over respondents `r` and their progress `p` in flow `$1`
+    /// (NULL when they have no session of it), numbering further placeholders from `$2`.
+    /// `p.latest_status` is the status of their latest session of the flow, kept by the
+    /// triggers of migration 0011 (`flow_progress`), so the whole roster is one join of two
+    /// tables instead of a search for each respondent's latest session (at 150,000
+    /// respondents that search was most of the PostgreSQL dry run, see docs/benchmarks.md).
     pub fn from_where(&self) -> Sql {
         let mut text = String::from(
             "FROM respondents r \
-             LEFT JOIN sessions s ON s.respondent_id = r.id AND s.flow_id = $1 \
-                 AND NOT EXISTS (SELECT 1 FROM sessions sl WHERE sl.respondent_id = r.id \
-                     AND sl.flow_id = $1 AND sl.id > s.id) \
+             LEFT JOIN flow_progress p ON p.flow_id = $1 AND p.respondent_id = r.id \
              WHERE 1 = 1",
         );
         let mut binds = Vec::new();
@@ -230,15 +230,15 @@ impl Audience {
         let mut v = vec![
             (
                 Exclusion::Completed,
-                "COALESCE(s.status, '') = 'completed'".to_owned(),
+                "COALESCE(p.latest_status, '') = 'completed'".to_owned(),
             ),
             (
                 Exclusion::OptedOut,
-                "COALESCE(s.status, '') = 'opted_out'".to_owned(),
+                "COALESCE(p.latest_status, '') = 'opted_out'".to_owned(),
             ),
             (
                 Exclusion::Expired,
-                "COALESCE(s.status, '') = 'expired'".to_owned(),
+                "COALESCE(p.latest_status, '') = 'expired'".to_owned(),
             ),
             (Exclusion::Unreachable, "r.unreachable <> 0".to_owned()),
             (
@@ -289,7 +289,7 @@ impl Audience {
     }
 
     /// One `AND NOT (…)` per exclusion. Every condition is NULL-free (the outer-joined
-    /// session's status goes through `COALESCE`), since `NOT NULL` would drop exactly the
+    /// progress's status goes through `COALESCE`), since `NOT NULL` would drop exactly the
     /// respondents who never started; plain `NOT EXISTS` lets PostgreSQL use anti-joins.
     pub fn eligible_conditions(&self) -> String {
         self.exclusions()

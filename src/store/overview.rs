@@ -17,23 +17,19 @@ impl Store {
         flow_id: &str,
         scope: &Scope,
     ) -> Result<Vec<(NaiveDate, u64)>> {
-        // As in `report_cells`: the scope picks the respondents first (index on
-        // `lower(trim(school))`), so an operator's statement reads only their sessions;
-        // everyone's needs no respondent row at all.
+        // As in `report_cells`: the first completion per respondent is kept in
+        // `flow_progress` (migration 0011); the scope picks the respondents through the
+        // index on `lower(trim(school))`, and everyone's needs no respondent row at all.
         let (cond, schools) = scope.sql("r.school", 4);
         let within = match scope {
             Scope::All => String::new(),
             Scope::Schools(_) => {
-                format!("AND s.respondent_id IN (SELECT r.id FROM respondents r WHERE {cond})")
+                format!("AND p.respondent_id IN (SELECT r.id FROM respondents r WHERE {cond})")
             }
         };
         let sql = format!(
-            "SELECT (t.first_at + $2) / $3 AS day, COUNT(*) AS n FROM ( \
-                 SELECT s.respondent_id, MIN(s.completed_at) AS first_at \
-                 FROM sessions s \
-                 WHERE s.flow_id = $1 AND s.status = 'completed' \
-                   AND s.completed_at IS NOT NULL {within} \
-                 GROUP BY s.respondent_id) t \
+            "SELECT (p.first_done + $2) / $3 AS day, COUNT(*) AS n FROM flow_progress p \
+             WHERE p.flow_id = $1 AND p.completed = 1 AND p.first_done IS NOT NULL {within} \
              GROUP BY 1 ORDER BY 1"
         );
         // Only the scope's placeholders are spliced in; every value is bound.

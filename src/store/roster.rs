@@ -355,55 +355,30 @@ impl Store {
             Some(ReportColumn::Programme) => "r.programme",
             Some(ReportColumn::School) => "r.school",
         };
-        // The scope is applied inside the grouped sessions, so an operator's statement
-        // reads only their schools' sessions (through the index on `lower(trim(school))`)
-        // instead of grouping the whole roster and filtering afterwards.
+        // Every per-respondent fact is a column of `flow_progress` (kept by the triggers of
+        // migration 0011 with exactly the definitions above), so the statement is one pass
+        // over a flow's progress rows joined to the respondents for the group label, the
+        // token and `unreachable`. The scope picks the respondents first (index on
+        // `lower(trim(school))`) and their progress rows by key, so an operator's
+        // statement reads only their schools (as a plain condition on `r`, SQLite scanned
+        // the whole flow instead).
         let (cond, schools) = scope.sql("rs.school", 2);
         let within = match scope {
             Scope::All => String::new(),
             Scope::Schools(_) => {
-                format!("AND s.respondent_id IN (SELECT rs.id FROM respondents rs WHERE {cond})")
+                format!("AND p.respondent_id IN (SELECT rs.id FROM respondents rs WHERE {cond})")
             }
         };
         let sql = format!(
-            "SELECT t.label, t.completed, t.after_wave, COUNT(*) AS roster, \
-                 SUM(t.invited) AS invited, SUM(t.unreachable) AS unreachable, \
-                 SUM(t.started) AS started, SUM(t.opted_out) AS opted_out \
-             FROM ( \
-                 SELECT {label} AS label, r.unreachable, a.started, a.completed, \
-                     CASE WHEN a.any_opted_out = 1 AND a.completed = 0 THEN 1 ELSE 0 END \
-                         AS opted_out, \
-                     CASE WHEN r.token IS NOT NULL AND ( \
-                         EXISTS (SELECT 1 FROM roster_invites i \
-                                 WHERE i.flow_id = $1 AND i.respondent_id = r.id) \
-                         OR EXISTS (SELECT 1 FROM channel_bindings b \
-                                    WHERE b.respondent_id = r.id) \
-                         OR EXISTS (SELECT 1 FROM outbox o JOIN waves w ON w.id = o.wave_id \
-                                    WHERE o.respondent_id = r.id AND w.flow_id = $1 \
-                                      AND o.status = 'sent')) \
-                     THEN 1 ELSE 0 END AS invited, \
-                     CASE WHEN a.first_done IS NULL THEN NULL ELSE ( \
-                         SELECT o.wave_id FROM outbox o JOIN waves w ON w.id = o.wave_id \
-                         WHERE o.respondent_id = r.id AND w.flow_id = $1 \
-                           AND o.status = 'sent' AND o.sent_at IS NOT NULL \
-                           AND o.sent_at <= a.first_done \
-                         ORDER BY o.sent_at DESC, o.wave_id DESC LIMIT 1) END AS after_wave \
-                 FROM ( \
-                     SELECT s.respondent_id AS rid, \
-                         MAX(CASE WHEN s.status IN ('consent', 'answering', 'completed', \
-                                                    'opted_out') THEN 1 \
-                                  WHEN s.status = 'expired' AND EXISTS ( \
-                                      SELECT 1 FROM answers x WHERE x.session_id = s.id) \
-                                  THEN 1 ELSE 0 END) AS started, \
-                         MAX(CASE WHEN s.status = 'completed' THEN 1 ELSE 0 END) AS completed, \
-                         MAX(CASE WHEN s.status = 'opted_out' THEN 1 ELSE 0 END) \
-                             AS any_opted_out, \
-                         MIN(CASE WHEN s.status = 'completed' THEN s.completed_at END) \
-                             AS first_done \
-                     FROM sessions s WHERE s.flow_id = $1 {within} \
-                     GROUP BY s.respondent_id) a \
-                 JOIN respondents r ON r.id = a.rid) t \
-             GROUP BY t.label, t.completed, t.after_wave"
+            "SELECT {label} AS label, p.completed, p.after_wave, COUNT(*) AS roster, \
+                 SUM(CASE WHEN r.token IS NOT NULL AND p.reached = 1 THEN 1 ELSE 0 END) \
+                     AS invited, \
+                 SUM(r.unreachable) AS unreachable, SUM(p.started) AS started, \
+                 SUM(CASE WHEN p.opted_out = 1 AND p.completed = 0 THEN 1 ELSE 0 END) \
+                     AS opted_out \
+             FROM flow_progress p JOIN respondents r ON r.id = p.respondent_id \
+             WHERE p.flow_id = $1 {within} \
+             GROUP BY 1, 2, 3"
         );
         // Only the column name and the scope's placeholders are spliced in; values are bound.
         let mut q = sqlx::query(AssertSqlSafe(sql)).bind(flow_id);
@@ -416,10 +391,10 @@ impl Store {
             .await
             .map_err(db("starting the response report"))?;
         if self.backend() == Backend::Postgres {
-            // As for the wave dry run: the per-respondent subqueries make PostgreSQL's cost
-            // estimate huge, which switches on JIT compilation (seconds, for a statement
-            // that runs in a fraction of that), and sorting 150,000 grouped respondents
-            // spills to disk at the default work_mem. Both only for this transaction.
+            // As for the wave dry run: a whole roster's join is costed high enough to
+            // switch on JIT compilation (seconds, for a statement that runs in a fraction
+            // of that), and hashing 150,000 respondents spills to disk at the default
+            // work_mem. Both only for this transaction.
             for set in ["SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'"] {
                 sqlx::query(set)
                     .execute(&mut *tx)

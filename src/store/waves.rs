@@ -483,7 +483,7 @@ impl Store {
     /// once per planned run or dry run, so it is simply done every time.
     async fn refresh_planner_statistics(&self) -> Result<()> {
         if self.backend() == Backend::Postgres {
-            sqlx::query("ANALYZE respondents, channel_bindings, sessions, outbox")
+            sqlx::query("ANALYZE respondents, channel_bindings, sessions, outbox, flow_progress")
                 .execute(&self.writer)
                 .await
                 .map_err(db("analysing the tables a wave is planned from"))?;
@@ -501,11 +501,17 @@ impl Store {
         if self.backend() != Backend::Postgres {
             return Ok(());
         }
-        const TABLES: [&str; 4] = ["respondents", "channel_bindings", "sessions", "outbox"];
+        const TABLES: [&str; 5] = [
+            "respondents",
+            "channel_bindings",
+            "sessions",
+            "outbox",
+            "flow_progress",
+        ];
         let rows = sqlx::query(
             "SELECT relname::text AS relname FROM pg_stat_user_tables \
              WHERE relid IN ('respondents'::regclass, 'channel_bindings'::regclass, \
-                 'sessions'::regclass, 'outbox'::regclass) \
+                 'sessions'::regclass, 'outbox'::regclass, 'flow_progress'::regclass) \
              AND ((last_analyze IS NULL AND last_autoanalyze IS NULL) \
                  OR n_mod_since_analyze > n_live_tup / 10 + 500)",
         )
