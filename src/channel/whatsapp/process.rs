@@ -266,6 +266,14 @@ impl Processor {
                 if status == Delivery::Failed {
                     let code = s.errors.first().map_or(0, |e| e.code);
                     tracing::warn!(code, "WhatsApp message delivery failed");
+                    // Undeliverable (131026 and its kind): as a Telegram 403, the number
+                    // is unreachable and waves skip it.
+                    if let super::api::ApiError::Unreachable { .. } =
+                        super::api::classify(200, Some(code), String::new())
+                        && let Some(address) = s.recipient_id.as_deref().and_then(e164)
+                    {
+                        shared.writer.push(WhatsAppWrite::Unreachable { address });
+                    }
                 }
                 shared.writer.push(WhatsAppWrite::Status {
                     wamid: s.id,
