@@ -16,8 +16,8 @@ pub mod receive;
 pub mod render;
 pub mod send;
 
-pub use receive::{TelegramBot, UpdateOutcome};
 pub use outbound::{TelegramOutbound, classify, redact};
+pub use receive::{TelegramBot, UpdateOutcome};
 
 use crate::config::TelegramFile;
 use teloxide::Bot;
