@@ -1,9 +1,10 @@
-//! Chat channels: each translates platform messages into engine inputs and engine replies
-//! into platform messages. The console is the first; Telegram and WhatsApp follow the same
-//! shape: inbound through `conversation::Conversations`, outbound (what the bot says on its
-//! own, such as reminders) through [`Outbound`].
+//! Chat channels: each translates platform messages into an
+//! [`Inbound`](crate::conversation::Inbound) for the one
+//! [`Receiver`](crate::conversation::Receiver), and queued replies into platform messages.
+//! What the bot says on its own (reminders) goes through [`Outbound`].
 
 pub mod console;
+pub mod split;
 pub mod telegram;
 pub mod whatsapp;
 
@@ -12,6 +13,8 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::engine::Reply;
+
+pub use crate::model::Channel;
 
 /// Why a platform did not take a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,6 +32,65 @@ pub enum SendError {
     /// The platform refused the message itself; sending it again would fail the same way.
     #[error("rejected: {0}")]
     Rejected(String),
+}
+
+/// How a channel waits and tries again when a send fails: a rate limit waits what the
+/// platform asked; a failure that may pass backs off (`base`, doubling, at most `max`); an
+/// unreachable address or a refused message gives up at once. One policy for every channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Tries in all, the first included.
+    pub attempts: u32,
+    /// The first wait; each further wait doubles, up to `max`.
+    pub base: Duration,
+    /// The longest wait.
+    pub max: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 6,
+            base: Duration::from_millis(500),
+            max: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before try number `attempt + 1` (after `attempt` failures, from 1).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let factor = 1u32
+            .checked_shl(attempt.saturating_sub(1))
+            .unwrap_or(u32::MAX);
+        self.base.saturating_mul(factor).min(self.max)
+    }
+
+    /// Runs `op` until it succeeds or the policy gives up; returns the last error.
+    pub async fn run<T, F, Fut>(&self, mut op: F) -> Result<T, SendError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SendError>>,
+    {
+        let mut attempt = 1;
+        loop {
+            match op().await {
+                Ok(v) => return Ok(v),
+                Err(e) if attempt >= self.attempts.max(1) => return Err(e),
+                Err(SendError::RetryAfter(d)) => {
+                    tracing::warn!(wait_ms = d.as_millis() as u64, "rate limited; waiting");
+                    tokio::time::sleep(d).await;
+                }
+                Err(SendError::Transient(e)) => {
+                    let wait = self.delay(attempt);
+                    tracing::warn!(error = %e, wait_ms = wait.as_millis() as u64, attempt, "send failed; trying again");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(e) => return Err(e),
+            }
+            attempt += 1;
+        }
+    }
 }
 
 /// A boxed future, so [`Outbound`] can be used as a trait object.

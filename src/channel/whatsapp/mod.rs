@@ -2,9 +2,12 @@
 //!
 //! - [`webhook`]: `GET`/`POST` on [`WEBHOOK_PATH`]; signed bodies are stored, then answered
 //!   200 at once.
-//! - [`process`]: the background [`Processor`] turning stored bodies into conversation steps
-//!   (texts, reply buttons, list choices) and delivery statuses.
+//! - [`receive`]: the background [`Processor`] reading stored bodies ([`payload`]) into
+//!   [`Inbound`](crate::conversation::Inbound)s for the shared receiver, and delivery
+//!   statuses.
 //! - [`render`]: engine replies as buttons, lists or texts within WhatsApp's limits.
+//! - [`send`]: queued replies to the Graph API (the channel's
+//!   [`Deliver`](crate::conversation::Deliver)).
 //! - [`api`]: the Graph API client (rate limit, error codes, retries).
 //! - [`outbound`]: [`WhatsAppOutbound`], the channel's [`crate::channel::Outbound`], minding
 //!   the 24-hour window and falling back to templates.
@@ -22,19 +25,20 @@ pub use crate::clock;
 pub mod config;
 pub mod outbound;
 pub mod payload;
-pub mod process;
+pub mod receive;
 pub mod render;
+pub mod send;
 pub mod webhook;
 mod writer;
 
-use crate::conversation::Conversations;
+use crate::conversation::{Conversations, Receiver, ReplySender};
 use crate::store::StoreError;
 use api::{ApiError, GraphApi};
 use axum::Router;
 use clock::Clock;
 use config::WhatsAppConfig;
 pub use outbound::WhatsAppOutbound;
-pub use process::Processor;
+pub use receive::Processor;
 use std::sync::Arc;
 
 /// The channel name in `channel_bindings` and `inbound_messages`.
@@ -70,16 +74,27 @@ pub enum StartError {
     Store(#[from] StoreError),
 }
 
-/// Starts the channel: the writer task now; the processor when its `run` is spawned.
-/// Bodies stored but not processed before the last stop are handled first.
+/// Starts the channel with a receiver of its own (see [`start_with`]).
 pub async fn start(
     config: &WhatsAppConfig,
     conv: Conversations,
     clock: Arc<dyn Clock>,
 ) -> Result<WhatsApp, StartError> {
+    start_with(config, Arc::new(Receiver::new(conv, clock.clone())), clock).await
+}
+
+/// Starts the channel on the process's shared `receiver`: the writer task now; the
+/// processor (and the reply sender's sweep) when its `run` is spawned. Bodies stored but
+/// not processed before the last stop are handled first.
+pub async fn start_with(
+    config: &WhatsAppConfig,
+    receiver: Arc<Receiver>,
+    clock: Arc<dyn Clock>,
+) -> Result<WhatsApp, StartError> {
     let api = GraphApi::new(config)?;
-    let writer = writer::Writer::spawn(conv.store.clone());
-    let pending = conv.store.whatsapp_pending_inbound().await?;
+    let store = receiver.conversations().store.clone();
+    let writer = writer::Writer::spawn(store.clone());
+    let pending = store.whatsapp_pending_inbound().await?;
     let (queue, rx) = tokio::sync::mpsc::unbounded_channel();
     let router = webhook::router(webhook::WebhookState {
         app_secret: config.app_secret.clone(),
@@ -88,17 +103,23 @@ pub async fn start(
         queue,
         clock: clock.clone(),
     });
-    let shared = Arc::new(process::Shared::new(
-        conv,
+    let shared = Arc::new(receive::Shared::new(
+        receiver,
         api,
         writer,
-        clock,
+        clock.clone(),
         config.phone_number_id.clone(),
     ));
+    let platform = send::WhatsAppSend {
+        shared: shared.clone(),
+        retry: config.retry,
+    };
+    let sender = Arc::new(ReplySender::new(store, Arc::new(platform), clock));
     Ok(WhatsApp {
         router,
         processor: Processor {
             shared: shared.clone(),
+            sender,
             rx,
             pending,
         },
