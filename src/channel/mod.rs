@@ -5,6 +5,7 @@
 
 pub mod console;
 pub mod telegram;
+pub mod web;
 pub mod whatsapp;
 
 use std::future::Future;

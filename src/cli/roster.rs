@@ -131,12 +131,14 @@ pub async fn invite(
     qr: Option<&Path>,
     bot_username: Option<String>,
     whatsapp_number: Option<String>,
+    public_url: Option<String>,
     lang: Lang,
 ) -> anyhow::Result<i32> {
     let cfg = file_config()?;
     let bot = bot_username.or(cfg.telegram.and_then(|t| t.bot_username));
     let wa = whatsapp_number.or(cfg.whatsapp.and_then(|w| w.business_number));
-    let links = LinkTargets::new(bot.as_deref(), wa.as_deref())
+    let web = public_url.or(cfg.server.and_then(|s| s.public_url));
+    let links = LinkTargets::with_web(bot.as_deref(), wa.as_deref(), web.as_deref())
         .map_err(|e| anyhow::anyhow!(invite_error_text(&e, lang)))?;
     let flow_id = flow_id_of(flow, lang)?;
     let s = write_invitations(store, &flow_id, &links, out, qr, Utc::now())

@@ -33,6 +33,8 @@ pub struct Process {
     pub conv: Conversations,
     /// The HTTP server parts merge their routers into.
     pub server: HttpServer,
+    /// The public base URL of links (web chat invitations), if known.
+    pub public_url: Option<String>,
     /// Long-running tasks; the process ends when all have ended.
     pub tasks: JoinSet<anyhow::Result<()>>,
     /// Turns true when the process should stop; every task watches it.
@@ -60,12 +62,60 @@ pub fn telegram_config(file: &FileConfig) -> Result<TelegramConfig, TelegramErro
     TelegramConfig::resolve(file.telegram.as_ref(), |k| std::env::var(k).ok())
 }
 
+/// Called once the HTTP server listens, with its address (`jejak demo` prints its links).
+pub type OnListen = Box<dyn FnOnce(std::net::SocketAddr) + Send>;
+
+/// How `jejak run` (and `jejak demo`, which is `jejak run` over a demo folder) runs.
+pub struct RunOptions {
+    /// `DATABASE_URL` / `--database-url`.
+    pub database_url: Option<String>,
+    /// The SQLite folder when there is no URL.
+    pub data_dir: std::path::PathBuf,
+    /// The flow file or id.
+    pub flow: String,
+    /// Whether Telegram and WhatsApp start when configured (`jejak demo` runs without them,
+    /// whatever the environment says).
+    pub chat_apps: bool,
+    /// The listen address, over `JEJAK_LISTEN` and `[server] listen` (the demo's choice).
+    pub listen: Option<String>,
+    /// The public base URL of links, over `JEJAK_PUBLIC_URL` and `[server] public_url`.
+    pub public_url: Option<String>,
+    /// Called once the server listens.
+    pub on_listen: Option<OnListen>,
+}
+
 /// Runs the bot until Ctrl-C or SIGTERM; returns the exit code.
 pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> anyhow::Result<i32> {
+    run_with(RunOptions {
+        database_url,
+        data_dir: data_dir.to_path_buf(),
+        flow: flow.to_string(),
+        chat_apps: true,
+        listen: None,
+        public_url: None,
+        on_listen: None,
+    })
+    .await
+}
+
+/// [`run`] with its options.
+pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
+    let RunOptions {
+        database_url,
+        data_dir,
+        flow,
+        chat_apps,
+        listen,
+        public_url,
+        on_listen,
+    } = opts;
+    let data_dir = data_dir.as_path();
+    let flow = flow.as_str();
     let file = read_file_config()?;
     // Check the settings before touching the database: a missing token is the commonest
     // first-run mistake and deserves a clear message, not a stack of contexts.
     let telegram = match telegram_config(&file) {
+        _ if !chat_apps => None,
         Ok(c) => Some(c),
         Err(TelegramError::MissingToken) => None,
         Err(e) => {
@@ -74,6 +124,7 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
         }
     };
     let whatsapp = match WhatsAppConfig::from_env(file.whatsapp.as_ref()) {
+        _ if !chat_apps => None,
         Ok(c) => c,
         Err(e) => {
             eprintln!("jejak run: {e}");
@@ -82,10 +133,10 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
     };
     // Without a channel the process still serves the staff console and sends nothing: staff
     // can import the roster and prepare waves before the bot exists.
-    if telegram.is_none() {
+    if telegram.is_none() && chat_apps {
         eprintln!("jejak run: Telegram off: {}", TelegramError::MissingToken);
     }
-    if whatsapp.is_none() {
+    if whatsapp.is_none() && chat_apps {
         eprintln!(
             "jejak run: WhatsApp off: set WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_ACCESS_TOKEN, \
              WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN to turn it on"
@@ -104,8 +155,10 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
         catalog: Arc::new(Catalog::embedded()?),
     };
     let (shutdown_tx, shutdown) = watch::channel(false);
+    let public_url = public_url.or_else(|| crate::channel::web::public_url(file.server.as_ref()));
     let mut p = Process {
         file,
+        public_url,
         conv,
         server: HttpServer::new(),
         tasks: JoinSet::new(),
@@ -130,9 +183,12 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
 
     spawn_signal_handler(p.shutdown_tx.clone());
     if p.server.has_parts() {
-        let listen = std::env::var("JEJAK_LISTEN")
-            .ok()
-            .filter(|s| !s.trim().is_empty())
+        let listen = listen
+            .or_else(|| {
+                std::env::var("JEJAK_LISTEN")
+                    .ok()
+                    .filter(|s| !s.trim().is_empty())
+            })
             .or_else(|| p.file.server.as_ref().and_then(|s| s.listen.clone()))
             .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
         let listener = tokio::net::TcpListener::bind(&listen)
@@ -143,6 +199,9 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
             "jejak run: konsol staf / staff console: http://{addr}{}/",
             crate::console::BASE
         );
+        if let Some(announce) = on_listen {
+            announce(addr);
+        }
         let server = std::mem::take(&mut p.server);
         let mut rx = p.shutdown.clone();
         p.tasks.spawn(async move {
@@ -257,6 +316,7 @@ fn start_console(
                     .as_ref()
                     .and_then(|w| w.business_number.clone())
             }),
+        public_url: p.public_url.clone(),
         flows_dir: Some(dir),
         // A bad [schedule] stops the dispatcher with its own message; the console's dry
         // runs then fall back to the default night.

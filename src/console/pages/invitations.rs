@@ -24,9 +24,10 @@ pub fn routes() -> Router<AppState> {
 
 /// The link targets of the configuration, or the text that says what to configure.
 fn targets(state: &AppState, tr: Tr<'_>) -> Result<LinkTargets, String> {
-    LinkTargets::new(
+    LinkTargets::with_web(
         state.settings.bot_username.as_deref(),
         state.settings.whatsapp_number.as_deref(),
+        state.settings.public_url.as_deref(),
     )
     .map_err(|e| match e {
         InviteError::NoTarget => tr.t("c-inv-no-target"),
