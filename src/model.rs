@@ -54,6 +54,57 @@ impl fmt::Display for Lang {
     }
 }
 
+/// A chat channel. Its [`Channel::as_str`] is the name stored in `channel_bindings`,
+/// `inbound_messages`, the wave outbox and the reply outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    /// The terminal chat (`jejak chat`).
+    Console,
+    /// Telegram (the address is the chat id).
+    Telegram,
+    /// WhatsApp (the address is the E.164 number).
+    WhatsApp,
+    /// The web chat (the address is the browser's id).
+    Web,
+}
+
+impl Channel {
+    /// Every channel.
+    pub const ALL: [Channel; 4] = [
+        Channel::Console,
+        Channel::Telegram,
+        Channel::WhatsApp,
+        Channel::Web,
+    ];
+
+    /// The stored name: `console`, `telegram`, `whatsapp`, `web`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Console => "console",
+            Channel::Telegram => "telegram",
+            Channel::WhatsApp => "whatsapp",
+            Channel::Web => "web",
+        }
+    }
+
+    /// The channel of a stored name.
+    pub fn parse(name: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// Whether the channel's address is a phone number, so a first message can be matched
+    /// to the roster's phone.
+    pub fn address_is_phone(self) -> bool {
+        self == Channel::WhatsApp
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where a respondent stands in one flow. The engine's full state carries more (position,
 /// history); this is the part the store indexes and reports count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

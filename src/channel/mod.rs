@@ -1,7 +1,7 @@
-//! Chat channels: each translates platform messages into engine inputs and engine replies
-//! into platform messages. The console is the first; Telegram and WhatsApp follow the same
-//! shape: inbound through `conversation::Conversations`, outbound (what the bot says on its
-//! own, such as reminders) through [`Outbound`].
+//! Chat channels: each translates platform messages into an
+//! [`Inbound`](crate::conversation::Inbound) for the one
+//! [`Receiver`](crate::conversation::Receiver), and queued replies into platform messages.
+//! What the bot says on its own (reminders) goes through [`Outbound`].
 
 pub mod console;
 pub mod telegram;
@@ -13,6 +13,8 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::engine::Reply;
+
+pub use crate::model::Channel;
 
 /// Why a platform did not take a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

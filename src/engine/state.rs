@@ -217,7 +217,7 @@ pub enum Event {
 }
 
 /// An option offered with a prompt, for channels that show buttons.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplyOption {
     /// What a button press sends back (`Input::Button::value`).
     pub value: String,
@@ -226,7 +226,7 @@ pub struct ReplyOption {
 }
 
 /// The question a reply asks, so channels can attach buttons and recognise stale ones.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Prompt {
     /// Identifies this prompt (e.g. `f8`, `job_name#2`, `@consent`, `@more:jobs#1`).
     pub id: String,
@@ -240,7 +240,7 @@ pub struct Prompt {
 }
 
 /// One message from the bot.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reply {
     /// The text, without the options.
     pub text: String,

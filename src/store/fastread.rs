@@ -73,6 +73,34 @@ impl Readers {
         result?.transpose()
     }
 
+    /// Runs `sql` (parameters `$1`, `$2`… bound in order) and decodes every row.
+    pub(super) fn query_all<T>(
+        &self,
+        context: &'static str,
+        sql: &str,
+        params: impl Params,
+        mut decode: impl FnMut(&rusqlite::Row<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let err = |e: rusqlite::Error| StoreError::Sqlite {
+            context,
+            detail: e.to_string(),
+        };
+        let conn = match self.take() {
+            Some(c) => c,
+            None => connect(&self.path).map_err(err)?,
+        };
+        let result = super::group::prepare(&conn, sql).and_then(|mut stmt| {
+            let mut rows = stmt.query(params)?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(decode(row));
+            }
+            Ok(out)
+        });
+        self.put(conn);
+        result.map_err(err)?.into_iter().collect()
+    }
+
     fn take(&self) -> Option<Connection> {
         // A poisoned lock only means another reader panicked while holding the list;
         // the connections in it are still sound.

@@ -38,7 +38,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use tokio::sync::oneshot;
 
 use super::sessions::Encoded;
-use super::{AnswerOp, CommitOutcome, Result, StepCommit, StoreError, to_ms};
+use super::{AnswerOp, CommitOutcome, ReplyBatch, Result, StepCommit, StoreError, to_ms};
 
 /// The most steps committed in one transaction. Large enough that a burst of respondents
 /// shares a few commits; small enough that the transaction (which holds the write lock)
@@ -140,11 +140,18 @@ impl GroupCommit {
         &self,
         c: &StepCommit<'_>,
         encoded: Encoded,
+        replies: Option<ReplyBatch>,
     ) -> Result<CommitOutcome> {
         let step = OwnedStep::new(c);
         // Duplicate and Conflict leave nothing behind (the inbound id may already be written).
         self.write_if(
-            move |tx| write_step(tx, &step, &encoded),
+            move |tx| {
+                let outcome = write_step(tx, &step, &encoded)?;
+                if let (CommitOutcome::Applied { .. }, Some(replies)) = (outcome, &replies) {
+                    replies.write_sqlite(tx, step.now)?;
+                }
+                Ok(outcome)
+            },
             |r| matches!(r, Ok(CommitOutcome::Applied { .. })),
         )
         .await

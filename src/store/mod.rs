@@ -15,6 +15,7 @@ mod error;
 mod fastread;
 mod group;
 mod overview;
+mod replies;
 mod respondents;
 mod roster;
 mod scope;
@@ -37,6 +38,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 
 use error::db;
 pub use error::{Result, StoreError};
+pub use replies::{QueuedReply, Replies, ReplyBatch, Settled};
 pub use respondents::is_valid_token;
 pub use roster::{
     BatchOutcome, Enrolment, IdentityAttempts, InviteRow, ROSTER_BATCH_ROWS, ReportCell,

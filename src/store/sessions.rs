@@ -267,22 +267,40 @@ impl Store {
     /// [`CommitOutcome::Conflict`] if the session's revision is not `expected_revision`; in
     /// both cases nothing is written. A missing session is [`StoreError::SessionNotFound`].
     pub async fn commit_step(&self, c: &StepCommit<'_>) -> Result<CommitOutcome> {
+        self.commit_step_with_replies(c, None).await
+    }
+
+    /// [`Store::commit_step`], queueing `replies` in the reply outbox in the same
+    /// transaction: the step and what the bot answers to it are written together or not at
+    /// all (a duplicate or a conflict queues nothing).
+    pub async fn commit_step_with_replies(
+        &self,
+        c: &StepCommit<'_>,
+        replies: Option<&super::ReplyBatch>,
+    ) -> Result<CommitOutcome> {
         // Encode before touching the database, so bad input cannot leave a transaction open.
         let encoded = Encoded::new(c)?;
         if let Some(group) = &self.group {
-            return group.commit(c, encoded).await;
+            return group.commit(c, encoded, replies.cloned()).await;
         }
-        self.commit_alone(c, &encoded).await
+        self.commit_alone(c, &encoded, replies).await
     }
 
     /// Commits one step in a transaction of its own.
-    pub(super) async fn commit_alone(
+    async fn commit_alone(
         &self,
         c: &StepCommit<'_>,
         encoded: &Encoded,
+        replies: Option<&super::ReplyBatch>,
     ) -> Result<CommitOutcome> {
         let mut tx = self.begin_write().await?;
         let outcome = write_step(&mut tx, c, encoded).await?;
+        if let (CommitOutcome::Applied { .. }, Some(replies)) = (outcome, replies)
+            && let Err(e) = replies.write_sqlx(&mut tx, to_ms(c.now)).await
+        {
+            rollback(tx).await?;
+            return Err(e);
+        }
         match outcome {
             CommitOutcome::Applied { .. } => {
                 tx.commit().await.map_err(db("committing a step"))?;

@@ -451,8 +451,7 @@ impl Store {
         message_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        const SQL: &str = "INSERT INTO inbound_messages (channel, message_id, received_at) \
-                           VALUES ($1, $2, $3) ON CONFLICT (channel, message_id) DO NOTHING";
+        const SQL: &str = super::replies::CLAIM_INBOUND;
         if let Some(group) = &self.group {
             let (channel, message_id, now) =
                 (channel.to_owned(), message_id.to_owned(), to_ms(now));

@@ -1,13 +1,31 @@
-//! The imperative shell around the engine: load a respondent's session, run one pure step,
-//! commit its answers and state in one transaction, retry when another worker got there
-//! first. Every channel (console, Telegram, WhatsApp) goes through here.
+//! The conversation core every channel shares.
+//!
+//! - [`inbound`]: [`Inbound`], the one shape a channel turns its platform's messages into.
+//! - [`receive`]: [`Receiver`], everything between that shape and the engine: who wrote
+//!   (binding, roster phone, token, open link with the roster identity check), exactly-once
+//!   by `(channel, message id)`, the language, the step, and the replies queued in the reply
+//!   outbox in the step's own transaction.
+//! - [`send`]: [`ReplySender`], a channel's delivery of the queued replies, in order per
+//!   address, each part marked sent once the platform took it.
+//! - [`Conversations`] (here): the shell around one step: load a respondent's session, run
+//!   one pure step, commit its answers and state in one transaction, retry when another
+//!   worker got there first.
+
+pub mod inbound;
+pub mod receive;
+pub mod send;
+
+pub use inbound::{Content, Inbound, start_token};
+pub use receive::{ReceiveError, Receipt, Receiver};
+pub use send::{Deliver, DeliverFuture, Flushed, ReplySender};
 
 use crate::engine::{self, Context, Input, Reply, SessionState};
 use crate::flow::Flow;
 use crate::i18n::Catalog;
-use crate::model::SessionStatus;
+use crate::model::{Channel, SessionStatus};
 use crate::store::{
-    CommitOutcome, NewEvent, RespondentId, SessionRecord, StepCommit, Store, StoreError,
+    CommitOutcome, NewEvent, ReplyBatch, RespondentId, SessionRecord, StepCommit, Store,
+    StoreError,
 };
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -38,6 +56,16 @@ pub enum Handled {
     Duplicate,
 }
 
+/// Where a step's replies go: queued for `address` on `channel`, after `preface` (what
+/// the bot says before the step's own replies, such as the welcome after an identity
+/// check).
+#[derive(Debug, Clone)]
+pub(crate) struct ReplyTo<'a> {
+    pub(crate) channel: Channel,
+    pub(crate) address: &'a str,
+    pub(crate) preface: &'a [Reply],
+}
+
 /// Runs conversations of one flow against the store.
 #[derive(Clone)]
 pub struct Conversations {
@@ -57,6 +85,20 @@ impl Conversations {
         respondent: RespondentId,
         input: &Input,
         inbound: Option<(&str, &str)>,
+        now: DateTime<Utc>,
+    ) -> Result<Handled, ConversationError> {
+        self.step(respondent, input, inbound, None, now).await
+    }
+
+    /// [`Conversations::handle`], with the replies (after `to.preface`) queued in the reply
+    /// outbox for `to`'s address in the step's own transaction. The replies are returned
+    /// too.
+    pub(crate) async fn step(
+        &self,
+        respondent: RespondentId,
+        input: &Input,
+        inbound: Option<(&str, &str)>,
+        to: Option<&ReplyTo<'_>>,
         now: DateTime<Utc>,
     ) -> Result<Handled, ConversationError> {
         let r = self
@@ -98,7 +140,25 @@ impl Conversations {
                 inbound,
                 now,
             };
-            match self.store.commit_step(&commit).await? {
+            let batch = match to {
+                Some(to) => {
+                    let mut all = to.preface.to_vec();
+                    all.extend(out.replies.iter().cloned());
+                    Some(ReplyBatch::new(
+                        to.channel,
+                        to.address,
+                        Some(respondent),
+                        out.state.lang,
+                        &all,
+                    )?)
+                }
+                None => None,
+            };
+            match self
+                .store
+                .commit_step_with_replies(&commit, batch.as_ref())
+                .await?
+            {
                 CommitOutcome::Applied { .. } => return Ok(Handled::Replies(out.replies)),
                 CommitOutcome::Duplicate => return Ok(Handled::Duplicate),
                 CommitOutcome::Conflict => continue,

@@ -1,0 +1,226 @@
+//! [`ReplySender`]: delivers a channel's queued reply parts, in order per address, and marks
+//! each one sent as soon as the platform took it.
+//!
+//! A channel calls [`ReplySender::flush`] for the address right after receiving a message
+//! (so an answer's replies go out at once), and runs [`ReplySender::run`], which sweeps the
+//! outbox for parts left unsent: by a crash between a step's commit and the send, or by a
+//! platform failure that outlasted the retries. A lock per address and a fresh read of the
+//! address's unsent parts under it keep the two from sending a part twice.
+//!
+//! What a crash can still do: a part the platform took in the instant before its `sent`
+//! mark was committed is sent again after the restart (the platforms have no idempotency
+//! key for messages). That is one part per address at most, against a lost question,
+//! which would leave the respondent waiting for ever.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::channel::SendError;
+use crate::clock::Clock;
+use crate::model::Channel;
+use crate::store::{QueuedReply, Settled, Store, StoreError};
+
+/// The future of [`Deliver::deliver`].
+pub type DeliverFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<String>, SendError>> + Send + 'a>>;
+
+/// How one channel puts a queued part on its platform.
+pub trait Deliver: Send + Sync + 'static {
+    /// The channel whose parts this delivers.
+    fn channel(&self) -> Channel;
+
+    /// Sends one part (rendered the channel's way, possibly as several platform messages),
+    /// retrying rate limits and passing failures itself; returns the platform's id of the
+    /// last message it became.
+    fn deliver<'a>(&'a self, part: &'a QueuedReply) -> DeliverFuture<'a>;
+}
+
+/// What a flush did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Flushed {
+    /// Parts the platform took.
+    pub sent: usize,
+    /// Parts settled without being sent (refused for good, or the address is unreachable).
+    pub dropped: usize,
+    /// Why delivery stopped with parts still unsent (a failure that may pass; the sweep
+    /// tries again).
+    pub stopped: Option<SendError>,
+}
+
+/// How often [`ReplySender::run`] looks for parts left unsent.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// Parts read per sweep.
+const SWEEP_BATCH: usize = 512;
+
+/// Delivers one channel's reply outbox; see the module docs.
+pub struct ReplySender {
+    store: Store,
+    platform: Arc<dyn Deliver>,
+    clock: Arc<dyn Clock>,
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl std::fmt::Debug for ReplySender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplySender")
+            .field("channel", &self.platform.channel())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReplySender {
+    /// A sender of `platform`'s channel over `store`'s outbox.
+    pub fn new(store: Store, platform: Arc<dyn Deliver>, clock: Arc<dyn Clock>) -> ReplySender {
+        ReplySender {
+            store,
+            platform,
+            clock,
+            locks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The channel delivered.
+    pub fn channel(&self) -> Channel {
+        self.platform.channel()
+    }
+
+    /// Delivers every unsent part of `address`, in order, marking each sent as soon as the
+    /// platform took it. Stops at a failure that may pass (the rest would make no sense
+    /// before it); a part the platform refused for good is settled with the reason and
+    /// the next one goes; an unreachable address marks its respondent unreachable and
+    /// settles what is left.
+    pub async fn flush(&self, address: &str) -> Result<Flushed, StoreError> {
+        let lock = {
+            let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+            locks.entry(address.to_string()).or_default().clone()
+        };
+        let _held = lock.lock().await;
+        let channel = self.channel();
+        let parts = self.store.replies().unsent(channel, address).await?;
+        let mut done = Flushed::default();
+        let mut rest = parts.iter();
+        while let Some(part) = rest.next() {
+            match self.platform.deliver(part).await {
+                Ok(id) => {
+                    self.settle(part.id, id, None).await?;
+                    done.sent += 1;
+                }
+                Err(SendError::Rejected(e)) => {
+                    tracing::warn!(%channel, error = %e, "reply part refused by the platform; dropped");
+                    self.settle(part.id, None, Some(format!("rejected: {e}")))
+                        .await?;
+                    done.dropped += 1;
+                }
+                Err(SendError::Unreachable(e)) => {
+                    tracing::info!(%channel, error = %e, "address unreachable; its replies dropped");
+                    let respondent = match part.respondent {
+                        Some(id) => Some(id),
+                        None => {
+                            self.store
+                                .respondent_by_channel(channel.as_str(), address)
+                                .await?
+                        }
+                    };
+                    if let Some(id) = respondent {
+                        self.store.mark_unreachable(id, true).await?;
+                    }
+                    let now = self.clock.now();
+                    let settled: Vec<Settled> = std::iter::once(part)
+                        .chain(rest)
+                        .map(|p| Settled {
+                            id: p.id,
+                            platform_message_id: None,
+                            error: Some(format!("unreachable: {e}")),
+                        })
+                        .collect();
+                    done.dropped += settled.len();
+                    self.store.replies().settle(&settled, now).await?;
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(%channel, error = %e, "reply not delivered yet; will try again");
+                    done.stopped = Some(e);
+                    break;
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    async fn settle(
+        &self,
+        id: i64,
+        platform_message_id: Option<String>,
+        error: Option<String>,
+    ) -> Result<(), StoreError> {
+        let part = Settled {
+            id,
+            platform_message_id,
+            error,
+        };
+        self.store
+            .replies()
+            .settle(std::slice::from_ref(&part), self.clock.now())
+            .await
+    }
+
+    /// Sweeps the outbox at once and then every [`SWEEP_EVERY`] until `shutdown` turns
+    /// true: every address with unsent parts is flushed (addresses concurrently, each in
+    /// order).
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            self.clone().sweep().await;
+            tokio::select! {
+                changed = shutdown.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                }
+                _ = tokio::time::sleep(SWEEP_EVERY) => {}
+            }
+        }
+    }
+
+    /// One sweep; returns how many addresses had parts waiting.
+    pub async fn sweep(self: Arc<Self>) -> usize {
+        let pending = match self
+            .store
+            .replies()
+            .pending(self.channel(), SWEEP_BATCH)
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the reply outbox");
+                return 0;
+            }
+        };
+        let mut addresses: Vec<String> = Vec::new();
+        for p in pending {
+            if !addresses.contains(&p.address) {
+                addresses.push(p.address);
+            }
+        }
+        let n = addresses.len();
+        let mut tasks = tokio::task::JoinSet::new();
+        for address in addresses {
+            let me = self.clone();
+            tasks.spawn(async move {
+                if let Err(e) = me.flush(&address).await {
+                    tracing::warn!(error = %e, "cannot deliver queued replies");
+                }
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+        n
+    }
+}

@@ -1,0 +1,374 @@
+//! The reply outbox (migration 0012): every reply part the bot owes a respondent, one row
+//! each, written in the same transaction as the conversation step that produced it
+//! ([`Store::commit_step_with_replies`]) or, for what is said outside a step (a refusal, an
+//! identity question), together with the claim of the inbound message id
+//! ([`Replies::queue`]). A channel's sender reads the parts of an address in order and marks
+//! each one sent once the platform took it, so a crash between the commit and the send
+//! loses nothing: the parts are still unsent after the restart.
+//!
+//! The statements serve sqlx (PostgreSQL, in-memory SQLite) and rusqlite (the SQLite group
+//! writer) alike: one text each, parameters `$1`, `$2`… in order of appearance.
+
+use chrono::{DateTime, Utc};
+
+use super::error::db;
+use super::group::execute;
+use super::{Columns, RespondentId, Result, Store, StoreError, to_ms};
+use crate::engine::Reply;
+use crate::model::{Channel, Lang};
+
+/// Queues one reply part (`$1` channel, `$2` address, `$3` respondent, `$4` language,
+/// `$5` the reply as JSON, `$6` when).
+pub(super) const QUEUE_REPLY: &str = "INSERT INTO reply_outbox \
+     (channel, address, respondent_id, lang, reply, queued_at) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Claims an inbound message handled outside a step (`$1` channel, `$2` message id,
+/// `$3` when); changes no row when it was claimed before.
+pub(super) const CLAIM_INBOUND: &str = "INSERT INTO inbound_messages \
+     (channel, message_id, received_at) VALUES ($1, $2, $3) \
+     ON CONFLICT (channel, message_id) DO NOTHING";
+
+/// Settles a part (`$1` when, `$2` platform message id, `$3` error, `$4` id); a part is
+/// settled once.
+const SETTLE: &str = "UPDATE reply_outbox SET sent_at = $1, platform_message_id = $2, \
+     error = $3 WHERE id = $4 AND sent_at IS NULL";
+
+/// The columns [`queued_from_row`] reads.
+macro_rules! reply_columns {
+    () => {
+        "id, channel, address, respondent_id, lang, reply"
+    };
+}
+
+/// Unsent parts of a channel, oldest first (`$1` channel, `$2` limit).
+const PENDING: &str = concat!(
+    "SELECT ",
+    reply_columns!(),
+    " FROM reply_outbox WHERE channel = $1 AND sent_at IS NULL ORDER BY id LIMIT $2"
+);
+
+/// Unsent parts of one address, in order (`$1` channel, `$2` address).
+const UNSENT: &str = concat!(
+    "SELECT ",
+    reply_columns!(),
+    " FROM reply_outbox WHERE channel = $1 AND address = $2 AND sent_at IS NULL ORDER BY id"
+);
+
+/// Every part of one address after a cursor, in order (`$1` channel, `$2` address,
+/// `$3` the last id seen).
+const AFTER: &str = concat!(
+    "SELECT ",
+    reply_columns!(),
+    " FROM reply_outbox WHERE channel = $1 AND address = $2 AND id > $3 ORDER BY id"
+);
+
+/// A reply part waiting in (or read back from) the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedReply {
+    /// The row's id; ids grow in the order parts were queued.
+    pub id: i64,
+    /// The channel to send it on.
+    pub channel: Channel,
+    /// The address on that channel.
+    pub address: String,
+    /// What to say.
+    pub reply: Reply,
+    /// The conversation's language when the part was queued (labels a channel adds itself,
+    /// such as a "done" button, use it).
+    pub lang: Lang,
+    /// Whose conversation it belongs to, when known.
+    pub respondent: Option<RespondentId>,
+}
+
+/// Reply parts for one address, encoded for the outbox.
+#[derive(Debug, Clone)]
+pub struct ReplyBatch {
+    channel: Channel,
+    address: String,
+    respondent: Option<RespondentId>,
+    lang: Lang,
+    parts: Vec<String>,
+}
+
+impl ReplyBatch {
+    /// The parts `replies`, in order, for `address` on `channel`.
+    pub fn new(
+        channel: Channel,
+        address: &str,
+        respondent: Option<RespondentId>,
+        lang: Lang,
+        replies: &[Reply],
+    ) -> Result<ReplyBatch> {
+        let parts = replies
+            .iter()
+            .map(|r| {
+                serde_json::to_string(r).map_err(|source| StoreError::Encode {
+                    context: "a reply",
+                    source,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ReplyBatch {
+            channel,
+            address: address.to_owned(),
+            respondent,
+            lang,
+            parts,
+        })
+    }
+
+    /// How many parts.
+    pub fn len(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// Whether there is nothing to queue.
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// Adds the parts of `other` (same address) after these.
+    pub fn extend(&mut self, other: ReplyBatch) {
+        self.parts.extend(other.parts);
+    }
+
+    /// Writes the parts on the SQLite group writer's transaction.
+    pub(super) fn write_sqlite(&self, tx: &rusqlite::Transaction<'_>, now: i64) -> Result<()> {
+        for part in &self.parts {
+            execute(
+                tx,
+                "queueing a reply",
+                QUEUE_REPLY,
+                rusqlite::params![
+                    self.channel.as_str(),
+                    self.address,
+                    self.respondent,
+                    self.lang.tag(),
+                    part,
+                    now
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Writes the parts inside an sqlx transaction.
+    pub(super) async fn write_sqlx(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        now: i64,
+    ) -> Result<()> {
+        for part in &self.parts {
+            sqlx::query(QUEUE_REPLY)
+                .bind(self.channel.as_str())
+                .bind(self.address.as_str())
+                .bind(self.respondent)
+                .bind(self.lang.tag())
+                .bind(part.as_str())
+                .bind(now)
+                .execute(&mut **tx)
+                .await
+                .map_err(db("queueing a reply"))?;
+        }
+        Ok(())
+    }
+}
+
+/// How one part ended: taken by the platform (with its message id), or refused for good
+/// (with the reason; it is not sent again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    /// The part.
+    pub id: i64,
+    /// The platform's id of the (last) message it became.
+    pub platform_message_id: Option<String>,
+    /// Why the platform refused it, when it did.
+    pub error: Option<String>,
+}
+
+/// The reply outbox of a [`Store`]; see the module docs.
+#[derive(Debug, Clone, Copy)]
+pub struct Replies<'a> {
+    store: &'a Store,
+}
+
+impl Store {
+    /// The reply outbox.
+    pub fn replies(&self) -> Replies<'_> {
+        Replies { store: self }
+    }
+}
+
+impl Replies<'_> {
+    /// Unsent parts of `channel`, oldest first, at most `limit`; per address in order.
+    pub async fn pending(&self, channel: Channel, limit: usize) -> Result<Vec<QueuedReply>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = sqlx::query(PENDING)
+            .bind(channel.as_str())
+            .bind(limit)
+            .fetch_all(&self.store.reader)
+            .await
+            .map_err(db("listing unsent replies"))?;
+        rows.iter().map(queued_from_row).collect()
+    }
+
+    /// Unsent parts of one address, in order.
+    pub async fn unsent(&self, channel: Channel, address: &str) -> Result<Vec<QueuedReply>> {
+        if let Some(fast) = &self.store.fast {
+            // Read after every answer: inline, as the other per-message reads.
+            return fast.query_all(
+                "listing an address's unsent replies",
+                UNSENT,
+                rusqlite::params![channel.as_str(), address],
+                |row| queued_from_row(row),
+            );
+        }
+        let rows = sqlx::query(UNSENT)
+            .bind(channel.as_str())
+            .bind(address)
+            .fetch_all(&self.store.reader)
+            .await
+            .map_err(db("listing an address's unsent replies"))?;
+        rows.iter().map(queued_from_row).collect()
+    }
+
+    /// Every part of one address (sent or not) with an id above `after_id`, in order: a
+    /// client polling by cursor (the web chat).
+    pub async fn after(
+        &self,
+        channel: Channel,
+        address: &str,
+        after_id: i64,
+    ) -> Result<Vec<QueuedReply>> {
+        let rows = sqlx::query(AFTER)
+            .bind(channel.as_str())
+            .bind(address)
+            .bind(after_id)
+            .fetch_all(&self.store.reader)
+            .await
+            .map_err(db("listing an address's replies"))?;
+        rows.iter().map(queued_from_row).collect()
+    }
+
+    /// Marks one part sent, with the platform's message id if it gave one.
+    pub async fn mark_sent(&self, id: i64, platform_message_id: Option<&str>) -> Result<()> {
+        self.settle(
+            &[Settled {
+                id,
+                platform_message_id: platform_message_id.map(str::to_owned),
+                error: None,
+            }],
+            Utc::now(),
+        )
+        .await
+    }
+
+    /// Settles parts (sent, or refused for good) at `now`, in one transaction. A part
+    /// settled before stays as it was.
+    pub async fn settle(&self, parts: &[Settled], now: DateTime<Utc>) -> Result<()> {
+        if parts.is_empty() {
+            return Ok(());
+        }
+        let now = to_ms(now);
+        if let Some(group) = &self.store.group {
+            let parts = parts.to_vec();
+            return group
+                .write(move |tx| {
+                    for p in &parts {
+                        execute(
+                            tx,
+                            "settling a reply",
+                            SETTLE,
+                            rusqlite::params![now, p.platform_message_id, p.error, p.id],
+                        )?;
+                    }
+                    Ok(())
+                })
+                .await;
+        }
+        let mut tx = self.store.begin_write().await?;
+        for p in parts {
+            sqlx::query(SETTLE)
+                .bind(now)
+                .bind(p.platform_message_id.as_deref())
+                .bind(p.error.as_deref())
+                .bind(p.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db("settling a reply"))?;
+        }
+        tx.commit().await.map_err(db("settling replies"))
+    }
+
+    /// Queues `batch` outside a conversation step. With `inbound`, the message id is claimed
+    /// in the same transaction, and a message claimed before queues nothing: returns false.
+    pub async fn queue(
+        &self,
+        batch: &ReplyBatch,
+        inbound: Option<(Channel, &str)>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let now = to_ms(now);
+        if let Some(group) = &self.store.group {
+            let batch = batch.clone();
+            let inbound = inbound.map(|(c, id)| (c.as_str(), id.to_owned()));
+            let work = move |tx: &rusqlite::Transaction<'_>| {
+                if let Some((channel, id)) = &inbound {
+                    let n = execute(
+                        tx,
+                        "recording an inbound message",
+                        CLAIM_INBOUND,
+                        rusqlite::params![channel, id, now],
+                    )?;
+                    if n == 0 {
+                        return Ok(false);
+                    }
+                }
+                batch.write_sqlite(tx, now)?;
+                Ok(true)
+            };
+            return group.write(work).await;
+        }
+        let mut tx = self.store.begin_write().await?;
+        if let Some((channel, id)) = inbound {
+            let n = sqlx::query(CLAIM_INBOUND)
+                .bind(channel.as_str())
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(db("recording an inbound message"))?
+                .rows_affected();
+            if n == 0 {
+                tx.rollback().await.map_err(db("rolling back"))?;
+                return Ok(false);
+            }
+        }
+        batch.write_sqlx(&mut tx, now).await?;
+        tx.commit().await.map_err(db("queueing replies"))?;
+        Ok(true)
+    }
+}
+
+/// Decodes a `reply_outbox` row.
+fn queued_from_row(row: &impl Columns) -> Result<QueuedReply> {
+    let channel = row.text("channel")?;
+    let channel = Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt {
+        context: "reply_outbox channel",
+        detail: format!("unknown channel {channel:?}"),
+    })?;
+    let lang = row.text("lang")?;
+    let reply = row.text("reply")?;
+    Ok(QueuedReply {
+        id: row.int("id")?,
+        channel,
+        address: row.text("address")?,
+        reply: serde_json::from_str(&reply).map_err(|e| StoreError::Corrupt {
+            context: "reply_outbox reply",
+            detail: e.to_string(),
+        })?,
+        lang: Lang::from_tag(&lang).unwrap_or_default(),
+        respondent: row.int_opt("respondent_id")?,
+    })
+}
