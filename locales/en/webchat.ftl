@@ -17,3 +17,5 @@ web-not-found = Sorry, this link is not known. Check the link you were sent (cop
 web-slow-down-title = Please wait
 web-reload = This page needs to be reloaded. Reload the page, then try again.
 web-too-long = The message is too long. Shorten your answer, then send it again.
+web-taken-title = The link was opened on another device
+web-taken = This personal link is already in use in another browser or phone, so your answers can only be continued there. If that was not you, or you changed phones, contact your school or institution.

@@ -17,3 +17,5 @@ web-not-found = Maaf, tautan ini tidak dikenal. Periksa kembali tautan yang diki
 web-slow-down-title = Tunggu sebentar
 web-reload = Halaman ini perlu dimuat ulang. Muat ulang halaman, lalu coba lagi.
 web-too-long = Pesan terlalu panjang. Singkatkan jawaban Anda, lalu kirim lagi.
+web-taken-title = Tautan sudah dibuka di perangkat lain
+web-taken = Tautan pribadi ini sudah dipakai di peramban atau ponsel lain, jadi jawaban Anda hanya bisa dilanjutkan di sana. Jika itu bukan Anda, atau Anda berganti ponsel, hubungi sekolah/lembaga Anda.

@@ -180,6 +180,7 @@ pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
     }
     start_reminders(&mut p, outbounds)?;
     start_console(&mut p, telegram.as_ref(), whatsapp.as_ref());
+    start_web(&mut p);
 
     spawn_signal_handler(p.shutdown_tx.clone());
     if p.server.has_parts() {
@@ -337,6 +338,37 @@ fn start_console(
         scratch: std::env::temp_dir().join(format!("jejak-console-{}", std::process::id())),
     });
     p.merge("console", crate::console::router(state));
+}
+
+/// The web chat joins the HTTP server: `/c/<token>` for everyone on the roster, and
+/// `/c/open/<flow>` when the flow is open. It needs no sender: the page fetches its replies.
+fn start_web(p: &mut Process) {
+    let receiver = Arc::new(crate::conversation::Receiver::new(
+        p.conv.clone(),
+        Arc::new(crate::clock::SystemClock),
+    ));
+    let secure_cookies = std::env::var("JEJAK_CONSOLE_SECURE_COOKIES")
+        .ok()
+        .is_some_and(|v| matches!(v.trim(), "1" | "true" | "yes"))
+        || p.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"));
+    let settings = crate::channel::web::WebSettings {
+        secure_cookies,
+        open_flows: if p.conv.flow.open {
+            vec![p.conv.flow.id.clone()]
+        } else {
+            Vec::new()
+        },
+        limits: Default::default(),
+    };
+    let state = Arc::new(crate::channel::web::WebState::new(
+        receiver,
+        p.conv.store.clone(),
+        p.conv.catalog.clone(),
+        settings,
+    ));
+    p.merge("web", crate::channel::web::router(state));
 }
 
 /// The reminder waves: plans due wave runs into the outbox and sends them through the

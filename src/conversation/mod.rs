@@ -16,7 +16,7 @@ pub mod receive;
 pub mod send;
 
 pub use inbound::{Content, Inbound, start_token};
-pub use receive::{ReceiveError, Receipt, Receiver};
+pub use receive::{Receipt, ReceiveError, Receiver};
 pub use send::{Deliver, DeliverFuture, Flushed, ReplySender};
 
 use crate::engine::{self, Context, Input, Reply, SessionState};
@@ -24,8 +24,7 @@ use crate::flow::Flow;
 use crate::i18n::Catalog;
 use crate::model::{Channel, SessionStatus};
 use crate::store::{
-    CommitOutcome, NewEvent, ReplyBatch, RespondentId, SessionRecord, StepCommit, Store,
-    StoreError,
+    CommitOutcome, NewEvent, ReplyBatch, RespondentId, SessionRecord, StepCommit, Store, StoreError,
 };
 use chrono::{DateTime, Utc};
 use std::sync::Arc;

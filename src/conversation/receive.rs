@@ -175,15 +175,22 @@ impl Receiver {
             (Some(id), None) => (id, None, Vec::new()),
             (Some(id), Some(token)) => match self.conv.store.respondent_by_token(token).await? {
                 Some(r) if r.id != id => {
-                    return self.refuse(inbound, Some(id), hint, Notice::OtherLink, now).await;
+                    return self
+                        .refuse(inbound, Some(id), hint, Notice::OtherLink, now)
+                        .await;
                 }
                 _ => (id, None, Vec::new()),
             },
             (None, Some(token)) => {
                 let Some(r) = self.conv.store.respondent_by_token(token).await? else {
-                    return self.refuse(inbound, None, hint, Notice::BadToken, now).await;
+                    return self
+                        .refuse(inbound, None, hint, Notice::BadToken, now)
+                        .await;
                 };
-                match self.bind(inbound.channel, r.id, &inbound.address, now).await? {
+                match self
+                    .bind(inbound.channel, r.id, &inbound.address, now)
+                    .await?
+                {
                     Bind::Bound => {}
                     Bind::RespondentHasOther => {
                         tracing::info!(
@@ -191,10 +198,14 @@ impl Receiver {
                             channel = %inbound.channel,
                             "token already bound to another address; refused"
                         );
-                        return self.refuse(inbound, None, hint, Notice::TokenTaken, now).await;
+                        return self
+                            .refuse(inbound, None, hint, Notice::TokenTaken, now)
+                            .await;
                     }
                     Bind::AddressHasOther(_) => {
-                        return self.refuse(inbound, None, hint, Notice::OtherLink, now).await;
+                        return self
+                            .refuse(inbound, None, hint, Notice::OtherLink, now)
+                            .await;
                     }
                 }
                 self.first_contact(inbound, r.id, hint).await?;
@@ -342,18 +353,25 @@ impl Receiver {
         if inbound.channel.address_is_phone()
             && let Some(id) = store.respondent_by_phone(&inbound.address).await?
         {
-            match self.bind(inbound.channel, id, &inbound.address, now).await? {
+            match self
+                .bind(inbound.channel, id, &inbound.address, now)
+                .await?
+            {
                 Bind::Bound => {
                     self.first_contact(inbound, id, hint).await?;
                     return Ok(Stranger::Known(id, None, Vec::new()));
                 }
                 // Bound by a message handled at the same moment elsewhere.
-                Bind::AddressHasOther(owner) => return Ok(Stranger::Known(owner, None, Vec::new())),
+                Bind::AddressHasOther(owner) => {
+                    return Ok(Stranger::Known(owner, None, Vec::new()));
+                }
                 Bind::RespondentHasOther => {}
             }
         }
         if !self.open_mode {
-            let r = self.refuse(inbound, None, hint, Notice::NeedLink, now).await?;
+            let r = self
+                .refuse(inbound, None, hint, Notice::NeedLink, now)
+                .await?;
             return Ok(Stranger::Answered(r));
         }
         if let Some(policy) = self.identity {
@@ -366,7 +384,10 @@ impl Receiver {
         };
         let id = store.upsert_respondent(&new, now).await?;
         Ok(
-            match self.bind(inbound.channel, id, &inbound.address, now).await? {
+            match self
+                .bind(inbound.channel, id, &inbound.address, now)
+                .await?
+            {
                 Bind::Bound => Stranger::Known(id, None, Vec::new()),
                 Bind::AddressHasOther(owner) => Stranger::Known(owner, None, Vec::new()),
                 Bind::RespondentHasOther => Stranger::Answered(
@@ -397,7 +418,13 @@ impl Receiver {
         let say = |text: String| vec![Reply::say(text)];
         let Some((external_id, birth_date)) = identity::parse_claim(text) else {
             let r = self
-                .queue(inbound, None, lang, say(catalog.t(lang, Msg::IdentityAsk)), now)
+                .queue(
+                    inbound,
+                    None,
+                    lang,
+                    say(catalog.t(lang, Msg::IdentityAsk)),
+                    now,
+                )
                 .await?;
             return Ok(Stranger::Answered(r));
         };
@@ -413,7 +440,10 @@ impl Receiver {
         .await?;
         let reply = match verdict {
             identity::Verification::Verified(id) => {
-                let bound = match self.bind(inbound.channel, id, &inbound.address, now).await? {
+                let bound = match self
+                    .bind(inbound.channel, id, &inbound.address, now)
+                    .await?
+                {
                     Bind::Bound => id,
                     Bind::AddressHasOther(owner) => owner,
                     Bind::RespondentHasOther => {
@@ -467,12 +497,21 @@ impl Receiver {
         let (msg, bilingual) = notice(inbound.channel, n);
         let catalog = &self.conv.catalog;
         let known = match respondent {
-            Some(id) => self.conv.store.respondent(id).await?.and_then(|r| r.language),
+            Some(id) => self
+                .conv
+                .store
+                .respondent(id)
+                .await?
+                .and_then(|r| r.language),
             None => None,
         };
         let lang = known.or(hint).unwrap_or(self.conv.flow.default_lang());
         let text = if bilingual {
-            format!("{}\n\n{}", catalog.t(Lang::Id, msg), catalog.t(Lang::En, msg))
+            format!(
+                "{}\n\n{}",
+                catalog.t(Lang::Id, msg),
+                catalog.t(Lang::En, msg)
+            )
         } else {
             catalog.t(lang, msg)
         };
@@ -496,8 +535,17 @@ impl Receiver {
             lang,
             &replies,
         )?;
-        let message = inbound.message_id.as_deref().map(|id| (inbound.channel, id));
-        if self.conv.store.replies().queue(&batch, message, now).await? {
+        let message = inbound
+            .message_id
+            .as_deref()
+            .map(|id| (inbound.channel, id));
+        if self
+            .conv
+            .store
+            .replies()
+            .queue(&batch, message, now)
+            .await?
+        {
             Ok(Receipt::Queued {
                 respondent,
                 parts: batch.len(),

@@ -22,6 +22,7 @@ use super::render::{WebReply, render};
 use super::{BROWSER_COOKIE, WebState};
 use crate::conversation::{Content, Inbound};
 use crate::model::{Channel, Lang};
+use crate::store::Settled;
 
 /// The most characters of one typed message.
 pub const MAX_TEXT_CHARS: usize = 2000;
@@ -194,7 +195,33 @@ pub async fn personal_page(
     let Link::Personal(token) = &link else {
         return not_found(&state, &client);
     };
-    match state.store.respondent_by_token(token).await {
+    let bound = match state.store.respondent_by_token(token).await {
+        Ok(Some(r)) => state
+            .store
+            .channel_addresses(r.id, Channel::Web.as_str())
+            .await
+            .map(Some),
+        Ok(None) => Ok(None),
+        Err(e) => Err(e),
+    };
+    match bound {
+        // A link is kept by the first browser that opened it (as a Telegram link is by the
+        // first chat), so a forwarded link does not show someone's answers to another.
+        Ok(Some(addresses))
+            if !addresses.is_empty()
+                && !client
+                    .browser
+                    .as_deref()
+                    .is_some_and(|b| addresses.contains(&link.address(b))) =>
+        {
+            page::message_page(
+                &state.catalog,
+                lang_of(&client),
+                StatusCode::CONFLICT,
+                "web-taken-title",
+                "web-taken",
+            )
+        }
         Ok(Some(_)) => chat(&state, &client, &link),
         Ok(None) => not_found(&state, &client),
         Err(e) => {
@@ -283,8 +310,12 @@ pub enum SendContent {
     },
 }
 
-/// The replies of `address` after `after`, rendered; `None` when the database failed.
+/// The replies of `address` after `after`, rendered; `None` when the database failed. The
+/// page has every part up to `after`: those count as delivered (the web's "sent").
 async fn replies_after(state: &WebState, address: &str, after: i64) -> Option<Vec<WebReply>> {
+    if after > 0 {
+        acknowledge(state, address, after).await;
+    }
     match state
         .store
         .replies()
@@ -300,6 +331,30 @@ async fn replies_after(state: &WebState, address: &str, after: i64) -> Option<Ve
             tracing::error!(error = %e, "web chat: cannot read replies");
             None
         }
+    }
+}
+
+/// Marks the parts of `address` up to `after` sent (a failure is logged: the parts stay
+/// unsent, which only the outbox's counts see).
+async fn acknowledge(state: &WebState, address: &str, after: i64) {
+    let replies = state.store.replies();
+    let settled = match replies.unsent(Channel::Web, address).await {
+        Ok(unsent) => {
+            let parts: Vec<Settled> = unsent
+                .iter()
+                .filter(|q| q.id <= after)
+                .map(|q| Settled {
+                    id: q.id,
+                    platform_message_id: None,
+                    error: None,
+                })
+                .collect();
+            replies.settle(&parts, state.receiver.clock().now()).await
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = settled {
+        tracing::warn!(error = %e, "web chat: cannot mark replies delivered");
     }
 }
 
@@ -342,11 +397,14 @@ pub async fn send(
                 Link::Open(_) => None,
             },
         },
-        SendContent::Text { text } if text.chars().count() <= MAX_TEXT_CHARS => {
-            Content::Text(text)
-        }
+        SendContent::Text { text } if text.chars().count() <= MAX_TEXT_CHARS => Content::Text(text),
         SendContent::Text { .. } => {
-            return json_error(&state, &client, StatusCode::PAYLOAD_TOO_LARGE, "web-too-long");
+            return json_error(
+                &state,
+                &client,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "web-too-long",
+            );
         }
         SendContent::Choice { prompt, value } => Content::Choice { prompt, value },
     };
@@ -444,7 +502,10 @@ mod tests {
     #[test]
     fn indonesian_unless_only_english_is_asked_for() {
         assert_eq!(language_hint(&accept("id-ID,id;q=0.9")), Some(Lang::Id));
-        assert_eq!(language_hint(&accept("en-US,en;q=0.9,id;q=0.8")), Some(Lang::Id));
+        assert_eq!(
+            language_hint(&accept("en-US,en;q=0.9,id;q=0.8")),
+            Some(Lang::Id)
+        );
         assert_eq!(language_hint(&accept("en-GB,en;q=0.9")), Some(Lang::En));
         assert_eq!(language_hint(&accept("fr-FR,de")), None);
         assert_eq!(language_hint(&HeaderMap::new()), None);
@@ -458,7 +519,10 @@ mod tests {
         assert!(addr.starts_with("browser-1234."));
         assert!(!addr.contains("AbCd"));
         assert_ne!(addr, b.address("browser-1234"));
-        assert_ne!(addr, Link::Open("tracer-smk".into()).address("browser-1234"));
+        assert_ne!(
+            addr,
+            Link::Open("tracer-smk".into()).address("browser-1234")
+        );
         assert_eq!(addr, a.address("browser-1234"));
     }
 

@@ -89,7 +89,10 @@ pub fn spans(line: &str) -> Vec<Span> {
     let mut rest = line;
     while let Some(start) = rest.find('*') {
         let after = &rest[start + 1..];
-        let opens = after.chars().next().is_some_and(|c| !c.is_whitespace() && c != '*')
+        let opens = after
+            .chars()
+            .next()
+            .is_some_and(|c| !c.is_whitespace() && c != '*')
             && rest[..start]
                 .chars()
                 .next_back()
@@ -170,11 +173,10 @@ mod tests {
         assert_eq!(spans("*tanpa pasangan"), vec![plain("*tanpa pasangan")]);
         assert_eq!(spans("**"), vec![plain("**")]);
         assert_eq!(spans(""), Vec::<Span>::new());
-        assert_eq!(spans("✅ *Jawaban*: Rp5.000.000"), vec![
-            plain("✅ "),
-            bold("Jawaban"),
-            plain(": Rp5.000.000")
-        ]);
+        assert_eq!(
+            spans("✅ *Jawaban*: Rp5.000.000"),
+            vec![plain("✅ "), bold("Jawaban"), plain(": Rp5.000.000")]
+        );
     }
 
     #[test]
@@ -215,10 +217,8 @@ mod tests {
         };
         let cat = Catalog::embedded().unwrap();
         let json = serde_json::to_value(render(&cat, 7, Lang::Id, &reply)).unwrap();
-        let want: serde_json::Value = serde_json::from_str(include_str!(
-            "testdata/question.json"
-        ))
-        .unwrap();
+        let want: serde_json::Value =
+            serde_json::from_str(include_str!("testdata/question.json")).unwrap();
         assert_eq!(json, want);
     }
 }
