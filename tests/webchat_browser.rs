@@ -101,6 +101,23 @@ async fn answer(b: &Session, act: Act<'_>, expect: &str) {
     wait_reply(b, before, expect).await;
 }
 
+/// Saves a PNG of the bottom of the chat as a phone (390×844) shows it, for the README.
+async fn phone_shot(b: &Session, name: &str) {
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({ "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true }),
+    )
+    .await;
+    b.script("window.scrollTo(0, document.body.scrollHeight); return 0;")
+        .await;
+    b.screenshot(&screenshot_path(name)).await;
+    b.cdp(
+        "Emulation.clearDeviceMetricsOverride",
+        serde_json::json!({}),
+    )
+    .await;
+}
+
 enum Act<'a> {
     Press(&'a str),
     Type(&'a str),
@@ -125,6 +142,9 @@ async fn a_whole_survey_by_buttons_and_typing_survives_a_reload(db: &Db) {
 
     use Act::{Press, Type};
     answer(&b, Press("Ya"), "Apa kegiatan utama Anda saat ini?").await;
+    if screenshots_wanted() {
+        phone_shot(&b, "webchat-phone.png").await;
+    }
     answer(&b, Press("Belum bekerja"), "alasan utama").await;
     // Typed instead of pressed: the number of an option.
     answer(&b, Type("6"), "Sebutkan alasannya").await;
@@ -140,10 +160,6 @@ async fn a_whole_survey_by_buttons_and_typing_survives_a_reload(db: &Db) {
     // Reload in the middle: the conversation so far comes back, with her own messages,
     // and the question she is at still has its buttons.
     let bots_before = bot_count(&b).await;
-    if screenshots_wanted() {
-        b.phone_screenshot(&screenshot_path("webchat-phone.png"))
-            .await;
-    }
     b.goto(&link).await;
     let deadline = Instant::now() + Duration::from_secs(15);
     while bot_count(&b).await < bots_before {
@@ -205,8 +221,7 @@ async fn a_whole_survey_by_buttons_and_typing_survives_a_reload(db: &Db) {
     )
     .await;
     if screenshots_wanted() {
-        b.phone_screenshot(&screenshot_path("webchat-done.png"))
-            .await;
+        phone_shot(&b, "webchat-done.png").await;
     }
     b.quit().await;
 
