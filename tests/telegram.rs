@@ -50,7 +50,8 @@ fn conversations(store: &Store) -> Conversations {
 fn quick_retry() -> RetryPolicy {
     RetryPolicy {
         attempts: 4,
-        first_backoff: Duration::from_millis(20),
+        base: Duration::from_millis(20),
+        max: Duration::from_secs(1),
     }
 }
 

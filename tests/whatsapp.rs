@@ -291,7 +291,34 @@ both_backends!(
     re_engagement_error_falls_back_to_template,
     rate_limits_back_off_and_retry,
     unknown_numbers_and_refused_tokens,
+    undeliverable_status_marks_the_number_unreachable,
 );
+
+/// A recorded-style `failed` status with 131026 (message undeliverable) marks the
+/// respondent bound to that number unreachable, as a Telegram 403 does; a failure of
+/// another kind (131047, the closed window) does not.
+async fn undeliverable_status_marks_the_number_unreachable(db: &Db) {
+    let h = Harness::start(db).await;
+    let id = roster(db, "Wulan", Some("+6281234567890")).await;
+    h.text("6281234567890", "/mulai").await;
+    h.settle(db).await;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/channel/whatsapp/testdata/status_failed.json"
+    );
+    let window_closed = std::fs::read_to_string(path).unwrap();
+    assert_eq!(h.post_signed(&window_closed).await, 200);
+    h.settle(db).await;
+    assert!(!db.store.respondent(id).await.unwrap().unwrap().unreachable);
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/channel/whatsapp/testdata/status_failed_131026.json"
+    );
+    let undeliverable = std::fs::read_to_string(path).unwrap();
+    assert_eq!(h.post_signed(&undeliverable).await, 200);
+    h.settle(db).await;
+    assert!(db.store.respondent(id).await.unwrap().unwrap().unreachable);
+}
 
 async fn get_verification(db: &Db) {
     let h = Harness::start(db).await;

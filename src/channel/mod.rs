@@ -34,6 +34,65 @@ pub enum SendError {
     Rejected(String),
 }
 
+/// How a channel waits and tries again when a send fails: a rate limit waits what the
+/// platform asked; a failure that may pass backs off (`base`, doubling, at most `max`); an
+/// unreachable address or a refused message gives up at once. One policy for every channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Tries in all, the first included.
+    pub attempts: u32,
+    /// The first wait; each further wait doubles, up to `max`.
+    pub base: Duration,
+    /// The longest wait.
+    pub max: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 6,
+            base: Duration::from_millis(500),
+            max: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before try number `attempt + 1` (after `attempt` failures, from 1).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let factor = 1u32
+            .checked_shl(attempt.saturating_sub(1))
+            .unwrap_or(u32::MAX);
+        self.base.saturating_mul(factor).min(self.max)
+    }
+
+    /// Runs `op` until it succeeds or the policy gives up; returns the last error.
+    pub async fn run<T, F, Fut>(&self, mut op: F) -> Result<T, SendError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SendError>>,
+    {
+        let mut attempt = 1;
+        loop {
+            match op().await {
+                Ok(v) => return Ok(v),
+                Err(e) if attempt >= self.attempts.max(1) => return Err(e),
+                Err(SendError::RetryAfter(d)) => {
+                    tracing::warn!(wait_ms = d.as_millis() as u64, "rate limited; waiting");
+                    tokio::time::sleep(d).await;
+                }
+                Err(SendError::Transient(e)) => {
+                    let wait = self.delay(attempt);
+                    tracing::warn!(error = %e, wait_ms = wait.as_millis() as u64, attempt, "send failed; trying again");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(e) => return Err(e),
+            }
+            attempt += 1;
+        }
+    }
+}
+
 /// A boxed future, so [`Outbound`] can be used as a trait object.
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<String>, SendError>> + Send + 'a>>;
 

@@ -15,7 +15,7 @@ use crate::channel::telegram::{TelegramBot, TelegramConfig, TelegramError, Teleg
 use crate::channel::whatsapp::config::WhatsAppConfig;
 use crate::channel::whatsapp::{self};
 use crate::config::{self, FileConfig};
-use crate::conversation::Conversations;
+use crate::conversation::{Conversations, Receiver};
 use crate::i18n::Catalog;
 use crate::server::HttpServer;
 
@@ -31,6 +31,8 @@ pub struct Process {
     pub file: FileConfig,
     /// The conversation service (store, flow, catalog).
     pub conv: Conversations,
+    /// The one receiver every channel hands its messages to.
+    pub receiver: Arc<Receiver>,
     /// The HTTP server parts merge their routers into.
     pub server: HttpServer,
     /// The public base URL of links (web chat invitations), if known.
@@ -154,12 +156,21 @@ pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
         flow: Arc::new(flow),
         catalog: Arc::new(Catalog::embedded()?),
     };
+    let clock: Arc<dyn crate::clock::Clock> = Arc::new(crate::clock::SystemClock);
+    // One receiver for every channel; open mode and the open link's identity check are
+    // set under [telegram] (TELEGRAM_OPEN_MODE, TELEGRAM_OPEN_IDENTITY) and hold everywhere.
+    let mut receiver = Receiver::new(conv.clone(), clock)
+        .with_open_mode(telegram.as_ref().and_then(|t| t.open_mode));
+    if telegram.as_ref().is_some_and(|t| t.open_identity) {
+        receiver = receiver.with_identity_check(crate::roster::identity::Policy::default());
+    }
     let (shutdown_tx, shutdown) = watch::channel(false);
     let public_url = public_url.or_else(|| crate::channel::web::public_url(file.server.as_ref()));
     let mut p = Process {
         file,
         public_url,
         conv,
+        receiver: Arc::new(receiver),
         server: HttpServer::new(),
         tasks: JoinSet::new(),
         shutdown,
@@ -234,7 +245,17 @@ pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
 
 /// The Telegram bot: polling task, or webhook router plus `setWebhook`.
 async fn start_telegram(p: &mut Process, config: &TelegramConfig) -> anyhow::Result<()> {
-    let bot = Arc::new(TelegramBot::from_config(config, p.conv.clone())?);
+    let bot = Arc::new(TelegramBot::with_receiver(
+        config.bot()?,
+        p.receiver.clone(),
+    ));
+    // Replies a crash left unsent go at once, then whatever a failure left, every second.
+    let sweep = bot.reply_sender();
+    let rx = p.shutdown.clone();
+    p.tasks.spawn(async move {
+        sweep.run(rx).await;
+        Ok(())
+    });
     if let Err(e) = bot.set_commands().await {
         tracing::warn!(error = %e, "cannot register the bot's commands");
     }
@@ -265,9 +286,9 @@ async fn start_whatsapp(
     p: &mut Process,
     config: &WhatsAppConfig,
 ) -> anyhow::Result<Arc<dyn Outbound>> {
-    let wa = whatsapp::start(
+    let wa = whatsapp::start_with(
         config,
-        p.conv.clone(),
+        p.receiver.clone(),
         Arc::new(whatsapp::clock::SystemClock),
     )
     .await

@@ -134,6 +134,11 @@ static OUTBOX_DELIVERY_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// Marks whoever is bound to a number unreachable (`$1` channel, `$2` address): the
+/// platform said messages to it cannot be delivered, as a Telegram 403 says of a chat.
+const UNREACHABLE: &str = "UPDATE respondents SET unreachable = 1 WHERE id IN \
+     (SELECT respondent_id FROM channel_bindings WHERE channel = $1 AND address = $2)";
+
 /// [`Store::whatsapp_apply`] on the SQLite group writer's transaction.
 fn apply_sqlite(
     tx: &rusqlite::Transaction<'_>,
@@ -179,6 +184,15 @@ fn apply_sqlite(
                     "recording a sent WhatsApp message",
                     SENT,
                     params![wamid, address, kind.as_str(), to_ms(*at)],
+                )?;
+                None
+            }
+            WhatsAppWrite::Unreachable { address } => {
+                execute(
+                    tx,
+                    "marking a WhatsApp number unreachable",
+                    UNREACHABLE,
+                    params!["whatsapp", address],
                 )?;
                 None
             }
@@ -240,6 +254,13 @@ pub enum WhatsAppWrite {
         kind: SentKind,
         /// When.
         at: DateTime<Utc>,
+    },
+    /// The platform said messages to this number cannot be delivered (a failed status
+    /// with an undeliverable code such as 131026): whoever is bound to it is marked
+    /// unreachable, so waves skip them, as after a Telegram 403.
+    Unreachable {
+        /// The number, E.164.
+        address: String,
     },
     /// The platform reported a delivery status: updates the sent message and the wave
     /// outbox row (`outbox.delivery`, `outbox.delivery_error`) with that message id.
@@ -324,6 +345,15 @@ impl Store {
                         .execute(&mut *tx)
                         .await
                         .map_err(db("recording a sent WhatsApp message"))?;
+                    None
+                }
+                WhatsAppWrite::Unreachable { address } => {
+                    sqlx::query(UNREACHABLE)
+                        .bind("whatsapp")
+                        .bind(address.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db("marking a WhatsApp number unreachable"))?;
                     None
                 }
                 WhatsAppWrite::Status {

@@ -1,7 +1,8 @@
-//! The live bot: each update from Telegram (polled or posted to the webhook) becomes one
-//! conversation step, committed with its `update_id` in one transaction, then the replies
-//! are sent. Updates of one chat run in order (a lock per chat); different chats run
-//! concurrently.
+//! The live bot: each update from Telegram (polled or posted to the webhook) is read into an
+//! [`Inbound`](crate::conversation::Inbound) (see [`payload`](super::payload)) for the
+//! shared [`Receiver`], which commits the step and queues its replies in one transaction;
+//! the chat's queued replies are then delivered by the channel's [`ReplySender`]. Updates of
+//! one chat run in order (a lock per chat); different chats run concurrently.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,23 +12,22 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
-use chrono::Utc;
 use teloxide::prelude::*;
-use teloxide::types::{
-    BotCommand, BotCommandScope, InlineKeyboardMarkup, MessageId, Update, UpdateKind,
-};
+use teloxide::types::{BotCommand, BotCommandScope, MessageId, Update};
 use tokio::sync::watch;
 
-use super::outbound::{RetryPolicy, classify, clear_keyboard, send_one, set_keyboard};
-use super::render::{Press, Renderer, TgMessage, checked_values, toggled};
+use super::outbound::{RetryPolicy, classify, clear_keyboard, set_keyboard};
+use super::payload::{self, Read};
+use super::render::{Renderer, toggled};
+use super::send::{Keyboards, TelegramSend};
 use super::{CHANNEL, TelegramConfig};
 use crate::channel::SendError;
-use crate::conversation::{ConversationError, Conversations, Handled};
-use crate::engine::{Input, Reply};
+use crate::clock::SystemClock;
+use crate::conversation::{Content, Conversations, Receipt, ReceiveError, Receiver, ReplySender};
 use crate::i18n::Msg;
-use crate::model::{Lang, RespondentFields};
+use crate::model::Lang;
 use crate::roster::identity;
-use crate::store::{NewRespondent, RespondentId, StoreError, TelegramBind};
+use crate::store::StoreError;
 
 /// The header Telegram sends the webhook secret in.
 pub const SECRET_HEADER: &str = "X-Telegram-Bot-Api-Secret-Token";
@@ -39,9 +39,9 @@ pub enum BotError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The conversation could not be stepped.
+    /// The message could not be received.
     #[error(transparent)]
-    Conversation(#[from] ConversationError),
+    Receive(#[from] ReceiveError),
 }
 
 /// What became of one update.
@@ -49,69 +49,74 @@ pub enum BotError {
 pub enum UpdateOutcome {
     /// A step ran and its replies were sent (or the chat turned out unreachable).
     Handled,
-    /// The update had been processed before: nothing changed, nothing sent.
+    /// The update had been processed before: nothing changed, nothing new sent.
     Duplicate,
     /// Nothing to do (a kind of update the bot does not use, a toggle, a refusal).
     Ignored,
 }
 
-/// Per-chat state kept in memory: the lock that orders a chat's updates, and the last
-/// message that carries a keyboard (removed when the next answer comes, so the chat reads
-/// cleanly; after a restart an old keyboard may stay, and pressing it is answered as stale).
-#[derive(Default)]
-struct ChatState {
-    last_keyboard: Option<MessageId>,
-    /// The respondent bound to the chat, once known. Bindings are never deleted or moved,
-    /// so the cache cannot go stale; it saves a database read per update.
-    respondent: Option<RespondentId>,
-}
-
-/// The Telegram bot: conversation service, renderer and the teloxide client.
+/// The Telegram bot: the teloxide client, the shared receiver, and the channel's sender.
 pub struct TelegramBot {
     bot: Bot,
-    conv: Conversations,
-    renderer: Renderer,
-    open_mode: bool,
-    /// In open mode, chats without a personal link prove they are on the roster first.
-    identity: Option<identity::Policy>,
+    receiver: Arc<Receiver>,
+    renderer: Arc<Renderer>,
     retry: RetryPolicy,
     poll_timeout: u32,
-    chats: std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<ChatState>>>>,
-}
-
-/// What one update asks for, after reading it.
-enum Incoming {
-    /// A text message (commands included).
-    Text(String),
-    /// A message without text (photo, sticker, …).
-    NotText,
-    /// A button press.
-    Press {
-        query_id: teloxide::types::CallbackQueryId,
-        data: Option<String>,
-        message: Option<(MessageId, Option<InlineKeyboardMarkup>)>,
-    },
+    keyboards: Arc<Keyboards>,
+    sender: Arc<ReplySender>,
+    chats: std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl TelegramBot {
-    /// A bot for `conv`'s flow on the teloxide client `bot`. Open mode (anonymous
-    /// respondents from a plain `/start`) follows `open_mode`, else the flow's `open`.
+    /// A bot for `conv`'s flow on the teloxide client `bot`, with a receiver of its own.
+    /// Open mode (anonymous respondents from a plain `/start`) follows `open_mode`, else
+    /// the flow's `open`.
     pub fn new(bot: Bot, conv: Conversations, open_mode: Option<bool>) -> Self {
-        let renderer = Renderer::new(&conv.flow);
-        let open_mode = open_mode.unwrap_or(conv.flow.open);
+        let receiver = Receiver::new(conv, Arc::new(SystemClock)).with_open_mode(open_mode);
+        Self::with_receiver(bot, Arc::new(receiver))
+    }
+
+    /// A bot on the process's shared `receiver`.
+    pub fn with_receiver(bot: Bot, receiver: Arc<Receiver>) -> Self {
+        let renderer = Arc::new(Renderer::new(&receiver.conversations().flow));
+        let keyboards = Arc::new(Keyboards::default());
+        let retry = RetryPolicy::default();
+        let sender = Self::sender(&bot, &receiver, &renderer, &keyboards, retry);
         TelegramBot {
             bot,
-            conv,
+            receiver,
             renderer,
-            open_mode,
-            identity: None,
-            retry: RetryPolicy::default(),
+            retry,
             poll_timeout: 25,
+            keyboards,
+            sender,
             chats: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
-    /// A bot from the resolved configuration.
+    fn sender(
+        bot: &Bot,
+        receiver: &Receiver,
+        renderer: &Arc<Renderer>,
+        keyboards: &Arc<Keyboards>,
+        retry: RetryPolicy,
+    ) -> Arc<ReplySender> {
+        let conv = receiver.conversations();
+        let platform = TelegramSend {
+            bot: bot.clone(),
+            renderer: renderer.clone(),
+            catalog: conv.catalog.clone(),
+            retry,
+            keyboards: keyboards.clone(),
+        };
+        Arc::new(ReplySender::new(
+            conv.store.clone(),
+            Arc::new(platform),
+            receiver.clock().clone(),
+        ))
+    }
+
+    /// A bot from the resolved configuration, with a receiver of its own.
     pub fn from_config(
         config: &TelegramConfig,
         conv: Conversations,
@@ -125,16 +130,29 @@ impl TelegramBot {
     }
 
     /// In open mode, asks a chat without a personal link for its external id (NISN/NIM)
-    /// and birth date and binds it to that roster respondent, instead of starting an
-    /// anonymous respondent; failures are limited by `policy`.
+    /// and birth date (see [`Receiver::with_identity_check`]). Only for a bot with a
+    /// receiver of its own; a shared receiver is configured where it is built.
     pub fn with_identity_check(mut self, policy: identity::Policy) -> Self {
-        self.identity = Some(policy);
+        match Arc::try_unwrap(self.receiver) {
+            Ok(r) => self.receiver = Arc::new(r.with_identity_check(policy)),
+            Err(shared) => {
+                tracing::warn!("identity check not set: the receiver is shared");
+                self.receiver = shared;
+            }
+        }
         self
     }
 
     /// Changes how sends are retried (tests use short back-offs).
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self.sender = Self::sender(
+            &self.bot,
+            &self.receiver,
+            &self.renderer,
+            &self.keyboards,
+            retry,
+        );
         self
     }
 
@@ -149,11 +167,17 @@ impl TelegramBot {
         &self.bot
     }
 
+    /// The channel's reply sender; `jejak run` runs its sweep
+    /// ([`ReplySender::run`]) beside the bot.
+    pub fn reply_sender(&self) -> Arc<ReplySender> {
+        self.sender.clone()
+    }
+
     /// Registers the commands shown in Telegram's menu, in Indonesian (the default for every
     /// user) and English (`language_code` `en`).
     pub async fn set_commands(&self) -> Result<(), SendError> {
         for (lang, code) in [(Lang::Id, None), (Lang::En, Some("en"))] {
-            let cat = &self.conv.catalog;
+            let cat = &self.receiver.conversations().catalog;
             let names: [(&str, &str, Msg); 8] = [
                 ("mulai", "start", Msg::TgCmdStart),
                 ("kembali", "back", Msg::TgCmdBack),
@@ -190,12 +214,13 @@ impl TelegramBot {
         Ok(())
     }
 
-    fn chat(&self, chat: i64) -> Arc<tokio::sync::Mutex<ChatState>> {
+    fn chat(&self, chat: i64) -> Arc<tokio::sync::Mutex<()>> {
         let mut map = self.chats.lock().unwrap_or_else(|p| p.into_inner());
         map.entry(chat).or_default().clone()
     }
 
-    /// Processes one update: at most one conversation step, committed exactly once.
+    /// Processes one update: at most one conversation step, committed exactly once, and
+    /// the chat's queued replies delivered.
     pub async fn handle_update(&self, update: &Update) -> Result<UpdateOutcome, BotError> {
         self.process(update, false)
             .await
@@ -211,238 +236,87 @@ impl TelegramBot {
         update: &Update,
         defer_cleanup: bool,
     ) -> Result<(UpdateOutcome, Option<WebhookCall>), BotError> {
-        let outcome = |o: UpdateOutcome| (o, None);
-        let (chat, user, incoming) = match &update.kind {
-            UpdateKind::Message(m) => {
-                if !m.chat.is_private() {
-                    return Ok(outcome(UpdateOutcome::Ignored));
-                }
-                let incoming = match m.text() {
-                    Some(t) => Incoming::Text(t.to_string()),
-                    None => Incoming::NotText,
-                };
-                (m.chat.id, m.from.as_ref(), incoming)
-            }
-            UpdateKind::CallbackQuery(q) => {
-                let Some(msg) = &q.message else {
-                    // A button of an inline message: not ours. Still stop the spinner.
-                    self.answer_callback(&q.id).await;
-                    return Ok(outcome(UpdateOutcome::Ignored));
-                };
-                let keyboard = msg
-                    .regular_message()
-                    .and_then(|m| m.reply_markup().cloned());
-                (
-                    msg.chat().id,
-                    Some(&q.from),
-                    Incoming::Press {
-                        query_id: q.id.clone(),
-                        data: q.data.clone(),
-                        message: Some((msg.id(), keyboard)),
-                    },
-                )
-            }
-            UpdateKind::MyChatMember(m) if m.chat.is_private() => {
-                // The respondent blocked (or unblocked) the bot: Telegram tells us before
-                // any send fails, so reminders stop at once.
-                let address = m.chat.id.0.to_string();
-                if let Some(id) = self
-                    .conv
-                    .store
-                    .respondent_by_channel(CHANNEL, &address)
-                    .await?
-                {
-                    let blocked = m.new_chat_member.is_banned() || m.new_chat_member.is_left();
-                    self.conv.store.mark_unreachable(id, blocked).await?;
-                }
-                return Ok(outcome(UpdateOutcome::Ignored));
-            }
-            _ => return Ok(outcome(UpdateOutcome::Ignored)),
-        };
-        let user_lang = user
-            .and_then(|u| u.language_code.as_deref())
-            .and_then(Lang::from_tag)
-            .filter(|l| self.conv.flow.languages.contains(l));
-        let lock = self.chat(chat.0);
-        let mut state = lock.lock().await;
-        let update_id = update.id.0.to_string();
-
-        // The button spinner stops at once; what the press did shows in the chat.
-        let (input, pressed) = match incoming {
-            Incoming::Text(t) => (Some(Input::Text(t)), None),
-            Incoming::NotText => (None, None),
-            Incoming::Press {
-                query_id,
-                data,
-                message,
-            } => {
-                self.answer_callback(&query_id).await;
-                let press = data.as_deref().and_then(|d| self.renderer.codec.decode(d));
-                let Some(press) = press else {
-                    // Not made by this bot (or by an older version of it): treat as stale.
-                    return self
-                        .reply_plain(chat, user_lang, Msg::StaleButton)
-                        .await
-                        .map(|_| outcome(UpdateOutcome::Ignored));
-                };
-                match press {
-                    Press::Toggle { prompt, value } => {
-                        if let Some((id, Some(kb))) = &message
-                            && let Some(kb) = toggled(&self.renderer.codec, kb, &prompt, &value)
-                            && let Err(e) = set_keyboard(&self.bot, chat, *id, kb).await
-                        {
-                            tracing::warn!(error = %e, "cannot update a multiple-choice keyboard");
-                        }
-                        return Ok(outcome(UpdateOutcome::Ignored));
+        let conv = self.receiver.conversations();
+        let (inbound, chat, press) =
+            match payload::read(update, &self.renderer.codec, &conv.flow.languages) {
+                Read::Message {
+                    inbound,
+                    chat,
+                    press,
+                } => (inbound, chat, press),
+                Read::Toggle {
+                    query,
+                    chat,
+                    message,
+                    keyboard,
+                    prompt,
+                    value,
+                } => {
+                    // The ticks live in the keyboard; a redelivered toggle gives the same one.
+                    self.answer_callback(&query).await;
+                    if let Some(kb) = keyboard
+                        && let Some(kb) = toggled(&self.renderer.codec, &kb, &prompt, &value)
+                        && let Err(e) = set_keyboard(&self.bot, chat, message, kb).await
+                    {
+                        tracing::warn!(error = %e, "cannot update a multiple-choice keyboard");
                     }
-                    Press::Done { prompt } => {
-                        let values = message
-                            .as_ref()
-                            .and_then(|(_, kb)| kb.as_ref())
-                            .map(|kb| checked_values(&self.renderer.codec, kb, &prompt))
-                            .unwrap_or_default();
-                        (
-                            Some(Input::Button {
-                                prompt,
-                                value: values,
-                            }),
-                            message.map(|m| m.0),
-                        )
-                    }
-                    Press::Choose { prompt, value } => {
-                        (Some(Input::Button { prompt, value }), message.map(|m| m.0))
-                    }
+                    return Ok((UpdateOutcome::Ignored, None));
                 }
-            }
-        };
-
-        let start_token = match &input {
-            Some(Input::Text(t)) => start_token(t).map(str::to_string),
-            _ => None,
-        };
-        let mut input = input;
-        if let Some(policy) = self.identity
-            && self.open_mode
-            && state.respondent.is_none()
-            && start_token.is_none()
-            && self
-                .conv
-                .store
-                .respondent_by_channel(CHANNEL, &chat.0.to_string())
-                .await?
-                .is_none()
-        {
-            let text = match &input {
-                Some(Input::Text(t)) => t.as_str(),
-                _ => "",
+                Read::Membership { chat, blocked } => {
+                    // Telegram says so before any send fails, so reminders stop at once.
+                    let address = chat.0.to_string();
+                    if let Some(id) = conv.store.respondent_by_channel(CHANNEL, &address).await? {
+                        conv.store.mark_unreachable(id, blocked).await?;
+                    }
+                    return Ok((UpdateOutcome::Ignored, None));
+                }
+                Read::Foreign(query) => {
+                    self.answer_callback(&query).await;
+                    return Ok((UpdateOutcome::Ignored, None));
+                }
+                Read::Ignored => return Ok((UpdateOutcome::Ignored, None)),
             };
-            match self.identify(chat, user_lang, text, &policy).await? {
-                Some(id) => {
-                    state.respondent = Some(id);
-                    // Verified: the survey starts as after a personal link.
-                    input = Some(Input::Text("/start".into()));
-                }
-                None => return Ok(outcome(UpdateOutcome::Ignored)),
-            }
+        // The button spinner stops at once; what the press did shows in the chat.
+        if let Some((query, _)) = &press {
+            self.answer_callback(query).await;
         }
-        let respondent = match self
-            .respondent(chat, state.respondent, user_lang, start_token.as_deref())
-            .await?
-        {
-            Ok(id) => {
-                state.respondent = Some(id);
-                id
+        let lock = self.chat(chat.0);
+        let _held = lock.lock().await;
+        let receipt = self.receiver.receive(&inbound).await?;
+        let stepped = matches!(
+            receipt,
+            Receipt::Queued {
+                respondent: Some(_),
+                ..
             }
-            Err(refusal) => {
-                return self
-                    .reply_plain(chat, user_lang, refusal)
-                    .await
-                    .map(|_| outcome(UpdateOutcome::Ignored));
-            }
-        };
-        let Some(mut input) = input else {
-            self.reply_plain(chat, user_lang, Msg::TgOnlyText).await?;
-            return Ok(outcome(UpdateOutcome::Ignored));
-        };
-        if start_token.is_some() {
-            // `/start <token>` is `/start` to the engine: the token did its work above.
-            input = Input::Text("/start".into());
-        }
-        let handled = self
-            .conv
-            .handle(
-                respondent,
-                &input,
-                Some((CHANNEL, update_id.as_str())),
-                Utc::now(),
-            )
-            .await?;
-        let replies = match handled {
-            Handled::Duplicate => return Ok(outcome(UpdateOutcome::Duplicate)),
-            Handled::Replies(r) => r,
+        ) && inbound.content != Content::Unsupported;
+        let outcome = match receipt {
+            Receipt::Duplicate => UpdateOutcome::Duplicate,
+            Receipt::Queued { .. } if stepped => UpdateOutcome::Handled,
+            Receipt::Queued { .. } => UpdateOutcome::Ignored,
         };
         // The answered question's buttons go away: the pressed message, or the last one
         // with a keyboard when the answer was typed.
-        let old = pressed.or(state.last_keyboard.take());
         let mut cleanup = None;
-        if let Some(id) = old {
-            if defer_cleanup {
-                cleanup = Some(WebhookCall::clear_keyboard(chat, id));
-            } else if let Err(e) = clear_keyboard(&self.bot, chat, id).await {
-                tracing::debug!(error = %e, "cannot remove an answered keyboard");
-            }
-        }
-        if pressed.is_some() && state.last_keyboard == pressed {
-            state.last_keyboard = None;
-        }
-        match self.send_replies(chat, respondent, &replies).await {
-            Ok(Some(kb)) => state.last_keyboard = Some(kb),
-            Ok(None) => {}
-            Err(SendError::Unreachable(e)) => {
-                tracing::info!(respondent, error = %e, "Telegram chat unreachable; marking respondent");
-                self.conv.store.mark_unreachable(respondent, true).await?;
-            }
-            Err(e) => tracing::warn!(respondent, error = %e, "cannot send replies on Telegram"),
-        }
-        Ok((UpdateOutcome::Handled, cleanup))
-    }
-
-    /// Sends replies in order; returns the id of the last message with a keyboard.
-    async fn send_replies(
-        &self,
-        chat: ChatId,
-        respondent: RespondentId,
-        replies: &[Reply],
-    ) -> Result<Option<MessageId>, SendError> {
-        let needs_lang = replies
-            .iter()
-            .any(|r| r.prompt.as_ref().is_some_and(|p| p.multi));
-        let lang = if needs_lang {
-            self.conv
-                .store
-                .respondent(respondent)
-                .await
-                .ok()
-                .flatten()
-                .and_then(|r| r.language)
-                .unwrap_or(self.conv.flow.default_lang())
-        } else {
-            self.conv.flow.default_lang()
-        };
-        let mut last = None;
-        for reply in replies {
-            for m in self.renderer.render(reply, &self.conv.catalog, lang) {
-                let id = self.send(chat, &m).await?;
-                if m.keyboard.is_some() {
-                    last = Some(id);
+        if stepped {
+            let old = match press {
+                Some((_, pressed)) => {
+                    self.keyboards.forget(chat, pressed);
+                    Some(pressed)
+                }
+                None => self.keyboards.take(chat),
+            };
+            if let Some(id) = old {
+                if defer_cleanup {
+                    cleanup = Some(WebhookCall::clear_keyboard(chat, id));
+                } else if let Err(e) = clear_keyboard(&self.bot, chat, id).await {
+                    tracing::debug!(error = %e, "cannot remove an answered keyboard");
                 }
             }
         }
-        Ok(last)
-    }
-
-    async fn send(&self, chat: ChatId, m: &TgMessage) -> Result<MessageId, SendError> {
-        self.retry.run(|| send_one(&self.bot, chat, m)).await
+        // Also after a duplicate: what an earlier delivery left unsent goes now.
+        self.sender.flush(&inbound.address).await?;
+        Ok((outcome, cleanup))
     }
 
     async fn answer_callback(&self, id: &teloxide::types::CallbackQueryId) {
@@ -458,161 +332,6 @@ impl TelegramBot {
             .await;
         if let Err(e) = r {
             tracing::debug!(error = %e, "cannot answer a callback query");
-        }
-    }
-
-    /// Sends one fixed message (refusals, "text only"); not part of a step.
-    async fn reply_plain(
-        &self,
-        chat: ChatId,
-        lang: Option<Lang>,
-        msg: Msg,
-    ) -> Result<(), BotError> {
-        let lang = lang.unwrap_or(self.conv.flow.default_lang());
-        self.say(chat, lang, self.conv.catalog.t(lang, msg)).await;
-        Ok(())
-    }
-
-    /// The respondent of a chat: the bound one; else enrolment by a `/start <token>`; else
-    /// (open mode) a new anonymous respondent. `Err(msg)` is a polite refusal to send.
-    async fn respondent(
-        &self,
-        chat: ChatId,
-        cached: Option<RespondentId>,
-        user_lang: Option<Lang>,
-        token: Option<&str>,
-    ) -> Result<Result<RespondentId, Msg>, BotError> {
-        let store = &self.conv.store;
-        let address = chat.0.to_string();
-        let now = Utc::now();
-        let bound = match cached {
-            Some(id) => Some(id),
-            None => store.respondent_by_channel(CHANNEL, &address).await?,
-        };
-        match (bound, token) {
-            (Some(id), None) => Ok(Ok(id)),
-            (Some(id), Some(token)) => match store.respondent_by_token(token).await? {
-                Some(r) if r.id != id => Ok(Err(Msg::TgOtherLink)),
-                _ => Ok(Ok(id)),
-            },
-            (None, Some(token)) => {
-                let Some(r) = store.respondent_by_token(token).await? else {
-                    return Ok(Err(Msg::TgBadToken));
-                };
-                match store.bind_telegram_chat(r.id, &address, now).await? {
-                    TelegramBind::Bound => {}
-                    TelegramBind::RespondentHasOtherChat => return Ok(Err(Msg::TgTokenTaken)),
-                    TelegramBind::ChatHasOtherRespondent(_) => return Ok(Err(Msg::TgOtherLink)),
-                }
-                if let Some(lang) = user_lang {
-                    store.set_language_if_unset(r.id, lang).await?;
-                }
-                Ok(Ok(r.id))
-            }
-            (None, None) if self.open_mode => {
-                let new = NewRespondent {
-                    fields: RespondentFields::default(),
-                    language: user_lang,
-                    ..Default::default()
-                };
-                let id = store.upsert_respondent(&new, now).await?;
-                match store.bind_telegram_chat(id, &address, now).await? {
-                    TelegramBind::Bound => Ok(Ok(id)),
-                    // Cannot happen under the chat lock; another process may have won.
-                    TelegramBind::ChatHasOtherRespondent(owner) => Ok(Ok(owner)),
-                    TelegramBind::RespondentHasOtherChat => Ok(Err(Msg::TgNeedLink)),
-                }
-            }
-            (None, None) => Ok(Err(Msg::TgNeedLink)),
-        }
-    }
-
-    /// The open-link identity check for an unbound chat: asks for the external id and
-    /// birth date, checks what was typed against the roster (attempts are counted per chat
-    /// in the database), and binds the chat on a match. Returns the respondent when the
-    /// chat is now bound; `None` when a message was sent instead.
-    async fn identify(
-        &self,
-        chat: ChatId,
-        user_lang: Option<Lang>,
-        text: &str,
-        policy: &identity::Policy,
-    ) -> Result<Option<RespondentId>, BotError> {
-        let store = &self.conv.store;
-        let lang = user_lang.unwrap_or(self.conv.flow.default_lang());
-        let address = chat.0.to_string();
-        let now = Utc::now();
-        let catalog = &self.conv.catalog;
-        let Some((external_id, birth_date)) = identity::parse_claim(text) else {
-            self.reply_plain(chat, user_lang, Msg::IdentityAsk).await?;
-            return Ok(None);
-        };
-        let say = match identity::verify(
-            store,
-            policy,
-            CHANNEL,
-            &address,
-            &external_id,
-            &birth_date,
-            now,
-        )
-        .await?
-        {
-            identity::Verification::Verified(id) => {
-                match store.bind_telegram_chat(id, &address, now).await? {
-                    TelegramBind::Bound | TelegramBind::ChatHasOtherRespondent(_) => {}
-                    TelegramBind::RespondentHasOtherChat => {
-                        self.reply_plain(chat, user_lang, Msg::TgTokenTaken).await?;
-                        return Ok(None);
-                    }
-                }
-                let bound = store
-                    .respondent_by_channel(CHANNEL, &address)
-                    .await?
-                    .unwrap_or(id);
-                if let Some(lang) = user_lang {
-                    store.set_language_if_unset(bound, lang).await?;
-                }
-                let name = store
-                    .respondent(bound)
-                    .await?
-                    .and_then(|r| r.fields.name)
-                    .unwrap_or_default();
-                self.say(
-                    chat,
-                    lang,
-                    catalog.ta(lang, Msg::IdentityOk, &[("name", name.as_str())]),
-                )
-                .await;
-                return Ok(Some(bound));
-            }
-            identity::Verification::Wrong { attempts_left } => catalog.ta(
-                lang,
-                Msg::IdentityWrong,
-                &[("attempts", attempts_left.to_string().as_str())],
-            ),
-            identity::Verification::Locked { until } => {
-                let minutes = ((until - now).num_seconds() + 59) / 60;
-                catalog.ta(
-                    lang,
-                    Msg::IdentityLocked,
-                    &[("minutes", minutes.max(1).to_string().as_str())],
-                )
-            }
-        };
-        self.say(chat, lang, say).await;
-        Ok(None)
-    }
-
-    /// Sends a text outside a step; failures are logged (the respondent can simply write
-    /// again).
-    async fn say(&self, chat: ChatId, lang: Lang, text: String) {
-        let reply = Reply::say(text);
-        for m in self.renderer.render(&reply, &self.conv.catalog, lang) {
-            if let Err(e) = self.send(chat, &m).await {
-                tracing::warn!(error = %e, "cannot send a message on Telegram");
-                break;
-            }
         }
     }
 
@@ -790,34 +509,9 @@ impl axum::response::IntoResponse for WebhookCall {
     }
 }
 
-/// The token of `/start <token>` (also `/mulai <token>`, `/start@Bot <token>`), when it has
-/// the shape of one (1–64 of `A-Za-z0-9_-`).
-pub fn start_token(text: &str) -> Option<&str> {
-    let t = text.trim();
-    let rest = t.strip_prefix('/')?;
-    let (cmd, arg) = rest.split_once(char::is_whitespace)?;
-    let cmd = cmd.split('@').next().unwrap_or("").to_ascii_lowercase();
-    if cmd != "start" && cmd != "mulai" {
-        return None;
-    }
-    let arg = arg.trim();
-    crate::store::is_valid_token(arg).then_some(arg)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn start_tokens() {
-        assert_eq!(start_token("/start abc_DEF-1"), Some("abc_DEF-1"));
-        assert_eq!(start_token("/start@JejakBot abc"), Some("abc"));
-        assert_eq!(start_token("/mulai abc"), Some("abc"));
-        assert_eq!(start_token("/start"), None);
-        assert_eq!(start_token("/start bad token!"), None);
-        assert_eq!(start_token("/bahasa en"), None);
-        assert_eq!(start_token("hello"), None);
-    }
 
     #[test]
     fn secrets_compare() {

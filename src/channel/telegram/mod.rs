@@ -10,7 +10,9 @@
 
 pub mod bot;
 pub mod outbound;
+pub mod payload;
 pub mod render;
+pub mod send;
 
 pub use bot::{TelegramBot, UpdateOutcome};
 pub use outbound::{TelegramOutbound, classify, redact};

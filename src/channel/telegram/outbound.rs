@@ -3,7 +3,6 @@
 //! [`TelegramOutbound`], the [`Outbound`] the dispatcher uses for invitations and reminders.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use teloxide::prelude::*;
 use teloxide::requests::{JsonRequest, Payload};
@@ -157,56 +156,8 @@ pub async fn set_keyboard(
     }
 }
 
-/// How a caller waits and retries: 429 waits `retry_after`; transient failures back off
-/// (0.5 s, 1 s, 2 s, … up to 30 s); unreachable and rejected give up at once.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    /// Attempts in total (the first included).
-    pub attempts: u32,
-    /// The first back-off after a transient failure.
-    pub first_backoff: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 6,
-            first_backoff: Duration::from_millis(500),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// Runs `op` until it succeeds or the policy gives up; returns the last error.
-    pub async fn run<T, F, Fut>(&self, mut op: F) -> Result<T, SendError>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, SendError>>,
-    {
-        let mut backoff = self.first_backoff;
-        let mut attempt = 1;
-        loop {
-            match op().await {
-                Ok(v) => return Ok(v),
-                Err(e) if attempt >= self.attempts => return Err(e),
-                Err(SendError::RetryAfter(d)) => {
-                    tracing::warn!(
-                        wait_ms = d.as_millis() as u64,
-                        "Telegram rate limit; waiting"
-                    );
-                    tokio::time::sleep(d).await;
-                }
-                Err(SendError::Transient(e)) => {
-                    tracing::warn!(error = %e, backoff_ms = backoff.as_millis() as u64, "Telegram send failed; retrying");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(30));
-                }
-                Err(e) => return Err(e),
-            }
-            attempt += 1;
-        }
-    }
-}
+/// The retry policy of sends, shared by every channel.
+pub use crate::channel::RetryPolicy;
 
 /// Sends what the bot says on its own initiative (invitations, reminders) to a Telegram
 /// chat, rendered exactly as the live bot renders its replies. Does not retry: the
@@ -278,6 +229,7 @@ impl Outbound for TelegramOutbound {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn tokens_are_redacted() {

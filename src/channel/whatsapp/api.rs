@@ -3,7 +3,7 @@
 //! waits for the number's rate limiter first, so replies and reminders together stay under
 //! the number's messages per second.
 
-use super::config::{RetryPolicy, Secret, WhatsAppConfig};
+use super::config::{Secret, WhatsAppConfig};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -95,7 +95,6 @@ pub struct GraphApi {
     messages_url: String,
     token: Secret,
     limiter: Arc<DefaultDirectRateLimiter>,
-    retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for GraphApi {
@@ -123,13 +122,7 @@ impl GraphApi {
             messages_url: config.messages_url(),
             token: config.access_token.clone(),
             limiter: Arc::new(RateLimiter::direct(Quota::per_second(rate))),
-            retry: config.retry,
         })
-    }
-
-    /// The retry policy of replies.
-    pub fn retry(&self) -> RetryPolicy {
-        self.retry
     }
 
     /// Sends one message (a `/messages` request body) once; returns its `wamid`.
@@ -173,23 +166,6 @@ impl GraphApi {
             .map(str::to_string)
             .unwrap_or_else(|| format!("HTTP {status}"));
         Err(classify(status, code, message))
-    }
-
-    /// Sends one message, backing off and trying again on rate limits and temporary
-    /// failures (see [`RetryPolicy`]).
-    pub async fn send_retrying(&self, body: &serde_json::Value) -> Result<String, ApiError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.send_once(body).await {
-                Err(e) if e.is_retryable() && attempt < self.retry.attempts.max(1) => {
-                    let wait = self.retry.delay(attempt);
-                    tracing::warn!(error = %e.log_code(), attempt, wait_ms = wait.as_millis() as u64, "WhatsApp send failed; backing off");
-                    tokio::time::sleep(wait).await;
-                }
-                other => return other,
-            }
-        }
     }
 }
 

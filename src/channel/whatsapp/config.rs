@@ -4,7 +4,6 @@
 
 use crate::config::WhatsAppFile;
 use std::fmt;
-use std::time::Duration;
 
 /// The public Graph API.
 pub const DEFAULT_API_URL: &str = "https://graph.facebook.com";
@@ -35,36 +34,8 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// How failed sends of replies are retried (rate limits, network errors, 5xx).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Tries in all, the first included.
-    pub attempts: u32,
-    /// The first wait; each further wait doubles, up to `max`.
-    pub base: Duration,
-    /// The longest wait.
-    pub max: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 6,
-            base: Duration::from_millis(500),
-            max: Duration::from_secs(30),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The wait before try number `attempt + 1` (after `attempt` failures, from 1).
-    pub fn delay(&self, attempt: u32) -> Duration {
-        let factor = 1u32
-            .checked_shl(attempt.saturating_sub(1))
-            .unwrap_or(u32::MAX);
-        self.base.saturating_mul(factor).min(self.max)
-    }
-}
+/// The retry policy of replies, shared by every channel.
+pub use crate::channel::RetryPolicy;
 
 /// The resolved settings of the WhatsApp channel.
 #[derive(Debug, Clone)]
@@ -200,6 +171,7 @@ impl WhatsAppConfig {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use std::time::Duration;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let m: HashMap<String, String> = pairs

@@ -24,10 +24,11 @@ pub mod outbound;
 pub mod payload;
 pub mod process;
 pub mod render;
+mod send;
 pub mod webhook;
 mod writer;
 
-use crate::conversation::Conversations;
+use crate::conversation::{Conversations, Receiver, ReplySender};
 use crate::store::StoreError;
 use api::{ApiError, GraphApi};
 use axum::Router;
@@ -70,16 +71,27 @@ pub enum StartError {
     Store(#[from] StoreError),
 }
 
-/// Starts the channel: the writer task now; the processor when its `run` is spawned.
-/// Bodies stored but not processed before the last stop are handled first.
+/// Starts the channel with a receiver of its own (see [`start_with`]).
 pub async fn start(
     config: &WhatsAppConfig,
     conv: Conversations,
     clock: Arc<dyn Clock>,
 ) -> Result<WhatsApp, StartError> {
+    start_with(config, Arc::new(Receiver::new(conv, clock.clone())), clock).await
+}
+
+/// Starts the channel on the process's shared `receiver`: the writer task now; the
+/// processor (and the reply sender's sweep) when its `run` is spawned. Bodies stored but
+/// not processed before the last stop are handled first.
+pub async fn start_with(
+    config: &WhatsAppConfig,
+    receiver: Arc<Receiver>,
+    clock: Arc<dyn Clock>,
+) -> Result<WhatsApp, StartError> {
     let api = GraphApi::new(config)?;
-    let writer = writer::Writer::spawn(conv.store.clone());
-    let pending = conv.store.whatsapp_pending_inbound().await?;
+    let store = receiver.conversations().store.clone();
+    let writer = writer::Writer::spawn(store.clone());
+    let pending = store.whatsapp_pending_inbound().await?;
     let (queue, rx) = tokio::sync::mpsc::unbounded_channel();
     let router = webhook::router(webhook::WebhookState {
         app_secret: config.app_secret.clone(),
@@ -89,16 +101,22 @@ pub async fn start(
         clock: clock.clone(),
     });
     let shared = Arc::new(process::Shared::new(
-        conv,
+        receiver,
         api,
         writer,
-        clock,
+        clock.clone(),
         config.phone_number_id.clone(),
     ));
+    let platform = send::WhatsAppSend {
+        shared: shared.clone(),
+        retry: config.retry,
+    };
+    let sender = Arc::new(ReplySender::new(store, Arc::new(platform), clock));
     Ok(WhatsApp {
         router,
         processor: Processor {
             shared: shared.clone(),
+            sender,
             rx,
             pending,
         },

@@ -34,7 +34,7 @@ impl std::fmt::Debug for WhatsAppOutbound {
 }
 
 /// How a refused send is reported to the dispatcher.
-fn send_error(e: ApiError) -> SendError {
+pub(crate) fn send_error(e: ApiError) -> SendError {
     match e {
         ApiError::RateLimited { code, .. } => SendError::RetryAfter(match code {
             // Too many to one recipient: Meta asks for a pause with that person.
@@ -64,7 +64,7 @@ impl WhatsAppOutbound {
         let now = self.shared.clock.now();
         let last = self
             .shared
-            .conv
+            .conv()
             .store
             .whatsapp_last_inbound(&address)
             .await
@@ -83,7 +83,7 @@ impl WhatsAppOutbound {
         let mut ids = Vec::new();
         for reply in &message.replies {
             for out in render::render(reply, &self.shared.list_button) {
-                match self.shared.send(&address, &out, false).await {
+                match self.shared.send(&address, &out).await {
                     Ok(id) if id.is_empty() => {}
                     Ok(id) => ids.push(id),
                     Err(ApiError::ReEngagement(_)) if ids.is_empty() => {

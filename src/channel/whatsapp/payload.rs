@@ -141,6 +141,9 @@ pub struct Status {
     /// Unix seconds, as a string.
     #[serde(default)]
     pub timestamp: Option<String>,
+    /// The number the message went to, digits only.
+    #[serde(default)]
+    pub recipient_id: Option<String>,
     /// Why it failed.
     #[serde(default)]
     pub errors: Vec<StatusError>,

@@ -1,28 +1,26 @@
-//! After the webhook answered: webhook bodies become engine inputs and delivery updates.
+//! After the webhook answered: webhook bodies become [`Inbound`]s for the shared
+//! [`Receiver`] and delivery updates.
 //!
 //! Messages of one number are handled in order (each number belongs to one of [`SHARDS`]
-//! workers); different numbers in parallel. Each message goes through
-//! [`Conversations::handle`] with its `wamid`, which commits the inbound id with the step,
-//! so a redelivered message changes nothing and sends nothing. A body is deleted from the
-//! queue table once every message in it was handled; one whose handling failed stays, and
-//! is handled again after a restart.
+//! workers); different numbers in parallel. The receiver commits each message's step, its
+//! `wamid` and its replies in one transaction, so a redelivered message changes nothing and
+//! queues nothing; the number's queued replies are then delivered by the channel's
+//! [`ReplySender`]. A body is deleted from the queue table once every message in it was
+//! received; one whose handling failed stays, and is handled again after a restart.
 
 use super::api::GraphApi;
 use super::clock::Clock;
-use super::payload::{self, Content, Message};
+use super::e164;
+use super::payload::{self, Message};
 use super::render::{self, Outgoing};
 use super::writer::Writer;
-use super::{CHANNEL, e164};
-use crate::conversation::{ConversationError, Conversations, Handled};
-use crate::engine::{Input, Reply};
+use crate::conversation::{Content, Conversations, Inbound, ReceiveError, Receiver, ReplySender};
 use crate::i18n::Msg;
-use crate::model::Lang;
-use crate::store::{Delivery, RespondentId, StoreError, WhatsAppWrite, is_valid_token};
-use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use crate::model::{Channel, Lang};
+use crate::store::{Delivery, WhatsAppWrite};
 use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
@@ -32,9 +30,9 @@ pub const SHARDS: usize = 64;
 /// Tries at handling one message when the database fails.
 const HANDLE_ATTEMPTS: u32 = 3;
 
-/// What the webhook, the processor and the outbound sender share.
+/// What the webhook, the processor, the reply sender and the outbound sender share.
 pub(crate) struct Shared {
-    pub(crate) conv: Conversations,
+    pub(crate) receiver: Arc<Receiver>,
     pub(crate) api: GraphApi,
     pub(crate) writer: Writer,
     pub(crate) clock: Arc<dyn Clock>,
@@ -42,54 +40,43 @@ pub(crate) struct Shared {
     /// The label of the button opening a list, in both languages (the reply does not say
     /// which language the conversation is in, and "Pilih / Choose" fits in 20 characters).
     pub(crate) list_button: String,
-    /// Numbers already bound to a respondent. Bindings are never removed, so this never
-    /// goes stale; it spares a lookup per message.
-    bound: Mutex<HashMap<String, RespondentId>>,
 }
 
 impl Shared {
     pub(crate) fn new(
-        conv: Conversations,
+        receiver: Arc<Receiver>,
         api: GraphApi,
         writer: Writer,
         clock: Arc<dyn Clock>,
         phone_number_id: String,
     ) -> Shared {
+        let catalog = &receiver.conversations().catalog;
         let list_button = format!(
             "{} / {}",
-            conv.catalog.t(Lang::Id, Msg::WaListButton),
-            conv.catalog.t(Lang::En, Msg::WaListButton)
+            catalog.t(Lang::Id, Msg::WaListButton),
+            catalog.t(Lang::En, Msg::WaListButton)
         );
         Shared {
-            conv,
+            receiver,
             api,
             writer,
             clock,
             phone_number_id,
             list_button: render::shorten(&list_button, render::MAX_BUTTON_TITLE),
-            bound: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Sends `replies` to `address` in order, retrying rate limits and temporary failures;
-    /// stops at the first message that cannot be sent (the rest would make no sense alone).
-    pub(crate) async fn send_replies(&self, address: &str, replies: &[Reply]) {
-        for reply in replies {
-            for out in render::render(reply, &self.list_button) {
-                if let Err(e) = self.send(address, &out, true).await {
-                    tracing::warn!(error = %e.log_code(), "WhatsApp reply not sent");
-                    return;
-                }
-            }
-        }
+    /// The conversation service (store, flow, texts).
+    pub(crate) fn conv(&self) -> &Conversations {
+        self.receiver.conversations()
     }
 
-    /// Sends one message and records it for delivery statuses.
+    /// Sends one message once and records it for delivery statuses; an empty string for a
+    /// text with nothing to say.
     pub(crate) async fn send(
         &self,
         address: &str,
         out: &Outgoing,
-        retrying: bool,
     ) -> Result<String, super::api::ApiError> {
         if let Outgoing::Text(t) = out
             && t.trim().is_empty()
@@ -99,11 +86,7 @@ impl Shared {
         }
         let to = address.trim_start_matches('+');
         let body = out.to_json(to);
-        let wamid = if retrying {
-            self.api.send_retrying(&body).await?
-        } else {
-            self.api.send_once(&body).await?
-        };
+        let wamid = self.api.send_once(&body).await?;
         self.record_sent(&wamid, address, out.kind());
         Ok(wamid)
     }
@@ -117,74 +100,8 @@ impl Shared {
         });
     }
 
-    fn bilingual(&self, msg: Msg) -> String {
-        format!(
-            "{}\n\n{}",
-            self.conv.catalog.t(Lang::Id, msg),
-            self.conv.catalog.t(Lang::En, msg)
-        )
-    }
-
-    /// Says `text` once per inbound message (a redelivery says nothing).
-    async fn tell_once(
-        &self,
-        address: &str,
-        wamid: &str,
-        text: String,
-        now: DateTime<Utc>,
-    ) -> Result<(), ConversationError> {
-        if self.conv.store.claim_inbound(CHANNEL, wamid, now).await? {
-            self.send_replies(address, &[Reply::say(text)]).await;
-        }
-        Ok(())
-    }
-
-    /// The respondent writing from `address`: bound before, or on the roster with this
-    /// phone (then bound now).
-    async fn identify(
-        &self,
-        address: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<RespondentId>, ConversationError> {
-        if let Some(id) = self.cached(address) {
-            return Ok(Some(id));
-        }
-        let store = &self.conv.store;
-        let id = match store.respondent_by_channel(CHANNEL, address).await? {
-            Some(id) => id,
-            None => {
-                let Some(id) = store.respondent_by_phone(address).await? else {
-                    return Ok(None);
-                };
-                match store.bind_channel(id, CHANNEL, address, now).await {
-                    Ok(()) => id,
-                    // Bound by a message handled at the same moment.
-                    Err(StoreError::AlreadyBound { owner, .. }) => owner,
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        };
-        self.cache(address, id);
-        Ok(Some(id))
-    }
-
-    fn cached(&self, address: &str) -> Option<RespondentId> {
-        self.bound
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(address)
-            .copied()
-    }
-
-    fn cache(&self, address: &str, id: RespondentId) {
-        self.bound
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(address.to_string(), id);
-    }
-
-    /// Handles one message from a respondent.
-    async fn handle_message(&self, m: &Message) -> Result<(), ConversationError> {
+    /// Receives one message from a respondent, then delivers the number's queued replies.
+    async fn handle_message(&self, sender: &ReplySender, m: &Message) -> Result<(), ReceiveError> {
         let Some(address) = e164(&m.from) else {
             tracing::warn!("WhatsApp message without a valid sender number ignored");
             return Ok(());
@@ -200,111 +117,33 @@ impl Shared {
             address: address.clone(),
             at,
         });
-        let content = m.content();
-        if let Content::Text(t) = &content
-            && let Some(token) = start_token(t)
-        {
-            return self.bind_and_start(&address, token, &m.id, now).await;
-        }
-        let Some(respondent) = self.identify(&address, now).await? else {
-            let text = self.bilingual(Msg::WaUnknownNumber);
-            return self.tell_once(&address, &m.id, text, now).await;
-        };
-        let input = match content {
-            Content::Text(t) => Input::Text(t),
-            Content::Choice { id, title } => match render::parse_choice_id(&id) {
-                Some((prompt, value)) => Input::Button {
+        let content = match m.content() {
+            payload::Content::Text(t) => Content::from_text(&t),
+            payload::Content::Choice { id, title } => match render::parse_choice_id(&id) {
+                Some((prompt, value)) => Content::Choice {
                     prompt: prompt.to_string(),
                     value: value.to_string(),
                 },
-                None => Input::Text(title),
+                None => Content::Text(title),
             },
-            Content::Unsupported(_) => {
-                let lang = self
-                    .conv
-                    .store
-                    .respondent(respondent)
-                    .await?
-                    .and_then(|r| r.language)
-                    .unwrap_or(Lang::Id);
-                let text = self.conv.catalog.t(lang, Msg::WaUnsupported);
-                return self.tell_once(&address, &m.id, text, now).await;
-            }
+            payload::Content::Unsupported(_) => Content::Unsupported,
         };
-        self.converse(respondent, &address, &input, &m.id, now)
-            .await
-    }
-
-    async fn converse(
-        &self,
-        respondent: RespondentId,
-        address: &str,
-        input: &Input,
-        wamid: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), ConversationError> {
-        match self
-            .conv
-            .handle(respondent, input, Some((CHANNEL, wamid)), now)
-            .await?
-        {
-            Handled::Replies(replies) => self.send_replies(address, &replies).await,
-            Handled::Duplicate => {}
+        let inbound = Inbound {
+            channel: Channel::WhatsApp,
+            address,
+            message_id: Some(m.id.clone()),
+            content,
+            language_hint: None,
+            profile_name: None,
+        };
+        self.receiver.receive(&inbound).await?;
+        // Also after a duplicate: what an earlier try left unsent goes now. A failure here
+        // leaves the parts queued for the sender's sweep; the message itself is done.
+        if let Err(e) = sender.flush(&inbound.address).await {
+            tracing::warn!(error = %e, "cannot deliver WhatsApp replies now; the sweep will");
         }
         Ok(())
     }
-
-    /// `MULAI <token>`: binds the number to the token's respondent and starts the survey;
-    /// refuses politely when the token or the number already belongs to someone else.
-    async fn bind_and_start(
-        &self,
-        address: &str,
-        token: &str,
-        wamid: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), ConversationError> {
-        let store = &self.conv.store;
-        let Some(r) = store.respondent_by_token(token).await? else {
-            let text = self.bilingual(Msg::WaTokenUnknown);
-            return self.tell_once(address, wamid, text, now).await;
-        };
-        let bound = store.channel_addresses(r.id, CHANNEL).await?;
-        if bound.iter().any(|a| a != address) {
-            tracing::info!(
-                respondent = r.id,
-                "WhatsApp token already bound to another number; refused"
-            );
-            let text = self.bilingual(Msg::WaBindRefused);
-            return self.tell_once(address, wamid, text, now).await;
-        }
-        match store.bind_channel(r.id, CHANNEL, address, now).await {
-            Ok(()) => {}
-            Err(StoreError::AlreadyBound { .. }) => {
-                tracing::info!(
-                    respondent = r.id,
-                    "WhatsApp number bound to another respondent; token refused"
-                );
-                let text = self.bilingual(Msg::WaBindRefused);
-                return self.tell_once(address, wamid, text, now).await;
-            }
-            Err(e) => return Err(e.into()),
-        }
-        self.cache(address, r.id);
-        self.converse(r.id, address, &Input::Text("/mulai".into()), wamid, now)
-            .await
-    }
-}
-
-/// The token of `MULAI <token>` / `START <token>` (any case, also with a leading `/`).
-pub fn start_token(text: &str) -> Option<&str> {
-    let mut words = text.split_whitespace();
-    let first = words.next()?.trim_start_matches('/');
-    let token = words.next()?;
-    if words.next().is_some() {
-        return None;
-    }
-    let keyword = first.eq_ignore_ascii_case("mulai") || first.eq_ignore_ascii_case("start");
-    (keyword && is_valid_token(token)).then_some(token)
 }
 
 /// Counts down the messages of one body; the last one deletes the body from the queue.
@@ -322,6 +161,7 @@ struct Job {
 /// The background task turning stored webhook bodies into conversation steps.
 pub struct Processor {
     pub(crate) shared: Arc<Shared>,
+    pub(crate) sender: Arc<ReplySender>,
     pub(crate) rx: mpsc::UnboundedReceiver<(i64, String)>,
     /// Bodies stored but not processed before the last stop.
     pub(crate) pending: Vec<(i64, String)>,
@@ -350,10 +190,14 @@ impl Processor {
             shards.push(tx);
             workers.push(tokio::spawn(worker(
                 self.shared.clone(),
+                self.sender.clone(),
                 rx,
                 shutdown.clone(),
             )));
         }
+        // Replies left unsent by the last run (a crash between a step and its send) go
+        // first, then every second whatever a failure left behind.
+        let sweep = tokio::spawn(self.sender.clone().run(shutdown.clone()));
         let pending = std::mem::take(&mut self.pending);
         if !pending.is_empty() {
             tracing::info!(
@@ -382,6 +226,7 @@ impl Processor {
         for w in workers {
             let _ = w.await;
         }
+        let _ = sweep.await;
         self.shared.writer.flush().await;
     }
 
@@ -421,6 +266,14 @@ impl Processor {
                 if status == Delivery::Failed {
                     let code = s.errors.first().map_or(0, |e| e.code);
                     tracing::warn!(code, "WhatsApp message delivery failed");
+                    // Undeliverable (131026 and its kind): as a Telegram 403, the number
+                    // is unreachable and waves skip it.
+                    if let super::api::ApiError::Unreachable { .. } =
+                        super::api::classify(200, Some(code), String::new())
+                        && let Some(address) = s.recipient_id.as_deref().and_then(e164)
+                    {
+                        shared.writer.push(WhatsAppWrite::Unreachable { address });
+                    }
                 }
                 shared.writer.push(WhatsAppWrite::Status {
                     wamid: s.id,
@@ -454,6 +307,7 @@ impl Processor {
 
 async fn worker(
     shared: Arc<Shared>,
+    sender: Arc<ReplySender>,
     mut rx: mpsc::UnboundedReceiver<Job>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -474,7 +328,7 @@ async fn worker(
         let mut attempt = 0;
         let ok = loop {
             attempt += 1;
-            match shared.handle_message(&job.message).await {
+            match shared.handle_message(&sender, &job.message).await {
                 Ok(()) => break true,
                 Err(e) if attempt < HANDLE_ATTEMPTS => {
                     tracing::warn!(error = %e, attempt, "WhatsApp message failed; trying again");
@@ -496,22 +350,5 @@ async fn worker(
                 .writer
                 .push(WhatsAppWrite::DeleteInbound(job.done.id));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn start_tokens() {
-        assert_eq!(start_token("MULAI abcDEF_12-x"), Some("abcDEF_12-x"));
-        assert_eq!(start_token("  mulai   tok "), Some("tok"));
-        assert_eq!(start_token("START tok"), Some("tok"));
-        assert_eq!(start_token("/start tok"), Some("tok"));
-        assert_eq!(start_token("mulai"), None);
-        assert_eq!(start_token("mulai dua kata"), None);
-        assert_eq!(start_token("mulai tok!en"), None);
-        assert_eq!(start_token("halo tok"), None);
     }
 }
