@@ -159,8 +159,10 @@ pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
     let clock: Arc<dyn crate::clock::Clock> = Arc::new(crate::clock::SystemClock);
     // One receiver for every channel; open mode and the open link's identity check are
     // set under [telegram] (TELEGRAM_OPEN_MODE, TELEGRAM_OPEN_IDENTITY) and hold everywhere.
-    let mut receiver = Receiver::new(conv.clone(), clock)
-        .with_open_mode(telegram.as_ref().and_then(|t| t.open_mode));
+    let open_mode = telegram.as_ref().and_then(|t| t.open_mode);
+    // The web chat serves `/c/open/<flow>` exactly when the receiver starts strangers.
+    let web_open = open_mode.unwrap_or(conv.flow.open);
+    let mut receiver = Receiver::new(conv.clone(), clock).with_open_mode(open_mode);
     if telegram.as_ref().is_some_and(|t| t.open_identity) {
         receiver = receiver.with_identity_check(crate::roster::identity::Policy::default());
     }
@@ -191,7 +193,7 @@ pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
     }
     start_reminders(&mut p, outbounds)?;
     start_console(&mut p, telegram.as_ref(), whatsapp.as_ref());
-    start_web(&mut p);
+    start_web(&mut p, web_open);
 
     spawn_signal_handler(p.shutdown_tx.clone());
     if p.server.has_parts() {
@@ -361,13 +363,10 @@ fn start_console(
     p.merge("console", crate::console::router(state));
 }
 
-/// The web chat joins the HTTP server: `/c/<token>` for everyone on the roster, and
-/// `/c/open/<flow>` when the flow is open. It needs no sender: the page fetches its replies.
-fn start_web(p: &mut Process) {
-    let receiver = Arc::new(crate::conversation::Receiver::new(
-        p.conv.clone(),
-        Arc::new(crate::clock::SystemClock),
-    ));
+/// The web chat joins the HTTP server over the process's one receiver: `/c/<token>` for
+/// everyone on the roster, and `/c/open/<flow>` when `open` (the receiver's open mode). It
+/// needs no sender: the page fetches its replies.
+fn start_web(p: &mut Process, open: bool) {
     let secure_cookies = std::env::var("JEJAK_CONSOLE_SECURE_COOKIES")
         .ok()
         .is_some_and(|v| matches!(v.trim(), "1" | "true" | "yes"))
@@ -376,7 +375,7 @@ fn start_web(p: &mut Process) {
             .is_some_and(|u| u.starts_with("https://"));
     let settings = crate::channel::web::WebSettings {
         secure_cookies,
-        open_flows: if p.conv.flow.open {
+        open_flows: if open {
             vec![p.conv.flow.id.clone()]
         } else {
             Vec::new()
@@ -384,7 +383,7 @@ fn start_web(p: &mut Process) {
         limits: Default::default(),
     };
     let state = Arc::new(crate::channel::web::WebState::new(
-        receiver,
+        p.receiver.clone(),
         p.conv.store.clone(),
         p.conv.catalog.clone(),
         settings,
