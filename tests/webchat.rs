@@ -308,7 +308,54 @@ async fn the_page_with_its_script_and_styles_is_under_60_kb(db: &Db) {
     assert!(!page.body.contains("https://"), "nothing from another host");
 }
 
+/// The content of a QR code written by `jejak invite`.
+fn decode_qr(svg: &str) -> String {
+    let (img, side) = jejak::roster::invite::svg_modules(svg, 6).expect("well-formed SVG");
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| img[y * side + x]);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the picture");
+    grids[0].decode().expect("decodes").1
+}
+
+async fn the_invitation_sheet_and_qr_codes_carry_the_web_link(db: &Db) {
+    use jejak::roster::invite::{LinkTargets, write_invitations};
+    let chat = WebChat::start(db.store.clone()).await;
+    let links = LinkTargets::with_web(None, None, Some(&format!("{}/", chat.base))).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (sheet, qr) = (dir.path().join("undangan.csv"), dir.path().join("qr"));
+    let summary = write_invitations(
+        &db.store,
+        "tracer-smk",
+        &links,
+        &sheet,
+        Some(&qr),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.respondents, 3);
+    // Only the web is configured: one code per alumnus and the open link's.
+    assert_eq!(summary.qr_files, 4);
+    let mut rd = csv::Reader::from_path(&sheet).unwrap();
+    let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header.last().map(String::as_str), Some("web_link"));
+    let mut b = Browser::new(&chat.base, "10.7.0.1");
+    for row in rd.records().map(Result::unwrap) {
+        let link = row.get(header.len() - 1).unwrap().to_string();
+        assert_eq!(link, chat.link(&row[0]), "the sheet's link is the chat's");
+        let svg = std::fs::read_to_string(qr.join(format!("{}-web.svg", &row[0]))).unwrap();
+        assert_eq!(decode_qr(&svg), link, "the QR code holds the link");
+    }
+    // The link from the sheet opens the chat.
+    let first = chat.link(NUR);
+    assert_eq!(b.get(&first).await.status, 200);
+    let open = std::fs::read_to_string(qr.join("open-web.svg")).unwrap();
+    assert_eq!(decode_qr(&open), format!("{}/c/open/tracer-smk", chat.base));
+}
+
 both_backends!(
+    the_invitation_sheet_and_qr_codes_carry_the_web_link,
     a_personal_link_opens_and_a_retried_post_counts_once,
     unknown_links_get_a_page_that_says_what_to_do,
     each_budget_answers_429_with_a_text,
