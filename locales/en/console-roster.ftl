@@ -100,3 +100,6 @@ c-inv-no-flow = Choose a survey flow.
 c-roster-row-no-school = sekolah: empty; write the name of your school (you may only load alumni of your own schools)
 c-roster-row-other-school = sekolah: { $value } is not one of your schools; you may only load alumni of your own schools
 c-roster-row-taken-id = nisn/external_id: already stored for an alumnus of another school; ask an admin
+c-inv-targets = Links in the list and QR codes: { $targets }.
+c-inv-web = web chat ({ $base }/c/…)
+c-inv-web-missing = Web chat links are not made yet: set this server's public address (JEJAK_PUBLIC_URL or [server] public_url), then restart Jejak.

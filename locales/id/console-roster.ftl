@@ -100,3 +100,6 @@ c-inv-no-flow = Pilih alur survei.
 c-roster-row-no-school = sekolah: kosong; tulis nama sekolah Anda (Anda hanya dapat memuat alumni sekolah Anda sendiri)
 c-roster-row-other-school = sekolah: { $value } bukan sekolah Anda; Anda hanya dapat memuat alumni sekolah Anda sendiri
 c-roster-row-taken-id = nisn/external_id: sudah tercatat untuk alumni sekolah lain; hubungi admin
+c-inv-targets = Tautan di daftar dan kode QR: { $targets }.
+c-inv-web = obrolan web ({ $base }/c/…)
+c-inv-web-missing = Tautan obrolan web belum dibuat: atur alamat publik server ini (JEJAK_PUBLIC_URL atau [server] public_url), lalu jalankan ulang Jejak.
