@@ -409,9 +409,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 &flow,
                 &out,
                 qr.as_deref(),
-                bot_username,
-                whatsapp_number,
-                public_url,
+                roster::LinkFlags {
+                    bot_username,
+                    whatsapp_number,
+                    public_url,
+                },
                 lang,
             )
             .await;
