@@ -209,7 +209,46 @@ async fn parts_left_by_a_dead_process_are_sent_once_in_order(db: &Db) {
     assert_eq!(platform.ids_to("77"), queued);
 }
 
+/// Two processes on one database: while one sender's claim on an address's parts runs,
+/// another gets none of them; once the lease ran out (its holder died), it gets them all.
+async fn a_claimed_address_is_left_to_its_sender(db: &Db) {
+    let receiver = Receiver::new(conversations(&db.store), Arc::new(SystemClock));
+    let (_, token) = roster_respondent(&db.store, "Citra").await;
+    receiver
+        .receive(&message("88", "1", Content::Start { token: Some(token) }))
+        .await
+        .unwrap();
+    let replies = db.store.replies();
+    let now = Utc::now();
+    let lease = now + chrono::Duration::seconds(15);
+    let a = replies
+        .claim(Channel::Telegram, "88", "sender-a", lease, now)
+        .await
+        .unwrap();
+    assert!(!a.is_empty());
+    assert!(a.windows(2).all(|w| w[0].id < w[1].id));
+    let b = replies
+        .claim(Channel::Telegram, "88", "sender-b", lease, now)
+        .await
+        .unwrap();
+    assert!(b.is_empty(), "claimed twice: {b:?}");
+    // The holder may claim again (its next flush).
+    let again = replies
+        .claim(Channel::Telegram, "88", "sender-a", lease, now)
+        .await
+        .unwrap();
+    assert_eq!(again, a);
+    // After the lease, another sender takes over.
+    let later = lease + chrono::Duration::seconds(1);
+    let b = replies
+        .claim(Channel::Telegram, "88", "sender-b", later, later)
+        .await
+        .unwrap();
+    assert_eq!(b, a);
+}
+
 both_backends!(
     replies_are_queued_with_the_step_and_a_redelivery_queues_nothing,
     parts_left_by_a_dead_process_are_sent_once_in_order,
+    a_claimed_address_is_left_to_its_sender,
 );

@@ -12,7 +12,9 @@ CREATE TABLE reply_outbox (
     queued_at           BIGINT NOT NULL,
     sent_at             BIGINT,              -- NULL while pending
     platform_message_id TEXT,
-    error               TEXT                  -- set when the platform refused the part for good
+    error               TEXT,                 -- set when the platform refused the part for good
+    claimed_by          TEXT,                 -- the sender delivering it now (one per process)
+    claimed_until       BIGINT                -- its lease: another sender waits until then
 );
 -- Per address in order (the sender's and the web chat's cursor reads).
 CREATE INDEX reply_outbox_address ON reply_outbox (channel, address, id);

@@ -4,6 +4,7 @@
 //! What the bot says on its own (reminders) goes through [`Outbound`].
 
 pub mod console;
+pub mod split;
 pub mod telegram;
 pub mod web;
 pub mod whatsapp;

@@ -27,6 +27,7 @@ use crate::store::{
     CommitOutcome, NewEvent, ReplyBatch, RespondentId, SessionRecord, StepCommit, Store, StoreError,
 };
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Why an input could not be handled.
@@ -53,6 +54,34 @@ pub enum Handled {
     Replies(Vec<Reply>),
     /// The platform redelivered a message already handled: nothing changed, send nothing.
     Duplicate,
+}
+
+/// One async lock per key (an address), forgotten once nobody holds or waits for it, so
+/// the map holds the addresses active now rather than every address ever seen.
+pub(crate) struct KeyedLocks<K>(std::sync::Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>);
+
+impl<K: std::hash::Hash + Eq + Clone> KeyedLocks<K> {
+    pub(crate) fn new() -> Self {
+        KeyedLocks(std::sync::Mutex::new(HashMap::new()))
+    }
+
+    /// Runs `work` holding `key`'s lock.
+    pub(crate) async fn run<T>(&self, key: K, work: impl std::future::Future<Output = T>) -> T {
+        let lock = {
+            let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            map.entry(key.clone()).or_default().clone()
+        };
+        let out = {
+            let _held = lock.lock().await;
+            work.await
+        };
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        // The map's reference and ours: nobody else holds or waits for it.
+        if Arc::strong_count(&lock) == 2 {
+            map.remove(&key);
+        }
+        out
+    }
 }
 
 /// Where a step's replies go: queued for `address` on `channel`, after `preface` (what

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 
 use super::inbound::{Content, Inbound};
-use super::{ConversationError, Conversations, Handled, ReplyTo};
+use super::{ConversationError, Conversations, Handled, KeyedLocks, ReplyTo};
 use crate::clock::Clock;
 use crate::engine::{Input, Reply};
 use crate::i18n::Msg;
@@ -99,7 +99,7 @@ pub struct Receiver {
     /// stale; it spares a read per message.
     bound: Mutex<HashMap<(Channel, String), RespondentId>>,
     /// One lock per address: a respondent's messages are received one after the other.
-    locks: Mutex<HashMap<(Channel, String), Arc<tokio::sync::Mutex<()>>>>,
+    locks: KeyedLocks<(Channel, String)>,
 }
 
 impl std::fmt::Debug for Receiver {
@@ -122,7 +122,7 @@ impl Receiver {
             open_mode,
             identity: None,
             bound: Mutex::new(HashMap::new()),
-            locks: Mutex::new(HashMap::new()),
+            locks: KeyedLocks::new(),
         }
     }
 
@@ -156,11 +156,10 @@ impl Receiver {
     /// `(channel, message_id)` returns [`Receipt::Duplicate`].
     pub async fn receive(&self, inbound: &Inbound) -> Result<Receipt, ReceiveError> {
         let key = (inbound.channel, inbound.address.clone());
-        let lock = {
-            let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
-            locks.entry(key).or_default().clone()
-        };
-        let _held = lock.lock().await;
+        self.locks.run(key, self.receive_locked(inbound)).await
+    }
+
+    async fn receive_locked(&self, inbound: &Inbound) -> Result<Receipt, ReceiveError> {
         let now = self.clock.now();
         let hint = inbound
             .language_hint

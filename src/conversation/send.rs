@@ -4,22 +4,24 @@
 //! A channel calls [`ReplySender::flush`] for the address right after receiving a message
 //! (so an answer's replies go out at once), and runs [`ReplySender::run`], which sweeps the
 //! outbox for parts left unsent: by a crash between a step's commit and the send, or by a
-//! platform failure that outlasted the retries. A lock per address and a fresh read of the
-//! address's unsent parts under it keep the two from sending a part twice.
+//! platform failure that outlasted the retries. A lock per address keeps the two from
+//! sending a part twice in one process, and a claim with a lease on the address's parts
+//! ([`Replies::claim`](crate::store::Replies::claim)) does so across processes sharing a
+//! database.
 //!
 //! What a crash can still do: a part the platform took in the instant before its `sent`
 //! mark was committed is sent again after the restart (the platforms have no idempotency
 //! key for messages). That is one part per address at most, against a lost question,
 //! which would leave the respondent waiting for ever.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::KeyedLocks;
 use crate::channel::SendError;
 use crate::clock::Clock;
 use crate::model::Channel;
@@ -58,12 +60,20 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(1);
 /// Parts read per sweep.
 const SWEEP_BATCH: usize = 512;
 
+/// How long a sender's claim on an address's parts keeps other senders (other processes
+/// on the same database) away. Longer than any flush takes with its retries in normal
+/// operation; after a crash, the restarted process (a new sender) waits this long for the
+/// parts the dead one held.
+pub const CLAIM_LEASE: Duration = Duration::from_secs(15);
+
 /// Delivers one channel's reply outbox; see the module docs.
 pub struct ReplySender {
+    /// This sender's id in claims: random, so a restarted process is a new sender.
+    id: String,
     store: Store,
     platform: Arc<dyn Deliver>,
     clock: Arc<dyn Clock>,
-    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    locks: KeyedLocks<String>,
 }
 
 impl std::fmt::Debug for ReplySender {
@@ -77,11 +87,17 @@ impl std::fmt::Debug for ReplySender {
 impl ReplySender {
     /// A sender of `platform`'s channel over `store`'s outbox.
     pub fn new(store: Store, platform: Arc<dyn Deliver>, clock: Arc<dyn Clock>) -> ReplySender {
+        let mut bits = [0u8; 8];
+        // Without the OS's randomness the time still tells senders apart.
+        if getrandom::fill(&mut bits).is_err() {
+            bits = clock.now().timestamp_nanos_opt().unwrap_or(0).to_le_bytes();
+        }
         ReplySender {
+            id: format!("{}-{}", std::process::id(), hex::encode(bits)),
             store,
             platform,
             clock,
-            locks: Mutex::new(HashMap::new()),
+            locks: KeyedLocks::new(),
         }
     }
 
@@ -96,13 +112,20 @@ impl ReplySender {
     /// the next one goes; an unreachable address marks its respondent unreachable and
     /// settles what is left.
     pub async fn flush(&self, address: &str) -> Result<Flushed, StoreError> {
-        let lock = {
-            let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
-            locks.entry(address.to_string()).or_default().clone()
-        };
-        let _held = lock.lock().await;
+        self.locks
+            .run(address.to_string(), self.flush_locked(address))
+            .await
+    }
+
+    async fn flush_locked(&self, address: &str) -> Result<Flushed, StoreError> {
         let channel = self.channel();
-        let parts = self.store.replies().unsent(channel, address).await?;
+        let now = self.clock.now();
+        let lease = chrono::Duration::from_std(CLAIM_LEASE).unwrap_or(chrono::Duration::MAX);
+        let parts = self
+            .store
+            .replies()
+            .claim(channel, address, &self.id, now + lease, now)
+            .await?;
         let mut done = Flushed::default();
         let mut rest = parts.iter();
         while let Some(part) = rest.next() {

@@ -55,6 +55,21 @@ const UNSENT: &str = concat!(
     " FROM reply_outbox WHERE channel = $1 AND address = $2 AND sent_at IS NULL ORDER BY id"
 );
 
+/// Claims the unsent parts of one address for a sender (`$1` sender, `$2` lease end,
+/// `$3` channel, `$4` address, `$5` now): all of them, or none while another sender's lease
+/// on any of them runs (the parts of an address go in order, by one sender at a time). The
+/// row's own condition repeats the lease check, so on PostgreSQL a second claimer blocked
+/// on the rows sees the first one's claim when it gets them.
+const CLAIM: &str = concat!(
+    "UPDATE reply_outbox SET claimed_by = $1, claimed_until = $2 \
+     WHERE channel = $3 AND address = $4 AND sent_at IS NULL \
+       AND (claimed_until IS NULL OR claimed_until <= $5 OR claimed_by = $1) \
+       AND NOT EXISTS (SELECT 1 FROM reply_outbox o WHERE o.channel = $3 AND o.address = $4 \
+             AND o.sent_at IS NULL AND o.claimed_by <> $1 AND o.claimed_until > $5) \
+     RETURNING ",
+    reply_columns!()
+);
+
 /// Every part of one address after a cursor, in order (`$1` channel, `$2` address,
 /// `$3` the last id seen).
 const AFTER: &str = concat!(
@@ -231,6 +246,54 @@ impl Replies<'_> {
             .await
             .map_err(db("listing an address's unsent replies"))?;
         rows.iter().map(queued_from_row).collect()
+    }
+
+    /// Claims the unsent parts of `address` for `sender` until `lease_until`, in order:
+    /// all of them, or none while another sender holds any (see [`Replies::settle`] for
+    /// the end of a part's life). Two processes sharing a database never send one part
+    /// both, as long as a send takes less than the lease.
+    pub async fn claim(
+        &self,
+        channel: Channel,
+        address: &str,
+        sender: &str,
+        lease_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<QueuedReply>> {
+        let (until, now) = (to_ms(lease_until), to_ms(now));
+        let mut parts = if let Some(group) = &self.store.group {
+            let (address, sender) = (address.to_owned(), sender.to_owned());
+            group
+                .write(move |tx| {
+                    let mut stmt = super::group::prepare(tx, CLAIM)
+                        .map_err(|e| super::group::sqlite_error("claiming replies", &e))?;
+                    let rows = stmt
+                        .query_map(
+                            rusqlite::params![sender, until, channel.as_str(), address, now],
+                            |row| Ok(queued_from_row(row)),
+                        )
+                        .and_then(|rows| rows.collect::<std::result::Result<Vec<_>, _>>())
+                        .map_err(|e| super::group::sqlite_error("claiming replies", &e))?;
+                    rows.into_iter().collect::<Result<Vec<_>>>()
+                })
+                .await?
+        } else {
+            let rows = sqlx::query(CLAIM)
+                .bind(sender)
+                .bind(until)
+                .bind(channel.as_str())
+                .bind(address)
+                .bind(now)
+                .fetch_all(&self.store.writer)
+                .await
+                .map_err(db("claiming replies"))?;
+            rows.iter()
+                .map(queued_from_row)
+                .collect::<Result<Vec<_>>>()?
+        };
+        // RETURNING promises no order.
+        parts.sort_by_key(|p| p.id);
+        Ok(parts)
     }
 
     /// Every part of one address (sent or not) with an id above `after_id`, in order: a

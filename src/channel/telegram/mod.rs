@@ -5,17 +5,19 @@
 //! - [`render`]: how replies look (HTML, inline keyboards, callback data ≤ 64 bytes).
 //! - [`outbound`]: failures mapped to [`SendError`](crate::channel::SendError), token
 //!   redaction, and [`TelegramOutbound`] for invitations and reminders.
-//! - [`bot`]: updates in, replies out: enrolment by `/start <token>`, exactly-once
-//!   processing, per-chat ordering.
+//! - [`receive`]: updates in (polling or webhook), read by [`payload`] into
+//!   [`Inbound`](crate::conversation::Inbound)s for the shared receiver; per-chat ordering.
+//! - [`send`]: queued replies to the Bot API (the channel's
+//!   [`Deliver`](crate::conversation::Deliver)), remembering the last keyboard per chat.
 
-pub mod bot;
 pub mod outbound;
 pub mod payload;
+pub mod receive;
 pub mod render;
 pub mod send;
 
-pub use bot::{TelegramBot, UpdateOutcome};
 pub use outbound::{TelegramOutbound, classify, redact};
+pub use receive::{TelegramBot, UpdateOutcome};
 
 use crate::config::TelegramFile;
 use teloxide::Bot;

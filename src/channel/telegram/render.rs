@@ -217,59 +217,26 @@ fn line_html(line: &str) -> String {
     }
 }
 
-/// Splits text into chunks of at most [`MAX_CHUNK`] characters, at line breaks where
-/// possible, and renders each as HTML. Markup never spans a chunk (it is per line).
+/// Splits text into chunks whose HTML is at most [`MAX_CHUNK`] characters (the shared
+/// [`split`](crate::channel::split::split), measuring the escaped HTML), and renders each.
+/// Markup never spans a chunk (it is per line), and an entity such as `&amp;` is never cut
+/// in half (the raw text is cut, then escaped).
 pub fn split_html(text: &str) -> Vec<String> {
-    let mut chunks = Vec::new();
-    let mut cur = String::new();
-    let mut cur_len = 0usize;
-    let push_piece =
-        |piece: String, chunks: &mut Vec<String>, cur: &mut String, len: &mut usize| {
-            let n = piece.chars().count();
-            if *len > 0 && *len + 1 + n > MAX_CHUNK {
-                chunks.push(std::mem::take(cur));
-                *len = 0;
-            }
-            if *len > 0 {
-                cur.push('\n');
-                *len += 1;
-            }
-            cur.push_str(&piece);
-            *len += n;
-        };
-    for line in text.split('\n') {
-        let html = line_html(line);
-        if html.chars().count() <= MAX_CHUNK {
-            push_piece(html, &mut chunks, &mut cur, &mut cur_len);
-            continue;
-        }
-        // A single line over the limit: cut the raw text, escaping each piece, so an
-        // entity such as `&amp;` is never cut in half.
-        let mut piece = String::new();
-        let mut piece_len = 0;
-        for c in line.chars() {
-            let esc = escape_html(&c.to_string());
-            let n = esc.chars().count();
-            if piece_len + n > MAX_CHUNK {
-                push_piece(
-                    std::mem::take(&mut piece),
-                    &mut chunks,
-                    &mut cur,
-                    &mut cur_len,
-                );
-                piece_len = 0;
-            }
-            piece.push_str(&esc);
-            piece_len += n;
-        }
-        if !piece.is_empty() {
-            push_piece(piece, &mut chunks, &mut cur, &mut cur_len);
-        }
-    }
-    if !cur.is_empty() || chunks.is_empty() {
-        chunks.push(cur);
-    }
-    chunks
+    let measure = |s: &str| {
+        let lines = s.split('\n');
+        let breaks = s.matches('\n').count();
+        lines.map(|l| line_html(l).chars().count()).sum::<usize>() + breaks
+    };
+    crate::channel::split::split(text, MAX_CHUNK, measure)
+        .iter()
+        .map(|chunk| {
+            chunk
+                .split('\n')
+                .map(line_html)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect()
 }
 
 /// Renders engine replies for Telegram. `lang` is the respondent's language, used for the

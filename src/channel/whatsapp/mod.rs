@@ -2,9 +2,12 @@
 //!
 //! - [`webhook`]: `GET`/`POST` on [`WEBHOOK_PATH`]; signed bodies are stored, then answered
 //!   200 at once.
-//! - [`process`]: the background [`Processor`] turning stored bodies into conversation steps
-//!   (texts, reply buttons, list choices) and delivery statuses.
+//! - [`receive`]: the background [`Processor`] reading stored bodies ([`payload`]) into
+//!   [`Inbound`](crate::conversation::Inbound)s for the shared receiver, and delivery
+//!   statuses.
 //! - [`render`]: engine replies as buttons, lists or texts within WhatsApp's limits.
+//! - [`send`]: queued replies to the Graph API (the channel's
+//!   [`Deliver`](crate::conversation::Deliver)).
 //! - [`api`]: the Graph API client (rate limit, error codes, retries).
 //! - [`outbound`]: [`WhatsAppOutbound`], the channel's [`crate::channel::Outbound`], minding
 //!   the 24-hour window and falling back to templates.
@@ -22,9 +25,9 @@ pub use crate::clock;
 pub mod config;
 pub mod outbound;
 pub mod payload;
-pub mod process;
+pub mod receive;
 pub mod render;
-mod send;
+pub mod send;
 pub mod webhook;
 mod writer;
 
@@ -35,7 +38,7 @@ use axum::Router;
 use clock::Clock;
 use config::WhatsAppConfig;
 pub use outbound::WhatsAppOutbound;
-pub use process::Processor;
+pub use receive::Processor;
 use std::sync::Arc;
 
 /// The channel name in `channel_bindings` and `inbound_messages`.
@@ -100,7 +103,7 @@ pub async fn start_with(
         queue,
         clock: clock.clone(),
     });
-    let shared = Arc::new(process::Shared::new(
+    let shared = Arc::new(receive::Shared::new(
         receiver,
         api,
         writer,

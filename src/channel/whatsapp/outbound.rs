@@ -6,7 +6,7 @@
 //! the template too.
 
 use super::api::ApiError;
-use super::process::Shared;
+use super::receive::Shared;
 use super::render;
 use super::{CHANNEL, e164};
 use crate::channel::{Outbound, OutboundMessage, SendError, SendFuture, Template};

@@ -327,26 +327,10 @@ pub fn shorten(s: &str, max: usize) -> String {
     format!("{trimmed}…")
 }
 
-/// Splits a text into pieces of at most `max` characters, at paragraph, line or word
-/// boundaries where possible.
-pub fn split_text(s: &str, max: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    while rest.chars().count() > max {
-        let byte_max = rest.char_indices().nth(max).map_or(rest.len(), |(i, _)| i);
-        let window = &rest[..byte_max];
-        let cut = [window.rfind("\n\n"), window.rfind('\n'), window.rfind(' ')]
-            .into_iter()
-            .flatten()
-            .find(|&i| i > 0)
-            .unwrap_or(byte_max);
-        out.push(rest[..cut].trim_end().to_string());
-        rest = rest[cut..].trim_start();
-    }
-    if !rest.is_empty() || out.is_empty() {
-        out.push(rest.to_string());
-    }
-    out
+/// Splits a text over `max` characters into several (the shared
+/// [`split`](crate::channel::split::split), counting characters).
+fn split_text(s: &str, max: usize) -> Vec<String> {
+    crate::channel::split::split(s, max, |t| t.chars().count())
 }
 
 #[cfg(test)]

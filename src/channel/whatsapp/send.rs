@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::outbound::send_error;
-use super::process::Shared;
+use super::receive::Shared;
 use super::render;
 use crate::channel::{RetryPolicy, SendError};
 use crate::conversation::{Deliver, DeliverFuture};

@@ -4,7 +4,6 @@
 //! the chat's queued replies are then delivered by the channel's [`ReplySender`]. Updates of
 //! one chat run in order (a lock per chat); different chats run concurrently.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +22,7 @@ use super::send::{Keyboards, TelegramSend};
 use super::{CHANNEL, TelegramConfig};
 use crate::channel::SendError;
 use crate::clock::SystemClock;
+use crate::conversation::KeyedLocks;
 use crate::conversation::{Content, Conversations, Receipt, ReceiveError, Receiver, ReplySender};
 use crate::i18n::Msg;
 use crate::model::Lang;
@@ -64,7 +64,7 @@ pub struct TelegramBot {
     poll_timeout: u32,
     keyboards: Arc<Keyboards>,
     sender: Arc<ReplySender>,
-    chats: std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    chats: KeyedLocks<i64>,
 }
 
 impl TelegramBot {
@@ -90,7 +90,7 @@ impl TelegramBot {
             poll_timeout: 25,
             keyboards,
             sender,
-            chats: std::sync::Mutex::new(HashMap::new()),
+            chats: KeyedLocks::new(),
         }
     }
 
@@ -214,11 +214,6 @@ impl TelegramBot {
         Ok(())
     }
 
-    fn chat(&self, chat: i64) -> Arc<tokio::sync::Mutex<()>> {
-        let mut map = self.chats.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(chat).or_default().clone()
-    }
-
     /// Processes one update: at most one conversation step, committed exactly once, and
     /// the chat's queued replies delivered.
     pub async fn handle_update(&self, update: &Update) -> Result<UpdateOutcome, BotError> {
@@ -280,8 +275,19 @@ impl TelegramBot {
         if let Some((query, _)) = &press {
             self.answer_callback(query).await;
         }
-        let lock = self.chat(chat.0);
-        let _held = lock.lock().await;
+        self.chats
+            .run(chat.0, self.step(inbound, chat, press, defer_cleanup))
+            .await
+    }
+
+    /// The rest of [`Self::process`] for a message, under the chat's lock.
+    async fn step(
+        &self,
+        inbound: crate::conversation::Inbound,
+        chat: ChatId,
+        press: Option<(teloxide::types::CallbackQueryId, MessageId)>,
+        defer_cleanup: bool,
+    ) -> Result<(UpdateOutcome, Option<WebhookCall>), BotError> {
         let receipt = self.receiver.receive(&inbound).await?;
         let stepped = matches!(
             receipt,
