@@ -226,10 +226,11 @@ pub async fn personal_page(
         Ok(None) => not_found(&state, &client),
         Err(e) => {
             tracing::error!(error = %e, "web chat: cannot look up a link");
-            json_error(
-                &state,
-                &client,
+            page::message_page(
+                &state.catalog,
+                lang_of(&client),
                 StatusCode::SERVICE_UNAVAILABLE,
+                "web-title",
                 "web-server-error",
             )
         }
