@@ -514,15 +514,3 @@ impl axum::response::IntoResponse for WebhookCall {
         axum::Json(self.0).into_response()
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_compare() {
-        assert!(crate::config::constant_time_eq(b"abc", b"abc"));
-        assert!(!crate::config::constant_time_eq(b"abc", b"abd"));
-        assert!(!crate::config::constant_time_eq(b"", b"abc"));
-    }
-}
