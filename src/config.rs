@@ -29,6 +29,9 @@ pub struct FileConfig {
 pub struct ServerFile {
     /// Address the HTTP server listens on (`JEJAK_LISTEN`), e.g. `0.0.0.0:8080`.
     pub listen: Option<String>,
+    /// The public address alumni reach this server at (`JEJAK_PUBLIC_URL`), e.g.
+    /// `https://tracer.smkn5.sch.id`: the base of the web chat links in invitations.
+    pub public_url: Option<String>,
 }
 
 /// `[telegram]` in `jejak.toml`. Environment variables override each field.

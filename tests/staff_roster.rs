@@ -566,6 +566,7 @@ async fn invitations_contain_only_the_scope_and_count_as_invited(db: &Db) {
         ConsoleSettings {
             bot_username: Some("@jejak_bot".into()),
             whatsapp_number: Some("+62 811-0000-1111".into()),
+            public_url: Some("https://tracer.smkn1.sch.id".into()),
             ..ConsoleSettings::default()
         },
     )
@@ -575,6 +576,11 @@ async fn invitations_contain_only_the_scope_and_count_as_invited(db: &Db) {
         .await;
     let form = op.get("/console/invitations").await;
     assert_eq!(form.status, 200);
+    assert!(
+        form.text()
+            .contains("Telegram, WhatsApp, obrolan web (https://tracer.smkn1.sch.id/c/…)"),
+        "the page says which links the files hold"
+    );
 
     let sheet = op
         .post(
@@ -603,6 +609,10 @@ async fn invitations_contain_only_the_scope_and_count_as_invited(db: &Db) {
     );
     assert!(text.contains("https://t.me/jejak_bot?start="));
     assert!(text.contains("https://wa.me/6281100001111?text=MULAI%20"));
+    assert!(
+        text.contains("https://tracer.smkn1.sch.id/c/"),
+        "the web chat link"
+    );
 
     let xlsx = op
         .post(
@@ -634,10 +644,12 @@ async fn invitations_contain_only_the_scope_and_count_as_invited(db: &Db) {
     let mut want = vec![
         "open-telegram.svg".to_string(),
         "open-whatsapp.svg".to_string(),
+        "open-web.svg".to_string(),
     ];
     for ext in ["0011111111", "0011111112", "0011111113"] {
         want.push(format!("{ext}-telegram.svg"));
         want.push(format!("{ext}-whatsapp.svg"));
+        want.push(format!("{ext}-web.svg"));
     }
     want.sort();
     assert_eq!(names, want);

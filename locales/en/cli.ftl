@@ -84,7 +84,7 @@ cli-invite-none = no respondents on the roster of flow `{ $flow }`: import one f
 cli-invite-wrote = wrote { $n } invitation(s) to { $out }
 cli-invite-wrote-qr = wrote { $n } invitation(s) to { $out }, { $qr } QR code(s) to { $dir }
 cli-invite-failed = Invitations could not be written
-cli-invite-no-target = no link target: set [telegram] bot_username (TELEGRAM_BOT_USERNAME) and/or [whatsapp] business_number (WHATSAPP_BUSINESS_NUMBER)
+cli-invite-no-target = no link target: set [telegram] bot_username (TELEGRAM_BOT_USERNAME) [whatsapp] business_number (WHATSAPP_BUSINESS_NUMBER) and/or [server] public_url (JEJAK_PUBLIC_URL, for web chat links)
 cli-invite-bad-username = { $value } is not a Telegram bot username (5–32 of A-Z a-z 0-9 _)
 cli-invite-bad-number = { $value } is not a WhatsApp number in international form (e.g. +62 812 3456 7890)
 cli-invite-unknown-type = { $path }: write invitations to a .csv or .xlsx file
@@ -157,3 +157,12 @@ cli-excl-quiet-hours = quiet hours
 cli-err-config = the configuration file (jejak.toml) cannot be read
 cli-err-database = the database cannot be opened
 cli-wave-add-failed = the wave cannot be added
+
+## jejak demo
+cli-demo-preparing = Preparing the demo in the folder { $dir } …
+cli-demo-ready = The Jejak demo is running. Open these links in a browser (phone or laptop):
+cli-demo-alumnus = Web chat of a sample alumnus ({ $name }): { $link }
+cli-demo-console = Staff console: { $url }
+cli-demo-account = Sign in as { $email }, one-time password: { $password } (changed at the first sign-in)
+cli-demo-sheet = Personal links of every demo alumnus: { $file }
+cli-demo-stop = Stop with Ctrl-C. Run jejak demo again to continue with the same data; to start over, delete the folder { $dir }.

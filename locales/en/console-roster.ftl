@@ -85,7 +85,7 @@ c-outbox-skipped = skipped
 c-outbox-uncertain = uncertain
 
 ## Invitations
-c-inv-no-target = Invitation links cannot be made yet: set the Telegram bot's name (TELEGRAM_BOT_USERNAME or [telegram] bot_username) and/or the WhatsApp business number (WHATSAPP_BUSINESS_NUMBER or [whatsapp] business_number) in the configuration, then restart Jejak.
+c-inv-no-target = Invitation links cannot be made yet: set the Telegram bot's name (TELEGRAM_BOT_USERNAME or [telegram] bot_username) the WhatsApp business number (WHATSAPP_BUSINESS_NUMBER or [whatsapp] business_number) and/or this server's public address for web chat links (JEJAK_PUBLIC_URL or [server] public_url) in the configuration, then restart Jejak.
 c-inv-bad-target = The invitation link settings are wrong: { $reason }
 c-inv-intro = Download the invitation list (each alumnus's personal links) to send through WhatsApp groups or letters, and QR codes to print.
 c-inv-sheet = Invitation list
@@ -100,3 +100,6 @@ c-inv-no-flow = Choose a survey flow.
 c-roster-row-no-school = sekolah: empty; write the name of your school (you may only load alumni of your own schools)
 c-roster-row-other-school = sekolah: { $value } is not one of your schools; you may only load alumni of your own schools
 c-roster-row-taken-id = nisn/external_id: already stored for an alumnus of another school; ask an admin
+c-inv-targets = Links in the list and QR codes: { $targets }.
+c-inv-web = web chat ({ $base }/c/…)
+c-inv-web-missing = Web chat links are not made yet: set this server's public address (JEJAK_PUBLIC_URL or [server] public_url), then restart Jejak.

@@ -87,7 +87,7 @@ cli-invite-none = belum ada responden di roster survei `{ $flow }`: impor dulu d
 cli-invite-wrote = { $n } undangan ditulis ke { $out }
 cli-invite-wrote-qr = { $n } undangan ditulis ke { $out }, { $qr } kode QR ke { $dir }
 cli-invite-failed = Undangan tidak bisa dibuat
-cli-invite-no-target = belum ada tujuan tautan: isi [telegram] bot_username (TELEGRAM_BOT_USERNAME) dan/atau [whatsapp] business_number (WHATSAPP_BUSINESS_NUMBER)
+cli-invite-no-target = belum ada tujuan tautan: isi [telegram] bot_username (TELEGRAM_BOT_USERNAME) [whatsapp] business_number (WHATSAPP_BUSINESS_NUMBER) dan/atau [server] public_url (JEJAK_PUBLIC_URL, untuk tautan obrolan web)
 cli-invite-bad-username = { $value } bukan nama pengguna bot Telegram (5–32 huruf A-Z a-z, angka 0-9 atau _)
 cli-invite-bad-number = { $value } bukan nomor WhatsApp dalam bentuk internasional (contoh +62 812 3456 7890)
 cli-invite-unknown-type = { $path }: tulis undangan ke berkas .csv atau .xlsx
@@ -160,3 +160,12 @@ cli-excl-quiet-hours = jam tenang
 cli-err-config = Berkas pengaturan (jejak.toml) tidak bisa dibaca
 cli-err-database = Basis data tidak bisa dibuka
 cli-wave-add-failed = Gelombang tidak bisa ditambahkan
+
+## jejak demo
+cli-demo-preparing = Menyiapkan demo di folder { $dir } …
+cli-demo-ready = Demo Jejak berjalan. Buka tautan ini di peramban (ponsel atau laptop):
+cli-demo-alumnus = Obrolan web alumni contoh ({ $name }): { $link }
+cli-demo-console = Konsol staf: { $url }
+cli-demo-account = Masuk sebagai { $email }, kata sandi sekali pakai: { $password } (diganti saat masuk pertama)
+cli-demo-sheet = Tautan pribadi semua alumni demo: { $file }
+cli-demo-stop = Berhenti dengan Ctrl-C. Jalankan jejak demo lagi untuk melanjutkan dengan data yang sama; untuk mulai dari awal, hapus folder { $dir }.

@@ -85,7 +85,7 @@ c-outbox-skipped = dilewati
 c-outbox-uncertain = belum pasti
 
 ## Undangan
-c-inv-no-target = Tautan undangan belum bisa dibuat: atur nama bot Telegram (TELEGRAM_BOT_USERNAME atau [telegram] bot_username) dan/atau nomor WhatsApp bisnis (WHATSAPP_BUSINESS_NUMBER atau [whatsapp] business_number) di konfigurasi, lalu jalankan ulang Jejak.
+c-inv-no-target = Tautan undangan belum bisa dibuat: atur nama bot Telegram (TELEGRAM_BOT_USERNAME atau [telegram] bot_username) nomor WhatsApp bisnis (WHATSAPP_BUSINESS_NUMBER atau [whatsapp] business_number) dan/atau alamat publik server ini untuk tautan obrolan web (JEJAK_PUBLIC_URL atau [server] public_url) di konfigurasi, lalu jalankan ulang Jejak.
 c-inv-bad-target = Pengaturan tautan undangan salah: { $reason }
 c-inv-intro = Unduh daftar undangan (tautan pribadi setiap alumni) untuk dikirim lewat grup WhatsApp atau surat, dan kode QR untuk dicetak.
 c-inv-sheet = Daftar undangan
@@ -100,3 +100,6 @@ c-inv-no-flow = Pilih alur survei.
 c-roster-row-no-school = sekolah: kosong; tulis nama sekolah Anda (Anda hanya dapat memuat alumni sekolah Anda sendiri)
 c-roster-row-other-school = sekolah: { $value } bukan sekolah Anda; Anda hanya dapat memuat alumni sekolah Anda sendiri
 c-roster-row-taken-id = nisn/external_id: sudah tercatat untuk alumni sekolah lain; hubungi admin
+c-inv-targets = Tautan di daftar dan kode QR: { $targets }.
+c-inv-web = obrolan web ({ $base }/c/…)
+c-inv-web-missing = Tautan obrolan web belum dibuat: atur alamat publik server ini (JEJAK_PUBLIC_URL atau [server] public_url), lalu jalankan ulang Jejak.

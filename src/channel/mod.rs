@@ -6,6 +6,7 @@
 pub mod console;
 pub mod split;
 pub mod telegram;
+pub mod web;
 pub mod whatsapp;
 
 use std::future::Future;

@@ -1,6 +1,7 @@
 //! The `jejak` command line.
 
 pub mod bench;
+pub mod demo;
 pub mod flowcmd;
 pub mod roster;
 pub mod run;
@@ -139,6 +140,16 @@ pub enum Command {
         #[arg(long, default_value = "flows/tracer-smk.yaml")]
         flow: String,
     },
+    /// See the whole product in a browser: a demo folder with a small roster, the staff
+    /// console and the web chat (no Telegram or WhatsApp needed), with the links printed.
+    Demo {
+        /// The demo folder (created on first run, reused after).
+        #[arg(long, default_value = "jejak-demo")]
+        dir: PathBuf,
+        /// The flow file, or the id of a flow in flows/.
+        #[arg(long, default_value = "flows/tracer-smk.yaml")]
+        flow: String,
+    },
     /// Export the answers of a flow.
     Export {
         /// The flow file, or the id of a flow in flows/.
@@ -166,7 +177,7 @@ pub enum Command {
         #[command(subcommand)]
         action: RosterAction,
     },
-    /// Write every respondent's personal Telegram and WhatsApp links (CSV or XLSX), and
+    /// Write every respondent's personal Telegram, WhatsApp and web chat links (CSV or XLSX), and
     /// optionally QR codes (SVG), for staff to send through their own groups.
     Invite {
         /// The flow id (or flow file) whose roster to invite.
@@ -184,6 +195,10 @@ pub enum Command {
         /// The WhatsApp number alumni write to (else [whatsapp] business_number).
         #[arg(long, env = "WHATSAPP_BUSINESS_NUMBER")]
         whatsapp_number: Option<String>,
+        /// The address alumni reach `jejak run` at, for web chat links
+        /// (`https://tracer.smkn5.sch.id`; else [server] public_url).
+        #[arg(long, env = "JEJAK_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Response rates of a flow: roster, invited, started, completed, opted out,
     /// unreachable, gross and net rate, and the wave each completion followed.
@@ -392,6 +407,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Run { flow } => run::run(cli.database_url, &cli.data_dir, &flow).await,
+        Command::Demo { dir, flow } => demo::run(&dir, &flow, lang).await,
         Command::Staff { action } => {
             let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let code = staff::run(&store, action, lang).await?;
@@ -412,6 +428,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             qr,
             bot_username,
             whatsapp_number,
+            public_url,
         } => {
             let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let code = roster::invite(
@@ -419,8 +436,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 &flow,
                 &out,
                 qr.as_deref(),
-                bot_username,
-                whatsapp_number,
+                roster::LinkFlags {
+                    bot_username,
+                    whatsapp_number,
+                    public_url,
+                },
                 lang,
             )
             .await;

@@ -123,20 +123,36 @@ fn invite_error_text(e: &InviteError, lang: Lang) -> String {
     }
 }
 
+/// The link targets given on the command line (or by their environment variables); each
+/// falls back to `jejak.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct LinkFlags {
+    /// `--bot-username` / `TELEGRAM_BOT_USERNAME`.
+    pub bot_username: Option<String>,
+    /// `--whatsapp-number` / `WHATSAPP_BUSINESS_NUMBER`.
+    pub whatsapp_number: Option<String>,
+    /// `--public-url` / `JEJAK_PUBLIC_URL`.
+    pub public_url: Option<String>,
+}
+
 /// `jejak invite --flow ID --out FILE [--qr DIR]`.
 pub async fn invite(
     store: &Store,
     flow: &str,
     out: &Path,
     qr: Option<&Path>,
-    bot_username: Option<String>,
-    whatsapp_number: Option<String>,
+    flags: LinkFlags,
     lang: Lang,
 ) -> anyhow::Result<i32> {
     let cfg = file_config()?;
-    let bot = bot_username.or(cfg.telegram.and_then(|t| t.bot_username));
-    let wa = whatsapp_number.or(cfg.whatsapp.and_then(|w| w.business_number));
-    let links = LinkTargets::new(bot.as_deref(), wa.as_deref())
+    let bot = flags
+        .bot_username
+        .or(cfg.telegram.and_then(|t| t.bot_username));
+    let wa = flags
+        .whatsapp_number
+        .or(cfg.whatsapp.and_then(|w| w.business_number));
+    let web = flags.public_url.or(cfg.server.and_then(|s| s.public_url));
+    let links = LinkTargets::with_web(bot.as_deref(), wa.as_deref(), web.as_deref())
         .map_err(|e| anyhow::anyhow!(invite_error_text(&e, lang)))?;
     let flow_id = flow_id_of(flow, lang)?;
     let s = write_invitations(store, &flow_id, &links, out, qr, Utc::now())

@@ -35,6 +35,8 @@ pub struct Process {
     pub receiver: Arc<Receiver>,
     /// The HTTP server parts merge their routers into.
     pub server: HttpServer,
+    /// The public base URL of links (web chat invitations), if known.
+    pub public_url: Option<String>,
     /// Long-running tasks; the process ends when all have ended.
     pub tasks: JoinSet<anyhow::Result<()>>,
     /// Turns true when the process should stop; every task watches it.
@@ -62,12 +64,60 @@ pub fn telegram_config(file: &FileConfig) -> Result<TelegramConfig, TelegramErro
     TelegramConfig::resolve(file.telegram.as_ref(), |k| std::env::var(k).ok())
 }
 
+/// Called once the HTTP server listens, with its address (`jejak demo` prints its links).
+pub type OnListen = Box<dyn FnOnce(std::net::SocketAddr) + Send>;
+
+/// How `jejak run` (and `jejak demo`, which is `jejak run` over a demo folder) runs.
+pub struct RunOptions {
+    /// `DATABASE_URL` / `--database-url`.
+    pub database_url: Option<String>,
+    /// The SQLite folder when there is no URL.
+    pub data_dir: std::path::PathBuf,
+    /// The flow file or id.
+    pub flow: String,
+    /// Whether Telegram and WhatsApp start when configured (`jejak demo` runs without them,
+    /// whatever the environment says).
+    pub chat_apps: bool,
+    /// The listen address, over `JEJAK_LISTEN` and `[server] listen` (the demo's choice).
+    pub listen: Option<String>,
+    /// The public base URL of links, over `JEJAK_PUBLIC_URL` and `[server] public_url`.
+    pub public_url: Option<String>,
+    /// Called once the server listens.
+    pub on_listen: Option<OnListen>,
+}
+
 /// Runs the bot until Ctrl-C or SIGTERM; returns the exit code.
 pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> anyhow::Result<i32> {
+    run_with(RunOptions {
+        database_url,
+        data_dir: data_dir.to_path_buf(),
+        flow: flow.to_string(),
+        chat_apps: true,
+        listen: None,
+        public_url: None,
+        on_listen: None,
+    })
+    .await
+}
+
+/// [`run`] with its options.
+pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
+    let RunOptions {
+        database_url,
+        data_dir,
+        flow,
+        chat_apps,
+        listen,
+        public_url,
+        on_listen,
+    } = opts;
+    let data_dir = data_dir.as_path();
+    let flow = flow.as_str();
     let file = read_file_config()?;
     // Check the settings before touching the database: a missing token is the commonest
     // first-run mistake and deserves a clear message, not a stack of contexts.
     let telegram = match telegram_config(&file) {
+        _ if !chat_apps => None,
         Ok(c) => Some(c),
         Err(TelegramError::MissingToken) => None,
         Err(e) => {
@@ -76,6 +126,7 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
         }
     };
     let whatsapp = match WhatsAppConfig::from_env(file.whatsapp.as_ref()) {
+        _ if !chat_apps => None,
         Ok(c) => c,
         Err(e) => {
             eprintln!("jejak run: {e}");
@@ -84,10 +135,10 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
     };
     // Without a channel the process still serves the staff console and sends nothing: staff
     // can import the roster and prepare waves before the bot exists.
-    if telegram.is_none() {
+    if telegram.is_none() && chat_apps {
         eprintln!("jejak run: Telegram off: {}", TelegramError::MissingToken);
     }
-    if whatsapp.is_none() {
+    if whatsapp.is_none() && chat_apps {
         eprintln!(
             "jejak run: WhatsApp off: set WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_ACCESS_TOKEN, \
              WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN to turn it on"
@@ -108,14 +159,18 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
     let clock: Arc<dyn crate::clock::Clock> = Arc::new(crate::clock::SystemClock);
     // One receiver for every channel; open mode and the open link's identity check are
     // set under [telegram] (TELEGRAM_OPEN_MODE, TELEGRAM_OPEN_IDENTITY) and hold everywhere.
-    let mut receiver = Receiver::new(conv.clone(), clock)
-        .with_open_mode(telegram.as_ref().and_then(|t| t.open_mode));
+    let open_mode = telegram.as_ref().and_then(|t| t.open_mode);
+    // The web chat serves `/c/open/<flow>` exactly when the receiver starts strangers.
+    let web_open = open_mode.unwrap_or(conv.flow.open);
+    let mut receiver = Receiver::new(conv.clone(), clock).with_open_mode(open_mode);
     if telegram.as_ref().is_some_and(|t| t.open_identity) {
         receiver = receiver.with_identity_check(crate::roster::identity::Policy::default());
     }
     let (shutdown_tx, shutdown) = watch::channel(false);
+    let public_url = public_url.or_else(|| crate::channel::web::public_url(file.server.as_ref()));
     let mut p = Process {
         file,
+        public_url,
         conv,
         receiver: Arc::new(receiver),
         server: HttpServer::new(),
@@ -138,12 +193,16 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
     }
     start_reminders(&mut p, outbounds)?;
     start_console(&mut p, telegram.as_ref(), whatsapp.as_ref());
+    start_web(&mut p, web_open);
 
     spawn_signal_handler(p.shutdown_tx.clone());
     if p.server.has_parts() {
-        let listen = std::env::var("JEJAK_LISTEN")
-            .ok()
-            .filter(|s| !s.trim().is_empty())
+        let listen = listen
+            .or_else(|| {
+                std::env::var("JEJAK_LISTEN")
+                    .ok()
+                    .filter(|s| !s.trim().is_empty())
+            })
             .or_else(|| p.file.server.as_ref().and_then(|s| s.listen.clone()))
             .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
         let listener = tokio::net::TcpListener::bind(&listen)
@@ -154,6 +213,9 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
             "jejak run: konsol staf / staff console: http://{addr}{}/",
             crate::console::BASE
         );
+        if let Some(announce) = on_listen {
+            announce(addr);
+        }
         let server = std::mem::take(&mut p.server);
         let mut rx = p.shutdown.clone();
         p.tasks.spawn(async move {
@@ -278,6 +340,7 @@ fn start_console(
                     .as_ref()
                     .and_then(|w| w.business_number.clone())
             }),
+        public_url: p.public_url.clone(),
         flows_dir: Some(dir),
         // A bad [schedule] stops the dispatcher with its own message; the console's dry
         // runs then fall back to the default night.
@@ -298,6 +361,34 @@ fn start_console(
         scratch: std::env::temp_dir().join(format!("jejak-console-{}", std::process::id())),
     });
     p.merge("console", crate::console::router(state));
+}
+
+/// The web chat joins the HTTP server over the process's one receiver: `/c/<token>` for
+/// everyone on the roster, and `/c/open/<flow>` when `open` (the receiver's open mode). It
+/// needs no sender: the page fetches its replies.
+fn start_web(p: &mut Process, open: bool) {
+    let secure_cookies = std::env::var("JEJAK_CONSOLE_SECURE_COOKIES")
+        .ok()
+        .is_some_and(|v| matches!(v.trim(), "1" | "true" | "yes"))
+        || p.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"));
+    let settings = crate::channel::web::WebSettings {
+        secure_cookies,
+        open_flows: if open {
+            vec![p.conv.flow.id.clone()]
+        } else {
+            Vec::new()
+        },
+        limits: Default::default(),
+    };
+    let state = Arc::new(crate::channel::web::WebState::new(
+        p.receiver.clone(),
+        p.conv.store.clone(),
+        p.conv.catalog.clone(),
+        settings,
+    ));
+    p.merge("web", crate::channel::web::router(state));
 }
 
 /// The reminder waves: plans due wave runs into the outbox and sends them through the

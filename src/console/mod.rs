@@ -50,6 +50,8 @@ pub struct ConsoleSettings {
     pub bot_username: Option<String>,
     /// The WhatsApp business number, for invitation links.
     pub whatsapp_number: Option<String>,
+    /// The public base URL of this server, for web chat invitation links.
+    pub public_url: Option<String>,
     /// The directory of flow files (for the flows page's `flow check`).
     pub flows_dir: Option<std::path::PathBuf>,
     /// The quiet hours of `[schedule]`, for the waves' dry runs (the same numbers as
@@ -123,9 +125,10 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
-/// Headers on every console answer: only our own script and styles run, the pages cannot be
-/// framed (click-jacking), and personal data is not cached by shared proxies.
-async fn security_headers(mut res: Response) -> Response {
+/// Headers on every console answer (and the web chat's): only our own script and styles run,
+/// the pages cannot be framed (click-jacking), and personal data is not cached by shared
+/// proxies.
+pub async fn security_headers(mut res: Response) -> Response {
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,

@@ -65,6 +65,11 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
         include_str!("../../locales/id/cli.ftl"),
     ),
     (
+        Lang::Id,
+        "locales/id/webchat.ftl",
+        include_str!("../../locales/id/webchat.ftl"),
+    ),
+    (
         Lang::En,
         "locales/en/bot.ftl",
         include_str!("../../locales/en/bot.ftl"),
@@ -118,6 +123,11 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
         Lang::En,
         "locales/en/cli.ftl",
         include_str!("../../locales/en/cli.ftl"),
+    ),
+    (
+        Lang::En,
+        "locales/en/webchat.ftl",
+        include_str!("../../locales/en/webchat.ftl"),
     ),
 ];
 

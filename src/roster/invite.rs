@@ -5,6 +5,7 @@
 //!   token to the bot as `/start <token>`).
 //! - WhatsApp click-to-chat: `https://wa.me/<business number digits>?text=MULAI%20<token>`
 //!   (opens a chat with `MULAI <token>` typed in).
+//! - Web chat: `<public URL>/c/<token>` (the chat page `jejak run` serves; no app needed).
 //!
 //! QR codes are written as SVG (vector, any print size, no image library needed); the
 //! modules come from the `qrcode` crate with its default features (and so the `image`
@@ -24,17 +25,23 @@ pub struct LinkTargets {
     pub bot_username: Option<String>,
     /// The WhatsApp number, digits only (country code first, no `+`).
     pub whatsapp_digits: Option<String>,
+    /// The public base URL of the web chat (`https://tracer.smkn5.sch.id`), no trailing `/`.
+    pub web_base: Option<String>,
 }
 
 /// Why invitations could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum InviteError {
-    /// Neither a bot username nor a WhatsApp number is configured.
+    /// Neither a bot username nor a WhatsApp number nor a public URL is configured.
     #[error(
-        "no link target: set [telegram] bot_username (TELEGRAM_BOT_USERNAME) and/or \
-         [whatsapp] business_number (WHATSAPP_BUSINESS_NUMBER)"
+        "no link target: set [telegram] bot_username (TELEGRAM_BOT_USERNAME), \
+         [whatsapp] business_number (WHATSAPP_BUSINESS_NUMBER) and/or [server] public_url \
+         (JEJAK_PUBLIC_URL)"
     )]
     NoTarget,
+    /// The public URL is not an http(s) address.
+    #[error("{0:?} is not a public address such as https://tracer.example.sch.id")]
+    BadUrl(String),
     /// The bot username is not a Telegram username.
     #[error("{0:?} is not a Telegram bot username (5–32 of A-Z a-z 0-9 _)")]
     BadUsername(String),
@@ -61,11 +68,21 @@ pub enum InviteError {
 }
 
 impl LinkTargets {
-    /// Checks and normalises the configured targets: `@jejak_bot` → `jejak_bot`,
+    /// Checks and normalises the configured chat-app targets: `@jejak_bot` → `jejak_bot`,
     /// `+62 812-3456-7890` → `6281234567890`. At least one target is required.
     pub fn new(
         bot_username: Option<&str>,
         business_number: Option<&str>,
+    ) -> Result<LinkTargets, InviteError> {
+        LinkTargets::with_web(bot_username, business_number, None)
+    }
+
+    /// As [`LinkTargets::new`], with the web chat's public base URL (`JEJAK_PUBLIC_URL`);
+    /// any one of the three is enough.
+    pub fn with_web(
+        bot_username: Option<&str>,
+        business_number: Option<&str>,
+        public_url: Option<&str>,
     ) -> Result<LinkTargets, InviteError> {
         let bot_username = match bot_username.map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
@@ -87,13 +104,42 @@ impl LinkTargets {
                 Some(e164.trim_start_matches('+').to_string())
             }
         };
-        if bot_username.is_none() && whatsapp_digits.is_none() {
+        let web_base = match public_url.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(u) => {
+                let base = u.trim_end_matches('/');
+                let host = base
+                    .strip_prefix("https://")
+                    .or_else(|| base.strip_prefix("http://"))
+                    .unwrap_or("");
+                if host.is_empty() || host.contains(char::is_whitespace) {
+                    return Err(InviteError::BadUrl(u.to_string()));
+                }
+                Some(base.to_string())
+            }
+        };
+        if bot_username.is_none() && whatsapp_digits.is_none() && web_base.is_none() {
             return Err(InviteError::NoTarget);
         }
         Ok(LinkTargets {
             bot_username,
             whatsapp_digits,
+            web_base,
         })
+    }
+
+    /// The personal web chat link for `token`.
+    pub fn web(&self, token: &str) -> Option<String> {
+        self.web_base
+            .as_ref()
+            .map(|b| crate::channel::web::personal_link(b, token))
+    }
+
+    /// The web chat link of `flow` open to anyone.
+    pub fn web_open(&self, flow: &str) -> Option<String> {
+        self.web_base
+            .as_ref()
+            .map(|b| crate::channel::web::open_link(b, flow))
     }
 
     /// The personal Telegram deep link for `token`.
@@ -126,7 +172,7 @@ impl LinkTargets {
 }
 
 /// The columns of an invitation file.
-pub const COLUMNS: [&str; 9] = [
+pub const COLUMNS: [&str; 10] = [
     "external_id",
     "nama",
     "no_hp",
@@ -136,12 +182,13 @@ pub const COLUMNS: [&str; 9] = [
     "token",
     "telegram_link",
     "whatsapp_link",
+    "web_link",
 ];
 
 /// One line of the invitation file. The roster's fields are user data, so a value that
 /// begins like a formula is neutralised; the token and the links are ours (a token may begin
 /// with `-`, and must stay exactly as it is to work).
-pub fn invite_record(r: &InviteRow, links: &LinkTargets) -> [String; 9] {
+pub fn invite_record(r: &InviteRow, links: &LinkTargets) -> [String; 10] {
     let s = |v: &Option<String>| {
         crate::report::cell::neutralise(v.as_deref().unwrap_or_default()).into_owned()
     };
@@ -155,6 +202,7 @@ pub fn invite_record(r: &InviteRow, links: &LinkTargets) -> [String; 9] {
         r.token.clone(),
         links.telegram(&r.token).unwrap_or_default(),
         links.whatsapp(&r.token).unwrap_or_default(),
+        links.web(&r.token).unwrap_or_default(),
     ]
 }
 
@@ -192,7 +240,7 @@ pub async fn write_invitations_in(
     now: DateTime<Utc>,
 ) -> Result<InviteSummary, InviteError> {
     let rows = store.invite_rows_in(flow_id, scope).await?;
-    let records: Vec<[String; 9]> = rows.iter().map(|r| invite_record(r, links)).collect();
+    let records: Vec<[String; 10]> = rows.iter().map(|r| invite_record(r, links)).collect();
     let werr = |message: String| InviteError::Write {
         path: out.display().to_string(),
         message,
@@ -219,7 +267,7 @@ pub async fn write_invitations_in(
     }
     let mut qr_files = 0;
     if let Some(dir) = qr_dir {
-        qr_files = write_qr_codes(dir, &rows, links)?;
+        qr_files = write_qr_codes(dir, flow_id, &rows, links)?;
     }
     let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
     // Recorded after the file is written: an export that failed invited nobody.
@@ -251,10 +299,12 @@ pub fn file_stem(r: &InviteRow) -> String {
     }
 }
 
-/// Writes `<id>-telegram.svg` / `<id>-whatsapp.svg` per respondent and `open-telegram.svg` /
-/// `open-whatsapp.svg` for the open links, for each configured target. Returns the count.
+/// Writes `<id>-telegram.svg` / `<id>-whatsapp.svg` / `<id>-web.svg` per respondent and
+/// `open-telegram.svg` / `open-whatsapp.svg` / `open-web.svg` for the open links of `flow_id`,
+/// for each configured target. Returns the count.
 pub fn write_qr_codes(
     dir: &Path,
+    flow_id: &str,
     rows: &[InviteRow],
     links: &LinkTargets,
 ) -> Result<usize, InviteError> {
@@ -262,7 +312,7 @@ pub fn write_qr_codes(
         path: dir.display().to_string(),
         message: e.to_string(),
     })?;
-    let files = qr_files(rows, links);
+    let files = qr_files(flow_id, rows, links);
     for (name, link) in &files {
         let path: PathBuf = dir.join(name);
         let svg = qr_svg(link)?;
@@ -274,11 +324,12 @@ pub fn write_qr_codes(
     Ok(files.len())
 }
 
-/// The QR code files of `rows` and the open links, as (file name, link): `open-telegram.svg`
-/// and `open-whatsapp.svg` first, then `<id>-telegram.svg` / `<id>-whatsapp.svg` per
-/// respondent, for each configured target.
-pub fn qr_files(rows: &[InviteRow], links: &LinkTargets) -> Vec<(String, String)> {
-    let mut files = Vec::with_capacity(2 + rows.len() * 2);
+/// The QR code files of `rows` and the open links of `flow_id`, as (file name, link):
+/// `open-telegram.svg`, `open-whatsapp.svg` and `open-web.svg` first, then
+/// `<id>-telegram.svg` / `<id>-whatsapp.svg` / `<id>-web.svg` per respondent, for each
+/// configured target.
+pub fn qr_files(flow_id: &str, rows: &[InviteRow], links: &LinkTargets) -> Vec<(String, String)> {
+    let mut files = Vec::with_capacity(3 + rows.len() * 3);
     let mut add = |name: String, link: Option<String>| {
         if let Some(link) = link {
             files.push((name, link));
@@ -286,10 +337,12 @@ pub fn qr_files(rows: &[InviteRow], links: &LinkTargets) -> Vec<(String, String)
     };
     add("open-telegram.svg".into(), links.telegram_open());
     add("open-whatsapp.svg".into(), links.whatsapp_open());
+    add("open-web.svg".into(), links.web_open(flow_id));
     for r in rows {
         let stem = file_stem(r);
         add(format!("{stem}-telegram.svg"), links.telegram(&r.token));
         add(format!("{stem}-whatsapp.svg"), links.whatsapp(&r.token));
+        add(format!("{stem}-web.svg"), links.web(&r.token));
     }
     files
 }
@@ -306,7 +359,7 @@ pub async fn write_qr_zip(
     now: DateTime<Utc>,
 ) -> Result<InviteSummary, InviteError> {
     let rows = store.invite_rows_in(flow_id, scope).await?;
-    let files = qr_files(&rows, links);
+    let files = qr_files(flow_id, &rows, links);
     let count = files.len();
     let owned = out.to_path_buf();
     // Encoding thousands of QR codes takes a while: off the async workers.
@@ -416,6 +469,20 @@ mod tests {
         assert!(matches!(
             LinkTargets::new(None, None),
             Err(InviteError::NoTarget)
+        ));
+        let web = LinkTargets::with_web(None, None, Some("https://tracer.contoh.sch.id/")).unwrap();
+        assert_eq!(
+            web.web("abc").unwrap(),
+            "https://tracer.contoh.sch.id/c/abc"
+        );
+        assert_eq!(
+            web.web_open("tracer-smk").unwrap(),
+            "https://tracer.contoh.sch.id/c/open/tracer-smk"
+        );
+        assert_eq!(web.telegram("abc"), None);
+        assert!(matches!(
+            LinkTargets::with_web(None, None, Some("tracer.contoh.sch.id")),
+            Err(InviteError::BadUrl(_))
         ));
         assert!(matches!(
             LinkTargets::new(Some("a b"), None),

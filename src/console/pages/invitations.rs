@@ -24,9 +24,10 @@ pub fn routes() -> Router<AppState> {
 
 /// The link targets of the configuration, or the text that says what to configure.
 fn targets(state: &AppState, tr: Tr<'_>) -> Result<LinkTargets, String> {
-    LinkTargets::new(
+    LinkTargets::with_web(
         state.settings.bot_username.as_deref(),
         state.settings.whatsapp_number.as_deref(),
+        state.settings.public_url.as_deref(),
     )
     .map_err(|e| match e {
         InviteError::NoTarget => tr.t("c-inv-no-target"),
@@ -64,8 +65,10 @@ fn forms(state: &AppState, tr: Tr<'_>, staff: &Staff, error: Option<&str>) -> Ma
         @match targets(state, tr) {
             Err(why) => (flash("error", &why)),
             Ok(_) if state.flows.is_empty() => p { (tr.t("c-no-flows")) },
-            Ok(_) => {
+            Ok(links) => {
                 p { (tr.t("c-inv-intro")) }
+                p #inv-targets { (tr.ta("c-inv-targets", &[("targets", &target_names(&links, tr))])) }
+                @if links.web_base.is_none() { p.muted { (tr.t("c-inv-web-missing")) } }
                 h2 { (tr.t("c-inv-sheet")) }
                 form.stack method="post" action={(BASE) "/invitations/sheet"} {
                     (csrf(staff))
@@ -88,6 +91,21 @@ fn forms(state: &AppState, tr: Tr<'_>, staff: &Staff, error: Option<&str>) -> Ma
             }
         }
     }
+}
+
+/// The kinds of links the sheet will hold, in the reader's words.
+fn target_names(links: &LinkTargets, tr: Tr<'_>) -> String {
+    let mut names = Vec::new();
+    if links.bot_username.is_some() {
+        names.push("Telegram".to_string());
+    }
+    if links.whatsapp_digits.is_some() {
+        names.push("WhatsApp".to_string());
+    }
+    if let Some(base) = &links.web_base {
+        names.push(tr.ta("c-inv-web", &[("base", base)]));
+    }
+    names.join(", ")
 }
 
 /// An answer with the page again and a message on it.
