@@ -86,7 +86,9 @@ impl Server {
     /// Starts `jejak run` (no channel configured: console and dispatcher only) on a free
     /// local port and waits until its sign-in page answers.
     async fn start(url: &str) -> anyhow::Result<Server> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_jejak"));
         cmd.arg("run")
             .env("DATABASE_URL", url)
@@ -315,7 +317,9 @@ async fn main() -> anyhow::Result<()> {
     } else {
         None
     };
-    let pid = server.as_ref().map_or("self".to_string(), |s| s.pid.clone());
+    let pid = server
+        .as_ref()
+        .map_or("self".to_string(), |s| s.pid.clone());
     settle();
     let rss_base = proc_status_mib(&pid, "VmRSS");
     let sqlite_base = sqlite_mib();
