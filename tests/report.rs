@@ -363,3 +363,52 @@ async fn report_formats_in_indonesian(db: &Db) {
         ["tanpa gelombang".to_string(), "1".to_string()]
     );
 }
+
+/// On PostgreSQL the report (the staff console's overview) analyses the tables its plan
+/// depends on when a bulk write left them without statistics, and only then: right after
+/// a roster import, autovacuum has not analysed `flow_progress` yet, and the planner's
+/// guesses for a never-analysed table made the overview of 150,000 respondents three
+/// times slower (docs/benchmarks.md). SQLite has no such statistics to keep.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_analyses_tables_left_without_statistics() {
+    let Some(db) = test_db::postgres_db().await else {
+        return;
+    };
+    let rows: Vec<NewRespondent> = (0..30)
+        .map(|i| person(&format!("bulk{i}"), Some("2025"), "TKJ", "SMK 1"))
+        .collect();
+    db.store
+        .upsert_roster_batch(&rows, Some(&enrol(FLOW)), t(0))
+        .await
+        .unwrap();
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    // `last_analyze` is set by an explicit ANALYZE only, never by autovacuum.
+    let analysed = |table: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let sql = format!(
+                "SELECT CAST(EXTRACT(EPOCH FROM last_analyze) * 1000 AS BIGINT) AS at \
+                 FROM pg_stat_user_tables WHERE relid = '{table}'::regclass"
+            );
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            row.try_get::<Option<i64>, _>("at").unwrap()
+        }
+    };
+    assert_eq!(analysed("flow_progress").await, None, "a fresh table");
+    let r = response_report(&db.store, FLOW, Some(GroupBy::School))
+        .await
+        .unwrap();
+    assert_eq!(r.total.roster, 30);
+    let first = analysed("flow_progress").await;
+    assert!(first.is_some(), "the report analysed flow_progress");
+    assert!(analysed("respondents").await.is_some());
+    // Nothing changed since: the next report does not analyse again.
+    response_report(&db.store, FLOW, Some(GroupBy::School))
+        .await
+        .unwrap();
+    assert_eq!(analysed("flow_progress").await, first);
+    pool.close().await;
+}

@@ -385,6 +385,9 @@ impl Store {
         for school in schools {
             q = q.bind(school);
         }
+        // The plan depends on the statistics of `flow_progress` and `respondents`, which a
+        // bulk load leaves missing or stale (see the method).
+        self.refresh_stale_planner_statistics().await?;
         let mut tx = self
             .reader
             .begin()
