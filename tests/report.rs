@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 use chrono::Duration;
 use jejak::model::{Lang, SessionStatus};
 use jejak::report::response::{GroupBy, ResponseReport, response_report};
+use jejak::store::NewRespondent;
 use report_data::{FLOW, enrol, f8_answer, id_of, outbox, person, step, t, wave};
+use sqlx::Row;
 use test_db::Db;
 
 both_backends!(
