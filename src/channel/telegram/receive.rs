@@ -436,7 +436,12 @@ impl TelegramBot {
                 }
             });
         }
-        while tasks.join_next().await.is_some() {}
+        while let Some(done) = tasks.join_next().await {
+            // A panicking update ends its chat's task only; the batch is still confirmed.
+            if done.is_err_and(|e| e.is_panic()) {
+                crate::server::note_panic("telegram polling");
+            }
+        }
     }
 
     /// Processes an update, retrying a failed database a few times; gives up with a log line
