@@ -279,6 +279,9 @@ enum Wa {
     BoundById,
     /// Nothing sent; the respondent is marked unreachable.
     Unreachable,
+    /// A sender bound by user id (`MULAI <token>` from `{BSUID}`) gets a new one
+    /// (`{NEWBSUID}`): nothing sent, the binding follows.
+    MovedId,
 }
 
 const WHATSAPP: &[(&str, Wa)] = &[
@@ -302,6 +305,7 @@ const WHATSAPP: &[(&str, Wa)] = &[
     ("case_system_user_changed_number.json", Wa::Moved),
     ("case_system_customer_changed_number.json", Wa::Moved),
     ("case_bsuid_only.json", Wa::BoundById),
+    ("case_system_user_changed_user_id.json", Wa::MovedId),
     ("case_status_failed_lenient.json", Wa::Unreachable),
 ];
 
@@ -453,9 +457,16 @@ async fn whatsapp_corpus(db: &Db) {
         let from = format!("62812{:08}", 40_000_000 + i);
         let new = format!("62813{:08}", 40_000_000 + i);
         let bsuid = format!("ID.14100187178331{i:02}");
-        let phone = (*expect != Wa::BoundById).then(|| format!("+{from}"));
+        let new_bsuid = format!("ID.24100187178331{i:02}");
+        let by_id = matches!(expect, Wa::BoundById | Wa::MovedId);
+        let phone = (!by_id).then(|| format!("+{from}"));
         let (id, token) = respondent(&db.store, &format!("alumni-{i}"), phone.as_deref()).await;
-        if *expect != Wa::BoundById {
+        if *expect == Wa::MovedId {
+            let start = h.fill("case_bsuid_only.json", &from, &new, &bsuid, &token);
+            assert_eq!(h.post(&start).await, 200);
+            h.settle(db).await;
+            assert!(!h.sent_to(&bsuid).is_empty(), "{name}: set-up got no reply");
+        } else if !by_id {
             // Known by the roster's phone, survey started: a wrong reply would show.
             h.text(&from, "/mulai").await;
             h.settle(db).await;
@@ -463,7 +474,10 @@ async fn whatsapp_corpus(db: &Db) {
         }
         let session = db.store.latest_session(id, "tracer-smk").await.unwrap();
         let before = h.sent_to(&from).len();
-        let body = h.fill(name, &from, &new, &bsuid, &token);
+        let before_id = h.sent_to(&bsuid).len();
+        let body = h
+            .fill(name, &from, &new, &bsuid, &token)
+            .replace("{NEWBSUID}", &new_bsuid);
         assert_eq!(h.post(&body).await, 200, "{name}: HTTP status");
         h.settle(db).await;
         let sent = h.sent_to(&from);
@@ -527,6 +541,19 @@ async fn whatsapp_corpus(db: &Db) {
                     to_id.iter().all(|s| s.body.get("to").is_none()),
                     "{name}: a user id sent as a phone number"
                 );
+            }
+            Wa::MovedId => {
+                assert_eq!(h.sent_to(&bsuid).len(), before_id, "{name}: replied");
+                let owner = |a: String| {
+                    let store = db.store.clone();
+                    async move { store.respondent_by_channel("whatsapp", &a).await.unwrap() }
+                };
+                assert_eq!(
+                    owner(new_bsuid.clone()).await,
+                    Some(id),
+                    "{name}: not moved"
+                );
+                assert_eq!(owner(bsuid.clone()).await, None, "{name}: old kept");
             }
         }
     }
