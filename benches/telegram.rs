@@ -15,10 +15,10 @@
 //! answer may carry one more call (removing the answered keyboard), which the bench then
 //! makes on the fake API, as Telegram would.
 
-#[path = "support/common.rs"]
-mod common;
 #[path = "../tests/support/fake_bot_api.rs"]
 mod fake_bot_api;
+#[path = "support/common.rs"]
+mod common;
 #[path = "../tests/support/test_db.rs"]
 mod test_db;
 
@@ -39,9 +39,7 @@ const SECRET: &str = "bench_secret";
 
 fn main() {
     // `cargo bench` passes `--bench`; ignore it.
-    let chats: usize = common::arg("--chats")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(40);
+    let chats: usize = common::arg("--chats").and_then(|s| s.parse().ok()).unwrap_or(40);
     let respondents: usize = common::arg("--respondents")
         .and_then(|s| s.parse().ok())
         .unwrap_or(2_000)

@@ -30,9 +30,7 @@ use jejak::i18n::Catalog;
 use jejak::server::HttpServer;
 
 fn main() {
-    let browsers: usize = common::arg("--browsers")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(40);
+    let browsers: usize = common::arg("--browsers").and_then(|s| s.parse().ok()).unwrap_or(40);
     let respondents: usize = common::arg("--respondents")
         .and_then(|s| s.parse().ok())
         .unwrap_or(2_000)

@@ -302,13 +302,9 @@ async fn summary_follows_every_write(db: &Db) {
     check(db, &pool, "a re-import").await;
 
     // Another flow's enrolment keeps its own rows.
-    s.upsert_roster_batch(
-        &[person("a", Some("2025"), "TKJ", "S1")],
-        Some(&enrol("other")),
-        t(12),
-    )
-    .await
-    .unwrap();
+    s.upsert_roster_batch(&[person("a", Some("2025"), "TKJ", "S1")], Some(&enrol("other")), t(12))
+        .await
+        .unwrap();
     check(db, &pool, "another flow's enrolment").await;
 
     // The numbers themselves, for the record: a (completed after w), b (opted out), c
