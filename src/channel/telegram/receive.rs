@@ -518,19 +518,6 @@ impl TelegramBot {
         );
         crate::server::answer_panics(router, StatusCode::OK)
     }
-
-    /// Processes one update as it came off the wire (JSON), decoded defensively
-    /// ([`payload::decode`]): what the bot does not read, or teloxide cannot, is
-    /// [`UpdateOutcome::Ignored`] with one log line.
-    pub async fn handle_json(&self, raw: serde_json::Value) -> Result<UpdateOutcome, BotError> {
-        match payload::decode_value(&raw) {
-            Decoded::Update(u) => self.handle_update(&u).await,
-            other => {
-                log_undecoded(&other);
-                Ok(UpdateOutcome::Ignored)
-            }
-        }
-    }
 }
 
 /// One log line for an update that is not handed to the bot (no personal data: the update
