@@ -61,7 +61,7 @@ pub use waves::{
     NewWave, OutboxCounts, OutboxItem, Planned, Settle, Wave, WaveId, WaveProgress, WaveState,
     WaveTemplate,
 };
-pub use whatsapp::{Delivery, SentKind, SentRecord, WhatsAppWrite};
+pub use whatsapp::{AddressMove, Delivery, SentKind, SentRecord, WhatsAppWrite};
 
 /// The schema migrations for SQLite, embedded at compile time.
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");

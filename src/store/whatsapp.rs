@@ -11,6 +11,8 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 
 use super::error::db;
+use rusqlite::OptionalExtension;
+
 use super::group::{execute, prepare, sqlite_error};
 use super::{Columns, RespondentId, Result, Store, from_ms, get, to_ms};
 
@@ -501,6 +503,134 @@ impl Store {
             .map_err(db("recording an inbound message"))?
             .rows_affected();
         Ok(n == 1)
+    }
+}
+
+/// Moves a binding's address (`$1` new address, `$2` when, `$3` channel, `$4` old address),
+/// unless the new address is already bound (`$5` channel, `$6` new address).
+const MOVE_BINDING: &str = "UPDATE channel_bindings SET address = $1, bound_at = $2 \
+                            WHERE channel = $3 AND address = $4 AND NOT EXISTS \
+                            (SELECT 1 FROM channel_bindings AS t WHERE t.channel = $5 AND t.address = $6)";
+
+/// Moves the unsent reply parts of an address with it (`$1` new address, `$2` channel,
+/// `$3` old address): they belong to the person, not to the number they left.
+const MOVE_REPLIES: &str = "UPDATE reply_outbox SET address = $1 \
+                            WHERE channel = $2 AND address = $3 AND sent_at IS NULL";
+
+/// The owner of a binding (`$1` channel, `$2` address).
+const OWNER: &str =
+    "SELECT respondent_id FROM channel_bindings WHERE channel = $1 AND address = $2";
+
+/// What [`Store::move_channel_address`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressMove {
+    /// The respondent's binding now names the new address; their unsent replies go there.
+    Moved(RespondentId),
+    /// Nobody is bound to the old address: nothing to move.
+    NotBound,
+    /// The new address is already bound (to this respondent or another): nothing changed.
+    Taken {
+        /// The respondent of the old address.
+        from: RespondentId,
+        /// The respondent the new address belongs to.
+        owner: RespondentId,
+    },
+}
+
+impl Store {
+    /// The person at `from` on `channel` now writes from `to` (WhatsApp's
+    /// `user_changed_number`): their binding moves to the new address, in one transaction
+    /// with their unsent reply parts, and everything else they did (sessions, answers,
+    /// messages) stays theirs, since it hangs on the respondent, not on the address.
+    pub async fn move_channel_address(
+        &self,
+        channel: &str,
+        from: &str,
+        to: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AddressMove> {
+        const CONTEXT: &str = "moving a channel address";
+        let at = to_ms(now);
+        if let Some(group) = &self.group {
+            // On a SQLite file the binding is written where every other binding is.
+            let (channel, from, to) = (channel.to_owned(), from.to_owned(), to.to_owned());
+            return group
+                .write(move |tx| {
+                    let owner = |address: &str| {
+                        prepare(tx, OWNER)
+                            .and_then(|mut s| {
+                                s.query_row(rusqlite::params![channel, address], |r| r.get(0))
+                                    .optional()
+                            })
+                            .map_err(|e| sqlite_error(CONTEXT, &e))
+                    };
+                    let Some(old) = owner(&from)? else {
+                        return Ok(AddressMove::NotBound);
+                    };
+                    let params = rusqlite::params![to, at, channel, from, channel, to];
+                    if execute(tx, CONTEXT, MOVE_BINDING, params)? == 0 {
+                        return Ok(match owner(&to)? {
+                            Some(new) => AddressMove::Taken {
+                                from: old,
+                                owner: new,
+                            },
+                            None => AddressMove::NotBound,
+                        });
+                    }
+                    execute(
+                        tx,
+                        CONTEXT,
+                        MOVE_REPLIES,
+                        rusqlite::params![to, channel, from],
+                    )?;
+                    Ok(AddressMove::Moved(old))
+                })
+                .await;
+        }
+        let mut tx = self.begin_write().await?;
+        let owner_of = async |tx: &mut sqlx::Transaction<'static, sqlx::Any>, address: &str| {
+            let row = sqlx::query(OWNER)
+                .bind(channel)
+                .bind(address)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db(CONTEXT))?;
+            row.as_ref()
+                .map(|r| get::<RespondentId>(r, "respondent_id"))
+                .transpose()
+        };
+        let Some(old) = owner_of(&mut tx, from).await? else {
+            return Ok(AddressMove::NotBound);
+        };
+        let moved = sqlx::query(MOVE_BINDING)
+            .bind(to)
+            .bind(at)
+            .bind(channel)
+            .bind(from)
+            .bind(channel)
+            .bind(to)
+            .execute(&mut *tx)
+            .await
+            .map_err(db(CONTEXT))?
+            .rows_affected();
+        if moved == 0 {
+            return Ok(match owner_of(&mut tx, to).await? {
+                Some(new) => AddressMove::Taken {
+                    from: old,
+                    owner: new,
+                },
+                None => AddressMove::NotBound,
+            });
+        }
+        sqlx::query(MOVE_REPLIES)
+            .bind(to)
+            .bind(channel)
+            .bind(from)
+            .execute(&mut *tx)
+            .await
+            .map_err(db(CONTEXT))?;
+        tx.commit().await.map_err(db(CONTEXT))?;
+        Ok(AddressMove::Moved(old))
     }
 
     /// How many webhook bodies wait to be processed.
