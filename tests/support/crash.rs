@@ -91,7 +91,7 @@ fn flow() -> jejak::flow::Flow {
 
 /// One member of the crowd.
 #[derive(Debug, Clone)]
-struct Person {
+pub struct Person {
     token: String,
     /// Roster phone, E.164 digits without `+`.
     phone: String,
@@ -99,10 +99,10 @@ struct Person {
 }
 
 /// Imports the crowd's roster, enrolled in the crash flow.
-async fn seed(db: &Db) -> Vec<Person> {
+pub async fn seed(db: &Db, n: usize) -> Vec<Person> {
     let flow = flow();
     let mut csv = String::from("nisn,nama,no_hp,angkatan,program,sekolah\n");
-    for i in 0..CROWD {
+    for i in 0..n {
         csv.push_str(&format!(
             "99{i:08},Alumni {i},0812770{i:05},2024,Akuntansi,SMKN 1 Kupang\n"
         ));
@@ -117,7 +117,7 @@ async fn seed(db: &Db) -> Vec<Person> {
     let report = jejak::roster::import::import_file(&db.store, &path, &opts, Utc::now())
         .await
         .expect("import");
-    assert_eq!(report.loaded, CROWD);
+    assert_eq!(report.loaded, n);
     let tokens: HashMap<String, String> = db
         .store
         .invite_rows_in(&flow.id, &Scope::All)
@@ -126,7 +126,7 @@ async fn seed(db: &Db) -> Vec<Person> {
         .into_iter()
         .map(|r| (r.external_id.unwrap_or_default(), r.token))
         .collect();
-    (0..CROWD)
+    (0..n)
         .map(|i| Person {
             token: tokens[&format!("99{i:08}")].clone(),
             phone: format!("62812770{i:05}"),
@@ -136,7 +136,7 @@ async fn seed(db: &Db) -> Vec<Person> {
 }
 
 /// The platform side of one channel.
-enum Platform {
+pub enum Platform {
     Telegram(FakeBotApi),
     WhatsApp { api: FakeGraphApi, seq: AtomicU64 },
     Web,
@@ -152,7 +152,8 @@ struct WebClient {
     seq: u64,
 }
 
-struct World {
+/// The platform side of a channel and the crowd using it.
+pub struct World {
     kind: Kind,
     platform: Platform,
     base: String,
@@ -162,6 +163,10 @@ struct World {
     /// Failed attempts of the platform side (refused, or no answer from a killed process).
     redelivered: AtomicUsize,
     finished: AtomicUsize,
+    /// How long each answer waited for the bot's next message.
+    latencies: std::sync::Mutex<Vec<Duration>>,
+    /// How long a respondent reads and types before answering (milliseconds).
+    pub think_ms: AtomicU64,
 }
 
 impl World {
@@ -355,15 +360,49 @@ impl World {
         }
     }
 
+    /// The fake Bot API (a Telegram world).
+    pub fn telegram(&self) -> &FakeBotApi {
+        match &self.platform {
+            Platform::Telegram(api) => api,
+            _ => panic!("not a Telegram world"),
+        }
+    }
+
+    /// Respondents who received the closing words.
+    pub fn finished(&self) -> usize {
+        self.finished.load(Ordering::Relaxed)
+    }
+
+    /// How long each message of the crowd waited for the bot's next message, sorted.
+    pub fn latencies(&self) -> Vec<Duration> {
+        let mut l = self.latencies.lock().unwrap().clone();
+        l.sort();
+        l
+    }
+
     /// One respondent: starts, then answers each question as soon as it arrived.
-    async fn respond(self: Arc<Self>, i: usize) {
+    pub async fn respond(self: Arc<Self>, i: usize) {
         self.start(i).await;
         let mut next = 0;
+        // When the last message was said, and how many the respondent had received then.
+        let mut waiting = Some((Instant::now(), 0));
         loop {
             let got = self.received(i).await;
+            if let Some((at, seen)) = waiting
+                && got.len() > seen
+            {
+                self.latencies.lock().unwrap().push(at.elapsed());
+                waiting = None;
+            }
             let has = |marker: &str| got.iter().any(|t| t.contains(marker));
             if next < SCRIPT.len() && has(SCRIPT[next].0) {
+                let think = self.think_ms.load(Ordering::Relaxed);
+                if think > 0 {
+                    tokio::time::sleep(Duration::from_millis(think)).await;
+                }
+                let seen = self.received(i).await.len();
                 self.say(i, SCRIPT[next].1).await;
+                waiting = Some((Instant::now(), seen));
                 next += 1;
                 continue;
             }
@@ -401,7 +440,7 @@ fn wa_text_body(from: &str, wamid: &str, text: &str) -> String {
 }
 
 /// `jejak run` for one channel, restarted after each kill on the same port.
-struct Bot {
+pub struct Bot {
     kind: Kind,
     db_url: String,
     port: u16,
@@ -416,7 +455,8 @@ impl Bot {
         self.log_dir.join(format!("run-{n}.log"))
     }
 
-    fn spawn(&mut self) {
+    /// Starts the process (again).
+    pub fn spawn(&mut self) {
         let log = std::fs::File::create(self.log(self.starts)).expect("log file");
         self.starts += 1;
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_jejak"));
@@ -437,6 +477,7 @@ impl Bot {
             "WHATSAPP_APP_SECRET",
             "WHATSAPP_VERIFY_TOKEN",
             "WHATSAPP_API_URL",
+            "WHATSAPP_RATE_PER_SECOND",
         ] {
             cmd.env_remove(k);
         }
@@ -447,7 +488,7 @@ impl Bot {
     }
 
     /// Waits until the HTTP server answers (the process has started every part).
-    async fn wait_ready(&mut self, http: &reqwest::Client) {
+    pub async fn wait_ready(&mut self, http: &reqwest::Client) {
         let deadline = Instant::now() + Duration::from_secs(30);
         let url = format!("http://127.0.0.1:{}/healthz", self.port);
         loop {
@@ -474,14 +515,33 @@ impl Bot {
         }
     }
 
-    fn kill(&mut self) {
+    /// SIGKILL.
+    pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
             c.kill().expect("kill -9");
             let _ = c.wait();
         }
     }
 
-    fn logs(&self) -> String {
+    /// SIGTERM; the process must stop cleanly (exit code 0).
+    pub fn stop(&mut self) {
+        let pid = self
+            .child
+            .as_ref()
+            .map(|c| c.id().to_string())
+            .unwrap_or_default();
+        let term = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(term.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+        let status = self.child.take().map(|mut c| c.wait().expect("wait"));
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "jejak run exits 0 on SIGTERM: {status:?}\n{}",
+            self.logs()
+        );
+    }
+
+    /// Every start's log.
+    pub fn logs(&self) -> String {
         (0..self.starts)
             .map(|n| std::fs::read_to_string(self.log(n)).unwrap_or_default())
             .filter(|s| !s.trim().is_empty())
@@ -490,19 +550,39 @@ impl Bot {
     }
 }
 
-/// Runs the crash test of `kind` on `db`; see the module docs.
-pub async fn run(db: &Db, kind: Kind) {
-    let people = seed(db).await;
+/// The raised limits of the crash tests: a fake platform has none, and at the real ones a
+/// crowd's survey would take minutes (`tests/shared_rate.rs` runs at the real ones).
+const FAST: &str = "telegram_rate_per_second = 2000\ntelegram_per_chat_seconds = 0\n";
+
+/// A channel's platform side, its crowd and `jejak run` (not started yet) over `db`.
+pub struct Setup {
+    /// The process.
+    pub bot: Bot,
+    /// The platform side and the crowd.
+    pub world: Arc<World>,
+    /// The configuration and the logs (removed when dropped).
+    pub _dir: tempfile::TempDir,
+}
+
+/// Sets up `kind` for `people` with `schedule` added to the `[schedule]` section of the
+/// configuration (quiet hours are off: nothing here waits for the morning) and `env` added
+/// to the process's environment.
+pub async fn setup(
+    db: &Db,
+    kind: Kind,
+    people: Vec<Person>,
+    schedule: &str,
+    env: &[(&'static str, &str)],
+) -> Setup {
     let dir = tempfile::tempdir().expect("tempdir");
-    // Quiet hours off: nothing here waits for the morning.
     std::fs::write(
         dir.path().join("jejak.toml"),
-        "[schedule]\nquiet_start = \"00:00\"\nquiet_end = \"00:00\"\n",
+        format!("[schedule]\nquiet_start = \"00:00\"\nquiet_end = \"00:00\"\n{schedule}"),
     )
     .expect("config");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let (platform, env) = match kind {
+    let (platform, mut vars) = match kind {
         Kind::Telegram => {
             let api = FakeBotApi::start(TG_TOKEN).await;
             let env = vec![
@@ -525,26 +605,51 @@ pub async fn run(db: &Db, kind: Kind) {
         }
         Kind::Web => (Platform::Web, Vec::new()),
     };
-    let mut bot = Bot {
+    vars.extend(env.iter().map(|(k, v)| (*k, v.to_string())));
+    let bot = Bot {
         kind,
         db_url: db.url.clone(),
         port,
-        env,
+        env: vars,
         log_dir: dir.path().to_path_buf(),
         starts: 0,
         child: None,
     };
-    let http = reqwest::Client::new();
     let world = Arc::new(World {
         kind,
         platform,
         base,
-        http: http.clone(),
+        http: reqwest::Client::new(),
         web: people.iter().map(|_| Default::default()).collect(),
         people,
         redelivered: AtomicUsize::new(0),
         finished: AtomicUsize::new(0),
+        latencies: std::sync::Mutex::new(Vec::new()),
+        think_ms: AtomicU64::new(0),
     });
+    Setup {
+        bot,
+        world,
+        _dir: dir,
+    }
+}
+
+/// Runs the crash test of `kind` on `db`; see the module docs.
+pub async fn run(db: &Db, kind: Kind) {
+    let people = seed(db, CROWD).await;
+    let Setup {
+        mut bot,
+        world,
+        _dir,
+    } = setup(
+        db,
+        kind,
+        people,
+        FAST,
+        &[("WHATSAPP_RATE_PER_SECOND", "2000")],
+    )
+    .await;
+    let http = world.http.clone();
     let started = Instant::now();
     bot.spawn();
     bot.wait_ready(&http).await;
@@ -602,19 +707,7 @@ pub async fn run(db: &Db, kind: Kind) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let elapsed = started.elapsed();
-    let pid = bot
-        .child
-        .as_ref()
-        .map(|c| c.id().to_string())
-        .unwrap_or_default();
-    let term = Command::new("kill").args(["-TERM", &pid]).status();
-    assert!(term.is_ok_and(|s| s.success()), "kill -TERM {pid}");
-    let status = bot.child.take().map(|mut c| c.wait().expect("wait"));
-    assert!(
-        status.is_some_and(|s| s.success()),
-        "jejak run exits 0 on SIGTERM: {status:?}\n{}",
-        bot.logs()
-    );
+    bot.stop();
     assert!(
         finished_at_kill.iter().any(|n| *n < CROWD),
         "the kills came while respondents were mid-survey"

@@ -77,6 +77,7 @@ impl Shared {
         &self,
         address: &str,
         out: &Outgoing,
+        priority: crate::channel::rate::Priority,
     ) -> Result<String, super::api::ApiError> {
         if let Outgoing::Text(t) = out
             && t.trim().is_empty()
@@ -86,7 +87,7 @@ impl Shared {
         }
         let to = address.trim_start_matches('+');
         let body = out.to_json(to);
-        let wamid = self.api.send_once(&body).await?;
+        let wamid = self.api.send_once(&body, priority).await?;
         self.record_sent(&wamid, address, out.kind());
         Ok(wamid)
     }
