@@ -20,6 +20,7 @@ use chrono::Utc;
 use jejak::channel::telegram::render::Renderer;
 use jejak::channel::whatsapp::render as wa_render;
 use jejak::channel::whatsapp::webhook;
+use jejak::conversation::send::CLAIM_LEASE;
 use jejak::engine::Reply;
 use jejak::i18n::{Catalog, Msg};
 use jejak::model::Lang;
@@ -715,18 +716,15 @@ pub async fn run(db: &Db, kind: Kind) {
 
     check_store(&pool).await;
     let dups = check_replies(&world, &pool, &kills).await;
-    // A part may come twice only if the platform took it in the instant before a kill and
-    // the restarted process sent it again: a kill lies between the two copies, and no part
-    // comes three times.
+    // A part may come again only if the platform took it in the instant before a kill and
+    // a restarted process sent it again once the dead one's claim ran out: a kill lies
+    // between any two copies, and they are about a claim lease apart. (So a part comes three
+    // times only when the kills go on for longer than a lease, as on a loaded machine.)
     assert_eq!(
         dups.unexplained, 0,
-        "{kind:?}: {} of {} repeated parts had no kill between their copies",
+        "{kind:?}: {} of {} repeated parts had no kill between their copies, or came \
+         again before the dead process's claim ran out",
         dups.unexplained, dups.total
-    );
-    assert!(
-        dups.worst <= 1,
-        "{kind:?}: one part came {} times",
-        dups.worst + 1
     );
     if kind == Kind::Web {
         assert_eq!(
@@ -736,12 +734,16 @@ pub async fn run(db: &Db, kind: Kind) {
     }
     eprintln!(
         "{kind:?}: {CROWD} respondents, {KILLS} kills in {:.1} s, done in {:.1} s; \
-         {} failed platform attempts redelivered; {} reply parts sent twice, each with a \
-         kill between its copies",
+         {} redeliveries (updates served again, or requests repeated after no answer); {} reply parts sent again (one at most {} times), each \
+         after a kill",
         kills_done.as_secs_f64(),
         elapsed.as_secs_f64(),
-        world.redelivered.load(Ordering::Relaxed),
+        match &world.platform {
+            Platform::Telegram(api) => api.reserved() as usize,
+            _ => world.redelivered.load(Ordering::Relaxed),
+        },
         dups.total,
+        dups.worst + 1,
     );
 }
 
@@ -900,10 +902,20 @@ async fn check_replies(world: &World, pool: &sqlx::AnyPool, kills: &[Instant]) -
     let mut add = |(repeats, worst): (Vec<Repeat>, usize)| {
         d.total += repeats.len();
         d.worst = d.worst.max(worst);
-        d.unexplained += repeats
-            .iter()
-            .filter(|r| !kills.iter().any(|k| r.first <= *k && *k <= r.again))
-            .count();
+        // The restarted process waits for the dead one's claim, taken before its send (by
+        // as much as the parts before it took on a loaded machine: half a lease is plenty).
+        let lease = CLAIM_LEASE / 2;
+        for r in repeats.iter().filter(|r| {
+            !kills.iter().any(|k| r.first <= *k && *k <= r.again)
+                || r.again.duration_since(r.first) < lease
+        }) {
+            d.unexplained += 1;
+            eprintln!(
+                "unexplained repeat: {:?} apart, kill between: {}",
+                r.again.duration_since(r.first),
+                kills.iter().any(|k| r.first <= *k && *k <= r.again)
+            );
+        }
     };
     match &world.platform {
         Platform::Telegram(api) => {
