@@ -734,8 +734,8 @@ pub async fn run(db: &Db, kind: Kind) {
     }
     eprintln!(
         "{kind:?}: {CROWD} respondents, {KILLS} kills in {:.1} s, done in {:.1} s; \
-         {} redeliveries (updates served again, or requests repeated after no answer); {} reply parts sent again (one at most {} times), each \
-         after a kill",
+         {} redeliveries (updates served again, or requests repeated after no answer); {} reply parts sent again (none more than {} times), \
+         each after a kill",
         kills_done.as_secs_f64(),
         elapsed.as_secs_f64(),
         match &world.platform {
