@@ -1674,3 +1674,37 @@ fn the_shipped_flows_say_each_hint_once() {
         }
     }
 }
+
+/// Issue 13: the words alumni used for the shipped SMK flow's options, refused before.
+#[test]
+fn the_shipped_smk_flow_understands_everyday_words() {
+    let flow = jejak::flow::load(std::path::Path::new("flows/tracer-smk.yaml")).expect("loads");
+    let answer = |inputs: &[&str], code: &str| {
+        let out = converse(&flow, inputs).unwrap_or_else(|e| panic!("{inputs:?}: {e}"));
+        out.state
+            .answers
+            .iter()
+            .find(|(k, _)| k.code == code)
+            .map(|(_, a)| a.value.export())
+    };
+    for (word, want) in [
+        ("kuliah", "4"),
+        ("lanjut kuliah", "4"),
+        ("studi", "4"),
+        ("wiraswasta", "3"),
+        ("lagi nyari kerja", "5"),
+        ("kerja", "1"),
+        ("karyawan", "1"),
+        ("belum kerja", "2"),
+    ] {
+        let got = answer(&["/mulai", "ya", word], "f8");
+        assert_eq!(got.as_deref(), Some(want), "f8 {word:?}");
+    }
+    for (word, want) in [("swasta", "3"), ("pemerintah", "1"), ("PNS", "1"), ("bumn", "6")] {
+        let got = answer(&["/mulai", "ya", "1", "iya", "2 bulan", word], "f1101");
+        assert_eq!(got.as_deref(), Some(want), "f1101 {word:?}");
+    }
+    // "1 tahun" in the months question is 12 months; f504's answer exports as 1.
+    let got = answer(&["/mulai", "ya", "1", "iya", "1 tahun"], "f502");
+    assert_eq!(got.as_deref(), Some("12"));
+}

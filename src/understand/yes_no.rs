@@ -120,6 +120,9 @@ const ECHO_SKIPPED: &[&str] = &[
     "kalian", "masih", "juga", "memang", "benar", "sekarang", "saat", "ini", "itu", "selama",
 ];
 
+/// Pronouns: a word right before one is a possessed noun ("usaha Anda").
+const PRONOUNS: &[&str] = &["anda", "kamu", "saudara", "saudari", "engkau", "kalian", "mu"];
+
 /// Words that open a yes/no question.
 const QUESTION_WORDS: &[&str] = &["apakah", "apa", "apkh", "apakh"];
 
@@ -136,11 +139,16 @@ pub fn echo_words(question: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate() {
         if QUESTION_WORDS.contains(&w.as_str()) {
-            if let Some(v) = words[i + 1..]
+            let rest = &words[i + 1..];
+            if let Some(j) = rest
                 .iter()
-                .find(|w| !ECHO_SKIPPED.contains(&w.as_str()))
+                .position(|w| !ECHO_SKIPPED.contains(&w.as_str()))
+                // "Apakah usaha Anda sesuai…": a word owned by "Anda" is a noun, not the verb.
+                && !rest
+                    .get(j + 1)
+                    .is_some_and(|n| PRONOUNS.contains(&n.as_str()))
             {
-                out.push(v.clone());
+                out.push(rest[j].clone());
             }
             break;
         }
@@ -298,6 +306,7 @@ mod tests {
             ("Pernahkah Anda ikut pelatihan?", &["pernah"]),
             ("Adakah tempat kerja lain?", &["ada"]),
             ("Do you work?", &[]),
+            ("Apakah usaha Anda sesuai dengan jurusan?", &[]),
             ("Berapa bulan?", &[]),
         ];
         for (q, want) in cases {
