@@ -966,7 +966,9 @@ const NATIONAL_CASES: &[Case] = &[
     Case {
         name: "a number shown next to one option and the code of another is asked about",
         inputs: &["/mulai", "ya", "2"],
-        expect: &["Nomor 2 bisa berarti dua pilihan: «Wirausaha» (nomor 2 di daftar) atau «Belum bekerja» (kode 2)."],
+        expect: &[
+            "Nomor 2 bisa berarti dua pilihan: «Wirausaha» (nomor 2 di daftar) atau «Belum bekerja» (kode 2).",
+        ],
         expect_not: &["Di provinsi mana?"],
         answers: &[],
         status: Answering,
@@ -1077,7 +1079,15 @@ const NATIONAL_CASES: &[Case] = &[
     },
     Case {
         name: "a date question with month precision takes September 2024",
-        inputs: &["/mulai", "ya", "1", "Jatim", "pernah", "6", "September 2024"],
+        inputs: &[
+            "/mulai",
+            "ya",
+            "1",
+            "Jatim",
+            "pernah",
+            "6",
+            "September 2024",
+        ],
         expect: &["Berapa NIK Anda?"],
         expect_not: &[],
         answers: &[
@@ -1113,8 +1123,20 @@ const NATIONAL_CASES: &[Case] = &[
     },
     Case {
         name: "a 16-letter NIK is refused with the author's message",
-        inputs: &["/mulai", "ya", "1", "Jatim", "pernah", "6", "maret 2026", "abcdefghijklmnop"],
-        expect: &["NIK terdiri dari 16 angka, seperti di KTP.", "Berapa NIK Anda?"],
+        inputs: &[
+            "/mulai",
+            "ya",
+            "1",
+            "Jatim",
+            "pernah",
+            "6",
+            "maret 2026",
+            "abcdefghijklmnop",
+        ],
+        expect: &[
+            "NIK terdiri dari 16 angka, seperti di KTP.",
+            "Berapa NIK Anda?",
+        ],
         expect_not: &[],
         answers: &[
             ("f18d", "2026-03"),
@@ -1127,7 +1149,16 @@ const NATIONAL_CASES: &[Case] = &[
     },
     Case {
         name: "a NIK written in groups is kept as its digits",
-        inputs: &["/mulai", "ya", "1", "Jatim", "pernah", "6", "maret 2026", "3171 0123 4567 8901"],
+        inputs: &[
+            "/mulai",
+            "ya",
+            "1",
+            "Jatim",
+            "pernah",
+            "6",
+            "maret 2026",
+            "3171 0123 4567 8901",
+        ],
         expect: &["Tempat kerja ke-1?"],
         expect_not: &[],
         answers: &[
@@ -1143,8 +1174,16 @@ const NATIONAL_CASES: &[Case] = &[
     Case {
         name: "ada answers a more question that asks ada",
         inputs: &[
-            "/mulai", "ya", "1", "Jatim", "pernah", "6", "maret 2026", "3171012345678901",
-            "Toko A", "ada",
+            "/mulai",
+            "ya",
+            "1",
+            "Jatim",
+            "pernah",
+            "6",
+            "maret 2026",
+            "3171012345678901",
+            "Toko A",
+            "ada",
         ],
         expect: &["Tempat kerja ke-2?"],
         expect_not: &[],
@@ -1162,8 +1201,16 @@ const NATIONAL_CASES: &[Case] = &[
     Case {
         name: "tidak ada ends the repeat group",
         inputs: &[
-            "/mulai", "ya", "1", "Jatim", "pernah", "6", "maret 2026", "3171012345678901",
-            "Toko A", "tidak ada",
+            "/mulai",
+            "ya",
+            "1",
+            "Jatim",
+            "pernah",
+            "6",
+            "maret 2026",
+            "3171012345678901",
+            "Toko A",
+            "tidak ada",
         ],
         expect: &["Bagaimana Anda mencari kerja?"],
         expect_not: &[],
@@ -1700,7 +1747,12 @@ fn the_shipped_smk_flow_understands_everyday_words() {
         let got = answer(&["/mulai", "ya", word], "f8");
         assert_eq!(got.as_deref(), Some(want), "f8 {word:?}");
     }
-    for (word, want) in [("swasta", "3"), ("pemerintah", "1"), ("PNS", "1"), ("bumn", "6")] {
+    for (word, want) in [
+        ("swasta", "3"),
+        ("pemerintah", "1"),
+        ("PNS", "1"),
+        ("bumn", "6"),
+    ] {
         let got = answer(&["/mulai", "ya", "1", "iya", "2 bulan", word], "f1101");
         assert_eq!(got.as_deref(), Some(want), "f1101 {word:?}");
     }

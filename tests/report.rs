@@ -523,7 +523,10 @@ async fn export_uses_the_national_names_and_codes(db: &Db) {
     let flow = jejak::flow::compile(NATIONAL_FLOW).expect("flow compiles");
     let s = &db.store;
     s.upsert_roster_batch(
-        &[person("n1", Some("2024"), "TKJ", "S1"), person("n2", Some("2024"), "TKJ", "S1")],
+        &[
+            person("n1", Some("2024"), "TKJ", "S1"),
+            person("n2", Some("2024"), "TKJ", "S1"),
+        ],
         Some(&enrol(&flow.id)),
         t(0),
     )
@@ -533,9 +536,16 @@ async fn export_uses_the_national_names_and_codes(db: &Db) {
         code: code.into(),
         iteration: 0,
     };
-    for (ext, f504, picks, puas) in [("n1", true, vec!["1", "3"], true), ("n2", false, vec!["2"], false)] {
+    for (ext, f504, picks, puas) in [
+        ("n1", true, vec!["1", "3"], true),
+        ("n2", false, vec!["2"], false),
+    ] {
         let r = id_of(s, ext).await;
-        let sess = s.latest_session(r, &flow.id).await.unwrap().expect("session");
+        let sess = s
+            .latest_session(r, &flow.id)
+            .await
+            .unwrap()
+            .expect("session");
         let answers = vec![
             AnswerOp::Set {
                 key: key("f504"),
@@ -572,9 +582,15 @@ async fn export_uses_the_national_names_and_codes(db: &Db) {
         .unwrap();
     let mut rd = csv::Reader::from_reader(out.as_slice());
     let header: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
-    let tail: Vec<&str> = header[header.len() - 5..].iter().map(String::as_str).collect();
+    let tail: Vec<&str> = header[header.len() - 5..]
+        .iter()
+        .map(String::as_str)
+        .collect();
     assert_eq!(tail, ["f504", "f401", "f402", "f403", "puas"], "{header:?}");
-    let ext = header.iter().position(|h| h == "external_id").expect("external_id");
+    let ext = header
+        .iter()
+        .position(|h| h == "external_id")
+        .expect("external_id");
     let mut rows: Vec<Vec<String>> = rd
         .records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect())
@@ -585,14 +601,20 @@ async fn export_uses_the_national_names_and_codes(db: &Db) {
         .map(|r| r[r.len() - 5..].iter().map(String::as_str).collect())
         .collect();
     // f504 uses its own codes; `puas` keeps the default 1/0.
-    assert_eq!(tails, [["1", "1", "0", "1", "1"], ["2", "0", "1", "0", "0"]]);
+    assert_eq!(
+        tails,
+        [["1", "1", "0", "1", "1"], ["2", "0", "1", "0", "0"]]
+    );
 
     let mut book = Vec::new();
     jejak::report::export::write_codebook(&flow, &mut book).unwrap();
     let mut rd = csv::Reader::from_reader(book.as_slice());
     let head: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
     let columns = head.iter().position(|h| h == "columns").expect("columns");
-    let choices = head.iter().position(|h| h == "choices_id").expect("choices_id");
+    let choices = head
+        .iter()
+        .position(|h| h == "choices_id")
+        .expect("choices_id");
     let rows: Vec<Vec<String>> = rd
         .records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect())

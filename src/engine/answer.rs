@@ -61,10 +61,14 @@ pub fn parse_text(
         } => {
             let n = text.chars().count() as u32;
             if let Some(m) = min_len.filter(|m| n < *m) {
-                return Err(cat.ta(lang, Msg::ErrTextShort, &[("min", &m.to_string())]).into());
+                return Err(cat
+                    .ta(lang, Msg::ErrTextShort, &[("min", &m.to_string())])
+                    .into());
             }
             if let Some(m) = max_len.filter(|m| n > *m) {
-                return Err(cat.ta(lang, Msg::ErrTextLong, &[("max", &m.to_string())]).into());
+                return Err(cat
+                    .ta(lang, Msg::ErrTextLong, &[("max", &m.to_string())])
+                    .into());
             }
             if let Some(p) = pattern {
                 if p.regex.is_match(text) {

@@ -169,9 +169,7 @@ pub async fn for_each_row(
                 (Some(Value::Choices(picked)), Some(o)) => Cell::int(i64::from(picked.contains(o))),
                 (Some(Value::Skipped), Some(_)) => Cell::text(""),
                 (Some(Value::Bool(b)), _) => match &flow.items[c.item].kind {
-                    Kind::YesNo { codes, .. } => {
-                        code_cell(if *b { &codes.yes } else { &codes.no })
-                    }
+                    Kind::YesNo { codes, .. } => code_cell(if *b { &codes.yes } else { &codes.no }),
                     _ => answer_cell(&Value::Bool(*b)),
                 },
                 (Some(v), _) => answer_cell(v),

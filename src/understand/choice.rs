@@ -329,10 +329,12 @@ pub fn ambiguous_number(input: &str, options: &[ChoiceOption]) -> Option<(usize,
     }
     input
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '&' | '+'))
-        .find_map(|w| match (choice_number(w), match_choice_impl(w, options, false)) {
-            (Some(n), ChoiceMatch::Either(p, c)) => Some((n, p, c)),
-            _ => None,
-        })
+        .find_map(
+            |w| match (choice_number(w), match_choice_impl(w, options, false)) {
+                (Some(n), ChoiceMatch::Either(p, c)) => Some((n, p, c)),
+                _ => None,
+            },
+        )
 }
 
 /// Connective words separating answers of a multiple choice ("1 dan 3").

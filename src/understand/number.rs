@@ -464,7 +464,8 @@ pub fn parse_period(input: &str, lang: Lang, unit: Period) -> Option<f64> {
     }
     let tokens: Vec<&str> = spaced
         .split(|c: char| c.is_whitespace() || c == '+')
-        .filter(|t| !t.is_empty() && *t != "dan" && *t != "and" && *t != "lebih")
+        // "lebih" is not a joint: "3 bulan lebih" is more than 3 months, not 3.
+        .filter(|t| !t.is_empty() && *t != "dan" && *t != "and")
         .collect();
     let mut total_days = 0.0;
     let mut any_unit = false;
@@ -702,7 +703,8 @@ mod tests {
 
     #[test]
     fn periods_in_the_unit_asked() {
-        let months = |s: &str| parse_period(s, ID, Period::Months).map(|v| (v * 100.0).round() / 100.0);
+        let months =
+            |s: &str| parse_period(s, ID, Period::Months).map(|v| (v * 100.0).round() / 100.0);
         let cases: &[(&str, Option<f64>)] = &[
             ("1 tahun", Some(12.0)),
             ("setahun", Some(12.0)),
@@ -721,6 +723,10 @@ mod tests {
             ("tahun", None),
             ("1 2 tahun", None),
             ("1 tahun lagi", None),
+            ("3 bulan lebih", None),
+            ("tiga bulan lebih", None),
+            ("1 tahun lebih 2 bulan", None),
+            ("kurang dari 1 tahun", None),
             ("", None),
         ];
         for (input, want) in cases {

@@ -121,7 +121,9 @@ const ECHO_SKIPPED: &[&str] = &[
 ];
 
 /// Pronouns: a word right before one is a possessed noun ("usaha Anda").
-const PRONOUNS: &[&str] = &["anda", "kamu", "saudara", "saudari", "engkau", "kalian", "mu"];
+const PRONOUNS: &[&str] = &[
+    "anda", "kamu", "saudara", "saudari", "engkau", "kalian", "mu",
+];
 
 /// Words that open a yes/no question.
 const QUESTION_WORDS: &[&str] = &["apakah", "apa", "apkh", "apakh"];

@@ -8,9 +8,7 @@ use super::{Checker, PendingGoto, Seen};
 use crate::flow::cond::{Cond, Lit, Op, Subject};
 use crate::flow::def::{ItemDef, S, ScalarDef, TextDef};
 use crate::flow::text::Text;
-use crate::flow::{
-    Bounds, DateBound, DateRange, Kind, Pattern, Question, TimeUnit, YesNoCodes,
-};
+use crate::flow::{Bounds, DateBound, DateRange, Kind, Pattern, Question, TimeUnit, YesNoCodes};
 use crate::understand;
 
 /// The question types, as written in a flow file.
@@ -409,7 +407,10 @@ impl Checker {
             (range.not_before, range.not_after, q.not_after.as_ref())
             && a > b
         {
-            self.err(pos(at), format!("`not_before` ({a}) is after `not_after` ({b})"));
+            self.err(
+                pos(at),
+                format!("`not_before` ({a}) is after `not_after` ({b})"),
+            );
         }
         range
     }
@@ -448,7 +449,10 @@ impl Checker {
                 let why = why.lines().last().unwrap_or("").trim().to_string();
                 self.err(
                     pos(p),
-                    format!("`pattern` `{}` is not a valid regular expression: {why}", p.value),
+                    format!(
+                        "`pattern` `{}` is not a valid regular expression: {why}",
+                        p.value
+                    ),
                 );
                 None
             }
@@ -476,7 +480,10 @@ impl Checker {
         }
         match (yes, no) {
             (Some(yes), Some(no)) if yes == no => {
-                self.err(pos(c), format!("yes and no have the same export code `{yes}`"));
+                self.err(
+                    pos(c),
+                    format!("yes and no have the same export code `{yes}`"),
+                );
                 YesNoCodes::default()
             }
             (Some(yes), Some(no)) => YesNoCodes { yes, no },
@@ -498,10 +505,16 @@ impl Checker {
                 if word.is_empty() || !word.chars().all(char::is_alphabetic) {
                     self.err(
                         pos(w),
-                        format!("`echo` words are single words (`ada`, `pernah`), not `{}`", w.value),
+                        format!(
+                            "`echo` words are single words (`ada`, `pernah`), not `{}`",
+                            w.value
+                        ),
                     );
                 } else if understand::parse_yes_no(&word, crate::model::Lang::Id) == Some(false) {
-                    self.err(pos(w), format!("`{word}` already means no; it cannot be an echo of yes"));
+                    self.err(
+                        pos(w),
+                        format!("`{word}` already means no; it cannot be an echo of yes"),
+                    );
                 } else {
                     out.push(word);
                 }
