@@ -846,6 +846,429 @@ const CASES: &[Case] = &[
     },
 ];
 
+/// What issue 13 asks of answers typed the way Indonesians type them: choices by their words,
+/// aliases, numeric codes next to shown numbers, a long list, yes/no by echo with national
+/// codes, months written in years, a month-precision date, a date bound relative to today and
+/// a pattern. The clock is 2026-03-01 (see `converse`).
+const NATIONAL: &str = r#"
+flow:
+  id: nasional
+  version: 1
+  title: { id: "Nasional", en: "National" }
+  languages: [id, en]
+  consent:
+    purpose: { id: "a", en: "a" }
+    data: { id: "b", en: "b" }
+    retention: { id: "c", en: "c" }
+    rights: { id: "d", en: "d" }
+sections:
+  - id: utama
+    title: { id: "Utama", en: "Main" }
+    questions:
+      - code: f8
+        type: single
+        text: { id: "Apa kegiatan utama Anda?", en: "What is your main activity?" }
+        options:
+          - { code: "1", label: { id: "Bekerja", en: "Working" } }
+          - { code: "3", label: { id: "Wirausaha", en: "Self-employed" } }
+          - { code: "4", label: { id: "Melanjutkan studi", en: "Continuing my studies" } }
+          - { code: "5", label: { id: "Mencari kerja", en: "Looking for work" } }
+          - { code: "2", label: { id: "Belum bekerja", en: "Not working yet" } }
+      - code: f5a1
+        type: single
+        text: { id: "Di provinsi mana?", en: "Which province?" }
+        options:
+          - { code: "11", label: { id: "Aceh", en: "Aceh" } }
+          - { code: "12", label: { id: "Sumatera Utara", en: "North Sumatra" }, aliases: [Sumut] }
+          - { code: "13", label: { id: "Sumatera Barat", en: "West Sumatra" }, aliases: [Sumbar] }
+          - { code: "31", label: { id: "DKI Jakarta", en: "Jakarta" }, aliases: [DKI] }
+          - { code: "32", label: { id: "Jawa Barat", en: "West Java" }, aliases: [Jabar] }
+          - { code: "33", label: { id: "Jawa Tengah", en: "Central Java" }, aliases: [Jateng] }
+          - { code: "34", label: { id: "DI Yogyakarta", en: "Yogyakarta" }, aliases: [Jogja, Yogya, DIY] }
+          - { code: "35", label: { id: "Jawa Timur", en: "East Java" }, aliases: [Jatim] }
+          - { code: "63", label: { id: "Kalimantan Selatan", en: "South Kalimantan" }, aliases: [Kalsel] }
+          - { code: "5", label: { id: "Papua Selatan", en: "South Papua" } }
+      - code: f504
+        type: yesno
+        codes: { yes: 1, no: 2 }
+        text: { id: "Apakah Anda pernah melamar kerja?", en: "Have you ever applied for a job?" }
+      - code: f502
+        type: integer
+        time_unit: months
+        min: 0
+        max: 60
+        unit: { id: "bulan", en: "months" }
+        text: { id: "Berapa bulan sampai Anda mendapat kerja?", en: "How many months until you got work?" }
+      - code: f18d
+        type: date
+        precision: month
+        not_after: today
+        text: { id: "Kapan Anda mulai kuliah?", en: "When did you start studying?" }
+      - code: nik
+        type: text
+        pattern: "[0-9]{16}"
+        pattern_message: { id: "NIK terdiri dari 16 angka, seperti di KTP.", en: "A NIK has 16 digits, as on the ID card." }
+        text: { id: "Berapa NIK Anda?", en: "What is your NIK?" }
+      - repeat: tempat
+        max: 3
+        more: { id: "Apakah ada tempat kerja lain?", en: "Is there another workplace?" }
+        questions:
+          - code: tempat_nama
+            type: text
+            text: { id: "Tempat kerja ke-{ $iteration }?", en: "Workplace no. { $iteration }?" }
+      - code: f4
+        type: multi
+        text: { id: "Bagaimana Anda mencari kerja?", en: "How did you look for work?" }
+        options:
+          - { code: "1", export: f401, label: { id: "Iklan", en: "Adverts" } }
+          - { code: "2", export: f402, label: { id: "Bursa kerja", en: "Job fair" } }
+          - { code: "3", export: f403, label: { id: "Relasi", en: "Contacts" } }
+"#;
+
+/// Inputs that reach a question of [`NATIONAL`] are spelled out in each case.
+const NATIONAL_CASES: &[Case] = &[
+    Case {
+        name: "a word of a label picks the option",
+        inputs: &["/mulai", "ya", "lagi nyari kerja"],
+        expect: &["Di provinsi mana?"],
+        expect_not: &[],
+        answers: &[("f8", "5")],
+        status: Answering,
+    },
+    Case {
+        name: "a shipped synonym picks the option",
+        inputs: &["/mulai", "ya", "lanjut kuliah"],
+        expect: &["Di provinsi mana?"],
+        expect_not: &[],
+        answers: &[("f8", "4")],
+        status: Answering,
+    },
+    Case {
+        name: "wiraswasta is wirausaha",
+        inputs: &["/mulai", "ya", "wiraswasta"],
+        expect: &["Di provinsi mana?"],
+        expect_not: &[],
+        answers: &[("f8", "3")],
+        status: Answering,
+    },
+    Case {
+        name: "a miss says what would work",
+        inputs: &["/mulai", "ya", "pabrik"],
+        expect: &[
+            "Balas dengan nomor 1 sampai 5.",
+            "Boleh juga tulis namanya atau sebagian, misalnya «Bekerja».",
+            "Apa kegiatan utama Anda?",
+        ],
+        expect_not: &[],
+        answers: &[],
+        status: Answering,
+    },
+    Case {
+        name: "a number shown next to one option and the code of another is asked about",
+        inputs: &["/mulai", "ya", "2"],
+        expect: &[
+            "Nomor 2 bisa berarti dua pilihan: «Wirausaha» (nomor 2 di daftar) atau «Belum bekerja» (kode 2).",
+        ],
+        expect_not: &["Di provinsi mana?"],
+        answers: &[],
+        status: Answering,
+    },
+    Case {
+        name: "the question about a number is answered with a button",
+        inputs: &["/mulai", "ya", "2", "btn:f8=2"],
+        expect: &["Di provinsi mana?"],
+        expect_not: &[],
+        answers: &[("f8", "2")],
+        status: Answering,
+    },
+    Case {
+        name: "the question about a number is answered with the name",
+        inputs: &["/mulai", "ya", "2", "wirausaha"],
+        expect: &["Di provinsi mana?"],
+        expect_not: &[],
+        answers: &[("f8", "3")],
+        status: Answering,
+    },
+    Case {
+        name: "a number shown next to an option that is its own code is taken",
+        inputs: &["/mulai", "ya", "1"],
+        expect: &["Di provinsi mana?"],
+        expect_not: &["bisa berarti"],
+        answers: &[("f8", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "an alias picks a province",
+        inputs: &["/mulai", "ya", "1", "Jatim"],
+        expect: &["pernah melamar kerja"],
+        expect_not: &[],
+        answers: &[("f5a1", "35"), ("f8", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "a BPS code beyond the shown numbers is that province",
+        inputs: &["/mulai", "ya", "1", "35"],
+        expect: &["pernah melamar kerja"],
+        expect_not: &[],
+        answers: &[("f5a1", "35"), ("f8", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "kode says the number is a code",
+        inputs: &["/mulai", "ya", "1", "kode 5"],
+        expect: &["pernah melamar kerja"],
+        expect_not: &[],
+        answers: &[("f5a1", "5"), ("f8", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "a miss in a long list does not send the list again",
+        inputs: &["/mulai", "ya", "1", "Bali"],
+        expect: &["Balas dengan nomor 1 sampai 10.", "misalnya «Aceh»"],
+        expect_not: &["Di provinsi mana?", "1. Aceh", "Jawa Timur"],
+        answers: &[("f8", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "pernah answers a question that asks pernah",
+        inputs: &["/mulai", "ya", "1", "Jatim", "pernah"],
+        expect: &["Berapa bulan sampai"],
+        expect_not: &[],
+        answers: &[("f504", "1"), ("f5a1", "35"), ("f8", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "belum pernah answers no",
+        inputs: &["/mulai", "ya", "1", "Jatim", "belum pernah"],
+        expect: &["Berapa bulan sampai"],
+        expect_not: &[],
+        answers: &[("f504", "0"), ("f5a1", "35"), ("f8", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "1 tahun in a months question is 12 months",
+        inputs: &["/mulai", "ya", "1", "Jatim", "pernah", "1 tahun"],
+        expect: &["Kapan Anda mulai kuliah?"],
+        expect_not: &[],
+        answers: &[("f502", "12"), ("f504", "1"), ("f5a1", "35"), ("f8", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "2,5 thn is 30 months",
+        inputs: &["/mulai", "ya", "1", "Jatim", "pernah", "2,5 thn"],
+        expect: &["Kapan Anda mulai kuliah?"],
+        expect_not: &[],
+        answers: &[("f502", "30"), ("f504", "1"), ("f5a1", "35"), ("f8", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "setahun is 12 months",
+        inputs: &["/mulai", "ya", "1", "Jatim", "pernah", "setahun"],
+        expect: &["Kapan Anda mulai kuliah?"],
+        expect_not: &[],
+        answers: &[("f502", "12"), ("f504", "1"), ("f5a1", "35"), ("f8", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "6 years is above the months maximum",
+        inputs: &["/mulai", "ya", "1", "Jatim", "pernah", "6 tahun"],
+        expect: &["paling banyak 60"],
+        expect_not: &[],
+        answers: &[("f504", "1"), ("f5a1", "35"), ("f8", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "a date question with month precision takes September 2024",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "1",
+            "Jatim",
+            "pernah",
+            "6",
+            "September 2024",
+        ],
+        expect: &["Berapa NIK Anda?"],
+        expect_not: &[],
+        answers: &[
+            ("f18d", "2024-09"),
+            ("f502", "6"),
+            ("f504", "1"),
+            ("f5a1", "35"),
+            ("f8", "1"),
+        ],
+        status: Answering,
+    },
+    Case {
+        name: "a start month in the future is refused",
+        inputs: &["/mulai", "ya", "1", "Jatim", "pernah", "6", "agustus 2027"],
+        expect: &["paling lambat Maret 2026", "Kapan Anda mulai kuliah?"],
+        expect_not: &["Berapa NIK"],
+        answers: &[("f502", "6"), ("f504", "1"), ("f5a1", "35"), ("f8", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "this month is not in the future",
+        inputs: &["/mulai", "ya", "1", "Jatim", "pernah", "6", "maret 2026"],
+        expect: &["Berapa NIK Anda?"],
+        expect_not: &[],
+        answers: &[
+            ("f18d", "2026-03"),
+            ("f502", "6"),
+            ("f504", "1"),
+            ("f5a1", "35"),
+            ("f8", "1"),
+        ],
+        status: Answering,
+    },
+    Case {
+        name: "a 16-letter NIK is refused with the author's message",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "1",
+            "Jatim",
+            "pernah",
+            "6",
+            "maret 2026",
+            "abcdefghijklmnop",
+        ],
+        expect: &[
+            "NIK terdiri dari 16 angka, seperti di KTP.",
+            "Berapa NIK Anda?",
+        ],
+        expect_not: &[],
+        answers: &[
+            ("f18d", "2026-03"),
+            ("f502", "6"),
+            ("f504", "1"),
+            ("f5a1", "35"),
+            ("f8", "1"),
+        ],
+        status: Answering,
+    },
+    Case {
+        name: "a NIK written in groups is kept as its digits",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "1",
+            "Jatim",
+            "pernah",
+            "6",
+            "maret 2026",
+            "3171 0123 4567 8901",
+        ],
+        expect: &["Tempat kerja ke-1?"],
+        expect_not: &[],
+        answers: &[
+            ("f18d", "2026-03"),
+            ("f502", "6"),
+            ("f504", "1"),
+            ("f5a1", "35"),
+            ("f8", "1"),
+            ("nik", "3171012345678901"),
+        ],
+        status: Answering,
+    },
+    Case {
+        name: "ada answers a more question that asks ada",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "1",
+            "Jatim",
+            "pernah",
+            "6",
+            "maret 2026",
+            "3171012345678901",
+            "Toko A",
+            "ada",
+        ],
+        expect: &["Tempat kerja ke-2?"],
+        expect_not: &[],
+        answers: &[
+            ("f18d", "2026-03"),
+            ("f502", "6"),
+            ("f504", "1"),
+            ("f5a1", "35"),
+            ("f8", "1"),
+            ("nik", "3171012345678901"),
+            ("tempat_nama_1", "Toko A"),
+        ],
+        status: Answering,
+    },
+    Case {
+        name: "tidak ada ends the repeat group",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "1",
+            "Jatim",
+            "pernah",
+            "6",
+            "maret 2026",
+            "3171012345678901",
+            "Toko A",
+            "tidak ada",
+        ],
+        expect: &["Bagaimana Anda mencari kerja?"],
+        expect_not: &[],
+        answers: &[
+            ("f18d", "2026-03"),
+            ("f502", "6"),
+            ("f504", "1"),
+            ("f5a1", "35"),
+            ("f8", "1"),
+            ("nik", "3171012345678901"),
+            ("tempat_nama_1", "Toko A"),
+        ],
+        status: Answering,
+    },
+];
+
+#[test]
+fn national_conversations() {
+    let flow = flow(NATIONAL);
+    let failures: Vec<String> = NATIONAL_CASES
+        .iter()
+        .filter_map(|c| check(&flow, c).err().map(|e| format!("## {}\n{e}", c.name)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        NATIONAL_CASES.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn national_case_names_are_unique() {
+    let mut names: Vec<&str> = NATIONAL_CASES.iter().map(|c| c.name).collect();
+    names.sort_unstable();
+    let before = names.len();
+    names.dedup();
+    assert_eq!(before, names.len());
+}
+
+/// The two options a typed number could mean come back as buttons of the question's own
+/// prompt, so a press answers the question; a text-only channel gets no numbered list
+/// (a number would be ambiguous again).
+#[test]
+fn the_question_about_a_number_offers_the_two_options_as_buttons() {
+    let out = converse(&flow(NATIONAL), &["/mulai", "ya", "2"]).expect("conversation");
+    let prompt = out
+        .replies
+        .last()
+        .and_then(|r| r.prompt.clone())
+        .expect("a prompt");
+    assert_eq!(prompt.id, "f8");
+    assert!(!prompt.numbered);
+    let values: Vec<&str> = prompt.options.iter().map(|o| o.value.as_str()).collect();
+    assert_eq!(values, ["3", "2"]);
+}
+
 fn time(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
         .unwrap_or_else(|e| panic!("bad time {s}: {e}"))
@@ -1297,4 +1720,43 @@ fn the_shipped_flows_say_each_hint_once() {
             }
         }
     }
+}
+
+/// Issue 13: the words alumni used for the shipped SMK flow's options, refused before.
+#[test]
+fn the_shipped_smk_flow_understands_everyday_words() {
+    let flow = jejak::flow::load(std::path::Path::new("flows/tracer-smk.yaml")).expect("loads");
+    let answer = |inputs: &[&str], code: &str| {
+        let out = converse(&flow, inputs).unwrap_or_else(|e| panic!("{inputs:?}: {e}"));
+        out.state
+            .answers
+            .iter()
+            .find(|(k, _)| k.code == code)
+            .map(|(_, a)| a.value.export())
+    };
+    for (word, want) in [
+        ("kuliah", "4"),
+        ("lanjut kuliah", "4"),
+        ("studi", "4"),
+        ("wiraswasta", "3"),
+        ("lagi nyari kerja", "5"),
+        ("kerja", "1"),
+        ("karyawan", "1"),
+        ("belum kerja", "2"),
+    ] {
+        let got = answer(&["/mulai", "ya", word], "f8");
+        assert_eq!(got.as_deref(), Some(want), "f8 {word:?}");
+    }
+    for (word, want) in [
+        ("swasta", "3"),
+        ("pemerintah", "1"),
+        ("PNS", "1"),
+        ("bumn", "6"),
+    ] {
+        let got = answer(&["/mulai", "ya", "1", "iya", "2 bulan", word], "f1101");
+        assert_eq!(got.as_deref(), Some(want), "f1101 {word:?}");
+    }
+    // "1 tahun" in the months question is 12 months; f504's answer exports as 1.
+    let got = answer(&["/mulai", "ya", "1", "iya", "1 tahun"], "f502");
+    assert_eq!(got.as_deref(), Some("12"));
 }

@@ -143,8 +143,8 @@ const WORDS: &[&str] = &[
 fn fitting_answer(kind: &Kind) -> &'static str {
     match kind {
         Kind::Money { .. } => "3,5 juta",
-        Kind::Date => "17/08/2024",
-        Kind::MonthYear => "Januari 2024",
+        Kind::Date { .. } => "17/08/2024",
+        Kind::MonthYear { .. } => "Januari 2024",
         Kind::Phone => "0812-3456-7890",
         Kind::Email => "nama@contoh.id",
         Kind::Text { .. } => "PT Sinar Abadi",

@@ -343,3 +343,105 @@ fn fluent_selectors_are_accepted() {
     );
     compile(&src).unwrap_or_else(|d| panic!("{}", listing(&d)));
 }
+
+const BAD_NATIONAL: &str = "tests/fixtures/bad-national.yaml";
+
+/// Every mistake planted in `bad-national.yaml`, in file order.
+const EXPECTED_NATIONAL: &[Expect] = &[
+    e(
+        19,
+        20,
+        "monts",
+        "unknown `time_unit` `monts` (did you mean `months`?)",
+    ),
+    e(
+        23,
+        20,
+        "tomorrow",
+        "`not_after` must be a date (`2020-01-01`) or `today`",
+    ),
+    e(
+        24,
+        20,
+        "hour",
+        "`precision` of a date is `day` (the default) or `month`",
+    ),
+    e(28, 18, "\"[0-9{16}\"", "is not a valid regular expression"),
+    e(
+        32,
+        26,
+        "{ id: \"10 angka\"",
+        "`pattern_message` needs a `pattern`",
+    ),
+    e(
+        36,
+        16,
+        "{ yes: 1, no: 1 }",
+        "yes and no have the same export code `1`",
+    ),
+    e(
+        42,
+        75,
+        "f81",
+        "`export` names the 0/1 column of an option of a multiple choice",
+    ),
+    e(
+        44,
+        85,
+        "Kerja",
+        "alias `Kerja` is given to two options of `f8`",
+    ),
+    e(
+        50,
+        70,
+        "f401",
+        "export column `f401` is already named on line 49",
+    ),
+    e(
+        51,
+        75,
+        "f504",
+        "export column `f504` is already the column of question `f504`",
+    ),
+    e(54, 16, "tidak", "`tidak` already means no"),
+    e(
+        57,
+        15,
+        "text",
+        "`time_unit` does not apply to a `text` question (`nama`)",
+    ),
+];
+
+#[test]
+fn every_national_mistake_is_reported_once_at_its_position() {
+    let src = std::fs::read_to_string(BAD_NATIONAL).expect("fixture exists");
+    let lines: Vec<&str> = src.lines().collect();
+    let got = diagnostics(&src);
+    let all = listing(&got);
+    for (i, x) in EXPECTED_NATIONAL.iter().enumerate() {
+        let line = lines[(x.line - 1) as usize];
+        let rest = line.get((x.col - 1) as usize..).unwrap_or("");
+        assert!(
+            rest.starts_with(x.at),
+            "{BAD_NATIONAL}:{}:{} reads {rest:?}, expected {:?}",
+            x.line,
+            x.col,
+            x.at
+        );
+        let Some(d) = got.get(i) else {
+            panic!("missing {}:{} `{}`; got:\n{all}", x.line, x.col, x.says);
+        };
+        assert_eq!((d.line, d.col), (x.line, x.col), "{}; got:\n{all}", x.says);
+        assert!(
+            d.message.contains(x.says),
+            "{:?} lacks {:?}",
+            d.message,
+            x.says
+        );
+    }
+    assert_eq!(
+        got.len(),
+        EXPECTED_NATIONAL.len(),
+        "extra diagnostics:\n{all}"
+    );
+}

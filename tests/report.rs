@@ -11,9 +11,9 @@ mod test_db;
 use std::collections::BTreeMap;
 
 use chrono::Duration;
-use jejak::model::{Lang, SessionStatus};
+use jejak::model::{AnswerKey, Lang, SessionStatus, Value};
 use jejak::report::response::{GroupBy, ResponseReport, response_report};
-use jejak::store::NewRespondent;
+use jejak::store::{AnswerOp, NewRespondent, StepCommit};
 use report_data::{FLOW, enrol, f8_answer, id_of, outbox, person, step, t, wave};
 use sqlx::Row;
 use test_db::Db;
@@ -22,7 +22,8 @@ both_backends!(
     report_numbers,
     report_by_cohort_programme_school,
     report_formats,
-    report_formats_in_indonesian
+    report_formats_in_indonesian,
+    export_uses_the_national_names_and_codes
 );
 
 /// The dataset; returns the wave ids (w1, w2, w3).
@@ -413,4 +414,142 @@ async fn report_analyses_tables_left_without_statistics() {
         .unwrap();
     assert_eq!(analysed("flow_progress").await, first);
     pool.close().await;
+}
+
+/// A flow written with the national file's names: f4's options export as f401…f403 (not
+/// `f4_1`…), f504 as 1 = yes and 2 = no; the codebook lists the same column names.
+const NATIONAL_FLOW: &str = r#"
+flow:
+  id: nasional-export
+  version: 1
+  title: { id: "Nasional", en: "National" }
+  languages: [id, en]
+  consent:
+    purpose: { id: "a", en: "a" }
+    data: { id: "b", en: "b" }
+    retention: { id: "c", en: "c" }
+    rights: { id: "d", en: "d" }
+sections:
+  - id: utama
+    title: { id: "Utama", en: "Main" }
+    questions:
+      - code: f504
+        type: yesno
+        codes: { yes: 1, no: 2 }
+        text: { id: "Apakah Anda dapat kerja dalam 6 bulan?", en: "Work within 6 months?" }
+      - code: f4
+        type: multi
+        text: { id: "Bagaimana Anda mencari kerja?", en: "How did you look?" }
+        options:
+          - { code: "1", export: f401, label: { id: "Iklan", en: "Adverts" } }
+          - { code: "2", export: f402, label: { id: "Bursa kerja", en: "Job fair" } }
+          - { code: "3", export: f403, label: { id: "Relasi", en: "Contacts" } }
+      - code: puas
+        type: yesno
+        text: { id: "Puas?", en: "Happy?" }
+"#;
+
+async fn export_uses_the_national_names_and_codes(db: &Db) {
+    let flow = jejak::flow::compile(NATIONAL_FLOW).expect("flow compiles");
+    let s = &db.store;
+    s.upsert_roster_batch(
+        &[
+            person("n1", Some("2024"), "TKJ", "S1"),
+            person("n2", Some("2024"), "TKJ", "S1"),
+        ],
+        Some(&enrol(&flow.id)),
+        t(0),
+    )
+    .await
+    .unwrap();
+    let key = |code: &str| AnswerKey {
+        code: code.into(),
+        iteration: 0,
+    };
+    for (ext, f504, picks, puas) in [
+        ("n1", true, vec!["1", "3"], true),
+        ("n2", false, vec!["2"], false),
+    ] {
+        let r = id_of(s, ext).await;
+        let sess = s
+            .latest_session(r, &flow.id)
+            .await
+            .unwrap()
+            .expect("session");
+        let answers = vec![
+            AnswerOp::Set {
+                key: key("f504"),
+                raw: "x".into(),
+                value: Value::Bool(f504),
+            },
+            AnswerOp::Set {
+                key: key("f4"),
+                raw: "x".into(),
+                value: Value::Choices(picks.iter().map(|p| p.to_string()).collect()),
+            },
+            AnswerOp::Set {
+                key: key("puas"),
+                raw: "x".into(),
+                value: Value::Bool(puas),
+            },
+        ];
+        let c = StepCommit {
+            session_id: sess.id,
+            expected_revision: sess.revision,
+            status: SessionStatus::Completed,
+            state_json: "{}",
+            flow_version: sess.flow_version,
+            answers: &answers,
+            events: &[],
+            inbound: None,
+            now: t(1),
+        };
+        s.commit_step(&c).await.unwrap();
+    }
+    let mut out = Vec::new();
+    jejak::report::export::write_csv(s, &flow, &mut out)
+        .await
+        .unwrap();
+    let mut rd = csv::Reader::from_reader(out.as_slice());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    let tail: Vec<&str> = header[header.len() - 5..]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(tail, ["f504", "f401", "f402", "f403", "puas"], "{header:?}");
+    let ext = header
+        .iter()
+        .position(|h| h == "external_id")
+        .expect("external_id");
+    let mut rows: Vec<Vec<String>> = rd
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    rows.sort_by(|a, b| a[ext].cmp(&b[ext]));
+    let tails: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r[r.len() - 5..].iter().map(String::as_str).collect())
+        .collect();
+    // f504 uses its own codes; `puas` keeps the default 1/0.
+    assert_eq!(
+        tails,
+        [["1", "1", "0", "1", "1"], ["2", "0", "1", "0", "0"]]
+    );
+
+    let mut book = Vec::new();
+    jejak::report::export::write_codebook(&flow, &mut book).unwrap();
+    let mut rd = csv::Reader::from_reader(book.as_slice());
+    let head: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    let columns = head.iter().position(|h| h == "columns").expect("columns");
+    let choices = head
+        .iter()
+        .position(|h| h == "choices_id")
+        .expect("choices_id");
+    let rows: Vec<Vec<String>> = rd
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert_eq!(rows[0][choices], "1=yes; 2=no");
+    assert_eq!(rows[1][columns], "f401 f402 f403");
+    assert_eq!(rows[2][choices], "1=yes; 0=no");
 }

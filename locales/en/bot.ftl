@@ -36,6 +36,13 @@ err-choice =
         [2] Reply with 1 or 2.
        *[other] Reply with a number from 1 to { $count }.
     }
+err-choice-words = You may also write its name or part of it, e.g. "{ $example }".
+err-choice-which = Number { $number } could mean two choices: "{ $shown }" (number { $number } in the list) or "{ $coded }" (code { $number }). Which one do you mean? Reply with its name or press its button.
+err-pattern = Sorry, that answer is not in the expected form. Please check it and write it again.
+err-date-min = That date is too early: { $min } at the earliest.
+err-date-max = That date cannot be used: { $max } at the latest.
+hint-date-or-month = Write a date, e.g. 17 August 2024, or just the month and year, e.g. September 2024.
+unit-converted = Noted: { $value }.
 err-picks-min = Choose at least { $min }.
 err-picks-max = Choose at most { $max }.
 err-exclusive = "{ $option }" cannot be combined with other choices.

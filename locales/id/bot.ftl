@@ -37,6 +37,13 @@ err-choice =
         [2] Balas dengan nomor 1 atau 2.
        *[other] Balas dengan nomor 1 sampai { $count }.
     }
+err-choice-words = Boleh juga tulis namanya atau sebagian, misalnya «{ $example }».
+err-choice-which = Nomor { $number } bisa berarti dua pilihan: «{ $shown }» (nomor { $number } di daftar) atau «{ $coded }» (kode { $number }). Mana yang Anda maksud? Balas dengan namanya atau tekan tombolnya.
+err-pattern = Maaf, bentuk jawaban itu belum sesuai. Mohon periksa lalu tulis ulang.
+err-date-min = Tanggal itu terlalu awal: paling awal { $min }.
+err-date-max = Tanggal itu tidak bisa dipakai: paling lambat { $max }.
+hint-date-or-month = Tulis tanggal, misalnya 17 Agustus 2024, atau bulan dan tahunnya saja, misalnya September 2024.
+unit-converted = Dicatat: { $value }.
 err-picks-min = Pilih paling sedikit { $min }.
 err-picks-max = Pilih paling banyak { $max }.
 err-exclusive = Pilihan "{ $option }" tidak bisa digabung dengan pilihan lain.

@@ -1,44 +1,119 @@
 //! Turning what a respondent typed into a value of the question's type, or into a friendly
 //! explanation (in their language) of what is expected.
 
-use crate::flow::{Bounds, Choice, Flow, Kind, Question};
+use super::state::ReplyOption;
+use crate::flow::{Bounds, Choice, DateRange, Flow, Kind, Question};
 use crate::i18n::{Catalog, Msg};
 use crate::model::{Lang, Value};
-use crate::understand::{self, ChoiceOption};
+use crate::understand::{self, ChoiceMatch, ChoiceOption};
+use chrono::{Datelike, NaiveDate};
 
-/// Parses typed text as an answer to `q`. `Err` holds the message to send before re-asking.
+/// Choice questions with more options than this are not listed again after a miss: the
+/// respondent gets what would work, and the buttons where the platform has them.
+pub const LONG_LIST: usize = 7;
+
+/// Why a typed answer was not taken, and how the conversation goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Say this, then ask the question again.
+    Reask(String),
+    /// Say this and keep the question's buttons, without listing a long list again.
+    Brief(String),
+    /// A typed number could mean two options: say this and offer just these two.
+    Which(String, Vec<ReplyOption>),
+}
+
+impl Refusal {
+    /// The text said, whatever comes after it.
+    pub fn text(&self) -> &str {
+        match self {
+            Refusal::Reask(t) | Refusal::Brief(t) | Refusal::Which(t, _) => t,
+        }
+    }
+}
+
+impl From<String> for Refusal {
+    fn from(t: String) -> Self {
+        Refusal::Reask(t)
+    }
+}
+
+/// Parses typed text as an answer to `q`, on the day `today` (WIB; date bounds relative to
+/// today use it). `Err` says what to tell the respondent.
 pub fn parse_text(
     flow: &Flow,
     cat: &Catalog,
     lang: Lang,
     q: &Question,
     input: &str,
-) -> Result<Value, String> {
+    today: NaiveDate,
+) -> Result<Value, Refusal> {
     let text = input.trim();
     if text.is_empty() {
-        return Err(cat.t(lang, Msg::ErrEmpty));
+        return Err(cat.t(lang, Msg::ErrEmpty).into());
     }
     let unreadable = |hint: Msg| format!("{} {}", cat.t(lang, Msg::ErrNumber), cat.t(lang, hint));
     match &q.kind {
-        Kind::Text { min_len, max_len } => {
+        Kind::Text {
+            min_len,
+            max_len,
+            pattern,
+        } => {
             let n = text.chars().count() as u32;
             if let Some(m) = min_len.filter(|m| n < *m) {
-                return Err(cat.ta(lang, Msg::ErrTextShort, &[("min", &m.to_string())]));
+                return Err(cat
+                    .ta(lang, Msg::ErrTextShort, &[("min", &m.to_string())])
+                    .into());
             }
             if let Some(m) = max_len.filter(|m| n > *m) {
-                return Err(cat.ta(lang, Msg::ErrTextLong, &[("max", &m.to_string())]));
+                return Err(cat
+                    .ta(lang, Msg::ErrTextLong, &[("max", &m.to_string())])
+                    .into());
+            }
+            if let Some(p) = pattern {
+                if p.regex.is_match(text) {
+                    return Ok(Value::Text(text.to_string()));
+                }
+                // "3171 0123 4567 8901" and "3171-01-…" are how a NIK is read out and copied.
+                let compact: String = text
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '.'))
+                    .collect();
+                if p.regex.is_match(&compact) {
+                    return Ok(Value::Text(compact));
+                }
+                return Err(match &p.message {
+                    Some(m) => flow.texts.format(lang, m, None),
+                    None => cat.t(lang, Msg::ErrPattern),
+                }
+                .into());
             }
             Ok(Value::Text(text.to_string()))
         }
-        Kind::Integer { bounds, .. } => {
-            let n = understand::parse_integer(text, lang)
-                .ok_or_else(|| unreadable(Msg::HintInteger))?;
+        Kind::Integer {
+            bounds, time_unit, ..
+        } => {
+            let n = match time_unit
+                .and_then(|u| understand::parse_period(text, lang, u.as_understood()))
+            {
+                // Counts of months are whole: "3 minggu" is about 1 month.
+                Some(x) if x.abs() < 1e12 => x.round() as i64,
+                _ => understand::parse_integer(text, lang)
+                    .ok_or_else(|| unreadable(Msg::HintInteger))?,
+            };
             check_bounds(cat, lang, bounds, n as f64, false)?;
             Ok(Value::Integer(n))
         }
-        Kind::Decimal { bounds, .. } => {
-            let x = understand::parse_decimal(text, lang)
-                .ok_or_else(|| unreadable(Msg::HintDecimal))?;
+        Kind::Decimal {
+            bounds, time_unit, ..
+        } => {
+            let x = match time_unit
+                .and_then(|u| understand::parse_period(text, lang, u.as_understood()))
+            {
+                Some(x) => (x * 100.0).round() / 100.0,
+                None => understand::parse_decimal(text, lang)
+                    .ok_or_else(|| unreadable(Msg::HintDecimal))?,
+            };
             check_bounds(cat, lang, bounds, x, false)?;
             Ok(Value::Decimal(x))
         }
@@ -49,40 +124,146 @@ pub fn parse_text(
             Ok(Value::Money(n))
         }
         Kind::Single { options } => {
-            match with_options(options, |opts| understand::match_choice(text, opts)) {
-                Some(i) => Ok(Value::Choice(options[i].code.clone())),
-                None => Err(choice_error(cat, lang, options.len())),
+            match with_options(options, |opts| understand::understand_choice(text, opts)) {
+                ChoiceMatch::One(i) => Ok(Value::Choice(options[i].code.clone())),
+                ChoiceMatch::Either(shown, coded) => {
+                    Err(which(flow, cat, lang, options, text, shown, coded))
+                }
+                ChoiceMatch::Unclear => Err(choice_error(flow, cat, lang, options)),
             }
         }
         Kind::Multi { options, min, max } => {
-            let picked = with_options(options, |opts| understand::match_choices(text, opts))
-                .ok_or_else(|| choice_error(cat, lang, options.len()))?;
-            check_picks(flow, cat, lang, options, &picked, *min, *max)
+            let picked = with_options(options, |opts| understand::match_choices(text, opts));
+            let Some(picked) = picked else {
+                let twice = with_options(options, |opts| understand::ambiguous_number(text, opts));
+                return Err(match twice {
+                    Some((n, shown, coded)) => {
+                        // Several picks cannot be settled with two buttons: ask for names.
+                        let r = which(flow, cat, lang, options, &n.to_string(), shown, coded);
+                        Refusal::Reask(r.text().to_string())
+                    }
+                    None => choice_error(flow, cat, lang, options),
+                });
+            };
+            Ok(check_picks(flow, cat, lang, options, &picked, *min, *max)?)
         }
         Kind::Likert { from, to, .. } => match understand::parse_integer(text, lang) {
             Some(n) if (*from..=*to).contains(&n) => Ok(Value::Scale(n)),
-            _ => Err(cat.ta(
-                lang,
-                Msg::ErrLikert,
-                &[("from", &from.to_string()), ("to", &to.to_string())],
-            )),
+            _ => Err(cat
+                .ta(
+                    lang,
+                    Msg::ErrLikert,
+                    &[("from", &from.to_string()), ("to", &to.to_string())],
+                )
+                .into()),
         },
-        Kind::YesNo => understand::parse_yes_no(text, lang)
+        Kind::YesNo { echo, .. } => understand::parse_yes_no_echo(text, lang, echo)
             .map(Value::Bool)
-            .ok_or_else(|| cat.t(lang, Msg::ErrYesNo)),
-        Kind::Date => understand::parse_date(text, lang)
-            .map(Value::Date)
-            .ok_or_else(|| unreadable(Msg::HintDate)),
-        Kind::MonthYear => understand::parse_month_year(text, lang)
-            .map(|(year, month)| Value::MonthYear { year, month })
-            .ok_or_else(|| unreadable(Msg::HintMonthYear)),
+            .ok_or_else(|| cat.t(lang, Msg::ErrYesNo).into()),
+        Kind::Date { month_ok, range } => {
+            let value = match understand::parse_date(text, lang) {
+                Some(d) => Value::Date(d),
+                None => match understand::parse_month_year(text, lang).filter(|_| *month_ok) {
+                    Some((year, month)) => Value::MonthYear { year, month },
+                    None => {
+                        let hint = if *month_ok {
+                            Msg::HintDateOrMonth
+                        } else {
+                            Msg::HintDate
+                        };
+                        return Err(unreadable(hint).into());
+                    }
+                },
+            };
+            check_dates(cat, lang, range, &value, today)?;
+            Ok(value)
+        }
+        Kind::MonthYear { range } => {
+            let (year, month) = understand::parse_month_year(text, lang)
+                .ok_or_else(|| unreadable(Msg::HintMonthYear))?;
+            let value = Value::MonthYear { year, month };
+            check_dates(cat, lang, range, &value, today)?;
+            Ok(value)
+        }
         Kind::Phone => understand::parse_phone(text)
             .map(Value::Phone)
-            .ok_or_else(|| unreadable(Msg::HintPhone)),
+            .ok_or_else(|| unreadable(Msg::HintPhone).into()),
         Kind::Email => understand::parse_email(text)
             .map(Value::Email)
-            .ok_or_else(|| unreadable(Msg::HintEmail)),
+            .ok_or_else(|| unreadable(Msg::HintEmail).into()),
     }
+}
+
+/// Checks a date or month-year against the question's range; a month-year is compared by
+/// month, so "Agustus 2027" is refused when the latest day is in 2026 but "this month" is not.
+fn check_dates(
+    cat: &Catalog,
+    lang: Lang,
+    range: &DateRange,
+    v: &Value,
+    today: NaiveDate,
+) -> Result<(), String> {
+    let by_month = matches!(v, Value::MonthYear { .. });
+    let key = |d: NaiveDate| (d.year(), d.month(), if by_month { 0 } else { d.day() });
+    let show = |d: NaiveDate| {
+        if by_month {
+            understand::format_month_year(d.year(), d.month(), lang)
+        } else {
+            understand::format_date(d, lang)
+        }
+    };
+    let day = match v {
+        Value::Date(d) => *d,
+        Value::MonthYear { year, month } => {
+            NaiveDate::from_ymd_opt(*year, *month, 1).unwrap_or(today)
+        }
+        _ => return Ok(()),
+    };
+    if let Some(b) = range.not_before.map(|b| b.resolve(today))
+        && key(day) < key(b)
+    {
+        return Err(cat.ta(lang, Msg::ErrDateMin, &[("min", &show(b))]));
+    }
+    if let Some(b) = range.not_after.map(|b| b.resolve(today))
+        && key(day) > key(b)
+    {
+        return Err(cat.ta(lang, Msg::ErrDateMax, &[("max", &show(b))]));
+    }
+    Ok(())
+}
+
+/// "Number 2 could mean …": the two options a typed number may stand for, as buttons.
+fn which(
+    flow: &Flow,
+    cat: &Catalog,
+    lang: Lang,
+    options: &[Choice],
+    typed: &str,
+    shown: usize,
+    coded: usize,
+) -> Refusal {
+    let label = |i: usize| flow.texts.format(lang, &options[i].label, None);
+    let number = typed
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>();
+    let text = cat.ta(
+        lang,
+        Msg::ErrChoiceWhich,
+        &[
+            ("number", &number),
+            ("shown", &label(shown)),
+            ("coded", &label(coded)),
+        ],
+    );
+    let buttons = [shown, coded]
+        .iter()
+        .map(|i| ReplyOption {
+            value: options[*i].code.clone(),
+            label: label(*i),
+        })
+        .collect();
+    Refusal::Which(text, buttons)
 }
 
 /// Parses a button press: the value is an option code, a Likert point, `yes`/`no`, or for
@@ -93,7 +274,8 @@ pub fn parse_button(
     lang: Lang,
     q: &Question,
     value: &str,
-) -> Result<Value, String> {
+    today: NaiveDate,
+) -> Result<Value, Refusal> {
     match &q.kind {
         Kind::Single { options } if options.iter().any(|o| o.code == value) => {
             Ok(Value::Choice(value.to_string()))
@@ -104,13 +286,13 @@ pub fn parse_button(
                 .filter(|s| !s.is_empty())
                 .map(|c| options.iter().position(|o| o.code == c))
                 .collect();
-            let mut picked = picked.ok_or_else(|| choice_error(cat, lang, options.len()))?;
+            let mut picked = picked.ok_or_else(|| choice_error(flow, cat, lang, options))?;
             picked.sort_unstable();
             picked.dedup();
-            check_picks(flow, cat, lang, options, &picked, *min, *max)
+            Ok(check_picks(flow, cat, lang, options, &picked, *min, *max)?)
         }
-        Kind::YesNo if value == "yes" || value == "no" => Ok(Value::Bool(value == "yes")),
-        _ => parse_text(flow, cat, lang, q, value),
+        Kind::YesNo { .. } if value == "yes" || value == "no" => Ok(Value::Bool(value == "yes")),
+        _ => parse_text(flow, cat, lang, q, value, today),
     }
 }
 
@@ -158,9 +340,27 @@ fn check_bounds(cat: &Catalog, lang: Lang, b: &Bounds, x: f64, money: bool) -> R
     Ok(())
 }
 
-fn choice_error(cat: &Catalog, lang: Lang, count: usize) -> String {
-    let count = i64::try_from(count).unwrap_or(i64::MAX);
-    cat.tn(lang, Msg::ErrChoice, "count", count)
+/// A miss: the numbers that work, and that a word of a label works too, with an example
+/// (the first option's first word, which the word matching understands). A long list is not
+/// sent again.
+fn choice_error(flow: &Flow, cat: &Catalog, lang: Lang, options: &[Choice]) -> Refusal {
+    let count = i64::try_from(options.len()).unwrap_or(i64::MAX);
+    let mut text = cat.tn(lang, Msg::ErrChoice, "count", count);
+    if let Some(first) = options.first() {
+        let label = flow.texts.format(lang, &first.label, None);
+        let example = label
+            .split(|c: char| !c.is_alphanumeric())
+            .find(|w| w.chars().count() >= 4)
+            .unwrap_or(&label)
+            .to_string();
+        text.push(' ');
+        text.push_str(&cat.ta(lang, Msg::ErrChoiceWords, &[("example", &example)]));
+    }
+    if options.len() > LONG_LIST {
+        Refusal::Brief(text)
+    } else {
+        Refusal::Reask(text)
+    }
 }
 
 /// Runs `f` with the options as the matcher sees them: code plus the label in every language

@@ -251,18 +251,24 @@ impl Stepper<'_, '_> {
 
     /// Reads yes/no typed, or pressed on a button of the prompt `expected` (a button of any
     /// other prompt is stale and means neither).
-    fn yes_no_input(&self, input: &Input, expected: &str) -> Option<bool> {
+    /// A yes/no answer; `echo` are the words the question invites ("ada" for "Apakah ada…").
+    fn yes_no_input(&self, input: &Input, expected: &str, echo: &[String]) -> Option<bool> {
         match input {
             Input::Button { prompt, .. } if prompt != expected => None,
             Input::Button { value, .. } if value == "yes" => Some(true),
             Input::Button { value, .. } if value == "no" => Some(false),
             Input::Button { .. } => None,
-            Input::Text(t) => crate::understand::parse_yes_no(t, self.lang()),
+            Input::Text(t) => crate::understand::parse_yes_no_echo(t, self.lang(), echo),
         }
     }
 
+    /// Today in WIB, for date bounds relative to today.
+    fn today(&self) -> chrono::NaiveDate {
+        (self.now + Duration::hours(7)).date_naive()
+    }
+
     fn consent(&mut self, input: &Input) {
-        match self.yes_no_input(input, "@consent") {
+        match self.yes_no_input(input, "@consent", &[]) {
             Some(true) => {
                 self.events.push(Event::Consented);
                 self.st.status = SessionStatus::Answering;
@@ -339,8 +345,9 @@ impl Stepper<'_, '_> {
             return self.reask();
         }
         match pos {
-            Position::More { .. } => {
-                match self.yes_no_input(input, &render::prompt_id(self.cx, pos)) {
+            Position::More { group, .. } => {
+                let echo = &self.cx.flow.groups[group].echo;
+                match self.yes_no_input(input, &render::prompt_id(self.cx, pos), echo) {
                     Some(another) => {
                         self.st.history.push(Step {
                             at: pos,
@@ -358,21 +365,41 @@ impl Stepper<'_, '_> {
             Position::Question { item, .. } => {
                 let cx = self.cx;
                 let q = &cx.flow.items[item];
+                let today = self.today();
                 let (raw, parsed) = match input {
                     Input::Text(t) => (
                         t.trim().to_string(),
-                        answer::parse_text(cx.flow, cx.catalog, self.lang(), q, t),
+                        answer::parse_text(cx.flow, cx.catalog, self.lang(), q, t, today),
                     ),
                     Input::Button { value, .. } => (
                         value.clone(),
-                        answer::parse_button(cx.flow, cx.catalog, self.lang(), q, value),
+                        answer::parse_button(cx.flow, cx.catalog, self.lang(), q, value, today),
                     ),
                 };
                 match parsed {
                     Ok(value) => self.record(pos, raw, value),
-                    Err(msg) => {
+                    Err(answer::Refusal::Reask(msg)) => {
                         self.out.push(Reply::say(msg));
                         self.reask();
+                    }
+                    Err(answer::Refusal::Brief(msg)) => {
+                        // The buttons stay; a text-only channel is not sent the list again.
+                        let mut prompt = render::ask(cx, &self.st, pos).prompt;
+                        if let Some(p) = prompt.as_mut() {
+                            p.numbered = false;
+                        }
+                        self.out.push(Reply { text: msg, prompt });
+                    }
+                    Err(answer::Refusal::Which(msg, options)) => {
+                        self.out.push(Reply {
+                            text: msg,
+                            prompt: Some(Prompt {
+                                id: render::prompt_id(cx, pos),
+                                options,
+                                multi: false,
+                                numbered: false,
+                            }),
+                        });
                     }
                 }
             }
@@ -559,7 +586,7 @@ impl Stepper<'_, '_> {
             });
             return;
         }
-        match (p, self.yes_no_input(input, expected)) {
+        match (p, self.yes_no_input(input, expected, &[])) {
             (Pending::Restart, Some(true)) => {
                 self.events.push(Event::Restarted);
                 self.answers.push(AnswerChange::RetractAll);

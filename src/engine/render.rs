@@ -221,7 +221,7 @@ pub fn ask(cx: &Context, st: &SessionState, pos: Position) -> Reply {
                         ],
                     )
                 }
-                Kind::YesNo => {
+                Kind::YesNo { .. } => {
                     numbered = false;
                     options = yes_no(cx, lang, "").options;
                     cat.t(lang, Msg::HintYesNo)
@@ -230,8 +230,9 @@ pub fn ask(cx: &Context, st: &SessionState, pos: Position) -> Reply {
                 Kind::Integer { .. } => cat.t(lang, Msg::HintInteger),
                 Kind::Decimal { .. } => cat.t(lang, Msg::HintDecimal),
                 Kind::Money { .. } => cat.t(lang, Msg::HintMoney),
-                Kind::Date => cat.t(lang, Msg::HintDate),
-                Kind::MonthYear => cat.t(lang, Msg::HintMonthYear),
+                Kind::Date { month_ok: true, .. } => cat.t(lang, Msg::HintDateOrMonth),
+                Kind::Date { .. } => cat.t(lang, Msg::HintDate),
+                Kind::MonthYear { .. } => cat.t(lang, Msg::HintMonthYear),
                 Kind::Phone => cat.t(lang, Msg::HintPhone),
                 Kind::Email => cat.t(lang, Msg::HintEmail),
             };

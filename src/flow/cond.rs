@@ -144,6 +144,16 @@ fn compare(v: &ValueRef, l: &Lit) -> Option<Ordering> {
         (ValueRef::Answer(Value::MonthYear { year, month }), Lit::MonthYear(y, m)) => {
             Some((*year, *month).cmp(&(*y, *m)))
         }
+        // A date question with `precision: month` may hold a month-year: it is before or
+        // after a day by its month, and equal to no day (so neither `lt` nor `gt` of a day in
+        // its own month holds).
+        (ValueRef::Answer(Value::MonthYear { year, month }), Lit::Date(x)) => {
+            use chrono::Datelike;
+            match (*year, *month).cmp(&(x.year(), x.month())) {
+                Ordering::Equal => None,
+                o => Some(o),
+            }
+        }
         (ValueRef::Answer(v), Lit::Num(x)) => v.as_f64()?.partial_cmp(x),
         _ => None,
     }

@@ -123,6 +123,33 @@ pub struct ItemDef {
     /// Unit shown after numbers (`bulan`).
     #[serde(default)]
     pub unit: Option<TextDef>,
+    /// For a number of days, weeks, months or years (`months`): answers written in another
+    /// time unit ("1 tahun", "6 bln", "2,5 thn") are converted into this one.
+    #[serde(default)]
+    pub time_unit: Option<S<String>>,
+    /// Date and month-year bounds: `today`, `today-10y`, `today+6m`, or `2020-01-01`.
+    #[serde(default)]
+    pub not_before: Option<S<String>>,
+    /// See `not_before`.
+    #[serde(default)]
+    pub not_after: Option<S<String>>,
+    /// A date question that also accepts a month and year alone ("September 2024"): `month`.
+    #[serde(default)]
+    pub precision: Option<S<String>>,
+    /// A text answer must match this regular expression (whole answer, spaces removed at
+    /// the ends), e.g. `"[0-9]{16}"` for a NIK.
+    #[serde(default)]
+    pub pattern: Option<S<String>>,
+    /// What the respondent is told when `pattern` does not match.
+    #[serde(default)]
+    pub pattern_message: Option<TextDef>,
+    /// Yes/no: the export code of each value, `{ yes: 1, no: 2 }` (default 1 and 0).
+    #[serde(default)]
+    pub codes: Option<S<YesNoCodesDef>>,
+    /// Yes/no: the word respondents echo to say yes ("ada", "pernah"), when it cannot be
+    /// read from the question text (the word after "Apakah" / "Apakah Anda").
+    #[serde(default)]
+    pub echo: Option<S<Vec<S<String>>>>,
     /// Options of single and multiple choice.
     #[serde(default)]
     pub options: Option<S<Vec<S<OptionDef>>>>,
@@ -154,6 +181,23 @@ pub struct OptionDef {
     /// "Other, please say which": asks a text follow-up stored under this code.
     #[serde(default)]
     pub other: Option<S<OtherDef>>,
+    /// Other words respondents use for this option ("Jatim", "DKI"), matched like labels.
+    #[serde(default)]
+    pub aliases: Option<S<Vec<S<String>>>>,
+    /// Multiple choice: the export column of this option (`f401`), instead of
+    /// `<question>_<option code>`.
+    #[serde(default)]
+    pub export: Option<S<String>>,
+}
+
+/// The export codes of a yes/no question.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct YesNoCodesDef {
+    /// Exported for yes.
+    pub yes: S<ScalarDef>,
+    /// Exported for no.
+    pub no: S<ScalarDef>,
 }
 
 /// The follow-up of an "other" option.

@@ -123,6 +123,8 @@ pub struct Group {
     pub intro: Option<Text>,
     /// "Is there another?"
     pub more: Text,
+    /// Words that answer "is there another?" with yes when echoed ("ada").
+    pub echo: Vec<String>,
 }
 
 /// One question as the engine asks it.
@@ -176,8 +178,12 @@ pub struct Choice {
     /// Label.
     pub label: Text,
     /// The label formatted in each of the flow's languages (in the order of `languages`),
-    /// once at compile time: typed answers are matched against every language's labels.
+    /// then the aliases, once at compile time: typed answers are matched against all of them.
     pub labels: Vec<String>,
+    /// The author's aliases (`Jatim`), also matched as labels (already in `labels`).
+    pub aliases: Vec<String>,
+    /// Multiple choice: the export column of this option, when the author named it (`f401`).
+    pub export: Option<String>,
     /// Excludes every other option (multiple choice).
     pub exclusive: bool,
     /// Code of the "please say which" follow-up.
@@ -200,6 +206,153 @@ impl Bounds {
     }
 }
 
+/// A compiled `pattern` of a text question and what to say when an answer does not match.
+#[derive(Debug)]
+pub struct Pattern {
+    /// The pattern as written.
+    pub source: String,
+    /// The compiled expression, anchored at both ends.
+    pub regex: regex_automata::meta::Regex,
+    /// The author's explanation, if any.
+    pub message: Option<Text>,
+}
+
+/// The export codes of a yes/no question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YesNoCodes {
+    /// Exported for yes.
+    pub yes: String,
+    /// Exported for no.
+    pub no: String,
+}
+
+impl Default for YesNoCodes {
+    fn default() -> Self {
+        YesNoCodes {
+            yes: "1".into(),
+            no: "0".into(),
+        }
+    }
+}
+
+/// The unit of time a number question counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    /// Days.
+    Days,
+    /// Weeks.
+    Weeks,
+    /// Months.
+    Months,
+    /// Years.
+    Years,
+}
+
+impl TimeUnit {
+    /// The names a flow file may use.
+    pub const NAMES: [&'static str; 4] = ["days", "weeks", "months", "years"];
+
+    /// Reads a flow file's name.
+    pub fn from_name(s: &str) -> Option<TimeUnit> {
+        match s {
+            "days" => Some(TimeUnit::Days),
+            "weeks" => Some(TimeUnit::Weeks),
+            "months" => Some(TimeUnit::Months),
+            "years" => Some(TimeUnit::Years),
+            _ => None,
+        }
+    }
+
+    /// The unit as the understanding library names it.
+    pub fn as_understood(self) -> crate::understand::Period {
+        match self {
+            TimeUnit::Days => crate::understand::Period::Days,
+            TimeUnit::Weeks => crate::understand::Period::Weeks,
+            TimeUnit::Months => crate::understand::Period::Months,
+            TimeUnit::Years => crate::understand::Period::Years,
+        }
+    }
+}
+
+/// A date bound: a fixed day, or a distance from the day the answer is given (so "no start
+/// month in the future" stays true however long a survey runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateBound {
+    /// This day.
+    Fixed(NaiveDate),
+    /// Today (in WIB) moved by whole months and days.
+    Today {
+        /// Months added (negative: earlier).
+        months: i32,
+        /// Days added.
+        days: i32,
+    },
+}
+
+impl DateBound {
+    /// Reads `today`, `today-10y`, `today+6m`, `today-30d` or `2020-01-01`.
+    pub fn parse(s: &str) -> Option<DateBound> {
+        let s = s.trim();
+        let Some(rest) = s.strip_prefix("today") else {
+            return NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .map(DateBound::Fixed);
+        };
+        let rest = rest.trim();
+        if rest.is_empty() {
+            return Some(DateBound::Today { months: 0, days: 0 });
+        }
+        let (sign, rest) = match rest.as_bytes()[0] {
+            b'+' => (1, &rest[1..]),
+            b'-' => (-1, &rest[1..]),
+            _ => return None,
+        };
+        let rest = rest.trim();
+        let unit = rest.chars().last()?;
+        let n: i32 = rest[..rest.len() - unit.len_utf8()].trim().parse().ok()?;
+        if n > 1000 {
+            return None;
+        }
+        let n = sign * n;
+        match unit {
+            'y' => Some(DateBound::Today {
+                months: n * 12,
+                days: 0,
+            }),
+            'm' => Some(DateBound::Today { months: n, days: 0 }),
+            'd' => Some(DateBound::Today { months: 0, days: n }),
+            _ => None,
+        }
+    }
+
+    /// The day this bound stands for, given today's date.
+    pub fn resolve(self, today: NaiveDate) -> NaiveDate {
+        match self {
+            DateBound::Fixed(d) => d,
+            DateBound::Today { months, days } => {
+                let moved = if months >= 0 {
+                    today.checked_add_months(chrono::Months::new(months.unsigned_abs()))
+                } else {
+                    today.checked_sub_months(chrono::Months::new(months.unsigned_abs()))
+                };
+                let moved = moved.unwrap_or(today);
+                moved
+                    .checked_add_signed(chrono::Duration::days(i64::from(days)))
+                    .unwrap_or(moved)
+            }
+        }
+    }
+}
+
+/// The accepted range of a date or month-year question.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DateRange {
+    /// Earliest.
+    pub not_before: Option<DateBound>,
+    /// Latest.
+    pub not_after: Option<DateBound>,
+}
+
 /// The answer type of a question.
 #[derive(Debug)]
 pub enum Kind {
@@ -209,6 +362,8 @@ pub enum Kind {
         min_len: Option<u32>,
         /// Maximum length.
         max_len: Option<u32>,
+        /// A pattern the whole answer must match.
+        pattern: Option<Pattern>,
     },
     /// Whole number.
     Integer {
@@ -216,6 +371,8 @@ pub enum Kind {
         bounds: Bounds,
         /// Unit.
         unit: Option<Text>,
+        /// The time unit the number counts, so "1 tahun" in a months question is 12.
+        time_unit: Option<TimeUnit>,
     },
     /// Number with fraction.
     Decimal {
@@ -223,6 +380,8 @@ pub enum Kind {
         bounds: Bounds,
         /// Unit.
         unit: Option<Text>,
+        /// See `Integer`.
+        time_unit: Option<TimeUnit>,
     },
     /// Rupiah.
     Money {
@@ -255,11 +414,25 @@ pub enum Kind {
         high: Text,
     },
     /// Yes or no.
-    YesNo,
+    YesNo {
+        /// Words that answer yes when echoed ("ada", "pernah"); "tidak"/"belum" before them
+        /// answers no. Read from the question text, or named by the author.
+        echo: Vec<String>,
+        /// Export codes of yes and no (default `1` and `0`).
+        codes: YesNoCodes,
+    },
     /// A date.
-    Date,
+    Date {
+        /// Also accepts a month and year alone ("September 2024"), stored as a month-year.
+        month_ok: bool,
+        /// Earliest and latest accepted day.
+        range: DateRange,
+    },
     /// A month and year.
-    MonthYear,
+    MonthYear {
+        /// Earliest and latest accepted month (compared by month).
+        range: DateRange,
+    },
     /// A phone number.
     Phone,
     /// An email address.
@@ -277,9 +450,9 @@ impl Kind {
             Kind::Single { .. } => "single",
             Kind::Multi { .. } => "multi",
             Kind::Likert { .. } => "likert",
-            Kind::YesNo => "yesno",
-            Kind::Date => "date",
-            Kind::MonthYear => "month_year",
+            Kind::YesNo { .. } => "yesno",
+            Kind::Date { .. } => "date",
+            Kind::MonthYear { .. } => "month_year",
             Kind::Phone => "phone",
             Kind::Email => "email",
         }

@@ -50,8 +50,14 @@ fn columns(flow: &Flow) -> Vec<Column> {
             match &q.kind {
                 Kind::Multi { options, .. } => {
                     for o in options {
+                        // The national files name these columns themselves (f401…f415).
+                        let name = match (&o.export, it) {
+                            (Some(e), 0) => e.clone(),
+                            (Some(e), it) => format!("{e}_{it}"),
+                            (None, _) => format!("{base}_{}", o.code),
+                        };
                         cols.push(Column {
-                            name: format!("{base}_{}", o.code),
+                            name,
                             item: i,
                             iteration: it,
                             option: Some(o.code.clone()),
@@ -162,6 +168,10 @@ pub async fn for_each_row(
                 (None, _) => Cell::text(""),
                 (Some(Value::Choices(picked)), Some(o)) => Cell::int(i64::from(picked.contains(o))),
                 (Some(Value::Skipped), Some(_)) => Cell::text(""),
+                (Some(Value::Bool(b)), _) => match &flow.items[c.item].kind {
+                    Kind::YesNo { codes, .. } => code_cell(if *b { &codes.yes } else { &codes.no }),
+                    _ => answer_cell(&Value::Bool(*b)),
+                },
                 (Some(v), _) => answer_cell(v),
             };
             rec.push(cell);
@@ -170,6 +180,14 @@ pub async fn for_each_row(
         rows += 1;
     }
     Ok(rows)
+}
+
+/// An export code as a cell: a number when it is one, so `1`/`2` stay numeric in XLSX.
+fn code_cell(code: &str) -> Cell {
+    match code.parse::<i64>() {
+        Ok(n) => Cell::int(n),
+        Err(_) => Cell::text(code),
+    }
 }
 
 /// An answer as a cell: numbers as numbers, everything else as (neutralised) text.
@@ -198,8 +216,10 @@ pub fn write_codebook(flow: &Flow, out: impl Write) -> Result<(), ExportError> {
         header.push(format!("text_{}", l.tag()));
         header.push(format!("choices_{}", l.tag()));
     }
+    header.push("columns".into());
     w.write_record(&header)?;
-    for q in &flow.items {
+    let cols = columns(flow);
+    for (i, q) in flow.items.iter().enumerate() {
         let mut rec = vec![
             q.code.clone(),
             flow.sections[q.section].id.clone(),
@@ -217,6 +237,15 @@ pub fn write_codebook(flow: &Flow, out: impl Write) -> Result<(), ExportError> {
             rec.push(flow.texts.format(*l, &q.text, None));
             rec.push(choices(flow, &q.kind, *l));
         }
+        // The export's own column names for this question, so the codebook and the file
+        // say the same (`f401 f402 …`, `job_name_1 job_name_2 …`).
+        rec.push(
+            cols.iter()
+                .filter(|c| c.item == i)
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
         // The texts are the flow author's, but a question may well begin with "-" or "=".
         w.write_record(rec.iter().map(|c| neutralise(c).into_owned()))?;
     }
@@ -241,7 +270,7 @@ fn choices(flow: &Flow, kind: &Kind, lang: Lang) -> String {
             flow.texts.format(lang, low, None),
             flow.texts.format(lang, high, None)
         ),
-        Kind::YesNo => "1=yes; 0=no".to_string(),
+        Kind::YesNo { codes, .. } => format!("{}=yes; {}=no", codes.yes, codes.no),
         _ => String::new(),
     }
 }

@@ -1,7 +1,21 @@
 //! Choices: an answer to a single- or multiple-choice question matched to its options by
-//! number ("2", "no 2"), code, label, part of a label, prefix or a typo away.
+//! number ("2", "no 2"), code, label, part of a label, the words people use for it ("lanjut
+//! kuliah" for "Melanjutkan studi"), prefix or a typo away.
 
+use super::synonyms;
 use super::text::{all_digits, fold, too_long};
+
+/// What a typed answer to a single choice means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChoiceMatch {
+    /// This option (index).
+    One(usize),
+    /// A typed number that is the shown number of one option (first) and the code of
+    /// another (second): the respondent must say which.
+    Either(usize, usize),
+    /// Not understood, or several options fit equally.
+    Unclear,
+}
 
 /// One option of a choice question, as the matcher sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +31,31 @@ const NUMBER_PREFIXES: &[&str] = &[
     "nomor", "nomer", "nmr", "number", "no", "nr", "pilihan", "opsi", "option", "jawaban", "angka",
     "num",
 ];
+
+/// Words that say a number is an option's code ("kode 35").
+const CODE_PREFIXES: &[&str] = &["kode", "kd", "code"];
+
+/// The option code written as "kode 35" / "code 35".
+fn code_number(input: &str) -> Option<usize> {
+    let lower = input.trim().to_lowercase();
+    let rest = CODE_PREFIXES
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+        .filter(|r| !r.starts_with(char::is_alphabetic))?;
+    let r = rest.trim_matches(|c: char| c.is_whitespace() || matches!(c, '.' | ':' | '#'));
+    if !all_digits(r) || r.len() > 6 {
+        return None;
+    }
+    r.parse().ok()
+}
+
+/// The option whose code is the number `n` ("35", "035"), if any.
+fn option_with_code(options: &[ChoiceOption], n: usize) -> Option<usize> {
+    options.iter().position(|o| {
+        let c = o.code.trim();
+        all_digits(c) && c.len() <= 6 && c.parse::<usize>().ok() == Some(n)
+    })
+}
 
 /// The 1-based option number written in `input`: "2", "2.", "2)", "(2)", "#2", "no 2",
 /// "no. 2", "nomor 2", "pilihan 2".
@@ -94,15 +133,93 @@ fn typo_budget(len: usize) -> usize {
     }
 }
 
-/// Matches one answer to one option; `fuzzy` enables prefix and typo matching.
-fn match_choice_impl(input: &str, options: &[ChoiceOption], fuzzy: bool) -> Option<usize> {
-    if too_long(input) {
-        return None;
+/// Whether a folded word negates ("tidak bekerja", "belum").
+fn is_negation(word: &str) -> bool {
+    synonyms::group_of(word).is_some_and(|g| g[0] == "tidak" || g[0] == "belum")
+}
+
+/// Whether an answer's word stands for a label's word: the same word, or words of one
+/// synonym group.
+fn same_word(answer: &str, label: &str) -> bool {
+    answer == label
+        || synonyms::group_of(answer)
+            .is_some_and(|g| std::ptr::eq(g, synonyms::group_of(label).unwrap_or(&[])))
+}
+
+/// Matches by words: every meaningful word of the answer must stand for a word of one label
+/// of the option (itself or a synonym), and a label that negates ("Belum bekerja") needs
+/// the negation in the answer. Among the options that fit, the one whose label is covered
+/// best wins ("kerja" is "Bekerja", not "Mencari kerja"); a tie is ambiguous.
+fn match_words(fi: &str, forms: &[Vec<(String, bool)>]) -> Found {
+    let words: Vec<&str> = fi
+        .split(' ')
+        .filter(|w| !w.is_empty() && !synonyms::is_filler(w))
+        .collect();
+    if words.is_empty() {
+        return Found::Zero;
     }
-    if let Some(n) = choice_number(input)
-        && (1..=options.len()).contains(&n)
-    {
-        return Some(n - 1);
+    let mut best: Option<(f64, usize)> = None;
+    let mut tie = false;
+    for (i, fs) in forms.iter().enumerate() {
+        let mut option_best: Option<f64> = None;
+        for (form, _) in fs {
+            let label: Vec<&str> = form
+                .split(' ')
+                .filter(|w| !w.is_empty() && !synonyms::is_filler(w))
+                .collect();
+            if label.is_empty() || !words.iter().all(|w| label.iter().any(|l| same_word(w, l))) {
+                continue;
+            }
+            if label
+                .iter()
+                .any(|l| is_negation(l) && !words.iter().any(|w| same_word(w, l)))
+            {
+                continue;
+            }
+            let covered = label
+                .iter()
+                .filter(|l| words.iter().any(|w| same_word(w, l)))
+                .count();
+            let coverage = covered as f64 / label.len() as f64;
+            option_best = Some(option_best.map_or(coverage, |b: f64| b.max(coverage)));
+        }
+        if let Some(c) = option_best {
+            match best {
+                Some((b, _)) if c < b => {}
+                Some((b, _)) if c == b => tie = true,
+                _ => {
+                    best = Some((c, i));
+                    tie = false;
+                }
+            }
+        }
+    }
+    match best {
+        Some((_, i)) if !tie => Found::One(i),
+        Some(_) => Found::Many,
+        None => Found::Zero,
+    }
+}
+
+/// Matches one answer to one option; `fuzzy` enables word, prefix and typo matching.
+fn match_choice_impl(input: &str, options: &[ChoiceOption], fuzzy: bool) -> ChoiceMatch {
+    use ChoiceMatch::{Either, One, Unclear};
+    if too_long(input) {
+        return Unclear;
+    }
+    if let Some(n) = code_number(input) {
+        return option_with_code(options, n).map_or(Unclear, One);
+    }
+    if let Some(n) = choice_number(input) {
+        // The number shown next to an option is what a typed number means; when it is also
+        // another option's code (provinces coded by BPS code), only the respondent knows.
+        let shown = (1..=options.len()).contains(&n).then(|| n - 1);
+        match (shown, option_with_code(options, n)) {
+            (Some(p), Some(c)) if p != c => return Either(p, c),
+            (Some(p), _) => return One(p),
+            (None, Some(c)) => return One(c),
+            (None, None) => {}
+        }
     }
     let trimmed = input.trim().to_lowercase();
     if !trimmed.is_empty()
@@ -110,27 +227,37 @@ fn match_choice_impl(input: &str, options: &[ChoiceOption], fuzzy: bool) -> Opti
             .iter()
             .position(|o| o.code.to_lowercase() == trimmed)
     {
-        return Some(i);
+        return One(i);
     }
     let fi = fold(input);
     if fi.is_empty() {
-        return None;
+        return Unclear;
     }
     let forms: Vec<Vec<(String, bool)>> = options.iter().map(label_forms).collect();
     // Whole labels first, then their parts.
     for want_whole in [true, false] {
         match find_unique(&forms, |f, whole| whole == want_whole && f == fi) {
-            Found::One(i) => return Some(i),
-            Found::Many => return None,
+            Found::One(i) => return One(i),
+            Found::Many => return Unclear,
             Found::Zero => {}
         }
     }
     if !fuzzy {
-        return None;
+        return Unclear;
     }
+    match match_words(&fi, &forms) {
+        Found::One(i) => return One(i),
+        Found::Many => return Unclear,
+        Found::Zero => {}
+    }
+    fuzzy_match(&fi, &forms).map_or(Unclear, One)
+}
+
+/// Prefix and typo matching, the last resort.
+fn fuzzy_match(fi: &str, forms: &[Vec<(String, bool)>]) -> Option<usize> {
     let input_len = fi.chars().count();
     if input_len >= 4 {
-        match find_unique(&forms, |f, _| f.starts_with(&fi)) {
+        match find_unique(forms, |f, _| f.starts_with(fi)) {
             Found::One(i) => return Some(i),
             Found::Many => return None,
             Found::Zero => {}
@@ -147,7 +274,7 @@ fn match_choice_impl(input: &str, options: &[ChoiceOption], fuzzy: bool) -> Opti
                 if budget == 0 || len.abs_diff(input_len) > budget {
                     return None;
                 }
-                let d = strsim::damerau_levenshtein(&fi, f);
+                let d = strsim::damerau_levenshtein(fi, f);
                 (d <= budget).then_some(d)
             })
             .min();
@@ -179,7 +306,35 @@ fn match_choice_impl(input: &str, options: &[ChoiceOption], fuzzy: bool) -> Opti
 /// ones), the closest option winning. At every step, several matching options make the answer
 /// ambiguous: `None`.
 pub fn match_choice(input: &str, options: &[ChoiceOption]) -> Option<usize> {
+    match understand_choice(input, options) {
+        ChoiceMatch::One(i) => Some(i),
+        _ => None,
+    }
+}
+
+/// Like [`match_choice`], but says when a typed number could mean two options: the one shown
+/// next to that number and the one whose code it is (`ChoiceMatch::Either`). "kode 35"
+/// always means the code. Between the label steps and the prefix step, the answer's words are
+/// matched ("swasta", "lanjut kuliah", "lagi nyari kerja"): every meaningful word must be a
+/// word of one label or alias, or a synonym of one (`synonyms.rs`).
+pub fn understand_choice(input: &str, options: &[ChoiceOption]) -> ChoiceMatch {
     match_choice_impl(input, options, true)
+}
+
+/// The first number in a multiple-choice answer that could mean two options, as
+/// `(number, shown option, option with that code)`, so the caller can ask which.
+pub fn ambiguous_number(input: &str, options: &[ChoiceOption]) -> Option<(usize, usize, usize)> {
+    if too_long(input) {
+        return None;
+    }
+    input
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '&' | '+'))
+        .find_map(
+            |w| match (choice_number(w), match_choice_impl(w, options, false)) {
+                (Some(n), ChoiceMatch::Either(p, c)) => Some((n, p, c)),
+                _ => None,
+            },
+        )
 }
 
 /// Connective words separating answers of a multiple choice ("1 dan 3").
@@ -209,12 +364,17 @@ pub fn match_choices(input: &str, options: &[ChoiceOption]) -> Option<Vec<usize>
     if input.trim().is_empty() {
         return None;
     }
-    if let Some(i) = match_choice_impl(input, options, false) {
-        return Some(vec![i]);
+    match match_choice_impl(input, options, false) {
+        ChoiceMatch::One(i) => return Some(vec![i]),
+        ChoiceMatch::Either(..) => return None,
+        ChoiceMatch::Unclear => {}
     }
     let mut pieces: Vec<String> = Vec::new();
     for chunk in input.split([',', ';', '&', '+', '\n']) {
-        if match_choice_impl(chunk, options, false).is_some() {
+        if matches!(
+            match_choice_impl(chunk, options, false),
+            ChoiceMatch::One(_)
+        ) {
             // A whole label containing a connective ("Keluarga dan teman").
             pieces.push(chunk.to_string());
             continue;
@@ -242,11 +402,11 @@ pub fn match_choices(input: &str, options: &[ChoiceOption]) -> Option<Vec<usize>
         let words: Vec<&str> = piece.split_whitespace().collect();
         let numbers: Vec<usize> = words.iter().filter_map(|w| choice_number(w)).collect();
         if words.len() > 1 && numbers.len() == words.len() {
-            for n in numbers {
-                if !(1..=options.len()).contains(&n) {
-                    return None;
+            for w in words {
+                match match_choice_impl(w, options, false) {
+                    ChoiceMatch::One(i) => out.push(i),
+                    _ => return None,
                 }
-                out.push(n - 1);
             }
             continue;
         }
@@ -355,8 +515,12 @@ pub(super) mod tests {
             ("Nomer 2", STATUS_OPTIONS, Some(1)),
             ("pilihan 5", STATUS_OPTIONS, Some(4)),
             ("5", STATUS_OPTIONS, Some(4)),
-            // Numbers win over codes: "3" is the third option, not code "3".
-            ("3", DEGREE_OPTIONS, Some(2)),
+            // "3" is shown next to S2 but is also the code of "Lainnya": not stored silently.
+            ("3", DEGREE_OPTIONS, None),
+            ("no 3", DEGREE_OPTIONS, None),
+            // "kode 3" says which; a number shown next to nothing but a code is that code.
+            ("kode 3", DEGREE_OPTIONS, Some(3)),
+            ("kode 4", DEGREE_OPTIONS, None),
             // Codes.
             ("wira", STATUS_OPTIONS, Some(1)),
             ("WIRA", STATUS_OPTIONS, Some(1)),
@@ -429,6 +593,131 @@ pub(super) mod tests {
         for (input, options, want) in cases {
             assert_eq!(match_choice(input, options), *want, "input {input:?}");
         }
+    }
+
+    /// The shipped SMK flow's options, as respondents answer them.
+    const F8: &[ChoiceOption<'static>] = &[
+        ChoiceOption {
+            code: "1",
+            labels: &["Bekerja", "Working"],
+        },
+        ChoiceOption {
+            code: "3",
+            labels: &["Wirausaha", "Self-employed"],
+        },
+        ChoiceOption {
+            code: "4",
+            labels: &["Melanjutkan studi", "Continuing my studies"],
+        },
+        ChoiceOption {
+            code: "5",
+            labels: &["Mencari kerja", "Looking for work"],
+        },
+        ChoiceOption {
+            code: "2",
+            labels: &["Belum bekerja", "Not working yet"],
+        },
+    ];
+    const F1101: &[ChoiceOption<'static>] = &[
+        ChoiceOption {
+            code: "1",
+            labels: &["Instansi pemerintah", "Government agency"],
+        },
+        ChoiceOption {
+            code: "6",
+            labels: &["BUMN/BUMD", "State or regional enterprise (BUMN/BUMD)"],
+        },
+        ChoiceOption {
+            code: "3",
+            labels: &[
+                "Perusahaan swasta atau usaha perorangan",
+                "Private company or small business",
+            ],
+        },
+        ChoiceOption {
+            code: "2",
+            labels: &["Organisasi nirlaba/yayasan", "Non-profit organisation"],
+        },
+        ChoiceOption {
+            code: "5",
+            labels: &["Lainnya", "Other"],
+        },
+    ];
+    /// Provinces coded by BPS code, with aliases as an author writes them.
+    const PROVINCES: &[ChoiceOption<'static>] = &[
+        ChoiceOption {
+            code: "11",
+            labels: &["Aceh"],
+        },
+        ChoiceOption {
+            code: "31",
+            labels: &["DKI Jakarta", "Jakarta", "DKI"],
+        },
+        ChoiceOption {
+            code: "34",
+            labels: &["DI Yogyakarta", "Jogja", "Yogya", "DIY"],
+        },
+        ChoiceOption {
+            code: "35",
+            labels: &["Jawa Timur", "Jatim"],
+        },
+        ChoiceOption {
+            code: "63",
+            labels: &["Kalimantan Selatan", "Kalsel"],
+        },
+        ChoiceOption {
+            code: "2",
+            labels: &["Kepulauan Riau", "Kepri"],
+        },
+    ];
+
+    #[test]
+    fn the_words_people_use() {
+        use ChoiceMatch::{Either, One, Unclear};
+        let cases: &[(&str, &[ChoiceOption], ChoiceMatch)] = &[
+            // Any meaningful word of a label.
+            ("swasta", F1101, One(2)),
+            ("pemerintah", F1101, One(0)),
+            ("di swasta kak", F1101, One(2)),
+            ("yayasan", F1101, One(3)),
+            // Synonyms shipped in synonyms.rs.
+            ("pns", F1101, One(0)),
+            ("kuliah", F8, One(2)),
+            ("lanjut kuliah", F8, One(2)),
+            ("studi", F8, One(2)),
+            ("wiraswasta", F8, One(1)),
+            ("lagi nyari kerja", F8, One(3)),
+            ("sedang mencari kerja", F8, One(3)),
+            // The label covered best wins; a negating label needs the negation.
+            ("kerja", F8, One(0)),
+            ("bekerja", F8, One(0)),
+            ("belum kerja", F8, One(4)),
+            ("bumn", F1101, One(1)),
+            // Words that fit no option, or two equally, are not guessed.
+            ("kerja kuliah", F8, Unclear),
+            ("pabrik", F8, Unclear),
+            // Aliases are labels.
+            ("Jatim", PROVINCES, One(3)),
+            ("jogja", PROVINCES, One(2)),
+            ("DKI", PROVINCES, One(1)),
+            ("kalsel", PROVINCES, One(4)),
+            // A shown number that is another option's code: ask.
+            ("2", F8, Either(1, 4)),
+            ("1", F8, One(0)),
+            ("2", PROVINCES, Either(1, 5)),
+            ("35", PROVINCES, One(3)),
+            ("kode 2", PROVINCES, One(5)),
+            ("kode 99", PROVINCES, Unclear),
+            ("4", F1101, One(3)),
+            ("5", F1101, One(4)),
+        ];
+        for (input, options, want) in cases {
+            assert_eq!(understand_choice(input, options), *want, "input {input:?}");
+        }
+        assert_eq!(ambiguous_number("1, 2", F8), Some((2, 1, 4)));
+        assert_eq!(match_choices("1, 2", F8), None);
+        assert_eq!(match_choices("1, kuliah", F8), Some(vec![0, 2]));
+        assert_eq!(ambiguous_number("1", F8), None);
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! formatting of numbers, money and dates for the bot's own messages (Fluent does not format
 //! numbers per locale).
 //!
-//! One file per thing understood: `yes_no`, `number` (integers, decimals and
-//! number words), `money`, `date` (dates and month-years), `phone`, `email`, `choice`, and
+//! One file per thing understood: `yes_no` (also answers that echo the question's verb:
+//! "ada", "belum pernah"), `number` (integers, decimals, number words, lengths of time in a
+//! given unit: "1 tahun" = 12 months), `money`, `date` (dates and month-years), `phone`,
+//! `email`, `choice` (with the words people use, `synonyms` being the shipped data), and
 //! `format` for the way back; `text` holds the normalising helpers they share.
 //!
 //! Every function here is pure (no I/O, no clock) and total: it never panics, whatever the
@@ -22,17 +24,21 @@ mod format;
 mod money;
 mod number;
 mod phone;
+mod synonyms;
 mod text;
 mod yes_no;
 
-pub use choice::{ChoiceOption, match_choice, match_choices};
+pub use choice::{
+    ChoiceMatch, ChoiceOption, ambiguous_number, match_choice, match_choices, understand_choice,
+};
 pub use date::{parse_date, parse_month_year};
 pub use email::parse_email;
 pub use format::{format_date, format_month_year, format_number, format_rupiah};
 pub use money::parse_money;
-pub use number::{parse_decimal, parse_integer};
+pub use number::{Period, parse_decimal, parse_integer, parse_period};
 pub use phone::parse_phone;
-pub use yes_no::parse_yes_no;
+pub use synonyms::{FILLER_WORDS, SYNONYM_GROUPS};
+pub use yes_no::{echo_words, parse_yes_no, parse_yes_no_echo};
 
 /// Longest input (in bytes) any parser here looks at; longer inputs give `None`.
 pub const MAX_INPUT_BYTES: usize = 1024;
@@ -68,12 +74,19 @@ mod tests {
             let _ = parse_money(s, lang);
             let _ = parse_month_year(s, lang);
             let _ = parse_date(s, lang);
+            let _ = parse_yes_no_echo(s, lang, &["ada".to_string()]);
+            for unit in [Period::Days, Period::Weeks, Period::Months, Period::Years] {
+                let _ = parse_period(s, lang, unit);
+            }
         }
+        let _ = echo_words(s);
         let _ = parse_phone(s);
         let _ = parse_email(s);
         for options in [STATUS_OPTIONS, DEGREE_OPTIONS, REASON_OPTIONS, &[]] {
             let _ = match_choice(s, options);
             let _ = match_choices(s, options);
+            let _ = understand_choice(s, options);
+            let _ = ambiguous_number(s, options);
         }
         let labels = [s];
         let odd = [ChoiceOption {
@@ -108,6 +121,7 @@ mod tests {
             assert_eq!(parse_phone(&long), None);
             assert_eq!(parse_email(&long), None);
             assert_eq!(match_choices(&long, REASON_OPTIONS), None);
+            assert_eq!(parse_period(&long, Lang::Id, Period::Months), None);
         }
         assert!(start.elapsed() < std::time::Duration::from_secs(5));
     }

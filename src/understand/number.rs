@@ -374,6 +374,133 @@ pub fn parse_decimal(input: &str, lang: Lang) -> Option<f64> {
     parse_quantity(input, lang)?.to_f64()
 }
 
+/// A unit of time a number question may count in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// Days.
+    Days,
+    /// Weeks.
+    Weeks,
+    /// Months.
+    Months,
+    /// Years.
+    Years,
+}
+
+impl Period {
+    /// Length in days (a month is a twelfth of a year of 365.25 days), for conversions.
+    fn days(self) -> f64 {
+        match self {
+            Period::Days => 1.0,
+            Period::Weeks => 7.0,
+            Period::Months => 365.25 / 12.0,
+            Period::Years => 365.25,
+        }
+    }
+}
+
+/// Words naming a unit of time, as typed ("thn", "bln", "mgg").
+const PERIOD_WORDS: &[(&str, Period)] = &[
+    ("hari", Period::Days),
+    ("hr", Period::Days),
+    ("day", Period::Days),
+    ("days", Period::Days),
+    ("minggu", Period::Weeks),
+    ("mgg", Period::Weeks),
+    ("mg", Period::Weeks),
+    ("pekan", Period::Weeks),
+    ("week", Period::Weeks),
+    ("weeks", Period::Weeks),
+    ("wk", Period::Weeks),
+    ("bulan", Period::Months),
+    ("bln", Period::Months),
+    ("bl", Period::Months),
+    ("bulanan", Period::Months),
+    ("month", Period::Months),
+    ("months", Period::Months),
+    ("mo", Period::Months),
+    ("mth", Period::Months),
+    ("tahun", Period::Years),
+    ("thn", Period::Years),
+    ("th", Period::Years),
+    ("thun", Period::Years),
+    ("taun", Period::Years),
+    ("tahunan", Period::Years),
+    ("year", Period::Years),
+    ("years", Period::Years),
+    ("yr", Period::Years),
+    ("yrs", Period::Years),
+];
+
+/// The period a word names, also in its "se-" form ("setahun" is one year).
+fn period_word(w: &str) -> Option<(f64, Period)> {
+    let find = |w: &str| PERIOD_WORDS.iter().find(|(p, _)| *p == w).map(|(_, u)| *u);
+    if let Some(u) = find(w) {
+        return Some((f64::NAN, u));
+    }
+    w.strip_prefix("se").and_then(find).map(|u| (1.0, u))
+}
+
+/// Parses a length of time written with its unit and converts it to `unit`: "1 tahun" is 12
+/// months, "setahun", "6 bln", "2,5 thn" (30 months), "1 tahun 6 bulan", "setengah tahun",
+/// "3 minggu". Returns `None` when no unit word is written (the caller then reads a plain
+/// number in its own unit) or when the input is not a length of time. The result may have a
+/// fraction ("3 minggu" is 0.69 months); the caller rounds or refuses.
+pub fn parse_period(input: &str, lang: Lang, unit: Period) -> Option<f64> {
+    if too_long(input) {
+        return None;
+    }
+    let norm = normalize(input);
+    let s = strip_leading_fillers(&norm);
+    // Split "6bln" into "6 bln" and "2,5thn" into "2,5 thn".
+    let mut spaced = String::with_capacity(s.len() + 8);
+    let mut prev_digit = false;
+    for c in s.chars() {
+        if prev_digit && c.is_alphabetic() {
+            spaced.push(' ');
+        }
+        prev_digit = c.is_ascii_digit();
+        spaced.push(c);
+    }
+    let tokens: Vec<&str> = spaced
+        .split(|c: char| c.is_whitespace() || c == '+')
+        // "lebih" is not a joint: "3 bulan lebih" is more than 3 months, not 3.
+        .filter(|t| !t.is_empty() && *t != "dan" && *t != "and")
+        .collect();
+    let mut total_days = 0.0;
+    let mut any_unit = false;
+    let mut pending: Option<f64> = None;
+    for t in tokens {
+        if let Some((n, u)) = period_word(t) {
+            let n = if n.is_nan() {
+                pending.take().unwrap_or(f64::NAN)
+            } else if pending.is_some() {
+                return None;
+            } else {
+                n
+            };
+            if n.is_nan() {
+                return None;
+            }
+            total_days += n * u.days();
+            any_unit = true;
+        } else if pending.is_none() {
+            pending = Some(if t == "setengah" || t == "stengah" {
+                0.5
+            } else {
+                parse_decimal(t, lang)?
+            });
+        } else {
+            return None;
+        }
+    }
+    if pending.is_some() || !any_unit {
+        return None;
+    }
+    let v = total_days / unit.days();
+    v.is_finite().then_some(v)
+}
+
 /// A rupiah multiplier word ("rb", "juta", "M"…). In Indonesian "M" is *miliar* (as in
 /// "1,2 M"); in English it is million.
 pub(super) fn big_multiplier(w: &str, lang: Lang) -> Option<i128> {
@@ -572,5 +699,40 @@ mod tests {
                 prop_assert_eq!(parse_integer(&format_number(k as f64, lang), lang), Some(k));
             }
         }
+    }
+
+    #[test]
+    fn periods_in_the_unit_asked() {
+        let months =
+            |s: &str| parse_period(s, ID, Period::Months).map(|v| (v * 100.0).round() / 100.0);
+        let cases: &[(&str, Option<f64>)] = &[
+            ("1 tahun", Some(12.0)),
+            ("setahun", Some(12.0)),
+            ("6 bln", Some(6.0)),
+            ("6bln", Some(6.0)),
+            ("2,5 thn", Some(30.0)),
+            ("2.5 tahun", Some(30.0)),
+            ("1 tahun 6 bulan", Some(18.0)),
+            ("1 thn dan 2 bln", Some(14.0)),
+            ("setengah tahun", Some(6.0)),
+            ("sebulan", Some(1.0)),
+            ("sekitar 2 tahun", Some(24.0)),
+            ("3 minggu", Some(0.69)),
+            ("dua tahun", Some(24.0)),
+            ("12", None),
+            ("tahun", None),
+            ("1 2 tahun", None),
+            ("1 tahun lagi", None),
+            ("3 bulan lebih", None),
+            ("tiga bulan lebih", None),
+            ("1 tahun lebih 2 bulan", None),
+            ("kurang dari 1 tahun", None),
+            ("", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(months(input), *want, "input {input:?}");
+        }
+        assert_eq!(parse_period("2 years", EN, Period::Years), Some(2.0));
+        assert_eq!(parse_period("18 bulan", ID, Period::Years), Some(1.5));
     }
 }

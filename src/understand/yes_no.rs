@@ -114,6 +114,85 @@ pub fn parse_yes_no(input: &str, lang: Lang) -> Option<bool> {
     Some(answer)
 }
 
+/// Words between "Apakah" and the verb a respondent echoes ("Apakah *Anda* pernah…").
+const ECHO_SKIPPED: &[&str] = &[
+    "anda", "kamu", "saudara", "saudari", "sdr", "bapak", "ibu", "kakak", "kak", "engkau",
+    "kalian", "masih", "juga", "memang", "benar", "sekarang", "saat", "ini", "itu", "selama",
+];
+
+/// Pronouns: a word right before one is a possessed noun ("usaha Anda").
+const PRONOUNS: &[&str] = &[
+    "anda", "kamu", "saudara", "saudari", "engkau", "kalian", "mu",
+];
+
+/// Words that open a yes/no question.
+const QUESTION_WORDS: &[&str] = &["apakah", "apa", "apkh", "apakh"];
+
+/// The word respondents echo to answer a yes/no question, read from its text: the word after
+/// "Apakah" (skipping "Anda", "masih"…), or a leading word ending in "-kah" without it
+/// ("Pernahkah Anda…" → "pernah"). "Apakah ada tempat kerja lain?" → `["ada"]`, "Apakah Anda
+/// sudah bekerja?" → `["sudah"]`. Empty when the text has no such word.
+pub fn echo_words(question: &str) -> Vec<String> {
+    let words: Vec<String> = super::text::fold(question)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        if QUESTION_WORDS.contains(&w.as_str()) {
+            let rest = &words[i + 1..];
+            if let Some(j) = rest
+                .iter()
+                .position(|w| !ECHO_SKIPPED.contains(&w.as_str()))
+                // "Apakah usaha Anda sesuai…": a word owned by "Anda" is a noun, not the verb.
+                && !rest
+                    .get(j + 1)
+                    .is_some_and(|n| PRONOUNS.contains(&n.as_str()))
+            {
+                out.push(rest[j].clone());
+            }
+            break;
+        }
+        if i == 0
+            && let Some(stem) = w.strip_suffix("kah")
+            && stem.len() >= 3
+        {
+            out.push(stem.to_string());
+            break;
+        }
+    }
+    out.retain(|w| w.chars().all(char::is_alphabetic) && yes_no_word(w) != Some(false));
+    out.dedup();
+    out
+}
+
+/// Parses a yes/no answer that may echo the question's verb: with `echo` = `["ada"]`, "ada"
+/// and "ada kak" are yes, "tidak ada" and "gak ada" no (as [`parse_yes_no`] already reads
+/// every answer starting with a no-word). Everything [`parse_yes_no`] understands is
+/// understood the same way.
+pub fn parse_yes_no_echo(input: &str, lang: Lang, echo: &[String]) -> Option<bool> {
+    if let Some(b) = parse_yes_no(input, lang) {
+        return Some(b);
+    }
+    if echo.is_empty() || too_long(input) {
+        return None;
+    }
+    let folded = super::text::fold(input);
+    let mut rest = folded
+        .split(' ')
+        .filter(|w| !w.is_empty() && !in_table(YES_NO_FILLERS, w));
+    let first = rest.next()?;
+    if !echo.iter().any(|e| squeeze(e) == squeeze(first)) {
+        return None;
+    }
+    // "ada, tapi tidak" is not a clear yes.
+    match rest.next() {
+        Some(next) if yes_no_word(next) == Some(false) => None,
+        _ => Some(true),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +294,42 @@ mod tests {
                 *want,
                 "input {input:?} ({lang})"
             );
+        }
+    }
+
+    #[test]
+    fn echoes_of_the_question() {
+        let cases: &[(&str, &[&str])] = &[
+            ("Apakah ada tempat kerja lain?", &["ada"]),
+            ("Apakah Anda pernah melamar kerja?", &["pernah"]),
+            ("Apakah Anda sudah bekerja?", &["sudah"]),
+            ("Apakah Anda bisa dihubungi lagi?", &["bisa"]),
+            ("Apakah Anda masih bekerja di sana?", &["bekerja"]),
+            ("Pernahkah Anda ikut pelatihan?", &["pernah"]),
+            ("Adakah tempat kerja lain?", &["ada"]),
+            ("Do you work?", &[]),
+            ("Apakah usaha Anda sesuai dengan jurusan?", &[]),
+            ("Berapa bulan?", &[]),
+        ];
+        for (q, want) in cases {
+            assert_eq!(echo_words(q), *want, "question {q:?}");
+        }
+        let ada = ["ada".to_string()];
+        let cases: &[(&str, &[String], Option<bool>)] = &[
+            ("ada", &ada, Some(true)),
+            ("Ada kak", &ada, Some(true)),
+            ("adaa", &ada, Some(true)),
+            ("tidak ada", &ada, Some(false)),
+            ("gak ada", &ada, Some(false)),
+            ("gaada", &ada, Some(false)),
+            ("ada tapi tidak", &ada, Some(true)),
+            ("ada, tidak", &ada, None),
+            ("iya", &ada, Some(true)),
+            ("ada", &[], None),
+            ("adalah", &ada, None),
+        ];
+        for (input, echo, want) in cases {
+            assert_eq!(parse_yes_no_echo(input, ID, echo), *want, "input {input:?}");
         }
     }
 }

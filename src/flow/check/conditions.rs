@@ -121,9 +121,9 @@ impl Checker {
             | Kind::Decimal { .. }
             | Kind::Money { .. }
             | Kind::Likert { .. } => LitKind::Number,
-            Kind::YesNo => LitKind::Bool,
-            Kind::Date => LitKind::Date,
-            Kind::MonthYear => LitKind::MonthYear,
+            Kind::YesNo { .. } => LitKind::Bool,
+            Kind::Date { .. } => LitKind::Date,
+            Kind::MonthYear { .. } => LitKind::MonthYear,
             Kind::Text { .. } | Kind::Phone | Kind::Email => LitKind::Text,
         };
         let multi = matches!(q.kind, Kind::Multi { .. });

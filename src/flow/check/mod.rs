@@ -105,6 +105,8 @@ struct Checker {
     gotos: Vec<PendingGoto>,
     /// Where each resolved goto rule was written, by source item.
     goto_pos: Vec<(usize, (u64, u64))>,
+    /// Export columns named by options (`export: f401`), where they were written.
+    export_columns: Vec<(String, (u64, u64))>,
     next_text: usize,
 }
 
@@ -123,6 +125,7 @@ impl Checker {
             section_start: HashMap::new(),
             gotos: Vec::new(),
             goto_pos: Vec::new(),
+            export_columns: Vec::new(),
             next_text: 0,
         }
     }
@@ -210,6 +213,7 @@ impl Checker {
             .map(|t| self.text(t, "flow-outro", &outro_scope, false));
         self.resolve_gotos();
         self.check_graph();
+        self.check_export_columns();
 
         let by_code = self
             .items
@@ -224,6 +228,7 @@ impl Checker {
                     o.labels = langs
                         .iter()
                         .map(|l| texts.format(*l, &o.label, None))
+                        .chain(o.aliases.iter().cloned())
                         .collect();
                 }
             }
@@ -247,6 +252,54 @@ impl Checker {
     }
 
     /// The codes of the questions seen so far: what a text or condition here may refer to.
+    /// Every export column name once: an option's `export` name must not be another column's.
+    fn check_export_columns(&mut self) {
+        let mut taken: HashMap<String, String> = HashMap::new();
+        for q in &self.items {
+            match &q.kind {
+                Kind::Multi { options, .. } => {
+                    for o in options {
+                        let name = o
+                            .export
+                            .clone()
+                            .unwrap_or_else(|| format!("{}_{}", q.code, o.code));
+                        taken
+                            .entry(name)
+                            .or_insert_with(|| format!("option `{}` of `{}`", o.code, q.code));
+                    }
+                }
+                _ => {
+                    taken
+                        .entry(q.code.clone())
+                        .or_insert_with(|| format!("question `{}`", q.code));
+                }
+            }
+        }
+        let mut named: HashMap<&str, (u64, u64)> = HashMap::new();
+        let mut errs = Vec::new();
+        for (name, at) in &self.export_columns {
+            if let Some(first) = named.insert(name, *at) {
+                errs.push((
+                    *at,
+                    format!(
+                        "export column `{name}` is already named on line {}",
+                        first.0
+                    ),
+                ));
+            } else if let Some(owner) = taken.get(name.as_str())
+                && !owner.starts_with("option")
+            {
+                errs.push((
+                    *at,
+                    format!("export column `{name}` is already the column of {owner}"),
+                ));
+            }
+        }
+        for (at, m) in errs {
+            self.err(at, m);
+        }
+    }
+
     fn earlier(&self) -> HashSet<String> {
         self.seen.keys().cloned().collect()
     }

@@ -3,6 +3,7 @@
 
 use super::Checker;
 use super::diagnostics::pos;
+use super::names::valid_name;
 use crate::flow::Choice;
 use crate::flow::def::{ItemDef, OptionDef};
 use std::collections::HashSet;
@@ -25,6 +26,7 @@ impl Checker {
             self.err(pos(defs), format!("`{code}` needs at least two options"));
         }
         let mut seen: HashSet<String> = HashSet::new();
+        let mut seen_alias: HashSet<String> = HashSet::new();
         let mut out = Vec::new();
         for (i, o) in defs.value.iter().enumerate() {
             let OptionDef {
@@ -32,7 +34,40 @@ impl Checker {
                 label,
                 exclusive,
                 other,
+                aliases,
+                export,
             } = &o.value;
+            let mut alias_list = Vec::new();
+            for a in aliases.iter().flat_map(|a| &a.value) {
+                if a.value.trim().is_empty() {
+                    self.err(pos(a), "an alias is empty");
+                } else if !seen_alias.insert(a.value.trim().to_lowercase()) {
+                    self.err(
+                        pos(a),
+                        format!("alias `{}` is given to two options of `{code}`", a.value),
+                    );
+                } else {
+                    alias_list.push(a.value.trim().to_string());
+                }
+            }
+            if let Some(e) = export {
+                if !multi {
+                    self.err(
+                        pos(e),
+                        "`export` names the 0/1 column of an option of a multiple choice (`multi`); a single choice exports the option code",
+                    );
+                } else if !valid_name(&e.value, false) {
+                    self.err(
+                        pos(e),
+                        format!(
+                            "export column `{}` must be letters, digits or `_`, starting with a letter",
+                            e.value
+                        ),
+                    );
+                } else {
+                    self.export_columns.push((e.value.clone(), pos(e)));
+                }
+            }
             if ocode.value.trim().is_empty() {
                 self.err(pos(ocode), "option code is empty");
             }
@@ -56,6 +91,8 @@ impl Checker {
                 code: ocode.value.clone(),
                 label,
                 labels: Vec::new(),
+                aliases: alias_list,
+                export: export.as_ref().map(|e| e.value.clone()),
                 exclusive: exclusive.as_ref().is_some_and(|x| x.value),
                 other: other.as_ref().map(|o| o.value.code.value.clone()),
             });

@@ -6,9 +6,10 @@ use super::diagnostics::{pos, suggest};
 use super::names::valid_name;
 use super::{Checker, PendingGoto, Seen};
 use crate::flow::cond::{Cond, Lit, Op, Subject};
-use crate::flow::def::{ItemDef, S};
+use crate::flow::def::{ItemDef, S, ScalarDef, TextDef};
 use crate::flow::text::Text;
-use crate::flow::{Bounds, Kind, Question};
+use crate::flow::{Bounds, DateBound, DateRange, Kind, Pattern, Question, TimeUnit, YesNoCodes};
+use crate::understand;
 
 /// The question types, as written in a flow file.
 const TYPES: [&str; 12] = [
@@ -139,6 +140,7 @@ impl Checker {
                         kind: Kind::Text {
                             min_len: Some(1),
                             max_len: Some(500),
+                            pattern: None,
                         },
                         text: otext,
                         help: None,
@@ -186,6 +188,7 @@ impl Checker {
             return Kind::Text {
                 min_len: None,
                 max_len: None,
+                pattern: None,
             };
         };
         let name = kind_def.value.as_str();
@@ -201,15 +204,19 @@ impl Checker {
             return Kind::Text {
                 min_len: None,
                 max_len: None,
+                pattern: None,
             };
         }
         let allowed: &[&str] = match name {
-            "text" => &["min_length", "max_length"],
-            "integer" | "decimal" => &["min", "max", "unit"],
+            "text" => &["min_length", "max_length", "pattern", "pattern_message"],
+            "integer" | "decimal" => &["min", "max", "unit", "time_unit"],
             "money" => &["min", "max"],
             "single" => &["options"],
             "multi" => &["options", "min", "max"],
             "likert" => &["scale"],
+            "yesno" => &["codes", "echo"],
+            "date" => &["not_before", "not_after", "precision"],
+            "month_year" => &["not_before", "not_after"],
             _ => &[],
         };
         for (present, key) in [
@@ -220,6 +227,14 @@ impl Checker {
             (q.unit.is_some(), "unit"),
             (q.options.is_some(), "options"),
             (q.scale.is_some(), "scale"),
+            (q.time_unit.is_some(), "time_unit"),
+            (q.not_before.is_some(), "not_before"),
+            (q.not_after.is_some(), "not_after"),
+            (q.precision.is_some(), "precision"),
+            (q.pattern.is_some(), "pattern"),
+            (q.pattern_message.is_some(), "pattern_message"),
+            (q.codes.is_some(), "codes"),
+            (q.echo.is_some(), "echo"),
         ] {
             if present && !allowed.contains(&key) {
                 self.err(
@@ -247,10 +262,23 @@ impl Checker {
                         format!("`min_length` ({a}) is more than `max_length` ({b})"),
                     );
                 }
-                Kind::Text { min_len, max_len }
+                let pattern = self.pattern(q, code, &earlier, in_group);
+                Kind::Text {
+                    min_len,
+                    max_len,
+                    pattern,
+                }
             }
-            "integer" => Kind::Integer { bounds, unit },
-            "decimal" => Kind::Decimal { bounds, unit },
+            "integer" => Kind::Integer {
+                bounds,
+                unit,
+                time_unit: self.time_unit(q),
+            },
+            "decimal" => Kind::Decimal {
+                bounds,
+                unit,
+                time_unit: self.time_unit(q),
+            },
             "money" => Kind::Money { bounds },
             "single" | "multi" => {
                 let options = self.options(q, code, name == "multi", at, in_group);
@@ -297,16 +325,210 @@ impl Checker {
                     }
                     None => {
                         self.err(at, format!("likert question `{code}` needs a `scale` with from, to, low and high"));
-                        Kind::YesNo
+                        Kind::YesNo {
+                            echo: Vec::new(),
+                            codes: YesNoCodes::default(),
+                        }
                     }
                 }
             }
-            "yesno" => Kind::YesNo,
-            "date" => Kind::Date,
-            "month_year" => Kind::MonthYear,
+            "yesno" => Kind::YesNo {
+                echo: self.echo(q.text.as_ref(), q.echo.as_ref()),
+                codes: self.yes_no_codes(q),
+            },
+            "date" => {
+                let month_ok = match &q.precision {
+                    None => false,
+                    Some(p) if p.value == "month" => true,
+                    Some(p) if p.value == "day" => false,
+                    Some(p) => {
+                        self.err(
+                            pos(p),
+                            format!(
+                                "`precision` of a date is `day` (the default) or `month` (also accepts \"September 2024\"), not `{}`",
+                                p.value
+                            ),
+                        );
+                        false
+                    }
+                };
+                Kind::Date {
+                    month_ok,
+                    range: self.date_range(q),
+                }
+            }
+            "month_year" => Kind::MonthYear {
+                range: self.date_range(q),
+            },
             "phone" => Kind::Phone,
             _ => Kind::Email,
         }
+    }
+
+    /// `time_unit` of a number question.
+    fn time_unit(&mut self, q: &ItemDef) -> Option<TimeUnit> {
+        let t = q.time_unit.as_ref()?;
+        let unit = TimeUnit::from_name(&t.value);
+        if unit.is_none() {
+            self.err(
+                pos(t),
+                format!(
+                    "unknown `time_unit` `{}`{}; it is one of: {}",
+                    t.value,
+                    suggest(&t.value, TimeUnit::NAMES.iter().copied()),
+                    TimeUnit::NAMES.join(", ")
+                ),
+            );
+        }
+        unit
+    }
+
+    /// `not_before` / `not_after` of a date or month-year question.
+    fn date_range(&mut self, q: &ItemDef) -> DateRange {
+        let mut bound = |b: &Option<S<String>>, key: &str| {
+            let b = b.as_ref()?;
+            let parsed = DateBound::parse(&b.value);
+            if parsed.is_none() {
+                self.err(
+                    pos(b),
+                    format!(
+                        "`{key}` must be a date (`2020-01-01`) or `today`, optionally moved by years, months or days (`today-10y`, `today+6m`, `today-30d`), not `{}`",
+                        b.value
+                    ),
+                );
+            }
+            parsed
+        };
+        let range = DateRange {
+            not_before: bound(&q.not_before, "not_before"),
+            not_after: bound(&q.not_after, "not_after"),
+        };
+        if let (Some(DateBound::Fixed(a)), Some(DateBound::Fixed(b)), Some(at)) =
+            (range.not_before, range.not_after, q.not_after.as_ref())
+            && a > b
+        {
+            self.err(
+                pos(at),
+                format!("`not_before` ({a}) is after `not_after` ({b})"),
+            );
+        }
+        range
+    }
+
+    /// `pattern` (and its message) of a text question.
+    fn pattern(
+        &mut self,
+        q: &ItemDef,
+        code: &str,
+        earlier: &std::collections::HashSet<String>,
+        in_group: bool,
+    ) -> Option<Pattern> {
+        let message = q
+            .pattern_message
+            .as_ref()
+            .map(|t| self.text(t, &format!("pattern-{code}"), earlier, in_group));
+        let Some(p) = &q.pattern else {
+            if let Some(m) = &q.pattern_message {
+                self.err(pos(m), "`pattern_message` needs a `pattern`");
+            }
+            return None;
+        };
+        // Anchored: a NIK pattern must not accept a NIK with letters around it.
+        match regex_automata::meta::Regex::new(&format!("^(?:{})$", p.value)) {
+            Ok(regex) => Some(Pattern {
+                source: p.value.clone(),
+                regex,
+                message,
+            }),
+            Err(e) => {
+                let why = e
+                    .syntax_error()
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| e.to_string());
+                // The parser's message spans lines with a caret; its last line says what.
+                let why = why.lines().last().unwrap_or("").trim().to_string();
+                self.err(
+                    pos(p),
+                    format!(
+                        "`pattern` `{}` is not a valid regular expression: {why}",
+                        p.value
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// `codes: { yes: 1, no: 2 }` of a yes/no question.
+    fn yes_no_codes(&mut self, q: &ItemDef) -> YesNoCodes {
+        let Some(c) = &q.codes else {
+            return YesNoCodes::default();
+        };
+        let as_code = |v: &S<ScalarDef>| match &v.value {
+            ScalarDef::Int(n) => Some(n.to_string()),
+            ScalarDef::Str(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            _ => None,
+        };
+        let (yes, no) = (as_code(&c.value.yes), as_code(&c.value.no));
+        for (v, got, key) in [(&c.value.yes, &yes, "yes"), (&c.value.no, &no, "no")] {
+            if got.is_none() {
+                self.err(
+                    pos(v),
+                    format!("the export code for `{key}` must be a whole number or a text"),
+                );
+            }
+        }
+        match (yes, no) {
+            (Some(yes), Some(no)) if yes == no => {
+                self.err(
+                    pos(c),
+                    format!("yes and no have the same export code `{yes}`"),
+                );
+                YesNoCodes::default()
+            }
+            (Some(yes), Some(no)) => YesNoCodes { yes, no },
+            _ => YesNoCodes::default(),
+        }
+    }
+
+    /// The words that answer a yes/no question by echo: the author's `echo:`, or what the
+    /// question's texts (in every language) put after "Apakah".
+    pub(super) fn echo(
+        &mut self,
+        text: Option<&TextDef>,
+        own: Option<&S<Vec<S<String>>>>,
+    ) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(own) = own {
+            for w in &own.value {
+                let word = w.value.trim().to_lowercase();
+                if word.is_empty() || !word.chars().all(char::is_alphabetic) {
+                    self.err(
+                        pos(w),
+                        format!(
+                            "`echo` words are single words (`ada`, `pernah`), not `{}`",
+                            w.value
+                        ),
+                    );
+                } else if understand::parse_yes_no(&word, crate::model::Lang::Id) == Some(false) {
+                    self.err(
+                        pos(w),
+                        format!("`{word}` already means no; it cannot be an echo of yes"),
+                    );
+                } else {
+                    out.push(word);
+                }
+            }
+            return out;
+        }
+        if let Some(t) = text {
+            for source in t.value.values() {
+                out.extend(understand::echo_words(&source.value));
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// `min` and `max` of a number, money or multiple-choice question.

@@ -65,6 +65,13 @@ impl Checker {
             (g.min.is_some(), "min"),
             (g.min_length.is_some(), "min_length"),
             (g.max_length.is_some(), "max_length"),
+            (g.time_unit.is_some(), "time_unit"),
+            (g.not_before.is_some(), "not_before"),
+            (g.not_after.is_some(), "not_after"),
+            (g.precision.is_some(), "precision"),
+            (g.pattern.is_some(), "pattern"),
+            (g.pattern_message.is_some(), "pattern_message"),
+            (g.codes.is_some(), "codes"),
         ] {
             if present {
                 self.err(
@@ -108,6 +115,7 @@ impl Checker {
             }
         };
         let when = g.when.as_ref().and_then(|c| self.cond(c, None));
+        let echo = self.echo(g.more.as_ref(), g.echo.as_ref());
         let start = self.items.len();
         self.groups.push(Group {
             id: id.value.clone(),
@@ -117,6 +125,7 @@ impl Checker {
             when,
             intro,
             more,
+            echo,
         });
         match &g.questions {
             Some(qs) if !qs.value.is_empty() => {
