@@ -21,6 +21,7 @@ mod roster;
 mod scope;
 mod search;
 mod sessions;
+mod sql;
 mod staff;
 mod telegram;
 mod types;

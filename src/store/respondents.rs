@@ -4,10 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use rusqlite::OptionalExtension;
-
-use super::error::{db, is_foreign_key_violation};
-use super::group::{prepare, sqlite_error};
+use super::error::db;
+use super::sql::{Ctx, Exec, Write, args};
 use super::{
     Columns, NewRespondent, Respondent, RespondentId, Result, Store, StoreError, from_ms, get,
     to_ms,
@@ -47,6 +45,47 @@ pub(super) enum BindingInsert {
     /// A binding stood in the way: the address's owner, or `None` when the address is free
     /// and another rule refused (Telegram's one chat per respondent).
     Conflict(Option<RespondentId>),
+}
+
+/// [`Store::insert_binding`]'s write.
+struct InsertBinding {
+    insert: &'static str,
+    context: &'static str,
+    id: RespondentId,
+    channel: String,
+    address: String,
+    at: i64,
+}
+
+impl Write for InsertBinding {
+    type Out = BindingInsert;
+    const CONTEXT: &'static str = "binding a channel address";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<BindingInsert> {
+        let (channel, address) = (&self.channel, &self.address);
+        let inserted = tx
+            .execute(self.insert, args![self.id, channel, address, self.at])
+            .await
+            .map_err(|e| {
+                if e.is_foreign_key_violation() {
+                    StoreError::RespondentNotFound(self.id)
+                } else {
+                    e.context(self.context)
+                }
+            })?;
+        if inserted == 1 {
+            return Ok(BindingInsert::Inserted);
+        }
+        // The conflicting row is visible here: on the SQLite writer it may be an earlier
+        // write of the same group; on PostgreSQL the insert waited for its transaction.
+        let owner = tx
+            .fetch_optional(BINDING_OWNER, args![channel, address], |r| {
+                r.int("respondent_id")
+            })
+            .await
+            .ctx(self.context)?;
+        Ok(BindingInsert::Conflict(owner))
+    }
 }
 
 /// The stored form of dates (`birth_date`).
@@ -205,53 +244,15 @@ impl Store {
         address: &str,
         now: DateTime<Utc>,
     ) -> Result<BindingInsert> {
-        if let Some(group) = &self.group {
-            let (channel, address, at) = (channel.to_owned(), address.to_owned(), to_ms(now));
-            return group
-                .write(move |tx| {
-                    let inserted = prepare(tx, insert)
-                        .and_then(|mut s| s.execute(rusqlite::params![id, channel, address, at]))
-                        .map_err(|e| {
-                            if super::group::is_foreign_key_violation(&e) {
-                                StoreError::RespondentNotFound(id)
-                            } else {
-                                sqlite_error(context, &e)
-                            }
-                        })?;
-                    if inserted == 1 {
-                        return Ok(BindingInsert::Inserted);
-                    }
-                    prepare(tx, BINDING_OWNER)
-                        .and_then(|mut s| {
-                            s.query_row(rusqlite::params![channel, address], |r| r.get(0))
-                                .optional()
-                        })
-                        .map(BindingInsert::Conflict)
-                        .map_err(|e| sqlite_error(context, &e))
-                })
-                .await;
-        }
-        let inserted = sqlx::query(insert)
-            .bind(id)
-            .bind(channel)
-            .bind(address)
-            .bind(to_ms(now))
-            .execute(&self.writer)
-            .await
-            .map_err(|e| {
-                if is_foreign_key_violation(&e) {
-                    StoreError::RespondentNotFound(id)
-                } else {
-                    db(context)(e)
-                }
-            })?
-            .rows_affected();
-        if inserted == 1 {
-            return Ok(BindingInsert::Inserted);
-        }
-        Ok(BindingInsert::Conflict(
-            self.respondent_by_channel(channel, address).await?,
-        ))
+        self.write(InsertBinding {
+            insert,
+            context,
+            id,
+            channel: channel.to_owned(),
+            address: address.to_owned(),
+            at: to_ms(now),
+        })
+        .await
     }
 
     /// Marks a respondent as (un)reachable, e.g. after the platform reports the bot blocked.
@@ -271,7 +272,7 @@ impl Store {
 }
 
 /// Decodes a `respondents` row.
-pub(super) fn respondent_from_row(row: &impl Columns) -> Result<Respondent> {
+pub(super) fn respondent_from_row(row: &(impl Columns + ?Sized)) -> Result<Respondent> {
     let extra = row.text("extra")?;
     let extra: BTreeMap<String, String> =
         serde_json::from_str(&extra).map_err(|e| StoreError::Corrupt {

@@ -3,9 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::error::db;
-use super::group::execute;
 use super::respondents::BindingInsert;
+use super::sql::{Ctx, Exec, Write, args};
 use super::{RespondentId, Result, Store};
 use crate::model::Lang;
 
@@ -51,26 +50,25 @@ impl Store {
     /// Sets a respondent's language unless one is set already (first contact: Telegram's
     /// `language_code`; a roster's choice wins).
     pub async fn set_language_if_unset(&self, id: RespondentId, lang: Lang) -> Result<()> {
+        self.write(SetLanguage { id, lang }).await
+    }
+}
+
+/// [`Store::set_language_if_unset`]'s write.
+struct SetLanguage {
+    id: RespondentId,
+    lang: Lang,
+}
+
+impl Write for SetLanguage {
+    type Out = ();
+    const CONTEXT: &'static str = "setting a respondent's language";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<()> {
         const SQL: &str = "UPDATE respondents SET language = $1 WHERE id = $2 AND language IS NULL";
-        if let Some(group) = &self.group {
-            return group
-                .write(move |tx| {
-                    execute(
-                        tx,
-                        "setting a respondent's language",
-                        SQL,
-                        rusqlite::params![lang.tag(), id],
-                    )
-                    .map(drop)
-                })
-                .await;
-        }
-        sqlx::query(SQL)
-            .bind(lang.tag())
-            .bind(id)
-            .execute(&self.writer)
+        tx.execute(SQL, args![self.lang.tag(), self.id])
             .await
-            .map_err(db("setting a respondent's language"))?;
+            .ctx(Self::CONTEXT)?;
         Ok(())
     }
 }

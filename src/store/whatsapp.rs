@@ -11,8 +11,10 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 
 use super::error::db;
-use super::group::{execute, prepare, sqlite_error};
+use super::replies::ClaimInbound;
+use super::sql::{Ctx, Exec, Write, args};
 use super::{Columns, RespondentId, Result, Store, from_ms, get, to_ms};
+use crate::model::Channel;
 
 /// The kind of a sent message, as stored in `whatsapp_sent.kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,89 +141,80 @@ static OUTBOX_DELIVERY_SQL: LazyLock<String> = LazyLock::new(|| {
 const UNREACHABLE: &str = "UPDATE respondents SET unreachable = 1 WHERE id IN \
      (SELECT respondent_id FROM channel_bindings WHERE channel = $1 AND address = $2)";
 
-/// [`Store::whatsapp_apply`] on the SQLite group writer's transaction.
-fn apply_sqlite(
-    tx: &rusqlite::Transaction<'_>,
-    writes: &[WhatsAppWrite],
-) -> Result<Vec<Option<i64>>> {
-    use rusqlite::params;
-    let mut ids = Vec::with_capacity(writes.len());
-    for w in writes {
-        let id = match w {
-            WhatsAppWrite::StoreInbound { body, received_at } => Some(
-                prepare(tx, STORE_INBOUND)
-                    .and_then(|mut s| {
-                        s.query_row(params![body, to_ms(*received_at)], |r| r.get::<_, i64>(0))
+/// [`Store::whatsapp_apply`]'s write.
+struct Apply(Vec<WhatsAppWrite>);
+
+impl Write for Apply {
+    type Out = Vec<Option<i64>>;
+    const CONTEXT: &'static str = "committing WhatsApp channel writes";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<Vec<Option<i64>>> {
+        let mut ids = Vec::with_capacity(self.0.len());
+        for w in &self.0 {
+            let id = match w {
+                WhatsAppWrite::StoreInbound { body, received_at } => tx
+                    .fetch_optional(STORE_INBOUND, args![body, to_ms(*received_at)], |r| {
+                        r.int("id")
                     })
-                    .map_err(|e| sqlite_error("storing a WhatsApp webhook body", &e))?,
-            ),
-            WhatsAppWrite::DeleteInbound(id) => {
-                execute(
-                    tx,
-                    "deleting a processed WhatsApp webhook body",
-                    DELETE_INBOUND,
-                    params![id],
-                )?;
-                None
-            }
-            WhatsAppWrite::Touch { address, at } => {
-                execute(
-                    tx,
-                    "recording a WhatsApp contact",
-                    TOUCH,
-                    params![address, to_ms(*at)],
-                )?;
-                None
-            }
-            WhatsAppWrite::Sent {
-                wamid,
-                address,
-                kind,
-                at,
-            } => {
-                execute(
-                    tx,
-                    "recording a sent WhatsApp message",
-                    SENT,
-                    params![wamid, address, kind.as_str(), to_ms(*at)],
-                )?;
-                None
-            }
-            WhatsAppWrite::Unreachable { address } => {
-                execute(
-                    tx,
-                    "marking a WhatsApp number unreachable",
-                    UNREACHABLE,
-                    params!["whatsapp", address],
-                )?;
-                None
-            }
-            WhatsAppWrite::Status {
-                wamid,
-                status,
-                at,
-                error,
-            } => {
-                execute(
-                    tx,
-                    "updating a WhatsApp delivery status",
-                    STATUS_SQL.as_str(),
-                    params![status.as_str(), to_ms(*at), error, wamid, status.rank()],
-                )?;
-                if *status >= Delivery::Delivered {
-                    execute(
-                        tx,
-                        "updating an outbox delivery status",
-                        OUTBOX_DELIVERY_SQL.as_str(),
-                        params![status.as_str(), error, wamid, status.rank()],
-                    )?;
+                    .await
+                    .ctx("storing a WhatsApp webhook body")?,
+                WhatsAppWrite::DeleteInbound(id) => {
+                    tx.execute(DELETE_INBOUND, args![*id])
+                        .await
+                        .ctx("deleting a processed WhatsApp webhook body")?;
+                    None
                 }
-                None
-            }
-        };
-        ids.push(id);
+                WhatsAppWrite::Touch { address, at } => {
+                    tx.execute(TOUCH, args![address, to_ms(*at)])
+                        .await
+                        .ctx("recording a WhatsApp contact")?;
+                    None
+                }
+                WhatsAppWrite::Sent {
+                    wamid,
+                    address,
+                    kind,
+                    at,
+                } => {
+                    tx.execute(SENT, args![wamid, address, kind.as_str(), to_ms(*at)])
+                        .await
+                        .ctx("recording a sent WhatsApp message")?;
+                    None
+                }
+                WhatsAppWrite::Unreachable { address } => {
+                    tx.execute(UNREACHABLE, args![Channel::WhatsApp.as_str(), address])
+                        .await
+                        .ctx("marking a WhatsApp number unreachable")?;
+                    None
+                }
+                WhatsAppWrite::Status {
+                    wamid,
+                    status,
+                    at,
+                    error,
+                } => {
+                    let (name, rank) = (status.as_str(), status.rank());
+                    tx.execute(
+                        STATUS_SQL.as_str(),
+                        args![name, to_ms(*at), error, wamid, rank],
+                    )
+                    .await
+                    .ctx("updating a WhatsApp delivery status")?;
+                    if *status >= Delivery::Delivered {
+                        tx.execute(
+                            OUTBOX_DELIVERY_SQL.as_str(),
+                            args![name, error, wamid, rank],
+                        )
+                        .await
+                        .ctx("updating an outbox delivery status")?;
+                    }
+                    None
+                }
+            };
+            ids.push(id);
+        }
+        Ok(ids)
     }
-    Ok(ids)
 }
 
 /// One write of the WhatsApp channel; see [`Store::whatsapp_apply`].
@@ -295,101 +288,9 @@ impl Store {
     /// Applies `writes` in one transaction, in order. Returns, for each write, the id of the
     /// stored webhook body (for [`WhatsAppWrite::StoreInbound`]) or `None`.
     pub async fn whatsapp_apply(&self, writes: &[WhatsAppWrite]) -> Result<Vec<Option<i64>>> {
-        if let Some(group) = &self.group {
-            // On a SQLite file the batch joins the group writer's transaction: a second
-            // writing connection would fight it for the write lock (see `group`).
-            let writes = writes.to_vec();
-            return group.write(move |tx| apply_sqlite(tx, &writes)).await;
-        }
-        let mut tx = self.begin_write().await?;
-        let mut ids = Vec::with_capacity(writes.len());
-        for w in writes {
-            let id = match w {
-                WhatsAppWrite::StoreInbound { body, received_at } => {
-                    let row = sqlx::query(STORE_INBOUND)
-                        .bind(body.as_str())
-                        .bind(to_ms(*received_at))
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(db("storing a WhatsApp webhook body"))?;
-                    Some(get::<i64>(&row, "id")?)
-                }
-                WhatsAppWrite::DeleteInbound(id) => {
-                    sqlx::query(DELETE_INBOUND)
-                        .bind(*id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db("deleting a processed WhatsApp webhook body"))?;
-                    None
-                }
-                WhatsAppWrite::Touch { address, at } => {
-                    sqlx::query(TOUCH)
-                        .bind(address.as_str())
-                        .bind(to_ms(*at))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db("recording a WhatsApp contact"))?;
-                    None
-                }
-                WhatsAppWrite::Sent {
-                    wamid,
-                    address,
-                    kind,
-                    at,
-                } => {
-                    sqlx::query(SENT)
-                        .bind(wamid.as_str())
-                        .bind(address.as_str())
-                        .bind(kind.as_str())
-                        .bind(to_ms(*at))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db("recording a sent WhatsApp message"))?;
-                    None
-                }
-                WhatsAppWrite::Unreachable { address } => {
-                    sqlx::query(UNREACHABLE)
-                        .bind("whatsapp")
-                        .bind(address.as_str())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db("marking a WhatsApp number unreachable"))?;
-                    None
-                }
-                WhatsAppWrite::Status {
-                    wamid,
-                    status,
-                    at,
-                    error,
-                } => {
-                    sqlx::query(sqlx::AssertSqlSafe(STATUS_SQL.as_str()))
-                        .bind(status.as_str())
-                        .bind(to_ms(*at))
-                        .bind(error.as_deref())
-                        .bind(wamid.as_str())
-                        .bind(status.rank())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db("updating a WhatsApp delivery status"))?;
-                    if *status >= Delivery::Delivered {
-                        sqlx::query(sqlx::AssertSqlSafe(OUTBOX_DELIVERY_SQL.as_str()))
-                            .bind(status.as_str())
-                            .bind(error.as_deref())
-                            .bind(wamid.as_str())
-                            .bind(status.rank())
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(db("updating an outbox delivery status"))?;
-                    }
-                    None
-                }
-            };
-            ids.push(id);
-        }
-        tx.commit()
-            .await
-            .map_err(db("committing WhatsApp channel writes"))?;
-        Ok(ids)
+        // On a SQLite file the batch joins the group writer's transaction: a second
+        // writing connection would fight it for the write lock (see `group`).
+        self.write(Apply(writes.to_vec())).await
     }
 
     /// Webhook bodies stored but not yet processed (after a restart), oldest first.
@@ -481,26 +382,12 @@ impl Store {
         message_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        const SQL: &str = super::replies::CLAIM_INBOUND;
-        if let Some(group) = &self.group {
-            let (channel, message_id, now) =
-                (channel.to_owned(), message_id.to_owned(), to_ms(now));
-            return group
-                .write(move |tx| {
-                    let params = rusqlite::params![channel, message_id, now];
-                    execute(tx, "recording an inbound message", SQL, params).map(|n| n == 1)
-                })
-                .await;
-        }
-        let n = sqlx::query(SQL)
-            .bind(channel)
-            .bind(message_id)
-            .bind(to_ms(now))
-            .execute(&self.writer)
-            .await
-            .map_err(db("recording an inbound message"))?
-            .rows_affected();
-        Ok(n == 1)
+        let claim = ClaimInbound {
+            channel: channel.to_owned(),
+            message_id: message_id.to_owned(),
+            now: to_ms(now),
+        };
+        self.write(claim).await
     }
 
     /// How many webhook bodies wait to be processed.
