@@ -135,12 +135,14 @@ async fn bench(browsers: usize, respondents: usize, backend: &str) {
         };
         let id = db
             .store
+            .respondents()
             .upsert_respondent(&new, Utc::now())
             .await
             .expect("respondent");
         ids.push(id);
         tokens.push(
             db.store
+                .respondents()
                 .respondent(id)
                 .await
                 .expect("load")
@@ -238,11 +240,18 @@ async fn bench(browsers: usize, respondents: usize, backend: &str) {
     for id in ids {
         if let Some(s) = db
             .store
+            .sessions()
             .latest_session(id, "tracer-smk")
             .await
             .expect("session")
         {
-            answers += db.store.current_answers(s.id).await.expect("answers").len();
+            answers += db
+                .store
+                .sessions()
+                .current_answers(s.id)
+                .await
+                .expect("answers")
+                .len();
         }
     }
     println!(

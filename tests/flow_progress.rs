@@ -58,7 +58,7 @@ fn enrol(flow: &str) -> Enrolment {
 }
 
 async fn id_of(store: &Store, ext: &str) -> RespondentId {
-    store.identity_of(ext).await.unwrap().unwrap().0
+    store.roster().identity_of(ext).await.unwrap().unwrap().0
 }
 
 /// Commits one step of the respondent's latest session of FLOW: `status`, with `answers`.
@@ -70,6 +70,7 @@ async fn step(
     at: DateTime<Utc>,
 ) {
     let s = store
+        .sessions()
         .latest_session(r, FLOW)
         .await
         .unwrap()
@@ -85,7 +86,7 @@ async fn step(
         inbound: None,
         now: at,
     };
-    store.commit_step(&c).await.unwrap();
+    store.sessions().commit_step(&c).await.unwrap();
 }
 
 fn answer() -> Vec<AnswerOp> {
@@ -253,6 +254,7 @@ async fn check(db: &Db, pool: &sqlx::AnyPool, when: &str) {
     assert_eq!(stored, fresh, "flow_progress after {when}");
     let mut cells = db
         .store
+        .roster()
         .report_cells(FLOW, Some(ReportColumn::School), &Scope::All)
         .await
         .unwrap();
@@ -284,7 +286,8 @@ async fn summary_follows_every_write(db: &Db) {
         person("c", "S2"),
         person("d", "S2"),
     ];
-    s.upsert_roster_batch(&roster, Some(&enrol(FLOW)), t(0))
+    s.roster()
+        .upsert_roster_batch(&roster, Some(&enrol(FLOW)), t(0))
         .await
         .unwrap();
     check(db, &pool, "the import").await;
@@ -297,9 +300,12 @@ async fn summary_follows_every_write(db: &Db) {
     assert_eq!(latest_status(&pool, a).await.as_deref(), Some("invited"));
 
     // Invite: links exported for a, b bound to a chat.
-    s.mark_invited(FLOW, &[a], t(1)).await.unwrap();
+    s.roster().mark_invited(FLOW, &[a], t(1)).await.unwrap();
     check(db, &pool, "exporting links").await;
-    s.bind_channel(b, "telegram", "2002", t(1)).await.unwrap();
+    s.respondents()
+        .bind_channel(b, "telegram", "2002", t(1))
+        .await
+        .unwrap();
     check(db, &pool, "a channel binding").await;
 
     // A wave: a pending message to c, then sent (as the dispatcher does), one to a.
@@ -359,7 +365,7 @@ async fn summary_follows_every_write(db: &Db) {
     assert_eq!(latest_status(&pool, a).await.as_deref(), Some("completed"));
     step(s, b, SessionStatus::OptedOut, &[], t(4)).await;
     check(db, &pool, "an opt-out").await;
-    s.mark_unreachable(c, true).await.unwrap();
+    s.respondents().mark_unreachable(c, true).await.unwrap();
     check(db, &pool, "unreachable").await;
 
     // d: answers, then `/ulang` (all answers retracted, back to answering), expires, and
@@ -377,7 +383,8 @@ async fn summary_follows_every_write(db: &Db) {
     check(db, &pool, "/ulang").await;
     step(s, d, SessionStatus::Expired, &[], t(7)).await;
     check(db, &pool, "an expiry after answering").await;
-    s.open_session(d, FLOW, 1, SessionStatus::Invited, "{}", t(8))
+    s.sessions()
+        .open_session(d, FLOW, 1, SessionStatus::Invited, "{}", t(8))
         .await
         .unwrap();
     check(db, &pool, "a new session").await;
@@ -407,13 +414,15 @@ async fn summary_follows_every_write(db: &Db) {
         person("d", "S2"),
         person("e", "S2"),
     ];
-    s.upsert_roster_batch(&again, Some(&enrol(FLOW)), t(11))
+    s.roster()
+        .upsert_roster_batch(&again, Some(&enrol(FLOW)), t(11))
         .await
         .unwrap();
     check(db, &pool, "a re-import").await;
 
     // Another flow's enrolment keeps its own rows.
-    s.upsert_roster_batch(&[person("a", "S1")], Some(&enrol("other")), t(12))
+    s.roster()
+        .upsert_roster_batch(&[person("a", "S1")], Some(&enrol("other")), t(12))
         .await
         .unwrap();
     check(db, &pool, "another flow's enrolment").await;

@@ -56,7 +56,7 @@ fn enrol(flow: &str) -> Enrolment {
 }
 
 async fn id_of(store: &Store, ext: &str) -> RespondentId {
-    store.identity_of(ext).await.unwrap().unwrap().0
+    store.roster().identity_of(ext).await.unwrap().unwrap().0
 }
 
 /// Moves the respondent's session of FLOW to `status` at `at`, storing one answer first
@@ -69,6 +69,7 @@ async fn step(
     at: DateTime<Utc>,
 ) {
     let s = store
+        .sessions()
         .latest_session(r, FLOW)
         .await
         .unwrap()
@@ -96,7 +97,7 @@ async fn step(
         inbound: None,
         now: at,
     };
-    store.commit_step(&c).await.unwrap();
+    store.sessions().commit_step(&c).await.unwrap();
 }
 
 /// Inserts a wave of `flow` (the waves part owns these tables; only CONTRACT columns and
@@ -171,16 +172,18 @@ async fn dataset(db: &Db) -> (i64, i64, i64) {
         person("h", None, "AK", "S2"),
         person("i", Some("2023"), "TKJ", "S1"),
     ];
-    s.upsert_roster_batch(&rows, Some(&enrol(FLOW)), t(0))
+    s.roster()
+        .upsert_roster_batch(&rows, Some(&enrol(FLOW)), t(0))
         .await
         .unwrap();
-    s.upsert_roster_batch(
-        &[person("j", Some("2023"), "TKJ", "S1")],
-        Some(&enrol("other")),
-        t(0),
-    )
-    .await
-    .unwrap();
+    s.roster()
+        .upsert_roster_batch(
+            &[person("j", Some("2023"), "TKJ", "S1")],
+            Some(&enrol("other")),
+            t(0),
+        )
+        .await
+        .unwrap();
     let id = |e: &'static str| id_of(s, e);
     let (a, b, c, d, e, f, g, h, i) = (
         id("a").await,
@@ -203,11 +206,17 @@ async fn dataset(db: &Db) -> (i64, i64, i64) {
     step(s, h, SessionStatus::Expired, false, t(40)).await;
     step(s, i, SessionStatus::Answering, true, t(1)).await;
     step(s, i, SessionStatus::Expired, false, t(40)).await;
-    s.mark_unreachable(f, true).await.unwrap();
-    s.mark_unreachable(g, true).await.unwrap();
-    s.bind_channel(c, "telegram", "1003", t(0)).await.unwrap();
-    s.bind_channel(e, "telegram", "1005", t(0)).await.unwrap();
-    s.mark_invited(FLOW, &[f, h], t(0)).await.unwrap();
+    s.respondents().mark_unreachable(f, true).await.unwrap();
+    s.respondents().mark_unreachable(g, true).await.unwrap();
+    s.respondents()
+        .bind_channel(c, "telegram", "1003", t(0))
+        .await
+        .unwrap();
+    s.respondents()
+        .bind_channel(e, "telegram", "1005", t(0))
+        .await
+        .unwrap();
+    s.roster().mark_invited(FLOW, &[f, h], t(0)).await.unwrap();
 
     let pool = db.raw().await;
     let w1 = wave(&pool, FLOW, "pengingat-1").await;

@@ -1,5 +1,5 @@
 //! Group commit for SQLite: one writer thread takes the steps queued by concurrent
-//! [`Store::commit_step`] callers and commits up to [`MAX_GROUP`] of them in one transaction,
+//! [`Sessions::commit_step`] callers and commits up to [`MAX_GROUP`] of them in one transaction,
 //! then answers every caller.
 //!
 //! Why a thread of its own with a synchronous SQLite connection (rusqlite) rather than

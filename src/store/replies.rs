@@ -1,6 +1,6 @@
 //! The reply outbox (migration 0012): every reply part the bot owes a respondent, one row
 //! each, written in the same transaction as the conversation step that produced it
-//! ([`Store::commit_step_with_replies`]) or, for what is said outside a step (a refusal, an
+//! ([`Sessions::commit_step_with_replies`]) or, for what is said outside a step (a refusal, an
 //! identity question), together with the claim of the inbound message id
 //! ([`Replies::queue`]). A channel's sender reads the parts of an address in order and marks
 //! each one sent once the platform took it, so a crash between the commit and the send

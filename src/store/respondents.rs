@@ -7,8 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::error::db;
 use super::sql::{Ctx, Exec, Write, args};
 use super::{
-    Columns, NewRespondent, Respondent, RespondentId, Result, Store, StoreError, from_ms, get,
-    to_ms,
+    Columns, NewRespondent, Respondent, RespondentId, Result, StoreError, from_ms, get, to_ms,
 };
 use crate::model::{Lang, RespondentFields};
 
@@ -91,7 +90,13 @@ impl Write for InsertBinding {
 /// The stored form of dates (`birth_date`).
 const DATE_FORMAT: &str = "%Y-%m-%d";
 
-impl Store {
+handle!(
+    Respondents,
+    respondents,
+    "Respondents and their channel bindings (addresses)."
+);
+
+impl Respondents<'_> {
     /// Stores a respondent and returns its id.
     ///
     /// With `fields.external_id` set, an existing respondent with that id is updated in
@@ -255,6 +260,48 @@ impl Store {
         .await
     }
 
+    /// The respondent whose roster phone is `phone` (E.164), if exactly one has it: a number
+    /// shared by two roster rows identifies neither.
+    pub async fn respondent_by_phone(&self, phone: &str) -> Result<Option<RespondentId>> {
+        // One row either way: the id when exactly one respondent has the phone, else NULL.
+        const SQL: &str = "SELECT CASE WHEN COUNT(*) = 1 THEN MIN(id) END AS id \
+                           FROM (SELECT id FROM respondents WHERE phone = $1 LIMIT 2) AS m";
+        if let Some(fast) = &self.fast {
+            // Every first message of a number asks this.
+            return fast
+                .query_opt("looking up a respondent by phone", SQL, [phone], |row| {
+                    row.int_opt("id")
+                })
+                .map(Option::flatten);
+        }
+        let row = sqlx::query(SQL)
+            .bind(phone)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(db("looking up a respondent by phone"))?;
+        get(&row, "id")
+    }
+
+    /// The addresses of a respondent on `channel`.
+    pub async fn channel_addresses(&self, id: RespondentId, channel: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT address FROM channel_bindings WHERE respondent_id = $1 AND channel = $2 \
+             ORDER BY bound_at",
+        )
+        .bind(id)
+        .bind(channel)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db("listing channel addresses"))?;
+        rows.iter().map(|r| get(r, "address")).collect()
+    }
+
+    /// Sets a respondent's language unless one is set already (first contact: Telegram's
+    /// `language_code`; a roster's choice wins).
+    pub async fn set_language_if_unset(&self, id: RespondentId, lang: Lang) -> Result<()> {
+        self.write(SetLanguage { id, lang }).await
+    }
+
     /// Marks a respondent as (un)reachable, e.g. after the platform reports the bot blocked.
     pub async fn mark_unreachable(&self, id: RespondentId, unreachable: bool) -> Result<()> {
         let updated = sqlx::query("UPDATE respondents SET unreachable = $1 WHERE id = $2")
@@ -341,4 +388,23 @@ pub fn is_valid_token(token: &str) -> bool {
         && token
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// [`Respondents::set_language_if_unset`]'s write.
+struct SetLanguage {
+    id: RespondentId,
+    lang: Lang,
+}
+
+impl Write for SetLanguage {
+    type Out = ();
+    const CONTEXT: &'static str = "setting a respondent's language";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<()> {
+        const SQL: &str = "UPDATE respondents SET language = $1 WHERE id = $2 AND language IS NULL";
+        tx.execute(SQL, args![self.lang.tag(), self.id])
+            .await
+            .ctx(Self::CONTEXT)?;
+        Ok(())
+    }
 }

@@ -4,10 +4,11 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 
 use super::error::db;
+use super::replies::ClaimInbound;
 use super::sql::{Ctx, Exec, Write, args};
 use super::{
     AnswerOp, Columns, CommitOutcome, EventRecord, RespondentId, Result, SessionId, SessionRecord,
-    StepCommit, Store, StoreError, StoredAnswer, from_ms, get, to_ms,
+    StepCommit, StoreError, StoredAnswer, from_ms, get, to_ms,
 };
 use crate::model::{AnswerKey, SessionStatus, Value};
 
@@ -47,7 +48,13 @@ const CREATE_SESSION: &str = concat!(
 /// against between its insert and its select.
 const OPEN_SESSION_ATTEMPTS: usize = 5;
 
-impl Store {
+handle!(
+    Sessions,
+    sessions,
+    "Sessions, answers, events and the exactly-once record of inbound messages."
+);
+
+impl Sessions<'_> {
     /// Returns the respondent's open session (status invited, consent or answering) for
     /// `flow_id` if there is one; otherwise creates one with the given version, status and
     /// state at revision 0. Safe under concurrency: the database allows one open session per
@@ -140,7 +147,7 @@ impl Store {
     }
 
     /// The sessions of a flow whose respondents are inside `scope` (the console's exports),
-    /// oldest first. `Scope::All` is [`Store::sessions_for_flow`].
+    /// oldest first. `Scope::All` is [`Sessions::sessions_for_flow`].
     pub async fn sessions_for_flow_in(
         &self,
         flow_id: &str,
@@ -186,7 +193,7 @@ impl Store {
         self.commit_step_with_replies(c, None).await
     }
 
-    /// [`Store::commit_step`], queueing `replies` in the reply outbox in the same
+    /// [`Sessions::commit_step`], queueing `replies` in the reply outbox in the same
     /// transaction: the step and what the bot answers to it are written together or not at
     /// all (a duplicate or a conflict queues nothing).
     pub async fn commit_step_with_replies(
@@ -209,6 +216,22 @@ impl Store {
             replies: replies.cloned(),
         })
         .await
+    }
+
+    /// Records a platform message handled outside a conversation step (a greeting to an
+    /// unknown number), for exactly-once handling of redeliveries. True if it is new.
+    pub async fn claim_inbound(
+        &self,
+        channel: &str,
+        message_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let claim = ClaimInbound {
+            channel: channel.to_owned(),
+            message_id: message_id.to_owned(),
+            now: to_ms(now),
+        };
+        self.write(claim).await
     }
 
     /// The session's current (non-retracted) answers, in the order they were given.
@@ -356,7 +379,7 @@ impl Encoded {
     }
 }
 
-/// [`Store::open_session`]'s write.
+/// [`Sessions::open_session`]'s write.
 struct OpenSession {
     respondent: RespondentId,
     flow_id: String,

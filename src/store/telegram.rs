@@ -4,14 +4,12 @@
 use chrono::{DateTime, Utc};
 
 use super::respondents::BindingInsert;
-use super::sql::{Ctx, Exec, Write, args};
-use super::{RespondentId, Result, Store};
-use crate::model::Lang;
+use super::{RespondentId, Respondents, Result};
 
 /// The channel name of Telegram bindings.
 const TELEGRAM: &str = "telegram";
 
-/// The result of [`Store::bind_telegram_chat`].
+/// The result of [`Respondents::bind_telegram_chat`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TelegramBind {
     /// The chat is now (or already was) bound to the respondent.
@@ -22,7 +20,7 @@ pub enum TelegramBind {
     ChatHasOtherRespondent(RespondentId),
 }
 
-impl Store {
+impl Respondents<'_> {
     /// Binds Telegram chat `chat` to a respondent, unless the respondent already has another
     /// chat or the chat another respondent. Safe against two chats racing for one token:
     /// the unique index decides, and the loser sees [`TelegramBind::RespondentHasOtherChat`].
@@ -45,30 +43,5 @@ impl Store {
             BindingInsert::Conflict(Some(owner)) => TelegramBind::ChatHasOtherRespondent(owner),
             BindingInsert::Conflict(None) => TelegramBind::RespondentHasOtherChat,
         })
-    }
-
-    /// Sets a respondent's language unless one is set already (first contact: Telegram's
-    /// `language_code`; a roster's choice wins).
-    pub async fn set_language_if_unset(&self, id: RespondentId, lang: Lang) -> Result<()> {
-        self.write(SetLanguage { id, lang }).await
-    }
-}
-
-/// [`Store::set_language_if_unset`]'s write.
-struct SetLanguage {
-    id: RespondentId,
-    lang: Lang,
-}
-
-impl Write for SetLanguage {
-    type Out = ();
-    const CONTEXT: &'static str = "setting a respondent's language";
-
-    async fn run(self, tx: &mut impl Exec) -> Result<()> {
-        const SQL: &str = "UPDATE respondents SET language = $1 WHERE id = $2 AND language IS NULL";
-        tx.execute(SQL, args![self.lang.tag(), self.id])
-            .await
-            .ctx(Self::CONTEXT)?;
-        Ok(())
     }
 }

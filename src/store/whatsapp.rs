@@ -3,7 +3,7 @@
 //!
 //! The channel's writes come in bursts of small ones (a webhook body, a sent message, a
 //! window update per answer), so they are applied in batches, one transaction per batch
-//! ([`Store::whatsapp_apply`]): one commit shared by many writes, as the group-commit writer
+//! ([`WhatsAppRecords::whatsapp_apply`]): one commit shared by many writes, as the group-commit writer
 //! does for steps.
 
 use std::sync::LazyLock;
@@ -11,9 +11,8 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 
 use super::error::db;
-use super::replies::ClaimInbound;
 use super::sql::{Ctx, Exec, Write, args};
-use super::{Columns, RespondentId, Result, Store, from_ms, get, to_ms};
+use super::{Result, from_ms, get, to_ms};
 use crate::model::Channel;
 
 /// The kind of a sent message, as stored in `whatsapp_sent.kind`.
@@ -141,7 +140,7 @@ static OUTBOX_DELIVERY_SQL: LazyLock<String> = LazyLock::new(|| {
 const UNREACHABLE: &str = "UPDATE respondents SET unreachable = 1 WHERE id IN \
      (SELECT respondent_id FROM channel_bindings WHERE channel = $1 AND address = $2)";
 
-/// [`Store::whatsapp_apply`]'s write.
+/// [`WhatsAppRecords::whatsapp_apply`]'s write.
 struct Apply(Vec<WhatsAppWrite>);
 
 impl Write for Apply {
@@ -217,7 +216,7 @@ impl Write for Apply {
     }
 }
 
-/// One write of the WhatsApp channel; see [`Store::whatsapp_apply`].
+/// One write of the WhatsApp channel; see [`WhatsAppRecords::whatsapp_apply`].
 #[derive(Debug, Clone)]
 pub enum WhatsAppWrite {
     /// Keep a webhook body until it is processed; its id is returned.
@@ -284,7 +283,13 @@ pub struct SentRecord {
     pub error: Option<String>,
 }
 
-impl Store {
+handle!(
+    WhatsAppRecords,
+    whatsapp,
+    "What the WhatsApp channel keeps: webhook bodies, sent messages, 24-hour windows."
+);
+
+impl WhatsAppRecords<'_> {
     /// Applies `writes` in one transaction, in order. Returns, for each write, the id of the
     /// stored webhook body (for [`WhatsAppWrite::StoreInbound`]) or `None`.
     pub async fn whatsapp_apply(&self, writes: &[WhatsAppWrite]) -> Result<Vec<Option<i64>>> {
@@ -336,58 +341,6 @@ impl Store {
             })?,
             error: get(&r, "error")?,
         }))
-    }
-
-    /// The respondent whose roster phone is `phone` (E.164), if exactly one has it: a number
-    /// shared by two roster rows identifies neither.
-    pub async fn respondent_by_phone(&self, phone: &str) -> Result<Option<RespondentId>> {
-        // One row either way: the id when exactly one respondent has the phone, else NULL.
-        const SQL: &str = "SELECT CASE WHEN COUNT(*) = 1 THEN MIN(id) END AS id \
-                           FROM (SELECT id FROM respondents WHERE phone = $1 LIMIT 2) AS m";
-        if let Some(fast) = &self.fast {
-            // Every first message of a number asks this.
-            return fast
-                .query_opt("looking up a respondent by phone", SQL, [phone], |row| {
-                    row.int_opt("id")
-                })
-                .map(Option::flatten);
-        }
-        let row = sqlx::query(SQL)
-            .bind(phone)
-            .fetch_one(&self.reader)
-            .await
-            .map_err(db("looking up a respondent by phone"))?;
-        get(&row, "id")
-    }
-
-    /// The addresses of a respondent on `channel`.
-    pub async fn channel_addresses(&self, id: RespondentId, channel: &str) -> Result<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT address FROM channel_bindings WHERE respondent_id = $1 AND channel = $2 \
-             ORDER BY bound_at",
-        )
-        .bind(id)
-        .bind(channel)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db("listing channel addresses"))?;
-        rows.iter().map(|r| get(r, "address")).collect()
-    }
-
-    /// Records a platform message handled outside a conversation step (a greeting to an
-    /// unknown number), for exactly-once handling of redeliveries. True if it is new.
-    pub async fn claim_inbound(
-        &self,
-        channel: &str,
-        message_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        let claim = ClaimInbound {
-            channel: channel.to_owned(),
-            message_id: message_id.to_owned(),
-            now: to_ms(now),
-        };
-        self.write(claim).await
     }
 
     /// How many webhook bodies wait to be processed.
