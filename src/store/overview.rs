@@ -39,9 +39,7 @@ impl Overview<'_> {
             .bind(flow_id)
             .bind(WIB_OFFSET_MS)
             .bind(DAY_MS);
-        for school in schools {
-            q = q.bind(school);
-        }
+        q = super::scope::bind(q, schools);
         let rows = q
             .fetch_all(&self.reader)
             .await

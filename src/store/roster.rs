@@ -388,9 +388,7 @@ impl Roster<'_> {
         );
         // Only the column name and the scope's placeholders are spliced in; values are bound.
         let mut q = sqlx::query(AssertSqlSafe(sql)).bind(flow_id);
-        for school in schools {
-            q = q.bind(school);
-        }
+        q = super::scope::bind(q, schools);
         let mut tx = self
             .reader
             .begin()

@@ -435,9 +435,7 @@ impl Search<'_> {
         let (cond, schools) = scope.sql("r.school", 1);
         let sql = format!("SELECT DISTINCT r.cohort, r.programme FROM respondents r WHERE {cond}");
         let mut query = sqlx::query(AssertSqlSafe(sql));
-        for s in schools {
-            query = query.bind(s);
-        }
+        query = super::scope::bind(query, schools);
         let rows = query
             .fetch_all(&self.reader)
             .await
@@ -468,9 +466,7 @@ impl Search<'_> {
         let (cond, schools) = scope.sql("r.school", 2);
         let sql = format!("SELECT r.id FROM respondents r WHERE r.id = $1 AND {cond}");
         let mut query = sqlx::query(AssertSqlSafe(sql)).bind(id);
-        for s in schools {
-            query = query.bind(s);
-        }
+        query = super::scope::bind(query, schools);
         let found = query
             .fetch_optional(&self.reader)
             .await
@@ -555,9 +551,7 @@ impl Search<'_> {
              ORDER BY r.id"
         );
         let mut query = sqlx::query(AssertSqlSafe(sql)).bind(flow_id);
-        for s in schools {
-            query = query.bind(s);
-        }
+        query = super::scope::bind(query, schools);
         let rows = query
             .fetch_all(&self.reader)
             .await

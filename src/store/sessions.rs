@@ -168,9 +168,7 @@ impl Sessions<'_> {
         );
         // Only the scope's placeholders are spliced in; every value is bound.
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(flow_id);
-        for school in schools {
-            q = q.bind(school);
-        }
+        q = super::scope::bind(q, schools);
         let rows = q
             .fetch_all(&self.reader)
             .await

@@ -323,9 +323,7 @@ impl Waves<'_> {
         let (cond, binds) = scope.sql("school", 1);
         let sql = format!("SELECT {WAVE_COLUMNS} FROM waves WHERE {cond} ORDER BY id DESC");
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for b in binds {
-            q = q.bind(b);
-        }
+        q = super::scope::bind(q, binds);
         let rows = q
             .fetch_all(&self.reader)
             .await
@@ -338,9 +336,7 @@ impl Waves<'_> {
         let (cond, binds) = scope.sql("school", 2);
         let sql = format!("SELECT {WAVE_COLUMNS} FROM waves WHERE id = $1 AND {cond}");
         let mut q = sqlx::query(AssertSqlSafe(sql)).bind(id);
-        for b in binds {
-            q = q.bind(b);
-        }
+        q = super::scope::bind(q, binds);
         let row = q
             .fetch_optional(&self.reader)
             .await
@@ -371,9 +367,7 @@ impl Waves<'_> {
              AND {cond} ORDER BY school"
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for b in binds {
-            q = q.bind(b);
-        }
+        q = super::scope::bind(q, binds);
         let rows = q
             .fetch_all(&self.reader)
             .await
