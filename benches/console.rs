@@ -4,7 +4,10 @@
 //!
 //! Options (environment): `CONSOLE_BENCH_RESPONDENTS` (default 150000),
 //! `CONSOLE_BENCH_REQUESTS` (default 50), `DATABASE_URL` (a PostgreSQL URL runs against a
-//! fresh schema of it, dropped afterwards; default a temporary SQLite file).
+//! fresh schema of it, dropped afterwards; default a temporary SQLite file),
+//! `CONSOLE_BENCH_PROCESS=1` (the console is served by a separate `jejak run` process over
+//! the same database, and its memory is read from that process's `/proc/PID/status`: the
+//! product's own figure, without this benchmark's loader and HTTP client in it).
 
 /// The same allocator as the `jejak` binary, so the numbers are the product's.
 #[global_allocator]
@@ -26,10 +29,10 @@ fn env_num(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// A field of `/proc/self/status` (`VmRSS`: resident now; `VmHWM`: the peak since the
-/// last [`reset_peak`]), in MiB.
-fn status_mib(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+/// A field of `/proc/PID/status` (`pid`: `self` for this process; `VmRSS`: resident now;
+/// `VmHWM`: the peak since the last [`reset_peak_of`]), in MiB.
+fn proc_status_mib(pid: &str, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
@@ -66,9 +69,66 @@ fn sqlite_mib() -> f64 {
     unsafe { sqlite3_memory_used() as f64 / 1024.0 / 1024.0 }
 }
 
-/// Starts a new peak (`VmHWM`) from the current resident size (Linux ≥ 4.0).
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+/// Starts a new peak (`VmHWM`) of the process `pid` from its current resident size
+/// (Linux ≥ 4.0).
+fn reset_peak_of(pid: &str) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
+}
+
+/// A `jejak run` serving the console over the benchmark's database; killed when dropped.
+struct Server {
+    child: std::process::Child,
+    pid: String,
+    base: String,
+}
+
+impl Server {
+    /// Starts `jejak run` (no channel configured: console and dispatcher only) on a free
+    /// local port and waits until its sign-in page answers.
+    async fn start(url: &str) -> anyhow::Result<Server> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_jejak"));
+        cmd.arg("run")
+            .env("DATABASE_URL", url)
+            .env("JEJAK_LISTEN", format!("127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for var in [
+            "TELEGRAM_BOT_TOKEN",
+            "WHATSAPP_PHONE_NUMBER_ID",
+            "WHATSAPP_ACCESS_TOKEN",
+        ] {
+            cmd.env_remove(var);
+        }
+        let child = cmd.spawn()?;
+        let server = Server {
+            pid: child.id().to_string(),
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let client = reqwest::Client::new();
+        for _ in 0..600 {
+            let up = client
+                .get(format!("{}/console/login", server.base))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if up {
+                return Ok(server);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::bail!("jejak run did not start serving the console within a minute")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// `n` respondents over 200 schools, each on the SMK flow's roster: 40 % still invited,
@@ -248,38 +308,54 @@ async fn main() -> anyhow::Result<()> {
         accounts.push((email, password));
     }
     let flows = jejak::cli::wave::load_flows(std::path::Path::new("flows"));
-    // The baseline: the loaded database and the store's pools, with what the load freed
-    // handed back (see docs/benchmarks.md for what this measure includes).
+    let separate = std::env::var("CONSOLE_BENCH_PROCESS").is_ok_and(|v| v == "1");
+    // In-process, the baseline is the loaded database and the store's pools, with what the
+    // load freed handed back (see docs/benchmarks.md for what this measure includes). In a
+    // separate process it is that process just started, its sign-in page served once.
+    let server = if separate {
+        Some(Server::start(&db.url).await?)
+    } else {
+        None
+    };
+    let pid = server
+        .as_ref()
+        .map_or("self".to_string(), |s| s.pid.clone());
     settle();
-    let rss_base = status_mib("VmRSS");
+    let rss_base = proc_status_mib(&pid, "VmRSS");
     let sqlite_base = sqlite_mib();
-    let state = Arc::new(ConsoleState {
-        store: store.clone(),
-        catalog: Arc::new(Catalog::embedded()?),
-        flows,
-        clock: Arc::new(jejak::clock::SystemClock),
-        settings: ConsoleSettings::default(),
-        scratch: std::env::temp_dir().join("jejak-console-bench"),
-    });
-    let router = jejak::console::router(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move {
-        let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        let _ = axum::serve(listener, app).await;
-    });
+    let base = match &server {
+        Some(s) => s.base.clone(),
+        None => {
+            let state = Arc::new(ConsoleState {
+                store: store.clone(),
+                catalog: Arc::new(Catalog::embedded()?),
+                flows,
+                clock: Arc::new(jejak::clock::SystemClock),
+                settings: ConsoleSettings::default(),
+                scratch: std::env::temp_dir().join("jejak-console-bench"),
+            });
+            let router = jejak::console::router(state);
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let base = format!("http://{}", listener.local_addr()?);
+            tokio::spawn(async move {
+                let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+                let _ = axum::serve(listener, app).await;
+            });
+            base
+        }
+    };
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(120))
         .build()?;
-    let peak_reset = reset_peak();
+    let peak_reset = reset_peak_of(&pid);
     let admin = sign_in(&client, &base, accounts[0].0, accounts[0].1).await;
     let op = sign_in(&client, &base, accounts[1].0, accounts[1].1).await;
     // Signing in hashes with Argon2id (19 MiB of memory each, freed afterwards): its peak
     // is reported on its own, and the pages' peak is measured from here.
-    let peak_sign_in = status_mib("VmHWM");
+    let peak_sign_in = proc_status_mib(&pid, "VmHWM");
     settle();
-    let peak_reset = peak_reset && reset_peak();
+    let peak_reset = peak_reset && reset_peak_of(&pid);
     // A weekly wave for everyone who has not finished, with a cap and a gap so every
     // exclusion rule does real work; made through the same builder as `jejak wave add`.
     let catalog = Catalog::embedded()?;
@@ -342,14 +418,19 @@ async fn main() -> anyhow::Result<()> {
         println!("| {name} | `{path}` | {p50:.0} | {p95:.0} | {max:.0} |");
     }
     let total = requests * cases.len() as u64;
-    let peak = status_mib("VmHWM");
-    let steady = status_mib("VmRSS");
+    let peak = proc_status_mib(&pid, "VmHWM");
+    let steady = proc_status_mib(&pid, "VmRSS");
     let sqlite_steady = sqlite_mib();
     settle();
-    let settled = status_mib("VmRSS");
+    let settled = proc_status_mib(&pid, "VmRSS");
+    drop(server);
     println!("resident memory (MiB; the console's share is the difference from the baseline):");
     println!("| measure | MiB | over baseline |\n|---|---|---|");
-    println!("| baseline: data loaded, console not started | {rss_base:.1} | – |");
+    if separate {
+        println!("| baseline: `jejak run` started, sign-in page served | {rss_base:.1} | – |");
+    } else {
+        println!("| baseline: data loaded, console not started | {rss_base:.1} | – |");
+    }
     if peak_reset {
         println!(
             "| peak while signing in (Argon2id) | {peak_sign_in:.1} | +{:.1} |",
@@ -366,14 +447,18 @@ async fn main() -> anyhow::Result<()> {
         "| after the requests | {steady:.1} | +{:.1} |",
         steady - rss_base
     );
-    println!(
-        "| after the requests, freed memory returned | {settled:.1} | +{:.1} |",
-        settled - rss_base
-    );
-    println!(
-        "SQLite's own allocations (sqlite3_memory_used): {sqlite_base:.1} MiB at the baseline, \
-         {sqlite_steady:.1} MiB after the requests"
-    );
+    // Another process's allocators cannot be asked to return what they hold, nor its
+    // SQLite asked what it allocated: those two lines are for the in-process measure.
+    if !separate {
+        println!(
+            "| after the requests, freed memory returned | {settled:.1} | +{:.1} |",
+            settled - rss_base
+        );
+        println!(
+            "SQLite's own allocations (sqlite3_memory_used): {sqlite_base:.1} MiB at the \
+             baseline, {sqlite_steady:.1} MiB after the requests"
+        );
+    }
     db.close().await;
     Ok(())
 }

@@ -15,6 +15,8 @@
 //! answer may carry one more call (removing the answered keyboard), which the bench then
 //! makes on the fake API, as Telegram would.
 
+#[path = "support/common.rs"]
+mod common;
 #[path = "../tests/support/fake_bot_api.rs"]
 mod fake_bot_api;
 #[path = "../tests/support/test_db.rs"]
@@ -25,68 +27,26 @@ mod test_db;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use chrono::Utc;
 use jejak::channel::telegram::TelegramBot;
 use jejak::conversation::Conversations;
-use jejak::flow::transcript::Transcript;
 use jejak::i18n::Catalog;
-use jejak::model::RespondentFields;
 use jejak::server::HttpServer;
-use jejak::store::NewRespondent;
 
 const TOKEN: &str = "123456789:AAH-bench_token";
 const SECRET: &str = "bench_secret";
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
-
-fn scripts() -> Vec<Vec<String>> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/flows/tests/tracer-smk");
-    let mut out = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .expect("transcripts")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        let src = std::fs::read_to_string(&p).expect("read transcript");
-        let t: Transcript = serde_saphyr::from_str(&src).expect("transcript parses");
-        if t.language.is_some() {
-            continue;
-        }
-        out.push(t.steps.into_iter().skip(1).map(|s| s.say).collect());
-    }
-    out
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; ignore it.
-    let chats: usize = arg("--chats").and_then(|s| s.parse().ok()).unwrap_or(40);
-    let respondents: usize = arg("--respondents")
+    let chats: usize = common::arg("--chats")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40);
+    let respondents: usize = common::arg("--respondents")
         .and_then(|s| s.parse().ok())
         .unwrap_or(2_000)
         .max(chats);
-    let backend = arg("--backend").unwrap_or_else(|| "sqlite".into());
+    let backend = common::arg("--backend").unwrap_or_else(|| "sqlite".into());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -138,36 +98,8 @@ async fn bench(chats: usize, respondents: usize, backend: &str) {
         let _ = server.serve(listener, std::future::pending()).await;
     });
 
-    let scripts = scripts();
-    let mut tokens = Vec::with_capacity(respondents);
-    let mut ids = Vec::with_capacity(respondents);
-    for i in 0..respondents {
-        let new = NewRespondent {
-            fields: RespondentFields {
-                name: Some(format!("Alumni {i}")),
-                external_id: Some(format!("bench-{i}")),
-                school: Some("SMKN 5 Banjarmasin".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let id = db
-            .store
-            .respondents()
-            .upsert_respondent(&new, Utc::now())
-            .await
-            .expect("respondent");
-        ids.push(id);
-        tokens.push(
-            db.store
-                .respondents()
-                .respondent(id)
-                .await
-                .expect("load")
-                .expect("exists")
-                .token,
-        );
-    }
+    let scripts = common::smk_scripts();
+    let (ids, tokens) = common::seed_respondents(&db.store, respondents).await;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(chats)
         .build()
@@ -227,32 +159,9 @@ async fn bench(chats: usize, respondents: usize, backend: &str) {
         failures += f;
     }
     let elapsed = started.elapsed();
-    all.sort();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(Duration::ZERO)
-    };
+    let all = common::Latencies::new(all);
     let sends: u64 = api.send_counts().values().sum();
-    // Answers kept in the store at the end (a `/kembali` replaces one, a refusal keeps none).
-    let mut answers = 0usize;
-    for id in ids {
-        if let Some(s) = db
-            .store
-            .sessions()
-            .latest_session(id, "tracer-smk")
-            .await
-            .expect("session")
-        {
-            answers += db
-                .store
-                .sessions()
-                .current_answers(s.id)
-                .await
-                .expect("answers")
-                .len();
-        }
-    }
+    let answers = common::stored_answers(&db.store, &ids).await;
     println!(
         "telegram webhook bench ({}): {respondents} respondents, {chats} chats at once, {} updates in {:.2} s → {:.0} updates/s, \
          {answers} answers stored → {:.0} answers/s; update→reply p50 {:.1} ms, p99 {:.1} ms, \
@@ -263,9 +172,9 @@ async fn bench(chats: usize, respondents: usize, backend: &str) {
         elapsed.as_secs_f64(),
         all.len() as f64 / elapsed.as_secs_f64(),
         answers as f64 / elapsed.as_secs_f64(),
-        pct(0.50).as_secs_f64() * 1000.0,
-        pct(0.99).as_secs_f64() * 1000.0,
-        all.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
-        peak_rss_mib(),
+        all.ms(0.50),
+        all.ms(0.99),
+        all.max_ms(),
+        common::peak_rss_mib(),
     );
 }

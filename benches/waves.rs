@@ -6,6 +6,8 @@
 //! `WAVES_BENCH_SECONDS` (dispatch time, default 60), `DATABASE_URL` (a PostgreSQL URL runs
 //! against a fresh schema of it, dropped afterwards; default a temporary SQLite file).
 
+#[path = "support/common.rs"]
+mod common;
 #[path = "../tests/support/fake_bot_api.rs"]
 mod fake_bot_api;
 
@@ -37,18 +39,6 @@ fn env_num(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// Inserts `n` respondents with a Telegram chat each, in multi-row statements, and sessions
@@ -232,7 +222,7 @@ async fn main() -> anyhow::Result<()> {
         api.rate_limited(),
         ok.len()
     );
-    println!("peak RSS: {:.1} MiB", peak_rss_mib());
+    println!("peak RSS: {:.1} MiB", common::peak_rss_mib());
     store.close().await;
     if let Some((admin, schema)) = pg {
         let mut c = sqlx::PgConnection::connect(&admin).await?;

@@ -11,6 +11,8 @@
 //! Latency is from posting a message to `/c/api/send` until its answer, which carries the
 //! replies the step queued (so it includes the step's commit and the outbox read).
 
+#[path = "support/common.rs"]
+mod common;
 #[path = "../tests/support/test_db.rs"]
 mod test_db;
 
@@ -19,53 +21,23 @@ mod test_db;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use chrono::Utc;
 use jejak::channel::web::limit::LimitSettings;
 use jejak::channel::web::{self, WebSettings, WebState};
 use jejak::conversation::{Conversations, Receiver};
-use jejak::flow::transcript::Transcript;
 use jejak::i18n::Catalog;
-use jejak::model::RespondentFields;
 use jejak::server::HttpServer;
-use jejak::store::NewRespondent;
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-fn scripts() -> Vec<Vec<String>> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/flows/tests/tracer-smk");
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .expect("transcripts")
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    let mut out = Vec::new();
-    for p in entries {
-        let src = std::fs::read_to_string(&p).expect("read transcript");
-        let t: Transcript = serde_saphyr::from_str(&src).expect("transcript parses");
-        if t.language.is_some() {
-            continue;
-        }
-        // The page's start replaces the transcript's `/mulai`.
-        out.push(t.steps.into_iter().skip(1).map(|s| s.say).collect());
-    }
-    out
-}
 
 fn main() {
-    let browsers: usize = arg("--browsers").and_then(|s| s.parse().ok()).unwrap_or(40);
-    let respondents: usize = arg("--respondents")
+    let browsers: usize = common::arg("--browsers")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40);
+    let respondents: usize = common::arg("--respondents")
         .and_then(|s| s.parse().ok())
         .unwrap_or(2_000)
         .max(browsers);
-    let backend = arg("--backend").unwrap_or_else(|| "sqlite".into());
+    let backend = common::arg("--backend").unwrap_or_else(|| "sqlite".into());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -121,39 +93,11 @@ async fn bench(browsers: usize, respondents: usize, backend: &str) {
         let _ = server.serve(listener, std::future::pending()).await;
     });
 
-    let mut tokens = Vec::with_capacity(respondents);
-    let mut ids = Vec::with_capacity(respondents);
-    for i in 0..respondents {
-        let new = NewRespondent {
-            fields: RespondentFields {
-                name: Some(format!("Alumni {i}")),
-                external_id: Some(format!("bench-{i}")),
-                school: Some("SMKN 5 Banjarmasin".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let id = db
-            .store
-            .respondents()
-            .upsert_respondent(&new, Utc::now())
-            .await
-            .expect("respondent");
-        ids.push(id);
-        tokens.push(
-            db.store
-                .respondents()
-                .respondent(id)
-                .await
-                .expect("load")
-                .expect("exists")
-                .token,
-        );
-    }
+    let (ids, tokens) = common::seed_respondents(&db.store, respondents).await;
     let queue = Arc::new(std::sync::Mutex::new(
         tokens.into_iter().enumerate().collect::<Vec<_>>(),
     ));
-    let scripts = Arc::new(scripts());
+    let scripts = Arc::new(common::smk_scripts());
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..browsers {
@@ -230,30 +174,8 @@ async fn bench(browsers: usize, respondents: usize, backend: &str) {
         failures += f;
     }
     let elapsed = started.elapsed();
-    all.sort();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(Duration::ZERO)
-    };
-    let mut answers = 0usize;
-    for id in ids {
-        if let Some(s) = db
-            .store
-            .sessions()
-            .latest_session(id, "tracer-smk")
-            .await
-            .expect("session")
-        {
-            answers += db
-                .store
-                .sessions()
-                .current_answers(s.id)
-                .await
-                .expect("answers")
-                .len();
-        }
-    }
+    let all = common::Latencies::new(all);
+    let answers = common::stored_answers(&db.store, &ids).await;
     println!(
         "web chat bench ({}): {respondents} respondents, {browsers} browsers at once, {} messages in {:.2} s → {:.0} messages/s, \
          {answers} answers stored → {:.0} answers/s; message→replies p50 {:.1} ms, p99 {:.1} ms, \
@@ -263,8 +185,8 @@ async fn bench(browsers: usize, respondents: usize, backend: &str) {
         elapsed.as_secs_f64(),
         all.len() as f64 / elapsed.as_secs_f64(),
         answers as f64 / elapsed.as_secs_f64(),
-        pct(0.50).as_secs_f64() * 1000.0,
-        pct(0.99).as_secs_f64() * 1000.0,
-        all.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
+        all.ms(0.50),
+        all.ms(0.99),
+        all.max_ms(),
     );
 }

@@ -13,6 +13,8 @@
 //! The number's send rate is raised to 1,000,000/s here: with Meta's default 80 messages/s
 //! the bot would be measured against Meta's limit, not its own speed.
 
+#[path = "support/common.rs"]
+mod common;
 #[path = "../tests/support/fake_graph_api.rs"]
 mod fake_graph_api;
 
@@ -44,12 +46,7 @@ const TOKEN: &str = "bench-token";
 const SECRET: &str = "bench-app-secret";
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1).cloned())
-    };
+    use common::arg;
     let numbers: usize = arg("--numbers").map_or(Ok(40), |v| v.parse())?;
     let respondents: usize = arg("--respondents")
         .map_or(Ok(2_000), |v| v.parse())?

@@ -1,10 +1,60 @@
 //! The one HTTP server of a Jejak process. Channel webhooks (Telegram, WhatsApp) and, later,
 //! the staff dashboard and the browser chat join it as routers; nothing else opens a port.
+//!
+//! A panic in a request handler never closes the connection unanswered: [`answer_panics`]
+//! catches it, logs it (method only: paths can carry tokens), counts it ([`panics_caught`])
+//! and answers. The whole server answers 500 (a person in the console sees an error); the
+//! channel webhooks wrap their own routes to answer 200 instead, because a platform retries
+//! anything else, and a payload that panicked once panics again on every redelivery (Meta
+//! retries for days, Telegram holds back the chat's later updates meanwhile).
 
 use axum::Router;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
+use futures_util::FutureExt;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static PANICS: AtomicU64 = AtomicU64::new(0);
+
+/// How many panics were caught in this process (request handlers and the WhatsApp
+/// processor's workers), for tests and, when they exist, the metrics.
+pub fn panics_caught() -> u64 {
+    PANICS.load(Ordering::Relaxed)
+}
+
+/// Counts and logs one caught panic; `place` says where (never personal data).
+pub fn note_panic(place: &'static str) {
+    let total = PANICS.fetch_add(1, Ordering::Relaxed) + 1;
+    tracing::error!(place, total, "a panic was caught and answered");
+}
+
+/// Wraps every route of `router` so that a panic in its handler is caught, counted and
+/// answered with `answer` (see the module docs for which answer where).
+pub fn answer_panics(router: Router, answer: StatusCode) -> Router {
+    router.layer(axum::middleware::from_fn(
+        move |req: Request, next: Next| guard(answer, req, next),
+    ))
+}
+
+async fn guard(answer: StatusCode, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    // The handler's future is only polled here, so every panic of the request surfaces in
+    // this `catch_unwind`. Unwind safety: a panicked request's state is dropped whole.
+    match AssertUnwindSafe(next.run(req)).catch_unwind().await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::error!(%method, status = answer.as_u16(), "request handler panicked");
+            note_panic("http");
+            answer.into_response()
+        }
+    }
+}
 
 /// Collects the routers of everything that listens on HTTP, then serves them on one socket.
 pub struct HttpServer {
@@ -60,8 +110,7 @@ impl HttpServer {
         });
         // The peer's address reaches handlers as `ConnectInfo` (the console's lock-out per
         // address needs it).
-        let app = self
-            .router
+        let app = answer_panics(self.router, StatusCode::INTERNAL_SERVER_ERROR)
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)

@@ -6,99 +6,22 @@
 //! by row with a from-scratch computation, and `report_cells` with the report's statement
 //! over the base tables as it was before the summary existed.
 
+#[path = "support/report_data.rs"]
+mod report_data;
 #[path = "support/test_db.rs"]
 #[macro_use]
 mod test_db;
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use jejak::model::{AnswerKey, RespondentFields, SessionStatus, Value};
+use jejak::model::SessionStatus;
 use jejak::report::response::response_report;
-use jejak::store::{
-    AnswerOp, Enrolment, NewRespondent, ReportCell, ReportColumn, RespondentId, Scope, StepCommit,
-    Store,
-};
+use jejak::store::{AnswerOp, ReportCell, ReportColumn, RespondentId, Scope};
+use report_data::{FLOW, enrol, f8_answer, id_of, outbox, person, step, t, wave};
 use sqlx::Row;
 use test_db::Db;
 
 both_backends!(summary_follows_every_write);
-
-const FLOW: &str = "tracer-smk";
-
-fn t(hours: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0)
-        .single()
-        .expect("valid")
-        + Duration::hours(hours)
-}
-
-fn person(ext: &str, school: &str) -> NewRespondent {
-    NewRespondent {
-        fields: RespondentFields {
-            name: Some(format!("Alumni {ext}")),
-            external_id: Some(ext.into()),
-            cohort: Some("2025".into()),
-            programme: Some("TKJ".into()),
-            school: Some(school.into()),
-            province: None,
-            extra: BTreeMap::new(),
-        },
-        ..NewRespondent::default()
-    }
-}
-
-fn enrol(flow: &str) -> Enrolment {
-    Enrolment {
-        flow_id: flow.into(),
-        flow_version: 1,
-        state_en: "{}".into(),
-        state_default: "{}".into(),
-    }
-}
-
-async fn id_of(store: &Store, ext: &str) -> RespondentId {
-    store.roster().identity_of(ext).await.unwrap().unwrap().0
-}
-
-/// Commits one step of the respondent's latest session of FLOW: `status`, with `answers`.
-async fn step(
-    store: &Store,
-    r: RespondentId,
-    status: SessionStatus,
-    answers: &[AnswerOp],
-    at: DateTime<Utc>,
-) {
-    let s = store
-        .sessions()
-        .latest_session(r, FLOW)
-        .await
-        .unwrap()
-        .expect("session");
-    let c = StepCommit {
-        session_id: s.id,
-        expected_revision: s.revision,
-        status,
-        state_json: "{}",
-        flow_version: s.flow_version,
-        answers,
-        events: &[],
-        inbound: None,
-        now: at,
-    };
-    store.sessions().commit_step(&c).await.unwrap();
-}
-
-fn answer() -> Vec<AnswerOp> {
-    vec![AnswerOp::Set {
-        key: AnswerKey {
-            code: "f8".into(),
-            iteration: 0,
-        },
-        raw: "1".into(),
-        value: Value::Choice("1".into()),
-    }]
-}
 
 /// The summary's columns computed from the base tables for every (flow, respondent) with a
 /// session: the definitions of `report::response`, spelled out independently of the
@@ -281,10 +204,10 @@ async fn summary_follows_every_write(db: &Db) {
     let s = &db.store;
     let pool = db.raw().await;
     let roster = vec![
-        person("a", "S1"),
-        person("b", "S1"),
-        person("c", "S2"),
-        person("d", "S2"),
+        person("a", Some("2025"), "TKJ", "S1"),
+        person("b", Some("2025"), "TKJ", "S1"),
+        person("c", Some("2025"), "TKJ", "S2"),
+        person("d", Some("2025"), "TKJ", "S2"),
     ];
     s.roster()
         .upsert_roster_batch(&roster, Some(&enrol(FLOW)), t(0))
@@ -309,34 +232,9 @@ async fn summary_follows_every_write(db: &Db) {
     check(db, &pool, "a channel binding").await;
 
     // A wave: a pending message to c, then sent (as the dispatcher does), one to a.
-    let w: i64 = sqlx::query(
-        "INSERT INTO waves (flow_id, name, message_id, at_ms, created_at) \
-         VALUES ($1, 'pengingat-1', 'reminder-1', 0, 0) RETURNING id",
-    )
-    .bind(FLOW)
-    .fetch_one(&pool)
-    .await
-    .unwrap()
-    .get(0);
-    let run: i64 = sqlx::query(
-        "INSERT INTO wave_runs (wave_id, due_at, planned_at) VALUES ($1, 0, 0) RETURNING id",
-    )
-    .bind(w)
-    .fetch_one(&pool)
-    .await
-    .unwrap()
-    .get(0);
+    let (w, run) = wave(&pool, FLOW, "pengingat-1").await;
     for r in [a, c] {
-        sqlx::query(
-            "INSERT INTO outbox (run_id, wave_id, respondent_id, status, not_before) \
-             VALUES ($1, $2, $3, 'pending', 0)",
-        )
-        .bind(run)
-        .bind(w)
-        .bind(r)
-        .execute(&pool)
-        .await
-        .unwrap();
+        outbox(&pool, (w, run), r, "pending", None).await;
     }
     check(db, &pool, "planning a wave").await;
     sqlx::query("UPDATE outbox SET status = 'sending', attempt_at = $1 WHERE wave_id = $2")
@@ -356,9 +254,9 @@ async fn summary_follows_every_write(db: &Db) {
     // Start, answer, complete (a); opt out (b); unreachable (c).
     step(s, a, SessionStatus::Consent, &[], t(3)).await;
     check(db, &pool, "a consent").await;
-    step(s, a, SessionStatus::Answering, &answer(), t(3)).await;
+    step(s, a, SessionStatus::Answering, &f8_answer(), t(3)).await;
     // A second answer in the same status changes nothing in the summary.
-    step(s, a, SessionStatus::Answering, &answer(), t(3)).await;
+    step(s, a, SessionStatus::Answering, &f8_answer(), t(3)).await;
     check(db, &pool, "answering").await;
     step(s, a, SessionStatus::Completed, &[], t(4)).await;
     check(db, &pool, "a completion").await;
@@ -371,7 +269,7 @@ async fn summary_follows_every_write(db: &Db) {
     // d: answers, then `/ulang` (all answers retracted, back to answering), expires, and
     // later starts again in a new session (the old one stays on the roster's history).
     step(s, d, SessionStatus::Consent, &[], t(5)).await;
-    step(s, d, SessionStatus::Answering, &answer(), t(5)).await;
+    step(s, d, SessionStatus::Answering, &f8_answer(), t(5)).await;
     step(
         s,
         d,
@@ -393,26 +291,16 @@ async fn summary_follows_every_write(db: &Db) {
     check(db, &pool, "completing the new session").await;
 
     // A message sent after a's completion does not change the wave a's completion followed.
-    sqlx::query(
-        "INSERT INTO outbox (run_id, wave_id, respondent_id, status, not_before, sent_at) \
-         VALUES ($1, $2, $3, 'sent', 0, $4)",
-    )
-    .bind(run)
-    .bind(w)
-    .bind(b)
-    .bind(t(10).timestamp_millis())
-    .execute(&pool)
-    .await
-    .unwrap();
+    outbox(&pool, (w, run), b, "sent", Some(t(10))).await;
     check(db, &pool, "a message after an opt-out").await;
 
     // Re-import: c moves school, e is new; nobody's progress is reset.
     let again = vec![
-        person("a", "S1"),
-        person("b", "S1"),
-        person("c", "S1"),
-        person("d", "S2"),
-        person("e", "S2"),
+        person("a", Some("2025"), "TKJ", "S1"),
+        person("b", Some("2025"), "TKJ", "S1"),
+        person("c", Some("2025"), "TKJ", "S1"),
+        person("d", Some("2025"), "TKJ", "S2"),
+        person("e", Some("2025"), "TKJ", "S2"),
     ];
     s.roster()
         .upsert_roster_batch(&again, Some(&enrol(FLOW)), t(11))
@@ -422,7 +310,11 @@ async fn summary_follows_every_write(db: &Db) {
 
     // Another flow's enrolment keeps its own rows.
     s.roster()
-        .upsert_roster_batch(&[person("a", "S1")], Some(&enrol("other")), t(12))
+        .upsert_roster_batch(
+            &[person("a", Some("2025"), "TKJ", "S1")],
+            Some(&enrol("other")),
+            t(12),
+        )
         .await
         .unwrap();
     check(db, &pool, "another flow's enrolment").await;

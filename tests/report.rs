@@ -2,16 +2,19 @@
 //! respondents, invitations of every kind, wave messages before and after completions, a
 //! second flow that must not leak in), on SQLite and PostgreSQL, as table, CSV and XLSX.
 
+#[path = "support/report_data.rs"]
+mod report_data;
 #[path = "support/test_db.rs"]
 #[macro_use]
 mod test_db;
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use jejak::model::{AnswerKey, Lang, RespondentFields, SessionStatus, Value};
+use chrono::Duration;
+use jejak::model::{Lang, SessionStatus};
 use jejak::report::response::{GroupBy, ResponseReport, response_report};
-use jejak::store::{AnswerOp, Enrolment, NewRespondent, RespondentId, StepCommit, Store};
+use jejak::store::NewRespondent;
+use report_data::{FLOW, enrol, f8_answer, id_of, outbox, person, step, t, wave};
 use sqlx::Row;
 use test_db::Db;
 
@@ -21,129 +24,6 @@ both_backends!(
     report_formats,
     report_formats_in_indonesian
 );
-
-const FLOW: &str = "tracer-smk";
-
-fn t(hours: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0)
-        .single()
-        .expect("valid")
-        + Duration::hours(hours)
-}
-
-fn person(ext: &str, cohort: Option<&str>, programme: &str, school: &str) -> NewRespondent {
-    NewRespondent {
-        fields: RespondentFields {
-            name: Some(format!("Alumni {ext}")),
-            external_id: Some(ext.into()),
-            cohort: cohort.map(Into::into),
-            programme: Some(programme.into()),
-            school: Some(school.into()),
-            province: None,
-            extra: BTreeMap::new(),
-        },
-        ..NewRespondent::default()
-    }
-}
-
-fn enrol(flow: &str) -> Enrolment {
-    Enrolment {
-        flow_id: flow.into(),
-        flow_version: 1,
-        state_en: "{}".into(),
-        state_default: "{}".into(),
-    }
-}
-
-async fn id_of(store: &Store, ext: &str) -> RespondentId {
-    store.roster().identity_of(ext).await.unwrap().unwrap().0
-}
-
-/// Moves the respondent's session of FLOW to `status` at `at`, storing one answer first
-/// when `answer` is set.
-async fn step(
-    store: &Store,
-    r: RespondentId,
-    status: SessionStatus,
-    answer: bool,
-    at: DateTime<Utc>,
-) {
-    let s = store
-        .sessions()
-        .latest_session(r, FLOW)
-        .await
-        .unwrap()
-        .expect("session");
-    let answers = if answer {
-        vec![AnswerOp::Set {
-            key: AnswerKey {
-                code: "f8".into(),
-                iteration: 0,
-            },
-            raw: "1".into(),
-            value: Value::Choice("1".into()),
-        }]
-    } else {
-        Vec::new()
-    };
-    let c = StepCommit {
-        session_id: s.id,
-        expected_revision: s.revision,
-        status,
-        state_json: "{}",
-        flow_version: s.flow_version,
-        answers: &answers,
-        events: &[],
-        inbound: None,
-        now: at,
-    };
-    store.sessions().commit_step(&c).await.unwrap();
-}
-
-/// Inserts a wave of `flow` (the waves part owns these tables; only CONTRACT columns and
-/// the ones their constraints require are written).
-async fn wave(pool: &sqlx::AnyPool, flow: &str, name: &str) -> (i64, i64) {
-    let w: i64 = sqlx::query(
-        "INSERT INTO waves (flow_id, name, message_id, at_ms, created_at) \
-         VALUES ($1, $2, 'reminder-1', 0, 0) RETURNING id",
-    )
-    .bind(flow)
-    .bind(name)
-    .fetch_one(pool)
-    .await
-    .unwrap()
-    .get(0);
-    let run: i64 = sqlx::query(
-        "INSERT INTO wave_runs (wave_id, due_at, planned_at) VALUES ($1, 0, 0) RETURNING id",
-    )
-    .bind(w)
-    .fetch_one(pool)
-    .await
-    .unwrap()
-    .get(0);
-    (w, run)
-}
-
-async fn outbox(
-    pool: &sqlx::AnyPool,
-    (wave, run): (i64, i64),
-    r: RespondentId,
-    status: &str,
-    sent: Option<DateTime<Utc>>,
-) {
-    sqlx::query(
-        "INSERT INTO outbox (run_id, wave_id, respondent_id, status, not_before, sent_at) \
-         VALUES ($1, $2, $3, $4, 0, $5)",
-    )
-    .bind(run)
-    .bind(wave)
-    .bind(r)
-    .bind(status)
-    .bind(sent.map(|t| t.timestamp_millis()))
-    .execute(pool)
-    .await
-    .unwrap();
-}
 
 /// The dataset; returns the wave ids (w1, w2, w3).
 ///
@@ -197,15 +77,15 @@ async fn dataset(db: &Db) -> (i64, i64, i64) {
         id("i").await,
     );
     let j = id("j").await;
-    step(s, a, SessionStatus::Completed, true, t(2)).await;
-    step(s, b, SessionStatus::Completed, true, t(25)).await;
-    step(s, c, SessionStatus::Completed, true, t(3)).await;
-    step(s, d, SessionStatus::Answering, true, t(1)).await;
-    step(s, e, SessionStatus::Consent, false, t(1)).await;
-    step(s, f, SessionStatus::OptedOut, false, t(1)).await;
-    step(s, h, SessionStatus::Expired, false, t(40)).await;
-    step(s, i, SessionStatus::Answering, true, t(1)).await;
-    step(s, i, SessionStatus::Expired, false, t(40)).await;
+    step(s, a, SessionStatus::Completed, &f8_answer(), t(2)).await;
+    step(s, b, SessionStatus::Completed, &f8_answer(), t(25)).await;
+    step(s, c, SessionStatus::Completed, &f8_answer(), t(3)).await;
+    step(s, d, SessionStatus::Answering, &f8_answer(), t(1)).await;
+    step(s, e, SessionStatus::Consent, &[], t(1)).await;
+    step(s, f, SessionStatus::OptedOut, &[], t(1)).await;
+    step(s, h, SessionStatus::Expired, &[], t(40)).await;
+    step(s, i, SessionStatus::Answering, &f8_answer(), t(1)).await;
+    step(s, i, SessionStatus::Expired, &[], t(40)).await;
     s.respondents().mark_unreachable(f, true).await.unwrap();
     s.respondents().mark_unreachable(g, true).await.unwrap();
     s.respondents()
@@ -492,4 +372,54 @@ async fn report_formats_in_indonesian(db: &Db) {
         rows[3][1..],
         ["tanpa gelombang".to_string(), "1".to_string()]
     );
+}
+
+/// On PostgreSQL the report (the staff console's overview) analyses the tables its plan
+/// depends on when a bulk write left them without statistics, and only then: right after
+/// a roster import, autovacuum has not analysed `flow_progress` yet, and the planner's
+/// guesses for a never-analysed table made the overview of 150,000 respondents three
+/// times slower (docs/benchmarks.md). SQLite has no such statistics to keep.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_analyses_tables_left_without_statistics() {
+    let Some(db) = test_db::postgres_db().await else {
+        return;
+    };
+    let rows: Vec<NewRespondent> = (0..30)
+        .map(|i| person(&format!("bulk{i}"), Some("2025"), "TKJ", "SMK 1"))
+        .collect();
+    db.store
+        .roster()
+        .upsert_roster_batch(&rows, Some(&enrol(FLOW)), t(0))
+        .await
+        .unwrap();
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    // `last_analyze` is set by an explicit ANALYZE only, never by autovacuum.
+    let analysed = |table: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let sql = format!(
+                "SELECT CAST(EXTRACT(EPOCH FROM last_analyze) * 1000 AS BIGINT) AS at \
+                 FROM pg_stat_user_tables WHERE relid = '{table}'::regclass"
+            );
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            row.try_get::<Option<i64>, _>("at").unwrap()
+        }
+    };
+    assert_eq!(analysed("flow_progress").await, None, "a fresh table");
+    let r = response_report(&db.store, FLOW, Some(GroupBy::School))
+        .await
+        .unwrap();
+    assert_eq!(r.total.roster, 30);
+    let first = analysed("flow_progress").await;
+    assert!(first.is_some(), "the report analysed flow_progress");
+    assert!(analysed("respondents").await.is_some());
+    // Nothing changed since: the next report does not analyse again.
+    response_report(&db.store, FLOW, Some(GroupBy::School))
+        .await
+        .unwrap();
+    assert_eq!(analysed("flow_progress").await, first);
+    pool.close().await;
 }

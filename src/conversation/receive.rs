@@ -95,8 +95,9 @@ pub struct Receiver {
     clock: Arc<dyn Clock>,
     open_mode: bool,
     identity: Option<identity::Policy>,
-    /// Addresses known to be bound. Bindings are never deleted or moved, so this cannot go
-    /// stale; it spares a read per message.
+    /// Addresses known to be bound; it spares a read per message. Bindings are never
+    /// deleted; one that moves (WhatsApp's changed number) is dropped here by
+    /// [`Receiver::forget`].
     bound: Mutex<HashMap<(Channel, String), RespondentId>>,
     /// One lock per address: a respondent's messages are received one after the other.
     locks: KeyedLocks<(Channel, String)>,
@@ -292,6 +293,14 @@ impl Receiver {
             self.remember(channel, address, id);
         }
         Ok(found)
+    }
+
+    /// Forgets what is cached about `address` (its binding moved to another address).
+    pub fn forget(&self, channel: Channel, address: &str) {
+        self.bound
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(channel, address.to_string()));
     }
 
     fn remember(&self, channel: Channel, address: &str, id: RespondentId) {

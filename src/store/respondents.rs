@@ -46,6 +46,79 @@ pub(super) enum BindingInsert {
     Conflict(Option<RespondentId>),
 }
 
+/// Moves a binding's address (`$1` new address, `$2` when, `$3` channel, `$4` old address),
+/// unless the new address is already bound.
+const MOVE_BINDING: &str = "UPDATE channel_bindings SET address = $1, bound_at = $2 \
+     WHERE channel = $3 AND address = $4 AND NOT EXISTS \
+     (SELECT 1 FROM channel_bindings AS t WHERE t.channel = $3 AND t.address = $1)";
+
+/// Moves the unsent reply parts of an address with it (`$1` new address, `$2` channel,
+/// `$3` old address): they belong to the person, not to the number they left.
+const MOVE_REPLIES: &str = "UPDATE reply_outbox SET address = $1 \
+     WHERE channel = $2 AND address = $3 AND sent_at IS NULL";
+
+/// What [`Respondents::move_channel_address`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressMove {
+    /// The respondent's binding now names the new address; their unsent replies go there.
+    Moved(RespondentId),
+    /// Nobody is bound to the old address: nothing to move.
+    NotBound,
+    /// The new address is already bound (to this respondent or another): nothing changed.
+    Taken {
+        /// The respondent of the old address.
+        from: RespondentId,
+        /// The respondent the new address belongs to.
+        owner: RespondentId,
+    },
+}
+
+/// [`Respondents::move_channel_address`]'s write.
+struct MoveAddress {
+    channel: String,
+    from: String,
+    to: String,
+    at: i64,
+}
+
+impl Write for MoveAddress {
+    type Out = AddressMove;
+    const CONTEXT: &'static str = "moving a channel address";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<AddressMove> {
+        let (channel, from, to) = (&self.channel, &self.from, &self.to);
+        let Some(old) = owner(tx, channel, from).await? else {
+            return Ok(AddressMove::NotBound);
+        };
+        let moved = tx
+            .execute(MOVE_BINDING, args![to, self.at, channel, from])
+            .await
+            .ctx(Self::CONTEXT)?;
+        if moved == 0 {
+            return Ok(match owner(tx, channel, to).await? {
+                Some(new) => AddressMove::Taken {
+                    from: old,
+                    owner: new,
+                },
+                None => AddressMove::NotBound,
+            });
+        }
+        tx.execute(MOVE_REPLIES, args![to, channel, from])
+            .await
+            .ctx(Self::CONTEXT)?;
+        Ok(AddressMove::Moved(old))
+    }
+}
+
+/// The respondent bound to an address, read inside a write.
+async fn owner(tx: &mut impl Exec, channel: &str, address: &str) -> Result<Option<RespondentId>> {
+    tx.fetch_optional(BINDING_OWNER, args![channel, address], |r| {
+        r.int("respondent_id")
+    })
+    .await
+    .ctx("looking up a channel address")
+}
+
 /// [`Store::insert_binding`]'s write.
 struct InsertBinding {
     insert: &'static str,
@@ -77,13 +150,7 @@ impl Write for InsertBinding {
         }
         // The conflicting row is visible here: on the SQLite writer it may be an earlier
         // write of the same group; on PostgreSQL the insert waited for its transaction.
-        let owner = tx
-            .fetch_optional(BINDING_OWNER, args![channel, address], |r| {
-                r.int("respondent_id")
-            })
-            .await
-            .ctx(self.context)?;
-        Ok(BindingInsert::Conflict(owner))
+        Ok(BindingInsert::Conflict(owner(tx, channel, address).await?))
     }
 }
 
@@ -300,6 +367,27 @@ impl Respondents<'_> {
     /// `language_code`; a roster's choice wins).
     pub async fn set_language_if_unset(&self, id: RespondentId, lang: Lang) -> Result<()> {
         self.write(SetLanguage { id, lang }).await
+    }
+
+    /// The person at `from` on `channel` now writes from `to` (WhatsApp's
+    /// `user_changed_number`): their binding moves to the new address, in one transaction
+    /// with their unsent reply parts, and everything else they did (sessions, answers,
+    /// messages) stays theirs, since it hangs on the respondent, not on the address.
+    pub async fn move_channel_address(
+        &self,
+        channel: &str,
+        from: &str,
+        to: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AddressMove> {
+        // On a SQLite file the binding is written where every other binding is.
+        self.write(MoveAddress {
+            channel: channel.to_owned(),
+            from: from.to_owned(),
+            to: to.to_owned(),
+            at: to_ms(now),
+        })
+        .await
     }
 
     /// Marks a respondent as (un)reachable, e.g. after the platform reports the bot blocked.

@@ -389,6 +389,9 @@ impl Roster<'_> {
         // Only the column name and the scope's placeholders are spliced in; values are bound.
         let mut q = sqlx::query(AssertSqlSafe(sql)).bind(flow_id);
         q = super::scope::bind(q, schools);
+        // The plan depends on the statistics of `flow_progress` and `respondents`, which a
+        // bulk load leaves missing or stale (see the method).
+        self.waves().refresh_stale_planner_statistics().await?;
         let mut tx = self
             .reader
             .begin()

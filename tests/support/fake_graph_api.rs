@@ -254,7 +254,12 @@ async fn messages(
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return (StatusCode::BAD_REQUEST, axum::Json(meta_error(100))).into_response();
     };
-    let to = body["to"].as_str().unwrap_or("").to_string();
+    // `recipient` carries a business-scoped user id instead of a number.
+    let to = body["to"]
+        .as_str()
+        .or(body["recipient"].as_str())
+        .unwrap_or("")
+        .to_string();
     let n = s.counter.fetch_add(1, Ordering::Relaxed);
     let wamid = format!("wamid.FAKE{n:012}");
     if !s.quiet.load(Ordering::Relaxed) {

@@ -1,14 +1,135 @@
 //! A Telegram update read into what the conversation core understands: an [`Inbound`], or
 //! one of the few things only Telegram has (a multiple-choice toggle edited in the keyboard
 //! itself, a chat member update saying the bot was blocked).
+//!
+//! Updates arrive as JSON and are [`decode`]d defensively before teloxide sees them: only the
+//! kinds the bot reads are handed to teloxide's `Update` (the others are answered and
+//! forgotten unread), and teloxide's decoding runs under `catch_unwind`, because some of
+//! its decoders panic on shapes the Bot API does send (a `message_reaction` without `user`
+//! or `actor_chat`). What teloxide cannot read is logged once, by update id and kind, and
+//! answered like any ignored update, so Telegram never redelivers it. Recorded updates and
+//! where their shapes come from: `testdata/README.md`; a new shape goes there, with its row
+//! in `tests/payloads.rs`, then into [`read`].
 
+use std::panic::AssertUnwindSafe;
+
+use serde_json::Value;
 use teloxide::types::{
-    CallbackQueryId, ChatId, InlineKeyboardMarkup, MessageId, Update, UpdateKind,
+    CallbackQueryId, ChatId, InlineKeyboardMarkup, MessageId, MessageKind, Update, UpdateKind,
 };
 
 use super::render::{CallbackCodec, Press, checked_values};
 use crate::conversation::{Content, Inbound};
 use crate::model::{Channel, Lang};
+
+/// The update kinds [`read`] does something with; every other kind is answered unread.
+pub const READ_KINDS: [&str; 4] = [
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+];
+
+/// An update as it came off the wire, before [`read`].
+#[derive(Debug)]
+pub enum Decoded {
+    /// An update of a kind the bot reads, as teloxide reads it.
+    Update(Box<Update>),
+    /// A kind the bot does not read (reactions, polls, channel posts, …): not decoded.
+    Unused {
+        /// The update id.
+        id: Option<u64>,
+        /// The update's kind (its field name).
+        kind: String,
+    },
+    /// A kind the bot reads, in a shape teloxide cannot decode (or panics on).
+    Unreadable {
+        /// The update id.
+        id: Option<u64>,
+        /// The update's kind.
+        kind: String,
+    },
+    /// Not a JSON object with an `update_id`.
+    NotAnUpdate,
+}
+
+impl Decoded {
+    /// The update id, when there is one (polling confirms updates by it).
+    pub fn id(&self) -> Option<u64> {
+        match self {
+            Decoded::Update(u) => Some(u64::from(u.id.0)),
+            Decoded::Unused { id, .. } | Decoded::Unreadable { id, .. } => *id,
+            Decoded::NotAnUpdate => None,
+        }
+    }
+}
+
+/// The update id and kind of an update, read in one pass that skips every value (cheap,
+/// and nothing of teloxide runs).
+struct Probe {
+    id: Option<u64>,
+    kind: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for Probe {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Probe;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a Telegram update")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Probe, A::Error> {
+                let mut probe = Probe {
+                    id: None,
+                    kind: None,
+                };
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "update_id" {
+                        probe.id = map.next_value::<Value>()?.as_u64();
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        probe.kind.get_or_insert_with(|| key.into_owned());
+                    }
+                }
+                Ok(probe)
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+
+/// Decodes one update from its JSON text; see the module docs.
+pub fn decode(body: &[u8]) -> Decoded {
+    let Ok(Probe { id: Some(id), kind }) = serde_json::from_slice::<Probe>(body) else {
+        return Decoded::NotAnUpdate;
+    };
+    let kind = kind.unwrap_or_default();
+    if !READ_KINDS.contains(&kind.as_str()) {
+        return Decoded::Unused { id: Some(id), kind };
+    }
+    let id = Some(id);
+    // teloxide unwraps inside some decoders; a panic there must cost one update, not the
+    // webhook's connection or the polling task. (From the text, not from a `Value`:
+    // teloxide's `UpdateKind` decoder loses the key of a `Value` map and reads nothing.)
+    match std::panic::catch_unwind(AssertUnwindSafe(|| serde_json::from_slice::<Update>(body))) {
+        // teloxide turns a kind it cannot decode into `UpdateKind::Error` instead of failing.
+        Ok(Ok(u)) if !matches!(u.kind, UpdateKind::Error(_)) => Decoded::Update(Box::new(u)),
+        Ok(_) => Decoded::Unreadable { id, kind },
+        Err(_) => {
+            crate::server::note_panic("telegram update decoding");
+            Decoded::Unreadable { id, kind }
+        }
+    }
+}
+
+/// [`decode`] for an update already parsed as JSON (`getUpdates` answers a list).
+pub fn decode_value(raw: &Value) -> Decoded {
+    decode(raw.to_string().as_bytes())
+}
 
 /// What an update asks for.
 #[derive(Debug)]
@@ -62,9 +183,13 @@ pub fn read(update: &Update, codec: &CallbackCodec, languages: &[Lang]) -> Read 
     };
     match &update.kind {
         UpdateKind::Message(m) => {
-            if !m.chat.is_private() {
+            // Service messages (an auto-delete timer set, a message pinned) are notices,
+            // not something the person said: silence, not the "text only" hint.
+            if !m.chat.is_private() || !matches!(m.kind, MessageKind::Common(_)) {
                 return Read::Ignored;
             }
+            // A forwarded text is taken as an answer like a typed one (ARCHITECTURE.md,
+            // "Forwarded messages").
             let content = match m.text() {
                 Some(t) => Content::from_text(t),
                 None => Content::Unsupported,

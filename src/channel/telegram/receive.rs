@@ -12,11 +12,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use teloxide::prelude::*;
+use teloxide::requests::{JsonRequest, Payload};
 use teloxide::types::{BotCommand, BotCommandScope, MessageId, Update};
 use tokio::sync::watch;
 
 use super::outbound::{RetryPolicy, classify, clear_keyboard, set_keyboard};
-use super::payload::{self, Read};
+use super::payload::{self, Decoded, Read};
 use super::render::{Renderer, toggled};
 use super::send::{Keyboards, TelegramSend};
 use super::{CHANNEL, TelegramConfig};
@@ -373,11 +374,15 @@ impl TelegramBot {
             if *shutdown.borrow() {
                 break;
             }
-            let req = self
-                .bot
-                .get_updates()
-                .offset(offset)
-                .timeout(self.poll_timeout);
+            // The updates come back as JSON, decoded one by one: a panic in teloxide's
+            // decoding of one would otherwise end the polling task.
+            let req = JsonRequest::new(
+                self.bot.clone(),
+                RawUpdates {
+                    offset,
+                    timeout: self.poll_timeout,
+                },
+            );
             let res = tokio::select! {
                 _ = shutdown.changed() => break,
                 r = req.send() => r,
@@ -403,8 +408,17 @@ impl TelegramBot {
                     }
                 }
             };
-            if let Some(max) = updates.iter().map(|u| u.id.0).max() {
-                self.clone().process_batch(updates).await;
+            let decoded: Vec<Decoded> = updates.iter().map(payload::decode_value).collect();
+            // Every update is confirmed, the unreadable ones too: they would read no better.
+            if let Some(max) = decoded.iter().filter_map(Decoded::id).max() {
+                let mut readable = Vec::with_capacity(decoded.len());
+                for d in decoded {
+                    match d {
+                        Decoded::Update(u) => readable.push(*u),
+                        other => log_undecoded(&other),
+                    }
+                }
+                self.clone().process_batch(readable).await;
                 offset = i32::try_from(max).unwrap_or(i32::MAX).saturating_add(1);
             }
         }
@@ -430,7 +444,12 @@ impl TelegramBot {
                 }
             });
         }
-        while tasks.join_next().await.is_some() {}
+        while let Some(done) = tasks.join_next().await {
+            // A panicking update ends its chat's task only; the batch is still confirmed.
+            if done.is_err_and(|e| e.is_panic()) {
+                crate::server::note_panic("telegram polling");
+            }
+        }
     }
 
     /// Processes an update, retrying a failed database a few times; gives up with a log line
@@ -464,9 +483,12 @@ impl TelegramBot {
     /// The webhook route, to merge into the process's HTTP server. A request without the
     /// right `X-Telegram-Bot-Api-Secret-Token` gets 401 and has no effect; an update that
     /// cannot be processed gets 500, so Telegram delivers it again.
+    /// A panic while handling an update is caught, counted and answered 200 (see
+    /// [`crate::server`]): Telegram would redeliver anything else, and the same update
+    /// would panic again.
     pub fn webhook_router(self: Arc<Self>, path: &str, secret: String) -> axum::Router {
         let secret = Arc::new(secret);
-        axum::Router::new().route(
+        let router = axum::Router::new().route(
             path,
             post(move |headers: HeaderMap, body: Bytes| {
                 let bot = self.clone();
@@ -479,11 +501,16 @@ impl TelegramBot {
                     if !crate::config::constant_time_eq(given, secret.as_bytes()) {
                         return StatusCode::UNAUTHORIZED.into_response();
                     }
-                    let update: Update = match serde_json::from_slice(&body) {
-                        Ok(u) => u,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "webhook body is not a Telegram update");
-                            return StatusCode::BAD_REQUEST.into_response();
+                    let update = match payload::decode(&body) {
+                        Decoded::Update(u) => u,
+                        // Answered 200 either way: a redelivery would read no better.
+                        other => {
+                            log_undecoded(&other);
+                            return match other {
+                                Decoded::NotAnUpdate => StatusCode::BAD_REQUEST,
+                                _ => StatusCode::OK,
+                            }
+                            .into_response();
                         }
                     };
                     match bot.process(&update, true).await {
@@ -496,8 +523,36 @@ impl TelegramBot {
                     }
                 }
             }),
-        )
+        );
+        crate::server::answer_panics(router, StatusCode::OK)
     }
+}
+
+/// One log line for an update that is not handed to the bot (no personal data: the update
+/// id and its kind only).
+fn log_undecoded(d: &Decoded) {
+    match d {
+        Decoded::Unused { id, kind } => {
+            tracing::debug!(update = ?id, kind = %kind, "Telegram update of a kind the bot does not read");
+        }
+        Decoded::Unreadable { id, kind } => {
+            tracing::warn!(update = ?id, kind = %kind, "Telegram update teloxide cannot read; ignored");
+        }
+        Decoded::NotAnUpdate => tracing::warn!("webhook body is not a Telegram update"),
+        Decoded::Update(_) => {}
+    }
+}
+
+/// `getUpdates` answered as raw JSON, each update decoded by [`payload::decode`].
+#[derive(Debug, Clone, serde::Serialize)]
+struct RawUpdates {
+    offset: i32,
+    timeout: u32,
+}
+
+impl Payload for RawUpdates {
+    type Output = Vec<serde_json::Value>;
+    const NAME: &'static str = "GetUpdates";
 }
 
 /// A Bot API call sent back as the webhook's answer, which Telegram then makes on the bot's

@@ -13,7 +13,10 @@
 //!   the 24-hour window and falling back to templates.
 //!
 //! Respondents are identified by number: bound before, matched to the roster's phone
-//! (E.164), or bound by a first message `MULAI <token>` / `START <token>`.
+//! (E.164), or bound by a first message `MULAI <token>` / `START <token>`. A sender who
+//! hides their number (WhatsApp usernames) is identified by their business-scoped user id
+//! ([`bsuid`]) the same way, except that no roster phone can match it; a changed number
+//! (`user_changed_number`) moves the binding, history and all.
 //!
 //! Wiring into `jejak run`: [`start`] gives the router to merge into
 //! [`crate::server::HttpServer`], the processor to spawn with the shutdown signal, and the
@@ -133,4 +136,44 @@ pub fn e164(number: &str) -> Option<String> {
     let digits = number.trim().strip_prefix('+').unwrap_or(number.trim());
     let ok = (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
     ok.then(|| format!("+{digits}"))
+}
+
+/// A business-scoped user id (`ID.1410018717833190`, `US.ENT.11815799212886844830`):
+/// two capital letters, then dot-separated runs of letters and digits, at most 140
+/// characters; `None` otherwise. WhatsApp gives it for every sender since 2026 and, for one
+/// who hides their number behind a username, instead of the number.
+pub fn bsuid(id: &str) -> Option<String> {
+    let id = id.trim();
+    let (country, rest) = id.split_once('.')?;
+    let ok = country.len() == 2
+        && country.bytes().all(|b| b.is_ascii_uppercase())
+        && id.len() <= 140
+        && rest
+            .split('.')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()));
+    ok.then(|| id.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses() {
+        assert_eq!(e164("6281234567890").as_deref(), Some("+6281234567890"));
+        assert_eq!(e164("ID.1410018717833190"), None);
+        assert_eq!(
+            bsuid("ID.1410018717833190").as_deref(),
+            Some("ID.1410018717833190")
+        );
+        assert_eq!(
+            bsuid("US.ENT.11815799212886844830").as_deref(),
+            Some("US.ENT.11815799212886844830")
+        );
+        assert_eq!(bsuid("6281234567890"), None);
+        assert_eq!(bsuid("id.123"), None);
+        assert_eq!(bsuid("ID."), None);
+        assert_eq!(bsuid("ID.12 3"), None);
+        assert_eq!(bsuid("+6281234567890"), None);
+    }
 }

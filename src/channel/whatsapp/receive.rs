@@ -10,15 +10,17 @@
 
 use super::api::GraphApi;
 use super::clock::Clock;
-use super::e164;
 use super::payload::{self, Message};
 use super::render::{self, Outgoing};
 use super::writer::Writer;
+use super::{bsuid, e164};
 use crate::conversation::{Content, Conversations, Inbound, ReceiveError, Receiver, ReplySender};
 use crate::i18n::Msg;
 use crate::model::{Channel, Lang};
-use crate::store::{Delivery, WhatsAppWrite};
+use crate::store::{AddressMove, Delivery, WhatsAppWrite};
+use futures_util::FutureExt;
 use std::hash::{BuildHasher, RandomState};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -85,7 +87,15 @@ impl Shared {
             return Ok(String::new());
         }
         let to = address.trim_start_matches('+');
-        let body = out.to_json(to);
+        let mut body = out.to_json(to);
+        if bsuid(address).is_some()
+            && let Some(fields) = body.as_object_mut()
+        {
+            // A sender known only by a business-scoped user id is addressed by it in
+            // `recipient` (the Cloud API's field for it), without `to`.
+            fields.remove("to");
+            fields.insert("recipient".into(), serde_json::Value::from(address));
+        }
         let wamid = self.api.send_once(&body).await?;
         self.record_sent(&wamid, address, out.kind());
         Ok(wamid)
@@ -101,14 +111,27 @@ impl Shared {
     }
 
     /// Receives one message from a respondent, then delivers the number's queued replies.
+    /// What is not a message to answer (a reaction, a deletion, an edit, a system notice)
+    /// changes nothing and gets no reply; a changed number moves the binding.
     async fn handle_message(&self, sender: &ReplySender, m: &Message) -> Result<(), ReceiveError> {
-        let Some(address) = e164(&m.from) else {
-            tracing::warn!("WhatsApp message without a valid sender number ignored");
-            return Ok(());
-        };
         if m.id.is_empty() {
             tracing::warn!("WhatsApp message without an id ignored");
             return Ok(());
+        }
+        let Some(address) = sender_address(m) else {
+            tracing::warn!(wamid = %m.id, "WhatsApp message without a valid sender ignored");
+            return Ok(());
+        };
+        let content = m.content();
+        match &content {
+            payload::Content::Silent(kind) => {
+                tracing::debug!(wamid = %m.id, kind = %kind, "WhatsApp notice needs no reply");
+                return Ok(());
+            }
+            payload::Content::Moved { to } => {
+                return self.moved(&address, to).await.map_err(ReceiveError::from);
+            }
+            _ => {}
         }
         let now = self.clock.now();
         // The window runs from when the respondent wrote, not from when we got to it.
@@ -127,6 +150,7 @@ impl Shared {
                 None => Content::Text(title),
             },
             payload::Content::Unsupported(_) => Content::Unsupported,
+            payload::Content::Silent(_) | payload::Content::Moved { .. } => return Ok(()),
         };
         let inbound = Inbound {
             channel: Channel::WhatsApp,
@@ -144,6 +168,52 @@ impl Shared {
         }
         Ok(())
     }
+
+    /// The person at `from` now writes from `to`: their binding (and unsent replies) move
+    /// there; their sessions and answers hang on the respondent and stay theirs.
+    async fn moved(&self, from: &str, to: &str) -> Result<(), crate::store::StoreError> {
+        let Some(to) = e164(to).or_else(|| bsuid(to)) else {
+            tracing::warn!("WhatsApp changed-number notice without a readable new number");
+            return Ok(());
+        };
+        let store = &self.conv().store;
+        match store
+            .respondents()
+            .move_channel_address(super::CHANNEL, from, &to, self.clock.now())
+            .await?
+        {
+            AddressMove::Moved(id) => {
+                self.receiver.forget(Channel::WhatsApp, from);
+                tracing::info!(
+                    respondent = id,
+                    "WhatsApp binding moved to a changed number"
+                );
+            }
+            AddressMove::NotBound => {
+                tracing::debug!("WhatsApp number changed for an unbound number; nothing to move");
+            }
+            AddressMove::Taken { from, owner } => {
+                // Both addresses are known already; which one is right is not ours to guess.
+                tracing::warn!(
+                    respondent = from,
+                    owner,
+                    "WhatsApp changed number already bound; binding not moved"
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Who sent a message: the number (E.164) when WhatsApp gives it, else the business-scoped
+/// user id, with which a person who hides their number is bound as by a number. A
+/// `user_changed_user_id` notice names its sender only as the previous user id.
+pub fn sender_address(m: &Message) -> Option<String> {
+    m.from
+        .as_deref()
+        .and_then(e164)
+        .or_else(|| m.from_user_id.as_deref().and_then(bsuid))
+        .or_else(|| m.previous_user_id().and_then(bsuid))
 }
 
 /// Counts down the messages of one body; the last one deletes the body from the queue.
@@ -258,7 +328,14 @@ impl Processor {
                 tracing::debug!("WhatsApp update for another business number ignored");
                 continue;
             }
-            for s in v.statuses {
+            for raw in v.statuses {
+                let s = match payload::read_status(raw) {
+                    Ok(s) => s,
+                    Err(id) => {
+                        tracing::warn!(wamid = ?id, "unreadable WhatsApp status skipped");
+                        continue;
+                    }
+                };
                 let Some(status) = Delivery::parse(&s.status) else {
                     continue;
                 };
@@ -282,7 +359,13 @@ impl Processor {
                     error,
                 });
             }
-            messages.extend(v.messages);
+            for raw in v.messages {
+                match payload::read_message(raw) {
+                    Ok(m) => messages.push(m),
+                    // One message the bot cannot read costs only itself.
+                    Err(id) => tracing::warn!(wamid = ?id, "unreadable WhatsApp message skipped"),
+                }
+            }
         }
         if messages.is_empty() {
             shared.writer.push(WhatsAppWrite::DeleteInbound(id));
@@ -294,7 +377,9 @@ impl Processor {
             failed: AtomicBool::new(false),
         });
         for message in messages {
-            let shard = (hasher.hash_one(&message.from) as usize) % shards.len();
+            // A number's messages (and its changed-number notice) share one worker.
+            let key = sender_address(&message).unwrap_or_default();
+            let shard = (hasher.hash_one(&key) as usize) % shards.len();
             let job = Job {
                 message,
                 done: done.clone(),
@@ -328,7 +413,18 @@ async fn worker(
         let mut attempt = 0;
         let ok = loop {
             attempt += 1;
-            match shared.handle_message(&sender, &job.message).await {
+            // A panic costs this message, not the worker (and with it every later message
+            // of the numbers it serves): caught, counted, and the message is not retried,
+            // since it would panic again.
+            let handled = AssertUnwindSafe(shared.handle_message(&sender, &job.message))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    tracing::error!(wamid = %job.message.id, "WhatsApp message handling panicked; skipped");
+                    crate::server::note_panic("whatsapp message");
+                    Ok(())
+                });
+            match handled {
                 Ok(()) => break true,
                 Err(e) if attempt < HANDLE_ATTEMPTS => {
                     tracing::warn!(error = %e, attempt, "WhatsApp message failed; trying again");

@@ -31,10 +31,13 @@ pub(crate) struct WebhookState {
     pub(crate) clock: Arc<dyn Clock>,
 }
 
+/// The routes. A panic in them is answered 200 (see [`crate::server`]): Meta retries
+/// anything else for days, and the same body would panic again each time.
 pub(crate) fn router(state: WebhookState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route(WEBHOOK_PATH, get(verify).post(receive))
-        .with_state(Arc::new(state))
+        .with_state(Arc::new(state));
+    crate::server::answer_panics(router, StatusCode::OK)
 }
 
 /// Why a signature was refused.
