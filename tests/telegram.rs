@@ -989,7 +989,7 @@ async fn run_without_channels_says_which_are_off_and_serves_the_console() {
     ] {
         cmd.env_remove(k);
     }
-    let mut child = Child(cmd.spawn().expect("jejak run starts"));
+    let mut child = Child(cmd.spawn().expect("jejak run starts"), None);
     // Read stderr on a thread until the console's address is printed.
     let stderr = child.0.stderr.take().expect("stderr");
     let (tx, rx) = std::sync::mpsc::channel::<String>();
@@ -1042,8 +1042,9 @@ async fn run_without_channels_says_which_are_off_and_serves_the_console() {
     drop(child);
 }
 
-/// Stops a child process on drop, so a failed assertion leaves nothing running.
-struct Child(std::process::Child);
+/// Stops a child process on drop, so a failed assertion leaves nothing running; with a
+/// thread that has been reading its stderr since the start (see [`Child::drained`]).
+struct Child(std::process::Child, Option<std::thread::JoinHandle<String>>);
 
 impl Drop for Child {
     fn drop(&mut self) {
@@ -1053,11 +1054,29 @@ impl Drop for Child {
 }
 
 impl Child {
+    /// `child` with its stderr read on a thread from the start: at `JEJAK_LOG=debug` an
+    /// unread pipe fills its buffer (64 KiB) within a second or two and the process then
+    /// blocks on its next log line.
+    fn drained(mut child: std::process::Child) -> Child {
+        let reader = child.stderr.take().map(|mut e| {
+            std::thread::spawn(move || {
+                use std::io::Read;
+                let mut err = String::new();
+                let _ = e.read_to_string(&mut err);
+                err
+            })
+        });
+        Child(child, reader)
+    }
+
     /// Sends SIGTERM-like termination (kill) and returns stderr.
     fn stop(mut self) -> String {
         let _ = self.0.kill();
+        let _ = self.0.wait();
         let mut err = String::new();
-        if let Some(mut e) = self.0.stderr.take() {
+        if let Some(r) = self.1.take() {
+            err = r.join().unwrap_or_default();
+        } else if let Some(mut e) = self.0.stderr.take() {
             use std::io::Read;
             let _ = e.read_to_string(&mut err);
         }
@@ -1069,7 +1088,7 @@ impl Child {
 async fn run_polls_and_never_logs_the_token() {
     let api = FakeBotApi::start(TOKEN).await;
     let dir = tempfile::tempdir().unwrap();
-    let child = Child(
+    let child = Child::drained(
         jejak_run(
             dir.path(),
             &[
@@ -1118,7 +1137,7 @@ async fn run_in_webhook_mode_serves_the_webhook() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let child = Child(
+    let child = Child::drained(
         jejak_run(
             dir.path(),
             &[

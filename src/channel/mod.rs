@@ -4,6 +4,7 @@
 //! What the bot says on its own (reminders) goes through [`Outbound`].
 
 pub mod console;
+pub mod rate;
 pub mod split;
 pub mod telegram;
 pub mod web;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use crate::engine::Reply;
 
 pub use crate::model::Channel;
+pub use rate::PlatformRate;
 
 /// Why a platform did not take a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -10,10 +10,11 @@ use anyhow::Context as _;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::channel::Outbound;
+use crate::channel::rate::WAVE_SHARE;
 use crate::channel::telegram::{TelegramBot, TelegramConfig, TelegramError, TelegramOutbound};
 use crate::channel::whatsapp::config::WhatsAppConfig;
 use crate::channel::whatsapp::{self};
+use crate::channel::{Outbound, PlatformRate};
 use crate::config::{self, FileConfig};
 use crate::conversation::{Conversations, Receiver};
 use crate::i18n::Catalog;
@@ -179,19 +180,44 @@ pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
         shutdown_tx,
     };
 
+    // One send budget per platform account, created here once and taken by both the
+    // conversation's replies and the reminder waves (see `channel::rate`).
+    let whatsapp_file_rate = p.file.whatsapp.as_ref().and_then(|w| w.rate_per_second);
+    let mut dispatch = super::wave::dispatch_config(
+        &p.file.schedule.clone().unwrap_or_default(),
+        whatsapp_file_rate,
+    )?;
+    if let Some(w) = &whatsapp {
+        // The number's rate as the channel resolved it (environment over file).
+        dispatch
+            .rates
+            .insert("whatsapp".into(), f64::from(w.rate_per_second.max(1)));
+    }
+    let budget = |channel: &str, per_chat: Option<std::time::Duration>| {
+        let rate = dispatch
+            .rates
+            .get(channel)
+            .map(|r| r * dispatch.rate_margin);
+        Arc::new(PlatformRate::new(rate, per_chat))
+    };
     let mut outbounds: Vec<Arc<dyn Outbound>> = Vec::new();
     if let Some(telegram) = &telegram {
-        start_telegram(&mut p, telegram).await?;
-        outbounds.push(Arc::new(TelegramOutbound::from_config(
-            telegram,
-            &p.conv.flow,
-            p.conv.catalog.clone(),
-        )?));
+        let rate = budget("telegram", Some(dispatch.per_chat_interval));
+        start_telegram(&mut p, telegram, rate.clone()).await?;
+        outbounds.push(Arc::new(
+            TelegramOutbound::from_config(telegram, &p.conv.flow, p.conv.catalog.clone())?
+                .with_rate(rate),
+        ));
     }
     if let Some(whatsapp) = &whatsapp {
-        outbounds.push(start_whatsapp(&mut p, whatsapp).await?);
+        let rate = budget("whatsapp", None);
+        outbounds.push(start_whatsapp(&mut p, whatsapp, rate).await?);
     }
-    start_reminders(&mut p, outbounds)?;
+    // Waves are paced at their share of each budget; the rest stays free for replies.
+    for r in dispatch.rates.values_mut() {
+        *r *= WAVE_SHARE;
+    }
+    start_reminders(&mut p, outbounds, dispatch);
     start_console(&mut p, telegram.as_ref(), whatsapp.as_ref());
     start_web(&mut p, web_open);
 
@@ -246,11 +272,13 @@ pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
 }
 
 /// The Telegram bot: polling task, or webhook router plus `setWebhook`.
-async fn start_telegram(p: &mut Process, config: &TelegramConfig) -> anyhow::Result<()> {
-    let bot = Arc::new(TelegramBot::with_receiver(
-        config.bot()?,
-        p.receiver.clone(),
-    ));
+async fn start_telegram(
+    p: &mut Process,
+    config: &TelegramConfig,
+    rate: Arc<PlatformRate>,
+) -> anyhow::Result<()> {
+    let bot =
+        Arc::new(TelegramBot::with_receiver(config.bot()?, p.receiver.clone()).with_rate(rate));
     // Replies a crash left unsent go at once, then whatever a failure left, every second.
     let sweep = bot.reply_sender();
     let rx = p.shutdown.clone();
@@ -283,15 +311,17 @@ async fn start_telegram(p: &mut Process, config: &TelegramConfig) -> anyhow::Res
 }
 
 /// The WhatsApp channel: the webhook routes join the HTTP server, the processor runs as a
-/// task. Returns its sender for reminders.
+/// task. Returns its sender for reminders; both send within `rate`.
 async fn start_whatsapp(
     p: &mut Process,
     config: &WhatsAppConfig,
+    rate: Arc<PlatformRate>,
 ) -> anyhow::Result<Arc<dyn Outbound>> {
     let wa = whatsapp::start_with(
         config,
         p.receiver.clone(),
         Arc::new(whatsapp::clock::SystemClock),
+        rate,
     )
     .await
     .context("starting the WhatsApp channel")?;
@@ -392,13 +422,14 @@ fn start_web(p: &mut Process, open: bool) {
 }
 
 /// The reminder waves: plans due wave runs into the outbox and sends them through the
-/// channels configured above, at each platform's rate (see `schedule::dispatcher`).
-/// Flows for repeating a respondent's current question come from `JEJAK_FLOWS_DIR`
-/// (default `flows/`) plus the flow this process runs.
-fn start_reminders(p: &mut Process, outbounds: Vec<Arc<dyn Outbound>>) -> anyhow::Result<()> {
-    let whatsapp_rate = p.file.whatsapp.as_ref().and_then(|w| w.rate_per_second);
-    let cfg =
-        super::wave::dispatch_config(&p.file.schedule.clone().unwrap_or_default(), whatsapp_rate)?;
+/// channels configured above, paced by `cfg` (their share of each platform's rate; see
+/// `schedule::dispatcher` and `channel::rate`). Flows for repeating a respondent's current
+/// question come from `JEJAK_FLOWS_DIR` (default `flows/`) plus the flow this process runs.
+fn start_reminders(
+    p: &mut Process,
+    outbounds: Vec<Arc<dyn Outbound>>,
+    cfg: crate::schedule::dispatcher::DispatchConfig,
+) {
     let dir = std::env::var("JEJAK_FLOWS_DIR").unwrap_or_else(|_| "flows".into());
     let mut flows = super::wave::load_flows(Path::new(&dir));
     if !flows.iter().any(|f| f.id == p.conv.flow.id) {
@@ -421,7 +452,6 @@ fn start_reminders(p: &mut Process, outbounds: Vec<Arc<dyn Outbound>>) -> anyhow
             .await
             .context("the reminder dispatcher stopped")
     });
-    Ok(())
 }
 
 /// Sets the shutdown signal on Ctrl-C or SIGTERM.

@@ -131,6 +131,10 @@ struct ApiState {
     window: VecDeque<Instant>,
     rate_limited: u64,
     webhook: Option<(String, Option<String>)>,
+    /// The highest update id getUpdates has served.
+    served_up_to: i64,
+    /// Updates getUpdates served again (not confirmed by an offset in time).
+    reserved: u64,
 }
 
 struct Inner {
@@ -471,6 +475,15 @@ async fn get_updates(inner: &Arc<Inner>, params: &Value) -> Response {
             }
             if !st.updates.is_empty() {
                 let batch: Vec<Value> = st.updates.iter().take(limit).cloned().collect();
+                for id in batch
+                    .iter()
+                    .filter_map(|u| u.get("update_id").and_then(Value::as_i64))
+                {
+                    if id <= st.served_up_to {
+                        st.reserved += 1;
+                    }
+                    st.served_up_to = st.served_up_to.max(id);
+                }
                 return ok(Value::Array(batch));
             }
         }
@@ -753,6 +766,11 @@ impl FakeBotApi {
         let mut st = self.inner.lock();
         st.rate_limit = n;
         st.window.clear();
+    }
+
+    /// How many updates getUpdates served again because no offset had confirmed them.
+    pub fn reserved(&self) -> u64 {
+        self.inner.lock().reserved
     }
 
     /// How many sendMessage calls the rate limit refused.

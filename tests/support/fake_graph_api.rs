@@ -284,3 +284,17 @@ async fn messages(
     }))
     .into_response()
 }
+
+impl FakeGraphApi {
+    /// Everything accepted for one recipient (`to`, digits), in order of arrival.
+    pub fn sent_to(&self, to: &str) -> Vec<Sent> {
+        self.state
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.to == to)
+            .cloned()
+            .collect()
+    }
+}

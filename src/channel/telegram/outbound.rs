@@ -11,7 +11,7 @@ use teloxide::{ApiError, RequestError};
 
 use super::TelegramConfig;
 use super::render::{Renderer, TgMessage};
-use crate::channel::{Outbound, OutboundMessage, SendError, SendFuture};
+use crate::channel::{Outbound, OutboundMessage, PlatformRate, SendError, SendFuture};
 use crate::flow::Flow;
 use crate::i18n::Catalog;
 use crate::model::Lang;
@@ -168,6 +168,7 @@ pub struct TelegramOutbound {
     renderer: Arc<Renderer>,
     catalog: Arc<Catalog>,
     lang: Lang,
+    rate: Arc<PlatformRate>,
 }
 
 impl std::fmt::Debug for TelegramOutbound {
@@ -189,7 +190,15 @@ impl TelegramOutbound {
             renderer: Arc::new(Renderer::new(flow)),
             catalog,
             lang,
+            rate: Arc::new(PlatformRate::unlimited()),
         }
+    }
+
+    /// Sends within `rate`, the bot's budget shared with conversation replies (the
+    /// dispatcher's own pacing then only divides the wave's part among workers).
+    pub fn with_rate(mut self, rate: Arc<PlatformRate>) -> Self {
+        self.rate = rate;
+        self
     }
 
     /// An outbound channel from the resolved configuration (token and API URL).
@@ -217,6 +226,7 @@ impl Outbound for TelegramOutbound {
             let mut ids = Vec::new();
             for reply in &message.replies {
                 for m in self.renderer.render(reply, &self.catalog, self.lang) {
+                    self.rate.acquire_reminder(address).await;
                     let id = send_one(&self.bot, chat, &m).await?;
                     ids.push(id.0.to_string());
                 }

@@ -21,7 +21,7 @@ use super::payload::{self, Decoded, Read};
 use super::render::{Renderer, toggled};
 use super::send::{Keyboards, TelegramSend};
 use super::{CHANNEL, TelegramConfig};
-use crate::channel::SendError;
+use crate::channel::{PlatformRate, SendError};
 use crate::clock::SystemClock;
 use crate::conversation::KeyedLocks;
 use crate::conversation::{Content, Conversations, Receipt, ReceiveError, Receiver, ReplySender};
@@ -64,6 +64,7 @@ pub struct TelegramBot {
     retry: RetryPolicy,
     poll_timeout: u32,
     keyboards: Arc<Keyboards>,
+    rate: Arc<PlatformRate>,
     sender: Arc<ReplySender>,
     chats: KeyedLocks<i64>,
 }
@@ -82,7 +83,8 @@ impl TelegramBot {
         let renderer = Arc::new(Renderer::new(&receiver.conversations().flow));
         let keyboards = Arc::new(Keyboards::default());
         let retry = RetryPolicy::default();
-        let sender = Self::sender(&bot, &receiver, &renderer, &keyboards, retry);
+        let rate = Arc::new(PlatformRate::unlimited());
+        let sender = Self::sender(&bot, &receiver, &renderer, &keyboards, retry, &rate);
         TelegramBot {
             bot,
             receiver,
@@ -90,6 +92,7 @@ impl TelegramBot {
             retry,
             poll_timeout: 25,
             keyboards,
+            rate,
             sender,
             chats: KeyedLocks::new(),
         }
@@ -101,6 +104,7 @@ impl TelegramBot {
         renderer: &Arc<Renderer>,
         keyboards: &Arc<Keyboards>,
         retry: RetryPolicy,
+        rate: &Arc<PlatformRate>,
     ) -> Arc<ReplySender> {
         let conv = receiver.conversations();
         let platform = TelegramSend {
@@ -109,6 +113,7 @@ impl TelegramBot {
             catalog: conv.catalog.clone(),
             retry,
             keyboards: keyboards.clone(),
+            rate: rate.clone(),
         };
         Arc::new(ReplySender::new(
             conv.store.clone(),
@@ -153,6 +158,23 @@ impl TelegramBot {
             &self.renderer,
             &self.keyboards,
             retry,
+            &self.rate,
+        );
+        self
+    }
+
+    /// Sends replies within `rate`, the bot's budget shared with the reminder waves
+    /// (`jejak run` builds one per bot); without it, replies go as fast as the platform
+    /// answers.
+    pub fn with_rate(mut self, rate: Arc<PlatformRate>) -> Self {
+        self.rate = rate;
+        self.sender = Self::sender(
+            &self.bot,
+            &self.receiver,
+            &self.renderer,
+            &self.keyboards,
+            self.retry,
+            &self.rate,
         );
         self
     }

@@ -1,5 +1,6 @@
 //! Queued reply parts to Telegram: each part rendered as HTML messages (the last with its
-//! keyboard), sent in order with the shared [`RetryPolicy`]. The id of the last message
+//! keyboard), sent in order with the shared [`RetryPolicy`], each taking its slot of the
+//! bot's [`PlatformRate`] (shared with reminder waves). The id of the last message
 //! with a keyboard is remembered per chat, so the next answer can take that keyboard away.
 
 use std::collections::HashMap;
@@ -10,7 +11,7 @@ use teloxide::types::{ChatId, MessageId};
 
 use super::outbound::send_one;
 use super::render::Renderer;
-use crate::channel::{RetryPolicy, SendError};
+use crate::channel::{PlatformRate, RetryPolicy, SendError};
 use crate::conversation::{Deliver, DeliverFuture};
 use crate::i18n::Catalog;
 use crate::model::Channel;
@@ -53,6 +54,7 @@ pub struct TelegramSend {
     pub(super) catalog: Arc<Catalog>,
     pub(super) retry: RetryPolicy,
     pub(super) keyboards: Arc<Keyboards>,
+    pub(super) rate: Arc<PlatformRate>,
 }
 
 impl TelegramSend {
@@ -63,7 +65,13 @@ impl TelegramSend {
         let chat = ChatId(chat);
         let mut last = None;
         for m in self.renderer.render(&part.reply, &self.catalog, part.lang) {
-            let id = self.retry.run(|| send_one(&self.bot, chat, &m)).await?;
+            let id = self
+                .retry
+                .run(|| async {
+                    self.rate.acquire_reply(&part.address).await;
+                    send_one(&self.bot, chat, &m).await
+                })
+                .await?;
             if m.keyboard.is_some() {
                 self.keyboards.set(chat, id);
             }

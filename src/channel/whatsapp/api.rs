@@ -1,11 +1,11 @@
 //! The Graph API client: `POST {api}/{version}/{phone-number-id}/messages` with the access
 //! token as a bearer token, over the reqwest/rustls stack the rest of Jejak uses. Every send
-//! waits for the number's rate limiter first, so replies and reminders together stay under
-//! the number's messages per second.
+//! waits for its slot of the number's [`PlatformRate`] first, so replies and reminders
+//! together stay under the number's messages per second.
 
 use super::config::{Secret, WhatsAppConfig};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use std::num::NonZeroU32;
+use crate::channel::PlatformRate;
+use crate::channel::rate::Priority;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -88,13 +88,19 @@ pub fn classify(http_status: u16, code: Option<i64>, message: String) -> ApiErro
     }
 }
 
+/// The budget of `config`'s number: its messages per second in total (Meta counts per
+/// number; there is no per-recipient limit to pace, only 131056 to back off from).
+pub fn number_rate(config: &WhatsAppConfig) -> PlatformRate {
+    PlatformRate::new(Some(f64::from(config.rate_per_second)), None)
+}
+
 /// The Graph API client of one business number.
 #[derive(Clone)]
 pub struct GraphApi {
     client: reqwest::Client,
     messages_url: String,
     token: Secret,
-    limiter: Arc<DefaultDirectRateLimiter>,
+    rate: Arc<PlatformRate>,
 }
 
 impl std::fmt::Debug for GraphApi {
@@ -116,18 +122,31 @@ impl GraphApi {
                 code: 0,
                 message: format!("cannot build the HTTP client: {e}"),
             })?;
-        let rate = NonZeroU32::new(config.rate_per_second).unwrap_or(NonZeroU32::MIN);
         Ok(GraphApi {
             client,
             messages_url: config.messages_url(),
             token: config.access_token.clone(),
-            limiter: Arc::new(RateLimiter::direct(Quota::per_second(rate))),
+            rate: Arc::new(number_rate(config)),
         })
     }
 
+    /// Sends within `rate`, the number's budget shared with whatever else sends on it
+    /// (`jejak run` builds one per number, see [`PlatformRate`]).
+    pub fn with_rate(mut self, rate: Arc<PlatformRate>) -> GraphApi {
+        self.rate = rate;
+        self
+    }
+
     /// Sends one message (a `/messages` request body) once; returns its `wamid`.
-    pub async fn send_once(&self, body: &serde_json::Value) -> Result<String, ApiError> {
-        self.limiter.until_ready().await;
+    /// `priority` orders it in the number's budget (replies before reminders).
+    pub async fn send_once(
+        &self,
+        body: &serde_json::Value,
+        priority: Priority,
+    ) -> Result<String, ApiError> {
+        self.rate
+            .acquire(body["to"].as_str().unwrap_or_default(), priority)
+            .await;
         let resp = self
             .client
             .post(&self.messages_url)

@@ -34,6 +34,7 @@ pub mod send;
 pub mod webhook;
 mod writer;
 
+use crate::channel::PlatformRate;
 use crate::conversation::{Conversations, Receiver, ReplySender};
 use crate::store::StoreError;
 use api::{ApiError, GraphApi};
@@ -83,18 +84,27 @@ pub async fn start(
     conv: Conversations,
     clock: Arc<dyn Clock>,
 ) -> Result<WhatsApp, StartError> {
-    start_with(config, Arc::new(Receiver::new(conv, clock.clone())), clock).await
+    let rate = Arc::new(api::number_rate(config));
+    start_with(
+        config,
+        Arc::new(Receiver::new(conv, clock.clone())),
+        clock,
+        rate,
+    )
+    .await
 }
 
 /// Starts the channel on the process's shared `receiver`: the writer task now; the
 /// processor (and the reply sender's sweep) when its `run` is spawned. Bodies stored but
-/// not processed before the last stop are handled first.
+/// not processed before the last stop are handled first. Replies and reminders both send
+/// within `rate`, the number's budget.
 pub async fn start_with(
     config: &WhatsAppConfig,
     receiver: Arc<Receiver>,
     clock: Arc<dyn Clock>,
+    rate: Arc<PlatformRate>,
 ) -> Result<WhatsApp, StartError> {
-    let api = GraphApi::new(config)?;
+    let api = GraphApi::new(config)?.with_rate(rate);
     let store = receiver.conversations().store.clone();
     let writer = writer::Writer::spawn(store.clone());
     let pending = store.whatsapp().whatsapp_pending_inbound().await?;

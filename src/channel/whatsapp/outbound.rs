@@ -9,6 +9,7 @@ use super::api::ApiError;
 use super::receive::Shared;
 use super::render;
 use super::{CHANNEL, e164};
+use crate::channel::rate::Priority;
 use crate::channel::{Outbound, OutboundMessage, SendError, SendFuture, Template};
 use crate::store::SentKind;
 use chrono::{DateTime, Duration, Utc};
@@ -84,7 +85,7 @@ impl WhatsAppOutbound {
         let mut ids = Vec::new();
         for reply in &message.replies {
             for out in render::render(reply, &self.shared.list_button) {
-                match self.shared.send(&address, &out).await {
+                match self.shared.send(&address, &out, Priority::Reminder).await {
                     Ok(id) if id.is_empty() => {}
                     Ok(id) => ids.push(id),
                     Err(ApiError::ReEngagement(_)) if ids.is_empty() => {
@@ -104,7 +105,12 @@ impl WhatsAppOutbound {
 
     async fn send_template(&self, address: &str, t: &Template) -> Result<String, SendError> {
         let body = render::template_json(address.trim_start_matches('+'), t);
-        let id = self.shared.api.send_once(&body).await.map_err(send_error)?;
+        let id = self
+            .shared
+            .api
+            .send_once(&body, Priority::Reminder)
+            .await
+            .map_err(send_error)?;
         self.shared.record_sent(&id, address, SentKind::Template);
         Ok(id)
     }

@@ -79,6 +79,7 @@ impl Shared {
         &self,
         address: &str,
         out: &Outgoing,
+        priority: crate::channel::rate::Priority,
     ) -> Result<String, super::api::ApiError> {
         if let Outgoing::Text(t) = out
             && t.trim().is_empty()
@@ -96,7 +97,7 @@ impl Shared {
             fields.remove("to");
             fields.insert("recipient".into(), serde_json::Value::from(address));
         }
-        let wamid = self.api.send_once(&body).await?;
+        let wamid = self.api.send_once(&body, priority).await?;
         self.record_sent(&wamid, address, out.kind());
         Ok(wamid)
     }

@@ -1,12 +1,14 @@
 //! Queued reply parts to WhatsApp: each part rendered as buttons, a list or texts
 //! ([`render`](super::render)), sent in order with the shared retry policy through the
-//! number's rate limiter (shared with reminder waves), and recorded for delivery statuses.
+//! number's [`PlatformRate`](crate::channel::PlatformRate) (shared with reminder waves, which
+//! give way to replies), and recorded for delivery statuses.
 
 use std::sync::Arc;
 
 use super::outbound::send_error;
 use super::receive::Shared;
 use super::render;
+use crate::channel::rate::Priority;
 use crate::channel::{RetryPolicy, SendError};
 use crate::conversation::{Deliver, DeliverFuture};
 use crate::model::Channel;
@@ -26,7 +28,7 @@ impl WhatsAppSend {
                 .retry
                 .run(|| async {
                     self.shared
-                        .send(&part.address, &out)
+                        .send(&part.address, &out, Priority::Reply)
                         .await
                         .map_err(send_error)
                 })
