@@ -374,7 +374,7 @@ async fn main() -> anyhow::Result<()> {
         },
         &catalog,
     )?;
-    let wave = store.create_wave(&spec, Utc::now()).await?;
+    let wave = store.waves().create_wave(&spec, Utc::now()).await?;
     let cases: Vec<(&str, &str, String)> = vec![
         (
             "overview, admin, all schools",

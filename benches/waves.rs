@@ -160,7 +160,7 @@ async fn main() -> anyhow::Result<()> {
         min_gap_secs: Some(3 * 86_400),
         template: None,
     };
-    let id = store.create_wave(&wave, now).await?;
+    let id = store.waves().create_wave(&wave, now).await?;
     // Quiet hours off, so the numbers do not depend on the hour the bench runs at.
     let quiet = QuietHours::new(Some("00:00"), Some("00:00"), &[])?;
     let t = Instant::now();
@@ -171,7 +171,7 @@ async fn main() -> anyhow::Result<()> {
         "planning: one wave run, {messages} outbox rows (of {n}; completed excluded) in {plan_s:.2} s ({:.0} rows/s)",
         messages as f64 / plan_s
     );
-    let counts = store.outbox_counts(id).await?;
+    let counts = store.waves().outbox_counts(id).await?;
     assert_eq!(counts.get("pending").copied().unwrap_or(0) as u64, messages);
 
     let api = FakeBotApi::start(TOKEN).await;

@@ -183,7 +183,7 @@ async fn run(store: Store, numbers: usize, respondents: usize) -> anyhow::Result
             language: Some(s.lang),
             ..NewRespondent::default()
         };
-        store.upsert_respondent(&r, now).await?;
+        store.respondents().upsert_respondent(&r, now).await?;
         let (tx, rx) = mpsc::unbounded_channel();
         routes.insert(digits.clone(), tx);
         people.push((digits, k, rx));
@@ -283,8 +283,8 @@ async fn run(store: Store, numbers: usize, respondents: usize) -> anyhow::Result
     let elapsed = start.elapsed();
 
     let mut stored = 0usize;
-    for s in store.sessions_for_flow(&conv.flow.id).await? {
-        stored += store.answer_history(s.id).await?.len();
+    for s in store.sessions().sessions_for_flow(&conv.flow.id).await? {
+        stored += store.sessions().answer_history(s.id).await?.len();
     }
     let _ = shutdown.send(true);
     let _ = processor.await;

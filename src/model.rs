@@ -78,7 +78,7 @@ impl Channel {
     ];
 
     /// The stored name: `console`, `telegram`, `whatsapp`, `web`.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Channel::Console => "console",
             Channel::Telegram => "telegram",

@@ -177,6 +177,7 @@ async fn check(db: &Db, pool: &sqlx::AnyPool, when: &str) {
     assert_eq!(stored, fresh, "flow_progress after {when}");
     let mut cells = db
         .store
+        .roster()
         .report_cells(FLOW, Some(ReportColumn::School), &Scope::All)
         .await
         .unwrap();
@@ -208,7 +209,8 @@ async fn summary_follows_every_write(db: &Db) {
         person("c", Some("2025"), "TKJ", "S2"),
         person("d", Some("2025"), "TKJ", "S2"),
     ];
-    s.upsert_roster_batch(&roster, Some(&enrol(FLOW)), t(0))
+    s.roster()
+        .upsert_roster_batch(&roster, Some(&enrol(FLOW)), t(0))
         .await
         .unwrap();
     check(db, &pool, "the import").await;
@@ -221,9 +223,12 @@ async fn summary_follows_every_write(db: &Db) {
     assert_eq!(latest_status(&pool, a).await.as_deref(), Some("invited"));
 
     // Invite: links exported for a, b bound to a chat.
-    s.mark_invited(FLOW, &[a], t(1)).await.unwrap();
+    s.roster().mark_invited(FLOW, &[a], t(1)).await.unwrap();
     check(db, &pool, "exporting links").await;
-    s.bind_channel(b, "telegram", "2002", t(1)).await.unwrap();
+    s.respondents()
+        .bind_channel(b, "telegram", "2002", t(1))
+        .await
+        .unwrap();
     check(db, &pool, "a channel binding").await;
 
     // A wave: a pending message to c, then sent (as the dispatcher does), one to a.
@@ -258,7 +263,7 @@ async fn summary_follows_every_write(db: &Db) {
     assert_eq!(latest_status(&pool, a).await.as_deref(), Some("completed"));
     step(s, b, SessionStatus::OptedOut, &[], t(4)).await;
     check(db, &pool, "an opt-out").await;
-    s.mark_unreachable(c, true).await.unwrap();
+    s.respondents().mark_unreachable(c, true).await.unwrap();
     check(db, &pool, "unreachable").await;
 
     // d: answers, then `/ulang` (all answers retracted, back to answering), expires, and
@@ -276,7 +281,8 @@ async fn summary_follows_every_write(db: &Db) {
     check(db, &pool, "/ulang").await;
     step(s, d, SessionStatus::Expired, &[], t(7)).await;
     check(db, &pool, "an expiry after answering").await;
-    s.open_session(d, FLOW, 1, SessionStatus::Invited, "{}", t(8))
+    s.sessions()
+        .open_session(d, FLOW, 1, SessionStatus::Invited, "{}", t(8))
         .await
         .unwrap();
     check(db, &pool, "a new session").await;
@@ -296,19 +302,21 @@ async fn summary_follows_every_write(db: &Db) {
         person("d", Some("2025"), "TKJ", "S2"),
         person("e", Some("2025"), "TKJ", "S2"),
     ];
-    s.upsert_roster_batch(&again, Some(&enrol(FLOW)), t(11))
+    s.roster()
+        .upsert_roster_batch(&again, Some(&enrol(FLOW)), t(11))
         .await
         .unwrap();
     check(db, &pool, "a re-import").await;
 
     // Another flow's enrolment keeps its own rows.
-    s.upsert_roster_batch(
-        &[person("a", Some("2025"), "TKJ", "S1")],
-        Some(&enrol("other")),
-        t(12),
-    )
-    .await
-    .unwrap();
+    s.roster()
+        .upsert_roster_batch(
+            &[person("a", Some("2025"), "TKJ", "S1")],
+            Some(&enrol("other")),
+            t(12),
+        )
+        .await
+        .unwrap();
     check(db, &pool, "another flow's enrolment").await;
 
     // The numbers themselves, for the record: a (completed after w), b (opted out), c

@@ -83,8 +83,18 @@ async fn respondent(store: &Store, name: &str, phone: Option<&str>) -> (Responde
         language: Some(Lang::Id),
         ..Default::default()
     };
-    let id = store.upsert_respondent(&new, Utc::now()).await.unwrap();
-    let token = store.respondent(id).await.unwrap().unwrap().token;
+    let id = store
+        .respondents()
+        .upsert_respondent(&new, Utc::now())
+        .await
+        .unwrap();
+    let token = store
+        .respondents()
+        .respondent(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .token;
     (id, token)
 }
 
@@ -175,13 +185,20 @@ async fn telegram_corpus(db: &Db) {
             Tg::Ignored => assert!(new.is_empty(), "{name}: replied {new:?}"),
             Tg::Unreachable(flag) => {
                 assert!(new.is_empty(), "{name}: replied {new:?}");
-                let r = db.store.respondent(id).await.unwrap().unwrap();
+                let r = db
+                    .store
+                    .respondents()
+                    .respondent(id)
+                    .await
+                    .unwrap()
+                    .unwrap();
                 assert_eq!(r.unreachable, *flag, "{name}: unreachable");
             }
         }
         if *name == "start_with_token" {
             assert_eq!(
                 db.store
+                    .respondents()
                     .respondent_by_channel("telegram", &TG_CHAT.to_string())
                     .await
                     .unwrap(),
@@ -431,7 +448,7 @@ impl WaHarness {
     /// Until every stored body was processed and its writes committed.
     async fn settle(&self, db: &Db) {
         let deadline = std::time::Instant::now() + WAIT;
-        while db.store.whatsapp_inbound_count().await.unwrap() != 0 {
+        while db.store.whatsapp().whatsapp_inbound_count().await.unwrap() != 0 {
             assert!(
                 std::time::Instant::now() < deadline,
                 "bodies never processed"
@@ -472,7 +489,12 @@ async fn whatsapp_corpus(db: &Db) {
             h.settle(db).await;
             assert!(!h.sent_to(&from).is_empty(), "{name}: set-up got no reply");
         }
-        let session = db.store.latest_session(id, "tracer-smk").await.unwrap();
+        let session = db
+            .store
+            .sessions()
+            .latest_session(id, "tracer-smk")
+            .await
+            .unwrap();
         let before = h.sent_to(&from).len();
         let before_id = h.sent_to(&bsuid).len();
         let body = h
@@ -497,14 +519,26 @@ async fn whatsapp_corpus(db: &Db) {
             Wa::Ignored => assert!(replies.is_empty(), "{name}: replied {replies:?}"),
             Wa::Unreachable => {
                 assert!(replies.is_empty(), "{name}: replied {replies:?}");
-                let r = db.store.respondent(id).await.unwrap().unwrap();
+                let r = db
+                    .store
+                    .respondents()
+                    .respondent(id)
+                    .await
+                    .unwrap()
+                    .unwrap();
                 assert!(r.unreachable, "{name}: not marked unreachable");
             }
             Wa::Moved => {
                 assert!(replies.is_empty(), "{name}: replied {replies:?}");
                 let owner = |a: String| {
                     let store = db.store.clone();
-                    async move { store.respondent_by_channel("whatsapp", &a).await.unwrap() }
+                    async move {
+                        store
+                            .respondents()
+                            .respondent_by_channel("whatsapp", &a)
+                            .await
+                            .unwrap()
+                    }
                 };
                 assert_eq!(
                     owner(format!("+{new}")).await,
@@ -519,7 +553,12 @@ async fn whatsapp_corpus(db: &Db) {
                     !h.sent_to(&new).is_empty(),
                     "{name}: new number not answered"
                 );
-                let after = db.store.latest_session(id, "tracer-smk").await.unwrap();
+                let after = db
+                    .store
+                    .sessions()
+                    .latest_session(id, "tracer-smk")
+                    .await
+                    .unwrap();
                 assert_eq!(
                     after.map(|s| s.id),
                     session.as_ref().map(|s| s.id),
@@ -529,6 +568,7 @@ async fn whatsapp_corpus(db: &Db) {
             Wa::BoundById => {
                 assert_eq!(
                     db.store
+                        .respondents()
                         .respondent_by_channel("whatsapp", &bsuid)
                         .await
                         .unwrap(),
@@ -546,7 +586,13 @@ async fn whatsapp_corpus(db: &Db) {
                 assert_eq!(h.sent_to(&bsuid).len(), before_id, "{name}: replied");
                 let owner = |a: String| {
                     let store = db.store.clone();
-                    async move { store.respondent_by_channel("whatsapp", &a).await.unwrap() }
+                    async move {
+                        store
+                            .respondents()
+                            .respondent_by_channel("whatsapp", &a)
+                            .await
+                            .unwrap()
+                    }
                 };
                 assert_eq!(
                     owner(new_bsuid.clone()).await,

@@ -38,8 +38,18 @@ async fn roster_respondent(store: &Store, name: &str) -> (RespondentId, String) 
         },
         ..Default::default()
     };
-    let id = store.upsert_respondent(&new, Utc::now()).await.unwrap();
-    let token = store.respondent(id).await.unwrap().unwrap().token;
+    let id = store
+        .respondents()
+        .upsert_respondent(&new, Utc::now())
+        .await
+        .unwrap();
+    let token = store
+        .respondents()
+        .respondent(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .token;
     (id, token)
 }
 

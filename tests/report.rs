@@ -53,16 +53,18 @@ async fn dataset(db: &Db) -> (i64, i64, i64) {
         person("h", None, "AK", "S2"),
         person("i", Some("2023"), "TKJ", "S1"),
     ];
-    s.upsert_roster_batch(&rows, Some(&enrol(FLOW)), t(0))
+    s.roster()
+        .upsert_roster_batch(&rows, Some(&enrol(FLOW)), t(0))
         .await
         .unwrap();
-    s.upsert_roster_batch(
-        &[person("j", Some("2023"), "TKJ", "S1")],
-        Some(&enrol("other")),
-        t(0),
-    )
-    .await
-    .unwrap();
+    s.roster()
+        .upsert_roster_batch(
+            &[person("j", Some("2023"), "TKJ", "S1")],
+            Some(&enrol("other")),
+            t(0),
+        )
+        .await
+        .unwrap();
     let id = |e: &'static str| id_of(s, e);
     let (a, b, c, d, e, f, g, h, i) = (
         id("a").await,
@@ -85,11 +87,17 @@ async fn dataset(db: &Db) -> (i64, i64, i64) {
     step(s, h, SessionStatus::Expired, &[], t(40)).await;
     step(s, i, SessionStatus::Answering, &f8_answer(), t(1)).await;
     step(s, i, SessionStatus::Expired, &[], t(40)).await;
-    s.mark_unreachable(f, true).await.unwrap();
-    s.mark_unreachable(g, true).await.unwrap();
-    s.bind_channel(c, "telegram", "1003", t(0)).await.unwrap();
-    s.bind_channel(e, "telegram", "1005", t(0)).await.unwrap();
-    s.mark_invited(FLOW, &[f, h], t(0)).await.unwrap();
+    s.respondents().mark_unreachable(f, true).await.unwrap();
+    s.respondents().mark_unreachable(g, true).await.unwrap();
+    s.respondents()
+        .bind_channel(c, "telegram", "1003", t(0))
+        .await
+        .unwrap();
+    s.respondents()
+        .bind_channel(e, "telegram", "1005", t(0))
+        .await
+        .unwrap();
+    s.roster().mark_invited(FLOW, &[f, h], t(0)).await.unwrap();
 
     let pool = db.raw().await;
     let w1 = wave(&pool, FLOW, "pengingat-1").await;
@@ -381,6 +389,7 @@ async fn report_analyses_tables_left_without_statistics() {
         .map(|i| person(&format!("bulk{i}"), Some("2025"), "TKJ", "SMK 1"))
         .collect();
     db.store
+        .roster()
         .upsert_roster_batch(&rows, Some(&enrol(FLOW)), t(0))
         .await
         .unwrap();
@@ -452,16 +461,17 @@ sections:
 async fn export_uses_the_national_names_and_codes(db: &Db) {
     let flow = jejak::flow::compile(NATIONAL_FLOW).expect("flow compiles");
     let s = &db.store;
-    s.upsert_roster_batch(
-        &[
-            person("n1", Some("2024"), "TKJ", "S1"),
-            person("n2", Some("2024"), "TKJ", "S1"),
-        ],
-        Some(&enrol(&flow.id)),
-        t(0),
-    )
-    .await
-    .unwrap();
+    s.roster()
+        .upsert_roster_batch(
+            &[
+                person("n1", Some("2024"), "TKJ", "S1"),
+                person("n2", Some("2024"), "TKJ", "S1"),
+            ],
+            Some(&enrol(&flow.id)),
+            t(0),
+        )
+        .await
+        .unwrap();
     let key = |code: &str| AnswerKey {
         code: code.into(),
         iteration: 0,
@@ -472,6 +482,7 @@ async fn export_uses_the_national_names_and_codes(db: &Db) {
     ] {
         let r = id_of(s, ext).await;
         let sess = s
+            .sessions()
             .latest_session(r, &flow.id)
             .await
             .unwrap()
@@ -504,7 +515,7 @@ async fn export_uses_the_national_names_and_codes(db: &Db) {
             inbound: None,
             now: t(1),
         };
-        s.commit_step(&c).await.unwrap();
+        s.sessions().commit_step(&c).await.unwrap();
     }
     let mut out = Vec::new();
     jejak::report::export::write_csv(s, &flow, &mut out)

@@ -57,11 +57,17 @@ async fn import(db: &Db, path: &Path, now: DateTime<Utc>) -> ImportReport {
 
 async fn by_ext(store: &Store, ext: &str) -> Respondent {
     let (id, _) = store
+        .roster()
         .identity_of(ext)
         .await
         .expect("lookup")
         .unwrap_or_else(|| panic!("{ext} not stored"));
-    store.respondent(id).await.expect("load").expect("exists")
+    store
+        .respondents()
+        .respondent(id)
+        .await
+        .expect("load")
+        .expect("exists")
 }
 
 async fn count(db: &Db, sql: &'static str) -> i64 {
@@ -495,7 +501,11 @@ async fn identity_check_success_wrong_and_lockout(db: &Db) {
         Verification::Verified(siti.id)
     );
     assert_eq!(
-        db.store.identity_attempts("telegram", "200").await.unwrap(),
+        db.store
+            .roster()
+            .identity_attempts("telegram", "200")
+            .await
+            .unwrap(),
         None
     );
     // Old failures outside the window are forgotten.

@@ -52,8 +52,13 @@ async fn seed(store: &Store) {
             language: Some(Lang::Id),
             ..Default::default()
         };
-        let id = store.upsert_respondent(&r, now).await.expect("respondent");
+        let id = store
+            .respondents()
+            .upsert_respondent(&r, now)
+            .await
+            .expect("respondent");
         store
+            .respondents()
             .bind_channel(id, channel, address, now)
             .await
             .expect("bind");
@@ -76,7 +81,7 @@ async fn seed(store: &Store) {
             params: vec!["name".into()],
         }),
     };
-    store.create_wave(&wave, now).await.expect("wave");
+    store.waves().create_wave(&wave, now).await.expect("wave");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

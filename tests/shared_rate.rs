@@ -45,10 +45,12 @@ async fn seed_wave(db: &Db) {
         };
         let id = db
             .store
+            .respondents()
             .upsert_respondent(&r, now)
             .await
             .expect("respondent");
         db.store
+            .respondents()
             .bind_channel(id, "telegram", &(WAVE_CHAT0 + i).to_string(), now)
             .await
             .expect("bind");
@@ -67,7 +69,7 @@ async fn seed_wave(db: &Db) {
         min_gap_secs: None,
         template: None,
     };
-    db.store.create_wave(&w, now).await.expect("wave");
+    db.store.waves().create_wave(&w, now).await.expect("wave");
 }
 
 /// The most sends in any window of `width` starting at a send.

@@ -141,16 +141,19 @@ async fn progress(store: &Store) {
         ("0022222221", SessionStatus::Answering),
     ] {
         let (id, _) = store
+            .roster()
             .identity_of(nisn)
             .await
             .expect("look up")
             .expect("imported");
         let s = store
+            .sessions()
             .latest_session(id, "tracer-smk")
             .await
             .expect("session")
             .expect("enrolled");
         store
+            .sessions()
             .commit_step(&StepCommit {
                 session_id: s.id,
                 expected_revision: s.revision,
@@ -353,6 +356,7 @@ async fn open_found_respondent(scene: &Scene, b: &Session, query: &str, nisn: &s
     let (id, _) = scene
         .db
         .store
+        .roster()
         .identity_of(nisn)
         .await
         .expect("look up")
@@ -471,6 +475,7 @@ async fn create_weekly_wave(scene: &Scene, b: &Session) {
     let waves = scene
         .db
         .store
+        .waves()
         .waves_in(&jejak::store::Scope::All)
         .await
         .expect("waves");
@@ -769,6 +774,7 @@ async fn two_operators_in_two_browsers_see_only_their_school() {
     let waves = scene
         .db
         .store
+        .waves()
         .waves_in(&jejak::store::Scope::All)
         .await
         .expect("waves");
@@ -777,6 +783,7 @@ async fn two_operators_in_two_browsers_see_only_their_school() {
     let (school2_alumnus, _) = scene
         .db
         .store
+        .roster()
         .identity_of("0022222221")
         .await
         .expect("look up")

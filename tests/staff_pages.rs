@@ -38,11 +38,13 @@ const ROSTER: &str = "nisn,nama,no_hp,angkatan,program,sekolah\n\
 /// Stores answers for the respondent with this NISN and completes the session.
 async fn answer(store: &Store, nisn: &str, answers: Vec<(&str, Value)>) {
     let (id, _) = store
+        .roster()
         .identity_of(nisn)
         .await
         .expect("identity")
         .expect("known NISN");
     let s = store
+        .sessions()
         .latest_session(id, FLOW)
         .await
         .expect("session")
@@ -59,6 +61,7 @@ async fn answer(store: &Store, nisn: &str, answers: Vec<(&str, Value)>) {
         })
         .collect();
     store
+        .sessions()
         .commit_step(&StepCommit {
             session_id: s.id,
             expected_revision: s.revision,
@@ -135,17 +138,25 @@ async fn exports_are_scoped_and_safe_in_excel(db: &Db) {
     // The scope is in the SQL of the export's session list itself.
     let scoped = db
         .store
+        .sessions()
         .sessions_for_flow_in(FLOW, &jejak::store::Scope::schools([" smkn 1 CONTOH "]))
         .await
         .unwrap();
     assert_eq!(scoped.len(), 2);
     for s in &scoped {
-        let r = db.store.respondent(s.respondent_id).await.unwrap().unwrap();
+        let r = db
+            .store
+            .respondents()
+            .respondent(s.respondent_id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(r.fields.school.as_deref(), Some("SMKN 1 Contoh"));
     }
     let all = jejak::store::Scope::All;
     assert_eq!(
         db.store
+            .sessions()
             .sessions_for_flow_in(FLOW, &all)
             .await
             .unwrap()
@@ -155,6 +166,7 @@ async fn exports_are_scoped_and_safe_in_excel(db: &Db) {
     let nobody = jejak::store::Scope::schools(Vec::<String>::new());
     assert!(
         db.store
+            .sessions()
             .sessions_for_flow_in(FLOW, &nobody)
             .await
             .unwrap()

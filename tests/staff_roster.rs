@@ -36,6 +36,7 @@ both_backends!(
 
 async fn count_respondents(store: &Store) -> usize {
     store
+        .search()
         .invite_rows_in("tracer-smk", &Scope::All)
         .await
         .expect("list")
@@ -43,8 +44,14 @@ async fn count_respondents(store: &Store) -> usize {
 }
 
 async fn stored_name(store: &Store, ext: &str) -> Option<String> {
-    let (id, _) = store.identity_of(ext).await.expect("lookup")?;
-    store.respondent(id).await.expect("load")?.fields.name
+    let (id, _) = store.roster().identity_of(ext).await.expect("lookup")?;
+    store
+        .respondents()
+        .respondent(id)
+        .await
+        .expect("load")?
+        .fields
+        .name
 }
 
 /// The `href` of the element with this id.
@@ -335,12 +342,14 @@ async fn an_operator_loads_only_rows_of_their_schools(db: &Db) {
     // School 2's respondent was not taken over.
     let (id, _) = db
         .store
+        .roster()
         .identity_of("0022222221")
         .await
         .expect("lookup")
         .expect("stored");
     let dodi = db
         .store
+        .respondents()
         .respondent(id)
         .await
         .expect("load")
@@ -441,8 +450,22 @@ async fn search_by_name_external_id_and_phone_within_scope(db: &Db) {
 
 async fn respondent_page_shows_the_record_and_is_scoped(db: &Db) {
     import_csv(&db.store, "tracer-smk", TWO_SCHOOLS_CSV).await;
-    let ani = db.store.identity_of("0011111111").await.unwrap().unwrap().0;
-    let dodi = db.store.identity_of("0022222221").await.unwrap().unwrap().0;
+    let ani = db
+        .store
+        .roster()
+        .identity_of("0011111111")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let dodi = db
+        .store
+        .roster()
+        .identity_of("0022222221")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
     let console = Console::start(db.store.clone()).await;
     let op = console
         .staff("bkk@smkn1.sch.id", Role::Operator, &["smkn 1 contoh"])
@@ -475,7 +498,14 @@ async fn respondent_page_shows_the_record_and_is_scoped(db: &Db) {
 
 async fn viewers_get_403(db: &Db) {
     import_csv(&db.store, "tracer-smk", TWO_SCHOOLS_CSV).await;
-    let ani = db.store.identity_of("0011111111").await.unwrap().unwrap().0;
+    let ani = db
+        .store
+        .roster()
+        .identity_of("0011111111")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
     let console = Console::start_with(
         db.store.clone(),
         ConsoleSettings {
@@ -523,7 +553,14 @@ async fn names_are_escaped(db: &Db) {
         evil.replace('"', "\"\"")
     );
     import_csv(&db.store, "tracer-smk", &csv).await;
-    let id = db.store.identity_of("0077777777").await.unwrap().unwrap().0;
+    let id = db
+        .store
+        .roster()
+        .identity_of("0077777777")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
     let console = Console::start(db.store.clone()).await;
     let admin = console.staff("admin@dinas.go.id", Role::Admin, &[]).await;
     for path in [
@@ -706,11 +743,19 @@ async fn invitations_without_links_say_what_to_configure(db: &Db) {
 
 async fn respondent_page_shows_answers_channels_and_reminders(db: &Db) {
     import_csv(&db.store, "tracer-smk", TWO_SCHOOLS_CSV).await;
-    let ani = db.store.identity_of("0011111111").await.unwrap().unwrap().0;
+    let ani = db
+        .store
+        .roster()
+        .identity_of("0011111111")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
     // 2026-11-02 02:00 UTC = 09:00 WIB.
     let t = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 2, 2, 0, 0).unwrap();
     let ms = t.timestamp_millis();
     db.store
+        .respondents()
         .bind_channel(ani, "telegram", "123456789", t)
         .await
         .expect("bind");

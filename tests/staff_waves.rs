@@ -70,6 +70,7 @@ fn number(html: &str, id: &str) -> i64 {
 async fn with_chats(store: &Store) {
     for i in 0..3 {
         let id = store
+            .respondents()
             .upsert_respondent(
                 &NewRespondent {
                     fields: RespondentFields {
@@ -96,6 +97,7 @@ async fn with_chats(store: &Store) {
             .await
             .expect("respondent");
         store
+            .respondents()
             .bind_channel(id, "telegram", &format!("{}", 9000 + i), Utc::now())
             .await
             .expect("bind");
@@ -122,7 +124,11 @@ async fn stored_wave(store: &Store, school: Option<&str>) -> i64 {
         min_gap_secs: None,
         template: None,
     };
-    store.create_wave(&w, Utc::now()).await.expect("wave")
+    store
+        .waves()
+        .create_wave(&w, Utc::now())
+        .await
+        .expect("wave")
 }
 
 async fn audits(store: &Store, action: &str) -> Vec<String> {
@@ -179,7 +185,7 @@ async fn form_waves_are_the_command_lines(db: &Db) {
         "the preview offers Save: {html}"
     );
     assert!(
-        db.store.waves(None).await.expect("waves").is_empty(),
+        db.store.waves().list(None).await.expect("waves").is_empty(),
         "a preview saves nothing"
     );
     let mut save = one_off.clone();
@@ -187,7 +193,13 @@ async fn form_waves_are_the_command_lines(db: &Db) {
     let page = admin.post("/console/waves/new", &save).await;
     assert_eq!(page.status, 303, "{}", page.text());
     let id = saved_id(page.location());
-    let stored = db.store.wave(id).await.expect("load").expect("stored");
+    let stored = db
+        .store
+        .waves()
+        .wave(id)
+        .await
+        .expect("load")
+        .expect("stored");
     let mut segment = Segment::default();
     for (k, v) in [
         ("school", "SMKN 1 Contoh"),
@@ -219,7 +231,12 @@ async fn form_waves_are_the_command_lines(db: &Db) {
     assert_eq!(format!("{:?}", stored.spec), format!("{cli:?}"));
     assert_eq!(stored.state, WaveState::Active);
     assert_eq!(
-        db.store.wave_creator(id).await.expect("creator").as_deref(),
+        db.store
+            .waves()
+            .wave_creator(id)
+            .await
+            .expect("creator")
+            .as_deref(),
         Some("admin@dinas.go.id"),
         "waves.created_by is the account"
     );
@@ -250,6 +267,7 @@ async fn form_waves_are_the_command_lines(db: &Db) {
     let weekly_id = saved_id(page.location());
     let weekly = db
         .store
+        .waves()
         .wave(weekly_id)
         .await
         .expect("load")
@@ -338,7 +356,13 @@ async fn dry_run_is_wave_shows(db: &Db) {
     let mut save = fields.to_vec();
     save.push(("step", "save"));
     let id = saved_id(admin.post("/console/waves/new", &save).await.location());
-    let wave = db.store.wave(id).await.expect("load").expect("wave");
+    let wave = db
+        .store
+        .waves()
+        .wave(id)
+        .await
+        .expect("load")
+        .expect("wave");
     let cli = jejak::cli::wave::dry_run(&db.store, &wave, &QuietHours::default(), Utc::now())
         .await
         .expect("dry run");
@@ -442,7 +466,7 @@ async fn past_one_off_is_refused(db: &Db) {
         .await;
     assert_eq!(page.status, 400);
     assert!(page.text().contains("bukan jadwal cron"), "{}", page.text());
-    assert!(db.store.waves(None).await.expect("waves").is_empty());
+    assert!(db.store.waves().list(None).await.expect("waves").is_empty());
 }
 
 async fn pause_resume_cancel_change_the_state(db: &Db) {
@@ -451,7 +475,7 @@ async fn pause_resume_cancel_change_the_state(db: &Db) {
     let id = stored_wave(&db.store, None).await;
     let state = |s: &Store| {
         let s = s.clone();
-        async move { s.wave(id).await.expect("load").expect("wave").state }
+        async move { s.waves().wave(id).await.expect("load").expect("wave").state }
     };
     let page = admin.post(&format!("/console/waves/{id}/pause"), &[]).await;
     assert_eq!(page.status, 303);
@@ -532,7 +556,13 @@ async fn operator_is_kept_to_their_school(db: &Db) {
         let page = op.post(&format!("/console/waves/{id}/pause"), &[]).await;
         assert_eq!(page.status, 404);
         assert_eq!(
-            db.store.wave(id).await.expect("load").expect("wave").state,
+            db.store
+                .waves()
+                .wave(id)
+                .await
+                .expect("load")
+                .expect("wave")
+                .state,
             WaveState::Active,
             "nothing changed"
         );
@@ -561,7 +591,7 @@ async fn operator_is_kept_to_their_school(db: &Db) {
         ("tz", "Asia/Jakarta"),
         ("status", "pending"),
     ];
-    let before = db.store.waves(None).await.expect("waves").len();
+    let before = db.store.waves().list(None).await.expect("waves").len();
     for (school, status) in [("SMKN 2 Contoh", 403), ("", 400)] {
         for step in ["preview", "save"] {
             let mut f = base.to_vec();
@@ -571,7 +601,10 @@ async fn operator_is_kept_to_their_school(db: &Db) {
             assert_eq!(page.status, status, "{school:?} {step}: {}", page.text());
         }
     }
-    assert_eq!(db.store.waves(None).await.expect("waves").len(), before);
+    assert_eq!(
+        db.store.waves().list(None).await.expect("waves").len(),
+        before
+    );
     // Their own school, in any case, is fine.
     let mut f = base.to_vec();
     f.push(("school", "SMKN 1 Contoh"));
@@ -618,9 +651,15 @@ async fn viewer_reads_but_does_not_change(db: &Db) {
             .status,
         403
     );
-    assert_eq!(db.store.waves(None).await.expect("waves").len(), 1);
+    assert_eq!(db.store.waves().list(None).await.expect("waves").len(), 1);
     assert_eq!(
-        db.store.wave(id).await.expect("load").expect("wave").state,
+        db.store
+            .waves()
+            .wave(id)
+            .await
+            .expect("load")
+            .expect("wave")
+            .state,
         WaveState::Active
     );
     // A viewer limited to school 1 does not see school 2's wave.
@@ -649,7 +688,13 @@ async fn missing_csrf_changes_nothing(db: &Db) {
         .await;
     assert_eq!(res.status().as_u16(), 403);
     assert_eq!(
-        db.store.wave(id).await.expect("load").expect("wave").state,
+        db.store
+            .waves()
+            .wave(id)
+            .await
+            .expect("load")
+            .expect("wave")
+            .state,
         WaveState::Active
     );
     let date = future_date();
@@ -667,7 +712,7 @@ async fn missing_csrf_changes_nothing(db: &Db) {
         )
         .await;
     assert_eq!(res.status().as_u16(), 403);
-    assert_eq!(db.store.waves(None).await.expect("waves").len(), 1);
+    assert_eq!(db.store.waves().list(None).await.expect("waves").len(), 1);
     assert!(audits(&db.store, "wave-cancel").await.is_empty());
 }
 
@@ -693,12 +738,19 @@ async fn progress_refreshes_as_a_fragment(db: &Db) {
         template: None,
     };
     w.segment.0.insert("school".into(), "SMKN 1 Contoh".into());
-    let id = db.store.create_wave(&w, due).await.expect("wave");
-    let wave = db.store.wave(id).await.expect("load").expect("wave");
+    let id = db.store.waves().create_wave(&w, due).await.expect("wave");
+    let wave = db
+        .store
+        .waves()
+        .wave(id)
+        .await
+        .expect("load")
+        .expect("wave");
     let later = Utc::now() + Duration::hours(8);
     // The respondent in WITA is held until later (quiet hours); the others are due now.
     let planned = db
         .store
+        .waves()
         .plan_run(&wave, due, Utc::now(), &|tz: Option<&str>| {
             if tz == Some("Asia/Makassar") {
                 later
@@ -718,6 +770,7 @@ async fn progress_refreshes_as_a_fragment(db: &Db) {
     // Deliver one and fail one, as a dispatcher would.
     let items = db
         .store
+        .waves()
         .claim_outbox(
             "w1",
             Utc::now(),
@@ -734,11 +787,13 @@ async fn progress_refreshes_as_a_fragment(db: &Db) {
     ]) {
         assert!(
             db.store
+                .waves()
                 .outbox_sending(item.id, "w1", Utc::now())
                 .await
                 .expect("sending")
         );
         db.store
+            .waves()
             .outbox_settle(item.id, item.respondent_id, &outcome, Utc::now())
             .await
             .expect("settle");
@@ -825,10 +880,22 @@ async fn dry_run_speed(db: &Db) {
         min_gap_secs: None,
         template: None,
     };
-    let id = db.store.create_wave(&first, now).await.expect("wave");
-    let wave = db.store.wave(id).await.expect("load").expect("wave");
+    let id = db
+        .store
+        .waves()
+        .create_wave(&first, now)
+        .await
+        .expect("wave");
+    let wave = db
+        .store
+        .waves()
+        .wave(id)
+        .await
+        .expect("load")
+        .expect("wave");
     let planned = db
         .store
+        .waves()
         .plan_run(&wave, now - Duration::hours(1), now, &|_: Option<&str>| now)
         .await
         .expect("plan")
@@ -839,8 +906,19 @@ async fn dry_run_speed(db: &Db) {
     first.cron = Some("0 9 * * MON".into());
     first.max_per_person = Some(2);
     first.min_gap_secs = Some(3 * 86_400);
-    let id = db.store.create_wave(&first, now).await.expect("wave");
-    let wave = db.store.wave(id).await.expect("load").expect("wave");
+    let id = db
+        .store
+        .waves()
+        .create_wave(&first, now)
+        .await
+        .expect("wave");
+    let wave = db
+        .store
+        .waves()
+        .wave(id)
+        .await
+        .expect("load")
+        .expect("wave");
     let p = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         let at = |q: f64| v[((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1];

@@ -73,6 +73,7 @@ fn roster(external_id: Option<&str>, name: &str) -> NewRespondent {
 
 async fn new_respondent(db: &Db, name: &str) -> RespondentId {
     db.store
+        .respondents()
         .upsert_respondent(&roster(None, name), t(0))
         .await
         .expect("upsert")
@@ -81,6 +82,7 @@ async fn new_respondent(db: &Db, name: &str) -> RespondentId {
 async fn new_session(db: &Db, flow: &str) -> SessionRecord {
     let r = new_respondent(db, "Budi").await;
     db.store
+        .sessions()
         .open_session(
             r,
             flow,
@@ -132,9 +134,13 @@ fn step<'a>(
 async fn snapshot(db: &Db, s: &SessionRecord) -> String {
     format!(
         "{:?}\n{:?}\n{:?}",
-        db.store.session(s.id).await.expect("session"),
-        db.store.answer_history(s.id).await.expect("history"),
-        db.store.events(s.id).await.expect("events"),
+        db.store.sessions().session(s.id).await.expect("session"),
+        db.store
+            .sessions()
+            .answer_history(s.id)
+            .await
+            .expect("history"),
+        db.store.sessions().events(s.id).await.expect("events"),
     )
 }
 
@@ -162,6 +168,7 @@ async fn migrations_are_idempotent(db: &Db) {
             .await
             .expect("reconnect and re-run migrations");
         let r = again
+            .respondents()
             .respondent(id)
             .await
             .expect("load")
@@ -174,6 +181,7 @@ async fn migrations_are_idempotent(db: &Db) {
 async fn upsert_by_external_id_updates_in_place(db: &Db) {
     let store = &db.store;
     let first = store
+        .respondents()
         .upsert_respondent(&roster(Some("NISN-1"), "Budi"), t(0))
         .await
         .expect("insert");
@@ -188,12 +196,14 @@ async fn upsert_by_external_id_updates_in_place(db: &Db) {
         ..Default::default()
     };
     let second = store
+        .respondents()
         .upsert_respondent(&update, t(10))
         .await
         .expect("update");
     assert_eq!(first, second, "same external id, same respondent");
 
     let r = store
+        .respondents()
         .respondent(first)
         .await
         .expect("load")
@@ -215,10 +225,12 @@ async fn upsert_by_external_id_updates_in_place(db: &Db) {
 
     update.fields.extra = BTreeMap::from([("kelas".to_string(), "XII".to_string())]);
     store
+        .respondents()
         .upsert_respondent(&update, t(20))
         .await
         .expect("update extra");
     let r = store
+        .respondents()
         .respondent(first)
         .await
         .expect("load")
@@ -229,12 +241,14 @@ async fn upsert_by_external_id_updates_in_place(db: &Db) {
     );
 
     let other = store
+        .respondents()
         .upsert_respondent(&roster(Some("NISN-2"), "Ani"), t(30))
         .await
         .expect("insert");
     assert_ne!(other, first);
     assert!(
         store
+            .respondents()
             .respondent(other + 1000)
             .await
             .expect("load")
@@ -246,7 +260,13 @@ async fn upsert_without_external_id_inserts(db: &Db) {
     let a = new_respondent(db, "Budi").await;
     let b = new_respondent(db, "Budi").await;
     assert_ne!(a, b);
-    let r = db.store.respondent(b).await.expect("load").expect("exists");
+    let r = db
+        .store
+        .respondents()
+        .respondent(b)
+        .await
+        .expect("load")
+        .expect("exists");
     assert_eq!(r.fields.external_id, None);
     assert_eq!(r.fields, roster(None, "Budi").fields);
 }
@@ -254,11 +274,13 @@ async fn upsert_without_external_id_inserts(db: &Db) {
 async fn enrolment_tokens(db: &Db) {
     let store = &db.store;
     let id = store
+        .respondents()
         .upsert_respondent(&roster(Some("NISN-T"), "Budi"), t(0))
         .await
         .expect("insert");
     let other = new_respondent(db, "Ani").await;
     let token = store
+        .respondents()
         .respondent(id)
         .await
         .expect("load")
@@ -267,6 +289,7 @@ async fn enrolment_tokens(db: &Db) {
     assert_eq!(token.len(), 22, "128 random bits in base64url: {token}");
     assert!(jejak::store::is_valid_token(&token));
     let other_token = store
+        .respondents()
         .respondent(other)
         .await
         .expect("load")
@@ -276,10 +299,12 @@ async fn enrolment_tokens(db: &Db) {
 
     // A roster re-import keeps the token the alumni already received.
     store
+        .respondents()
         .upsert_respondent(&roster(Some("NISN-T"), "Budi Santoso"), t(10))
         .await
         .expect("update");
     let found = store
+        .respondents()
         .respondent_by_token(&token)
         .await
         .expect("lookup")
@@ -291,6 +316,7 @@ async fn enrolment_tokens(db: &Db) {
     for bad in ["", "no such token", "x", &"a".repeat(65), "tok'en"] {
         assert!(
             store
+                .respondents()
                 .respondent_by_token(bad)
                 .await
                 .expect("lookup")
@@ -306,25 +332,30 @@ async fn channel_binding(db: &Db) {
     let ani = new_respondent(db, "Ani").await;
     assert_eq!(
         store
+            .respondents()
             .respondent_by_channel("console", "budi")
             .await
             .expect("lookup"),
         None
     );
     store
+        .respondents()
         .bind_channel(budi, "console", "budi", t(1))
         .await
         .expect("bind");
     store
+        .respondents()
         .bind_channel(budi, "console", "budi", t(2))
         .await
         .expect("idempotent");
     store
+        .respondents()
         .bind_channel(budi, "telegram", "12345", t(3))
         .await
         .expect("second channel");
     assert_eq!(
         store
+            .respondents()
             .respondent_by_channel("console", "budi")
             .await
             .expect("lookup"),
@@ -332,6 +363,7 @@ async fn channel_binding(db: &Db) {
     );
     assert_eq!(
         store
+            .respondents()
             .respondent_by_channel("telegram", "12345")
             .await
             .expect("lookup"),
@@ -339,18 +371,24 @@ async fn channel_binding(db: &Db) {
     );
     assert_eq!(
         store
+            .respondents()
             .respondent_by_channel("whatsapp", "12345")
             .await
             .expect("lookup"),
         None
     );
 
-    match store.bind_channel(ani, "console", "budi", t(4)).await {
+    match store
+        .respondents()
+        .bind_channel(ani, "console", "budi", t(4))
+        .await
+    {
         Err(StoreError::AlreadyBound { owner, .. }) => assert_eq!(owner, budi),
         other => panic!("expected AlreadyBound, got {other:?}"),
     }
     assert_eq!(
         store
+            .respondents()
             .respondent_by_channel("console", "budi")
             .await
             .expect("lookup"),
@@ -358,6 +396,7 @@ async fn channel_binding(db: &Db) {
     );
     // Foreign keys are enforced (on SQLite too).
     match store
+        .respondents()
         .bind_channel(ani + 1000, "console", "ghost", t(5))
         .await
     {
@@ -371,11 +410,16 @@ async fn respondent_by_phone_needs_exactly_one(db: &Db) {
     let store = &db.store;
     let mut siti = roster(Some("S-1"), "Siti");
     siti.phone = Some("+6281111111111".into());
-    let siti = store.upsert_respondent(&siti, t(0)).await.expect("upsert");
+    let siti = store
+        .respondents()
+        .upsert_respondent(&siti, t(0))
+        .await
+        .expect("upsert");
     // Budi and Ani share the default phone of `roster`.
     new_respondent(db, "Budi").await;
     new_respondent(db, "Ani").await;
-    let by = |phone: &'static str| store.respondent_by_phone(phone);
+    let respondents = store.respondents();
+    let by = |phone: &'static str| respondents.respondent_by_phone(phone);
     assert_eq!(by("+6281111111111").await.expect("lookup"), Some(siti));
     assert_eq!(by("+6281234567890").await.expect("lookup"), None);
     assert_eq!(by("+6289999999999").await.expect("lookup"), None);
@@ -383,18 +427,28 @@ async fn respondent_by_phone_needs_exactly_one(db: &Db) {
 
 async fn mark_unreachable(db: &Db) {
     let id = new_respondent(db, "Budi").await;
-    db.store.mark_unreachable(id, true).await.expect("mark");
+    db.store
+        .respondents()
+        .mark_unreachable(id, true)
+        .await
+        .expect("mark");
     assert!(
         db.store
+            .respondents()
             .respondent(id)
             .await
             .expect("load")
             .expect("exists")
             .unreachable
     );
-    db.store.mark_unreachable(id, false).await.expect("unmark");
+    db.store
+        .respondents()
+        .mark_unreachable(id, false)
+        .await
+        .expect("unmark");
     assert!(
         !db.store
+            .respondents()
             .respondent(id)
             .await
             .expect("load")
@@ -402,7 +456,10 @@ async fn mark_unreachable(db: &Db) {
             .unreachable
     );
     assert!(matches!(
-        db.store.mark_unreachable(id + 1000, true).await,
+        db.store
+            .respondents()
+            .mark_unreachable(id + 1000, true)
+            .await,
         Err(StoreError::RespondentNotFound(_))
     ));
 }
@@ -416,6 +473,7 @@ async fn one_open_session_under_concurrency(db: &Db) {
         let who = if i % 4 == 3 { other } else { r };
         tasks.push(tokio::spawn(async move {
             store
+                .sessions()
                 .open_session(who, "tracer", 3, SessionStatus::Invited, "{}", t(i))
                 .await
         }));
@@ -435,6 +493,7 @@ async fn one_open_session_under_concurrency(db: &Db) {
     }
     assert_eq!(
         db.store
+            .sessions()
             .sessions_for_flow("tracer")
             .await
             .expect("list")
@@ -444,6 +503,7 @@ async fn one_open_session_under_concurrency(db: &Db) {
     // Another flow is another session.
     let s = db
         .store
+        .sessions()
         .open_session(r, "other", 1, SessionStatus::Consent, "{}", t(0))
         .await
         .expect("open");
@@ -452,6 +512,7 @@ async fn one_open_session_under_concurrency(db: &Db) {
     assert_eq!(s.flow_version, 1);
     assert_eq!(
         db.store
+            .sessions()
             .sessions_for_flow("tracer")
             .await
             .expect("list")
@@ -460,6 +521,7 @@ async fn one_open_session_under_concurrency(db: &Db) {
     );
     assert!(matches!(
         db.store
+            .sessions()
             .open_session(r + 1000, "tracer", 1, SessionStatus::Invited, "{}", t(0))
             .await,
         Err(StoreError::RespondentNotFound(_))
@@ -470,6 +532,7 @@ async fn open_session_rejects_closed_status(db: &Db) {
     let r = new_respondent(db, "Budi").await;
     let err = db
         .store
+        .sessions()
         .open_session(r, "tracer", 1, SessionStatus::Completed, "{}", t(0))
         .await
         .expect_err("closed status");
@@ -490,20 +553,29 @@ async fn latest_session_prefers_open(db: &Db) {
     let r = s1.respondent_id;
     assert_eq!(
         store
+            .sessions()
             .latest_session(r, "tracer")
             .await
             .expect("latest")
             .map(|s| s.id),
         Some(s1.id)
     );
-    assert_eq!(store.latest_session(r, "nope").await.expect("latest"), None);
+    assert_eq!(
+        store
+            .sessions()
+            .latest_session(r, "nope")
+            .await
+            .expect("latest"),
+        None
+    );
 
     let c = step(&s1, 0, SessionStatus::Completed, "{}", &[], &[], None, t(5));
     assert_eq!(
-        store.commit_step(&c).await.expect("commit"),
+        store.sessions().commit_step(&c).await.expect("commit"),
         CommitOutcome::Applied { revision: 1 }
     );
     let closed = store
+        .sessions()
         .latest_session(r, "tracer")
         .await
         .expect("latest")
@@ -515,12 +587,14 @@ async fn latest_session_prefers_open(db: &Db) {
 
     // Closed sessions do not block a new one, and the open one comes first.
     let s2 = store
+        .sessions()
         .open_session(r, "tracer", 2, SessionStatus::Invited, "{}", t(6))
         .await
         .expect("open");
     assert_ne!(s2.id, s1.id);
     assert_eq!(
         store
+            .sessions()
             .latest_session(r, "tracer")
             .await
             .expect("latest")
@@ -528,9 +602,10 @@ async fn latest_session_prefers_open(db: &Db) {
         Some(s2.id)
     );
     let c = step(&s2, 0, SessionStatus::OptedOut, "{}", &[], &[], None, t(7));
-    store.commit_step(&c).await.expect("commit");
+    store.sessions().commit_step(&c).await.expect("commit");
     assert_eq!(
         store
+            .sessions()
             .latest_session(r, "tracer")
             .await
             .expect("latest")
@@ -538,13 +613,20 @@ async fn latest_session_prefers_open(db: &Db) {
         Some(s2.id)
     );
     let s3 = store
+        .sessions()
         .open_session(r, "tracer", 2, SessionStatus::Invited, "{}", t(8))
         .await
         .expect("open");
-    let s1_again = store.session(s1.id).await.expect("load").expect("exists");
+    let s1_again = store
+        .sessions()
+        .session(s1.id)
+        .await
+        .expect("load")
+        .expect("exists");
     assert_eq!(s1_again.status, SessionStatus::Completed);
     assert_eq!(
         store
+            .sessions()
             .sessions_for_flow("tracer")
             .await
             .expect("list")
@@ -588,11 +670,16 @@ async fn commit_step_writes_everything(db: &Db) {
         t(10),
     );
     assert_eq!(
-        store.commit_step(&c).await.expect("commit"),
+        store.sessions().commit_step(&c).await.expect("commit"),
         CommitOutcome::Applied { revision: 1 }
     );
 
-    let after = store.session(s.id).await.expect("load").expect("exists");
+    let after = store
+        .sessions()
+        .session(s.id)
+        .await
+        .expect("load")
+        .expect("exists");
     assert_eq!(after.revision, 1);
     assert_eq!(after.status, SessionStatus::Answering);
     assert_eq!(after.state_json, r#"{"at":"f9"}"#);
@@ -600,7 +687,11 @@ async fn commit_step_writes_everything(db: &Db) {
     assert_eq!(after.updated_at, t(10));
     assert_eq!(after.completed_at, None);
 
-    let current = store.current_answers(s.id).await.expect("answers");
+    let current = store
+        .sessions()
+        .current_answers(s.id)
+        .await
+        .expect("answers");
     let got: Vec<_> = current
         .iter()
         .map(|a| {
@@ -633,7 +724,7 @@ async fn commit_step_writes_everything(db: &Db) {
             ),
         ]
     );
-    let ev = store.events(s.id).await.expect("events");
+    let ev = store.sessions().events(s.id).await.expect("events");
     assert_eq!(
         ev,
         vec![
@@ -662,10 +753,18 @@ async fn commit_step_writes_everything(db: &Db) {
         t(11),
     );
     assert_eq!(
-        store.commit_step(&c).await.expect("commit"),
+        store.sessions().commit_step(&c).await.expect("commit"),
         CommitOutcome::Applied { revision: 2 }
     );
-    assert_eq!(store.current_answers(s.id).await.expect("answers").len(), 3);
+    assert_eq!(
+        store
+            .sessions()
+            .current_answers(s.id)
+            .await
+            .expect("answers")
+            .len(),
+        3
+    );
 }
 
 async fn duplicate_inbound_changes_nothing(db: &Db) {
@@ -683,7 +782,7 @@ async fn duplicate_inbound_changes_nothing(db: &Db) {
         t(10),
     );
     assert_eq!(
-        store.commit_step(&c).await.expect("commit"),
+        store.sessions().commit_step(&c).await.expect("commit"),
         CommitOutcome::Applied { revision: 1 }
     );
     let before = snapshot(db, &s).await;
@@ -706,7 +805,7 @@ async fn duplicate_inbound_changes_nothing(db: &Db) {
             t(20),
         );
         assert_eq!(
-            store.commit_step(&c).await.expect("commit"),
+            store.sessions().commit_step(&c).await.expect("commit"),
             CommitOutcome::Duplicate
         );
         assert_eq!(snapshot(db, &s).await, before);
@@ -724,7 +823,7 @@ async fn duplicate_inbound_changes_nothing(db: &Db) {
         t(30),
     );
     assert_eq!(
-        store.commit_step(&c).await.expect("commit"),
+        store.sessions().commit_step(&c).await.expect("commit"),
         CommitOutcome::Applied { revision: 2 }
     );
 }
@@ -743,7 +842,7 @@ async fn stale_revision_conflicts_and_changes_nothing(db: &Db) {
         t(10),
     );
     assert_eq!(
-        store.commit_step(&c).await.expect("commit"),
+        store.sessions().commit_step(&c).await.expect("commit"),
         CommitOutcome::Applied { revision: 1 }
     );
     let before = snapshot(db, &s).await;
@@ -765,7 +864,7 @@ async fn stale_revision_conflicts_and_changes_nothing(db: &Db) {
             t(20),
         );
         assert_eq!(
-            store.commit_step(&c).await.expect("commit"),
+            store.sessions().commit_step(&c).await.expect("commit"),
             CommitOutcome::Conflict
         );
         assert_eq!(snapshot(db, &s).await, before);
@@ -782,7 +881,7 @@ async fn stale_revision_conflicts_and_changes_nothing(db: &Db) {
         t(21),
     );
     assert_eq!(
-        store.commit_step(&c).await.expect("commit"),
+        store.sessions().commit_step(&c).await.expect("commit"),
         CommitOutcome::Applied { revision: 2 }
     );
 }
@@ -807,7 +906,7 @@ async fn concurrent_commits_one_wins(db: &Db) {
                 Some(("console", &msg)),
                 t(i),
             );
-            store.commit_step(&c).await
+            store.sessions().commit_step(&c).await
         }));
     }
     let mut applied = 0;
@@ -822,8 +921,19 @@ async fn concurrent_commits_one_wins(db: &Db) {
         }
     }
     assert_eq!(applied, 1);
-    let after = db.store.session(s.id).await.expect("load").expect("exists");
-    let history = db.store.answer_history(s.id).await.expect("history");
+    let after = db
+        .store
+        .sessions()
+        .session(s.id)
+        .await
+        .expect("load")
+        .expect("exists");
+    let history = db
+        .store
+        .sessions()
+        .answer_history(s.id)
+        .await
+        .expect("history");
     assert_eq!(history.len(), 1, "only the winner's answer");
     assert_eq!(
         after.state_json,
@@ -869,7 +979,7 @@ async fn concurrent_commits_keep_per_step_semantics(db: &Db) {
                     t(10),
                 );
                 barrier.wait().await;
-                (i, kind, msg.clone(), store.commit_step(&c).await)
+                (i, kind, msg.clone(), store.sessions().commit_step(&c).await)
             }));
         }
     }
@@ -899,10 +1009,21 @@ async fn concurrent_commits_keep_per_step_semantics(db: &Db) {
                 }
             }
         }
-        let after = db.store.session(s.id).await.expect("load").expect("exists");
+        let after = db
+            .store
+            .sessions()
+            .session(s.id)
+            .await
+            .expect("load")
+            .expect("exists");
         assert_eq!(after.revision, 1);
         assert_eq!(after.state_json, format!("{{\"by\":\"{}\"}}", winner.1));
-        let history = db.store.answer_history(s.id).await.expect("history");
+        let history = db
+            .store
+            .sessions()
+            .answer_history(s.id)
+            .await
+            .expect("history");
         assert_eq!(history.len(), 1, "only the winner's answer");
         assert_eq!(history[0].0.raw, winner.1);
         // No losing step consumed its message id; the winner's is taken.
@@ -918,7 +1039,7 @@ async fn concurrent_commits_keep_per_step_semantics(db: &Db) {
                 Some(("group", &msg)),
                 t(20),
             );
-            let outcome = db.store.commit_step(&c).await.expect("retry");
+            let outcome = db.store.sessions().commit_step(&c).await.expect("retry");
             if msg == winner.2 {
                 assert_eq!(outcome, CommitOutcome::Duplicate);
             } else {
@@ -943,7 +1064,7 @@ async fn set_twice_keeps_history(db: &Db) {
         None,
         t(10),
     );
-    store.commit_step(&c).await.expect("commit");
+    store.sessions().commit_step(&c).await.expect("commit");
     let second = [set("f8", 0, "bekerja", Value::Choice("2".into()))];
     let mut c = step(
         &s,
@@ -956,9 +1077,13 @@ async fn set_twice_keeps_history(db: &Db) {
         t(20),
     );
     c.flow_version = 2;
-    store.commit_step(&c).await.expect("commit");
+    store.sessions().commit_step(&c).await.expect("commit");
 
-    let current = store.current_answers(s.id).await.expect("answers");
+    let current = store
+        .sessions()
+        .current_answers(s.id)
+        .await
+        .expect("answers");
     assert_eq!(current.len(), 1);
     assert_eq!(
         (
@@ -968,7 +1093,11 @@ async fn set_twice_keeps_history(db: &Db) {
         ),
         ("bekerja", &Value::Choice("2".into()), 2)
     );
-    let history = store.answer_history(s.id).await.expect("history");
+    let history = store
+        .sessions()
+        .answer_history(s.id)
+        .await
+        .expect("history");
     assert_eq!(history.len(), 2);
     assert_eq!(
         (history[0].0.raw.as_str(), history[0].1),
@@ -977,6 +1106,7 @@ async fn set_twice_keeps_history(db: &Db) {
     assert_eq!((history[1].0.raw.as_str(), history[1].1), ("bekerja", None));
     assert_eq!(
         store
+            .sessions()
             .session(s.id)
             .await
             .expect("load")
@@ -1000,8 +1130,12 @@ async fn set_twice_keeps_history(db: &Db) {
         None,
         t(30),
     );
-    store.commit_step(&c).await.expect("commit");
-    let current = store.current_answers(s.id).await.expect("answers");
+    store.sessions().commit_step(&c).await.expect("commit");
+    let current = store
+        .sessions()
+        .current_answers(s.id)
+        .await
+        .expect("answers");
     assert_eq!(
         current.iter().map(|a| a.raw.as_str()).collect::<Vec<_>>(),
         vec!["bekerja", "b"]
@@ -1017,6 +1151,7 @@ async fn retract_and_retract_all(db: &Db) {
         set("b", 2, "3", Value::Integer(3)),
     ];
     store
+        .sessions()
         .commit_step(&step(
             &s,
             0,
@@ -1041,6 +1176,7 @@ async fn retract_and_retract_all(db: &Db) {
         },
     ];
     store
+        .sessions()
         .commit_step(&step(
             &s,
             1,
@@ -1054,6 +1190,7 @@ async fn retract_and_retract_all(db: &Db) {
         .await
         .expect("commit");
     let current: Vec<_> = store
+        .sessions()
         .current_answers(s.id)
         .await
         .expect("answers")
@@ -1064,6 +1201,7 @@ async fn retract_and_retract_all(db: &Db) {
 
     let ops = [AnswerOp::RetractAll, set("a", 0, "9", Value::Integer(9))];
     store
+        .sessions()
         .commit_step(&step(
             &s,
             2,
@@ -1076,13 +1214,21 @@ async fn retract_and_retract_all(db: &Db) {
         ))
         .await
         .expect("commit");
-    let current = store.current_answers(s.id).await.expect("answers");
+    let current = store
+        .sessions()
+        .current_answers(s.id)
+        .await
+        .expect("answers");
     assert_eq!(current.len(), 1);
     assert_eq!(
         (current[0].key.column(), &current[0].value),
         ("a".to_string(), &Value::Integer(9))
     );
-    let history = store.answer_history(s.id).await.expect("history");
+    let history = store
+        .sessions()
+        .answer_history(s.id)
+        .await
+        .expect("history");
     let retracted: Vec<_> = history
         .iter()
         .map(|(a, at)| (a.key.column(), *at))
@@ -1102,6 +1248,7 @@ async fn completed_at_follows_status(db: &Db) {
     let store = &db.store;
     let s = new_session(db, "tracer").await;
     store
+        .sessions()
         .commit_step(&step(
             &s,
             0,
@@ -1116,6 +1263,7 @@ async fn completed_at_follows_status(db: &Db) {
         .expect("commit");
     assert_eq!(
         store
+            .sessions()
             .session(s.id)
             .await
             .expect("load")
@@ -1124,6 +1272,7 @@ async fn completed_at_follows_status(db: &Db) {
         None
     );
     store
+        .sessions()
         .commit_step(&step(
             &s,
             1,
@@ -1136,13 +1285,19 @@ async fn completed_at_follows_status(db: &Db) {
         ))
         .await
         .expect("commit");
-    let done = store.session(s.id).await.expect("load").expect("exists");
+    let done = store
+        .sessions()
+        .session(s.id)
+        .await
+        .expect("load")
+        .expect("exists");
     assert_eq!(
         (done.status, done.completed_at),
         (SessionStatus::Completed, Some(t(20)))
     );
     // A later step that stays completed (e.g. a thank-you re-sent) keeps the first time.
     store
+        .sessions()
         .commit_step(&step(
             &s,
             2,
@@ -1155,10 +1310,16 @@ async fn completed_at_follows_status(db: &Db) {
         ))
         .await
         .expect("commit");
-    let done = store.session(s.id).await.expect("load").expect("exists");
+    let done = store
+        .sessions()
+        .session(s.id)
+        .await
+        .expect("load")
+        .expect("exists");
     assert_eq!((done.completed_at, done.updated_at), (Some(t(20)), t(30)));
     // Leaving the completed status clears it.
     store
+        .sessions()
         .commit_step(&step(
             &s,
             3,
@@ -1173,6 +1334,7 @@ async fn completed_at_follows_status(db: &Db) {
         .expect("commit");
     assert_eq!(
         store
+            .sessions()
             .session(s.id)
             .await
             .expect("load")
@@ -1207,7 +1369,11 @@ async fn failed_commit_leaves_nothing(db: &Db) {
         Some(("console", "m1")),
         t(10),
     );
-    let err = store.commit_step(&c).await.expect_err("check violation");
+    let err = store
+        .sessions()
+        .commit_step(&c)
+        .await
+        .expect_err("check violation");
     assert!(err.db_context() == Some("storing an answer"), "{err:?}");
     assert_eq!(snapshot(db, &s).await, before);
 
@@ -1233,7 +1399,11 @@ async fn failed_commit_leaves_nothing(db: &Db) {
         Some(("console", "m1")),
         t(10),
     );
-    let err = store.commit_step(&c).await.expect_err("check violation");
+    let err = store
+        .sessions()
+        .commit_step(&c)
+        .await
+        .expect_err("check violation");
     assert!(err.db_context() == Some("recording an event"), "{err:?}");
     assert_eq!(snapshot(db, &s).await, before);
 
@@ -1249,7 +1419,7 @@ async fn failed_commit_leaves_nothing(db: &Db) {
         t(11),
     );
     assert_eq!(
-        store.commit_step(&c).await.expect("commit"),
+        store.sessions().commit_step(&c).await.expect("commit"),
         CommitOutcome::Applied { revision: 1 }
     );
 }
@@ -1269,13 +1439,21 @@ async fn unknown_session_is_an_error(db: &Db) {
             inbound,
             t(10),
         );
-        let err = db.store.commit_step(&c).await.expect_err("no such session");
+        let err = db
+            .store
+            .sessions()
+            .commit_step(&c)
+            .await
+            .expect_err("no such session");
         assert!(
             matches!(err, StoreError::SessionNotFound(id) if id == ghost.id),
             "{err:?}"
         );
     }
-    assert_eq!(db.store.session(ghost.id).await.expect("load"), None);
+    assert_eq!(
+        db.store.sessions().session(ghost.id).await.expect("load"),
+        None
+    );
     let c = step(
         &s,
         0,
@@ -1287,7 +1465,7 @@ async fn unknown_session_is_an_error(db: &Db) {
         t(10),
     );
     assert_eq!(
-        db.store.commit_step(&c).await.expect("commit"),
+        db.store.sessions().commit_step(&c).await.expect("commit"),
         CommitOutcome::Applied { revision: 1 }
     );
 }
@@ -1318,6 +1496,7 @@ async fn values_round_trip(db: &Db) {
         .map(|(i, v)| set(&format!("q{i}"), 0, "raw", v.clone()))
         .collect();
     db.store
+        .sessions()
         .commit_step(&step(
             &s,
             0,
@@ -1332,6 +1511,7 @@ async fn values_round_trip(db: &Db) {
         .expect("commit");
     let got: Vec<_> = db
         .store
+        .sessions()
         .current_answers(s.id)
         .await
         .expect("answers")
@@ -1344,6 +1524,7 @@ async fn values_round_trip(db: &Db) {
 async fn prune_inbound_messages(db: &Db) {
     let s = new_session(db, "tracer").await;
     db.store
+        .sessions()
         .commit_step(&step(
             &s,
             0,
@@ -1357,6 +1538,7 @@ async fn prune_inbound_messages(db: &Db) {
         .await
         .expect("commit");
     db.store
+        .sessions()
         .commit_step(&step(
             &s,
             1,
@@ -1370,7 +1552,11 @@ async fn prune_inbound_messages(db: &Db) {
         .await
         .expect("commit");
     assert_eq!(
-        db.store.prune_inbound_messages(t(50)).await.expect("prune"),
+        db.store
+            .sessions()
+            .prune_inbound_messages(t(50))
+            .await
+            .expect("prune"),
         1
     );
     // Message 2 is still remembered.
@@ -1385,7 +1571,7 @@ async fn prune_inbound_messages(db: &Db) {
         t(101),
     );
     assert_eq!(
-        db.store.commit_step(&c).await.expect("commit"),
+        db.store.sessions().commit_step(&c).await.expect("commit"),
         CommitOutcome::Duplicate
     );
 }
@@ -1402,6 +1588,7 @@ async fn sqlite_file_created_in_missing_directory_with_wal() {
     let file = data.join("jejak.db");
     assert!(file.is_file(), "{} created", file.display());
     let id = store
+        .respondents()
         .upsert_respondent(&roster(None, "Budi"), t(0))
         .await
         .expect("write");
@@ -1418,7 +1605,14 @@ async fn sqlite_file_created_in_missing_directory_with_wal() {
     conn.close().await.expect("close");
 
     let again = Store::open_data_dir(&data).await.expect("reopen");
-    assert!(again.respondent(id).await.expect("load").is_some());
+    assert!(
+        again
+            .respondents()
+            .respondent(id)
+            .await
+            .expect("load")
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -1440,6 +1634,7 @@ async fn sqlite_url_variants() {
 
 async fn new_respondent_in(store: &Store) {
     store
+        .respondents()
         .upsert_respondent(&roster(None, "Budi"), t(0))
         .await
         .expect("write");

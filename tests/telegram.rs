@@ -77,10 +77,16 @@ async fn roster_respondent(store: &Store, name: &str) -> (RespondentId, String) 
         ..Default::default()
     };
     let id = store
+        .respondents()
         .upsert_respondent(&new, Utc::now())
         .await
         .expect("upsert");
-    let r = store.respondent(id).await.expect("load").expect("exists");
+    let r = store
+        .respondents()
+        .respondent(id)
+        .await
+        .expect("load")
+        .expect("exists");
     (id, r.token)
 }
 
@@ -129,11 +135,13 @@ fn input_update(api: &FakeBotApi, chat: i64, say: &str) -> (Value, bool) {
 /// The answers of a respondent's session as (code, iteration, value) triples.
 async fn answers_of(store: &Store, id: RespondentId) -> Vec<(String, u32, String)> {
     let s = store
+        .sessions()
         .latest_session(id, "tracer-smk")
         .await
         .expect("session query")
         .expect("a session");
     let mut v: Vec<_> = store
+        .sessions()
         .current_answers(s.id)
         .await
         .expect("answers")
@@ -257,6 +265,7 @@ async fn polling_completes_the_smk_flow_with_buttons_and_typing(db: &Db) {
     assert_eq!(answers_of(&db.store, id).await, reference);
     let s = db
         .store
+        .sessions()
         .latest_session(id, "tracer-smk")
         .await
         .unwrap()
@@ -319,6 +328,7 @@ async fn webhook_completes_the_smk_flow_and_checks_the_secret(db: &Db) {
     assert_eq!(api.send_count(chat), 0);
     assert_eq!(
         db.store
+            .respondents()
             .respondent_by_channel("telegram", "6001")
             .await
             .unwrap(),
@@ -352,6 +362,7 @@ async fn redelivered_update_changes_nothing_and_sends_nothing(db: &Db) {
     let sent = api.send_count(chat);
     let session = db
         .store
+        .sessions()
         .latest_session(id, "tracer-smk")
         .await
         .unwrap()
@@ -368,6 +379,7 @@ async fn redelivered_update_changes_nothing_and_sends_nothing(db: &Db) {
     assert_eq!(api.send_count(chat), sent);
     let after = db
         .store
+        .sessions()
         .latest_session(id, "tracer-smk")
         .await
         .unwrap()
@@ -452,7 +464,15 @@ async fn blocked_user_is_marked_unreachable(db: &Db) {
     api.block(chat);
     let u = upd(api.text_update(chat, &format!("/start {token}"), None)).unwrap();
     assert_eq!(bot.handle_update(&u).await.unwrap(), UpdateOutcome::Handled);
-    assert!(db.store.respondent(id).await.unwrap().unwrap().unreachable);
+    assert!(
+        db.store
+            .respondents()
+            .respondent(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .unreachable
+    );
     // One attempt, no retries of a 403, nothing more sent.
     assert_eq!(api.calls("sendMessage").len(), 1);
     assert_eq!(api.send_count(chat), 0);
@@ -472,6 +492,7 @@ async fn token_of_another_chat_is_refused_and_open_mode_can_be_off(db: &Db) {
     handle(api.text_update(100, &format!("/start {token}"), Some("en"))).await;
     assert_eq!(
         db.store
+            .respondents()
             .respondent_by_channel("telegram", "100")
             .await
             .unwrap(),
@@ -479,7 +500,13 @@ async fn token_of_another_chat_is_refused_and_open_mode_can_be_off(db: &Db) {
     );
     // First contact in English sets the language of a respondent without one.
     assert_eq!(
-        db.store.respondent(id).await.unwrap().unwrap().language,
+        db.store
+            .respondents()
+            .respondent(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .language,
         Some(Lang::En)
     );
     assert_eq!(
@@ -488,6 +515,7 @@ async fn token_of_another_chat_is_refused_and_open_mode_can_be_off(db: &Db) {
     );
     assert_eq!(
         db.store
+            .respondents()
             .respondent_by_channel("telegram", "200")
             .await
             .unwrap(),
@@ -502,6 +530,7 @@ async fn token_of_another_chat_is_refused_and_open_mode_can_be_off(db: &Db) {
     handle(api.text_update(300, "/start", None)).await;
     assert_eq!(
         db.store
+            .respondents()
             .respondent_by_channel("telegram", "300")
             .await
             .unwrap(),
@@ -520,12 +549,19 @@ async fn open_mode_starts_an_anonymous_respondent(db: &Db) {
     assert_eq!(bot.handle_update(&u).await.unwrap(), UpdateOutcome::Handled);
     let id = db
         .store
+        .respondents()
         .respondent_by_channel("telegram", "500")
         .await
         .unwrap()
         .expect("bound");
     assert_eq!(
-        db.store.respondent(id).await.unwrap().unwrap().language,
+        db.store
+            .respondents()
+            .respondent(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .language,
         Some(Lang::En)
     );
     assert!(
@@ -550,7 +586,12 @@ async fn open_mode_with_identity_check_binds_the_roster_respondent(db: &Db) {
         birth_date: chrono::NaiveDate::from_ymd_opt(2005, 8, 17),
         ..Default::default()
     };
-    let id = db.store.upsert_respondent(&new, Utc::now()).await.unwrap();
+    let id = db
+        .store
+        .respondents()
+        .upsert_respondent(&new, Utc::now())
+        .await
+        .unwrap();
     let policy = jejak::roster::identity::Policy {
         max_attempts: 2,
         ..Default::default()
@@ -576,6 +617,7 @@ async fn open_mode_with_identity_check_binds_the_roster_respondent(db: &Db) {
     assert!(last(700).contains("NISN/NIM"), "{}", last(700));
     assert_eq!(
         db.store
+            .respondents()
             .respondent_by_channel("telegram", "700")
             .await
             .unwrap(),
@@ -591,6 +633,7 @@ async fn open_mode_with_identity_check_binds_the_roster_respondent(db: &Db) {
     assert_eq!(bot.handle_update(&u).await.unwrap(), UpdateOutcome::Handled);
     assert_eq!(
         db.store
+            .respondents()
             .respondent_by_channel("telegram", "700")
             .await
             .unwrap(),
@@ -606,7 +649,12 @@ async fn open_mode_with_identity_check_binds_the_roster_respondent(db: &Db) {
         sent.len() > before as usize + 1,
         "the survey starts after the greeting"
     );
-    let session = db.store.latest_session(id, "tracer-smk").await.unwrap();
+    let session = db
+        .store
+        .sessions()
+        .latest_session(id, "tracer-smk")
+        .await
+        .unwrap();
     assert!(
         session.is_some(),
         "a session was opened for the roster respondent"
@@ -623,6 +671,7 @@ async fn open_mode_with_identity_check_binds_the_roster_respondent(db: &Db) {
     assert!(last(701).contains("menit"), "{}", last(701));
     assert_eq!(
         db.store
+            .respondents()
             .respondent_by_channel("telegram", "701")
             .await
             .unwrap(),
@@ -727,6 +776,7 @@ async fn recorded_payloads_are_handled(db: &Db) {
     );
     assert_eq!(
         db.store
+            .respondents()
             .respondent_by_channel("telegram", &chat.to_string())
             .await
             .unwrap(),
@@ -781,7 +831,15 @@ async fn recorded_payloads_are_handled(db: &Db) {
         bot.handle_update(&read("blocked_by_user")).await.unwrap(),
         UpdateOutcome::Ignored
     );
-    assert!(db.store.respondent(id).await.unwrap().unwrap().unreachable);
+    assert!(
+        db.store
+            .respondents()
+            .respondent(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .unreachable
+    );
 }
 
 both_backends!(

@@ -145,10 +145,12 @@ async fn person(
         ..Default::default()
     };
     let id = store
+        .respondents()
         .upsert_respondent(&r, utc("2026-11-01T00:00:00Z"))
         .await
         .expect("respondent");
     store
+        .respondents()
         .bind_channel(id, "telegram", chat, utc("2026-11-01T00:00:00Z"))
         .await
         .expect("bind");
@@ -159,6 +161,7 @@ async fn person(
 async fn set_status(store: &Store, id: RespondentId, status: SessionStatus, now: DateTime<Utc>) {
     let mut st = jejak::engine::SessionState::invited(Lang::Id);
     let s = store
+        .sessions()
         .open_session(
             id,
             FLOW,
@@ -172,6 +175,7 @@ async fn set_status(store: &Store, id: RespondentId, status: SessionStatus, now:
     st.status = status;
     let json = serde_json::to_string(&st).expect("json");
     store
+        .sessions()
         .commit_step(&StepCommit {
             session_id: s.id,
             expected_revision: s.revision,
@@ -255,7 +259,7 @@ impl Rig {
 }
 
 async fn counts(store: &Store, wave: i64) -> BTreeMap<String, i64> {
-    store.outbox_counts(wave).await.expect("counts")
+    store.waves().outbox_counts(wave).await.expect("counts")
 }
 
 async fn quiet_hours_hold_each_zone_until_its_morning(db: &Db) {
@@ -268,6 +272,7 @@ async fn quiet_hours_hold_each_zone_until_its_morning(db: &Db) {
     let due = spec::parse_at("2026-12-01 20:30", chrono_tz::Asia::Jakarta).expect("at");
     let r = rig(s, due);
     let w = s
+        .waves()
         .create_wave(
             &wave(Some(due), None, "Asia/Jakarta"),
             due - Duration::days(1),
@@ -294,7 +299,7 @@ async fn quiet_hours_hold_each_zone_until_its_morning(db: &Db) {
     assert_eq!(r.fake.total(), 4);
     // A one-off wave is finished once planned.
     assert_eq!(
-        s.wave(w).await.expect("load").expect("wave").state,
+        s.waves().wave(w).await.expect("load").expect("wave").state,
         WaveState::Finished
     );
 }
@@ -310,7 +315,7 @@ async fn cron_wave_runs_across_days_with_cap(db: &Db) {
     w.segment = Segment::parse("cohort=2025").expect("segment");
     w.until = Some(spec::parse_until("2026-12-04", chrono_tz::Asia::Makassar).expect("until"));
     let r = rig(s, created);
-    let id = s.create_wave(&w, created).await.expect("wave");
+    let id = s.waves().create_wave(&w, created).await.expect("wave");
     r.drain().await;
     assert_eq!(r.fake.total(), 0, "not due before 09:00 WITA");
     // Day 1..5 at 09:00 WITA (01:00 UTC), plus a check at 08:59 each day.
@@ -341,7 +346,7 @@ async fn cron_wave_runs_across_days_with_cap(db: &Db) {
     assert_eq!(r.fake.count_for("2"), 2);
     assert_eq!(r.fake.count_for("3"), 0);
     assert_eq!(
-        s.wave(id).await.expect("load").expect("wave").state,
+        s.waves().wave(id).await.expect("load").expect("wave").state,
         WaveState::Finished
     );
 }
@@ -351,21 +356,22 @@ async fn min_gap_spans_waves(db: &Db) {
     person(s, "A", None, "1", "2025").await;
     let t0 = utc("2026-12-01T03:00:00Z"); // 10:00 WIB
     let r = rig(s, t0);
-    s.create_wave(&wave(Some(t0), None, "Asia/Jakarta"), t0)
+    s.waves()
+        .create_wave(&wave(Some(t0), None, "Asia/Jakarta"), t0)
         .await
         .expect("wave");
     r.drain().await;
     assert_eq!(r.fake.count_for("1"), 1);
     let mut second = wave(Some(t0 + Duration::days(1)), None, "Asia/Jakarta");
     second.min_gap_secs = Some(3 * 86_400);
-    let w2 = s.create_wave(&second, t0).await.expect("wave");
+    let w2 = s.waves().create_wave(&second, t0).await.expect("wave");
     let mut third = wave(Some(t0 + Duration::days(4)), None, "Asia/Jakarta");
     third.min_gap_secs = Some(3 * 86_400);
-    s.create_wave(&third, t0).await.expect("wave");
+    s.waves().create_wave(&third, t0).await.expect("wave");
     r.clock.set(t0 + Duration::days(1));
     let dry = jejak::cli::wave::dry_run(
         s,
-        &s.wave(w2).await.expect("load").expect("wave"),
+        &s.waves().wave(w2).await.expect("load").expect("wave"),
         &QuietHours::default(),
         r.clock.now_utc(),
     )
@@ -396,6 +402,7 @@ async fn pause_resume_cancel(db: &Db) {
     let t0 = utc("2026-12-01T03:00:00Z");
     let r = rig(s, t0);
     let id = s
+        .waves()
         .create_wave(
             &wave(None, Some("0 10 * * *"), "Asia/Jakarta"),
             t0 - Duration::hours(1),
@@ -407,7 +414,8 @@ async fn pause_resume_cancel(db: &Db) {
     r.dispatcher.plan().await.expect("plan");
     assert_eq!(counts(s, id).await.get("pending"), Some(&5));
     assert!(
-        s.set_wave_state(id, &[WaveState::Active], WaveState::Paused)
+        s.waves()
+            .set_wave_state(id, &[WaveState::Active], WaveState::Paused)
             .await
             .expect("pause")
     );
@@ -418,7 +426,8 @@ async fn pause_resume_cancel(db: &Db) {
     r.drain().await;
     assert_eq!(r.fake.total(), 0);
     assert!(
-        s.set_wave_state(id, &[WaveState::Paused], WaveState::Active)
+        s.waves()
+            .set_wave_state(id, &[WaveState::Paused], WaveState::Active)
             .await
             .expect("resume")
     );
@@ -433,19 +442,21 @@ async fn pause_resume_cancel(db: &Db) {
     r.dispatcher.plan().await.expect("plan");
     assert_eq!(counts(s, id).await.get("pending"), Some(&5));
     assert!(
-        s.set_wave_state(
-            id,
-            &[WaveState::Active, WaveState::Paused],
-            WaveState::Cancelled
-        )
-        .await
-        .expect("cancel")
+        s.waves()
+            .set_wave_state(
+                id,
+                &[WaveState::Active, WaveState::Paused],
+                WaveState::Cancelled
+            )
+            .await
+            .expect("cancel")
     );
     r.drain().await;
     assert_eq!(r.fake.total(), 5);
     assert_eq!(counts(s, id).await.get("skipped"), Some(&5));
     assert!(
-        !s.set_wave_state(id, &[WaveState::Paused], WaveState::Active)
+        !s.waves()
+            .set_wave_state(id, &[WaveState::Paused], WaveState::Active)
             .await
             .expect("resume cancelled")
     );
@@ -459,6 +470,7 @@ async fn completed_after_planning_is_skipped(db: &Db) {
     let t0 = utc("2026-12-01T03:00:00Z");
     let r = rig(s, t0);
     let id = s
+        .waves()
         .create_wave(&wave(Some(t0), None, "Asia/Jakarta"), t0)
         .await
         .expect("wave");
@@ -499,6 +511,7 @@ async fn retry_after_and_blocked_bot(db: &Db) {
         ],
     );
     let id = s
+        .waves()
         .create_wave(&wave(Some(t0), None, "Asia/Jakarta"), t0)
         .await
         .expect("wave");
@@ -522,7 +535,8 @@ async fn retry_after_and_blocked_bot(db: &Db) {
     assert_eq!(c.get("unreachable"), Some(&1));
     assert_eq!(c.get("sent"), Some(&2));
     assert!(
-        s.respondent(b)
+        s.respondents()
+            .respondent(b)
             .await
             .expect("load")
             .expect("exists")
@@ -530,6 +544,7 @@ async fn retry_after_and_blocked_bot(db: &Db) {
     );
     // An unreachable respondent is excluded from the next wave.
     let w2 = s
+        .waves()
         .create_wave(
             &wave(Some(t0 + Duration::days(1)), None, "Asia/Jakarta"),
             t0,
@@ -564,7 +579,8 @@ async fn mid_survey_reminder_ends_with_their_question(db: &Db) {
     };
     let question = replies.last().expect("a question").text.clone();
     let r = rig(s, t0);
-    s.create_wave(&wave(Some(t0), None, "Asia/Jakarta"), t0)
+    s.waves()
+        .create_wave(&wave(Some(t0), None, "Asia/Jakarta"), t0)
         .await
         .expect("wave");
     r.drain().await;
@@ -580,6 +596,7 @@ async fn mid_survey_reminder_ends_with_their_question(db: &Db) {
     assert!(other[0].starts_with("Halo Bayu!") && !other[0].contains(&question));
     // Answering the reminder answers that question: the session moves on.
     let before = s
+        .sessions()
         .latest_session(a, FLOW)
         .await
         .expect("load")
@@ -589,12 +606,20 @@ async fn mid_survey_reminder_ends_with_their_question(db: &Db) {
         .await
         .expect("answer");
     let after = s
+        .sessions()
         .latest_session(a, FLOW)
         .await
         .expect("load")
         .expect("session");
     assert!(after.revision > before);
-    assert_eq!(s.current_answers(after.id).await.expect("answers").len(), 1);
+    assert_eq!(
+        s.sessions()
+            .current_answers(after.id)
+            .await
+            .expect("answers")
+            .len(),
+        1
+    );
 }
 
 async fn dry_run_counts_every_reason(db: &Db) {
@@ -605,8 +630,12 @@ async fn dry_run_counts_every_reason(db: &Db) {
     let out = person(s, "out", None, "2", "2025").await;
     set_status(s, out, SessionStatus::OptedOut, t0).await;
     let dead = person(s, "dead", None, "3", "2025").await;
-    s.mark_unreachable(dead, true).await.expect("mark");
+    s.respondents()
+        .mark_unreachable(dead, true)
+        .await
+        .expect("mark");
     let nochat = s
+        .respondents()
         .upsert_respondent(
             &NewRespondent {
                 fields: RespondentFields {
@@ -629,8 +658,8 @@ async fn dry_run_counts_every_reason(db: &Db) {
     let mut w = wave(Some(t0), None, "Asia/Jakarta");
     w.segment = Segment::parse("cohort=2025").expect("segment");
     w.status = StatusFilter::NotStarted;
-    let id = s.create_wave(&w, t0).await.expect("wave");
-    let wave = s.wave(id).await.expect("load").expect("wave");
+    let id = s.waves().create_wave(&w, t0).await.expect("wave");
+    let wave = s.waves().wave(id).await.expect("load").expect("wave");
     let d = jejak::cli::wave::dry_run(s, &wave, &QuietHours::default(), t0)
         .await
         .expect("dry run");
@@ -678,6 +707,7 @@ async fn two_dispatchers_send_each_message_once(db: &Db) {
     let d1 = dispatcher(s, &clock, &fake);
     let d2 = dispatcher(&other, &clock, &fake);
     let id = s
+        .waves()
         .create_wave(&wave(Some(t0), None, "Asia/Jakarta"), t0)
         .await
         .expect("wave");
@@ -705,6 +735,7 @@ async fn planning_twice_plans_once(db: &Db) {
     }
     let t0 = utc("2026-12-01T03:00:00Z");
     let id = s
+        .waves()
         .create_wave(&wave(Some(t0), None, "Asia/Jakarta"), t0)
         .await
         .expect("wave");
@@ -736,6 +767,7 @@ async fn unfinished_wave_continues_after_quiet_hours(db: &Db) {
     let due = utc("2026-12-01T13:59:00Z");
     let r = rig(s, due);
     let id = s
+        .waves()
         .create_wave(&wave(Some(due), None, "Asia/Jakarta"), due)
         .await
         .expect("wave");
@@ -765,7 +797,7 @@ async fn template_params_come_from_the_roster(db: &Db) {
         language: "id".into(),
         params: vec!["name".into(), "school".into(), "cohort".into()],
     });
-    s.create_wave(&w, t0).await.expect("wave");
+    s.waves().create_wave(&w, t0).await.expect("wave");
     r.drain().await;
     let templates = r.fake.templates.lock().expect("lock").clone();
     let t = templates[0].clone().expect("a template");

@@ -51,8 +51,13 @@ async fn seed(store: &Store) -> i64 {
             ),
             ..Default::default()
         };
-        let id = store.upsert_respondent(&r, now).await.expect("respondent");
+        let id = store
+            .respondents()
+            .upsert_respondent(&r, now)
+            .await
+            .expect("respondent");
         store
+            .respondents()
             .bind_channel(id, "telegram", &(CHAT0 + i).to_string(), now)
             .await
             .expect("bind");
@@ -71,7 +76,7 @@ async fn seed(store: &Store) -> i64 {
         min_gap_secs: None,
         template: None,
     };
-    store.create_wave(&w, now).await.expect("wave")
+    store.waves().create_wave(&w, now).await.expect("wave")
 }
 
 struct Worker {
@@ -104,7 +109,7 @@ fn spawn(
 }
 
 async fn open_rows(store: &Store) -> i64 {
-    store.outbox_open().await.expect("count open")
+    store.waves().outbox_open().await.expect("count open")
 }
 
 async fn run_kill_test(db: &Db, workers: usize) {

@@ -91,12 +91,14 @@ async fn a_personal_link_opens_and_a_retried_post_counts_once(db: &Db) {
     // One session, answering, with the consent recorded once.
     let r = db
         .store
+        .respondents()
         .respondent_by_token(&token)
         .await
         .unwrap()
         .expect("respondent");
     let s = db
         .store
+        .sessions()
         .latest_session(r.id, "tracer-smk")
         .await
         .unwrap()
@@ -104,6 +106,7 @@ async fn a_personal_link_opens_and_a_retried_post_counts_once(db: &Db) {
     assert_eq!(s.status, SessionStatus::Answering);
     let consents = db
         .store
+        .sessions()
         .events(s.id)
         .await
         .unwrap()
@@ -136,7 +139,7 @@ async fn a_personal_link_opens_and_a_retried_post_counts_once(db: &Db) {
         }))
         .await;
     assert_eq!(press.status, 200, "{}", press.body);
-    let answers = db.store.current_answers(s.id).await.unwrap();
+    let answers = db.store.sessions().current_answers(s.id).await.unwrap();
     assert!(
         answers.iter().any(|a| a.key.code == "f8"),
         "f8 answered by the button: {answers:?}"

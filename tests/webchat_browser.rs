@@ -227,18 +227,20 @@ async fn a_whole_survey_by_buttons_and_typing_survives_a_reload(db: &Db) {
 
     let r = db
         .store
+        .respondents()
         .respondent_by_token(&chat.token("0077000001"))
         .await
         .unwrap()
         .unwrap();
     let s = db
         .store
+        .sessions()
         .latest_session(r.id, "tracer-smk")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(s.status, SessionStatus::Completed);
-    let answers = db.store.current_answers(s.id).await.unwrap();
+    let answers = db.store.sessions().current_answers(s.id).await.unwrap();
     let value = |code: &str| {
         answers
             .iter()

@@ -210,7 +210,7 @@ impl Harness {
     async fn settle(&self, db: &Db) {
         let deadline = std::time::Instant::now() + WAIT;
         loop {
-            if db.store.whatsapp_inbound_count().await.unwrap() == 0 {
+            if db.store.whatsapp().whatsapp_inbound_count().await.unwrap() == 0 {
                 // Sent-message records and statuses queued just before the deletion.
                 tokio::time::sleep(Duration::from_millis(30)).await;
                 return;
@@ -250,22 +250,34 @@ async fn roster(db: &Db, name: &str, phone: Option<&str>) -> RespondentId {
         language: Some(Lang::Id),
         ..NewRespondent::default()
     };
-    db.store.upsert_respondent(&r, t0()).await.unwrap()
+    db.store
+        .respondents()
+        .upsert_respondent(&r, t0())
+        .await
+        .unwrap()
 }
 
 async fn token_of(db: &Db, id: RespondentId) -> String {
-    db.store.respondent(id).await.unwrap().unwrap().token
+    db.store
+        .respondents()
+        .respondent(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .token
 }
 
 /// The respondent's current answers as `code` / `code_iteration` → exported value.
 async fn answers_of(db: &Db, id: RespondentId) -> BTreeMap<String, String> {
     let s = db
         .store
+        .sessions()
         .latest_session(id, "tracer-smk")
         .await
         .unwrap()
         .expect("a session");
     db.store
+        .sessions()
         .current_answers(s.id)
         .await
         .unwrap()
@@ -309,7 +321,15 @@ async fn undeliverable_status_marks_the_number_unreachable(db: &Db) {
     let window_closed = std::fs::read_to_string(path).unwrap();
     assert_eq!(h.post_signed(&window_closed).await, 200);
     h.settle(db).await;
-    assert!(!db.store.respondent(id).await.unwrap().unwrap().unreachable);
+    assert!(
+        !db.store
+            .respondents()
+            .respondent(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .unreachable
+    );
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/src/channel/whatsapp/testdata/status_failed_131026.json"
@@ -317,7 +337,15 @@ async fn undeliverable_status_marks_the_number_unreachable(db: &Db) {
     let undeliverable = std::fs::read_to_string(path).unwrap();
     assert_eq!(h.post_signed(&undeliverable).await, 200);
     h.settle(db).await;
-    assert!(db.store.respondent(id).await.unwrap().unwrap().unreachable);
+    assert!(
+        db.store
+            .respondents()
+            .respondent(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .unreachable
+    );
 }
 
 async fn get_verification(db: &Db) {
@@ -390,10 +418,14 @@ async fn forged_and_missing_signatures_change_nothing(db: &Db) {
     // Signed for a different body.
     assert_eq!(post(Some(webhook::sign(APP_SECRET, b"{}"))).await, 403);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(db.store.whatsapp_inbound_count().await.unwrap(), 0);
+    assert_eq!(
+        db.store.whatsapp().whatsapp_inbound_count().await.unwrap(),
+        0
+    );
     assert_eq!(h.fake.count(), 0, "nothing sent");
     assert!(
         db.store
+            .sessions()
             .latest_session(id, "tracer-smk")
             .await
             .unwrap()
@@ -401,6 +433,7 @@ async fn forged_and_missing_signatures_change_nothing(db: &Db) {
     );
     assert!(
         db.store
+            .whatsapp()
             .whatsapp_last_inbound("+6281234567890")
             .await
             .unwrap()
@@ -534,6 +567,7 @@ async fn completes_the_smk_flow_by_buttons_lists_and_text(db: &Db) {
     assert_eq!(answers_of(db, id).await, expected);
     let s = db
         .store
+        .sessions()
         .latest_session(id, "tracer-smk")
         .await
         .unwrap()
@@ -542,6 +576,7 @@ async fn completes_the_smk_flow_by_buttons_lists_and_text(db: &Db) {
     // The number is bound, and every reply is recorded for delivery statuses.
     assert_eq!(
         db.store
+            .respondents()
             .respondent_by_channel("whatsapp", "+6281234567890")
             .await
             .unwrap(),
@@ -550,6 +585,7 @@ async fn completes_the_smk_flow_by_buttons_lists_and_text(db: &Db) {
     for sent in h.fake.sent() {
         let rec = db
             .store
+            .whatsapp()
             .whatsapp_sent(&sent.wamid)
             .await
             .unwrap()
@@ -576,6 +612,7 @@ async fn replayed_message_changes_nothing_and_sends_nothing(db: &Db) {
     let answers_before = answers_of(db, id).await;
     let session_before = db
         .store
+        .sessions()
         .latest_session(id, "tracer-smk")
         .await
         .unwrap()
@@ -590,6 +627,7 @@ async fn replayed_message_changes_nothing_and_sends_nothing(db: &Db) {
     assert_eq!(answers_of(db, id).await, answers_before);
     let session_after = db
         .store
+        .sessions()
         .latest_session(id, "tracer-smk")
         .await
         .unwrap()
@@ -672,9 +710,21 @@ async fn statuses_update_the_delivery_record(db: &Db) {
         200
     );
     h.settle(db).await;
-    let r = db.store.whatsapp_sent(&first).await.unwrap().unwrap();
+    let r = db
+        .store
+        .whatsapp()
+        .whatsapp_sent(&first)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(r.status, Delivery::Read);
-    let r = db.store.whatsapp_sent(&last).await.unwrap().unwrap();
+    let r = db
+        .store
+        .whatsapp()
+        .whatsapp_sent(&last)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(r.status, Delivery::Failed);
     assert!(
         r.error
@@ -772,7 +822,13 @@ async fn reminder_after_24_hours_goes_as_template(db: &Db) {
     assert_eq!(sent[0].to, "6281234567890");
     assert_eq!(ids, vec![sent[0].wamid.clone()]);
     h.settle(db).await;
-    let rec = db.store.whatsapp_sent(&ids[0]).await.unwrap().unwrap();
+    let rec = db
+        .store
+        .whatsapp()
+        .whatsapp_sent(&ids[0])
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(rec.kind, "template");
     // Without a template it is refused with the reason, and nothing goes out.
     let before = h.fake.count();
@@ -855,6 +911,7 @@ async fn rate_limits_back_off_and_retry(db: &Db) {
     // The step was stored once.
     let s = db
         .store
+        .sessions()
         .latest_session(id, "tracer-smk")
         .await
         .unwrap()
@@ -928,6 +985,7 @@ async fn unknown_numbers_and_refused_tokens(db: &Db) {
     );
     assert_eq!(
         db.store
+            .respondents()
             .respondent_by_channel("whatsapp", "+6289999999999")
             .await
             .unwrap(),
@@ -945,6 +1003,7 @@ async fn unknown_numbers_and_refused_tokens(db: &Db) {
     );
     assert_eq!(
         db.store
+            .respondents()
             .respondent_by_channel("whatsapp", "+6282222222222")
             .await
             .unwrap(),

@@ -68,12 +68,14 @@ pub async fn seed_respondents(store: &Store, n: usize) -> (Vec<RespondentId>, Ve
             ..Default::default()
         };
         let id = store
+            .respondents()
             .upsert_respondent(&new, Utc::now())
             .await
             .expect("respondent");
         ids.push(id);
         tokens.push(
             store
+                .respondents()
                 .respondent(id)
                 .await
                 .expect("load")
@@ -90,11 +92,17 @@ pub async fn stored_answers(store: &Store, ids: &[RespondentId]) -> usize {
     let mut answers = 0;
     for &id in ids {
         if let Some(s) = store
+            .sessions()
             .latest_session(id, "tracer-smk")
             .await
             .expect("session")
         {
-            answers += store.current_answers(s.id).await.expect("answers").len();
+            answers += store
+                .sessions()
+                .current_answers(s.id)
+                .await
+                .expect("answers")
+                .len();
         }
     }
     answers

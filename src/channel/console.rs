@@ -1,24 +1,30 @@
 //! The console channel: a survey in the terminal, one line per answer, choices as numbered
 //! lists. Everything is persisted, so quitting and running again resumes where it stopped.
 //!
+//! The terminal is a channel like the others: each line becomes an [`Inbound`] received by
+//! the one [`Receiver`], which queues the replies in the reply outbox with the step; a
+//! [`ReplySender`] delivers them from there to the screen ([`Screen`]) and marks them sent.
+//!
 //! Who is answering: `--as` names the respondent exactly; without it the name given with
 //! `--name` does (case and spacing ignored), so two people sharing a computer each get their
 //! own survey; with neither, the login name (`$USER`) does, and the chat says so.
 
-use crate::conversation::{Conversations, Handled};
-use crate::engine::command::{self, Command};
+use crate::clock::SystemClock;
+use crate::conversation::send::{Deliver, DeliverFuture, ReplySender};
+use crate::conversation::{Content, Conversations, Inbound, Receiver};
 use crate::engine::render::title_line;
-use crate::engine::{Input, Reply, SessionState};
-use crate::i18n::Msg;
-use crate::model::{Lang, RespondentFields, SessionStatus};
-use crate::store::{NewRespondent, RespondentId, Store};
+use crate::engine::{Reply, SessionState};
+use crate::i18n::{Catalog, Msg};
+use crate::model::{Channel, Lang, RespondentFields, SessionStatus};
+use crate::store::{NewRespondent, QueuedReply, RespondentId, Store};
 use anyhow::Context as _;
 use chrono::Utc;
 use std::ffi::{OsStr, OsString};
+use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 
 /// The channel name stored in channel bindings.
-pub const CHANNEL: &str = "console";
+pub const CHANNEL: &str = Channel::Console.as_str();
 
 /// Where the respondent's identity on this terminal came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +87,11 @@ pub async fn respondent(
     address: &str,
     fields: RespondentFields,
 ) -> anyhow::Result<RespondentId> {
-    if let Some(id) = store.respondent_by_channel(CHANNEL, address).await? {
+    if let Some(id) = store
+        .respondents()
+        .respondent_by_channel(CHANNEL, address)
+        .await?
+    {
         return Ok(id);
     }
     let now = Utc::now();
@@ -93,8 +103,11 @@ pub async fn respondent(
         language: None,
         birth_date: None,
     };
-    let id = store.upsert_respondent(&new, now).await?;
-    store.bind_channel(id, CHANNEL, address, now).await?;
+    let id = store.respondents().upsert_respondent(&new, now).await?;
+    store
+        .respondents()
+        .bind_channel(id, CHANNEL, address, now)
+        .await?;
     Ok(id)
 }
 
@@ -185,13 +198,86 @@ pub fn render(reply: &Reply, bold: bool) -> String {
         .join("\n")
 }
 
-async fn print(
-    out: &mut (impl AsyncWrite + Unpin),
-    replies: &[Reply],
+/// The console's platform: delivering a part renders it for the terminal and keeps it until
+/// the chat loop writes it out ([`Screen::take`]), so the terminal's output (a pipe, a test's
+/// buffer) needs to be neither `Send` nor shared.
+pub struct Screen {
     bold: bool,
+    catalog: Arc<Catalog>,
+    shown: Mutex<Vec<String>>,
+}
+
+impl Screen {
+    /// A screen showing titles in bold or not, adding `/keluar` to the help text.
+    pub fn new(bold: bool, catalog: Arc<Catalog>) -> Screen {
+        Screen {
+            bold,
+            catalog,
+            shown: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// What was delivered since the last call, in order.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.shown.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// A part as the terminal shows it. `/keluar` exists only in the terminal, so the
+    /// engine's command list cannot name it: the help text gets it here.
+    fn show(&self, part: &QueuedReply) -> String {
+        let help = self.catalog.t(part.lang, Msg::Help);
+        if part.reply.text == help {
+            let mut reply = part.reply.clone();
+            reply.text.push('\n');
+            reply
+                .text
+                .push_str(&self.catalog.t(part.lang, Msg::TermHelpQuit));
+            return render(&reply, self.bold);
+        }
+        render(&part.reply, self.bold)
+    }
+}
+
+impl Deliver for Screen {
+    fn channel(&self) -> Channel {
+        Channel::Console
+    }
+
+    fn deliver<'a>(&'a self, part: &'a QueuedReply) -> DeliverFuture<'a> {
+        let shown = self.show(part);
+        self.shown
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(shown);
+        Box::pin(async { Ok(None) })
+    }
+}
+
+/// Receives one line (or the opening `/mulai`) and writes the replies it got.
+async fn say(
+    receiver: &Receiver,
+    sender: &ReplySender,
+    screen: &Screen,
+    address: &str,
+    text: &str,
+    out: &mut (impl AsyncWrite + Unpin),
 ) -> anyhow::Result<()> {
-    for r in replies {
-        out.write_all(render(r, bold).as_bytes()).await?;
+    let inbound = Inbound {
+        channel: Channel::Console,
+        address: address.to_owned(),
+        // A terminal does not deliver a line twice.
+        message_id: None,
+        content: Content::from_text(text),
+        language_hint: None,
+        profile_name: None,
+    };
+    receiver.receive(&inbound).await?;
+    let flushed = sender.flush(address).await?;
+    if let Some(e) = flushed.stopped {
+        anyhow::bail!("showing the replies: {e}");
+    }
+    for shown in screen.take() {
+        out.write_all(shown.as_bytes()).await?;
         out.write_all(b"\n\n").await?;
     }
     out.flush().await?;
@@ -202,7 +288,12 @@ async fn print(
 /// engine's replies carry their own language).
 async fn session(conv: &Conversations, respondent: RespondentId) -> (Lang, Option<SessionStatus>) {
     let default = conv.flow.default_lang();
-    match conv.store.latest_session(respondent, &conv.flow.id).await {
+    match conv
+        .store
+        .sessions()
+        .latest_session(respondent, &conv.flow.id)
+        .await
+    {
         Ok(Some(s)) => {
             let lang = serde_json::from_str::<SessionState>(&s.state_json)
                 .map(|st| st.lang)
@@ -262,6 +353,7 @@ pub async fn run(
             // this is instead of silently answering it for them.
             let stored = conv
                 .store
+                .respondents()
                 .respondent(respondent)
                 .await?
                 .and_then(|r| r.fields.name);
@@ -280,12 +372,16 @@ pub async fn run(
     }
     out.write_all(intro.as_bytes()).await?;
     out.write_all(b"\n\n").await?;
-    let start = conv
-        .handle(respondent, &Input::Text("/mulai".into()), None, Utc::now())
-        .await?;
-    if let Handled::Replies(r) = start {
-        print(&mut out, &r, term.bold).await?;
-    }
+    let clock = Arc::new(SystemClock);
+    // The respondent is bound to the address already (see [`respondent`]), so the receiver
+    // finds them as it finds a Telegram chat bound by its link.
+    let receiver = Receiver::new(conv.clone(), clock.clone()).with_open_mode(Some(false));
+    let screen = Arc::new(Screen::new(term.bold, conv.catalog.clone()));
+    let sender = ReplySender::new(conv.store.clone(), screen.clone(), clock);
+    let address = term.identity.address.as_str();
+    // Parts a previous chat left unshown (it was killed between a step and its output).
+    sender.flush(address).await?;
+    say(&receiver, &sender, &screen, address, "/mulai", &mut out).await?;
     let mut lines = BufReader::new(input).lines();
     loop {
         out.write_all(b"> ").await?;
@@ -304,32 +400,10 @@ pub async fn run(
             goodbye(conv, respondent, term, &mut out).await?;
             break;
         }
-        match conv
-            .handle(respondent, &Input::Text(t.to_string()), None, Utc::now())
-            .await?
-        {
-            Handled::Replies(mut r) => {
-                if command::parse(t) == Some(Command::Help) {
-                    add_quit_to_help(conv, respondent, &mut r).await;
-                }
-                print(&mut out, &r, term.bold).await?
-            }
-            Handled::Duplicate => {}
-        }
+        say(&receiver, &sender, &screen, address, t, &mut out).await?;
     }
     out.flush().await?;
     Ok(())
-}
-
-/// `/keluar` exists only in the terminal, so the engine's command list cannot name it: add
-/// it to the list here.
-async fn add_quit_to_help(conv: &Conversations, respondent: RespondentId, replies: &mut [Reply]) {
-    let (lang, _) = session(conv, respondent).await;
-    let help = conv.catalog.t(lang, Msg::Help);
-    if let Some(r) = replies.iter_mut().find(|r| r.text == help) {
-        r.text.push('\n');
-        r.text.push_str(&conv.catalog.t(lang, Msg::TermHelpQuit));
-    }
 }
 
 #[cfg(test)]

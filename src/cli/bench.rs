@@ -203,7 +203,7 @@ async fn run_store(
             language: Some(s.lang),
             ..NewRespondent::default()
         };
-        ids.push(store.upsert_respondent(&r, now).await?);
+        ids.push(store.respondents().upsert_respondent(&r, now).await?);
     }
     let ids = Arc::new(ids);
     let conv = Conversations {
@@ -255,9 +255,9 @@ async fn run_store(
     // Count what was stored (untimed): answer rows written by the benchmark's sessions.
     let ours: HashSet<RespondentId> = ids.iter().copied().collect();
     let mut stored = 0usize;
-    for s in store.sessions_for_flow(&conv.flow.id).await? {
+    for s in store.sessions().sessions_for_flow(&conv.flow.id).await? {
         if ours.contains(&s.respondent_id) {
-            stored += store.answer_history(s.id).await?.len();
+            stored += store.sessions().answer_history(s.id).await?.len();
         }
     }
     let expected: usize = (0..respondents)

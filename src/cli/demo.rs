@@ -139,6 +139,7 @@ async fn prepare(
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.text(lang)))?;
     let sample = store
+        .search()
         .invite_rows_in(&flow.id, &Scope::All)
         .await?
         .into_iter()

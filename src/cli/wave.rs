@@ -145,7 +145,7 @@ pub async fn run(
             let catalog = Catalog::embedded()?;
             let w = new_wave(&a, &flow.id, &catalog)
                 .with_context(|| staff_text(lang, "cli-wave-add-failed", &[]))?;
-            let id = store.create_wave(&w, now).await?;
+            let id = store.waves().create_wave(&w, now).await?;
             println!(
                 "{}",
                 staff_text(
@@ -157,12 +157,12 @@ pub async fn run(
             Ok(0)
         }
         WaveAction::List { flow } => {
-            let waves = store.waves(flow.as_deref()).await?;
+            let waves = store.waves().list(flow.as_deref()).await?;
             if waves.is_empty() {
                 println!("{}", staff_text(lang, "cli-wave-none", &[]));
             }
             for w in waves {
-                let counts = store.outbox_counts(w.id).await?;
+                let counts = store.waves().outbox_counts(w.id).await?;
                 println!(
                     "{:>4}  {:<10}  {:<14}  {}  [{}]  {}",
                     w.id,
@@ -176,7 +176,7 @@ pub async fn run(
             Ok(0)
         }
         WaveAction::Show { id } => {
-            let Some(w) = store.wave(id).await? else {
+            let Some(w) = store.waves().wave(id).await? else {
                 eprintln!("{}", not_found(id, lang));
                 return Ok(1);
             };
@@ -219,7 +219,7 @@ async fn change(store: &Store, id: i64, c: WaveChange, lang: Lang) -> anyhow::Re
         );
         return Ok(0);
     }
-    match store.wave(id).await? {
+    match store.waves().wave(id).await? {
         None => eprintln!("{}", not_found(id, lang)),
         Some(w) => eprintln!(
             "{}",
@@ -316,7 +316,7 @@ pub async fn show(
             &[("value", &schedule_text(w, lang))]
         )
     )?;
-    let last = store.last_run_due(w.id).await?;
+    let last = store.waves().last_run_due(w.id).await?;
     if let Some(n) = admin::upcoming(w, last, now, 1, None).first() {
         let tz = zones::respondent_zone(w.spec.tz.as_deref());
         let when = n.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string();
@@ -343,7 +343,7 @@ pub async fn show(
             t("cli-wave-show-gap", &[("value", &human_secs(g))])
         )?;
     }
-    let counts = counts_text(&store.outbox_counts(w.id).await?, lang);
+    let counts = counts_text(&store.waves().outbox_counts(w.id).await?, lang);
     writeln!(
         s,
         "  {}",

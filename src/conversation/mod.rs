@@ -131,6 +131,7 @@ impl Conversations {
     ) -> Result<Handled, ConversationError> {
         let r = self
             .store
+            .respondents()
             .respondent(respondent)
             .await?
             .ok_or(ConversationError::NoRespondent(respondent))?;
@@ -184,6 +185,7 @@ impl Conversations {
             };
             match self
                 .store
+                .sessions()
                 .commit_step_with_replies(&commit, batch.as_ref())
                 .await?
             {
@@ -203,13 +205,19 @@ impl Conversations {
         lang: Option<crate::model::Lang>,
         now: DateTime<Utc>,
     ) -> Result<SessionRecord, ConversationError> {
-        if let Some(s) = self.store.latest_session(respondent, &self.flow.id).await? {
+        if let Some(s) = self
+            .store
+            .sessions()
+            .latest_session(respondent, &self.flow.id)
+            .await?
+        {
             return Ok(s);
         }
         let fresh = SessionState::invited(self.start_lang(lang));
         let json = serde_json::to_string(&fresh)?;
         Ok(self
             .store
+            .sessions()
             .open_session(
                 respondent,
                 &self.flow.id,

@@ -173,7 +173,13 @@ impl Receiver {
         };
         let (respondent, input, preface) = match (bound, token) {
             (Some(id), None) => (id, None, Vec::new()),
-            (Some(id), Some(token)) => match self.conv.store.respondent_by_token(token).await? {
+            (Some(id), Some(token)) => match self
+                .conv
+                .store
+                .respondents()
+                .respondent_by_token(token)
+                .await?
+            {
                 Some(r) if r.id != id => {
                     return self
                         .refuse(inbound, Some(id), hint, Notice::OtherLink, now)
@@ -182,7 +188,13 @@ impl Receiver {
                 _ => (id, None, Vec::new()),
             },
             (None, Some(token)) => {
-                let Some(r) = self.conv.store.respondent_by_token(token).await? else {
+                let Some(r) = self
+                    .conv
+                    .store
+                    .respondents()
+                    .respondent_by_token(token)
+                    .await?
+                else {
                     return self
                         .refuse(inbound, None, hint, Notice::BadToken, now)
                         .await;
@@ -274,6 +286,7 @@ impl Receiver {
         let found = self
             .conv
             .store
+            .respondents()
             .respondent_by_channel(channel.as_str(), address)
             .await?;
         if let Some(id) = found {
@@ -310,17 +323,28 @@ impl Receiver {
     ) -> Result<Bind, StoreError> {
         let store = &self.conv.store;
         let bind = if channel == Channel::Telegram {
-            match store.bind_telegram_chat(id, address, now).await? {
+            match store
+                .respondents()
+                .bind_telegram_chat(id, address, now)
+                .await?
+            {
                 TelegramBind::Bound => Bind::Bound,
                 TelegramBind::RespondentHasOtherChat => Bind::RespondentHasOther,
                 TelegramBind::ChatHasOtherRespondent(owner) => Bind::AddressHasOther(owner),
             }
         } else {
-            let others = store.channel_addresses(id, channel.as_str()).await?;
+            let others = store
+                .respondents()
+                .channel_addresses(id, channel.as_str())
+                .await?;
             if others.iter().any(|a| a != address) {
                 Bind::RespondentHasOther
             } else {
-                match store.bind_channel(id, channel.as_str(), address, now).await {
+                match store
+                    .respondents()
+                    .bind_channel(id, channel.as_str(), address, now)
+                    .await
+                {
                     Ok(()) => Bind::Bound,
                     Err(StoreError::AlreadyBound { owner, .. }) if owner == id => Bind::Bound,
                     Err(StoreError::AlreadyBound { owner, .. }) => Bind::AddressHasOther(owner),
@@ -343,7 +367,11 @@ impl Receiver {
         hint: Option<Lang>,
     ) -> Result<(), StoreError> {
         if let Some(lang) = hint {
-            self.conv.store.set_language_if_unset(id, lang).await?;
+            self.conv
+                .store
+                .respondents()
+                .set_language_if_unset(id, lang)
+                .await?;
         }
         tracing::debug!(respondent = id, channel = %inbound.channel, "address bound");
         Ok(())
@@ -359,7 +387,10 @@ impl Receiver {
     ) -> Result<Stranger, ReceiveError> {
         let store = &self.conv.store;
         if inbound.channel.address_is_phone()
-            && let Some(id) = store.respondent_by_phone(&inbound.address).await?
+            && let Some(id) = store
+                .respondents()
+                .respondent_by_phone(&inbound.address)
+                .await?
         {
             match self
                 .bind(inbound.channel, id, &inbound.address, now)
@@ -390,7 +421,7 @@ impl Receiver {
             language: hint,
             ..Default::default()
         };
-        let id = store.upsert_respondent(&new, now).await?;
+        let id = store.respondents().upsert_respondent(&new, now).await?;
         Ok(
             match self
                 .bind(inbound.channel, id, &inbound.address, now)
@@ -463,6 +494,7 @@ impl Receiver {
                 };
                 self.first_contact(inbound, bound, hint).await?;
                 let name = store
+                    .respondents()
                     .respondent(bound)
                     .await?
                     .and_then(|r| r.fields.name)
@@ -508,6 +540,7 @@ impl Receiver {
             Some(id) => self
                 .conv
                 .store
+                .respondents()
                 .respondent(id)
                 .await?
                 .and_then(|r| r.language),

@@ -146,12 +146,13 @@ impl ReplySender {
                         Some(id) => Some(id),
                         None => {
                             self.store
+                                .respondents()
                                 .respondent_by_channel(channel.as_str(), address)
                                 .await?
                         }
                     };
                     if let Some(id) = respondent {
-                        self.store.mark_unreachable(id, true).await?;
+                        self.store.respondents().mark_unreachable(id, true).await?;
                     }
                     let now = self.clock.now();
                     let settled: Vec<Settled> = std::iter::once(part)

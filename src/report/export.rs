@@ -129,8 +129,12 @@ pub async fn for_each_row(
     header.extend(cols.iter().map(|c| Cell::text(&c.name)));
     emit(&header)?;
     let mut rows = 0;
-    for s in store.sessions_for_flow_in(&flow.id, scope).await? {
-        let Some(r) = store.respondent(s.respondent_id).await? else {
+    for s in store
+        .sessions()
+        .sessions_for_flow_in(&flow.id, scope)
+        .await?
+    {
+        let Some(r) = store.respondents().respondent(s.respondent_id).await? else {
             continue;
         };
         // The session list is already scoped in SQL; this second look guards the rule
@@ -139,6 +143,7 @@ pub async fn for_each_row(
             continue;
         }
         let answers: HashMap<AnswerKey, Value> = store
+            .sessions()
             .current_answers(s.id)
             .await?
             .into_iter()

@@ -130,7 +130,7 @@ pub async fn response_report(
 }
 
 /// The report over the respondents of `scope` only (the staff console's view of a school).
-/// The database counts (one statement, see [`Store::report_cells`]); this only groups labels
+/// The database counts (one statement, see [`Roster::report_cells`]); this only groups labels
 /// the way staff read them (trimmed; empty ones as [`BLANK_GROUP`]).
 pub async fn response_report_scoped(
     store: &Store,
@@ -143,8 +143,8 @@ pub async fn response_report_scoped(
         GroupBy::Programme => ReportColumn::Programme,
         GroupBy::School => ReportColumn::School,
     });
-    let cells = store.report_cells(flow_id, column, scope).await?;
-    let names = store.wave_names(flow_id).await?;
+    let cells = store.roster().report_cells(flow_id, column, scope).await?;
+    let names = store.roster().wave_names(flow_id).await?;
     Ok(assemble(flow_id, by, &cells, &names))
 }
 

@@ -38,7 +38,7 @@ impl Default for Policy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verification {
     /// The external id and birth date match this respondent. The caller binds the address
-    /// to them (`Store::bind_channel`; an address already bound elsewhere is refused there).
+    /// to them (`Respondents::bind_channel`; an address already bound elsewhere is refused there).
     Verified(RespondentId),
     /// No match; this many attempts remain before the lock-out.
     Wrong {
@@ -80,7 +80,7 @@ pub async fn verify(
     now: DateTime<Utc>,
 ) -> Result<Verification, StoreError> {
     let now_ms = now.timestamp_millis();
-    if let Some(a) = store.identity_attempts(channel, address).await?
+    if let Some(a) = store.roster().identity_attempts(channel, address).await?
         && let Some(until) = a.locked_until.filter(|&u| u > now_ms)
     {
         return Ok(Verification::Locked {
@@ -88,16 +88,23 @@ pub async fn verify(
         });
     }
     let claimed = parse_date(birth_date, Lang::Id).map(|d| d.format("%Y-%m-%d").to_string());
-    let matched = match (claimed, store.identity_of(external_id.trim()).await?) {
+    let matched = match (
+        claimed,
+        store.roster().identity_of(external_id.trim()).await?,
+    ) {
         (Some(date), Some((id, Some(stored)))) if stored == date => Some(id),
         _ => None,
     };
     if let Some(id) = matched {
-        store.clear_identity_attempts(channel, address).await?;
+        store
+            .roster()
+            .clear_identity_attempts(channel, address)
+            .await?;
         return Ok(Verification::Verified(id));
     }
     let max = i64::from(policy.max_attempts.max(1));
     let a = store
+        .roster()
         .record_identity_failure(
             channel,
             address,

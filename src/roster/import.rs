@@ -416,6 +416,7 @@ pub async fn import_file_scoped(
                 }
                 let list: Vec<NewRespondent> = rows.into_iter().map(|p| p.respondent).collect();
                 match store
+                    .roster()
                     .upsert_roster_batch(&list, opts.enrol.as_ref(), now)
                     .await
                 {
@@ -469,7 +470,7 @@ async fn keep_in_scope(
         .iter()
         .filter_map(|p| p.respondent.fields.external_id.clone())
         .collect();
-    let stored = store.schools_of_external_ids(&ids).await?;
+    let stored = store.search().schools_of_external_ids(&ids).await?;
     let mut kept = Vec::with_capacity(rows.len());
     for p in rows {
         let existing = p

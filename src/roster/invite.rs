@@ -239,7 +239,7 @@ pub async fn write_invitations_in(
     qr_dir: Option<&Path>,
     now: DateTime<Utc>,
 ) -> Result<InviteSummary, InviteError> {
-    let rows = store.invite_rows_in(flow_id, scope).await?;
+    let rows = store.search().invite_rows_in(flow_id, scope).await?;
     let records: Vec<[String; 10]> = rows.iter().map(|r| invite_record(r, links)).collect();
     let werr = |message: String| InviteError::Write {
         path: out.display().to_string(),
@@ -271,7 +271,7 @@ pub async fn write_invitations_in(
     }
     let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
     // Recorded after the file is written: an export that failed invited nobody.
-    store.mark_invited(flow_id, &ids, now).await?;
+    store.roster().mark_invited(flow_id, &ids, now).await?;
     Ok(InviteSummary {
         respondents: rows.len(),
         qr_files,
@@ -358,7 +358,7 @@ pub async fn write_qr_zip(
     out: &Path,
     now: DateTime<Utc>,
 ) -> Result<InviteSummary, InviteError> {
-    let rows = store.invite_rows_in(flow_id, scope).await?;
+    let rows = store.search().invite_rows_in(flow_id, scope).await?;
     let files = qr_files(flow_id, &rows, links);
     let count = files.len();
     let owned = out.to_path_buf();
@@ -371,7 +371,7 @@ pub async fn write_qr_zip(
         })??;
     let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
     // Recorded after the archive is written: an export that failed invited nobody.
-    store.mark_invited(flow_id, &ids, now).await?;
+    store.roster().mark_invited(flow_id, &ids, now).await?;
     Ok(InviteSummary {
         respondents: rows.len(),
         qr_files: count,

@@ -373,7 +373,7 @@ pub async fn dry_run(
     now: DateTime<Utc>,
 ) -> crate::store::Result<DryRun> {
     let mut d = DryRun::default();
-    for (reason, tz, n) in store.classify_audience(w, now).await? {
+    for (reason, tz, n) in store.waves().classify_audience(w, now).await? {
         match reason {
             Some(e) => *d.excluded.entry(e).or_default() += n,
             None => {
@@ -449,7 +449,10 @@ impl WaveChange {
     /// Applies it to wave `id`; false when the wave is in none of [`WaveChange::from`]'s
     /// states (or does not exist).
     pub async fn apply(self, store: &Store, id: WaveId) -> crate::store::Result<bool> {
-        store.set_wave_state(id, self.from(), self.to()).await
+        store
+            .waves()
+            .set_wave_state(id, self.from(), self.to())
+            .await
     }
 }
 

@@ -218,6 +218,7 @@ impl Dispatcher {
         let now = self.clock.now();
         let live = self
             .store
+            .waves()
             .worker_heartbeat(
                 &self.cfg.worker_id,
                 now,
@@ -249,6 +250,7 @@ impl Dispatcher {
         let now = self.clock.now();
         let n = self
             .store
+            .waves()
             .recover_outbox(
                 now - to_chrono(self.cfg.live_window),
                 now - to_chrono(self.cfg.claim_lease),
@@ -284,6 +286,7 @@ impl Dispatcher {
         let channels: Vec<&'static str> = self.outbounds.keys().copied().collect();
         let items = self
             .store
+            .waves()
             .claim_outbox(
                 &self.cfg.worker_id,
                 now,
@@ -340,6 +343,7 @@ impl Dispatcher {
             let now = self.clock.now();
             if let Some(reason) = skip_reason(&item) {
                 self.store
+                    .waves()
                     .outbox_skip(item.id, &self.cfg.worker_id, reason)
                     .await?;
                 report.skipped += 1;
@@ -349,6 +353,7 @@ impl Dispatcher {
             if self.cfg.quiet.is_quiet(now, tz) {
                 let at = self.cfg.quiet.next_allowed(now, tz);
                 self.store
+                    .waves()
                     .outbox_release(item.id, &self.cfg.worker_id, at, Some("quiet hours"))
                     .await?;
                 report.held += 1;
@@ -360,6 +365,7 @@ impl Dispatcher {
             {
                 let at = now + to_chrono(self.cfg.per_chat_interval);
                 self.store
+                    .waves()
                     .outbox_release(item.id, &self.cfg.worker_id, at, None)
                     .await?;
                 report.held += 1;
@@ -380,6 +386,7 @@ impl Dispatcher {
             // crash during the wait (at most one interval) leaves one unsent row uncertain.
             if !self
                 .store
+                .waves()
                 .outbox_sending(item.id, &self.cfg.worker_id, self.clock.now())
                 .await?
             {
@@ -472,7 +479,7 @@ impl Dispatcher {
             }
         };
         beat.abort();
-        if let Err(e) = self.store.worker_stopped(&self.cfg.worker_id).await {
+        if let Err(e) = self.store.waves().worker_stopped(&self.cfg.worker_id).await {
             tracing::warn!(error = %e, "could not deregister the dispatcher");
         }
         result
@@ -573,6 +580,7 @@ impl Dispatcher {
             }
         };
         self.store
+            .waves()
             .outbox_settle(item.id, item.respondent_id, &settle, now)
             .await?;
         Ok(outcome)

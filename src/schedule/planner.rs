@@ -32,7 +32,7 @@ pub async fn plan_due(
     now: DateTime<Utc>,
 ) -> Result<Vec<(WaveId, Planned)>> {
     let mut planned = Vec::new();
-    for wave in store.active_waves().await? {
+    for wave in store.waves().active_waves().await? {
         let schedule = match schedule_of(&wave) {
             Ok(s) => s,
             Err(e) => {
@@ -40,7 +40,7 @@ pub async fn plan_due(
                 continue;
             }
         };
-        let last = store.last_run_due(wave.id).await?;
+        let last = store.waves().last_run_due(wave.id).await?;
         let after = last.unwrap_or(wave.created_at - Duration::milliseconds(1));
         if let Some(due) = schedule.due(after, now, wave.spec.until, last.is_none()) {
             // Messages may not leave before the run is due, nor (for a late planner) before
@@ -48,7 +48,7 @@ pub async fn plan_due(
             let start = due.max(now);
             let not_before =
                 |tz: Option<&str>| quiet.next_allowed(start, zones::respondent_zone(tz));
-            if let Some(p) = store.plan_run(&wave, due, now, &not_before).await? {
+            if let Some(p) = store.waves().plan_run(&wave, due, now, &not_before).await? {
                 tracing::info!(
                     wave = wave.id,
                     run = p.run_id,
@@ -59,6 +59,7 @@ pub async fn plan_due(
             }
             if schedule.exhausted(due, wave.spec.until) {
                 store
+                    .waves()
                     .set_wave_state(wave.id, &[WaveState::Active], WaveState::Finished)
                     .await?;
             }
@@ -66,6 +67,7 @@ pub async fn plan_due(
             || wave.spec.until.is_some_and(|u| u < now)
         {
             store
+                .waves()
                 .set_wave_state(wave.id, &[WaveState::Active], WaveState::Finished)
                 .await?;
         }

@@ -1,5 +1,5 @@
 //! Group commit for SQLite: one writer thread takes the steps queued by concurrent
-//! [`Store::commit_step`] callers and commits up to [`MAX_GROUP`] of them in one transaction,
+//! [`Sessions::commit_step`] callers and commits up to [`MAX_GROUP`] of them in one transaction,
 //! then answers every caller.
 //!
 //! Why a thread of its own with a synchronous SQLite connection (rusqlite) rather than
@@ -24,9 +24,11 @@
 //!
 //! This is the only writer of sessions, answers, events and inbound messages on a SQLite
 //! file store, and the other writes of a conversation (binding a chat, opening a session,
-//! WhatsApp's message records) come here too through [`GroupCommit::write`]. The rest
-//! (roster imports, waves, reports) go through sqlx's writer connection, and SQLite's busy
-//! timeout orders the two.
+//! WhatsApp's message records, the reply outbox) come here too, through
+//! [`GroupCommit::write_if`]. The rest (roster imports, waves, reports) go through sqlx's
+//! writer connection, and SQLite's busy timeout orders the two. What each write does is
+//! written once, beside its aggregate, for both drivers (see [`sql`](super::sql)); this
+//! module only runs it.
 
 use std::any::Any;
 use std::fmt;
@@ -34,11 +36,12 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+#[cfg(test)]
+use rusqlite::params;
+use rusqlite::{Connection, OpenFlags, Transaction};
 use tokio::sync::oneshot;
 
-use super::sessions::Encoded;
-use super::{AnswerOp, CommitOutcome, ReplyBatch, Result, StepCommit, StoreError, to_ms};
+use super::{Result, StoreError};
 
 /// The most steps committed in one transaction. Large enough that a burst of respondents
 /// shares a few commits; small enough that the transaction (which holds the write lock)
@@ -49,8 +52,9 @@ pub(super) const MAX_GROUP: usize = 128;
 /// writer, another process) before failing: as the sqlx connections' `busy_timeout`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Prepared statements kept per connection: the handful this module uses.
-const STATEMENT_CACHE: usize = 16;
+/// Prepared statements kept per connection: every statement of the conversation path's
+/// writes (steps, bindings, sessions, reply outbox, WhatsApp records) stays prepared.
+const STATEMENT_CACHE: usize = 32;
 
 /// The queue to the writer thread of one SQLite store.
 #[derive(Clone)]
@@ -65,7 +69,7 @@ impl fmt::Debug for GroupCommit {
 }
 
 /// Queued work and where its result goes: a step, or another write of the conversation
-/// path (see [`GroupCommit::write`]), one queue for both so they share groups.
+/// path (see [`GroupCommit::write_if`]), one queue for both so they share groups.
 struct Job {
     /// Runs the work in its own savepoint of the group's transaction.
     work: Work,
@@ -74,35 +78,6 @@ struct Job {
 
 /// A job's work; its result is boxed so that every kind of write shares one queue.
 type Work = Box<dyn FnOnce(&Transaction<'_>) -> Result<Box<dyn Any + Send>> + Send>;
-
-/// A [`StepCommit`] that owns its data, to cross to the writer thread.
-struct OwnedStep {
-    session_id: i64,
-    expected_revision: i64,
-    status: &'static str,
-    state_json: String,
-    flow_version: i64,
-    answers: Vec<AnswerOp>,
-    event_kinds: Vec<String>,
-    inbound: Option<(String, String)>,
-    now: i64,
-}
-
-impl OwnedStep {
-    fn new(c: &StepCommit<'_>) -> OwnedStep {
-        OwnedStep {
-            session_id: c.session_id,
-            expected_revision: c.expected_revision,
-            status: c.status.as_str(),
-            state_json: c.state_json.to_owned(),
-            flow_version: c.flow_version,
-            answers: c.answers.to_vec(),
-            event_kinds: c.events.iter().map(|e| e.kind.clone()).collect(),
-            inbound: c.inbound.map(|(ch, id)| (ch.to_owned(), id.to_owned())),
-            now: to_ms(c.now),
-        }
-    }
-}
 
 /// Why the writer could not be started.
 #[derive(Debug, thiserror::Error)]
@@ -135,49 +110,11 @@ impl GroupCommit {
         Ok(GroupCommit { queue })
     }
 
-    /// Queues a step and waits for its result.
-    pub(super) async fn commit(
-        &self,
-        c: &StepCommit<'_>,
-        encoded: Encoded,
-        replies: Option<ReplyBatch>,
-    ) -> Result<CommitOutcome> {
-        let step = OwnedStep::new(c);
-        // Duplicate and Conflict leave nothing behind (the inbound id may already be written).
-        self.write_if(
-            move |tx| {
-                let outcome = write_step(tx, &step, &encoded)?;
-                if let (CommitOutcome::Applied { .. }, Some(replies)) = (outcome, &replies) {
-                    replies.write_sqlite(tx, step.now)?;
-                }
-                Ok(outcome)
-            },
-            |r| matches!(r, Ok(CommitOutcome::Applied { .. })),
-        )
-        .await
-    }
-
-    /// Runs `work` on the writer thread, in a savepoint of the next group's transaction, and
-    /// returns its result once that transaction committed. An error from `work` undoes only
-    /// its own writes.
-    ///
-    /// Why the rarer writes of a conversation (binding a chat, opening a session, recording
-    /// a WhatsApp message) come here rather than through sqlx's writer connection: two
-    /// connections writing one SQLite file take turns on its write lock, and the loser waits
-    /// in SQLite's busy handler, which sleeps 1, 2, 5, 10… ms between tries. Under load the
-    /// writer thread holds the lock almost all the time, so every such write stalled for
-    /// tens of milliseconds, and while sqlx held the lock, every step queued behind it.
-    pub(super) async fn write<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
-    ) -> Result<T> {
-        self.write_if(work, Result::is_ok).await
-    }
-
-    /// [`GroupCommit::write`], keeping the work's writes only if `keep` says so of its
-    /// result. The reply comes after the group's `COMMIT`; a writer that died mid-group
+    /// Runs `work` on the writer thread, in a savepoint of the next group's transaction,
+    /// keeping its writes only if `keep` says so of its result (see
+    /// [`Store::write`](super::Store::write), through which every write comes here). The reply comes after the group's `COMMIT`; a writer that died mid-group
     /// leaves it unknown whether the work was committed, as after a lost connection.
-    async fn write_if<T: Send + 'static>(
+    pub(super) async fn write_if<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
         keep: impl FnOnce(&Result<T>) -> bool + Send + 'static,
@@ -286,135 +223,8 @@ fn in_savepoint<T>(
     result
 }
 
-/// The statements of one step, as in `sessions::write_step` (the sqlx version used on
-/// PostgreSQL and in-memory SQLite); keep the two in step.
-fn write_step(tx: &Transaction<'_>, c: &OwnedStep, encoded: &Encoded) -> Result<CommitOutcome> {
-    let now = c.now;
-    let err = |context: &'static str| move |e: rusqlite::Error| sqlite_error(context, &e);
-
-    // 1. Exactly-once: the first step to record the message wins.
-    if let Some((channel, message_id)) = &c.inbound {
-        let recorded = tx
-            .prepare_cached(
-                "INSERT INTO inbound_messages (channel, message_id, session_id, received_at) \
-                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (channel, message_id) DO NOTHING",
-            )
-            .and_then(|mut s| s.execute(params![channel, message_id, c.session_id, now]))
-            .map_err(|e| {
-                if is_foreign_key_violation(&e) {
-                    StoreError::SessionNotFound(c.session_id)
-                } else {
-                    sqlite_error("recording an inbound message", &e)
-                }
-            })?;
-        if recorded == 0 {
-            return Ok(CommitOutcome::Duplicate);
-        }
-    }
-
-    // 2. Optimistic concurrency: only the holder of the current revision may write.
-    let updated: Option<(i64, i64)> = tx
-        .prepare_cached(
-            "UPDATE sessions SET status = ?1, state = ?2, flow_version = ?3, \
-                 revision = revision + 1, updated_at = ?4, \
-                 completed_at = CASE WHEN ?1 = 'completed' THEN COALESCE(completed_at, ?4) \
-                                     ELSE NULL END \
-             WHERE id = ?5 AND revision = ?6 \
-             RETURNING revision, respondent_id",
-        )
-        .and_then(|mut s| {
-            s.query_row(
-                params![
-                    c.status,
-                    c.state_json,
-                    c.flow_version,
-                    now,
-                    c.session_id,
-                    c.expected_revision
-                ],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()
-        })
-        .map_err(err("updating a session"))?;
-    let Some((revision, respondent_id)) = updated else {
-        let exists = tx
-            .prepare_cached("SELECT 1 FROM sessions WHERE id = ?1")
-            .and_then(|mut s| s.exists(params![c.session_id]))
-            .map_err(err("checking a session"))?;
-        return if exists {
-            Ok(CommitOutcome::Conflict)
-        } else {
-            Err(StoreError::SessionNotFound(c.session_id))
-        };
-    };
-
-    // 3. Answers, append-only: retract the current row, then add the new one.
-    for (op, value) in c.answers.iter().zip(encoded.answer_values()) {
-        match op {
-            AnswerOp::Set { key, raw, .. } => {
-                retract(tx, c.session_id, Some((&key.code, key.iteration)), now)?;
-                tx.prepare_cached(
-                    "INSERT INTO answers (session_id, code, iteration, raw, value, \
-                         flow_version, answered_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .and_then(|mut s| {
-                    s.execute(params![
-                        c.session_id,
-                        key.code,
-                        i64::from(key.iteration),
-                        raw,
-                        value.as_deref(),
-                        c.flow_version,
-                        now
-                    ])
-                })
-                .map_err(err("storing an answer"))?;
-            }
-            AnswerOp::Retract { key } => {
-                retract(tx, c.session_id, Some((&key.code, key.iteration)), now)?;
-            }
-            AnswerOp::RetractAll => retract(tx, c.session_id, None, now)?,
-        }
-    }
-
-    // 4. Events.
-    for (kind, detail) in c.event_kinds.iter().zip(encoded.event_details()) {
-        tx.prepare_cached(
-            "INSERT INTO events (respondent_id, session_id, kind, detail, at) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .and_then(|mut s| s.execute(params![respondent_id, c.session_id, kind, detail, now]))
-        .map_err(err("recording an event"))?;
-    }
-
-    Ok(CommitOutcome::Applied { revision })
-}
-
-/// Retracts the current answer with `key` (every current answer for `None`).
-fn retract(tx: &Transaction<'_>, session: i64, key: Option<(&str, u32)>, now: i64) -> Result<()> {
-    match key {
-        Some((code, iteration)) => tx
-            .prepare_cached(
-                "UPDATE answers SET retracted_at = ?1 \
-                 WHERE session_id = ?2 AND code = ?3 AND iteration = ?4 \
-                   AND retracted_at IS NULL",
-            )
-            .and_then(|mut s| s.execute(params![now, session, code, i64::from(iteration)])),
-        None => tx
-            .prepare_cached(
-                "UPDATE answers SET retracted_at = ?1 \
-                 WHERE session_id = ?2 AND retracted_at IS NULL",
-            )
-            .and_then(|mut s| s.execute(params![now, session])),
-    }
-    .map(drop)
-    .map_err(|e| sqlite_error("retracting answers", &e))
-}
-
 /// Whether a rusqlite error is a foreign-key violation (the session is missing).
-pub(super) fn is_foreign_key_violation(e: &rusqlite::Error) -> bool {
+pub(super) fn is_sqlite_foreign_key_violation(e: &rusqlite::Error) -> bool {
     matches!(
         e,
         rusqlite::Error::SqliteFailure(f, _)
@@ -438,18 +248,6 @@ pub(super) fn prepare<'c>(
         "parameters of {sql:?} are not $1, $2… in order of appearance"
     );
     Ok(stmt)
-}
-
-/// Runs one statement of [`prepare`]'s kind; returns the rows it changed.
-pub(super) fn execute(
-    conn: &Connection,
-    context: &'static str,
-    sql: &str,
-    params: impl rusqlite::Params,
-) -> Result<usize> {
-    prepare(conn, sql)
-        .and_then(|mut s| s.execute(params))
-        .map_err(|e| sqlite_error(context, &e))
 }
 
 /// A rusqlite error as a [`StoreError`].
@@ -487,20 +285,26 @@ mod tests {
         let (_dir, path) = file_with_table();
         let group = GroupCommit::start(&path).expect("start");
         // Queued together, so they likely share a group; either way the outcome is the same.
-        let ok = group.write(|tx| {
-            prepare(tx, "INSERT INTO t (k, v) VALUES ($1, $2)")
-                .and_then(|mut s| s.execute(params!["kept", 1]))
-                .map_err(|e| sqlite_error("test", &e))
-        });
-        let failing = group.write(|tx| {
-            prepare(tx, "INSERT INTO t (k, v) VALUES ($1, $2)")
-                .and_then(|mut s| s.execute(params!["undone", 2]))
-                .map_err(|e| sqlite_error("test", &e))?;
-            // The second insert breaks the primary key: the whole write must go.
-            prepare(tx, "INSERT INTO t (k, v) VALUES ($1, $2)")
-                .and_then(|mut s| s.execute(params!["kept", 3]))
-                .map_err(|e| sqlite_error("test", &e))
-        });
+        let ok = group.write_if(
+            |tx| {
+                prepare(tx, "INSERT INTO t (k, v) VALUES ($1, $2)")
+                    .and_then(|mut s| s.execute(params!["kept", 1]))
+                    .map_err(|e| sqlite_error("test", &e))
+            },
+            Result::is_ok,
+        );
+        let failing = group.write_if(
+            |tx| {
+                prepare(tx, "INSERT INTO t (k, v) VALUES ($1, $2)")
+                    .and_then(|mut s| s.execute(params!["undone", 2]))
+                    .map_err(|e| sqlite_error("test", &e))?;
+                // The second insert breaks the primary key: the whole write must go.
+                prepare(tx, "INSERT INTO t (k, v) VALUES ($1, $2)")
+                    .and_then(|mut s| s.execute(params!["kept", 3]))
+                    .map_err(|e| sqlite_error("test", &e))
+            },
+            Result::is_ok,
+        );
         let (ok, failing) = tokio::join!(ok, failing);
         assert_eq!(ok.expect("first write"), 1);
         assert!(failing.is_err(), "the conflicting write reports its error");
@@ -508,12 +312,15 @@ mod tests {
         assert_eq!(count(&path, "undone"), 0);
         // A write's typed result comes back as it was returned.
         let got = group
-            .write(|tx| {
-                tx.query_row("SELECT v FROM t WHERE k = 'kept'", [], |r| {
-                    r.get::<_, i64>(0)
-                })
-                .map_err(|e| sqlite_error("test", &e))
-            })
+            .write_if(
+                |tx| {
+                    tx.query_row("SELECT v FROM t WHERE k = 'kept'", [], |r| {
+                        r.get::<_, i64>(0)
+                    })
+                    .map_err(|e| sqlite_error("test", &e))
+                },
+                Result::is_ok,
+            )
             .await;
         assert_eq!(got.expect("read back"), 1);
     }

@@ -11,6 +11,35 @@
 
 #![warn(missing_docs)]
 
+/// Declares the handle on one aggregate of the store: a borrowed view whose methods are that
+/// aggregate's statements (all in the aggregate's own file), and `Store::$method()` to get it.
+/// Callers name the part of the store they use (`store.sessions().commit_step(…)`); `Store`
+/// itself keeps only the connections. The handle derefs to the store for those connections
+/// (`self.writer`, `self.write(…)`), so an aggregate's code reads as it did on `Store`.
+macro_rules! handle {
+    ($name:ident, $method:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name<'a> {
+            store: &'a $crate::store::Store,
+        }
+
+        impl $crate::store::Store {
+            #[doc = $doc]
+            pub fn $method(&self) -> $name<'_> {
+                $name { store: self }
+            }
+        }
+
+        impl std::ops::Deref for $name<'_> {
+            type Target = $crate::store::Store;
+            fn deref(&self) -> &$crate::store::Store {
+                self.store
+            }
+        }
+    };
+}
+
 mod error;
 mod fastread;
 mod group;
@@ -21,6 +50,7 @@ mod roster;
 mod scope;
 mod search;
 mod sessions;
+mod sql;
 mod staff;
 mod telegram;
 mod types;
@@ -38,16 +68,21 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 
 use error::db;
 pub use error::{Result, StoreError};
+pub use overview::Overview;
 pub use replies::{QueuedReply, Replies, ReplyBatch, Settled};
 pub use respondents::is_valid_token;
+pub use respondents::{AddressMove, Respondents};
+pub use roster::Roster;
 pub use roster::{
     BatchOutcome, Enrolment, IdentityAttempts, InviteRow, ROSTER_BATCH_ROWS, ReportCell,
     ReportColumn,
 };
 pub use scope::{Scope, normalise_school};
+pub use search::Search;
 pub use search::{
     BoundChannel, Reminder, RespondentHit, RespondentSearch, SEARCH_PAGE, SearchPage, Standing,
 };
+pub use sessions::Sessions;
 pub use staff::{
     Account, AccountId, AccountRule, AuditEntry, AuditFilter, LiveSession, LockoutRule, NewAccount,
     NewAudit, Role, StaffStore, check_account, normalise_email,
@@ -57,11 +92,12 @@ pub use types::{
     AnswerOp, CommitOutcome, EventRecord, NewEvent, NewRespondent, Respondent, RespondentId,
     SessionId, SessionRecord, StepCommit, StoredAnswer,
 };
+pub use waves::Waves;
 pub use waves::{
     NewWave, OutboxCounts, OutboxItem, Planned, Settle, Wave, WaveId, WaveProgress, WaveState,
     WaveTemplate,
 };
-pub use whatsapp::{AddressMove, Delivery, SentKind, SentRecord, WhatsAppWrite};
+pub use whatsapp::{Delivery, SentKind, SentRecord, WhatsAppRecords, WhatsAppWrite};
 
 /// The schema migrations for SQLite, embedded at compile time.
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");

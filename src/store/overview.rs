@@ -3,13 +3,15 @@
 use chrono::NaiveDate;
 
 use super::error::db;
-use super::{Result, Scope, Store, get};
+use super::{Result, Scope, get};
 
 /// Milliseconds WIB is ahead of UTC: a day of the completions chart is a day in WIB.
 const WIB_OFFSET_MS: i64 = 7 * 3600 * 1000;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-impl Store {
+handle!(Overview, overview, "The staff console's overview figures.");
+
+impl Overview<'_> {
     /// Completions of a flow per day (WIB) within `scope`, oldest first. A respondent counts
     /// once, on the day of their first completion (as in the report).
     pub async fn completions_per_day(
@@ -37,12 +39,10 @@ impl Store {
             .bind(flow_id)
             .bind(WIB_OFFSET_MS)
             .bind(DAY_MS);
-        for school in schools {
-            q = q.bind(school);
-        }
+        q = super::scope::bind(q, schools);
         // As for the report: one school's completions took 37,500 index probes on tables
         // never analysed since a bulk load instead of a hash join.
-        self.refresh_stale_planner_statistics().await?;
+        self.waves().refresh_stale_planner_statistics().await?;
         let rows = q
             .fetch_all(&self.reader)
             .await

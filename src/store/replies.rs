@@ -1,6 +1,6 @@
 //! The reply outbox (migration 0012): every reply part the bot owes a respondent, one row
 //! each, written in the same transaction as the conversation step that produced it
-//! ([`Store::commit_step_with_replies`]) or, for what is said outside a step (a refusal, an
+//! ([`Sessions::commit_step_with_replies`]) or, for what is said outside a step (a refusal, an
 //! identity question), together with the claim of the inbound message id
 //! ([`Replies::queue`]). A channel's sender reads the parts of an address in order and marks
 //! each one sent once the platform took it, so a crash between the commit and the send
@@ -12,20 +12,20 @@
 use chrono::{DateTime, Utc};
 
 use super::error::db;
-use super::group::execute;
+use super::sql::{Ctx, Exec, Write, args};
 use super::{Columns, RespondentId, Result, Store, StoreError, to_ms};
 use crate::engine::Reply;
 use crate::model::{Channel, Lang};
 
 /// Queues one reply part (`$1` channel, `$2` address, `$3` respondent, `$4` language,
 /// `$5` the reply as JSON, `$6` when).
-pub(super) const QUEUE_REPLY: &str = "INSERT INTO reply_outbox \
+const QUEUE_REPLY: &str = "INSERT INTO reply_outbox \
      (channel, address, respondent_id, lang, reply, queued_at) \
      VALUES ($1, $2, $3, $4, $5, $6)";
 
 /// Claims an inbound message handled outside a step (`$1` channel, `$2` message id,
 /// `$3` when); changes no row when it was claimed before.
-pub(super) const CLAIM_INBOUND: &str = "INSERT INTO inbound_messages \
+const CLAIM_INBOUND: &str = "INSERT INTO inbound_messages \
      (channel, message_id, received_at) VALUES ($1, $2, $3) \
      ON CONFLICT (channel, message_id) DO NOTHING";
 
@@ -148,43 +148,22 @@ impl ReplyBatch {
         self.parts.extend(other.parts);
     }
 
-    /// Writes the parts on the SQLite group writer's transaction.
-    pub(super) fn write_sqlite(&self, tx: &rusqlite::Transaction<'_>, now: i64) -> Result<()> {
+    /// Writes the parts inside the open transaction `tx`.
+    pub(super) async fn write(&self, tx: &mut impl Exec, now: i64) -> Result<()> {
         for part in &self.parts {
-            execute(
-                tx,
-                "queueing a reply",
+            tx.execute(
                 QUEUE_REPLY,
-                rusqlite::params![
+                args![
                     self.channel.as_str(),
-                    self.address,
+                    &self.address,
                     self.respondent,
                     self.lang.tag(),
                     part,
                     now
                 ],
-            )?;
-        }
-        Ok(())
-    }
-
-    /// Writes the parts inside an sqlx transaction.
-    pub(super) async fn write_sqlx(
-        &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-        now: i64,
-    ) -> Result<()> {
-        for part in &self.parts {
-            sqlx::query(QUEUE_REPLY)
-                .bind(self.channel.as_str())
-                .bind(self.address.as_str())
-                .bind(self.respondent)
-                .bind(self.lang.tag())
-                .bind(part.as_str())
-                .bind(now)
-                .execute(&mut **tx)
-                .await
-                .map_err(db("queueing a reply"))?;
+            )
+            .await
+            .ctx("queueing a reply")?;
         }
         Ok(())
     }
@@ -261,36 +240,16 @@ impl Replies<'_> {
         now: DateTime<Utc>,
     ) -> Result<Vec<QueuedReply>> {
         let (until, now) = (to_ms(lease_until), to_ms(now));
-        let mut parts = if let Some(group) = &self.store.group {
-            let (address, sender) = (address.to_owned(), sender.to_owned());
-            group
-                .write(move |tx| {
-                    let mut stmt = super::group::prepare(tx, CLAIM)
-                        .map_err(|e| super::group::sqlite_error("claiming replies", &e))?;
-                    let rows = stmt
-                        .query_map(
-                            rusqlite::params![sender, until, channel.as_str(), address, now],
-                            |row| Ok(queued_from_row(row)),
-                        )
-                        .and_then(|rows| rows.collect::<std::result::Result<Vec<_>, _>>())
-                        .map_err(|e| super::group::sqlite_error("claiming replies", &e))?;
-                    rows.into_iter().collect::<Result<Vec<_>>>()
-                })
-                .await?
-        } else {
-            let rows = sqlx::query(CLAIM)
-                .bind(sender)
-                .bind(until)
-                .bind(channel.as_str())
-                .bind(address)
-                .bind(now)
-                .fetch_all(&self.store.writer)
-                .await
-                .map_err(db("claiming replies"))?;
-            rows.iter()
-                .map(queued_from_row)
-                .collect::<Result<Vec<_>>>()?
-        };
+        let mut parts = self
+            .store
+            .write(Claim {
+                channel,
+                address: address.to_owned(),
+                sender: sender.to_owned(),
+                until,
+                now,
+            })
+            .await?;
         // RETURNING promises no order.
         parts.sort_by_key(|p| p.id);
         Ok(parts)
@@ -333,35 +292,12 @@ impl Replies<'_> {
         if parts.is_empty() {
             return Ok(());
         }
-        let now = to_ms(now);
-        if let Some(group) = &self.store.group {
-            let parts = parts.to_vec();
-            return group
-                .write(move |tx| {
-                    for p in &parts {
-                        execute(
-                            tx,
-                            "settling a reply",
-                            SETTLE,
-                            rusqlite::params![now, p.platform_message_id, p.error, p.id],
-                        )?;
-                    }
-                    Ok(())
-                })
-                .await;
-        }
-        let mut tx = self.store.begin_write().await?;
-        for p in parts {
-            sqlx::query(SETTLE)
-                .bind(now)
-                .bind(p.platform_message_id.as_deref())
-                .bind(p.error.as_deref())
-                .bind(p.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db("settling a reply"))?;
-        }
-        tx.commit().await.map_err(db("settling replies"))
+        self.store
+            .write(Settle {
+                parts: parts.to_vec(),
+                now: to_ms(now),
+            })
+            .await
     }
 
     /// Queues `batch` outside a conversation step. With `inbound`, the message id is claimed
@@ -372,50 +308,121 @@ impl Replies<'_> {
         inbound: Option<(Channel, &str)>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let now = to_ms(now);
-        if let Some(group) = &self.store.group {
-            let batch = batch.clone();
-            let inbound = inbound.map(|(c, id)| (c.as_str(), id.to_owned()));
-            let work = move |tx: &rusqlite::Transaction<'_>| {
-                if let Some((channel, id)) = &inbound {
-                    let n = execute(
-                        tx,
-                        "recording an inbound message",
-                        CLAIM_INBOUND,
-                        rusqlite::params![channel, id, now],
-                    )?;
-                    if n == 0 {
-                        return Ok(false);
-                    }
-                }
-                batch.write_sqlite(tx, now)?;
-                Ok(true)
-            };
-            return group.write(work).await;
+        self.store
+            .write(Queue {
+                batch: batch.clone(),
+                inbound: inbound.map(|(c, id)| (c, id.to_owned())),
+                now: to_ms(now),
+            })
+            .await
+    }
+}
+
+/// Claims an inbound message handled outside a step; true if it was not claimed before.
+pub(super) struct ClaimInbound {
+    pub(super) channel: String,
+    pub(super) message_id: String,
+    pub(super) now: i64,
+}
+
+impl Write for ClaimInbound {
+    type Out = bool;
+    const CONTEXT: &'static str = "recording an inbound message";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<bool> {
+        let claimed = tx
+            .execute(
+                CLAIM_INBOUND,
+                args![&self.channel, &self.message_id, self.now],
+            )
+            .await
+            .ctx("recording an inbound message")?;
+        Ok(claimed == 1)
+    }
+}
+
+/// [`Replies::claim`]'s write.
+struct Claim {
+    channel: Channel,
+    address: String,
+    sender: String,
+    until: i64,
+    now: i64,
+}
+
+impl Write for Claim {
+    type Out = Vec<QueuedReply>;
+    const CONTEXT: &'static str = "claiming replies";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<Vec<QueuedReply>> {
+        tx.fetch_all(
+            CLAIM,
+            args![
+                &self.sender,
+                self.until,
+                self.channel.as_str(),
+                &self.address,
+                self.now
+            ],
+            |r| queued_from_row(r),
+        )
+        .await
+        .ctx("claiming replies")
+    }
+}
+
+/// [`Replies::settle`]'s write.
+struct Settle {
+    parts: Vec<Settled>,
+    now: i64,
+}
+
+impl Write for Settle {
+    type Out = ();
+    const CONTEXT: &'static str = "settling replies";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<()> {
+        for p in &self.parts {
+            tx.execute(
+                SETTLE,
+                args![self.now, &p.platform_message_id, &p.error, p.id],
+            )
+            .await
+            .ctx("settling a reply")?;
         }
-        let mut tx = self.store.begin_write().await?;
-        if let Some((channel, id)) = inbound {
-            let n = sqlx::query(CLAIM_INBOUND)
-                .bind(channel.as_str())
-                .bind(id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(db("recording an inbound message"))?
-                .rows_affected();
-            if n == 0 {
-                tx.rollback().await.map_err(db("rolling back"))?;
+        Ok(())
+    }
+}
+
+/// [`Replies::queue`]'s write.
+struct Queue {
+    batch: ReplyBatch,
+    inbound: Option<(Channel, String)>,
+    now: i64,
+}
+
+impl Write for Queue {
+    type Out = bool;
+    const CONTEXT: &'static str = "queueing replies";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<bool> {
+        if let Some((channel, id)) = self.inbound {
+            let claim = ClaimInbound {
+                channel: channel.as_str().to_owned(),
+                message_id: id,
+                now: self.now,
+            };
+            if !claim.run(tx).await? {
                 return Ok(false);
             }
         }
-        batch.write_sqlx(&mut tx, now).await?;
-        tx.commit().await.map_err(db("queueing replies"))?;
+        self.batch.write(tx, self.now).await?;
         Ok(true)
     }
 }
 
 /// Decodes a `reply_outbox` row.
-fn queued_from_row(row: &impl Columns) -> Result<QueuedReply> {
+fn queued_from_row(row: &(impl Columns + ?Sized)) -> Result<QueuedReply> {
     let channel = row.text("channel")?;
     let channel = Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt {
         context: "reply_outbox channel",

@@ -4,13 +4,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use rusqlite::OptionalExtension;
-
-use super::error::{db, is_foreign_key_violation};
-use super::group::{prepare, sqlite_error};
+use super::error::db;
+use super::sql::{Ctx, Exec, Write, args};
 use super::{
-    Columns, NewRespondent, Respondent, RespondentId, Result, Store, StoreError, from_ms, get,
-    to_ms,
+    Columns, NewRespondent, Respondent, RespondentId, Result, StoreError, from_ms, get, to_ms,
 };
 use crate::model::{Lang, RespondentFields};
 
@@ -49,10 +46,124 @@ pub(super) enum BindingInsert {
     Conflict(Option<RespondentId>),
 }
 
+/// Moves a binding's address (`$1` new address, `$2` when, `$3` channel, `$4` old address),
+/// unless the new address is already bound.
+const MOVE_BINDING: &str = "UPDATE channel_bindings SET address = $1, bound_at = $2 \
+     WHERE channel = $3 AND address = $4 AND NOT EXISTS \
+     (SELECT 1 FROM channel_bindings AS t WHERE t.channel = $3 AND t.address = $1)";
+
+/// Moves the unsent reply parts of an address with it (`$1` new address, `$2` channel,
+/// `$3` old address): they belong to the person, not to the number they left.
+const MOVE_REPLIES: &str = "UPDATE reply_outbox SET address = $1 \
+     WHERE channel = $2 AND address = $3 AND sent_at IS NULL";
+
+/// What [`Respondents::move_channel_address`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressMove {
+    /// The respondent's binding now names the new address; their unsent replies go there.
+    Moved(RespondentId),
+    /// Nobody is bound to the old address: nothing to move.
+    NotBound,
+    /// The new address is already bound (to this respondent or another): nothing changed.
+    Taken {
+        /// The respondent of the old address.
+        from: RespondentId,
+        /// The respondent the new address belongs to.
+        owner: RespondentId,
+    },
+}
+
+/// [`Respondents::move_channel_address`]'s write.
+struct MoveAddress {
+    channel: String,
+    from: String,
+    to: String,
+    at: i64,
+}
+
+impl Write for MoveAddress {
+    type Out = AddressMove;
+    const CONTEXT: &'static str = "moving a channel address";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<AddressMove> {
+        let (channel, from, to) = (&self.channel, &self.from, &self.to);
+        let Some(old) = owner(tx, channel, from).await? else {
+            return Ok(AddressMove::NotBound);
+        };
+        let moved = tx
+            .execute(MOVE_BINDING, args![to, self.at, channel, from])
+            .await
+            .ctx(Self::CONTEXT)?;
+        if moved == 0 {
+            return Ok(match owner(tx, channel, to).await? {
+                Some(new) => AddressMove::Taken {
+                    from: old,
+                    owner: new,
+                },
+                None => AddressMove::NotBound,
+            });
+        }
+        tx.execute(MOVE_REPLIES, args![to, channel, from])
+            .await
+            .ctx(Self::CONTEXT)?;
+        Ok(AddressMove::Moved(old))
+    }
+}
+
+/// The respondent bound to an address, read inside a write.
+async fn owner(tx: &mut impl Exec, channel: &str, address: &str) -> Result<Option<RespondentId>> {
+    tx.fetch_optional(BINDING_OWNER, args![channel, address], |r| {
+        r.int("respondent_id")
+    })
+    .await
+    .ctx("looking up a channel address")
+}
+
+/// [`Store::insert_binding`]'s write.
+struct InsertBinding {
+    insert: &'static str,
+    context: &'static str,
+    id: RespondentId,
+    channel: String,
+    address: String,
+    at: i64,
+}
+
+impl Write for InsertBinding {
+    type Out = BindingInsert;
+    const CONTEXT: &'static str = "binding a channel address";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<BindingInsert> {
+        let (channel, address) = (&self.channel, &self.address);
+        let inserted = tx
+            .execute(self.insert, args![self.id, channel, address, self.at])
+            .await
+            .map_err(|e| {
+                if e.is_foreign_key_violation() {
+                    StoreError::RespondentNotFound(self.id)
+                } else {
+                    e.context(self.context)
+                }
+            })?;
+        if inserted == 1 {
+            return Ok(BindingInsert::Inserted);
+        }
+        // The conflicting row is visible here: on the SQLite writer it may be an earlier
+        // write of the same group; on PostgreSQL the insert waited for its transaction.
+        Ok(BindingInsert::Conflict(owner(tx, channel, address).await?))
+    }
+}
+
 /// The stored form of dates (`birth_date`).
 const DATE_FORMAT: &str = "%Y-%m-%d";
 
-impl Store {
+handle!(
+    Respondents,
+    respondents,
+    "Respondents and their channel bindings (addresses)."
+);
+
+impl Respondents<'_> {
     /// Stores a respondent and returns its id.
     ///
     /// With `fields.external_id` set, an existing respondent with that id is updated in
@@ -205,53 +316,78 @@ impl Store {
         address: &str,
         now: DateTime<Utc>,
     ) -> Result<BindingInsert> {
-        if let Some(group) = &self.group {
-            let (channel, address, at) = (channel.to_owned(), address.to_owned(), to_ms(now));
-            return group
-                .write(move |tx| {
-                    let inserted = prepare(tx, insert)
-                        .and_then(|mut s| s.execute(rusqlite::params![id, channel, address, at]))
-                        .map_err(|e| {
-                            if super::group::is_foreign_key_violation(&e) {
-                                StoreError::RespondentNotFound(id)
-                            } else {
-                                sqlite_error(context, &e)
-                            }
-                        })?;
-                    if inserted == 1 {
-                        return Ok(BindingInsert::Inserted);
-                    }
-                    prepare(tx, BINDING_OWNER)
-                        .and_then(|mut s| {
-                            s.query_row(rusqlite::params![channel, address], |r| r.get(0))
-                                .optional()
-                        })
-                        .map(BindingInsert::Conflict)
-                        .map_err(|e| sqlite_error(context, &e))
+        self.write(InsertBinding {
+            insert,
+            context,
+            id,
+            channel: channel.to_owned(),
+            address: address.to_owned(),
+            at: to_ms(now),
+        })
+        .await
+    }
+
+    /// The respondent whose roster phone is `phone` (E.164), if exactly one has it: a number
+    /// shared by two roster rows identifies neither.
+    pub async fn respondent_by_phone(&self, phone: &str) -> Result<Option<RespondentId>> {
+        // One row either way: the id when exactly one respondent has the phone, else NULL.
+        const SQL: &str = "SELECT CASE WHEN COUNT(*) = 1 THEN MIN(id) END AS id \
+                           FROM (SELECT id FROM respondents WHERE phone = $1 LIMIT 2) AS m";
+        if let Some(fast) = &self.fast {
+            // Every first message of a number asks this.
+            return fast
+                .query_opt("looking up a respondent by phone", SQL, [phone], |row| {
+                    row.int_opt("id")
                 })
-                .await;
+                .map(Option::flatten);
         }
-        let inserted = sqlx::query(insert)
-            .bind(id)
-            .bind(channel)
-            .bind(address)
-            .bind(to_ms(now))
-            .execute(&self.writer)
+        let row = sqlx::query(SQL)
+            .bind(phone)
+            .fetch_one(&self.reader)
             .await
-            .map_err(|e| {
-                if is_foreign_key_violation(&e) {
-                    StoreError::RespondentNotFound(id)
-                } else {
-                    db(context)(e)
-                }
-            })?
-            .rows_affected();
-        if inserted == 1 {
-            return Ok(BindingInsert::Inserted);
-        }
-        Ok(BindingInsert::Conflict(
-            self.respondent_by_channel(channel, address).await?,
-        ))
+            .map_err(db("looking up a respondent by phone"))?;
+        get(&row, "id")
+    }
+
+    /// The addresses of a respondent on `channel`.
+    pub async fn channel_addresses(&self, id: RespondentId, channel: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT address FROM channel_bindings WHERE respondent_id = $1 AND channel = $2 \
+             ORDER BY bound_at",
+        )
+        .bind(id)
+        .bind(channel)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db("listing channel addresses"))?;
+        rows.iter().map(|r| get(r, "address")).collect()
+    }
+
+    /// Sets a respondent's language unless one is set already (first contact: Telegram's
+    /// `language_code`; a roster's choice wins).
+    pub async fn set_language_if_unset(&self, id: RespondentId, lang: Lang) -> Result<()> {
+        self.write(SetLanguage { id, lang }).await
+    }
+
+    /// The person at `from` on `channel` now writes from `to` (WhatsApp's
+    /// `user_changed_number`): their binding moves to the new address, in one transaction
+    /// with their unsent reply parts, and everything else they did (sessions, answers,
+    /// messages) stays theirs, since it hangs on the respondent, not on the address.
+    pub async fn move_channel_address(
+        &self,
+        channel: &str,
+        from: &str,
+        to: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AddressMove> {
+        // On a SQLite file the binding is written where every other binding is.
+        self.write(MoveAddress {
+            channel: channel.to_owned(),
+            from: from.to_owned(),
+            to: to.to_owned(),
+            at: to_ms(now),
+        })
+        .await
     }
 
     /// Marks a respondent as (un)reachable, e.g. after the platform reports the bot blocked.
@@ -271,7 +407,7 @@ impl Store {
 }
 
 /// Decodes a `respondents` row.
-pub(super) fn respondent_from_row(row: &impl Columns) -> Result<Respondent> {
+pub(super) fn respondent_from_row(row: &(impl Columns + ?Sized)) -> Result<Respondent> {
     let extra = row.text("extra")?;
     let extra: BTreeMap<String, String> =
         serde_json::from_str(&extra).map_err(|e| StoreError::Corrupt {
@@ -340,4 +476,23 @@ pub fn is_valid_token(token: &str) -> bool {
         && token
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// [`Respondents::set_language_if_unset`]'s write.
+struct SetLanguage {
+    id: RespondentId,
+    lang: Lang,
+}
+
+impl Write for SetLanguage {
+    type Out = ();
+    const CONTEXT: &'static str = "setting a respondent's language";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<()> {
+        const SQL: &str = "UPDATE respondents SET language = $1 WHERE id = $2 AND language IS NULL";
+        tx.execute(SQL, args![self.lang.tag(), self.id])
+            .await
+            .ctx(Self::CONTEXT)?;
+        Ok(())
+    }
 }

@@ -8,7 +8,7 @@ use sqlx::AssertSqlSafe;
 
 use super::error::db;
 use super::respondents::new_token;
-use super::{Backend, NewRespondent, RespondentId, Result, Scope, Store, StoreError, get, to_ms};
+use super::{Backend, NewRespondent, RespondentId, Result, Scope, StoreError, get, to_ms};
 use crate::model::Lang;
 
 /// Rows per multi-row `INSERT … ON CONFLICT` statement. At 13–15 parameters a row a batch of
@@ -78,7 +78,7 @@ pub enum ReportColumn {
 }
 
 /// Respondents of one group sharing completion and credited wave, counted by the database
-/// (see [`Store::report_cells`]).
+/// (see [`Roster::report_cells`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportCell {
     /// The group's raw label (`None`: no breakdown, or the field is empty).
@@ -186,10 +186,16 @@ fn full_enrol_sql() -> &'static str {
     SQL.get_or_init(|| enrol_sql(ROSTER_BATCH_ROWS))
 }
 
-impl Store {
+handle!(
+    Roster,
+    roster,
+    "The roster: imports, invitations, report cells and the open-link identity check."
+);
+
+impl Roster<'_> {
     /// Upserts up to [`ROSTER_BATCH_ROWS`] roster rows in one transaction, keyed by external
     /// id, with the same merge rules as
-    /// [`upsert_respondent`](Store::upsert_respondent) (cells left empty keep the stored
+    /// [`upsert_respondent`](Respondents::upsert_respondent) (cells left empty keep the stored
     /// value; tokens of existing respondents are kept, new ones get a fresh token), and
     /// enrols them in `enrol`'s flow.
     ///
@@ -382,12 +388,10 @@ impl Store {
         );
         // Only the column name and the scope's placeholders are spliced in; values are bound.
         let mut q = sqlx::query(AssertSqlSafe(sql)).bind(flow_id);
-        for school in schools {
-            q = q.bind(school);
-        }
+        q = super::scope::bind(q, schools);
         // The plan depends on the statistics of `flow_progress` and `respondents`, which a
         // bulk load leaves missing or stale (see the method).
-        self.refresh_stale_planner_statistics().await?;
+        self.waves().refresh_stale_planner_statistics().await?;
         let mut tx = self
             .reader
             .begin()

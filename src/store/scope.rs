@@ -65,6 +65,19 @@ pub fn normalise_school(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
+/// Binds the values of a [`Scope::sql`] condition after those a statement bound itself
+/// (the condition's placeholders were numbered to follow them): the one way every scoped
+/// console query binds its scope.
+pub(super) fn bind<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    values: Vec<String>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for v in values {
+        query = query.bind(v);
+    }
+    query
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,9 +14,7 @@ use sqlx::AssertSqlSafe;
 use super::error::db;
 use super::roster::InviteRow;
 use super::sessions::session_from_row;
-use super::{
-    Respondent, RespondentId, Result, Scope, SessionRecord, Store, StoreError, from_ms, get,
-};
+use super::{Respondent, RespondentId, Result, Scope, SessionRecord, StoreError, from_ms, get};
 
 /// Respondents on one page of the search.
 pub const SEARCH_PAGE: usize = 50;
@@ -313,7 +311,13 @@ fn prefix_cond(b: &mut Binds, col: &str, prefix: &str) -> String {
     }
 }
 
-impl Store {
+handle!(
+    Search,
+    search,
+    "The staff console's searches over respondents, their sessions, channels and reminders."
+);
+
+impl Search<'_> {
     /// One page of respondents within `scope` matching `q`, ordered by name then id.
     ///
     /// A text of digits (with phone separators) matches the start of the external id or
@@ -431,9 +435,7 @@ impl Store {
         let (cond, schools) = scope.sql("r.school", 1);
         let sql = format!("SELECT DISTINCT r.cohort, r.programme FROM respondents r WHERE {cond}");
         let mut query = sqlx::query(AssertSqlSafe(sql));
-        for s in schools {
-            query = query.bind(s);
-        }
+        query = super::scope::bind(query, schools);
         let rows = query
             .fetch_all(&self.reader)
             .await
@@ -464,9 +466,7 @@ impl Store {
         let (cond, schools) = scope.sql("r.school", 2);
         let sql = format!("SELECT r.id FROM respondents r WHERE r.id = $1 AND {cond}");
         let mut query = sqlx::query(AssertSqlSafe(sql)).bind(id);
-        for s in schools {
-            query = query.bind(s);
-        }
+        query = super::scope::bind(query, schools);
         let found = query
             .fetch_optional(&self.reader)
             .await
@@ -474,7 +474,7 @@ impl Store {
         if found.is_none() {
             return Ok(None);
         }
-        self.respondent(id).await
+        self.respondents().respondent(id).await
     }
 
     /// Every session of a respondent, oldest first.
@@ -551,9 +551,7 @@ impl Store {
              ORDER BY r.id"
         );
         let mut query = sqlx::query(AssertSqlSafe(sql)).bind(flow_id);
-        for s in schools {
-            query = query.bind(s);
-        }
+        query = super::scope::bind(query, schools);
         let rows = query
             .fetch_all(&self.reader)
             .await

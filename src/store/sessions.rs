@@ -2,15 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
 
-use rusqlite::OptionalExtension;
-
-use super::error::{db, is_foreign_key_violation};
-use super::group::{prepare, sqlite_error};
+use super::error::db;
+use super::replies::ClaimInbound;
+use super::sql::{Ctx, Exec, Write, args};
 use super::{
     AnswerOp, Columns, CommitOutcome, EventRecord, RespondentId, Result, SessionId, SessionRecord,
-    StepCommit, Store, StoreError, StoredAnswer, from_ms, get, to_ms,
+    StepCommit, StoreError, StoredAnswer, from_ms, get, to_ms,
 };
 use crate::model::{AnswerKey, SessionStatus, Value};
 
@@ -50,7 +48,13 @@ const CREATE_SESSION: &str = concat!(
 /// against between its insert and its select.
 const OPEN_SESSION_ATTEMPTS: usize = 5;
 
-impl Store {
+handle!(
+    Sessions,
+    sessions,
+    "Sessions, answers, events and the exactly-once record of inbound messages."
+);
+
+impl Sessions<'_> {
     /// Returns the respondent's open session (status invited, consent or answering) for
     /// `flow_id` if there is one; otherwise creates one with the given version, status and
     /// state at revision 0. Safe under concurrency: the database allows one open session per
@@ -71,96 +75,15 @@ impl Store {
                 status: status.as_str(),
             });
         }
-        if let Some(group) = &self.group {
-            // On the writer thread nobody races between the select and the insert.
-            let flow_id = flow_id.to_owned();
-            let state_json = state_json.to_owned();
-            let status = status.as_str();
-            let now = to_ms(now);
-            return group
-                .write(move |tx| {
-                    let open = prepare(tx, OPEN_SESSION)
-                        .and_then(|mut s| {
-                            s.query_row(rusqlite::params![respondent, flow_id], |row| {
-                                Ok(session_from_row(row))
-                            })
-                            .optional()
-                        })
-                        .map_err(|e| sqlite_error("loading the open session", &e))?;
-                    if let Some(open) = open {
-                        return open;
-                    }
-                    prepare(tx, CREATE_SESSION)
-                        .and_then(|mut s| {
-                            s.query_row(
-                                rusqlite::params![
-                                    respondent,
-                                    flow_id,
-                                    flow_version,
-                                    status,
-                                    state_json,
-                                    now
-                                ],
-                                |row| Ok(session_from_row(row)),
-                            )
-                        })
-                        .map_err(|e| {
-                            if super::group::is_foreign_key_violation(&e) {
-                                StoreError::RespondentNotFound(respondent)
-                            } else {
-                                sqlite_error("creating a session", &e)
-                            }
-                        })?
-                })
-                .await;
-        }
-        for _ in 0..OPEN_SESSION_ATTEMPTS {
-            if let Some(open) = self.open_session_of(respondent, flow_id).await? {
-                return Ok(open);
-            }
-            // Any conflict here is the one-open-session index: someone else just opened it.
-            let created = sqlx::query(CREATE_SESSION)
-                .bind(respondent)
-                .bind(flow_id)
-                .bind(flow_version)
-                .bind(status.as_str())
-                .bind(state_json)
-                .bind(to_ms(now))
-                .fetch_optional(&self.writer)
-                .await
-                .map_err(|e| {
-                    if is_foreign_key_violation(&e) {
-                        StoreError::RespondentNotFound(respondent)
-                    } else {
-                        db("creating a session")(e)
-                    }
-                })?;
-            if let Some(row) = created {
-                return session_from_row(&row);
-            }
-        }
-        Err(StoreError::Corrupt {
-            context: "sessions",
-            detail: format!(
-                "no open session for respondent {respondent} in flow {flow_id:?} after \
-                 {OPEN_SESSION_ATTEMPTS} attempts to create one"
-            ),
+        self.write(OpenSession {
+            respondent,
+            flow_id: flow_id.to_owned(),
+            flow_version,
+            status: status.as_str(),
+            state_json: state_json.to_owned(),
+            now: to_ms(now),
         })
-    }
-
-    /// The open session of a respondent in a flow, if any.
-    async fn open_session_of(
-        &self,
-        respondent: RespondentId,
-        flow_id: &str,
-    ) -> Result<Option<SessionRecord>> {
-        let row = sqlx::query(OPEN_SESSION)
-            .bind(respondent)
-            .bind(flow_id)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db("loading the open session"))?;
-        row.as_ref().map(session_from_row).transpose()
+        .await
     }
 
     /// The respondent's open session in a flow if there is one, else the most recently
@@ -224,7 +147,7 @@ impl Store {
     }
 
     /// The sessions of a flow whose respondents are inside `scope` (the console's exports),
-    /// oldest first. `Scope::All` is [`Store::sessions_for_flow`].
+    /// oldest first. `Scope::All` is [`Sessions::sessions_for_flow`].
     pub async fn sessions_for_flow_in(
         &self,
         flow_id: &str,
@@ -245,9 +168,7 @@ impl Store {
         );
         // Only the scope's placeholders are spliced in; every value is bound.
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(flow_id);
-        for school in schools {
-            q = q.bind(school);
-        }
+        q = super::scope::bind(q, schools);
         let rows = q
             .fetch_all(&self.reader)
             .await
@@ -270,7 +191,7 @@ impl Store {
         self.commit_step_with_replies(c, None).await
     }
 
-    /// [`Store::commit_step`], queueing `replies` in the reply outbox in the same
+    /// [`Sessions::commit_step`], queueing `replies` in the reply outbox in the same
     /// transaction: the step and what the bot answers to it are written together or not at
     /// all (a duplicate or a conflict queues nothing).
     pub async fn commit_step_with_replies(
@@ -280,34 +201,35 @@ impl Store {
     ) -> Result<CommitOutcome> {
         // Encode before touching the database, so bad input cannot leave a transaction open.
         let encoded = Encoded::new(c)?;
-        if let Some(group) = &self.group {
-            return group.commit(c, encoded, replies.cloned()).await;
-        }
-        self.commit_alone(c, &encoded, replies).await
+        self.write(Step {
+            session_id: c.session_id,
+            expected_revision: c.expected_revision,
+            status: c.status.as_str(),
+            state_json: c.state_json.to_owned(),
+            flow_version: c.flow_version,
+            answers: c.answers.to_vec(),
+            inbound: c.inbound.map(|(ch, id)| (ch.to_owned(), id.to_owned())),
+            now: to_ms(c.now),
+            encoded,
+            replies: replies.cloned(),
+        })
+        .await
     }
 
-    /// Commits one step in a transaction of its own.
-    async fn commit_alone(
+    /// Records a platform message handled outside a conversation step (a greeting to an
+    /// unknown number), for exactly-once handling of redeliveries. True if it is new.
+    pub async fn claim_inbound(
         &self,
-        c: &StepCommit<'_>,
-        encoded: &Encoded,
-        replies: Option<&super::ReplyBatch>,
-    ) -> Result<CommitOutcome> {
-        let mut tx = self.begin_write().await?;
-        let outcome = write_step(&mut tx, c, encoded).await?;
-        if let (CommitOutcome::Applied { .. }, Some(replies)) = (outcome, replies)
-            && let Err(e) = replies.write_sqlx(&mut tx, to_ms(c.now)).await
-        {
-            rollback(tx).await?;
-            return Err(e);
-        }
-        match outcome {
-            CommitOutcome::Applied { .. } => {
-                tx.commit().await.map_err(db("committing a step"))?;
-            }
-            CommitOutcome::Duplicate | CommitOutcome::Conflict => rollback(tx).await?,
-        }
-        Ok(outcome)
+        channel: &str,
+        message_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let claim = ClaimInbound {
+            channel: channel.to_owned(),
+            message_id: message_id.to_owned(),
+            now: to_ms(now),
+        };
+        self.write(claim).await
     }
 
     /// The session's current (non-retracted) answers, in the order they were given.
@@ -388,23 +310,51 @@ impl Store {
     }
 }
 
-/// A step's answer values and event details, encoded as stored.
+/// Records an inbound message as handled by a step (`$1` channel, `$2` message id,
+/// `$3` session, `$4` when); changes no row for a message recorded before.
+const RECORD_INBOUND: &str = "INSERT INTO inbound_messages \
+     (channel, message_id, session_id, received_at) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (channel, message_id) DO NOTHING";
+
+/// Moves a session to its next revision (`$1` status, `$2` state, `$3` flow version, `$4`
+/// when, `$5` session, `$6` the revision the step was computed from).
+const ADVANCE_SESSION: &str = "UPDATE sessions SET status = $1, state = $2, flow_version = $3, \
+         revision = revision + 1, updated_at = $4, \
+         completed_at = CASE WHEN $1 = 'completed' THEN COALESCE(completed_at, $4) \
+                             ELSE NULL END \
+     WHERE id = $5 AND revision = $6 \
+     RETURNING revision, respondent_id";
+
+/// Whether a session exists (`$1` session).
+const SESSION_EXISTS: &str = "SELECT id FROM sessions WHERE id = $1";
+
+/// Adds an answer (`$1` session, `$2` code, `$3` iteration, `$4` raw, `$5` value, `$6` flow
+/// version, `$7` when).
+const INSERT_ANSWER: &str = "INSERT INTO answers \
+     (session_id, code, iteration, raw, value, flow_version, answered_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// Retracts the current answer to one question (`$1` when, `$2` session, `$3` code,
+/// `$4` iteration).
+const RETRACT_ANSWER: &str = "UPDATE answers SET retracted_at = $1 \
+     WHERE session_id = $2 AND code = $3 AND iteration = $4 AND retracted_at IS NULL";
+
+/// Retracts every current answer of a session (`$1` when, `$2` session).
+const RETRACT_ALL: &str =
+    "UPDATE answers SET retracted_at = $1 WHERE session_id = $2 AND retracted_at IS NULL";
+
+/// Records an event (`$1` respondent, `$2` session, `$3` kind, `$4` detail, `$5` when).
+const INSERT_EVENT: &str = "INSERT INTO events (respondent_id, session_id, kind, detail, at) \
+     VALUES ($1, $2, $3, $4, $5)";
+
+/// A step's event kinds, answer values and event details, encoded as stored.
 pub(super) struct Encoded {
     answer_values: Vec<Option<String>>,
+    event_kinds: Vec<String>,
     event_details: Vec<String>,
 }
 
 impl Encoded {
-    /// Each answer operation's encoded value (`None` for retractions).
-    pub(super) fn answer_values(&self) -> &[Option<String>] {
-        &self.answer_values
-    }
-
-    /// Each event's encoded detail.
-    pub(super) fn event_details(&self) -> &[String] {
-        &self.event_details
-    }
-
     pub(super) fn new(c: &StepCommit<'_>) -> Result<Encoded> {
         let answer_values = c
             .answers
@@ -421,157 +371,211 @@ impl Encoded {
             .collect::<Result<Vec<_>>>()?;
         Ok(Encoded {
             answer_values,
+            event_kinds: c.events.iter().map(|e| e.kind.clone()).collect(),
             event_details,
         })
     }
 }
 
-/// Writes one step inside the open transaction `tx`. On [`CommitOutcome::Duplicate`] nothing
-/// was written; on [`CommitOutcome::Conflict`] the inbound message may have been recorded, so
-/// the caller must roll back (the transaction, or the step's savepoint).
-pub(super) async fn write_step(
-    tx: &mut Transaction<'static, Any>,
-    c: &StepCommit<'_>,
-    encoded: &Encoded,
-) -> Result<CommitOutcome> {
-    let now = to_ms(c.now);
-
-    // 1. Exactly-once: the first transaction to record the message wins; later ones
-    //    (and concurrent ones, which wait for the first to finish) see the conflict.
-    if let Some((channel, message_id)) = c.inbound {
-        let recorded = sqlx::query(
-            "INSERT INTO inbound_messages (channel, message_id, session_id, received_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (channel, message_id) DO NOTHING",
-        )
-        .bind(channel)
-        .bind(message_id)
-        .bind(c.session_id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| {
-            if is_foreign_key_violation(&e) {
-                StoreError::SessionNotFound(c.session_id)
-            } else {
-                db("recording an inbound message")(e)
-            }
-        })?
-        .rows_affected();
-        if recorded == 0 {
-            return Ok(CommitOutcome::Duplicate);
-        }
-    }
-
-    // 2. Optimistic concurrency: only the holder of the current revision may write.
-    let updated = sqlx::query(
-        "UPDATE sessions SET status = $1, state = $2, flow_version = $3, \
-             revision = revision + 1, updated_at = $4, \
-             completed_at = CASE WHEN $1 = 'completed' THEN COALESCE(completed_at, $4) \
-                                 ELSE NULL END \
-         WHERE id = $5 AND revision = $6 \
-         RETURNING revision, respondent_id",
-    )
-    .bind(c.status.as_str())
-    .bind(c.state_json)
-    .bind(c.flow_version)
-    .bind(now)
-    .bind(c.session_id)
-    .bind(c.expected_revision)
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(db("updating a session"))?;
-    let Some(updated) = updated else {
-        let exists = sqlx::query("SELECT id FROM sessions WHERE id = $1")
-            .bind(c.session_id)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(db("checking a session"))?
-            .is_some();
-        return if exists {
-            Ok(CommitOutcome::Conflict)
-        } else {
-            Err(StoreError::SessionNotFound(c.session_id))
-        };
-    };
-    let revision: i64 = get(&updated, "revision")?;
-    let respondent_id: RespondentId = get(&updated, "respondent_id")?;
-
-    // 3. Answers, append-only: retract the current row, then add the new one.
-    for (op, value) in c.answers.iter().zip(&encoded.answer_values) {
-        match op {
-            AnswerOp::Set { key, raw, .. } => {
-                retract(tx, c.session_id, Some(key), now).await?;
-                sqlx::query(
-                    "INSERT INTO answers (session_id, code, iteration, raw, value, \
-                         flow_version, answered_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(c.session_id)
-                .bind(key.code.as_str())
-                .bind(i64::from(key.iteration))
-                .bind(raw.as_str())
-                .bind(value.as_deref())
-                .bind(c.flow_version)
-                .bind(now)
-                .execute(&mut **tx)
-                .await
-                .map_err(db("storing an answer"))?;
-            }
-            AnswerOp::Retract { key } => retract(tx, c.session_id, Some(key), now).await?,
-            AnswerOp::RetractAll => retract(tx, c.session_id, None, now).await?,
-        }
-    }
-
-    // 4. Events.
-    for (event, detail) in c.events.iter().zip(&encoded.event_details) {
-        sqlx::query(
-            "INSERT INTO events (respondent_id, session_id, kind, detail, at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(respondent_id)
-        .bind(c.session_id)
-        .bind(event.kind.as_str())
-        .bind(detail)
-        .bind(now)
-        .execute(&mut **tx)
-        .await
-        .map_err(db("recording an event"))?;
-    }
-
-    Ok(CommitOutcome::Applied { revision })
-}
-
-/// Retracts the current answer with `key` (every current answer for `None`).
-async fn retract(
-    tx: &mut Transaction<'static, Any>,
-    session: SessionId,
-    key: Option<&AnswerKey>,
+/// [`Sessions::open_session`]'s write.
+struct OpenSession {
+    respondent: RespondentId,
+    flow_id: String,
+    flow_version: i64,
+    status: &'static str,
+    state_json: String,
     now: i64,
-) -> Result<()> {
-    match key {
-        Some(key) => sqlx::query(
-            "UPDATE answers SET retracted_at = $1 \
-             WHERE session_id = $2 AND code = $3 AND iteration = $4 AND retracted_at IS NULL",
-        )
-        .bind(now)
-        .bind(session)
-        .bind(key.code.as_str())
-        .bind(i64::from(key.iteration)),
-        None => sqlx::query(
-            "UPDATE answers SET retracted_at = $1 WHERE session_id = $2 AND retracted_at IS NULL",
-        )
-        .bind(now)
-        .bind(session),
-    }
-    .execute(&mut **tx)
-    .await
-    .map_err(db("retracting answers"))?;
-    Ok(())
 }
 
-/// Rolls a transaction back, reporting failures.
-async fn rollback(tx: Transaction<'static, Any>) -> Result<()> {
-    tx.rollback().await.map_err(db("rolling back a step"))
+impl Write for OpenSession {
+    type Out = SessionRecord;
+    const CONTEXT: &'static str = "opening a session";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<SessionRecord> {
+        // On the SQLite writer nobody races between the select and the insert; on
+        // PostgreSQL a concurrent caller may open (and even close) the session in between,
+        // and each statement sees what others committed before it.
+        for _ in 0..OPEN_SESSION_ATTEMPTS {
+            let open = tx
+                .fetch_optional(OPEN_SESSION, args![self.respondent, &self.flow_id], |r| {
+                    session_from_row(r)
+                })
+                .await
+                .ctx("loading the open session")?;
+            if let Some(open) = open {
+                return Ok(open);
+            }
+            // Any conflict here is the one-open-session index: someone else just opened it.
+            let created = tx
+                .fetch_optional(
+                    CREATE_SESSION,
+                    args![
+                        self.respondent,
+                        &self.flow_id,
+                        self.flow_version,
+                        self.status,
+                        &self.state_json,
+                        self.now
+                    ],
+                    |r| session_from_row(r),
+                )
+                .await
+                .map_err(|e| {
+                    if e.is_foreign_key_violation() {
+                        StoreError::RespondentNotFound(self.respondent)
+                    } else {
+                        e.context("creating a session")
+                    }
+                })?;
+            if let Some(created) = created {
+                return Ok(created);
+            }
+        }
+        Err(StoreError::Corrupt {
+            context: "sessions",
+            detail: format!(
+                "no open session for respondent {} in flow {:?} after \
+                 {OPEN_SESSION_ATTEMPTS} attempts to create one",
+                self.respondent, self.flow_id
+            ),
+        })
+    }
+}
+
+/// One step of a conversation, owning its data (see [`StepCommit`]), with the replies
+/// queued with it.
+struct Step {
+    session_id: SessionId,
+    expected_revision: i64,
+    status: &'static str,
+    state_json: String,
+    flow_version: i64,
+    answers: Vec<AnswerOp>,
+    inbound: Option<(String, String)>,
+    now: i64,
+    encoded: Encoded,
+    replies: Option<super::ReplyBatch>,
+}
+
+impl Write for Step {
+    type Out = CommitOutcome;
+    const CONTEXT: &'static str = "committing a step";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<CommitOutcome> {
+        let outcome = self.write_step(tx).await?;
+        if let (CommitOutcome::Applied { .. }, Some(replies)) = (outcome, &self.replies) {
+            replies.write(tx, self.now).await?;
+        }
+        Ok(outcome)
+    }
+
+    /// A duplicate or a conflict leaves nothing behind (the inbound id may already be
+    /// written).
+    fn keep(out: &Result<CommitOutcome>) -> bool {
+        matches!(out, Ok(CommitOutcome::Applied { .. }))
+    }
+}
+
+impl Step {
+    /// Writes the step. On [`CommitOutcome::Duplicate`] nothing was written; on
+    /// [`CommitOutcome::Conflict`] the inbound message may have been recorded, so the
+    /// transaction (or savepoint) must be rolled back, as [`Step::keep`] says.
+    async fn write_step(&self, tx: &mut impl Exec) -> Result<CommitOutcome> {
+        let (session, now) = (self.session_id, self.now);
+
+        // 1. Exactly-once: the first transaction to record the message wins; later ones
+        //    (and concurrent ones, which wait for the first to finish) see the conflict.
+        if let Some((channel, message_id)) = &self.inbound {
+            let recorded = tx
+                .execute(RECORD_INBOUND, args![channel, message_id, session, now])
+                .await
+                .map_err(|e| {
+                    if e.is_foreign_key_violation() {
+                        StoreError::SessionNotFound(session)
+                    } else {
+                        e.context("recording an inbound message")
+                    }
+                })?;
+            if recorded == 0 {
+                return Ok(CommitOutcome::Duplicate);
+            }
+        }
+
+        // 2. Optimistic concurrency: only the holder of the current revision may write.
+        let updated = tx
+            .fetch_optional(
+                ADVANCE_SESSION,
+                args![
+                    self.status,
+                    &self.state_json,
+                    self.flow_version,
+                    now,
+                    session,
+                    self.expected_revision
+                ],
+                |r| Ok((r.int("revision")?, r.int("respondent_id")?)),
+            )
+            .await
+            .ctx("updating a session")?;
+        let Some((revision, respondent_id)) = updated else {
+            let exists = tx
+                .fetch_optional(SESSION_EXISTS, args![session], |_| Ok(()))
+                .await
+                .ctx("checking a session")?
+                .is_some();
+            return if exists {
+                Ok(CommitOutcome::Conflict)
+            } else {
+                Err(StoreError::SessionNotFound(session))
+            };
+        };
+
+        // 3. Answers, append-only: retract the current row, then add the new one.
+        for (op, value) in self.answers.iter().zip(&self.encoded.answer_values) {
+            match op {
+                AnswerOp::Set { key, .. } | AnswerOp::Retract { key } => {
+                    let (code, iteration) = (&key.code, i64::from(key.iteration));
+                    tx.execute(RETRACT_ANSWER, args![now, session, code, iteration])
+                        .await
+                }
+                AnswerOp::RetractAll => tx.execute(RETRACT_ALL, args![now, session]).await,
+            }
+            .ctx("retracting answers")?;
+            if let AnswerOp::Set { key, raw, .. } = op {
+                tx.execute(
+                    INSERT_ANSWER,
+                    args![
+                        session,
+                        &key.code,
+                        i64::from(key.iteration),
+                        raw,
+                        value.as_deref(),
+                        self.flow_version,
+                        now
+                    ],
+                )
+                .await
+                .ctx("storing an answer")?;
+            }
+        }
+
+        // 4. Events.
+        let events = self
+            .encoded
+            .event_kinds
+            .iter()
+            .zip(&self.encoded.event_details);
+        for (kind, detail) in events {
+            tx.execute(
+                INSERT_EVENT,
+                args![respondent_id, session, kind, detail, now],
+            )
+            .await
+            .ctx("recording an event")?;
+        }
+
+        Ok(CommitOutcome::Applied { revision })
+    }
 }
 
 /// Serialises a value for a TEXT column.
@@ -580,7 +584,7 @@ fn encode_json<T: serde::Serialize>(value: &T, context: &'static str) -> Result<
 }
 
 /// Decodes a `sessions` row.
-pub(super) fn session_from_row(row: &impl Columns) -> Result<SessionRecord> {
+pub(super) fn session_from_row(row: &(impl Columns + ?Sized)) -> Result<SessionRecord> {
     let status = row.text("status")?;
     let status = SessionStatus::parse(&status).ok_or_else(|| StoreError::Corrupt {
         context: "session status",

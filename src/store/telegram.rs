@@ -3,16 +3,13 @@
 
 use chrono::{DateTime, Utc};
 
-use super::error::db;
-use super::group::execute;
 use super::respondents::BindingInsert;
-use super::{RespondentId, Result, Store};
-use crate::model::Lang;
+use super::{RespondentId, Respondents, Result};
 
 /// The channel name of Telegram bindings.
 const TELEGRAM: &str = "telegram";
 
-/// The result of [`Store::bind_telegram_chat`].
+/// The result of [`Respondents::bind_telegram_chat`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TelegramBind {
     /// The chat is now (or already was) bound to the respondent.
@@ -23,7 +20,7 @@ pub enum TelegramBind {
     ChatHasOtherRespondent(RespondentId),
 }
 
-impl Store {
+impl Respondents<'_> {
     /// Binds Telegram chat `chat` to a respondent, unless the respondent already has another
     /// chat or the chat another respondent. Safe against two chats racing for one token:
     /// the unique index decides, and the loser sees [`TelegramBind::RespondentHasOtherChat`].
@@ -46,31 +43,5 @@ impl Store {
             BindingInsert::Conflict(Some(owner)) => TelegramBind::ChatHasOtherRespondent(owner),
             BindingInsert::Conflict(None) => TelegramBind::RespondentHasOtherChat,
         })
-    }
-
-    /// Sets a respondent's language unless one is set already (first contact: Telegram's
-    /// `language_code`; a roster's choice wins).
-    pub async fn set_language_if_unset(&self, id: RespondentId, lang: Lang) -> Result<()> {
-        const SQL: &str = "UPDATE respondents SET language = $1 WHERE id = $2 AND language IS NULL";
-        if let Some(group) = &self.group {
-            return group
-                .write(move |tx| {
-                    execute(
-                        tx,
-                        "setting a respondent's language",
-                        SQL,
-                        rusqlite::params![lang.tag(), id],
-                    )
-                    .map(drop)
-                })
-                .await;
-        }
-        sqlx::query(SQL)
-            .bind(lang.tag())
-            .bind(id)
-            .execute(&self.writer)
-            .await
-            .map_err(db("setting a respondent's language"))?;
-        Ok(())
     }
 }

@@ -10,7 +10,7 @@ pub type RespondentId = i64;
 /// A session's id in the store.
 pub type SessionId = i64;
 
-/// A respondent as given to [`Store::upsert_respondent`](super::Store::upsert_respondent):
+/// A respondent as given to [`Respondents::upsert_respondent`](super::Respondents::upsert_respondent):
 /// a roster row, or someone who turned up on a channel.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewRespondent {
@@ -94,7 +94,7 @@ pub struct NewEvent {
 }
 
 /// Everything one engine step changes, committed atomically by
-/// [`Store::commit_step`](super::Store::commit_step).
+/// [`Sessions::commit_step`](super::Sessions::commit_step).
 #[derive(Debug, Clone)]
 pub struct StepCommit<'a> {
     /// The session the step belongs to.
@@ -118,7 +118,7 @@ pub struct StepCommit<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// The result of [`Store::commit_step`](super::Store::commit_step).
+/// The result of [`Sessions::commit_step`](super::Sessions::commit_step).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommitOutcome {
     /// Everything was written; the session now has this revision.
@@ -148,6 +148,6 @@ pub struct StoredAnswer {
     pub answered_at: DateTime<Utc>,
 }
 
-/// A recorded event, as returned by [`Store::events`](super::Store::events): kind, detail and
+/// A recorded event, as returned by [`Sessions::events`](super::Sessions::events): kind, detail and
 /// time.
 pub type EventRecord = (String, serde_json::Value, DateTime<Utc>);

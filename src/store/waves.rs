@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row as _};
 
 use super::error::db;
-use super::{Backend, RespondentId, Result, Scope, Store, StoreError, from_ms, get, to_ms};
+use super::{Backend, RespondentId, Result, Scope, StoreError, from_ms, get, to_ms};
 use crate::schedule::eligibility::{Audience, Exclusion, REMINDER_CHANNELS, Segment, StatusFilter};
 
 /// A wave's id.
@@ -135,7 +135,7 @@ pub struct Planned {
     pub messages: u64,
 }
 
-/// Where a wave's messages are (see [`Store::wave_progress`]).
+/// Where a wave's messages are (see [`Waves::wave_progress`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WaveProgress {
     /// Queued and due: go out as the rate allows.
@@ -231,7 +231,9 @@ const WAVE_COLUMNS: &str = "id, flow_id, name, message_id, at_ms, cron, tz, unti
      status_filter, max_per_person, min_gap_secs, template_name, template_language, \
      template_params, state, created_at";
 
-impl Store {
+handle!(Waves, waves, "Reminder waves and their outbox.");
+
+impl Waves<'_> {
     /// Stores a new wave (state active).
     pub async fn create_wave(&self, w: &NewWave, now: DateTime<Utc>) -> Result<WaveId> {
         self.create_wave_by(w, now, None).await
@@ -239,7 +241,7 @@ impl Store {
 
     /// Stores a new wave (state active) made by staff account `created_by` (`None`: the
     /// command line). The school its segment targets is kept in its own column too, so a
-    /// staff member's scope is checked in SQL ([`Store::waves_in`]).
+    /// staff member's scope is checked in SQL ([`Waves::waves_in`]).
     pub async fn create_wave_by(
         &self,
         w: &NewWave,
@@ -303,7 +305,7 @@ impl Store {
     }
 
     /// Every wave, oldest first; only those of `flow_id` when given.
-    pub async fn waves(&self, flow_id: Option<&str>) -> Result<Vec<Wave>> {
+    pub async fn list(&self, flow_id: Option<&str>) -> Result<Vec<Wave>> {
         let sql =
             format!("SELECT {WAVE_COLUMNS} FROM waves WHERE ($1 = '' OR flow_id = $1) ORDER BY id");
         let rows = sqlx::query(AssertSqlSafe(sql))
@@ -321,9 +323,7 @@ impl Store {
         let (cond, binds) = scope.sql("school", 1);
         let sql = format!("SELECT {WAVE_COLUMNS} FROM waves WHERE {cond} ORDER BY id DESC");
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for b in binds {
-            q = q.bind(b);
-        }
+        q = super::scope::bind(q, binds);
         let rows = q
             .fetch_all(&self.reader)
             .await
@@ -331,14 +331,12 @@ impl Store {
         rows.iter().map(wave_from_row).collect()
     }
 
-    /// One wave, if it exists and is inside `scope` (see [`Store::waves_in`]).
+    /// One wave, if it exists and is inside `scope` (see [`Waves::waves_in`]).
     pub async fn wave_in(&self, id: WaveId, scope: &Scope) -> Result<Option<Wave>> {
         let (cond, binds) = scope.sql("school", 2);
         let sql = format!("SELECT {WAVE_COLUMNS} FROM waves WHERE id = $1 AND {cond}");
         let mut q = sqlx::query(AssertSqlSafe(sql)).bind(id);
-        for b in binds {
-            q = q.bind(b);
-        }
+        q = super::scope::bind(q, binds);
         let row = q
             .fetch_optional(&self.reader)
             .await
@@ -369,9 +367,7 @@ impl Store {
              AND {cond} ORDER BY school"
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for b in binds {
-            q = q.bind(b);
-        }
+        q = super::scope::bind(q, binds);
         let rows = q
             .fetch_all(&self.reader)
             .await

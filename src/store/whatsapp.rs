@@ -3,7 +3,7 @@
 //!
 //! The channel's writes come in bursts of small ones (a webhook body, a sent message, a
 //! window update per answer), so they are applied in batches, one transaction per batch
-//! ([`Store::whatsapp_apply`]): one commit shared by many writes, as the group-commit writer
+//! ([`WhatsAppRecords::whatsapp_apply`]): one commit shared by many writes, as the group-commit writer
 //! does for steps.
 
 use std::sync::LazyLock;
@@ -11,10 +11,9 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 
 use super::error::db;
-use rusqlite::OptionalExtension;
-
-use super::group::{execute, prepare, sqlite_error};
-use super::{Columns, RespondentId, Result, Store, from_ms, get, to_ms};
+use super::sql::{Ctx, Exec, Write, args};
+use super::{Result, from_ms, get, to_ms};
+use crate::model::Channel;
 
 /// The kind of a sent message, as stored in `whatsapp_sent.kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,92 +140,83 @@ static OUTBOX_DELIVERY_SQL: LazyLock<String> = LazyLock::new(|| {
 const UNREACHABLE: &str = "UPDATE respondents SET unreachable = 1 WHERE id IN \
      (SELECT respondent_id FROM channel_bindings WHERE channel = $1 AND address = $2)";
 
-/// [`Store::whatsapp_apply`] on the SQLite group writer's transaction.
-fn apply_sqlite(
-    tx: &rusqlite::Transaction<'_>,
-    writes: &[WhatsAppWrite],
-) -> Result<Vec<Option<i64>>> {
-    use rusqlite::params;
-    let mut ids = Vec::with_capacity(writes.len());
-    for w in writes {
-        let id = match w {
-            WhatsAppWrite::StoreInbound { body, received_at } => Some(
-                prepare(tx, STORE_INBOUND)
-                    .and_then(|mut s| {
-                        s.query_row(params![body, to_ms(*received_at)], |r| r.get::<_, i64>(0))
+/// [`WhatsAppRecords::whatsapp_apply`]'s write.
+struct Apply(Vec<WhatsAppWrite>);
+
+impl Write for Apply {
+    type Out = Vec<Option<i64>>;
+    const CONTEXT: &'static str = "committing WhatsApp channel writes";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<Vec<Option<i64>>> {
+        let mut ids = Vec::with_capacity(self.0.len());
+        for w in &self.0 {
+            let id = match w {
+                WhatsAppWrite::StoreInbound { body, received_at } => tx
+                    .fetch_optional(STORE_INBOUND, args![body, to_ms(*received_at)], |r| {
+                        r.int("id")
                     })
-                    .map_err(|e| sqlite_error("storing a WhatsApp webhook body", &e))?,
-            ),
-            WhatsAppWrite::DeleteInbound(id) => {
-                execute(
-                    tx,
-                    "deleting a processed WhatsApp webhook body",
-                    DELETE_INBOUND,
-                    params![id],
-                )?;
-                None
-            }
-            WhatsAppWrite::Touch { address, at } => {
-                execute(
-                    tx,
-                    "recording a WhatsApp contact",
-                    TOUCH,
-                    params![address, to_ms(*at)],
-                )?;
-                None
-            }
-            WhatsAppWrite::Sent {
-                wamid,
-                address,
-                kind,
-                at,
-            } => {
-                execute(
-                    tx,
-                    "recording a sent WhatsApp message",
-                    SENT,
-                    params![wamid, address, kind.as_str(), to_ms(*at)],
-                )?;
-                None
-            }
-            WhatsAppWrite::Unreachable { address } => {
-                execute(
-                    tx,
-                    "marking a WhatsApp number unreachable",
-                    UNREACHABLE,
-                    params!["whatsapp", address],
-                )?;
-                None
-            }
-            WhatsAppWrite::Status {
-                wamid,
-                status,
-                at,
-                error,
-            } => {
-                execute(
-                    tx,
-                    "updating a WhatsApp delivery status",
-                    STATUS_SQL.as_str(),
-                    params![status.as_str(), to_ms(*at), error, wamid, status.rank()],
-                )?;
-                if *status >= Delivery::Delivered {
-                    execute(
-                        tx,
-                        "updating an outbox delivery status",
-                        OUTBOX_DELIVERY_SQL.as_str(),
-                        params![status.as_str(), error, wamid, status.rank()],
-                    )?;
+                    .await
+                    .ctx("storing a WhatsApp webhook body")?,
+                WhatsAppWrite::DeleteInbound(id) => {
+                    tx.execute(DELETE_INBOUND, args![*id])
+                        .await
+                        .ctx("deleting a processed WhatsApp webhook body")?;
+                    None
                 }
-                None
-            }
-        };
-        ids.push(id);
+                WhatsAppWrite::Touch { address, at } => {
+                    tx.execute(TOUCH, args![address, to_ms(*at)])
+                        .await
+                        .ctx("recording a WhatsApp contact")?;
+                    None
+                }
+                WhatsAppWrite::Sent {
+                    wamid,
+                    address,
+                    kind,
+                    at,
+                } => {
+                    tx.execute(SENT, args![wamid, address, kind.as_str(), to_ms(*at)])
+                        .await
+                        .ctx("recording a sent WhatsApp message")?;
+                    None
+                }
+                WhatsAppWrite::Unreachable { address } => {
+                    tx.execute(UNREACHABLE, args![Channel::WhatsApp.as_str(), address])
+                        .await
+                        .ctx("marking a WhatsApp number unreachable")?;
+                    None
+                }
+                WhatsAppWrite::Status {
+                    wamid,
+                    status,
+                    at,
+                    error,
+                } => {
+                    let (name, rank) = (status.as_str(), status.rank());
+                    tx.execute(
+                        STATUS_SQL.as_str(),
+                        args![name, to_ms(*at), error, wamid, rank],
+                    )
+                    .await
+                    .ctx("updating a WhatsApp delivery status")?;
+                    if *status >= Delivery::Delivered {
+                        tx.execute(
+                            OUTBOX_DELIVERY_SQL.as_str(),
+                            args![name, error, wamid, rank],
+                        )
+                        .await
+                        .ctx("updating an outbox delivery status")?;
+                    }
+                    None
+                }
+            };
+            ids.push(id);
+        }
+        Ok(ids)
     }
-    Ok(ids)
 }
 
-/// One write of the WhatsApp channel; see [`Store::whatsapp_apply`].
+/// One write of the WhatsApp channel; see [`WhatsAppRecords::whatsapp_apply`].
 #[derive(Debug, Clone)]
 pub enum WhatsAppWrite {
     /// Keep a webhook body until it is processed; its id is returned.
@@ -293,105 +283,19 @@ pub struct SentRecord {
     pub error: Option<String>,
 }
 
-impl Store {
+handle!(
+    WhatsAppRecords,
+    whatsapp,
+    "What the WhatsApp channel keeps: webhook bodies, sent messages, 24-hour windows."
+);
+
+impl WhatsAppRecords<'_> {
     /// Applies `writes` in one transaction, in order. Returns, for each write, the id of the
     /// stored webhook body (for [`WhatsAppWrite::StoreInbound`]) or `None`.
     pub async fn whatsapp_apply(&self, writes: &[WhatsAppWrite]) -> Result<Vec<Option<i64>>> {
-        if let Some(group) = &self.group {
-            // On a SQLite file the batch joins the group writer's transaction: a second
-            // writing connection would fight it for the write lock (see `group`).
-            let writes = writes.to_vec();
-            return group.write(move |tx| apply_sqlite(tx, &writes)).await;
-        }
-        let mut tx = self.begin_write().await?;
-        let mut ids = Vec::with_capacity(writes.len());
-        for w in writes {
-            let id = match w {
-                WhatsAppWrite::StoreInbound { body, received_at } => {
-                    let row = sqlx::query(STORE_INBOUND)
-                        .bind(body.as_str())
-                        .bind(to_ms(*received_at))
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(db("storing a WhatsApp webhook body"))?;
-                    Some(get::<i64>(&row, "id")?)
-                }
-                WhatsAppWrite::DeleteInbound(id) => {
-                    sqlx::query(DELETE_INBOUND)
-                        .bind(*id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db("deleting a processed WhatsApp webhook body"))?;
-                    None
-                }
-                WhatsAppWrite::Touch { address, at } => {
-                    sqlx::query(TOUCH)
-                        .bind(address.as_str())
-                        .bind(to_ms(*at))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db("recording a WhatsApp contact"))?;
-                    None
-                }
-                WhatsAppWrite::Sent {
-                    wamid,
-                    address,
-                    kind,
-                    at,
-                } => {
-                    sqlx::query(SENT)
-                        .bind(wamid.as_str())
-                        .bind(address.as_str())
-                        .bind(kind.as_str())
-                        .bind(to_ms(*at))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db("recording a sent WhatsApp message"))?;
-                    None
-                }
-                WhatsAppWrite::Unreachable { address } => {
-                    sqlx::query(UNREACHABLE)
-                        .bind("whatsapp")
-                        .bind(address.as_str())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db("marking a WhatsApp number unreachable"))?;
-                    None
-                }
-                WhatsAppWrite::Status {
-                    wamid,
-                    status,
-                    at,
-                    error,
-                } => {
-                    sqlx::query(sqlx::AssertSqlSafe(STATUS_SQL.as_str()))
-                        .bind(status.as_str())
-                        .bind(to_ms(*at))
-                        .bind(error.as_deref())
-                        .bind(wamid.as_str())
-                        .bind(status.rank())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db("updating a WhatsApp delivery status"))?;
-                    if *status >= Delivery::Delivered {
-                        sqlx::query(sqlx::AssertSqlSafe(OUTBOX_DELIVERY_SQL.as_str()))
-                            .bind(status.as_str())
-                            .bind(error.as_deref())
-                            .bind(wamid.as_str())
-                            .bind(status.rank())
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(db("updating an outbox delivery status"))?;
-                    }
-                    None
-                }
-            };
-            ids.push(id);
-        }
-        tx.commit()
-            .await
-            .map_err(db("committing WhatsApp channel writes"))?;
-        Ok(ids)
+        // On a SQLite file the batch joins the group writer's transaction: a second
+        // writing connection would fight it for the write lock (see `group`).
+        self.write(Apply(writes.to_vec())).await
     }
 
     /// Webhook bodies stored but not yet processed (after a restart), oldest first.
@@ -437,200 +341,6 @@ impl Store {
             })?,
             error: get(&r, "error")?,
         }))
-    }
-
-    /// The respondent whose roster phone is `phone` (E.164), if exactly one has it: a number
-    /// shared by two roster rows identifies neither.
-    pub async fn respondent_by_phone(&self, phone: &str) -> Result<Option<RespondentId>> {
-        // One row either way: the id when exactly one respondent has the phone, else NULL.
-        const SQL: &str = "SELECT CASE WHEN COUNT(*) = 1 THEN MIN(id) END AS id \
-                           FROM (SELECT id FROM respondents WHERE phone = $1 LIMIT 2) AS m";
-        if let Some(fast) = &self.fast {
-            // Every first message of a number asks this.
-            return fast
-                .query_opt("looking up a respondent by phone", SQL, [phone], |row| {
-                    row.int_opt("id")
-                })
-                .map(Option::flatten);
-        }
-        let row = sqlx::query(SQL)
-            .bind(phone)
-            .fetch_one(&self.reader)
-            .await
-            .map_err(db("looking up a respondent by phone"))?;
-        get(&row, "id")
-    }
-
-    /// The addresses of a respondent on `channel`.
-    pub async fn channel_addresses(&self, id: RespondentId, channel: &str) -> Result<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT address FROM channel_bindings WHERE respondent_id = $1 AND channel = $2 \
-             ORDER BY bound_at",
-        )
-        .bind(id)
-        .bind(channel)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db("listing channel addresses"))?;
-        rows.iter().map(|r| get(r, "address")).collect()
-    }
-
-    /// Records a platform message handled outside a conversation step (a greeting to an
-    /// unknown number), for exactly-once handling of redeliveries. True if it is new.
-    pub async fn claim_inbound(
-        &self,
-        channel: &str,
-        message_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        const SQL: &str = super::replies::CLAIM_INBOUND;
-        if let Some(group) = &self.group {
-            let (channel, message_id, now) =
-                (channel.to_owned(), message_id.to_owned(), to_ms(now));
-            return group
-                .write(move |tx| {
-                    let params = rusqlite::params![channel, message_id, now];
-                    execute(tx, "recording an inbound message", SQL, params).map(|n| n == 1)
-                })
-                .await;
-        }
-        let n = sqlx::query(SQL)
-            .bind(channel)
-            .bind(message_id)
-            .bind(to_ms(now))
-            .execute(&self.writer)
-            .await
-            .map_err(db("recording an inbound message"))?
-            .rows_affected();
-        Ok(n == 1)
-    }
-}
-
-/// Moves a binding's address (`$1` new address, `$2` when, `$3` channel, `$4` old address),
-/// unless the new address is already bound (`$5` channel, `$6` new address).
-const MOVE_BINDING: &str = "UPDATE channel_bindings SET address = $1, bound_at = $2 \
-                            WHERE channel = $3 AND address = $4 AND NOT EXISTS \
-                            (SELECT 1 FROM channel_bindings AS t WHERE t.channel = $5 AND t.address = $6)";
-
-/// Moves the unsent reply parts of an address with it (`$1` new address, `$2` channel,
-/// `$3` old address): they belong to the person, not to the number they left.
-const MOVE_REPLIES: &str = "UPDATE reply_outbox SET address = $1 \
-                            WHERE channel = $2 AND address = $3 AND sent_at IS NULL";
-
-/// The owner of a binding (`$1` channel, `$2` address).
-const OWNER: &str =
-    "SELECT respondent_id FROM channel_bindings WHERE channel = $1 AND address = $2";
-
-/// What [`Store::move_channel_address`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AddressMove {
-    /// The respondent's binding now names the new address; their unsent replies go there.
-    Moved(RespondentId),
-    /// Nobody is bound to the old address: nothing to move.
-    NotBound,
-    /// The new address is already bound (to this respondent or another): nothing changed.
-    Taken {
-        /// The respondent of the old address.
-        from: RespondentId,
-        /// The respondent the new address belongs to.
-        owner: RespondentId,
-    },
-}
-
-impl Store {
-    /// The person at `from` on `channel` now writes from `to` (WhatsApp's
-    /// `user_changed_number`): their binding moves to the new address, in one transaction
-    /// with their unsent reply parts, and everything else they did (sessions, answers,
-    /// messages) stays theirs, since it hangs on the respondent, not on the address.
-    pub async fn move_channel_address(
-        &self,
-        channel: &str,
-        from: &str,
-        to: &str,
-        now: DateTime<Utc>,
-    ) -> Result<AddressMove> {
-        const CONTEXT: &str = "moving a channel address";
-        let at = to_ms(now);
-        if let Some(group) = &self.group {
-            // On a SQLite file the binding is written where every other binding is.
-            let (channel, from, to) = (channel.to_owned(), from.to_owned(), to.to_owned());
-            return group
-                .write(move |tx| {
-                    let owner = |address: &str| {
-                        prepare(tx, OWNER)
-                            .and_then(|mut s| {
-                                s.query_row(rusqlite::params![channel, address], |r| r.get(0))
-                                    .optional()
-                            })
-                            .map_err(|e| sqlite_error(CONTEXT, &e))
-                    };
-                    let Some(old) = owner(&from)? else {
-                        return Ok(AddressMove::NotBound);
-                    };
-                    let params = rusqlite::params![to, at, channel, from, channel, to];
-                    if execute(tx, CONTEXT, MOVE_BINDING, params)? == 0 {
-                        return Ok(match owner(&to)? {
-                            Some(new) => AddressMove::Taken {
-                                from: old,
-                                owner: new,
-                            },
-                            None => AddressMove::NotBound,
-                        });
-                    }
-                    execute(
-                        tx,
-                        CONTEXT,
-                        MOVE_REPLIES,
-                        rusqlite::params![to, channel, from],
-                    )?;
-                    Ok(AddressMove::Moved(old))
-                })
-                .await;
-        }
-        let mut tx = self.begin_write().await?;
-        let owner_of = async |tx: &mut sqlx::Transaction<'static, sqlx::Any>, address: &str| {
-            let row = sqlx::query(OWNER)
-                .bind(channel)
-                .bind(address)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(db(CONTEXT))?;
-            row.as_ref()
-                .map(|r| get::<RespondentId>(r, "respondent_id"))
-                .transpose()
-        };
-        let Some(old) = owner_of(&mut tx, from).await? else {
-            return Ok(AddressMove::NotBound);
-        };
-        let moved = sqlx::query(MOVE_BINDING)
-            .bind(to)
-            .bind(at)
-            .bind(channel)
-            .bind(from)
-            .bind(channel)
-            .bind(to)
-            .execute(&mut *tx)
-            .await
-            .map_err(db(CONTEXT))?
-            .rows_affected();
-        if moved == 0 {
-            return Ok(match owner_of(&mut tx, to).await? {
-                Some(new) => AddressMove::Taken {
-                    from: old,
-                    owner: new,
-                },
-                None => AddressMove::NotBound,
-            });
-        }
-        sqlx::query(MOVE_REPLIES)
-            .bind(to)
-            .bind(channel)
-            .bind(from)
-            .execute(&mut *tx)
-            .await
-            .map_err(db(CONTEXT))?;
-        tx.commit().await.map_err(db(CONTEXT))?;
-        Ok(AddressMove::Moved(old))
     }
 
     /// How many webhook bodies wait to be processed.

@@ -121,6 +121,7 @@ pub async fn seed(db: &Db, n: usize) -> Vec<Person> {
     assert_eq!(report.loaded, n);
     let tokens: HashMap<String, String> = db
         .store
+        .search()
         .invite_rows_in(&flow.id, &Scope::All)
         .await
         .expect("invite rows")

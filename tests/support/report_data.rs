@@ -50,7 +50,7 @@ pub fn enrol(flow: &str) -> Enrolment {
 
 /// The id of the respondent imported with external id `ext`.
 pub async fn id_of(store: &Store, ext: &str) -> RespondentId {
-    store.identity_of(ext).await.unwrap().unwrap().0
+    store.roster().identity_of(ext).await.unwrap().unwrap().0
 }
 
 /// One answer to f8 (a choice), as a step would store it.
@@ -74,6 +74,7 @@ pub async fn step(
     at: DateTime<Utc>,
 ) {
     let s = store
+        .sessions()
         .latest_session(r, FLOW)
         .await
         .unwrap()
@@ -89,7 +90,7 @@ pub async fn step(
         inbound: None,
         now: at,
     };
-    store.commit_step(&c).await.unwrap();
+    store.sessions().commit_step(&c).await.unwrap();
 }
 
 /// Inserts a wave of `flow` and one run of it; returns (wave id, run id). The waves part

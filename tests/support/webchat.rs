@@ -68,6 +68,7 @@ impl WebChat {
             .expect("import");
         assert_eq!(report.loaded, 3);
         let tokens = store
+            .search()
             .invite_rows_in(&flow.id, &Scope::All)
             .await
             .expect("invite rows")

@@ -283,8 +283,16 @@ impl TelegramBot {
                 Read::Membership { chat, blocked } => {
                     // Telegram says so before any send fails, so reminders stop at once.
                     let address = chat.0.to_string();
-                    if let Some(id) = conv.store.respondent_by_channel(CHANNEL, &address).await? {
-                        conv.store.mark_unreachable(id, blocked).await?;
+                    if let Some(id) = conv
+                        .store
+                        .respondents()
+                        .respondent_by_channel(CHANNEL, &address)
+                        .await?
+                    {
+                        conv.store
+                            .respondents()
+                            .mark_unreachable(id, blocked)
+                            .await?;
                     }
                     return Ok((UpdateOutcome::Ignored, None));
                 }

@@ -195,9 +195,10 @@ pub async fn personal_page(
     let Link::Personal(token) = &link else {
         return not_found(&state, &client);
     };
-    let bound = match state.store.respondent_by_token(token).await {
+    let bound = match state.store.respondents().respondent_by_token(token).await {
         Ok(Some(r)) => state
             .store
+            .respondents()
             .channel_addresses(r.id, Channel::Web.as_str())
             .await
             .map(Some),

@@ -107,7 +107,7 @@ pub async fn start_with(
     let api = GraphApi::new(config)?.with_rate(rate);
     let store = receiver.conversations().store.clone();
     let writer = writer::Writer::spawn(store.clone());
-    let pending = store.whatsapp_pending_inbound().await?;
+    let pending = store.whatsapp().whatsapp_pending_inbound().await?;
     let (queue, rx) = tokio::sync::mpsc::unbounded_channel();
     let router = webhook::router(webhook::WebhookState {
         app_secret: config.app_secret.clone(),

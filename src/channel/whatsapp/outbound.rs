@@ -67,6 +67,7 @@ impl WhatsAppOutbound {
             .shared
             .conv()
             .store
+            .whatsapp()
             .whatsapp_last_inbound(&address)
             .await
             .map_err(|e| SendError::Transient(e.to_string()))?;

@@ -179,6 +179,7 @@ impl Shared {
         };
         let store = &self.conv().store;
         match store
+            .respondents()
             .move_channel_address(super::CHANNEL, from, &to, self.clock.now())
             .await?
         {

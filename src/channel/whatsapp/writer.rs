@@ -83,11 +83,11 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let writes: Vec<WhatsAppWrite> = jobs.iter().filter_map(|j| j.write.clone()).collect();
-        let mut result = store.whatsapp_apply(&writes).await;
+        let mut result = store.whatsapp().whatsapp_apply(&writes).await;
         if result.is_err() {
             // One more try: a busy database or a dropped connection often passes.
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            result = store.whatsapp_apply(&writes).await;
+            result = store.whatsapp().whatsapp_apply(&writes).await;
         }
         match result {
             Ok(ids) => {

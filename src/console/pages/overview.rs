@@ -99,7 +99,12 @@ async fn overview(
             return Reject::Unavailable.into_response();
         }
     };
-    let per_day = match state.store.completions_per_day(&flow.id, &scope).await {
+    let per_day = match state
+        .store
+        .overview()
+        .completions_per_day(&flow.id, &scope)
+        .await
+    {
         Ok(d) => d,
         Err(e) => {
             tracing::error!(error = %e, "cannot count completions per day");

@@ -73,9 +73,10 @@ async fn search(
         page: page_no - 1,
     };
     let scope = staff.scope();
+    let db = state.store.search();
     let (found, segments) = match tokio::try_join!(
-        state.store.search_respondents(&search, &scope),
-        state.store.segment_values(&scope)
+        db.search_respondents(&search, &scope),
+        db.segment_values(&scope)
     ) {
         Ok(x) => x,
         Err(e) => {
@@ -210,7 +211,7 @@ async fn respondent(
         return not_found(tr);
     };
     let store = &state.store;
-    let r = match store.respondent_in_scope(id, &staff.scope()).await {
+    let r = match store.search().respondent_in_scope(id, &staff.scope()).await {
         Ok(Some(r)) => r,
         Ok(None) => return not_found(tr),
         Err(e) => {
@@ -218,11 +219,8 @@ async fn respondent(
             return Reject::Unavailable.into_response();
         }
     };
-    let loaded = tokio::try_join!(
-        store.sessions_of(id),
-        store.channels_of(id),
-        store.reminders_of(id)
-    );
+    let db = store.search();
+    let loaded = tokio::try_join!(db.sessions_of(id), db.channels_of(id), db.reminders_of(id));
     let (sessions, channels, reminders) = match loaded {
         Ok(x) => x,
         Err(e) => {
@@ -232,7 +230,7 @@ async fn respondent(
     };
     let mut answers = Vec::new();
     for s in &sessions {
-        match store.current_answers(s.id).await {
+        match store.sessions().current_answers(s.id).await {
             Ok(a) if !a.is_empty() => answers.push((s, a)),
             Ok(_) => {}
             Err(e) => {

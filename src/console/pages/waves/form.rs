@@ -85,7 +85,7 @@ impl Values<'_> {
 
 async fn new_page(State(state): State<AppState>, Manager(staff): Manager) -> Response {
     let tr = Tr::new(&state.catalog, staff.lang());
-    let schools = match state.store.roster_schools(&staff.scope()).await {
+    let schools = match state.store.waves().roster_schools(&staff.scope()).await {
         Ok(s) => s,
         Err(e) => return unavailable(e, "listing schools"),
     };
@@ -108,7 +108,7 @@ async fn submit(State(state): State<AppState>, p: Posted) -> Response {
     }
     let tr = Tr::new(&state.catalog, staff.lang());
     let scope = staff.scope();
-    let schools = match state.store.roster_schools(&scope).await {
+    let schools = match state.store.waves().roster_schools(&scope).await {
         Ok(s) => s,
         Err(e) => return unavailable(e, "listing schools"),
     };
@@ -136,6 +136,7 @@ async fn submit(State(state): State<AppState>, p: Posted) -> Response {
     if p.form.get("step") == Some("save") {
         let id = match state
             .store
+            .waves()
             .create_wave_by(&wave, now, Some(staff.account().id))
             .await
         {

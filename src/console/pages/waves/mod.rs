@@ -10,7 +10,7 @@
 //! Scope: a wave belongs to the school its segment names. A member limited to schools
 //! (an operator, or a viewer with schools) sees and changes only the waves of those schools;
 //! a wave without a school reaches every school, so only admins and viewers without schools
-//! see it (checked in SQL, [`crate::store::Store::waves_in`]): for anyone else it is "not
+//! see it (checked in SQL, [`crate::store::Waves::waves_in`]): for anyone else it is "not
 //! found", like an id that does not exist.
 
 mod form;
@@ -64,7 +64,7 @@ struct Listed {
 async fn list(State(state): State<AppState>, staff: Staff) -> Response {
     let tr = Tr::new(&state.catalog, staff.lang());
     let now = state.clock.now();
-    let waves = match state.store.waves_in(&staff.scope()).await {
+    let waves = match state.store.waves().waves_in(&staff.scope()).await {
         Ok(w) => w,
         Err(e) => return unavailable(e, "listing waves"),
     };
@@ -72,7 +72,7 @@ async fn list(State(state): State<AppState>, staff: Staff) -> Response {
     let horizon = wib_midnight(start + Duration::weeks(CALENDAR_WEEKS));
     let mut listed = Vec::with_capacity(waves.len());
     for wave in waves {
-        let last = match state.store.last_run_due(wave.id).await {
+        let last = match state.store.waves().last_run_due(wave.id).await {
             Ok(l) => l,
             Err(e) => return unavailable(e, "a wave's last run"),
         };

@@ -42,6 +42,7 @@ async fn scoped_wave(state: &AppState, staff: &Staff, id: &str) -> Result<Option
     };
     state
         .store
+        .waves()
         .wave_in(id, &staff.scope())
         .await
         .map_err(|e| unavailable(e, "loading a wave"))
@@ -61,7 +62,7 @@ async fn wave_page(
         Err(r) => return r,
     };
     let now = state.clock.now();
-    let progress = match state.store.wave_progress(wave.id, now).await {
+    let progress = match state.store.waves().wave_progress(wave.id, now).await {
         Ok(p) => p,
         Err(e) => return unavailable(e, "a wave's progress"),
     };
@@ -70,12 +71,12 @@ async fn wave_page(
     if headers.get("x-jejak-fragment").is_some() {
         return progress_markup(tr, &progress, now).into_response();
     }
-    let last = match state.store.last_run_due(wave.id).await {
+    let last = match state.store.waves().last_run_due(wave.id).await {
         Ok(l) => l,
         Err(e) => return unavailable(e, "a wave's last run"),
     };
     let next = admin::upcoming(&wave, last, now, 5, None);
-    let creator = match state.store.wave_creator(wave.id).await {
+    let creator = match state.store.waves().wave_creator(wave.id).await {
         Ok(c) => c,
         Err(e) => return unavailable(e, "a wave's author"),
     };
