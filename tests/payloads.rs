@@ -26,7 +26,7 @@ use jejak::channel::telegram::outbound::RetryPolicy as TgRetry;
 use jejak::channel::telegram::payload::{Decoded, decode};
 use jejak::channel::whatsapp::clock::ManualClock;
 use jejak::channel::whatsapp::config::{RetryPolicy, WhatsAppConfig};
-use jejak::channel::whatsapp::{self, WEBHOOK_PATH, webhook};
+use jejak::channel::whatsapp::{self, WEBHOOK_PATH};
 use jejak::conversation::Conversations;
 use jejak::i18n::Catalog;
 use jejak::model::{Lang, RespondentFields};
@@ -398,19 +398,7 @@ impl WaHarness {
     }
 
     async fn post(&self, body: &str) -> u16 {
-        self.http
-            .post(&self.url)
-            .header("content-type", "application/json")
-            .header(
-                "x-hub-signature-256",
-                webhook::sign(APP_SECRET, body.as_bytes()),
-            )
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
+        fake_graph_api::post_signed(&self.http, &self.url, APP_SECRET, body).await
     }
 
     fn wamid(&self) -> String {

@@ -109,19 +109,7 @@ impl Harness {
 
     /// POSTs `body` signed with the app secret.
     async fn post_signed(&self, body: &str) -> u16 {
-        self.http
-            .post(self.url())
-            .header("content-type", "application/json")
-            .header(
-                "x-hub-signature-256",
-                webhook::sign(APP_SECRET, body.as_bytes()),
-            )
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
+        fake_graph_api::post_signed(&self.http, &self.url(), APP_SECRET, body).await
     }
 
     fn next_wamid(&self) -> String {

@@ -298,3 +298,21 @@ impl FakeGraphApi {
             .collect()
     }
 }
+
+/// What Meta does with a webhook body: POSTs it to `url` signed with `app_secret`
+/// (`X-Hub-Signature-256`); returns the status the bot answered.
+#[allow(dead_code)]
+pub async fn post_signed(http: &reqwest::Client, url: &str, app_secret: &str, body: &str) -> u16 {
+    http.post(url)
+        .header("content-type", "application/json")
+        .header(
+            jejak::channel::whatsapp::webhook::SIGNATURE_HEADER,
+            jejak::channel::whatsapp::webhook::sign(app_secret, body.as_bytes()),
+        )
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("the webhook answers")
+        .status()
+        .as_u16()
+}
