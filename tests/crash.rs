@@ -5,6 +5,24 @@
 //! complete and in order; a Telegram or WhatsApp part in flight at a kill may come twice
 //! (neither platform takes an idempotency key), at most once per kill; the web chat, which
 //! pulls its replies by cursor, gets each exactly once. The driver is `support/crash.rs`.
+//!
+//! When the crowd does not finish, the failure tells for each respondent left waiting what
+//! they received, what became of each update of their chat in the fake Bot API (served how
+//! often, confirmed, or confirmed without ever being served), which of those the store
+//! recorded, their binding, session and reply outbox rows (sent or not, claimed by whom,
+//! the lease). To hunt a rare failure, loop one test with `JEJAK_CRASH_KILLS`,
+//! `JEJAK_CRASH_KILL_MS` (the longest pause before a kill) and `JEJAK_CRASH_WAIT` (seconds
+//! to wait for the crowd).
+//!
+//! The Telegram tests were left out of the default run for a while (December 2026) for a
+//! rare stall: one respondent of 100 never got its next question, and the bot logged
+//! nothing. The bot never saw that respondent's answer: the fake Bot API gave an update
+//! its id and queued it under two separate locks, so under load a respondent's update
+//! could enter the queue behind one with a higher id that getUpdates had already served,
+//! and the offset confirming that one confirmed it too, unserved. Telegram numbers updates
+//! in the order they are queued; the fake now does so under one lock
+//! (`fake_bot_api_confirms_only_served_updates` below reproduced the loss in 2 of 2 runs
+//! before the fix). The bot was right: it confirms only what it has processed.
 
 #[path = "support/test_db.rs"]
 #[macro_use]
@@ -31,26 +49,74 @@ async fn web_chat_survives_kills(db: &Db) {
     crash::run(db, Kind::Web).await;
 }
 
-both_backends!(whatsapp_survives_kills, web_chat_survives_kills);
+both_backends!(
+    telegram_survives_kills,
+    whatsapp_survives_kills,
+    web_chat_survives_kills
+);
 
-/// Telegram's crash tests are left out of the default run until a rare stall is found: one
-/// respondent of 100 was left without its next message for 240 s on PostgreSQL (CI run, 3
-/// December 2026; the bot logged no warning) and once on SQLite at load 15; 4 runs alone
-/// and the runs before passed. Run them with `cargo test --test crash -- --ignored`.
-mod telegram {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "a rare stall of one respondent is being investigated; see the comment above"]
-    async fn sqlite_survives_kills() {
-        let db = crate::test_db::sqlite_db().await;
-        super::telegram_survives_kills(&db).await;
+/// The fake Bot API gives update ids in the order updates enter its queue, as Telegram
+/// does: an offset the bot sends confirms only updates it was served. (It once gave the id
+/// and queued the update under two locks; a chat's update queued between a getUpdates and
+/// the offset after it, behind an update with a higher id, was confirmed unseen, and that
+/// respondent waited for ever: the Telegram crash tests' rare stall.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fake_bot_api_confirms_only_served_updates() {
+    use fake_bot_api::FakeBotApi;
+    use std::collections::BTreeSet;
+    const TOKEN: &str = "1:fake";
+    const SENDERS: i64 = 4;
+    const EACH: i64 = 2_000;
+    let api = std::sync::Arc::new(FakeBotApi::start(TOKEN).await);
+    // Chats queue updates from threads of their own while a poller confirms what it got.
+    let pushers: Vec<_> = (0..SENDERS)
+        .map(|chat| {
+            let api = api.clone();
+            std::thread::spawn(move || {
+                (0..EACH)
+                    .map(|n| api.push_text(chat, &format!("m{n}"), None))
+                    .collect::<Vec<i64>>()
+            })
+        })
+        .collect();
+    let http = reqwest::Client::new();
+    let url = format!("{}bot{TOKEN}/getUpdates", api.url());
+    let mut offset = 0;
+    let mut served = BTreeSet::new();
+    while served.len() < (SENDERS * EACH) as usize {
+        let res: serde_json::Value = http
+            .post(&url)
+            .json(&serde_json::json!({ "offset": offset, "timeout": 1 }))
+            .send()
+            .await
+            .expect("getUpdates")
+            .json()
+            .await
+            .expect("JSON");
+        let ids: Vec<i64> = res["result"]
+            .as_array()
+            .expect("updates")
+            .iter()
+            .filter_map(|u| u["update_id"].as_i64())
+            .collect();
+        if let Some(max) = ids.iter().max() {
+            offset = max + 1;
+        }
+        served.extend(ids);
+        if pushers.iter().all(|p| p.is_finished()) && api.pending_updates() == 0 {
+            break;
+        }
     }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "a rare stall of one respondent is being investigated; see the comment above"]
-    async fn postgres_survives_kills() {
-        let Some(db) = crate::test_db::postgres_db().await else {
-            return;
-        };
-        super::telegram_survives_kills(&db).await;
-    }
+    let queued: BTreeSet<i64> = pushers
+        .into_iter()
+        .flat_map(|p| p.join().expect("a pusher"))
+        .collect();
+    let lost: Vec<_> = queued.difference(&served).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} updates confirmed without being served: {:?}",
+        lost.len(),
+        queued.len(),
+        api.confirmed_unserved().iter().take(5).collect::<Vec<_>>()
+    );
 }

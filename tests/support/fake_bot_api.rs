@@ -70,6 +70,10 @@ pub struct Call {
     pub at: Instant,
     /// The HTTP status answered.
     pub status: u16,
+    /// The first segment of the path before `/bot<token>/`, when the client's API URL has
+    /// one (`http://127.0.0.1:<port>/p3`): a tag telling clients apart, such as the
+    /// processes of a crash test.
+    pub via: Option<String>,
 }
 
 /// A message the bot sent (as it stands after edits).
@@ -110,6 +114,48 @@ impl Sent {
     }
 }
 
+/// What became of one queued update: the account of a stalled conversation.
+#[derive(Debug, Clone)]
+pub struct UpdateLog {
+    /// The update id.
+    pub update_id: i64,
+    /// The chat it came from.
+    pub chat: Option<i64>,
+    /// Its text, or the pressed button's data.
+    pub what: String,
+    /// How many times getUpdates served it.
+    pub served: u32,
+    /// Whether an offset confirmed it (it is gone from the queue).
+    pub confirmed: bool,
+    /// Confirmed by an offset before getUpdates had ever served it: the bot never saw it.
+    pub confirmed_unserved: bool,
+}
+
+impl UpdateLog {
+    fn of(update: &Value) -> UpdateLog {
+        let msg = update.get("message");
+        let query = update.get("callback_query");
+        let chat = msg
+            .and_then(|m| m.pointer("/chat/id"))
+            .or_else(|| query.and_then(|q| q.pointer("/from/id")))
+            .and_then(Value::as_i64);
+        let what = msg
+            .and_then(|m| m.get("text"))
+            .or_else(|| query.and_then(|q| q.get("data")))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        UpdateLog {
+            update_id: update.get("update_id").and_then(Value::as_i64).unwrap_or(0),
+            chat,
+            what,
+            served: 0,
+            confirmed: false,
+            confirmed_unserved: false,
+        }
+    }
+}
+
 #[derive(Default)]
 struct ApiState {
     next_update_id: i64,
@@ -135,6 +181,75 @@ struct ApiState {
     served_up_to: i64,
     /// Updates getUpdates served again (not confirmed by an offset in time).
     reserved: u64,
+    /// Every update queued, in order of queueing (not kept with `forget_calls`).
+    log: Vec<UpdateLog>,
+    /// Index of `log` by update id.
+    log_at: HashMap<i64, usize>,
+}
+
+impl ApiState {
+    /// The next update id, and the next message id of `chat`.
+    fn next_ids(&mut self, chat: i64) -> (i64, i64) {
+        self.next_update_id += 1;
+        let n = self.next_message_id.entry(chat).or_insert(0);
+        *n += 1;
+        (self.next_update_id, *n)
+    }
+
+    fn text_update(&mut self, chat: i64, text: &str, lang: Option<&str>) -> Value {
+        let (uid, mid) = self.next_ids(chat);
+        let mut msg = json!({
+            "message_id": mid,
+            "date": now_unix(),
+            "chat": chat_json(chat),
+            "from": user_json(chat, lang),
+            "text": text,
+        });
+        if text.starts_with('/') {
+            let len = text
+                .split_whitespace()
+                .next()
+                .map(|w| w.encode_utf16().count())
+                .unwrap_or(0);
+            msg["entities"] = json!([{"offset": 0, "length": len, "type": "bot_command"}]);
+        }
+        json!({"update_id": uid, "message": msg})
+    }
+
+    fn callback_update(&mut self, chat: i64, message_id: i64, data: &str) -> Value {
+        let message = self
+            .messages
+            .get(&(chat, message_id))
+            .map(|m| message_json(m, true));
+        let (uid, _) = self.next_ids(chat);
+        let mut q = json!({
+            "id": format!("cq{uid}"),
+            "from": user_json(chat, None),
+            "chat_instance": format!("ci{chat}"),
+            "data": data,
+        });
+        if let Some(m) = message {
+            q["message"] = m;
+        }
+        json!({"update_id": uid, "callback_query": q})
+    }
+
+    /// Queues `update` for getUpdates (and its log entry); returns its id.
+    fn enqueue(&mut self, update: Value) -> i64 {
+        let id = update.get("update_id").and_then(Value::as_i64).unwrap_or(0);
+        if !self.forget_calls {
+            let at = self.log.len();
+            self.log.push(UpdateLog::of(&update));
+            self.log_at.insert(id, at);
+        }
+        self.updates.push_back(update);
+        id
+    }
+
+    fn log_mut(&mut self, id: i64) -> Option<&mut UpdateLog> {
+        let at = *self.log_at.get(&id)?;
+        self.log.get_mut(at)
+    }
 }
 
 struct Inner {
@@ -285,6 +400,27 @@ async fn handle(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
+    handle_via(inner, None, bot, method, headers, body).await
+}
+
+/// A request under a tagged API URL (see [`Call::via`]).
+async fn handle_tagged(
+    State(inner): State<Arc<Inner>>,
+    Path((via, bot, method)): Path<(String, String, String)>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle_via(inner, Some(via), bot, method, headers, body).await
+}
+
+async fn handle_via(
+    inner: Arc<Inner>,
+    via: Option<String>,
+    bot: String,
+    method: String,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
     let method = method.to_ascii_lowercase();
     let content_type = headers
         .get(axum::http::header::CONTENT_TYPE)
@@ -297,11 +433,17 @@ async fn handle(
     } else {
         serde_json::from_slice(&body).unwrap_or(json!({}))
     };
-    call(&inner, &bot, method, params).await
+    call(&inner, &bot, method, params, via).await
 }
 
 /// Answers one call and records it.
-async fn call(inner: &Arc<Inner>, bot: &str, method: String, params: Value) -> Response {
+async fn call(
+    inner: &Arc<Inner>,
+    bot: &str,
+    method: String,
+    params: Value,
+    via: Option<String>,
+) -> Response {
     let resp = respond(inner, bot, &method, &params).await;
     let status = resp.status().as_u16();
     let mut st = inner.lock();
@@ -311,6 +453,7 @@ async fn call(inner: &Arc<Inner>, bot: &str, method: String, params: Value) -> R
             params,
             at: Instant::now(),
             status,
+            via,
         });
     }
     drop(st);
@@ -471,7 +614,16 @@ async fn get_updates(inner: &Arc<Inner>, params: &Value) -> Response {
                 .and_then(Value::as_i64)
                 .is_some_and(|id| id < offset)
             {
-                st.updates.pop_front();
+                let gone = st.updates.pop_front();
+                let id = gone
+                    .as_ref()
+                    .and_then(|u| u.get("update_id"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+                if let Some(l) = st.log_mut(id) {
+                    l.confirmed = true;
+                    l.confirmed_unserved = l.served == 0;
+                }
             }
             if !st.updates.is_empty() {
                 let batch: Vec<Value> = st.updates.iter().take(limit).cloned().collect();
@@ -483,6 +635,9 @@ async fn get_updates(inner: &Arc<Inner>, params: &Value) -> Response {
                         st.reserved += 1;
                     }
                     st.served_up_to = st.served_up_to.max(id);
+                    if let Some(l) = st.log_mut(id) {
+                        l.served += 1;
+                    }
                 }
                 return ok(Value::Array(batch));
             }
@@ -517,6 +672,10 @@ impl FakeBotApi {
         });
         let app = Router::new()
             .route("/{bot}/{method}", post(handle).get(handle))
+            .route(
+                "/{via}/{bot}/{method}",
+                post(handle_tagged).get(handle_tagged),
+            )
             .with_state(inner.clone());
         let task = tokio::spawn(async move {
             // As Telegram's and Meta's servers: no Nagle delay on small answers.
@@ -543,89 +702,66 @@ impl FakeBotApi {
         self.addr
     }
 
-    fn next_ids(&self, chat: i64) -> (i64, i64) {
-        let mut st = self.inner.lock();
-        st.next_update_id += 1;
-        let uid = st.next_update_id;
-        let n = st.next_message_id.entry(chat).or_insert(0);
-        *n += 1;
-        (uid, *n)
-    }
-
     /// Builds a text-message update from the user of private chat `chat` (without queueing
     /// it), with a fresh update id. Commands get their `bot_command` entity.
     pub fn text_update(&self, chat: i64, text: &str, lang: Option<&str>) -> Value {
-        let (uid, mid) = self.next_ids(chat);
-        let mut msg = json!({
-            "message_id": mid,
-            "date": now_unix(),
-            "chat": chat_json(chat),
-            "from": user_json(chat, lang),
-            "text": text,
-        });
-        if text.starts_with('/') {
-            let len = text
-                .split_whitespace()
-                .next()
-                .map(|w| w.encode_utf16().count())
-                .unwrap_or(0);
-            msg["entities"] = json!([{"offset": 0, "length": len, "type": "bot_command"}]);
-        }
-        json!({"update_id": uid, "message": msg})
+        self.inner.lock().text_update(chat, text, lang)
     }
 
     /// Builds a callback-query update: the user of `chat` pressed the button with
     /// `data` under the bot's message `message_id` (as it stands now, keyboard included).
     pub fn callback_update(&self, chat: i64, message_id: i64, data: &str) -> Value {
-        let message = {
-            let st = self.inner.lock();
-            st.messages
-                .get(&(chat, message_id))
-                .map(|m| message_json(m, true))
-        };
-        let (uid, _) = self.next_ids(chat);
-        let mut q = json!({
-            "id": format!("cq{uid}"),
-            "from": user_json(chat, None),
-            "chat_instance": format!("ci{chat}"),
-            "data": data,
-        });
-        if let Some(m) = message {
-            q["message"] = m;
-        }
-        json!({"update_id": uid, "callback_query": q})
+        self.inner.lock().callback_update(chat, message_id, data)
     }
 
-    /// Queues an update for getUpdates; returns its update id.
+    /// Queues an update for getUpdates as it is; returns its update id. Telegram's order
+    /// is then the caller's: an update queued behind one with a higher id is confirmed by
+    /// the offset that confirms that one, served or not. [`FakeBotApi::push_text`] and
+    /// [`FakeBotApi::press`] give the id and queue in one step.
     pub fn queue(&self, update: Value) -> i64 {
-        let id = update.get("update_id").and_then(Value::as_i64).unwrap_or(0);
-        self.inner.lock().updates.push_back(update);
+        let id = self.inner.lock().enqueue(update);
         self.inner.updates_changed.notify_waiters();
         id
     }
 
-    /// Queues a text message from the user of `chat`.
+    /// Queues a text message from the user of `chat`, with the next update id (given and
+    /// queued under one lock, so ids grow in the order of the queue, as Telegram's do).
     pub fn push_text(&self, chat: i64, text: &str, lang: Option<&str>) -> i64 {
-        let u = self.text_update(chat, text, lang);
-        self.queue(u)
+        let id = {
+            let mut st = self.inner.lock();
+            let u = st.text_update(chat, text, lang);
+            st.enqueue(u)
+        };
+        self.inner.updates_changed.notify_waiters();
+        id
     }
 
     /// Queues a press of the button whose label contains `label` on the latest bot message
     /// in `chat` that has a keyboard. Panics when there is none (a test bug).
     pub fn press(&self, chat: i64, label: &str) -> i64 {
-        let u = self.press_update(chat, label);
-        self.queue(u)
+        let (mid, data) = self.button(chat, label);
+        let id = {
+            let mut st = self.inner.lock();
+            let u = st.callback_update(chat, mid, &data);
+            st.enqueue(u)
+        };
+        self.inner.updates_changed.notify_waiters();
+        id
     }
 
     /// Builds (without queueing) the update for [`FakeBotApi::press`].
     pub fn press_update(&self, chat: i64, label: &str) -> Value {
-        let (mid, data) = self.find_button(chat, label).unwrap_or_else(|| {
+        let (mid, data) = self.button(chat, label);
+        self.callback_update(chat, mid, &data)
+    }
+
+    fn button(&self, chat: i64, label: &str) -> (i64, String) {
+        self.find_button(chat, label).unwrap_or_else(|| {
             panic!(
                 "no button {label:?} in chat {chat}: {:#?}",
                 self.sent_to(chat)
             )
-        });
-        self.callback_update(chat, mid, &data)
+        })
     }
 
     /// The latest message in `chat` with a button whose label contains `label`: its id and
@@ -677,6 +813,7 @@ impl FakeBotApi {
             &bot,
             method.to_ascii_lowercase(),
             Value::Object(params),
+            None,
         )
         .await;
     }
@@ -753,6 +890,8 @@ impl FakeBotApi {
         let mut st = self.inner.lock();
         st.forget_calls = true;
         st.calls = Vec::new();
+        st.log = Vec::new();
+        st.log_at = HashMap::new();
     }
 
     /// Delays every answer but getUpdates by `d` (`None`: no delay).
@@ -771,6 +910,29 @@ impl FakeBotApi {
     /// How many updates getUpdates served again because no offset had confirmed them.
     pub fn reserved(&self) -> u64 {
         self.inner.lock().reserved
+    }
+
+    /// What became of each update queued from `chat`, in order of queueing.
+    pub fn updates_of(&self, chat: i64) -> Vec<UpdateLog> {
+        self.inner
+            .lock()
+            .log
+            .iter()
+            .filter(|l| l.chat == Some(chat))
+            .cloned()
+            .collect()
+    }
+
+    /// Updates an offset confirmed before getUpdates ever served them (see
+    /// [`UpdateLog::confirmed_unserved`]).
+    pub fn confirmed_unserved(&self) -> Vec<UpdateLog> {
+        self.inner
+            .lock()
+            .log
+            .iter()
+            .filter(|l| l.confirmed_unserved)
+            .cloned()
+            .collect()
     }
 
     /// How many sendMessage calls the rate limit refused.
