@@ -119,6 +119,10 @@ const SQLITE_READ_CONNECTIONS: u32 = 4;
 /// Connections in a PostgreSQL pool.
 const POSTGRES_MAX_CONNECTIONS: u32 = 8;
 
+/// Connections on PostgreSQL that only mark reply parts sent (see
+/// [`Replies::settle`](replies::Replies::settle)), with `synchronous_commit` off.
+const POSTGRES_MARK_CONNECTIONS: u32 = 2;
+
 /// Settings applied to every SQLite connection.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
@@ -188,6 +192,12 @@ pub struct Store {
     group: Option<group::GroupCommit>,
     /// On a SQLite file, the inline read path for the per-message reads (see [`fastread`]).
     fast: Option<std::sync::Arc<fastread::Readers>>,
+    /// On PostgreSQL, connections of their own for marking a reply part sent the moment the
+    /// platform took it: not queued behind the steps on `writer`, and not waiting for the
+    /// WAL to reach the disk (`synchronous_commit = off`). A mark lost to a crash of the
+    /// database server costs that part sent again, never a lost one; a kill of the bot
+    /// loses no committed mark.
+    marks: Option<AnyPool>,
 }
 
 impl Store {
@@ -225,6 +235,7 @@ impl Store {
                     backend,
                     group: None,
                     fast: None,
+                    marks: None,
                 };
                 // An in-memory database exists only inside sqlx's one connection, so its
                 // steps commit through sqlx; so do those of a file the writer cannot open.
@@ -256,12 +267,32 @@ impl Store {
                     .await
                     .map_err(connect_err)?;
                 migrate(&pool, &POSTGRES_MIGRATIONS, backend).await?;
+                // Opened now, not at the first mark: a process restarted after a crash
+                // sends at once what the dead one left, and a connection opened in the
+                // middle of that (tens of milliseconds on a loaded machine) is that much
+                // longer that a part the platform took stays unmarked.
+                let marks = AnyPoolOptions::new()
+                    .max_connections(POSTGRES_MARK_CONNECTIONS)
+                    .min_connections(POSTGRES_MARK_CONNECTIONS)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            sqlx::raw_sql("SET synchronous_commit = off")
+                                .execute(&mut *conn)
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await
+                    .map_err(connect_err)?;
                 Ok(Store {
                     writer: pool.clone(),
                     reader: pool,
                     backend,
                     group: None,
                     fast: None,
+                    marks: Some(marks),
                 })
             }
         }
@@ -283,6 +314,9 @@ impl Store {
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
+        if let Some(marks) = &self.marks {
+            marks.close().await;
+        }
     }
 
     /// Begins a transaction that will write. SQLite takes the write lock up front

@@ -288,8 +288,25 @@ impl Replies<'_> {
 
     /// Settles parts (sent, or refused for good) at `now`, in one transaction. A part
     /// settled before stays as it was.
+    ///
+    /// One part on PostgreSQL is one autocommit statement on the store's mark connections
+    /// (a round trip, not queued behind steps, not waiting for the disk; see
+    /// `Store::marks`): the window in which a kill leaves a part the platform took
+    /// unmarked, to be sent again after the restart, is as short as the sender can make
+    /// it. (On the SQLite group writer a part is a savepoint of the next group's commit.)
     pub async fn settle(&self, parts: &[Settled], now: DateTime<Utc>) -> Result<()> {
         if parts.is_empty() {
+            return Ok(());
+        }
+        if let ([p], Some(marks)) = (parts, &self.store.marks) {
+            sqlx::query(SETTLE)
+                .bind(to_ms(now))
+                .bind(p.platform_message_id.as_deref())
+                .bind(p.error.as_deref())
+                .bind(p.id)
+                .execute(marks)
+                .await
+                .map_err(db("settling a reply"))?;
             return Ok(());
         }
         self.store
