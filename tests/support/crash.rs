@@ -742,6 +742,17 @@ pub async fn run(db: &Db, kind: Kind) {
     }
     check_store(&pool).await;
     let dups = check_replies(&world, &pool, &kills).await;
+    let mut marks = mark_delays(&world, &pool).await;
+    if !dups.before_kill.is_empty() {
+        let mut b = dups.before_kill.clone();
+        b.sort();
+        marks.push_str(&format!(
+            "; the repeated parts' first copies came {} / {} ms before their sender's kill \
+             (median / most)",
+            b[b.len() / 2],
+            b[b.len() - 1]
+        ));
+    }
     // A part may come again only if the platform took it in the instant before a kill and
     // a restarted process sent it again once the dead one's claim ran out: a kill lies
     // between any two copies, and they are about a claim lease apart. (So a part comes three
@@ -761,7 +772,7 @@ pub async fn run(db: &Db, kind: Kind) {
     eprintln!(
         "{kind:?}: {CROWD} respondents, {KILLS} kills in {:.1} s, done in {:.1} s; \
          {} redeliveries (updates served again, or requests repeated after no answer); {} reply parts sent again (none more than {} times), \
-         each after a kill",
+         each after a kill; a part marked sent {marks}",
         kills_done.as_secs_f64(),
         elapsed.as_secs_f64(),
         match &world.platform {
@@ -771,6 +782,42 @@ pub async fn run(db: &Db, kind: Kind) {
         dups.total,
         dups.worst + 1,
     );
+}
+
+/// How long after the platform took a Telegram part's last message the part was marked
+/// sent (the window in which a kill makes it come twice): median, 90th percentile and
+/// most, in ms (the outbox keeps milliseconds). Empty for the other channels.
+async fn mark_delays(world: &World, pool: &sqlx::AnyPool) -> String {
+    let Platform::Telegram(api) = &world.platform else {
+        return String::new();
+    };
+    // The fake's instants against the database's wall-clock milliseconds.
+    let (now, wall) = (Instant::now(), Utc::now().timestamp_millis());
+    let rows = sqlx::query(
+        "SELECT address, platform_message_id, sent_at FROM reply_outbox \
+         WHERE channel = 'telegram' AND platform_message_id IS NOT NULL",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("reply_outbox");
+    let mut delays: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| {
+            let chat: i64 = r.get::<String, _>("address").parse().ok()?;
+            let id: i64 = r.get::<String, _>("platform_message_id").parse().ok()?;
+            let took = api.sent_instant(chat, id)?;
+            let took_ms = wall - i64::try_from(now.duration_since(took).as_millis()).ok()?;
+            Some(r.get::<i64, _>("sent_at") - took_ms)
+        })
+        .collect();
+    delays.sort();
+    let at = |q: usize| delays.get((delays.len() * q / 100).min(delays.len().saturating_sub(1)));
+    format!(
+        "{:?} / {:?} / {:?} ms after the platform took it (median / p90 / max)",
+        at(50).copied().unwrap_or(0),
+        at(90).copied().unwrap_or(0),
+        delays.last().copied().unwrap_or(0)
+    )
 }
 
 /// A knob for hunting a rare failure in a loop (`JEJAK_CRASH_KILLS`, `JEJAK_CRASH_KILL_MS`:
@@ -998,6 +1045,9 @@ struct Dups {
     /// Repeats with no kill between the first copy and the second: not explained by a
     /// crash.
     unexplained: usize,
+    /// For repeats whose first sender is known: how long before that process was killed
+    /// the first copy reached the platform, in ms, sorted.
+    before_kill: Vec<u128>,
 }
 
 /// The outbox parts of each address, in order, with their rendering on the platform.
@@ -1102,6 +1152,7 @@ async fn check_replies(world: &World, pool: &sqlx::AnyPool, kills: &[Instant]) -
         total: 0,
         worst: 0,
         unexplained: 0,
+        before_kill: Vec::new(),
     };
     let mut add = |(repeats, worst): (Vec<Repeat>, usize)| {
         d.total += repeats.len();
@@ -1113,6 +1164,11 @@ async fn check_replies(world: &World, pool: &sqlx::AnyPool, kills: &[Instant]) -
         // the platform tells the processes apart; else a kill between the two arrivals (a
         // request sent just before a kill may be recorded just after it, so this can
         // call a repeat unexplained that was not).
+        // Start n was ended by kill n.
+        d.before_kill.extend(repeats.iter().filter_map(|r| {
+            let k = kills.get(r.first_by?)?;
+            Some(k.saturating_duration_since(r.first).as_millis())
+        }));
         let killed = |r: &Repeat| match (r.first_by, r.again_by) {
             (Some(a), Some(b)) => a < b,
             _ => kills.iter().any(|k| r.first <= *k && *k <= r.again),

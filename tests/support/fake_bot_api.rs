@@ -168,6 +168,8 @@ struct ApiState {
     messages: HashMap<(i64, i64), Sent>,
     /// The bot's messages in order of sending.
     sent_order: Vec<(i64, i64)>,
+    /// When each of the bot's messages was taken, by (chat, message id).
+    sent_at: HashMap<(i64, i64), Instant>,
     next_message_id: HashMap<i64, i64>,
     send_counts: HashMap<i64, u64>,
     blocked: HashMap<i64, &'static str>,
@@ -534,6 +536,7 @@ async fn respond(inner: &Arc<Inner>, bot: &str, method: &str, params: &Value) ->
             let v = message_json(&m, true);
             st.messages.insert((chat, id), m);
             st.sent_order.push((chat, id));
+            st.sent_at.insert((chat, id), Instant::now());
             *st.send_counts.entry(chat).or_insert(0) += 1;
             ok(v)
         }
@@ -831,6 +834,11 @@ impl FakeBotApi {
             .filter(|(c, _)| *c == chat)
             .filter_map(|k| st.messages.get(k).cloned())
             .collect()
+    }
+
+    /// When the bot's message `message_id` in `chat` was taken.
+    pub fn sent_instant(&self, chat: i64, message_id: i64) -> Option<Instant> {
+        self.inner.lock().sent_at.get(&(chat, message_id)).copied()
     }
 
     /// Every request with this method (any case), in order.
