@@ -452,6 +452,13 @@ pub struct Bot {
     child: Option<Child>,
 }
 
+/// A failed test does not leave its process running.
+impl Drop for Bot {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 impl Bot {
     fn log(&self, n: usize) -> std::path::PathBuf {
         self.log_dir.join(format!("run-{n}.log"))
