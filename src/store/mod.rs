@@ -69,7 +69,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 use error::db;
 pub use error::{Result, StoreError};
 pub use overview::Overview;
-pub use replies::{QueuedReply, Replies, ReplyBatch, Settled};
+pub use replies::{Lease, QueuedReply, Replies, ReplyBatch, Settled};
 pub use respondents::is_valid_token;
 pub use respondents::{AddressMove, Respondents};
 pub use roster::Roster;

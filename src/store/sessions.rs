@@ -188,17 +188,18 @@ impl Sessions<'_> {
     /// [`CommitOutcome::Conflict`] if the session's revision is not `expected_revision`; in
     /// both cases nothing is written. A missing session is [`StoreError::SessionNotFound`].
     pub async fn commit_step(&self, c: &StepCommit<'_>) -> Result<CommitOutcome> {
-        self.commit_step_with_replies(c, None).await
+        Ok(self.commit_step_with_replies(c, None).await?.0)
     }
 
     /// [`Sessions::commit_step`], queueing `replies` in the reply outbox in the same
     /// transaction: the step and what the bot answers to it are written together or not at
-    /// all (a duplicate or a conflict queues nothing).
+    /// all (a duplicate or a conflict queues nothing). Also returns the parts claimed with
+    /// the batch's lease, if it has one (see [`ReplyBatch::claimed`](super::ReplyBatch::claimed)).
     pub async fn commit_step_with_replies(
         &self,
         c: &StepCommit<'_>,
         replies: Option<&super::ReplyBatch>,
-    ) -> Result<CommitOutcome> {
+    ) -> Result<(CommitOutcome, Vec<super::QueuedReply>)> {
         // Encode before touching the database, so bad input cannot leave a transaction open.
         let encoded = Encoded::new(c)?;
         self.write(Step {
@@ -458,21 +459,22 @@ struct Step {
 }
 
 impl Write for Step {
-    type Out = CommitOutcome;
+    type Out = (CommitOutcome, Vec<super::QueuedReply>);
     const CONTEXT: &'static str = "committing a step";
 
-    async fn run(self, tx: &mut impl Exec) -> Result<CommitOutcome> {
+    async fn run(self, tx: &mut impl Exec) -> Result<Self::Out> {
         let outcome = self.write_step(tx).await?;
         if let (CommitOutcome::Applied { .. }, Some(replies)) = (outcome, &self.replies) {
-            replies.write(tx, self.now).await?;
+            let claimed = replies.write(tx, self.now).await?;
+            return Ok((outcome, claimed));
         }
-        Ok(outcome)
+        Ok((outcome, Vec::new()))
     }
 
     /// A duplicate or a conflict leaves nothing behind (the inbound id may already be
     /// written).
-    fn keep(out: &Result<CommitOutcome>) -> bool {
-        matches!(out, Ok(CommitOutcome::Applied { .. }))
+    fn keep(out: &Result<Self::Out>) -> bool {
+        matches!(out, Ok((CommitOutcome::Applied { .. }, _)))
     }
 }
 

@@ -22,7 +22,7 @@ use rusqlite::types::ToSqlOutput;
 use sqlx::AnyConnection;
 
 use super::error::is_foreign_key_violation;
-use super::group::{is_sqlite_foreign_key_violation, prepare, sqlite_error};
+use super::group::{is_sqlite_foreign_key_violation, prepare, sqlite_error, writer_gone};
 use super::{Columns, Result, Store, StoreError};
 
 /// A value bound to a statement parameter: the only kinds the schema stores (integers,
@@ -322,5 +322,25 @@ impl Store {
                 .map_err(super::error::db("rolling back"))?;
         }
         out
+    }
+}
+
+impl Store {
+    /// Runs `op` as [`Store::write`] does, but without waiting for its commit where the
+    /// store keeps writes in order: the SQLite group writer takes writes in the order they
+    /// were queued, so any write queued after this one (by this process) sees it, and a
+    /// failure is logged rather than returned. Elsewhere (PostgreSQL, an in-memory SQLite)
+    /// this waits for the commit, as `write`.
+    pub(super) async fn write_in_order<W: Write<Out = ()>>(&self, op: W) -> Result<()> {
+        match &self.group {
+            Some(group) => {
+                if group.push(move |tx| run_now(op.run(&mut OnSqlite(tx))), W::CONTEXT) {
+                    Ok(())
+                } else {
+                    Err(writer_gone())
+                }
+            }
+            None => self.write(op).await,
+        }
     }
 }
