@@ -311,22 +311,15 @@ impl Replies<'_> {
 
     /// Unsent parts of one address, in order.
     pub async fn unsent(&self, channel: Channel, address: &str) -> Result<Vec<QueuedReply>> {
-        if let Some(fast) = &self.store.fast {
-            // Read after every answer: inline, as the other per-message reads.
-            return fast.query_all(
+        // Read after every answer of the web chat: inline, as the other per-message reads.
+        self.store
+            .read_all(
                 "listing an address's unsent replies",
                 UNSENT,
-                rusqlite::params![channel.as_str(), address],
+                args![channel.as_str(), address],
                 |row| queued_from_row(row),
-            );
-        }
-        let rows = sqlx::query(UNSENT)
-            .bind(channel.as_str())
-            .bind(address)
-            .fetch_all(&self.store.reader)
+            )
             .await
-            .map_err(db("listing an address's unsent replies"))?;
-        rows.iter().map(queued_from_row).collect()
     }
 
     /// Claims the unsent parts of `address` for `sender` until `lease_until`, in order:
