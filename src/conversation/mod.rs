@@ -24,7 +24,8 @@ use crate::flow::Flow;
 use crate::i18n::Catalog;
 use crate::model::{Channel, SessionStatus};
 use crate::store::{
-    CommitOutcome, NewEvent, ReplyBatch, RespondentId, SessionRecord, StepCommit, Store, StoreError,
+    CommitOutcome, Lease, NewEvent, QueuedReply, ReplyBatch, RespondentId, SessionRecord,
+    StepCommit, Store, StoreError,
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -92,6 +93,9 @@ pub(crate) struct ReplyTo<'a> {
     pub(crate) channel: Channel,
     pub(crate) address: &'a str,
     pub(crate) preface: &'a [Reply],
+    /// The sender that will deliver the parts, to claim them for in the step's own
+    /// transaction (see [`ReplyBatch::claimed`]).
+    pub(crate) lease: Option<&'a Lease>,
 }
 
 /// Runs conversations of one flow against the store.
@@ -115,12 +119,12 @@ impl Conversations {
         inbound: Option<(&str, &str)>,
         now: DateTime<Utc>,
     ) -> Result<Handled, ConversationError> {
-        self.step(respondent, input, inbound, None, now).await
+        Ok(self.step(respondent, input, inbound, None, now).await?.0)
     }
 
     /// [`Conversations::handle`], with the replies (after `to.preface`) queued in the reply
     /// outbox for `to`'s address in the step's own transaction. The replies are returned
-    /// too.
+    /// too, with the parts claimed for `to.lease`'s sender.
     pub(crate) async fn step(
         &self,
         respondent: RespondentId,
@@ -128,7 +132,7 @@ impl Conversations {
         inbound: Option<(&str, &str)>,
         to: Option<&ReplyTo<'_>>,
         now: DateTime<Utc>,
-    ) -> Result<Handled, ConversationError> {
+    ) -> Result<(Handled, Vec<QueuedReply>), ConversationError> {
         let r = self
             .store
             .respondents()
@@ -173,13 +177,17 @@ impl Conversations {
                 Some(to) => {
                     let mut all = to.preface.to_vec();
                     all.extend(out.replies.iter().cloned());
-                    Some(ReplyBatch::new(
+                    let batch = ReplyBatch::new(
                         to.channel,
                         to.address,
                         Some(respondent),
                         out.state.lang,
                         &all,
-                    )?)
+                    )?;
+                    Some(match to.lease {
+                        Some(lease) => batch.claimed(lease.clone()),
+                        None => batch,
+                    })
                 }
                 None => None,
             };
@@ -189,9 +197,11 @@ impl Conversations {
                 .commit_step_with_replies(&commit, batch.as_ref())
                 .await?
             {
-                CommitOutcome::Applied { .. } => return Ok(Handled::Replies(out.replies)),
-                CommitOutcome::Duplicate => return Ok(Handled::Duplicate),
-                CommitOutcome::Conflict => continue,
+                (CommitOutcome::Applied { .. }, claimed) => {
+                    return Ok((Handled::Replies(out.replies), claimed));
+                }
+                (CommitOutcome::Duplicate, _) => return Ok((Handled::Duplicate, Vec::new())),
+                (CommitOutcome::Conflict, _) => continue,
             }
         }
         Err(ConversationError::Contended(respondent))

@@ -15,13 +15,16 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 
 use super::inbound::{Content, Inbound};
+use super::send::{Flushed, ReplySender};
 use super::{ConversationError, Conversations, Handled, KeyedLocks, ReplyTo};
 use crate::clock::Clock;
 use crate::engine::{Input, Reply};
 use crate::i18n::Msg;
 use crate::model::{Channel, Lang, RespondentFields};
 use crate::roster::identity;
-use crate::store::{NewRespondent, ReplyBatch, RespondentId, StoreError, TelegramBind};
+use crate::store::{
+    Lease, NewRespondent, QueuedReply, ReplyBatch, RespondentId, StoreError, TelegramBind,
+};
 
 /// Why a message could not be received. Nothing was committed: the platform may deliver it
 /// again (the channel answers its webhook with an error, or does not confirm the update).
@@ -157,10 +160,54 @@ impl Receiver {
     /// `(channel, message_id)` returns [`Receipt::Duplicate`].
     pub async fn receive(&self, inbound: &Inbound) -> Result<Receipt, ReceiveError> {
         let key = (inbound.channel, inbound.address.clone());
-        self.locks.run(key, self.receive_locked(inbound)).await
+        self.locks
+            .run(key, self.receive_locked(inbound, None, &mut None))
+            .await
     }
 
-    async fn receive_locked(&self, inbound: &Inbound) -> Result<Receipt, ReceiveError> {
+    /// Receives one message as [`Receiver::receive`] does and delivers the address's
+    /// replies through `sender` (the channel's): the step's own transaction claims the
+    /// parts for `sender`, which then sends them without a write of its own to claim them.
+    /// Also after a duplicate (what an earlier delivery left unsent goes now).
+    /// `before_send` runs on the receipt between the step and the delivery (Telegram
+    /// removes the answered question's keyboard there); gives what it returned and how
+    /// the delivery went. A delivery that failed leaves the parts to the sender's sweep;
+    /// the message itself is received.
+    pub async fn receive_and_send<T>(
+        &self,
+        inbound: &Inbound,
+        sender: &ReplySender,
+        before_send: impl AsyncFnOnce(Receipt) -> T,
+    ) -> Result<(T, Result<Flushed, StoreError>), ReceiveError> {
+        let key = (inbound.channel, inbound.address.clone());
+        let address = inbound.address.as_str();
+        // The sender's lock on the address from before the claim until the parts are
+        // settled: its own sweep cannot take them in between.
+        let work = sender.hold(address, async {
+            let lease = sender.lease();
+            let mut claimed = None;
+            let receipt = self
+                .receive_locked(inbound, Some(&lease), &mut claimed)
+                .await?;
+            let before = before_send(receipt).await;
+            let flushed = match claimed {
+                Some(parts) => sender.deliver_held(address, parts).await,
+                None => sender.flush_held(address).await,
+            };
+            Ok((before, flushed))
+        });
+        self.locks.run(key, work).await
+    }
+
+    /// Receives a message holding its address's lock. A step's replies are claimed for
+    /// `lease`'s sender, if given, and put in `claimed`; anything else (a refusal, a
+    /// duplicate) leaves `claimed` as it is.
+    async fn receive_locked(
+        &self,
+        inbound: &Inbound,
+        lease: Option<&Lease>,
+        claimed: &mut Option<Vec<QueuedReply>>,
+    ) -> Result<Receipt, ReceiveError> {
         let now = self.clock.now();
         let hint = inbound
             .language_hint
@@ -250,6 +297,7 @@ impl Receiver {
             channel: inbound.channel,
             address: &inbound.address,
             preface: &preface,
+            lease,
         };
         let message = inbound
             .message_id
@@ -260,11 +308,16 @@ impl Receiver {
             .step(respondent, &input, message, Some(&to), now)
             .await?
         {
-            Handled::Duplicate => Ok(Receipt::Duplicate),
-            Handled::Replies(replies) => Ok(Receipt::Queued {
-                respondent: Some(respondent),
-                parts: preface.len() + replies.len(),
-            }),
+            (Handled::Duplicate, _) => Ok(Receipt::Duplicate),
+            (Handled::Replies(replies), parts) => {
+                if lease.is_some() {
+                    *claimed = Some(parts);
+                }
+                Ok(Receipt::Queued {
+                    respondent: Some(respondent),
+                    parts: preface.len() + replies.len(),
+                })
+            }
         }
     }
 
@@ -586,6 +639,7 @@ impl Receiver {
             .replies()
             .queue(&batch, message, now)
             .await?
+            .is_some()
         {
             Ok(Receipt::Queued {
                 respondent,

@@ -25,7 +25,7 @@ use super::KeyedLocks;
 use crate::channel::SendError;
 use crate::clock::Clock;
 use crate::model::Channel;
-use crate::store::{QueuedReply, Settled, Store, StoreError};
+use crate::store::{Lease, QueuedReply, Settled, Store, StoreError};
 
 /// The future of [`Deliver::deliver`].
 pub type DeliverFuture<'a> =
@@ -112,24 +112,71 @@ impl ReplySender {
     /// the next one goes; an unreachable address marks its respondent unreachable and
     /// settles what is left.
     pub async fn flush(&self, address: &str) -> Result<Flushed, StoreError> {
-        self.locks
-            .run(address.to_string(), self.flush_locked(address))
-            .await
+        self.hold(address, self.flush_held(address)).await
     }
 
-    async fn flush_locked(&self, address: &str) -> Result<Flushed, StoreError> {
-        let channel = self.channel();
+    /// Runs `work` holding this sender's lock on `address`: nothing of this sender sends
+    /// to the address meanwhile.
+    pub(crate) async fn hold<T>(&self, address: &str, work: impl Future<Output = T>) -> T {
+        self.locks.run(address.to_string(), work).await
+    }
+
+    /// This sender's claim from now on, for [`ReplyBatch::claimed`](crate::store::ReplyBatch::claimed).
+    pub(crate) fn lease(&self) -> Lease {
         let now = self.clock.now();
         let lease = chrono::Duration::from_std(CLAIM_LEASE).unwrap_or(chrono::Duration::MAX);
+        Lease {
+            sender: self.id.clone(),
+            until: now + lease,
+            now,
+        }
+    }
+
+    /// [`ReplySender::flush`], the address's lock held (see [`ReplySender::hold`]).
+    pub(crate) async fn flush_held(&self, address: &str) -> Result<Flushed, StoreError> {
+        let lease = self.lease();
         let parts = self
             .store
             .replies()
-            .claim(channel, address, &self.id, now + lease, now)
+            .claim(
+                self.channel(),
+                address,
+                &lease.sender,
+                lease.until,
+                lease.now,
+            )
             .await?;
+        self.deliver_held(address, parts).await
+    }
+
+    /// Delivers `parts`, claimed by this sender for `address` (in order), the address's
+    /// lock held (see [`ReplySender::hold`]).
+    pub(crate) async fn deliver_held(
+        &self,
+        address: &str,
+        parts: Vec<QueuedReply>,
+    ) -> Result<Flushed, StoreError> {
+        let channel = self.channel();
         let mut done = Flushed::default();
         let mut rest = parts.iter();
         while let Some(part) = rest.next() {
             match self.platform.deliver(part).await {
+                Ok(id) if rest.len() == 0 => {
+                    // The last part: the next send to this address is the next claim,
+                    // which the store orders after this settlement, so nobody waits for
+                    // it (a crash before it is committed repeats this part, as one in
+                    // flight).
+                    let part = Settled {
+                        id: part.id,
+                        platform_message_id: id,
+                        error: None,
+                    };
+                    self.store
+                        .replies()
+                        .settle_in_order(std::slice::from_ref(&part), self.clock.now())
+                        .await?;
+                    done.sent += 1;
+                }
                 Ok(id) => {
                     self.settle(part.id, id, None).await?;
                     done.sent += 1;

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Params};
+use rusqlite::{Connection, OpenFlags};
 
 use super::{Columns, Result, StoreError};
 
@@ -49,56 +49,22 @@ impl Readers {
         })
     }
 
-    /// Runs `sql` (parameters `$1`, `$2`… bound in order) and decodes the first row, if
-    /// any.
-    pub(super) fn query_opt<T>(
+    /// Runs `read` on one of the connections (opening another when all are in use).
+    pub(super) fn with<T>(
         &self,
         context: &'static str,
-        sql: &str,
-        params: impl Params,
-        decode: impl FnOnce(&rusqlite::Row<'_>) -> Result<T>,
-    ) -> Result<Option<T>> {
-        let err = |e: rusqlite::Error| StoreError::Sqlite {
-            context,
-            detail: e.to_string(),
-        };
+        read: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<T> {
         let conn = match self.take() {
             Some(c) => c,
-            None => connect(&self.path).map_err(err)?,
+            None => connect(&self.path).map_err(|e| StoreError::Sqlite {
+                context,
+                detail: e.to_string(),
+            })?,
         };
-        let result = super::group::prepare(&conn, sql)
-            .and_then(|mut stmt| stmt.query_row(params, |row| Ok(decode(row))).optional())
-            .map_err(err);
+        let result = read(&conn);
         self.put(conn);
-        result?.transpose()
-    }
-
-    /// Runs `sql` (parameters `$1`, `$2`… bound in order) and decodes every row.
-    pub(super) fn query_all<T>(
-        &self,
-        context: &'static str,
-        sql: &str,
-        params: impl Params,
-        mut decode: impl FnMut(&rusqlite::Row<'_>) -> Result<T>,
-    ) -> Result<Vec<T>> {
-        let err = |e: rusqlite::Error| StoreError::Sqlite {
-            context,
-            detail: e.to_string(),
-        };
-        let conn = match self.take() {
-            Some(c) => c,
-            None => connect(&self.path).map_err(err)?,
-        };
-        let result = super::group::prepare(&conn, sql).and_then(|mut stmt| {
-            let mut rows = stmt.query(params)?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(decode(row));
-            }
-            Ok(out)
-        });
-        self.put(conn);
-        result.map_err(err)?.into_iter().collect()
+        result
     }
 
     fn take(&self) -> Option<Connection> {

@@ -73,7 +73,9 @@ impl fmt::Debug for GroupCommit {
 struct Job {
     /// Runs the work in its own savepoint of the group's transaction.
     work: Work,
-    reply: oneshot::Sender<Result<Box<dyn Any + Send>>>,
+    /// Where the result goes; `None` for a write nobody waits for (see
+    /// [`GroupCommit::push`]), whose failure the writer logs.
+    reply: Option<oneshot::Sender<Result<Box<dyn Any + Send>>>>,
 }
 
 /// A job's work; its result is boxed so that every kind of write shares one queue.
@@ -123,7 +125,14 @@ impl GroupCommit {
         let work: Work = Box::new(move |tx| {
             in_savepoint(tx, work, keep).map(|t| Box::new(t) as Box<dyn Any + Send>)
         });
-        if self.queue.send(Job { work, reply }).is_err() {
+        if self
+            .queue
+            .send(Job {
+                work,
+                reply: Some(reply),
+            })
+            .is_err()
+        {
             return Err(writer_gone());
         }
         let any = result.await.unwrap_or_else(|_| Err(writer_gone()))?;
@@ -136,8 +145,27 @@ impl GroupCommit {
     }
 }
 
+impl GroupCommit {
+    /// Queues `work` as [`GroupCommit::write_if`] does, without waiting for it: the writer
+    /// takes jobs in the order they were queued, so every write queued after this one (by
+    /// anyone) sees it. A failure is logged by the writer. Returns false if the writer is
+    /// gone (nothing was queued).
+    pub(super) fn push(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<()> + Send + 'static,
+        context: &'static str,
+    ) -> bool {
+        let work: Work = Box::new(move |tx| {
+            in_savepoint(tx, work, Result::is_ok)
+                .map(|()| Box::new(()) as Box<dyn Any + Send>)
+                .inspect_err(|e| tracing::warn!(error = %e, "SQLite write failed while {context}"))
+        });
+        self.queue.send(Job { work, reply: None }).is_ok()
+    }
+}
+
 /// The error for a writer thread that is gone.
-fn writer_gone() -> StoreError {
+pub(super) fn writer_gone() -> StoreError {
     StoreError::Database {
         context: "committing a step",
         source: sqlx::Error::WorkerCrashed,
@@ -163,14 +191,14 @@ fn writer(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
 fn commit_group(conn: &mut Connection, mut group: Vec<Job>) {
     // A caller that gave up waiting (its future was dropped) gets nothing written, as when a
     // `commit_step` future is dropped before its transaction commits.
-    group.retain(|job| !job.reply.is_closed());
+    group.retain(|job| job.reply.as_ref().is_none_or(|r| !r.is_closed()));
     if group.is_empty() {
         return;
     }
     let tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
-            let replies = group.into_iter().map(|job| job.reply).collect();
+            let replies = group.into_iter().filter_map(|job| job.reply).collect();
             return fail_all(replies, "beginning a transaction", &e);
         }
     };
@@ -180,11 +208,13 @@ fn commit_group(conn: &mut Connection, mut group: Vec<Job>) {
     }
     if let Err(e) = tx.commit() {
         // Dropping the transaction rolled it back: nothing of the group was written.
-        let replies = done.into_iter().map(|(reply, _)| reply).collect();
+        let replies = done.into_iter().filter_map(|(reply, _)| reply).collect();
         return fail_all(replies, "committing a group of writes", &e);
     }
     for (reply, result) in done {
-        let _ = reply.send(result);
+        if let Some(reply) = reply {
+            let _ = reply.send(result);
+        }
     }
 }
 

@@ -14,8 +14,10 @@
 /// Declares the handle on one aggregate of the store: a borrowed view whose methods are that
 /// aggregate's statements (all in the aggregate's own file), and `Store::$method()` to get it.
 /// Callers name the part of the store they use (`store.sessions().commit_step(…)`); `Store`
-/// itself keeps only the connections. The handle derefs to the store for those connections
-/// (`self.writer`, `self.write(…)`), so an aggregate's code reads as it did on `Store`.
+/// itself keeps only the connections and the write plumbing, which a handle's code reaches
+/// through its private `store` field (`self.store.reader`, `self.store.write(…)`). A handle
+/// does not deref to the store: another aggregate's statements are reached by naming it
+/// (`self.store.respondents()…`), shared internals live in modules of their own (`stats`).
 macro_rules! handle {
     ($name:ident, $method:ident, $doc:literal) => {
         #[doc = $doc]
@@ -28,13 +30,6 @@ macro_rules! handle {
             #[doc = $doc]
             pub fn $method(&self) -> $name<'_> {
                 $name { store: self }
-            }
-        }
-
-        impl std::ops::Deref for $name<'_> {
-            type Target = $crate::store::Store;
-            fn deref(&self) -> &$crate::store::Store {
-                self.store
             }
         }
     };
@@ -52,6 +47,7 @@ mod search;
 mod sessions;
 mod sql;
 mod staff;
+mod stats;
 mod telegram;
 mod types;
 mod waves;
@@ -69,7 +65,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 use error::db;
 pub use error::{Result, StoreError};
 pub use overview::Overview;
-pub use replies::{QueuedReply, Replies, ReplyBatch, Settled};
+pub use replies::{Lease, QueuedReply, Replies, ReplyBatch, Settled};
 pub use respondents::is_valid_token;
 pub use respondents::{AddressMove, Respondents};
 pub use roster::Roster;

@@ -42,9 +42,9 @@ impl Overview<'_> {
         q = super::scope::bind(q, schools);
         // As for the report: one school's completions took 37,500 index probes on tables
         // never analysed since a bulk load instead of a hash join.
-        self.waves().refresh_stale_planner_statistics().await?;
+        super::stats::refresh_stale_planner_statistics(self.store).await?;
         let rows = q
-            .fetch_all(&self.reader)
+            .fetch_all(&self.store.reader)
             .await
             .map_err(db("counting completions per day"))?;
         let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();

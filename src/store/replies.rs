@@ -23,6 +23,16 @@ const QUEUE_REPLY: &str = "INSERT INTO reply_outbox \
      (channel, address, respondent_id, lang, reply, queued_at) \
      VALUES ($1, $2, $3, $4, $5, $6)";
 
+/// Queues one reply part already claimed by the sender that will deliver it (`$1`…`$6` as
+/// [`QUEUE_REPLY`], `$7` sender, `$8` lease end); gives the part's id.
+const QUEUE_CLAIMED: &str = "INSERT INTO reply_outbox \
+     (channel, address, respondent_id, lang, reply, queued_at, claimed_by, claimed_until) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+
+/// Whether an address has any unsent part (`$1` channel, `$2` address).
+const ANY_UNSENT: &str = "SELECT id FROM reply_outbox \
+     WHERE channel = $1 AND address = $2 AND sent_at IS NULL LIMIT 1";
+
 /// Claims an inbound message handled outside a step (`$1` channel, `$2` message id,
 /// `$3` when); changes no row when it was claimed before.
 const CLAIM_INBOUND: &str = "INSERT INTO inbound_messages \
@@ -96,6 +106,18 @@ pub struct QueuedReply {
     pub respondent: Option<RespondentId>,
 }
 
+/// A sender's claim on an address's parts until a lease runs out (see
+/// [`Replies::claim`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// The sender's id.
+    pub sender: String,
+    /// When the lease ends.
+    pub until: DateTime<Utc>,
+    /// Now (a lease of another sender that ended before this is over).
+    pub now: DateTime<Utc>,
+}
+
 /// Reply parts for one address, encoded for the outbox.
 #[derive(Debug, Clone)]
 pub struct ReplyBatch {
@@ -103,7 +125,10 @@ pub struct ReplyBatch {
     address: String,
     respondent: Option<RespondentId>,
     lang: Lang,
+    replies: Vec<Reply>,
     parts: Vec<String>,
+    /// Claim the address's parts for this sender in the same transaction.
+    lease: Option<Lease>,
 }
 
 impl ReplyBatch {
@@ -129,8 +154,19 @@ impl ReplyBatch {
             address: address.to_owned(),
             respondent,
             lang,
+            replies: replies.to_vec(),
             parts,
+            lease: None,
         })
+    }
+
+    /// The same parts, with the address's unsent parts (these and any left before them)
+    /// claimed under `lease` in the transaction that queues them, as [`Replies::claim`]
+    /// would right after: the write then returns the claimed parts, in order, and the
+    /// sender needs no write of its own to claim them.
+    pub fn claimed(mut self, lease: Lease) -> ReplyBatch {
+        self.lease = Some(lease);
+        self
     }
 
     /// How many parts.
@@ -145,11 +181,77 @@ impl ReplyBatch {
 
     /// Adds the parts of `other` (same address) after these.
     pub fn extend(&mut self, other: ReplyBatch) {
+        self.replies.extend(other.replies);
         self.parts.extend(other.parts);
     }
 
-    /// Writes the parts inside the open transaction `tx`.
-    pub(super) async fn write(&self, tx: &mut impl Exec, now: i64) -> Result<()> {
+    /// Writes the parts inside the open transaction `tx`; with a lease, claims the
+    /// address's unsent parts and returns them (else nothing).
+    pub(super) async fn write(&self, tx: &mut impl Exec, now: i64) -> Result<Vec<QueuedReply>> {
+        let Some(lease) = &self.lease else {
+            self.write_unclaimed(tx, now).await?;
+            return Ok(Vec::new());
+        };
+        let (until, at) = (to_ms(lease.until), to_ms(lease.now));
+        let earlier = tx
+            .fetch_optional(
+                ANY_UNSENT,
+                args![self.channel.as_str(), &self.address],
+                |_| Ok(()),
+            )
+            .await
+            .ctx("looking for unsent replies")?;
+        if earlier.is_some() {
+            // Parts left before these (a failure, a crash): claimed with them, in order, or
+            // not at all while another sender holds them.
+            self.write_unclaimed(tx, now).await?;
+            let claim = Claim {
+                channel: self.channel,
+                address: self.address.clone(),
+                sender: lease.sender.clone(),
+                until,
+                now: at,
+            };
+            return claim.run(tx).await;
+        }
+        // The usual case: nothing else waits, so the parts are written claimed, and what
+        // the sender needs is here already.
+        let mut out = Vec::with_capacity(self.parts.len());
+        for (part, reply) in self.parts.iter().zip(&self.replies) {
+            let id = tx
+                .fetch_optional(
+                    QUEUE_CLAIMED,
+                    args![
+                        self.channel.as_str(),
+                        &self.address,
+                        self.respondent,
+                        self.lang.tag(),
+                        part,
+                        now,
+                        &lease.sender,
+                        until
+                    ],
+                    |r| r.int("id"),
+                )
+                .await
+                .ctx("queueing a reply")?
+                .ok_or_else(|| StoreError::Corrupt {
+                    context: "reply_outbox",
+                    detail: "a queued part came back without its id".into(),
+                })?;
+            out.push(QueuedReply {
+                id,
+                channel: self.channel,
+                address: self.address.clone(),
+                reply: reply.clone(),
+                lang: self.lang,
+                respondent: self.respondent,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn write_unclaimed(&self, tx: &mut impl Exec, now: i64) -> Result<()> {
         for part in &self.parts {
             tx.execute(
                 QUEUE_REPLY,
@@ -209,22 +311,15 @@ impl Replies<'_> {
 
     /// Unsent parts of one address, in order.
     pub async fn unsent(&self, channel: Channel, address: &str) -> Result<Vec<QueuedReply>> {
-        if let Some(fast) = &self.store.fast {
-            // Read after every answer: inline, as the other per-message reads.
-            return fast.query_all(
+        // Read after every answer of the web chat: inline, as the other per-message reads.
+        self.store
+            .read_all(
                 "listing an address's unsent replies",
                 UNSENT,
-                rusqlite::params![channel.as_str(), address],
+                args![channel.as_str(), address],
                 |row| queued_from_row(row),
-            );
-        }
-        let rows = sqlx::query(UNSENT)
-            .bind(channel.as_str())
-            .bind(address)
-            .fetch_all(&self.store.reader)
+            )
             .await
-            .map_err(db("listing an address's unsent replies"))?;
-        rows.iter().map(queued_from_row).collect()
     }
 
     /// Claims the unsent parts of `address` for `sender` until `lease_until`, in order:
@@ -240,8 +335,7 @@ impl Replies<'_> {
         now: DateTime<Utc>,
     ) -> Result<Vec<QueuedReply>> {
         let (until, now) = (to_ms(lease_until), to_ms(now));
-        let mut parts = self
-            .store
+        self.store
             .write(Claim {
                 channel,
                 address: address.to_owned(),
@@ -249,10 +343,7 @@ impl Replies<'_> {
                 until,
                 now,
             })
-            .await?;
-        // RETURNING promises no order.
-        parts.sort_by_key(|p| p.id);
-        Ok(parts)
+            .await
     }
 
     /// Every part of one address (sent or not) with an id above `after_id`, in order: a
@@ -284,6 +375,24 @@ impl Replies<'_> {
             Utc::now(),
         )
         .await
+    }
+
+    /// [`Replies::settle`], without waiting for the commit where the store keeps its writes
+    /// in order (a SQLite file: every later write of this process, such as the next claim
+    /// of the address's parts, comes after it); elsewhere the same as `settle`. Meant for
+    /// the last part a sender delivered: if the process dies before the write is
+    /// committed, that part is sent again after the restart, as a part in flight would
+    /// be; a failure of the write is logged, and the part would be sent again later.
+    pub async fn settle_in_order(&self, parts: &[Settled], now: DateTime<Utc>) -> Result<()> {
+        if parts.is_empty() {
+            return Ok(());
+        }
+        self.store
+            .write_in_order(Settle {
+                parts: parts.to_vec(),
+                now: to_ms(now),
+            })
+            .await
     }
 
     /// Settles parts (sent, or refused for good) at `now`, in one transaction. A part
@@ -318,13 +427,15 @@ impl Replies<'_> {
     }
 
     /// Queues `batch` outside a conversation step. With `inbound`, the message id is claimed
-    /// in the same transaction, and a message claimed before queues nothing: returns false.
+    /// in the same transaction, and a message claimed before queues nothing: returns
+    /// `None`. Else the parts claimed with the batch's lease, if it has one (see
+    /// [`ReplyBatch::claimed`]).
     pub async fn queue(
         &self,
         batch: &ReplyBatch,
         inbound: Option<(Channel, &str)>,
         now: DateTime<Utc>,
-    ) -> Result<bool> {
+    ) -> Result<Option<Vec<QueuedReply>>> {
         self.store
             .write(Queue {
                 batch: batch.clone(),
@@ -372,19 +483,23 @@ impl Write for Claim {
     const CONTEXT: &'static str = "claiming replies";
 
     async fn run(self, tx: &mut impl Exec) -> Result<Vec<QueuedReply>> {
-        tx.fetch_all(
-            CLAIM,
-            args![
-                &self.sender,
-                self.until,
-                self.channel.as_str(),
-                &self.address,
-                self.now
-            ],
-            |r| queued_from_row(r),
-        )
-        .await
-        .ctx("claiming replies")
+        let mut parts = tx
+            .fetch_all(
+                CLAIM,
+                args![
+                    &self.sender,
+                    self.until,
+                    self.channel.as_str(),
+                    &self.address,
+                    self.now
+                ],
+                |r| queued_from_row(r),
+            )
+            .await
+            .ctx("claiming replies")?;
+        // RETURNING promises no order.
+        parts.sort_by_key(|p| p.id);
+        Ok(parts)
     }
 }
 
@@ -419,10 +534,10 @@ struct Queue {
 }
 
 impl Write for Queue {
-    type Out = bool;
+    type Out = Option<Vec<QueuedReply>>;
     const CONTEXT: &'static str = "queueing replies";
 
-    async fn run(self, tx: &mut impl Exec) -> Result<bool> {
+    async fn run(self, tx: &mut impl Exec) -> Result<Option<Vec<QueuedReply>>> {
         if let Some((channel, id)) = self.inbound {
             let claim = ClaimInbound {
                 channel: channel.as_str().to_owned(),
@@ -430,11 +545,10 @@ impl Write for Queue {
                 now: self.now,
             };
             if !claim.run(tx).await? {
-                return Ok(false);
+                return Ok(None);
             }
         }
-        self.batch.write(tx, self.now).await?;
-        Ok(true)
+        self.batch.write(tx, self.now).await.map(Some)
     }
 }
 

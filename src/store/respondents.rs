@@ -138,13 +138,7 @@ impl Write for InsertBinding {
         let inserted = tx
             .execute(self.insert, args![self.id, channel, address, self.at])
             .await
-            .map_err(|e| {
-                if e.is_foreign_key_violation() {
-                    StoreError::RespondentNotFound(self.id)
-                } else {
-                    e.context(self.context)
-                }
-            })?;
+            .ctx_or_missing(self.context, || StoreError::RespondentNotFound(self.id))?;
         if inserted == 1 {
             return Ok(BindingInsert::Inserted);
         }
@@ -204,7 +198,7 @@ impl Respondents<'_> {
         .bind(extra)
         .bind(to_ms(now))
         .bind(new_token())
-        .fetch_one(&self.writer)
+        .fetch_one(&self.store.writer)
         .await
         .map_err(db("storing a respondent"))?;
         get(&row, "id")
@@ -216,17 +210,11 @@ impl Respondents<'_> {
                 province, timezone, language, birth_date, extra, unreachable, created_at, \
                 updated_at, token \
             FROM respondents WHERE id = $1";
-        if let Some(fast) = &self.fast {
-            return fast.query_opt("loading a respondent", SQL, [id], |row| {
+        self.store
+            .read_optional("loading a respondent", SQL, args![id], |row| {
                 respondent_from_row(row)
-            });
-        }
-        let row = sqlx::query(SQL)
-            .bind(id)
-            .fetch_optional(&self.reader)
+            })
             .await
-            .map_err(db("loading a respondent"))?;
-        row.as_ref().map(respondent_from_row).transpose()
     }
 
     /// The respondent whose enrolment token is `token`, if any.
@@ -241,7 +229,7 @@ impl Respondents<'_> {
              FROM respondents WHERE token = $1",
         )
         .bind(token)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&self.store.reader)
         .await
         .map_err(db("looking up an enrolment token"))?;
         row.as_ref().map(respondent_from_row).transpose()
@@ -253,22 +241,15 @@ impl Respondents<'_> {
         channel: &str,
         address: &str,
     ) -> Result<Option<RespondentId>> {
-        if let Some(fast) = &self.fast {
-            // Every first message of a chat or number asks this.
-            return fast.query_opt(
+        // Every first message of a chat or number asks this.
+        self.store
+            .read_optional(
                 "looking up a channel address",
                 BINDING_OWNER,
-                rusqlite::params![channel, address],
+                args![channel, address],
                 |row| row.int("respondent_id"),
-            );
-        }
-        let row = sqlx::query(BINDING_OWNER)
-            .bind(channel)
-            .bind(address)
-            .fetch_optional(&self.reader)
+            )
             .await
-            .map_err(db("looking up a channel address"))?;
-        row.as_ref().map(|r| get(r, "respondent_id")).transpose()
     }
 
     /// Binds `address` on `channel` to a respondent. Binding the same address to the same
@@ -316,15 +297,16 @@ impl Respondents<'_> {
         address: &str,
         now: DateTime<Utc>,
     ) -> Result<BindingInsert> {
-        self.write(InsertBinding {
-            insert,
-            context,
-            id,
-            channel: channel.to_owned(),
-            address: address.to_owned(),
-            at: to_ms(now),
-        })
-        .await
+        self.store
+            .write(InsertBinding {
+                insert,
+                context,
+                id,
+                channel: channel.to_owned(),
+                address: address.to_owned(),
+                at: to_ms(now),
+            })
+            .await
     }
 
     /// The respondent whose roster phone is `phone` (E.164), if exactly one has it: a number
@@ -333,20 +315,16 @@ impl Respondents<'_> {
         // One row either way: the id when exactly one respondent has the phone, else NULL.
         const SQL: &str = "SELECT CASE WHEN COUNT(*) = 1 THEN MIN(id) END AS id \
                            FROM (SELECT id FROM respondents WHERE phone = $1 LIMIT 2) AS m";
-        if let Some(fast) = &self.fast {
-            // Every first message of a number asks this.
-            return fast
-                .query_opt("looking up a respondent by phone", SQL, [phone], |row| {
-                    row.int_opt("id")
-                })
-                .map(Option::flatten);
-        }
-        let row = sqlx::query(SQL)
-            .bind(phone)
-            .fetch_one(&self.reader)
+        // Every first message of a number asks this.
+        self.store
+            .read_optional(
+                "looking up a respondent by phone",
+                SQL,
+                args![phone],
+                |row| row.int_opt("id"),
+            )
             .await
-            .map_err(db("looking up a respondent by phone"))?;
-        get(&row, "id")
+            .map(Option::flatten)
     }
 
     /// The addresses of a respondent on `channel`.
@@ -357,7 +335,7 @@ impl Respondents<'_> {
         )
         .bind(id)
         .bind(channel)
-        .fetch_all(&self.reader)
+        .fetch_all(&self.store.reader)
         .await
         .map_err(db("listing channel addresses"))?;
         rows.iter().map(|r| get(r, "address")).collect()
@@ -366,7 +344,7 @@ impl Respondents<'_> {
     /// Sets a respondent's language unless one is set already (first contact: Telegram's
     /// `language_code`; a roster's choice wins).
     pub async fn set_language_if_unset(&self, id: RespondentId, lang: Lang) -> Result<()> {
-        self.write(SetLanguage { id, lang }).await
+        self.store.write(SetLanguage { id, lang }).await
     }
 
     /// The person at `from` on `channel` now writes from `to` (WhatsApp's
@@ -381,13 +359,14 @@ impl Respondents<'_> {
         now: DateTime<Utc>,
     ) -> Result<AddressMove> {
         // On a SQLite file the binding is written where every other binding is.
-        self.write(MoveAddress {
-            channel: channel.to_owned(),
-            from: from.to_owned(),
-            to: to.to_owned(),
-            at: to_ms(now),
-        })
-        .await
+        self.store
+            .write(MoveAddress {
+                channel: channel.to_owned(),
+                from: from.to_owned(),
+                to: to.to_owned(),
+                at: to_ms(now),
+            })
+            .await
     }
 
     /// Marks a respondent as (un)reachable, e.g. after the platform reports the bot blocked.
@@ -395,7 +374,7 @@ impl Respondents<'_> {
         let updated = sqlx::query("UPDATE respondents SET unreachable = $1 WHERE id = $2")
             .bind(i64::from(unreachable))
             .bind(id)
-            .execute(&self.writer)
+            .execute(&self.store.writer)
             .await
             .map_err(db("marking a respondent unreachable"))?
             .rows_affected();

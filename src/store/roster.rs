@@ -213,17 +213,17 @@ impl Roster<'_> {
             return Ok(outcome);
         }
         let now_ms = to_ms(now);
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.store.begin_write().await?;
         let mut ids: Vec<RespondentId> = Vec::with_capacity(rows.len());
         for chunk in rows.chunks(ROSTER_BATCH_ROWS) {
             let owned;
             let sql: &str = if chunk.len() == ROSTER_BATCH_ROWS {
-                full_batch_sql(self.backend)
+                full_batch_sql(self.store.backend)
             } else {
-                owned = upsert_sql(chunk.len(), self.backend);
+                owned = upsert_sql(chunk.len(), self.store.backend);
                 &owned
             };
-            let sqlite = self.backend == Backend::Sqlite;
+            let sqlite = self.store.backend == Backend::Sqlite;
             let mut q = sqlx::query(AssertSqlSafe(sql));
             if !sqlite {
                 q = q.bind(now_ms);
@@ -309,7 +309,7 @@ impl Roster<'_> {
         ids: &[RespondentId],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.store.begin_write().await?;
         for chunk in ids.chunks(ROSTER_BATCH_ROWS) {
             let mut sql = String::from(
                 "INSERT INTO roster_invites (flow_id, respondent_id, first_at, last_at) VALUES ",
@@ -391,13 +391,14 @@ impl Roster<'_> {
         q = super::scope::bind(q, schools);
         // The plan depends on the statistics of `flow_progress` and `respondents`, which a
         // bulk load leaves missing or stale (see the method).
-        self.waves().refresh_stale_planner_statistics().await?;
+        super::stats::refresh_stale_planner_statistics(self.store).await?;
         let mut tx = self
+            .store
             .reader
             .begin()
             .await
             .map_err(db("starting the response report"))?;
-        if self.backend() == Backend::Postgres {
+        if self.store.backend() == Backend::Postgres {
             // As for the wave dry run: a whole roster's join is costed high enough to
             // switch on JIT compilation (seconds, for a statement that runs in a fraction
             // of that), and hashing 150,000 respondents spills to disk at the default
@@ -440,7 +441,7 @@ impl Roster<'_> {
     pub async fn wave_names(&self, flow_id: &str) -> Result<Vec<(i64, String)>> {
         let rows = sqlx::query("SELECT id, name FROM waves WHERE flow_id = $1 ORDER BY id")
             .bind(flow_id)
-            .fetch_all(&self.reader)
+            .fetch_all(&self.store.reader)
             .await
             .map_err(db("reading wave names"))?;
         rows.iter()
@@ -455,7 +456,7 @@ impl Roster<'_> {
     ) -> Result<Option<(RespondentId, Option<String>)>> {
         let row = sqlx::query("SELECT id, birth_date FROM respondents WHERE external_id = $1")
             .bind(external_id)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&self.store.reader)
             .await
             .map_err(db("looking up an external id"))?;
         row.map(|row| Ok((get(&row, "id")?, get(&row, "birth_date")?)))
@@ -475,7 +476,7 @@ impl Roster<'_> {
         )
         .bind(channel)
         .bind(address)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&self.store.writer)
         .await
         .map_err(db("reading identity attempts"))?;
         row.map(|row| {
@@ -521,7 +522,7 @@ impl Roster<'_> {
             .bind(max_failures)
             .bind(window_ms)
             .bind(lockout_ms)
-            .fetch_one(&self.writer)
+            .fetch_one(&self.store.writer)
             .await
             .map_err(db("recording a failed identity check"))?;
         Ok(IdentityAttempts {
@@ -535,7 +536,7 @@ impl Roster<'_> {
         sqlx::query("DELETE FROM identity_attempts WHERE channel = $1 AND address = $2")
             .bind(channel)
             .bind(address)
-            .execute(&self.writer)
+            .execute(&self.store.writer)
             .await
             .map_err(db("clearing identity attempts"))?;
         Ok(())

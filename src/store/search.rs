@@ -376,7 +376,7 @@ impl Search<'_> {
             query = query.bind(v.as_str());
         }
         let rows = query
-            .fetch_all(&self.reader)
+            .fetch_all(&self.store.reader)
             .await
             .map_err(db("searching respondents"))?;
         let mut ids: Vec<RespondentId> = rows
@@ -407,7 +407,7 @@ impl Search<'_> {
             query = query.bind(*id);
         }
         let rows = query
-            .fetch_all(&self.reader)
+            .fetch_all(&self.store.reader)
             .await
             .map_err(db("reading search results"))?;
         let mut by_id: HashMap<RespondentId, RespondentHit> = HashMap::new();
@@ -437,7 +437,7 @@ impl Search<'_> {
         let mut query = sqlx::query(AssertSqlSafe(sql));
         query = super::scope::bind(query, schools);
         let rows = query
-            .fetch_all(&self.reader)
+            .fetch_all(&self.store.reader)
             .await
             .map_err(db("listing cohorts and programmes"))?;
         let mut cohorts = std::collections::BTreeSet::new();
@@ -468,13 +468,13 @@ impl Search<'_> {
         let mut query = sqlx::query(AssertSqlSafe(sql)).bind(id);
         query = super::scope::bind(query, schools);
         let found = query
-            .fetch_optional(&self.reader)
+            .fetch_optional(&self.store.reader)
             .await
             .map_err(db("checking a respondent's scope"))?;
         if found.is_none() {
             return Ok(None);
         }
-        self.respondents().respondent(id).await
+        self.store.respondents().respondent(id).await
     }
 
     /// Every session of a respondent, oldest first.
@@ -485,7 +485,7 @@ impl Search<'_> {
              FROM sessions WHERE respondent_id = $1 ORDER BY id",
         )
         .bind(id)
-        .fetch_all(&self.reader)
+        .fetch_all(&self.store.reader)
         .await
         .map_err(db("listing a respondent's sessions"))?;
         rows.iter().map(session_from_row).collect()
@@ -498,7 +498,7 @@ impl Search<'_> {
              WHERE respondent_id = $1 ORDER BY bound_at, channel",
         )
         .bind(id)
-        .fetch_all(&self.reader)
+        .fetch_all(&self.store.reader)
         .await
         .map_err(db("listing a respondent's channels"))?;
         rows.iter()
@@ -521,7 +521,7 @@ impl Search<'_> {
              WHERE o.respondent_id = $1 ORDER BY 5, o.id",
         )
         .bind(id)
-        .fetch_all(&self.reader)
+        .fetch_all(&self.store.reader)
         .await
         .map_err(db("listing a respondent's reminders"))?;
         rows.iter()
@@ -553,7 +553,7 @@ impl Search<'_> {
         let mut query = sqlx::query(AssertSqlSafe(sql)).bind(flow_id);
         query = super::scope::bind(query, schools);
         let rows = query
-            .fetch_all(&self.reader)
+            .fetch_all(&self.store.reader)
             .await
             .map_err(db("listing respondents to invite"))?;
         rows.iter()
@@ -595,7 +595,7 @@ impl Search<'_> {
                 query = query.bind(id.as_str());
             }
             let rows = query
-                .fetch_all(&self.reader)
+                .fetch_all(&self.store.reader)
                 .await
                 .map_err(db("reading the schools of external ids"))?;
             for row in &rows {

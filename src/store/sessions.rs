@@ -75,15 +75,16 @@ impl Sessions<'_> {
                 status: status.as_str(),
             });
         }
-        self.write(OpenSession {
-            respondent,
-            flow_id: flow_id.to_owned(),
-            flow_version,
-            status: status.as_str(),
-            state_json: state_json.to_owned(),
-            now: to_ms(now),
-        })
-        .await
+        self.store
+            .write(OpenSession {
+                respondent,
+                flow_id: flow_id.to_owned(),
+                flow_version,
+                status: status.as_str(),
+                state_json: state_json.to_owned(),
+                now: to_ms(now),
+            })
+            .await
     }
 
     /// The respondent's open session in a flow if there is one, else the most recently
@@ -101,21 +102,14 @@ impl Sessions<'_> {
                        id DESC \
               LIMIT 1"
         );
-        if let Some(fast) = &self.fast {
-            return fast.query_opt(
+        self.store
+            .read_optional(
                 "loading the latest session",
                 SQL,
-                rusqlite::params![respondent, flow_id],
+                args![respondent, flow_id],
                 |row| session_from_row(row),
-            );
-        }
-        let row = sqlx::query(SQL)
-            .bind(respondent)
-            .bind(flow_id)
-            .fetch_optional(&self.reader)
+            )
             .await
-            .map_err(db("loading the latest session"))?;
-        row.as_ref().map(session_from_row).transpose()
     }
 
     /// Looks a session up by id.
@@ -126,7 +120,7 @@ impl Sessions<'_> {
             " FROM sessions WHERE id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&self.store.reader)
         .await
         .map_err(db("loading a session"))?;
         row.as_ref().map(session_from_row).transpose()
@@ -140,7 +134,7 @@ impl Sessions<'_> {
             " FROM sessions WHERE flow_id = $1 ORDER BY id"
         ))
         .bind(flow_id)
-        .fetch_all(&self.reader)
+        .fetch_all(&self.store.reader)
         .await
         .map_err(db("listing the sessions of a flow"))?;
         rows.iter().map(session_from_row).collect()
@@ -170,7 +164,7 @@ impl Sessions<'_> {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(flow_id);
         q = super::scope::bind(q, schools);
         let rows = q
-            .fetch_all(&self.reader)
+            .fetch_all(&self.store.reader)
             .await
             .map_err(db("listing the sessions of a flow in a scope"))?;
         rows.iter().map(session_from_row).collect()
@@ -188,32 +182,34 @@ impl Sessions<'_> {
     /// [`CommitOutcome::Conflict`] if the session's revision is not `expected_revision`; in
     /// both cases nothing is written. A missing session is [`StoreError::SessionNotFound`].
     pub async fn commit_step(&self, c: &StepCommit<'_>) -> Result<CommitOutcome> {
-        self.commit_step_with_replies(c, None).await
+        Ok(self.commit_step_with_replies(c, None).await?.0)
     }
 
     /// [`Sessions::commit_step`], queueing `replies` in the reply outbox in the same
     /// transaction: the step and what the bot answers to it are written together or not at
-    /// all (a duplicate or a conflict queues nothing).
+    /// all (a duplicate or a conflict queues nothing). Also returns the parts claimed with
+    /// the batch's lease, if it has one (see [`ReplyBatch::claimed`](super::ReplyBatch::claimed)).
     pub async fn commit_step_with_replies(
         &self,
         c: &StepCommit<'_>,
         replies: Option<&super::ReplyBatch>,
-    ) -> Result<CommitOutcome> {
+    ) -> Result<(CommitOutcome, Vec<super::QueuedReply>)> {
         // Encode before touching the database, so bad input cannot leave a transaction open.
         let encoded = Encoded::new(c)?;
-        self.write(Step {
-            session_id: c.session_id,
-            expected_revision: c.expected_revision,
-            status: c.status.as_str(),
-            state_json: c.state_json.to_owned(),
-            flow_version: c.flow_version,
-            answers: c.answers.to_vec(),
-            inbound: c.inbound.map(|(ch, id)| (ch.to_owned(), id.to_owned())),
-            now: to_ms(c.now),
-            encoded,
-            replies: replies.cloned(),
-        })
-        .await
+        self.store
+            .write(Step {
+                session_id: c.session_id,
+                expected_revision: c.expected_revision,
+                status: c.status.as_str(),
+                state_json: c.state_json.to_owned(),
+                flow_version: c.flow_version,
+                answers: c.answers.to_vec(),
+                inbound: c.inbound.map(|(ch, id)| (ch.to_owned(), id.to_owned())),
+                now: to_ms(c.now),
+                encoded,
+                replies: replies.cloned(),
+            })
+            .await
     }
 
     /// Records a platform message handled outside a conversation step (a greeting to an
@@ -229,7 +225,7 @@ impl Sessions<'_> {
             message_id: message_id.to_owned(),
             now: to_ms(now),
         };
-        self.write(claim).await
+        self.store.write(claim).await
     }
 
     /// The session's current (non-retracted) answers, in the order they were given.
@@ -241,7 +237,7 @@ impl Sessions<'_> {
               ORDER BY answered_at, id"
         ))
         .bind(session)
-        .fetch_all(&self.reader)
+        .fetch_all(&self.store.reader)
         .await
         .map_err(db("loading current answers"))?;
         rows.iter().map(answer_from_row).collect()
@@ -259,7 +255,7 @@ impl Sessions<'_> {
             " FROM answers WHERE session_id = $1 ORDER BY id"
         ))
         .bind(session)
-        .fetch_all(&self.reader)
+        .fetch_all(&self.store.reader)
         .await
         .map_err(db("loading answer history"))?;
         rows.iter()
@@ -277,7 +273,7 @@ impl Sessions<'_> {
         let rows =
             sqlx::query("SELECT kind, detail, at FROM events WHERE session_id = $1 ORDER BY id")
                 .bind(session)
-                .fetch_all(&self.reader)
+                .fetch_all(&self.store.reader)
                 .await
                 .map_err(db("loading events"))?;
         rows.iter()
@@ -302,7 +298,7 @@ impl Sessions<'_> {
     pub async fn prune_inbound_messages(&self, before: DateTime<Utc>) -> Result<u64> {
         let removed = sqlx::query("DELETE FROM inbound_messages WHERE received_at < $1")
             .bind(to_ms(before))
-            .execute(&self.writer)
+            .execute(&self.store.writer)
             .await
             .map_err(db("pruning inbound messages"))?
             .rows_affected();
@@ -420,12 +416,8 @@ impl Write for OpenSession {
                     |r| session_from_row(r),
                 )
                 .await
-                .map_err(|e| {
-                    if e.is_foreign_key_violation() {
-                        StoreError::RespondentNotFound(self.respondent)
-                    } else {
-                        e.context("creating a session")
-                    }
+                .ctx_or_missing("creating a session", || {
+                    StoreError::RespondentNotFound(self.respondent)
                 })?;
             if let Some(created) = created {
                 return Ok(created);
@@ -458,21 +450,22 @@ struct Step {
 }
 
 impl Write for Step {
-    type Out = CommitOutcome;
+    type Out = (CommitOutcome, Vec<super::QueuedReply>);
     const CONTEXT: &'static str = "committing a step";
 
-    async fn run(self, tx: &mut impl Exec) -> Result<CommitOutcome> {
+    async fn run(self, tx: &mut impl Exec) -> Result<Self::Out> {
         let outcome = self.write_step(tx).await?;
         if let (CommitOutcome::Applied { .. }, Some(replies)) = (outcome, &self.replies) {
-            replies.write(tx, self.now).await?;
+            let claimed = replies.write(tx, self.now).await?;
+            return Ok((outcome, claimed));
         }
-        Ok(outcome)
+        Ok((outcome, Vec::new()))
     }
 
     /// A duplicate or a conflict leaves nothing behind (the inbound id may already be
     /// written).
-    fn keep(out: &Result<CommitOutcome>) -> bool {
-        matches!(out, Ok(CommitOutcome::Applied { .. }))
+    fn keep(out: &Result<Self::Out>) -> bool {
+        matches!(out, Ok((CommitOutcome::Applied { .. }, _)))
     }
 }
 
@@ -489,12 +482,8 @@ impl Step {
             let recorded = tx
                 .execute(RECORD_INBOUND, args![channel, message_id, session, now])
                 .await
-                .map_err(|e| {
-                    if e.is_foreign_key_violation() {
-                        StoreError::SessionNotFound(session)
-                    } else {
-                        e.context("recording an inbound message")
-                    }
+                .ctx_or_missing("recording an inbound message", || {
+                    StoreError::SessionNotFound(session)
                 })?;
             if recorded == 0 {
                 return Ok(CommitOutcome::Duplicate);

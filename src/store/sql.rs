@@ -21,8 +21,8 @@ use rusqlite::OptionalExtension;
 use rusqlite::types::ToSqlOutput;
 use sqlx::AnyConnection;
 
-use super::error::is_foreign_key_violation;
-use super::group::{is_sqlite_foreign_key_violation, prepare, sqlite_error};
+use super::error::{db, is_foreign_key_violation};
+use super::group::{is_sqlite_foreign_key_violation, prepare, sqlite_error, writer_gone};
 use super::{Columns, Result, Store, StoreError};
 
 /// A value bound to a statement parameter: the only kinds the schema stores (integers,
@@ -123,11 +123,33 @@ impl DbError {
 pub(super) trait Ctx<T> {
     /// The result, its error as a [`StoreError`] about `context`.
     fn ctx(self, context: &'static str) -> Result<T>;
+
+    /// As [`Ctx::ctx`], but a foreign-key violation (the row the statement refers to is
+    /// missing) is the error `missing` makes, such as [`StoreError::SessionNotFound`].
+    fn ctx_or_missing(
+        self,
+        context: &'static str,
+        missing: impl FnOnce() -> StoreError,
+    ) -> Result<T>;
 }
 
 impl<T> Ctx<T> for std::result::Result<T, DbError> {
     fn ctx(self, context: &'static str) -> Result<T> {
         self.map_err(|e| e.context(context))
+    }
+
+    fn ctx_or_missing(
+        self,
+        context: &'static str,
+        missing: impl FnOnce() -> StoreError,
+    ) -> Result<T> {
+        self.map_err(|e| {
+            if e.is_foreign_key_violation() {
+                missing()
+            } else {
+                e.context(context)
+            }
+        })
     }
 }
 
@@ -322,5 +344,78 @@ impl Store {
                 .map_err(super::error::db("rolling back"))?;
         }
         out
+    }
+}
+
+impl Store {
+    /// Reads the first row of `sql`, if any, on the connections for the per-message reads:
+    /// inline on the calling thread over a read-only rusqlite connection on a SQLite file
+    /// (see [`fastread`](super::fastread)), else on sqlx's reader pool. The read side of
+    /// [`Exec`]: one statement text, bound once, for both drivers.
+    pub(super) async fn read_optional<T>(
+        &self,
+        context: &'static str,
+        sql: &'static str,
+        args: &[Arg<'_>],
+        decode: impl FnOnce(&dyn Columns) -> Result<T>,
+    ) -> Result<Option<T>> {
+        if let Some(fast) = &self.fast {
+            return fast.with(context, |conn| {
+                run_now(async {
+                    OnSqlite(conn)
+                        .fetch_optional(sql, args, decode)
+                        .await
+                        .ctx(context)
+                })
+            });
+        }
+        let mut conn = self.reader.acquire().await.map_err(db(context))?;
+        OnSqlx(&mut conn)
+            .fetch_optional(sql, args, decode)
+            .await
+            .ctx(context)
+    }
+
+    /// As [`Store::read_optional`], every row.
+    pub(super) async fn read_all<T>(
+        &self,
+        context: &'static str,
+        sql: &'static str,
+        args: &[Arg<'_>],
+        decode: impl FnMut(&dyn Columns) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        if let Some(fast) = &self.fast {
+            return fast.with(context, |conn| {
+                run_now(async {
+                    OnSqlite(conn)
+                        .fetch_all(sql, args, decode)
+                        .await
+                        .ctx(context)
+                })
+            });
+        }
+        let mut conn = self.reader.acquire().await.map_err(db(context))?;
+        OnSqlx(&mut conn)
+            .fetch_all(sql, args, decode)
+            .await
+            .ctx(context)
+    }
+
+    /// Runs `op` as [`Store::write`] does, but without waiting for its commit where the
+    /// store keeps writes in order: the SQLite group writer takes writes in the order they
+    /// were queued, so any write queued after this one (by this process) sees it, and a
+    /// failure is logged rather than returned. Elsewhere (PostgreSQL, an in-memory SQLite)
+    /// this waits for the commit, as `write`.
+    pub(super) async fn write_in_order<W: Write<Out = ()>>(&self, op: W) -> Result<()> {
+        match &self.group {
+            Some(group) => {
+                if group.push(move |tx| run_now(op.run(&mut OnSqlite(tx))), W::CONTEXT) {
+                    Ok(())
+                } else {
+                    Err(writer_gone())
+                }
+            }
+            None => self.write(op).await,
+        }
     }
 }

@@ -287,7 +287,7 @@ impl Waves<'_> {
         .bind(to_ms(now))
         .bind(w.segment.0.get("school").cloned())
         .bind(created_by)
-        .fetch_one(&self.writer)
+        .fetch_one(&self.store.writer)
         .await
         .map_err(db("storing a wave"))?;
         get(&row, "id")
@@ -298,7 +298,7 @@ impl Waves<'_> {
         let sql = format!("SELECT {WAVE_COLUMNS} FROM waves WHERE id = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&self.store.reader)
             .await
             .map_err(db("loading a wave"))?;
         row.as_ref().map(wave_from_row).transpose()
@@ -310,7 +310,7 @@ impl Waves<'_> {
             format!("SELECT {WAVE_COLUMNS} FROM waves WHERE ($1 = '' OR flow_id = $1) ORDER BY id");
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(flow_id.unwrap_or(""))
-            .fetch_all(&self.reader)
+            .fetch_all(&self.store.reader)
             .await
             .map_err(db("listing waves"))?;
         rows.iter().map(wave_from_row).collect()
@@ -325,7 +325,7 @@ impl Waves<'_> {
         let mut q = sqlx::query(AssertSqlSafe(sql));
         q = super::scope::bind(q, binds);
         let rows = q
-            .fetch_all(&self.reader)
+            .fetch_all(&self.store.reader)
             .await
             .map_err(db("listing waves"))?;
         rows.iter().map(wave_from_row).collect()
@@ -338,7 +338,7 @@ impl Waves<'_> {
         let mut q = sqlx::query(AssertSqlSafe(sql)).bind(id);
         q = super::scope::bind(q, binds);
         let row = q
-            .fetch_optional(&self.reader)
+            .fetch_optional(&self.store.reader)
             .await
             .map_err(db("loading a wave"))?;
         row.as_ref().map(wave_from_row).transpose()
@@ -352,7 +352,7 @@ impl Waves<'_> {
              WHERE w.id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&self.store.reader)
         .await
         .map_err(db("loading a wave's author"))?;
         row.as_ref().map(|r| get(r, "email")).transpose()
@@ -369,7 +369,7 @@ impl Waves<'_> {
         let mut q = sqlx::query(AssertSqlSafe(sql));
         q = super::scope::bind(q, binds);
         let rows = q
-            .fetch_all(&self.reader)
+            .fetch_all(&self.store.reader)
             .await
             .map_err(db("listing the roster's schools"))?;
         rows.iter().map(|r| get(r, "school")).collect()
@@ -389,7 +389,7 @@ impl Waves<'_> {
         )
         .bind(wave)
         .bind(to_ms(now))
-        .fetch_all(&self.reader)
+        .fetch_all(&self.store.reader)
         .await
         .map_err(db("counting a wave's messages"))?;
         let mut p = WaveProgress::default();
@@ -417,7 +417,7 @@ impl Waves<'_> {
     pub async fn active_waves(&self) -> Result<Vec<Wave>> {
         let sql = format!("SELECT {WAVE_COLUMNS} FROM waves WHERE state = 'active' ORDER BY id");
         let rows = sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(&self.writer)
+            .fetch_all(&self.store.writer)
             .await
             .map_err(db("listing active waves"))?;
         rows.iter().map(wave_from_row).collect()
@@ -431,7 +431,7 @@ impl Waves<'_> {
         from: &[WaveState],
         to: WaveState,
     ) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.store.begin_write().await?;
         let states: Vec<String> = from.iter().map(|s| format!("'{}'", s.as_str())).collect();
         let sql = format!(
             "UPDATE waves SET state = $1 WHERE id = $2 AND state IN ({})",
@@ -463,78 +463,12 @@ impl Waves<'_> {
     pub async fn last_run_due(&self, wave: WaveId) -> Result<Option<DateTime<Utc>>> {
         let row = sqlx::query("SELECT max(due_at) AS due FROM wave_runs WHERE wave_id = $1")
             .bind(wave)
-            .fetch_one(&self.writer)
+            .fetch_one(&self.store.writer)
             .await
             .map_err(db("loading a wave's last run"))?;
         get::<Option<i64>>(&row, "due")?
             .map(|ms| from_ms(ms, "wave run due_at"))
             .transpose()
-    }
-
-    /// On PostgreSQL, refreshes the statistics of the tables a wave's audience is read
-    /// from. The plan of the audience query depends on them: right after a large roster
-    /// import autovacuum has not analysed the tables yet, and with the stale counts
-    /// PostgreSQL picks nested loops that take minutes at 150,000 respondents instead of a
-    /// second. ANALYZE samples a fixed number of rows (well under a second here) and runs
-    /// once per planned run or dry run, so it is simply done every time.
-    async fn refresh_planner_statistics(&self) -> Result<()> {
-        if self.backend() == Backend::Postgres {
-            sqlx::query("ANALYZE respondents, channel_bindings, sessions, outbox, flow_progress")
-                .execute(&self.writer)
-                .await
-                .map_err(db("analysing the tables a wave is planned from"))?;
-        }
-        Ok(())
-    }
-
-    /// As [`Store::refresh_planner_statistics`], but only for the tables whose statistics
-    /// are missing or stale (more than a tenth of their rows changed since they were last
-    /// analysed, by us or by autovacuum). The dry run and the response report (the
-    /// console's overview) ask for it on every page a staff member opens; an ANALYZE there
-    /// each time cost more than the query itself, the check costs under a millisecond.
-    /// Without it, the overview right after a bulk load (a roster import, or a
-    /// benchmark's load in one transaction) ran on tables PostgreSQL had never analysed:
-    /// a sorted group over a bitmap scan for everyone's report (500 ms instead of 150 ms
-    /// at 150,000 respondents) and 37,500 index probes for one school's completions per
-    /// day (126 ms instead of 36 ms). PostgreSQL's change counters can lag a few seconds
-    /// behind a commit, so a read right after a large import may still use the old
-    /// statistics once.
-    pub(super) async fn refresh_stale_planner_statistics(&self) -> Result<()> {
-        if self.backend() != Backend::Postgres {
-            return Ok(());
-        }
-        const TABLES: [&str; 5] = [
-            "respondents",
-            "channel_bindings",
-            "sessions",
-            "outbox",
-            "flow_progress",
-        ];
-        let rows = sqlx::query(
-            "SELECT relname::text AS relname FROM pg_stat_user_tables \
-             WHERE relid IN ('respondents'::regclass, 'channel_bindings'::regclass, \
-                 'sessions'::regclass, 'outbox'::regclass, 'flow_progress'::regclass) \
-             AND ((last_analyze IS NULL AND last_autoanalyze IS NULL) \
-                 OR n_mod_since_analyze > n_live_tup / 10 + 500)",
-        )
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db("reading the tables' statistics"))?;
-        let mut stale = Vec::new();
-        for r in &rows {
-            let name: String = get(r, "relname")?;
-            // Only names from the fixed list reach the statement.
-            if let Some(t) = TABLES.iter().find(|t| **t == name) {
-                stale.push(*t);
-            }
-        }
-        if !stale.is_empty() {
-            sqlx::query(AssertSqlSafe(format!("ANALYZE {}", stale.join(", "))))
-                .execute(&self.writer)
-                .await
-                .map_err(db("analysing the tables a wave is planned from"))?;
-        }
-        Ok(())
     }
 
     /// Plans the run of `wave` due at `due`: in one transaction, records the run (unique per
@@ -549,8 +483,8 @@ impl Waves<'_> {
         now: DateTime<Utc>,
         not_before: &(dyn Fn(Option<&str>) -> DateTime<Utc> + Sync),
     ) -> Result<Option<Planned>> {
-        self.refresh_planner_statistics().await?;
-        let mut tx = self.begin_write().await?;
+        super::stats::refresh_planner_statistics(self.store).await?;
+        let mut tx = self.store.begin_write().await?;
         let run = sqlx::query(
             "INSERT INTO wave_runs (wave_id, due_at, planned_at) VALUES ($1, $2, $3) \
              ON CONFLICT (wave_id, due_at) DO NOTHING RETURNING id",
@@ -665,7 +599,7 @@ impl Waves<'_> {
         wave: &Wave,
         due: DateTime<Utc>,
     ) -> Result<Vec<(Option<Exclusion>, Option<String>, i64)>> {
-        self.refresh_stale_planner_statistics().await?;
+        super::stats::refresh_stale_planner_statistics(self.store).await?;
         let aud = wave.audience(due);
         let fw = aud.from_where();
         let sql = format!(
@@ -679,11 +613,12 @@ impl Waves<'_> {
             q = q.bind(b.clone());
         }
         let mut tx = self
+            .store
             .reader
             .begin()
             .await
             .map_err(db("starting a dry run"))?;
-        if self.backend() == Backend::Postgres {
+        if self.store.backend() == Backend::Postgres {
             // The per-respondent subqueries make PostgreSQL's cost estimate huge, which
             // switches on JIT compilation: seconds of compiling for a query that runs in a
             // fraction of that. The hash tables of 150,000 respondents also spill to disk
@@ -724,7 +659,7 @@ impl Waves<'_> {
             "SELECT status, count(*) AS n FROM outbox WHERE wave_id = $1 GROUP BY status",
         )
         .bind(wave)
-        .fetch_all(&self.reader)
+        .fetch_all(&self.store.reader)
         .await
         .map_err(db("counting a wave's messages"))?;
         rows.iter()
@@ -746,13 +681,13 @@ impl Waves<'_> {
         )
         .bind(worker)
         .bind(to_ms(now))
-        .execute(&self.writer)
+        .execute(&self.store.writer)
         .await
         .map_err(db("recording a dispatcher heartbeat"))?;
         let row =
             sqlx::query("SELECT count(*) AS n FROM dispatch_workers WHERE heartbeat_at >= $1")
                 .bind(to_ms(live_since))
-                .fetch_one(&self.writer)
+                .fetch_one(&self.store.writer)
                 .await
                 .map_err(db("counting live dispatchers"))?;
         get(&row, "n")
@@ -762,7 +697,7 @@ impl Waves<'_> {
     pub async fn worker_stopped(&self, worker: &str) -> Result<()> {
         sqlx::query("DELETE FROM dispatch_workers WHERE id = $1")
             .bind(worker)
-            .execute(&self.writer)
+            .execute(&self.store.writer)
             .await
             .map_err(db("removing a dispatcher"))?;
         Ok(())
@@ -778,7 +713,7 @@ impl Waves<'_> {
         live_since: DateTime<Utc>,
         stale_before: DateTime<Utc>,
     ) -> Result<u64> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.store.begin_write().await?;
         let live = "(SELECT id FROM dispatch_workers WHERE heartbeat_at >= $1)";
         let sql = format!(
             "UPDATE outbox SET status = 'uncertain', \
@@ -830,7 +765,7 @@ impl Waves<'_> {
             return Ok(Vec::new());
         }
         let channels = channels.join(", ");
-        let lock = match self.backend {
+        let lock = match self.store.backend {
             super::Backend::Postgres => "FOR UPDATE OF o SKIP LOCKED",
             super::Backend::Sqlite => "",
         };
@@ -842,7 +777,7 @@ impl Waves<'_> {
                    AND w.state IN ('active', 'finished') AND o.channel IN ({channels}) \
                  ORDER BY o.not_before, o.id LIMIT {limit} {lock})"
         );
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.store.begin_write().await?;
         sqlx::query(AssertSqlSafe(sql))
             .bind(worker)
             .bind(to_ms(lease_until))
@@ -883,7 +818,7 @@ impl Waves<'_> {
         .bind(id)
         .bind(worker)
         .bind(to_ms(now))
-        .execute(&self.writer)
+        .execute(&self.store.writer)
         .await
         .map_err(db("marking a message as sending"))?
         .rows_affected();
@@ -908,7 +843,7 @@ impl Waves<'_> {
         .bind(worker)
         .bind(to_ms(not_before))
         .bind(note)
-        .execute(&self.writer)
+        .execute(&self.store.writer)
         .await
         .map_err(db("releasing a message"))?;
         Ok(())
@@ -925,7 +860,7 @@ impl Waves<'_> {
         .bind(id)
         .bind(worker)
         .bind(reason)
-        .execute(&self.writer)
+        .execute(&self.store.writer)
         .await
         .map_err(db("skipping a message"))?;
         Ok(())
@@ -952,7 +887,7 @@ impl Waves<'_> {
                     .bind(id)
                     .bind(to_ms(now))
                     .bind(pid.as_deref())
-                    .execute(&self.writer)
+                    .execute(&self.store.writer)
                     .await
                     .map_err(db("recording a sent message"))?;
             }
@@ -965,7 +900,7 @@ impl Waves<'_> {
                     .bind(id)
                     .bind(to_ms(*at))
                     .bind(why.as_str())
-                    .execute(&self.writer)
+                    .execute(&self.store.writer)
                     .await
                     .map_err(db("requeueing a message"))?;
             }
@@ -976,12 +911,12 @@ impl Waves<'_> {
                 sqlx::query(AssertSqlSafe(sql))
                     .bind(id)
                     .bind(why.as_str())
-                    .execute(&self.writer)
+                    .execute(&self.store.writer)
                     .await
                     .map_err(db("recording a failed message"))?;
             }
             Settle::Unreachable(why) => {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.store.begin_write().await?;
                 let sql = format!(
                     "UPDATE outbox SET status = 'unreachable', error = $2, sent_at = NULL \
                      WHERE id = $1 AND {from}"
@@ -1012,7 +947,7 @@ impl Waves<'_> {
             "SELECT count(*) AS n FROM outbox o JOIN waves w ON w.id = o.wave_id \
              WHERE o.status IN ('pending', 'sending') AND w.state IN ('active', 'finished')",
         )
-        .fetch_one(&self.reader)
+        .fetch_one(&self.store.reader)
         .await
         .map_err(db("counting open messages"))?;
         get(&row, "n")
@@ -1024,7 +959,7 @@ impl Waves<'_> {
             "SELECT min(o.not_before) AS t FROM outbox o JOIN waves w ON w.id = o.wave_id \
              WHERE o.status = 'pending' AND w.state IN ('active', 'finished')",
         )
-        .fetch_one(&self.writer)
+        .fetch_one(&self.store.writer)
         .await
         .map_err(db("finding the next due message"))?;
         get::<Option<i64>>(&row, "t")?

@@ -295,13 +295,13 @@ impl WhatsAppRecords<'_> {
     pub async fn whatsapp_apply(&self, writes: &[WhatsAppWrite]) -> Result<Vec<Option<i64>>> {
         // On a SQLite file the batch joins the group writer's transaction: a second
         // writing connection would fight it for the write lock (see `group`).
-        self.write(Apply(writes.to_vec())).await
+        self.store.write(Apply(writes.to_vec())).await
     }
 
     /// Webhook bodies stored but not yet processed (after a restart), oldest first.
     pub async fn whatsapp_pending_inbound(&self) -> Result<Vec<(i64, String)>> {
         let rows = sqlx::query("SELECT id, body FROM whatsapp_inbound ORDER BY id")
-            .fetch_all(&self.writer)
+            .fetch_all(&self.store.writer)
             .await
             .map_err(db("loading pending WhatsApp webhook bodies"))?;
         rows.iter()
@@ -313,7 +313,7 @@ impl WhatsAppRecords<'_> {
     pub async fn whatsapp_last_inbound(&self, address: &str) -> Result<Option<DateTime<Utc>>> {
         let row = sqlx::query("SELECT last_inbound_at FROM whatsapp_contacts WHERE address = $1")
             .bind(address)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&self.store.reader)
             .await
             .map_err(db("loading a WhatsApp contact"))?;
         row.map(|r| from_ms(get(&r, "last_inbound_at")?, "whatsapp last_inbound_at"))
@@ -326,7 +326,7 @@ impl WhatsAppRecords<'_> {
             "SELECT wamid, address, kind, status, error FROM whatsapp_sent WHERE wamid = $1",
         )
         .bind(wamid)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&self.store.reader)
         .await
         .map_err(db("loading a sent WhatsApp message"))?;
         let Some(r) = row else { return Ok(None) };
@@ -346,7 +346,7 @@ impl WhatsAppRecords<'_> {
     /// How many webhook bodies wait to be processed.
     pub async fn whatsapp_inbound_count(&self) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM whatsapp_inbound")
-            .fetch_one(&self.writer)
+            .fetch_one(&self.store.writer)
             .await
             .map_err(db("counting WhatsApp webhook bodies"))?;
         get(&row, "n")

@@ -319,41 +319,50 @@ impl TelegramBot {
         press: Option<(teloxide::types::CallbackQueryId, MessageId)>,
         defer_cleanup: bool,
     ) -> Result<(UpdateOutcome, Option<WebhookCall>), BotError> {
-        let receipt = self.receiver.receive(&inbound).await?;
-        let stepped = matches!(
-            receipt,
-            Receipt::Queued {
-                respondent: Some(_),
-                ..
-            }
-        ) && inbound.content != Content::Unsupported;
-        let outcome = match receipt {
-            Receipt::Duplicate => UpdateOutcome::Duplicate,
-            Receipt::Queued { .. } if stepped => UpdateOutcome::Handled,
-            Receipt::Queued { .. } => UpdateOutcome::Ignored,
-        };
-        // The answered question's buttons go away: the pressed message, or the last one
-        // with a keyboard when the answer was typed.
-        let mut cleanup = None;
-        if stepped {
-            let old = match press {
-                Some((_, pressed)) => {
-                    self.keyboards.forget(chat, pressed);
-                    Some(pressed)
+        let unsupported = inbound.content == Content::Unsupported;
+        // Between the step and the delivery of its replies (also after a duplicate: what
+        // an earlier delivery left unsent goes now).
+        let before_send = async |receipt: Receipt| {
+            let stepped = matches!(
+                receipt,
+                Receipt::Queued {
+                    respondent: Some(_),
+                    ..
                 }
-                None => self.keyboards.take(chat),
+            ) && !unsupported;
+            let outcome = match receipt {
+                Receipt::Duplicate => UpdateOutcome::Duplicate,
+                Receipt::Queued { .. } if stepped => UpdateOutcome::Handled,
+                Receipt::Queued { .. } => UpdateOutcome::Ignored,
             };
-            if let Some(id) = old {
-                if defer_cleanup {
-                    cleanup = Some(WebhookCall::clear_keyboard(chat, id));
-                } else if let Err(e) = clear_keyboard(&self.bot, chat, id).await {
-                    tracing::debug!(error = %e, "cannot remove an answered keyboard");
+            // The answered question's buttons go away: the pressed message, or the last
+            // one with a keyboard when the answer was typed (before the next question's
+            // keyboard is sent).
+            let mut cleanup = None;
+            if stepped {
+                let old = match press {
+                    Some((_, pressed)) => {
+                        self.keyboards.forget(chat, pressed);
+                        Some(pressed)
+                    }
+                    None => self.keyboards.take(chat),
+                };
+                if let Some(id) = old {
+                    if defer_cleanup {
+                        cleanup = Some(WebhookCall::clear_keyboard(chat, id));
+                    } else if let Err(e) = clear_keyboard(&self.bot, chat, id).await {
+                        tracing::debug!(error = %e, "cannot remove an answered keyboard");
+                    }
                 }
             }
-        }
-        // Also after a duplicate: what an earlier delivery left unsent goes now.
-        self.sender.flush(&inbound.address).await?;
-        Ok((outcome, cleanup))
+            (outcome, cleanup)
+        };
+        let (done, flushed) = self
+            .receiver
+            .receive_and_send(&inbound, &self.sender, before_send)
+            .await?;
+        flushed?;
+        Ok(done)
     }
 
     async fn answer_callback(&self, id: &teloxide::types::CallbackQueryId) {

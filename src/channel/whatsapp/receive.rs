@@ -161,10 +161,14 @@ impl Shared {
             language_hint: None,
             profile_name: None,
         };
-        self.receiver.receive(&inbound).await?;
-        // Also after a duplicate: what an earlier try left unsent goes now. A failure here
-        // leaves the parts queued for the sender's sweep; the message itself is done.
-        if let Err(e) = sender.flush(&inbound.address).await {
+        // Also after a duplicate: what an earlier try left unsent goes now. A failure of
+        // the delivery leaves the parts queued for the sender's sweep; the message itself
+        // is done.
+        let ((), flushed) = self
+            .receiver
+            .receive_and_send(&inbound, sender, async |_| {})
+            .await?;
+        if let Err(e) = flushed {
             tracing::warn!(error = %e, "cannot deliver WhatsApp replies now; the sweep will");
         }
         Ok(())
