@@ -169,3 +169,9 @@ cli-demo-console = Staff console: { $url }
 cli-demo-account = Sign in as { $email }, one-time password: { $password } (changed at the first sign-in)
 cli-demo-sheet = Personal links of every demo alumnus: { $file }
 cli-demo-stop = Stop with Ctrl-C. Run jejak demo again to continue with the same data; to start over, delete the folder { $dir }.
+
+## jejak backup
+cli-backup-done = Backup written to { $path } ({ $kib } KiB). To restore: stop jejak, copy that file to jejak.db in the data folder, and start it again.
+cli-backup-exists = { $path } already exists; choose a new file name so an older backup is not overwritten.
+cli-backup-failed = The backup to { $path } failed
+cli-backup-postgres = jejak backup is for SQLite only. This database is PostgreSQL: back it up with pg_dump, for example pg_dump --format=custom --file=jejak.dump "$DATABASE_URL", and restore with pg_restore.

@@ -172,3 +172,9 @@ cli-demo-console = Konsol staf: { $url }
 cli-demo-account = Masuk sebagai { $email }, kata sandi sekali pakai: { $password } (diganti saat masuk pertama)
 cli-demo-sheet = Tautan pribadi semua alumni demo: { $file }
 cli-demo-stop = Berhenti dengan Ctrl-C. Jalankan jejak demo lagi untuk melanjutkan dengan data yang sama; untuk mulai dari awal, hapus folder { $dir }.
+
+## jejak backup
+cli-backup-done = Cadangan tersimpan di { $path } ({ $kib } KiB). Untuk memulihkan: hentikan jejak, salin berkas itu menjadi jejak.db di folder data, lalu jalankan lagi.
+cli-backup-exists = { $path } sudah ada; pilih nama berkas baru agar cadangan lama tidak tertimpa.
+cli-backup-failed = Cadangan ke { $path } gagal
+cli-backup-postgres = jejak backup hanya untuk SQLite. Basis data ini PostgreSQL: cadangkan dengan pg_dump, misalnya pg_dump --format=custom --file=jejak.dump "$DATABASE_URL", dan pulihkan dengan pg_restore.

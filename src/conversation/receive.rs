@@ -156,6 +156,7 @@ impl Receiver {
     /// Receives one message; see the module docs. A second message with the same
     /// `(channel, message_id)` returns [`Receipt::Duplicate`].
     pub async fn receive(&self, inbound: &Inbound) -> Result<Receipt, ReceiveError> {
+        crate::metrics::update_received(inbound.channel);
         let key = (inbound.channel, inbound.address.clone());
         self.locks.run(key, self.receive_locked(inbound)).await
     }
@@ -255,11 +256,13 @@ impl Receiver {
             .message_id
             .as_deref()
             .map(|id| (inbound.channel.as_str(), id));
-        match self
+        let started = std::time::Instant::now();
+        let stepped = self
             .conv
             .step(respondent, &input, message, Some(&to), now)
-            .await?
-        {
+            .await?;
+        crate::metrics::step_done(started.elapsed());
+        match stepped {
             Handled::Duplicate => Ok(Receipt::Duplicate),
             Handled::Replies(replies) => Ok(Receipt::Queued {
                 respondent: Some(respondent),

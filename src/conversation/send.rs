@@ -129,7 +129,9 @@ impl ReplySender {
         let mut done = Flushed::default();
         let mut rest = parts.iter();
         while let Some(part) = rest.next() {
-            match self.platform.deliver(part).await {
+            let delivered = self.platform.deliver(part).await;
+            crate::metrics::send_result(channel.as_str(), &delivered);
+            match delivered {
                 Ok(id) => {
                     self.settle(part.id, id, None).await?;
                     done.sent += 1;

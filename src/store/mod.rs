@@ -43,6 +43,7 @@ macro_rules! handle {
 mod error;
 mod fastread;
 mod group;
+mod ops;
 mod overview;
 mod replies;
 mod respondents;
@@ -68,6 +69,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 
 use error::db;
 pub use error::{Result, StoreError};
+pub use ops::{Ops, OutboxLoad};
 pub use overview::Overview;
 pub use replies::{QueuedReply, Replies, ReplyBatch, Settled};
 pub use respondents::is_valid_token;
