@@ -5,7 +5,6 @@
 //! with more features for the same few lines. As with the plain format, events never carry
 //! personal data (see the call sites).
 
-
 use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};

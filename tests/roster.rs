@@ -314,7 +314,11 @@ async fn workbook_named_csv_loads_and_says_so_once(db: &Db) {
     let r = import(db, &path, t0()).await;
     assert_eq!((r.rows, r.loaded, r.rejected.len()), (2, 2, 0), "{r:#?}");
     assert_eq!(r.notices.len(), 1, "{:?}", r.notices);
-    assert!(r.notices[0].contains("buku kerja Excel (.xlsx)"), "{:?}", r.notices);
+    assert!(
+        r.notices[0].contains("buku kerja Excel (.xlsx)"),
+        "{:?}",
+        r.notices
+    );
     assert_eq!(r.warnings.len(), 1);
     assert_eq!(r.warnings[0].line, 3);
     let putu = by_ext(&db.store, "0099000001").await;
@@ -733,7 +737,11 @@ fn cli_wave_add_refuses_a_past_time_unless_now() {
 
     let o = add(&["--now"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(stdout(&o).contains("gelombang 1 ditambahkan"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("gelombang 1 ditambahkan"),
+        "{}",
+        stdout(&o)
+    );
     let o = add(&["--at", "2999-01-01 09:00"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = add(&["--now", "--at", "2999-01-01 09:00"]);

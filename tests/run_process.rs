@@ -256,7 +256,11 @@ async fn ops_endpoints_and_metrics_move_after_a_webhook() {
         assert_eq!(ready.status().as_u16(), 200);
         let ready: serde_json::Value = ready.json().await.expect("json");
         assert_eq!(ready["database"], "ok", "{ready}");
-        assert_eq!(ready["missing_migrations"], serde_json::json!([]), "{ready}");
+        assert_eq!(
+            ready["missing_migrations"],
+            serde_json::json!([]),
+            "{ready}"
+        );
         assert_eq!(ready["ready"], true);
         let channels = ready["channels"].as_array().expect("channels");
         assert!(channels.iter().any(|c| c == "whatsapp"), "{ready}");
@@ -311,11 +315,26 @@ async fn ops_endpoints_and_metrics_move_after_a_webhook() {
             tokio::time::sleep(Duration::from_millis(100)).await;
             after = scrape().await;
         }
-        assert_eq!(metric(&after, updates), metric(&before, updates) + 1.0, "{after}");
-        assert_eq!(metric(&after, steps), metric(&before, steps) + 1.0, "{after}");
+        assert_eq!(
+            metric(&after, updates),
+            metric(&before, updates) + 1.0,
+            "{after}"
+        );
+        assert_eq!(
+            metric(&after, steps),
+            metric(&before, steps) + 1.0,
+            "{after}"
+        );
         assert_eq!(metric(&after, count), metric(&after, steps), "{after}");
-        assert!(metric(&after, sent) >= metric(&before, sent) + 1.0, "{after}");
-        assert_eq!(metric(&after, refused), metric(&before, refused) + 1.0, "{after}");
+        assert!(
+            metric(&after, sent) >= metric(&before, sent) + 1.0,
+            "{after}"
+        );
+        assert_eq!(
+            metric(&after, refused),
+            metric(&before, refused) + 1.0,
+            "{after}"
+        );
     };
     // Stop the process whatever the checks found, then report them.
     let result = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(outcome)).await;
@@ -335,7 +354,9 @@ async fn ops_endpoints_and_metrics_move_after_a_webhook() {
         assert!(v["level"].is_string() && v["fields"].is_object(), "{l}");
     }
     assert!(
-        lines.iter().any(|l| l.contains("HTTP server listening") && l.starts_with('{')),
+        lines
+            .iter()
+            .any(|l| l.contains("HTTP server listening") && l.starts_with('{')),
         "{text}"
     );
 }
@@ -376,20 +397,21 @@ async fn backup_is_online_and_consistent_and_refuses_postgres() {
         n
     });
     let out = dir.path().join("cadangan.db");
-    let backup = move |data: std::path::PathBuf, out: std::path::PathBuf, extra: &[(&str, &str)]| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_jejak"));
-        c.args(["backup", "--out", &out.display().to_string()])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env_remove("DATABASE_URL")
-            .env_remove("JEJAK_LANG")
-            .env_remove("LANG")
-            .env("JEJAK_CONFIG", data.join("none.toml"))
-            .env("JEJAK_DATA_DIR", data);
-        for (k, v) in extra {
-            c.env(k, v);
-        }
-        c.output().expect("run jejak backup")
-    };
+    let backup =
+        move |data: std::path::PathBuf, out: std::path::PathBuf, extra: &[(&str, &str)]| {
+            let mut c = Command::new(env!("CARGO_BIN_EXE_jejak"));
+            c.args(["backup", "--out", &out.display().to_string()])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .env_remove("DATABASE_URL")
+                .env_remove("JEJAK_LANG")
+                .env_remove("LANG")
+                .env("JEJAK_CONFIG", data.join("none.toml"))
+                .env("JEJAK_DATA_DIR", data);
+            for (k, v) in extra {
+                c.env(k, v);
+            }
+            c.output().expect("run jejak backup")
+        };
     let o = tokio::task::spawn_blocking({
         let (data, out) = (data.clone(), out.clone());
         move || backup(data, out, &[])
@@ -427,10 +449,11 @@ async fn backup_is_online_and_consistent_and_refuses_postgres() {
         .await
         .expect("integrity");
     assert_eq!(check, "ok");
-    let copied: i64 = sqlx::query_scalar("SELECT count(*) FROM respondents WHERE external_id LIKE 'W%'")
-        .fetch_one(&pool)
-        .await
-        .expect("count");
+    let copied: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM respondents WHERE external_id LIKE 'W%'")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
     pool.close().await;
     assert!(copied <= i64::from(written), "{copied} of {written}");
 
@@ -440,12 +463,19 @@ async fn backup_is_online_and_consistent_and_refuses_postgres() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("sudah ada"));
     // PostgreSQL: refused before connecting, pointing at pg_dump (in English too).
     std::fs::remove_file(&out).expect("rm");
-    let o = backup(data.clone(), out.clone(), &[
-        ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
-        ("JEJAK_LANG", "en"),
-    ]);
+    let o = backup(
+        data.clone(),
+        out.clone(),
+        &[
+            ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
+            ("JEJAK_LANG", "en"),
+        ],
+    );
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("pg_dump") && err.contains("SQLite only"), "{err}");
+    assert!(
+        err.contains("pg_dump") && err.contains("SQLite only"),
+        "{err}"
+    );
     assert!(!out.exists());
 }

@@ -334,10 +334,7 @@ fn read_csv(
         })
     };
     let mut head = Vec::with_capacity(64 * 1024);
-    open()?
-        .take(64 * 1024)
-        .read_to_end(&mut head)
-        .map_err(io)?;
+    open()?.take(64 * 1024).read_to_end(&mut head).map_err(io)?;
     let delimiter = sniff_delimiter(&head);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
