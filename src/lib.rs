@@ -12,6 +12,8 @@ pub mod conversation;
 pub mod engine;
 pub mod flow;
 pub mod i18n;
+pub mod logs;
+pub mod metrics;
 pub mod model;
 pub mod report;
 pub mod roster;

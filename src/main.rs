@@ -9,13 +9,20 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("JEJAK_LOG")
                 .unwrap_or_else(|_| "warn".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    // `JEJAK_LOG_FORMAT=json`: one JSON object per line, for journald/Loki/Elastic.
+    if jejak::logs::json_requested(std::env::var("JEJAK_LOG_FORMAT").ok().as_deref()) {
+        logs.with_ansi(false)
+            .event_format(jejak::logs::JsonLines)
+            .init();
+    } else {
+        logs.init();
+    }
     let cli = Cli::parse_localised();
     match run(cli).await {
         Ok(code) => std::process::exit(code),

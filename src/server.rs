@@ -7,6 +7,12 @@
 //! channel webhooks wrap their own routes to answer 200 instead, because a platform retries
 //! anything else, and a payload that panicked once panics again on every redelivery (Meta
 //! retries for days, Telegram holds back the chat's later updates meanwhile).
+//!
+//! Operations: `GET /healthz` (the process answers), `GET /readyz` (the database answers,
+//! its schema is this build's, which channels are configured: 503 until the first two
+//! hold) and `GET /metrics` (the Prometheus text of [`crate::metrics`]) join through
+//! [`ops_router`]. They tell nothing personal; the Caddy example in `deploy/` keeps them
+//! off the public address all the same.
 
 use axum::Router;
 use axum::extract::Request;
@@ -116,4 +122,91 @@ impl HttpServer {
             .with_graceful_shutdown(shutdown)
             .await
     }
+}
+
+/// What `GET /readyz` reports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Readiness {
+    /// `ok`, or why the database did not answer.
+    pub database: String,
+    /// Versions of this build's migrations the database lacks (empty when current).
+    pub missing_migrations: Vec<i64>,
+    /// The chat channels this process serves (`telegram`, `whatsapp`, `web`).
+    pub channels: Vec<String>,
+    /// Whether the process can serve: database up and schema current.
+    pub ready: bool,
+}
+
+/// Checks the database for `/readyz` (and `jejak doctor`).
+pub async fn readiness(store: &crate::store::Store, channels: &[String]) -> Readiness {
+    let (database, missing) = match store.ops().ping().await {
+        Err(e) => (e.to_string(), Vec::new()),
+        Ok(()) => match store.ops().missing_migrations().await {
+            Ok(m) => ("ok".to_string(), m),
+            Err(e) => (e.to_string(), Vec::new()),
+        },
+    };
+    let ready = database == "ok" && missing.is_empty();
+    Readiness {
+        database,
+        missing_migrations: missing,
+        channels: channels.to_vec(),
+        ready,
+    }
+}
+
+/// `GET /readyz` and `GET /metrics` over `store`; `channels` are those configured.
+pub fn ops_router(
+    store: crate::store::Store,
+    channels: Vec<String>,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+) -> Router {
+    let ready_store = store.clone();
+    Router::new()
+        .route(
+            "/readyz",
+            get(move || {
+                let store = ready_store.clone();
+                let channels = channels.clone();
+                async move {
+                    let r = readiness(&store, &channels).await;
+                    let status = if r.ready {
+                        StatusCode::OK
+                    } else {
+                        StatusCode::SERVICE_UNAVAILABLE
+                    };
+                    (status, axum::Json(r))
+                }
+            }),
+        )
+        .route(
+            "/metrics",
+            get(move || {
+                let store = store.clone();
+                let clock = clock.clone();
+                async move {
+                    let now = clock.now();
+                    let gauges = match store.ops().outbox_load(now).await {
+                        Ok(load) => Some(crate::metrics::OutboxGauges {
+                            depth: load.open,
+                            oldest_due_age_secs: load
+                                .oldest_due
+                                .map(|t| (now - t).num_milliseconds().max(0) as f64 / 1000.0)
+                                .unwrap_or(0.0),
+                        }),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "metrics: the database did not answer");
+                            None
+                        }
+                    };
+                    (
+                        [(
+                            axum::http::header::CONTENT_TYPE,
+                            "text/plain; version=0.0.4; charset=utf-8",
+                        )],
+                        crate::metrics::render(gauges),
+                    )
+                }
+            }),
+        )
 }

@@ -137,14 +137,16 @@ async fn report_numbers(db: &Db) {
     // a followed w1, b followed w2 (w3 came after), c finished before any wave.
     let want: BTreeMap<Option<i64>, u64> = [(Some(w1), 1), (Some(w2), 1), (None, 1)].into();
     assert_eq!(c.after_wave, want);
+    // w3 has no completions yet and is listed all the same (its column is there from the
+    // start, with 0); the other flow's wave is not.
     assert_eq!(
         r.waves,
         vec![
             (w1, "pengingat-1".to_string()),
-            (w2, "pengingat-2".to_string())
+            (w2, "pengingat-2".to_string()),
+            (w3, "pengingat-3".to_string())
         ]
     );
-    assert!(!r.waves.iter().any(|(id, _)| *id == w3));
 
     // The other flow: j only.
     let o = response_report(&db.store, "other", None).await.unwrap();
@@ -237,7 +239,7 @@ async fn report_by_cohort_programme_school(db: &Db) {
 }
 
 async fn report_formats(db: &Db) {
-    let (w1, w2, _) = dataset(db).await;
+    let (w1, w2, w3) = dataset(db).await;
     let r = response_report(&db.store, FLOW, Some(GroupBy::Programme))
         .await
         .unwrap();
@@ -245,16 +247,18 @@ async fn report_formats(db: &Db) {
     r.write_csv(&mut csv_out, Lang::En).unwrap();
     let text = String::from_utf8(csv_out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
+    // w3, with no completions yet, has its column (zeros).
     assert_eq!(
         lines[0],
         format!(
             "programme,roster,invited,started,completed,opted_out,unreachable,reachable,\
-             gross_rate,net_rate,after_wave_{w1}_pengingat-1,after_wave_{w2}_pengingat-2,after_none"
+             gross_rate,net_rate,after_wave_{w1}_pengingat-1,after_wave_{w2}_pengingat-2,\
+             after_wave_{w3}_pengingat-3,after_none"
         )
     );
-    assert_eq!(lines[1], "AK,4,3,2,1,0,1,3,25.0%,33.3%,0,0,1");
-    assert_eq!(lines[2], "TKJ,5,4,5,2,1,1,4,40.0%,50.0%,1,1,0");
-    assert_eq!(lines[3], "TOTAL,9,7,7,3,1,2,7,33.3%,42.9%,1,1,1");
+    assert_eq!(lines[1], "AK,4,3,2,1,0,1,3,25.0%,33.3%,0,0,0,1");
+    assert_eq!(lines[2], "TKJ,5,4,5,2,1,1,4,40.0%,50.0%,1,1,0,0");
+    assert_eq!(lines[3], "TOTAL,9,7,7,3,1,2,7,33.3%,42.9%,1,1,0,1");
 
     let mut table = Vec::new();
     r.write_table(&mut table, Lang::En).unwrap();
@@ -296,19 +300,23 @@ async fn report_formats(db: &Db) {
         .rows()
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect();
-    assert_eq!(rows.len(), 4);
+    assert_eq!(rows.len(), 5);
     assert_eq!(
         rows[1],
         vec![w1.to_string(), "pengingat-1".into(), "1".into()]
     );
-    assert_eq!(rows[3][1..], ["none".to_string(), "1".to_string()]);
+    assert_eq!(
+        rows[3],
+        vec![w3.to_string(), "pengingat-3".into(), "0".into()]
+    );
+    assert_eq!(rows[4][1..], ["none".to_string(), "1".to_string()]);
 }
 
 /// The same report in the staff default, Indonesian: words a teacher reads in the table,
 /// the CSV header and the XLSX (sheets, headers, the blank group, "no wave"), the numbers
 /// unchanged, the wave columns still carrying the wave's id and name.
 async fn report_formats_in_indonesian(db: &Db) {
-    let (w1, w2, _) = dataset(db).await;
+    let (w1, w2, w3) = dataset(db).await;
     let r = response_report(&db.store, FLOW, Some(GroupBy::Programme))
         .await
         .unwrap();
@@ -321,10 +329,11 @@ async fn report_formats_in_indonesian(db: &Db) {
         format!(
             "Jurusan,Roster,Diundang,Mulai,Selesai,Menolak,Tak terjangkau,Terjangkau,\
              Respons kotor,Respons bersih,Setelah gelombang {w1} (pengingat-1),\
-             Setelah gelombang {w2} (pengingat-2),Tanpa gelombang"
+             Setelah gelombang {w2} (pengingat-2),Setelah gelombang {w3} (pengingat-3),\
+             Tanpa gelombang"
         )
     );
-    assert_eq!(lines[3], "TOTAL,9,7,7,3,1,2,7,33.3%,42.9%,1,1,1");
+    assert_eq!(lines[3], "TOTAL,9,7,7,3,1,2,7,33.3%,42.9%,1,1,0,1");
 
     let mut table = Vec::new();
     r.write_table(&mut table, Lang::Id).unwrap();
@@ -370,7 +379,7 @@ async fn report_formats_in_indonesian(db: &Db) {
         .collect();
     assert_eq!(rows[0], ["ID gelombang", "Gelombang", "Selesai setelahnya"]);
     assert_eq!(
-        rows[3][1..],
+        rows[4][1..],
         ["tanpa gelombang".to_string(), "1".to_string()]
     );
 }

@@ -23,6 +23,9 @@ both_backends!(
     reimport_updates_by_external_id,
     batches_with_duplicates_and_many_rows,
     xlsx_import,
+    crlf_file_reports_the_same_lines,
+    workbook_named_csv_loads_and_says_so_once,
+    windows_1252_csv_loads_whole,
     invitations_csv_and_xlsx,
     qr_codes_decode_to_the_links,
     identity_check_success_wrong_and_lockout,
@@ -234,6 +237,124 @@ async fn batches_with_duplicates_and_many_rows(db: &Db) {
     let x = by_ext(&db.store, "X1").await;
     assert_eq!(x.fields.name.as_deref(), Some("C"));
     assert_eq!(x.phone.as_deref(), Some("+6281211112222"));
+}
+
+/// The fixture as Excel on Windows writes it (CRLF line ends, inside the quoted two-line
+/// address too): the same lines are reported as for the LF file.
+async fn crlf_file_reports_the_same_lines(db: &Db) {
+    let text = std::fs::read_to_string(fixture("alumni.csv")).unwrap();
+    assert!(!text.contains('\r'), "the fixture itself has LF line ends");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alumni-windows.csv");
+    std::fs::write(&path, text.replace('\n', "\r\n")).unwrap();
+    let r = import(db, &path, t0()).await;
+    let lines: Vec<u64> = r.rejected.iter().map(|i| i.line).collect();
+    assert_eq!(lines, vec![5, 6, 7, 11, 12], "{:#?}", r.rejected);
+    assert!(r.rejected[1].reasons.join("; ").contains("12ab"));
+    assert_eq!(r.warnings.len(), 1);
+    assert_eq!(r.warnings[0].line, 14);
+    assert_eq!((r.rows, r.loaded), (11, 6));
+    assert!(r.notices.is_empty(), "{:?}", r.notices);
+    let dewi = by_ext(&db.store, "0012345008").await;
+    assert_eq!(
+        dewi.fields.extra.get("alamat").map(String::as_str),
+        Some("Jl. Kenanga\nRT 02")
+    );
+}
+
+/// Line numbers through blank lines, old-Mac CR line ends and a last line without a line
+/// end, read without a database.
+#[test]
+fn csv_line_numbers_with_blank_lines_and_any_line_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lines.csv");
+    for (ending, name) in [("\n", "LF"), ("\r\n", "CRLF"), ("\r", "CR")] {
+        let text = ["nisn;nama", "", "1;A", "", "", "2;\"B", "B\"", "3;C"].join(ending);
+        std::fs::write(&path, text).unwrap();
+        let mut seen = Vec::new();
+        jejak::roster::read::read_file(
+            &path,
+            |_| {},
+            |row| {
+                seen.push((row.line, row.cells.join("|")));
+                true
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            seen,
+            vec![
+                (1, "nisn|nama".to_string()),
+                (3, "1|A".to_string()),
+                (6, "2|B\nB".to_string()),
+                (8, "3|C".to_string()),
+            ],
+            "{name}"
+        );
+    }
+}
+
+/// An .xlsx saved (or renamed) as .csv: read as the workbook, and staff are told once, in
+/// Indonesian by default.
+async fn workbook_named_csv_loads_and_says_so_once(db: &Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roster.csv");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in ["NISN", "Nama", "Provinsi"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "0099000001").unwrap();
+    ws.write_string(1, 1, "Putu Ayu").unwrap();
+    ws.write_string(1, 2, "Bali").unwrap();
+    ws.write_string(2, 0, "0099000002").unwrap();
+    ws.write_string(2, 1, "Kadek").unwrap();
+    ws.write_string(2, 2, "Atlantis").unwrap();
+    book.save(&path).unwrap();
+    let r = import(db, &path, t0()).await;
+    assert_eq!((r.rows, r.loaded, r.rejected.len()), (2, 2, 0), "{r:#?}");
+    assert_eq!(r.notices.len(), 1, "{:?}", r.notices);
+    assert!(
+        r.notices[0].contains("buku kerja Excel (.xlsx)"),
+        "{:?}",
+        r.notices
+    );
+    assert_eq!(r.warnings.len(), 1);
+    assert_eq!(r.warnings[0].line, 3);
+    let putu = by_ext(&db.store, "0099000001").await;
+    assert_eq!(putu.fields.name.as_deref(), Some("Putu Ayu"));
+    assert_eq!(putu.timezone.as_deref(), Some("Asia/Makassar"));
+}
+
+/// A CSV saved by Excel in the Windows code page: every row loads, with its letters right,
+/// not only the ASCII ones; staff are told once how the file was read.
+async fn windows_1252_csv_loads_whole(db: &Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roster.csv");
+    let mut bytes = b"NISN;Nama;Alamat\r\n0098000001;Andi;Jl. Merdeka 1\r\n".to_vec();
+    // "José Müller" and "Jl. Café 2 – Blok €" in Windows-1252 (0x96 is the en dash, 0x80 €).
+    bytes.extend_from_slice(b"0098000002;Jos\xe9 M\xfcller;Jl. Caf\xe9 2 \x96 Blok \x80\r\n");
+    bytes.extend_from_slice(b"0098000003;Ni Luh \xd1oman;\r\n");
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(std::str::from_utf8(&bytes).is_err());
+    let r = import(db, &path, t0()).await;
+    assert_eq!((r.rows, r.loaded, r.rejected.len()), (3, 3, 0), "{r:#?}");
+    assert_eq!(r.notices.len(), 1, "{:?}", r.notices);
+    assert!(r.notices[0].contains("Windows-1252"), "{:?}", r.notices);
+    let jose = by_ext(&db.store, "0098000002").await;
+    assert_eq!(jose.fields.name.as_deref(), Some("José Müller"));
+    assert_eq!(
+        jose.fields.extra.get("alamat").map(String::as_str),
+        Some("Jl. Café 2 – Blok €")
+    );
+    let luh = by_ext(&db.store, "0098000003").await;
+    assert_eq!(luh.fields.name.as_deref(), Some("Ni Luh Ñoman"));
+    // A UTF-8 file with the same letters is read as UTF-8 and says nothing.
+    std::fs::write(&path, "NISN;Nama\n0098000004;José\n").unwrap();
+    let r = import(db, &path, t0()).await;
+    assert!(r.notices.is_empty(), "{:?}", r.notices);
+    let j = by_ext(&db.store, "0098000004").await;
+    assert_eq!(j.fields.name.as_deref(), Some("José"));
 }
 
 async fn xlsx_import(db: &Db) {
@@ -569,6 +690,64 @@ impl Cli {
 
 fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// `wave add --at` a time that has passed would remind everyone at once: refused, in
+/// Indonesian by default, pointing at `--now`; `--now` is the explicit way; a future time
+/// is added as before.
+#[test]
+fn cli_wave_add_refuses_a_past_time_unless_now() {
+    let cli = Cli::new();
+    let add = |when: &[&str]| {
+        let mut args = vec![
+            "wave",
+            "add",
+            "--flow",
+            "flows/tracer-smk.yaml",
+            "--message",
+            "reminder-1",
+        ];
+        args.extend_from_slice(when);
+        cli.run(&args)
+    };
+    let o = add(&["--at", "2020-01-01 09:00"]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("2020-01-01 09:00 sudah lewat") && err.contains("--now"),
+        "{err}"
+    );
+    let o = cli.run_env(
+        &[
+            "wave",
+            "add",
+            "--flow",
+            "flows/tracer-smk.yaml",
+            "--message",
+            "reminder-1",
+            "--at",
+            "2020-01-01 09:00",
+        ],
+        &[("JEJAK_LANG", "en")],
+    );
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(err.contains("2020-01-01 09:00 has already passed"), "{err}");
+    let o = cli.run(&["wave", "list"]);
+    assert!(stdout(&o).contains("belum ada gelombang"), "{}", stdout(&o));
+
+    let o = add(&["--now"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout(&o).contains("gelombang 1 ditambahkan"),
+        "{}",
+        stdout(&o)
+    );
+    let o = add(&["--at", "2999-01-01 09:00"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = add(&["--now", "--at", "2999-01-01 09:00"]);
+    assert!(!o.status.success(), "--now and --at together are refused");
+    let list = stdout(&cli.run(&["wave", "list"]));
+    assert_eq!(list.lines().count(), 2, "{list}");
 }
 
 #[test]

@@ -53,6 +53,8 @@ cli-report-help =
 cli-import-summary = { $rows } row(s) read: { $loaded } loaded ({ $new } new, { $updated } updated), { $rejected } rejected, { $enrolled } newly on the flow's roster
 cli-import-rejected = line { $line }: rejected: { $reasons }
 cli-import-warning = line { $line }: warning: { $reasons }
+cli-import-workbook-named-csv = This file is an Excel workbook (.xlsx) named .csv; it was read as .xlsx. Next time upload it named .xlsx.
+cli-import-windows-1252 = This file is not UTF-8; it was read whole as Windows-1252 (Excel's plain CSV). Check letters such as é or ñ; if any are wrong, save as "CSV UTF-8" and import again.
 cli-import-took = took { $secs } s
 cli-import-failed = importing { $file }
 cli-import-empty = the file is empty: expected a header row (nisn, nama, no_hp, …)
@@ -63,6 +65,7 @@ cli-header-duplicate-extra = columns { $first } and { $second } are both headed 
 cli-read-io = cannot read { $path }: { $error }
 cli-read-csv = { $path }: line { $line }: { $error }
 cli-read-xlsx = { $path }: not a readable XLSX workbook: { $error }
+cli-read-old-workbook = { $path }: an Excel 97-2003 workbook (.xls); save it as .xlsx or "CSV UTF-8" and import again
 cli-read-unknown-type = { $path }: unknown file type; save the roster as .csv or .xlsx
 
 ## Reasons a roster row is rejected or flagged (also shown on the console's upload page)
@@ -77,7 +80,6 @@ cli-row-date = tanggal_lahir: { $value } is not a date (e.g. 17-08-2005 or 2005-
 cli-row-no-id = nisn/external_id: empty (every row needs its external id)
 cli-row-province = provinsi: { $value } not recognised; time zone left unset (WIB is assumed)
 cli-row-repeat = external id { $value } is also on line { $first }; this row's cells win where they are not empty
-cli-row-not-utf8 = not UTF-8 text: save the file as "CSV UTF-8" (Excel) and import it again
 
 ## jejak invite
 cli-invite-none = no respondents on the roster of flow `{ $flow }`: import one first with `jejak roster import FILE --flow { $flow }`
@@ -157,6 +159,7 @@ cli-excl-quiet-hours = quiet hours
 cli-err-config = the configuration file (jejak.toml) cannot be read
 cli-err-database = the database cannot be opened
 cli-wave-add-failed = the wave cannot be added
+cli-wave-past = The wave was not added: { $value } has already passed, so the reminder would go to everyone at once. Choose a time in the future, or use --now if you do mean to send now.
 
 ## jejak demo
 cli-demo-preparing = Preparing the demo in the folder { $dir } …
@@ -166,3 +169,9 @@ cli-demo-console = Staff console: { $url }
 cli-demo-account = Sign in as { $email }, one-time password: { $password } (changed at the first sign-in)
 cli-demo-sheet = Personal links of every demo alumnus: { $file }
 cli-demo-stop = Stop with Ctrl-C. Run jejak demo again to continue with the same data; to start over, delete the folder { $dir }.
+
+## jejak backup
+cli-backup-done = Backup written to { $path } ({ $kib } KiB). To restore: stop jejak, copy that file to jejak.db in the data folder, and start it again.
+cli-backup-exists = { $path } already exists; choose a new file name so an older backup is not overwritten.
+cli-backup-failed = The backup to { $path } failed
+cli-backup-postgres = jejak backup is for SQLite only. This database is PostgreSQL: back it up with pg_dump, for example pg_dump --format=custom --file=jejak.dump "$DATABASE_URL", and restore with pg_restore.

@@ -56,6 +56,8 @@ cli-report-help =
 cli-import-summary = { $rows } baris dibaca: { $loaded } dimuat ({ $new } baru, { $updated } diperbarui), { $rejected } ditolak, { $enrolled } baru masuk roster survei
 cli-import-rejected = baris { $line }: ditolak: { $reasons }
 cli-import-warning = baris { $line }: perhatian: { $reasons }
+cli-import-workbook-named-csv = Berkas ini buku kerja Excel (.xlsx) yang bernama .csv; dibaca sebagai .xlsx. Lain kali unggah dengan nama .xlsx.
+cli-import-windows-1252 = Berkas ini bukan UTF-8; seluruhnya dibaca sebagai Windows-1252 (CSV biasa dari Excel). Periksa huruf seperti é atau ñ; bila ada yang salah, simpan sebagai "CSV UTF-8" lalu impor lagi.
 cli-import-took = selesai dalam { $secs } detik
 cli-import-failed = Roster { $file } tidak bisa diimpor
 cli-import-empty = berkas kosong: baris pertama harus berisi judul kolom (nisn, nama, no_hp, …)
@@ -66,6 +68,7 @@ cli-header-duplicate-extra = kolom { $first } dan { $second } sama-sama berjudul
 cli-read-io = { $path } tidak bisa dibaca: { $error }
 cli-read-csv = { $path }: baris { $line }: { $error }
 cli-read-xlsx = { $path }: bukan berkas XLSX yang bisa dibaca: { $error }
+cli-read-old-workbook = { $path }: buku kerja Excel 97-2003 (.xls); simpan sebagai .xlsx atau "CSV UTF-8" lalu impor lagi
 cli-read-unknown-type = { $path }: jenis berkas tidak dikenal; simpan roster sebagai .csv atau .xlsx
 
 ## Reasons a roster row is rejected or flagged (also shown on the console's upload page)
@@ -80,7 +83,6 @@ cli-row-date = tanggal_lahir: { $value } bukan tanggal (contoh 17-08-2005 atau 2
 cli-row-no-id = nisn/external_id: kosong (setiap baris perlu NISN/NIM)
 cli-row-province = provinsi: { $value } tidak dikenal; zona waktu dibiarkan kosong (dianggap WIB)
 cli-row-repeat = NISN/NIM { $value } juga ada di baris { $first }; isi baris ini yang dipakai jika tidak kosong
-cli-row-not-utf8 = bukan teks UTF-8: simpan berkas sebagai "CSV UTF-8" (Excel) lalu impor lagi
 
 ## jejak invite
 cli-invite-none = belum ada responden di roster survei `{ $flow }`: impor dulu dengan `jejak roster import BERKAS --flow { $flow }`
@@ -160,6 +162,7 @@ cli-excl-quiet-hours = jam tenang
 cli-err-config = Berkas pengaturan (jejak.toml) tidak bisa dibaca
 cli-err-database = Basis data tidak bisa dibuka
 cli-wave-add-failed = Gelombang tidak bisa ditambahkan
+cli-wave-past = Gelombang tidak ditambahkan: { $value } sudah lewat, jadi pengingat akan langsung terkirim ke semua orang sekaligus. Pilih waktu yang akan datang, atau pakai --now bila memang ingin mengirim sekarang.
 
 ## jejak demo
 cli-demo-preparing = Menyiapkan demo di folder { $dir } …
@@ -169,3 +172,9 @@ cli-demo-console = Konsol staf: { $url }
 cli-demo-account = Masuk sebagai { $email }, kata sandi sekali pakai: { $password } (diganti saat masuk pertama)
 cli-demo-sheet = Tautan pribadi semua alumni demo: { $file }
 cli-demo-stop = Berhenti dengan Ctrl-C. Jalankan jejak demo lagi untuk melanjutkan dengan data yang sama; untuk mulai dari awal, hapus folder { $dir }.
+
+## jejak backup
+cli-backup-done = Cadangan tersimpan di { $path } ({ $kib } KiB). Untuk memulihkan: hentikan jejak, salin berkas itu menjadi jejak.db di folder data, lalu jalankan lagi.
+cli-backup-exists = { $path } sudah ada; pilih nama berkas baru agar cadangan lama tidak tertimpa.
+cli-backup-failed = Cadangan ke { $path } gagal
+cli-backup-postgres = jejak backup hanya untuk SQLite. Basis data ini PostgreSQL: cadangkan dengan pg_dump, misalnya pg_dump --format=custom --file=jejak.dump "$DATABASE_URL", dan pulihkan dengan pg_restore.

@@ -81,10 +81,12 @@ impl RetryPolicy {
                 Ok(v) => return Ok(v),
                 Err(e) if attempt >= self.attempts.max(1) => return Err(e),
                 Err(SendError::RetryAfter(d)) => {
+                    crate::metrics::backoff();
                     tracing::warn!(wait_ms = d.as_millis() as u64, "rate limited; waiting");
                     tokio::time::sleep(d).await;
                 }
                 Err(SendError::Transient(e)) => {
+                    crate::metrics::backoff();
                     let wait = self.delay(attempt);
                     tracing::warn!(error = %e, wait_ms = wait.as_millis() as u64, attempt, "send failed; trying again");
                     tokio::time::sleep(wait).await;

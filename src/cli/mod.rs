@@ -1,5 +1,6 @@
 //! The `jejak` command line.
 
+pub mod backup;
 pub mod bench;
 pub mod demo;
 pub mod flowcmd;
@@ -232,6 +233,13 @@ pub enum Command {
         #[arg(long, env = "JEJAK_FLOWS_DIR", default_value = "flows")]
         flows: PathBuf,
     },
+    /// Copy the SQLite database to FILE while the bot runs (a consistent snapshot); on
+    /// PostgreSQL use pg_dump instead.
+    Backup {
+        /// The copy to write (must not exist yet).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Staff console accounts: add (prints a one-time password), disable, enable, list.
     Staff {
         /// What to do with accounts.
@@ -407,6 +415,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Run { flow } => run::run(cli.database_url, &cli.data_dir, &flow).await,
+        Command::Backup { out } => {
+            backup::run(cli.database_url.as_deref(), &cli.data_dir, &out, lang).await
+        }
         Command::Demo { dir, flow } => demo::run(&dir, &flow, lang).await,
         Command::Staff { action } => {
             let store = open(&cli.database_url, &cli.data_dir, lang).await?;

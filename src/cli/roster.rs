@@ -39,8 +39,8 @@ fn flow_id_of(arg: &str, lang: Lang) -> anyhow::Result<String> {
     Ok(arg.to_string())
 }
 
-/// Prints what an import did, in `lang`: totals, then every rejected row with its line and
-/// reasons.
+/// Prints what an import did, in `lang`: notices about the file, totals, then every
+/// rejected row with its line and reasons.
 pub fn print_import_report(
     r: &ImportReport,
     mut out: impl std::io::Write,
@@ -58,6 +58,9 @@ pub fn print_import_report(
             ("enrolled", &r.enrolled.to_string()),
         ],
     );
+    for notice in &r.notices {
+        writeln!(out, "{notice}")?;
+    }
     writeln!(out, "{summary}")?;
     for (id, issues) in [
         ("cli-import-rejected", &r.rejected),

@@ -163,7 +163,7 @@ pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
     let open_mode = telegram.as_ref().and_then(|t| t.open_mode);
     // The web chat serves `/c/open/<flow>` exactly when the receiver starts strangers.
     let web_open = open_mode.unwrap_or(conv.flow.open);
-    let mut receiver = Receiver::new(conv.clone(), clock).with_open_mode(open_mode);
+    let mut receiver = Receiver::new(conv.clone(), clock.clone()).with_open_mode(open_mode);
     if telegram.as_ref().is_some_and(|t| t.open_identity) {
         receiver = receiver.with_identity_check(crate::roster::identity::Policy::default());
     }
@@ -220,6 +220,17 @@ pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
     start_reminders(&mut p, outbounds, dispatch);
     start_console(&mut p, telegram.as_ref(), whatsapp.as_ref());
     start_web(&mut p, web_open);
+    let channels = [
+        ("telegram", telegram.is_some()),
+        ("whatsapp", whatsapp.is_some()),
+        ("web", true),
+    ]
+    .iter()
+    .filter(|(_, on)| *on)
+    .map(|(c, _)| c.to_string())
+    .collect();
+    let ops = crate::server::ops_router(p.conv.store.clone(), channels, clock);
+    p.merge("ops", ops);
 
     spawn_signal_handler(p.shutdown_tx.clone());
     if p.server.has_parts() {

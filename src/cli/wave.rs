@@ -60,9 +60,13 @@ pub struct AddArgs {
     /// The flow (its id, or its file) the wave reminds about.
     #[arg(long)]
     pub flow: String,
-    /// Once, at this local date and time ("2026-12-01 09:00").
-    #[arg(long, conflicts_with = "cron", required_unless_present = "cron")]
+    /// Once, at this local date and time ("2026-12-01 09:00"); a time that has passed is
+    /// refused (it would remind everyone at once): use --now for that.
+    #[arg(long, conflicts_with = "cron", required_unless_present_any = ["cron", "now"])]
     pub at: Option<String>,
+    /// Once, now: the explicit form of a one-off wave that starts at once.
+    #[arg(long, conflicts_with_all = ["at", "cron"])]
+    pub now: bool,
     /// Repeatedly, on a 5-field cron schedule ("0 9 * * MON" = Mondays 09:00).
     #[arg(long)]
     pub cron: Option<String>,
@@ -104,17 +108,29 @@ pub struct AddArgs {
 }
 
 /// Checks `wave add`'s arguments and turns them into a [`NewWave`] for flow `flow_id` (the
-/// rules are [`admin::build`]'s, which the console uses too).
-pub fn new_wave(a: &AddArgs, flow_id: &str, catalog: &Catalog) -> anyhow::Result<NewWave> {
+/// rules are [`admin::build`]'s and [`admin::refuse_past`]'s, which the console uses too):
+/// `--at` must not have passed at `now`; `--now` is a one-off at `now`.
+pub fn new_wave(
+    a: &AddArgs,
+    flow_id: &str,
+    catalog: &Catalog,
+    now: DateTime<Utc>,
+) -> anyhow::Result<NewWave> {
     let segment = a
         .segment
         .as_deref()
         .map(Segment::parse)
         .transpose()?
         .unwrap_or_default();
+    let at = if a.now {
+        let tz = zones::parse_zone(&a.tz)?;
+        Some(now.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+    } else {
+        a.at.clone()
+    };
     let input = admin::WaveInput {
         flow_id: flow_id.to_owned(),
-        at: a.at.clone(),
+        at: at.clone(),
         cron: a.cron.clone(),
         tz: a.tz.clone(),
         until: a.until.clone(),
@@ -128,7 +144,13 @@ pub fn new_wave(a: &AddArgs, flow_id: &str, catalog: &Catalog) -> anyhow::Result
         template_lang: a.template_lang.clone(),
         template_params: a.template_params.clone(),
     };
-    Ok(admin::build(&input, catalog)?)
+    let mut w = admin::build(&input, catalog)?;
+    match (a.now, &at) {
+        (true, _) => w.at = Some(now),
+        (false, Some(shown)) => admin::refuse_past(&w, now, shown)?,
+        (false, None) => {}
+    }
+    Ok(w)
 }
 
 /// Runs a `wave` subcommand; returns the exit code. What it prints follows `lang`.
@@ -143,8 +165,15 @@ pub async fn run(
         WaveAction::Add(a) => {
             let flow = super::resolve_flow_in(&a.flow, lang)?;
             let catalog = Catalog::embedded()?;
-            let w = new_wave(&a, &flow.id, &catalog)
-                .with_context(|| staff_text(lang, "cli-wave-add-failed", &[]))?;
+            let w = match new_wave(&a, &flow.id, &catalog, now) {
+                Ok(w) => w,
+                Err(e) => {
+                    if let Some(admin::WaveError::Past(shown)) = e.downcast_ref() {
+                        anyhow::bail!(staff_text(lang, "cli-wave-past", &[("value", shown)]));
+                    }
+                    return Err(e.context(staff_text(lang, "cli-wave-add-failed", &[])));
+                }
+            };
             let id = store.waves().create_wave(&w, now).await?;
             println!(
                 "{}",

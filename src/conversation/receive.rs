@@ -208,6 +208,7 @@ impl Receiver {
         lease: Option<&Lease>,
         claimed: &mut Option<Vec<QueuedReply>>,
     ) -> Result<Receipt, ReceiveError> {
+        crate::metrics::update_received(inbound.channel);
         let now = self.clock.now();
         let hint = inbound
             .language_hint
@@ -303,11 +304,13 @@ impl Receiver {
             .message_id
             .as_deref()
             .map(|id| (inbound.channel.as_str(), id));
-        match self
+        let started = std::time::Instant::now();
+        let stepped = self
             .conv
             .step(respondent, &input, message, Some(&to), now)
-            .await?
-        {
+            .await?;
+        crate::metrics::step_done(started.elapsed());
+        match stepped {
             (Handled::Duplicate, _) => Ok(Receipt::Duplicate),
             (Handled::Replies(replies), parts) => {
                 if lease.is_some() {

@@ -160,7 +160,9 @@ impl ReplySender {
         let mut done = Flushed::default();
         let mut rest = parts.iter();
         while let Some(part) = rest.next() {
-            match self.platform.deliver(part).await {
+            let delivered = self.platform.deliver(part).await;
+            crate::metrics::send_result(channel.as_str(), &delivered);
+            match delivered {
                 Ok(id) if rest.len() == 0 => {
                     // The last part: the next send to this address is the next claim,
                     // which the store orders after this settlement, so nobody waits for

@@ -116,7 +116,8 @@ pub struct ResponseReport {
     pub total: Counts,
     /// Per group, sorted by label (empty without `by`).
     pub groups: Vec<(String, Counts)>,
-    /// Wave ids and names that appear in the attribution, by id.
+    /// Every wave of the flow (those with no completions yet too, so their column is there
+    /// from the start), plus any other wave credited, by id.
     pub waves: Vec<(i64, String)>,
 }
 
@@ -157,7 +158,7 @@ pub fn assemble(
 ) -> ResponseReport {
     let mut total = Counts::default();
     let mut groups: BTreeMap<String, Counts> = BTreeMap::new();
-    let mut credited: BTreeMap<i64, String> = BTreeMap::new();
+    let mut credited: BTreeMap<i64, String> = wave_names.iter().cloned().collect();
     for cell in cells {
         let add = |c: &mut Counts| {
             c.roster += cell.roster;
@@ -182,12 +183,7 @@ pub fn assemble(
             add(groups.entry(label).or_default());
         }
         if let Some(id) = cell.after_wave.filter(|_| cell.completed) {
-            let name = wave_names
-                .iter()
-                .find(|(w, _)| *w == id)
-                .map(|(_, n)| n.clone())
-                .unwrap_or_default();
-            credited.insert(id, name);
+            credited.entry(id).or_default();
         }
     }
     ResponseReport {
@@ -399,8 +395,10 @@ mod tests {
         assert_eq!((smk.roster, smk.completed), (7, 3));
         assert_eq!(r.groups[0].0, BLANK_GROUP);
         assert_eq!(r.groups[0].1.roster, 3);
-        // Only waves that were credited are listed.
-        assert_eq!(r.waves, vec![(2, "w2".to_string())]);
+        // Every wave is listed, credited or not (w3 has no completions yet).
+        assert_eq!(r.waves, vec![(2, "w2".to_string()), (3, "w3".to_string())]);
+        assert_eq!(r.header(Lang::En)[11], "after_wave_3_w3");
+        assert_eq!(r.rows(Lang::En)[2][11], "0");
         assert_eq!(r.total.after_wave.get(&Some(2)), Some(&3));
         assert_eq!(r.total.after_wave.get(&None), Some(&1));
         // Without a breakdown there are no groups.

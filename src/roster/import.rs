@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::header::{HeaderError, classify};
-use super::read::{ReadError, read_file};
+use super::read::{FileNotes, ReadError, read_file};
 use super::row::{parse_row, quoted};
 use crate::engine::state::SessionState;
 use crate::flow::Flow;
@@ -56,6 +56,21 @@ pub struct ImportReport {
     pub warnings: Vec<RowIssue>,
     /// The header row's cells as read from the file (for a file of the rejected rows).
     pub header: Vec<String>,
+    /// What staff are told once about the file as a whole (a workbook under a `.csv` name,
+    /// a CSV decoded as Windows-1252), in the import's language.
+    pub notices: Vec<String>,
+}
+
+/// The notices of `notes`, in `lang`.
+pub fn notices(notes: FileNotes, lang: Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    if notes.workbook_named_csv {
+        out.push(staff_text(lang, "cli-import-workbook-named-csv", &[]));
+    }
+    if notes.windows_1252 {
+        out.push(staff_text(lang, "cli-import-windows-1252", &[]));
+    }
+    out
 }
 
 /// Why an import stopped.
@@ -147,8 +162,8 @@ enum Item {
     Header(Vec<String>),
     Warning(RowIssue),
     Failed(ImportError),
-    /// Non-blank data rows read, sent last.
-    Rows(u64),
+    /// Non-blank data rows read and what the reader noticed about the file, sent last.
+    Done(u64, FileNotes),
 }
 
 /// Merges a later row with the same external id into an earlier one: cells the later row
@@ -196,22 +211,7 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar, la
             bar.set_position(pos.done);
         },
         |raw| {
-            let cells = match raw.cells {
-                Ok(c) => c,
-                // The reader's only row-level failure is text that is not UTF-8.
-                Err(_) => {
-                    rows += 1;
-                    send(
-                        Item::Rejected(RowIssue {
-                            line: raw.line,
-                            reasons: vec![staff_text(lang, "cli-row-not-utf8", &[])],
-                            cells: Vec::new(),
-                        }),
-                        &mut alive,
-                    );
-                    return alive;
-                }
-            };
+            let cells = raw.cells;
             let Some(cols) = &columns else {
                 if cells.iter().all(|c| c.trim().is_empty()) {
                     return true;
@@ -300,12 +300,12 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar, la
     );
     match result {
         Err(e) => send(Item::Failed(e.into()), &mut alive),
-        Ok(()) if columns.is_none() => send(Item::Failed(ImportError::Empty), &mut alive),
-        Ok(()) => {
+        Ok(_) if columns.is_none() => send(Item::Failed(ImportError::Empty), &mut alive),
+        Ok(notes) => {
             if !batch.is_empty() {
                 send(Item::Batch(batch, repeats), &mut alive);
             }
-            send(Item::Rows(rows), &mut alive);
+            send(Item::Done(rows, notes), &mut alive);
         }
     }
 }
@@ -435,7 +435,10 @@ pub async fn import_file_scoped(
                 }
             }
             Item::Rejected(issue) => insert_in_order(&mut report.rejected, issue),
-            Item::Rows(n) => report.rows = n,
+            Item::Done(n, notes) => {
+                report.rows = n;
+                report.notices = notices(notes, lang);
+            }
             Item::Warning(issue) => report.warnings.push(issue),
             Item::Failed(e) => {
                 outcome = Err(e);

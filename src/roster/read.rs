@@ -2,6 +2,11 @@
 //! it in Indonesian or English settings) or XLSX (the first sheet). Rows stream through a
 //! callback with their line number in the file (the row number Excel shows), so a 150,000
 //! row file never sits in memory whole and every problem can be pointed at.
+//!
+//! What Excel writes is taken as it comes: Windows line ends (CRLF) count one line each; a
+//! CSV that is not UTF-8 is decoded whole as Windows-1252 (what Excel on an Indonesian
+//! Windows writes for "CSV (Comma delimited)"), never half; a workbook saved under a `.csv`
+//! name is read as the workbook it is. Both are told to staff once ([`FileNotes`]).
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -14,9 +19,24 @@ use calamine::{DataRef, Reader, Xlsx};
 pub struct RawRow {
     /// 1-based line of the file (CSV: the line the record starts on; XLSX: the row number).
     pub line: u64,
-    /// The cells, as text; `Err` when the row is not valid UTF-8 (CSV only).
-    pub cells: Result<Vec<String>, String>,
+    /// The cells, as text.
+    pub cells: Vec<String>,
 }
+
+/// What the reader noticed about the file as a whole, to tell staff once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileNotes {
+    /// An XLSX workbook under a CSV name (`.csv`, `.txt`, `.tsv`): read as the workbook.
+    pub workbook_named_csv: bool,
+    /// A CSV that is not UTF-8, decoded whole as Windows-1252.
+    pub windows_1252: bool,
+}
+
+/// The first bytes of a ZIP archive (an XLSX workbook is one).
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+
+/// The first bytes of an OLE compound file (an Excel 97-2003 `.xls` workbook).
+const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 /// How far through the file the reader is, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +82,12 @@ pub enum ReadError {
         /// The file.
         path: String,
     },
+    /// An Excel 97-2003 workbook (`.xls`, perhaps renamed): not read.
+    #[error("{path}: an Excel 97-2003 workbook (.xls); save it as .xlsx or CSV UTF-8")]
+    OldWorkbook {
+        /// The file.
+        path: String,
+    },
 }
 
 impl ReadError {
@@ -94,27 +120,97 @@ impl ReadError {
             ReadError::UnknownType { path } => {
                 staff_text(lang, "cli-read-unknown-type", &[("path", path)])
             }
+            ReadError::OldWorkbook { path } => {
+                staff_text(lang, "cli-read-old-workbook", &[("path", path)])
+            }
         }
     }
 }
 
 /// Reads every row of `path` (header row included, as the first row), calling `each` for
 /// each one; `each` returns `false` to stop early. `progress` is told where the reader is.
+/// Returns what staff should be told about the file as a whole.
 pub fn read_file(
     path: &Path,
     mut progress: impl FnMut(Position),
     mut each: impl FnMut(RawRow) -> bool,
-) -> Result<(), ReadError> {
+) -> Result<FileNotes, ReadError> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
+    let mut notes = FileNotes::default();
     match ext.as_str() {
-        "csv" | "txt" | "tsv" => read_csv(path, &mut progress, &mut each),
-        "xlsx" | "xlsm" => read_xlsx(path, &mut progress, &mut each),
-        _ => Err(ReadError::UnknownType {
-            path: path.display().to_string(),
-        }),
+        "csv" | "txt" | "tsv" => {
+            let head = read_head(path, OLE_MAGIC.len())?;
+            if head.starts_with(OLE_MAGIC) {
+                return Err(ReadError::OldWorkbook {
+                    path: path.display().to_string(),
+                });
+            }
+            if head.starts_with(ZIP_MAGIC) {
+                notes.workbook_named_csv = true;
+                read_xlsx(path, &mut progress, &mut each)?;
+            } else {
+                notes.windows_1252 = read_csv(path, &mut progress, &mut each)?;
+            }
+        }
+        "xlsx" | "xlsm" => read_xlsx(path, &mut progress, &mut each)?,
+        "xls" => {
+            return Err(ReadError::OldWorkbook {
+                path: path.display().to_string(),
+            });
+        }
+        _ => {
+            return Err(ReadError::UnknownType {
+                path: path.display().to_string(),
+            });
+        }
+    }
+    Ok(notes)
+}
+
+/// Up to the first `n` bytes of `path`.
+fn read_head(path: &Path, n: usize) -> Result<Vec<u8>, ReadError> {
+    let io = |source| ReadError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut head = Vec::with_capacity(n);
+    File::open(path)
+        .map_err(io)?
+        .take(n as u64)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    Ok(head)
+}
+
+/// Whether everything `r` yields is UTF-8, read in chunks (a character split between two
+/// chunks is carried over), so a large file is checked without being held whole.
+fn is_utf8(mut r: impl Read) -> std::io::Result<bool> {
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut carry = 0usize;
+    loop {
+        let n = match r.read(&mut buf[carry..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            // A character cut off by the end of the file is not UTF-8 either.
+            return Ok(carry == 0);
+        }
+        let len = carry + n;
+        match std::str::from_utf8(&buf[..len]) {
+            Ok(_) => carry = 0,
+            // An incomplete character at the end of the chunk: keep it for the next read.
+            Err(e) if e.error_len().is_none() => {
+                let valid = e.valid_up_to();
+                buf.copy_within(valid..len, 0);
+                carry = len - valid;
+            }
+            Err(_) => return Ok(false),
+        }
     }
 }
 
@@ -138,27 +234,113 @@ fn sniff_delimiter(first_line: &[u8]) -> u8 {
     seps[best]
 }
 
+/// A reader that turns every line end into `\n` (Windows `\r\n`, old Mac `\r`) and ends the
+/// text with one, so every CSV record ends with a `\n` the CSV parser has counted when it
+/// hands the record over: the record's first line is then exact (see [`read_csv`]).
+struct LfLines<R> {
+    inner: R,
+    buf: Vec<u8>,
+    /// `buf[start..end]` is read but not yet handed out.
+    start: usize,
+    end: usize,
+    /// The last byte read from `inner` was `\r` (its `\n` may follow in the next chunk).
+    after_cr: bool,
+    /// The last byte handed out, if any.
+    last: Option<u8>,
+    done: bool,
+}
+
+impl<R: Read> LfLines<R> {
+    fn new(inner: R) -> Self {
+        LfLines {
+            inner,
+            buf: vec![0; 64 * 1024],
+            start: 0,
+            end: 0,
+            after_cr: false,
+            last: None,
+            done: false,
+        }
+    }
+}
+
+impl<R: Read> Read for LfLines<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if self.start == self.end {
+                if self.done {
+                    return Ok(0);
+                }
+                self.start = 0;
+                self.end = self.inner.read(&mut self.buf)?;
+                if self.end == 0 {
+                    self.done = true;
+                    if self.last.is_some_and(|b| b != b'\n') {
+                        self.last = Some(b'\n');
+                        out[0] = b'\n';
+                        return Ok(1);
+                    }
+                    return Ok(0);
+                }
+            }
+            let mut n = 0;
+            while self.start < self.end && n < out.len() {
+                let b = self.buf[self.start];
+                self.start += 1;
+                let after_cr = std::mem::replace(&mut self.after_cr, b == b'\r');
+                if b == b'\n' && after_cr {
+                    // The `\n` of a `\r\n`: its line end is already out.
+                    continue;
+                }
+                out[n] = if b == b'\r' { b'\n' } else { b };
+                n += 1;
+            }
+            if n > 0 {
+                self.last = Some(out[n - 1]);
+                return Ok(n);
+            }
+        }
+    }
+}
+
+/// Reads a CSV file; returns whether it was decoded as Windows-1252 (not UTF-8).
 fn read_csv(
     path: &Path,
     progress: &mut dyn FnMut(Position),
     each: &mut dyn FnMut(RawRow) -> bool,
-) -> Result<(), ReadError> {
+) -> Result<bool, ReadError> {
     let io = |source| ReadError::Io {
         path: path.display().to_string(),
         source,
     };
-    let mut file = File::open(path).map_err(io)?;
-    let total = file.metadata().map_err(io)?.len();
-    let mut head = vec![0u8; 64 * 1024];
-    let n = file.read(&mut head).map_err(io)?;
-    head.truncate(n);
-    let delimiter = sniff_delimiter(&head);
     let file = File::open(path).map_err(io)?;
+    let total = file.metadata().map_err(io)?.len();
+    let utf8 = is_utf8(BufReader::new(file)).map_err(io)?;
+    // Windows-1252 maps every byte to a character, so the decoded text is whole; its
+    // separators and line ends are the same bytes as in UTF-8.
+    let open = || -> Result<Box<dyn Read>, ReadError> {
+        let file = File::open(path).map_err(io)?;
+        Ok(if utf8 {
+            Box::new(file)
+        } else {
+            Box::new(
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(encoding_rs::WINDOWS_1252))
+                    .build(file),
+            )
+        })
+    };
+    let mut head = Vec::with_capacity(64 * 1024);
+    open()?.take(64 * 1024).read_to_end(&mut head).map_err(io)?;
+    let delimiter = sniff_delimiter(&head);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(BufReader::with_capacity(256 * 1024, file));
+        .from_reader(LfLines::new(BufReader::with_capacity(256 * 1024, open()?)));
     let mut record = csv::ByteRecord::new();
     let mut rows = 0u64;
     loop {
@@ -173,26 +355,29 @@ fn read_csv(
                 });
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(rows + 1);
-        let cells: Result<Vec<String>, String> = record
+        // The parser has counted every `\n` up to and including this record's last one
+        // (each record ends with one: see `LfLines`); the record's own position would be
+        // where the previous record ended, before any blank lines.
+        let breaks = record.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+        let line = reader.position().line().saturating_sub(breaks + 1).max(1);
+        // The whole text is UTF-8 (checked, or decoded from Windows-1252), and a cell
+        // boundary never cuts a character (separators and quotes are ASCII).
+        let cells: Vec<String> = record
             .iter()
-            .map(|c| std::str::from_utf8(c).map(str::to_owned))
-            .collect::<Result<_, _>>()
-            .map_err(|_| {
-                "not UTF-8 text: save the file as \"CSV UTF-8\" (Excel) and import it again"
-                    .to_string()
-            });
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
         rows += 1;
         if rows.is_multiple_of(1024) {
-            let done = record.position().map(|p| p.byte()).unwrap_or(0);
+            // Decoded Windows-1252 is a little longer than the file.
+            let done = record.position().map(|p| p.byte()).unwrap_or(0).min(total);
             progress(Position { done, total });
         }
         if !each(RawRow { line, cells }) {
-            return Ok(());
+            return Ok(!utf8);
         }
     }
     progress(Position { done: total, total });
-    Ok(())
+    Ok(!utf8)
 }
 
 /// A cell as the text staff see. Whole numbers lose Excel's `.0` (a NISN typed as a number
@@ -249,7 +434,7 @@ fn read_xlsx(
             if let Some(prev) = current {
                 if !each(RawRow {
                     line: u64::from(prev) + 1,
-                    cells: Ok(std::mem::take(&mut row)),
+                    cells: std::mem::take(&mut row),
                 }) {
                     return Ok(());
                 }
@@ -276,7 +461,7 @@ fn read_xlsx(
     if let Some(prev) = current {
         each(RawRow {
             line: u64::from(prev) + 1,
-            cells: Ok(row),
+            cells: row,
         });
     }
     progress(Position { done: total, total });

@@ -555,9 +555,11 @@ impl Dispatcher {
         result: std::result::Result<Vec<String>, SendError>,
     ) -> Result<Outcome> {
         let now = self.clock.now();
+        crate::metrics::send_result(item.channel.as_str(), &result);
         let (settle, outcome) = match result {
             Ok(ids) => (Settle::Sent(ids.into_iter().next()), Outcome::Sent),
             Err(SendError::RetryAfter(d)) => {
+                crate::metrics::backoff();
                 if let Some(p) = self.pacers.get(item.channel.as_str()) {
                     p.pause(d);
                 }

@@ -38,6 +38,7 @@ macro_rules! handle {
 mod error;
 mod fastread;
 mod group;
+mod ops;
 mod overview;
 mod replies;
 mod respondents;
@@ -64,6 +65,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 
 use error::db;
 pub use error::{Result, StoreError};
+pub use ops::{Ops, OutboxLoad};
 pub use overview::Overview;
 pub use replies::{Lease, QueuedReply, Replies, ReplyBatch, Settled};
 pub use respondents::is_valid_token;

@@ -530,6 +530,7 @@ impl TelegramBot {
                         .map(|v| v.as_bytes())
                         .unwrap_or_default();
                     if !crate::config::constant_time_eq(given, secret.as_bytes()) {
+                        crate::metrics::webhook_rejected(crate::model::Channel::Telegram);
                         return StatusCode::UNAUTHORIZED.into_response();
                     }
                     let update = match payload::decode(&body) {

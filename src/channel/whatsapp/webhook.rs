@@ -107,7 +107,11 @@ async fn receive(
     let header = headers
         .get(SIGNATURE_HEADER)
         .map(|v| v.to_str().unwrap_or("invalid"));
-    match check_signature(s.app_secret.expose(), &body, header) {
+    let checked = check_signature(s.app_secret.expose(), &body, header);
+    if checked.is_err() {
+        crate::metrics::webhook_rejected(crate::model::Channel::WhatsApp);
+    }
+    match checked {
         Ok(()) => {}
         Err(SignatureError::Missing) => {
             tracing::warn!("WhatsApp webhook without a signature refused");

@@ -537,6 +537,9 @@ fn result_page(
         }
     };
     html! {
+        @for notice in &r.notices {
+            (flash("info", notice))
+        }
         (flash(if r.rejected.is_empty() { "ok" } else { "info" }, &summary))
         dl.counts #import-counts {
             dt { (tr.t("c-roster-rows")) } dd #count-rows { (r.rows) }

@@ -1,0 +1,91 @@
+//! What running the server needs from the database: a reachability check, whether every
+//! migration of this build is applied (`GET /readyz`, `jejak doctor`), and the reminder
+//! outbox's depth and the age of its oldest due row (`GET /metrics`); and the online backup
+//! of a SQLite file (`jejak backup`).
+
+use chrono::{DateTime, Utc};
+
+use super::error::db;
+use super::{Backend, POSTGRES_MIGRATIONS, Result, SQLITE_MIGRATIONS, get, to_ms};
+
+handle!(
+    Ops,
+    ops,
+    "Operations: health of the database connection and the schema, outbox gauges."
+);
+
+/// The reminder outbox at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxLoad {
+    /// Rows still to send or in flight (pending or sending) of active or finished waves.
+    pub open: i64,
+    /// The earliest `not_before` among pending rows already due, if any.
+    pub oldest_due: Option<DateTime<Utc>>,
+}
+
+impl Ops<'_> {
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .fetch_one(&self.reader)
+            .await
+            .map_err(db("pinging the database"))?;
+        Ok(())
+    }
+
+    /// The versions of this build's migrations that the database has not applied (empty
+    /// when the schema is current).
+    pub async fn missing_migrations(&self) -> Result<Vec<i64>> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let rows = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db("reading the applied migrations"))?;
+        let applied: Vec<i64> = rows
+            .iter()
+            .map(|r| get::<i64>(r, "version"))
+            .collect::<Result<_>>()?;
+        Ok(migrator
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| !applied.contains(v))
+            .collect())
+    }
+
+    /// Writes a consistent copy of the SQLite database to `out` (which must not exist) with
+    /// `VACUUM INTO`: it reads one snapshot in a read transaction, so a bot writing to the
+    /// file meanwhile (WAL mode) neither waits nor shows half in the copy. `None` on
+    /// PostgreSQL, which has `pg_dump` for this.
+    pub async fn backup_sqlite(&self, out: &std::path::Path) -> Result<Option<()>> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(out.to_string_lossy().into_owned())
+            .execute(&self.writer)
+            .await
+            .map_err(db("writing the backup (VACUUM INTO)"))?;
+        Ok(Some(()))
+    }
+
+    /// The outbox's depth and oldest due row at `now`.
+    pub async fn outbox_load(&self, now: DateTime<Utc>) -> Result<OutboxLoad> {
+        let open = self.waves().outbox_open().await?;
+        let row = sqlx::query(
+            "SELECT min(o.not_before) AS t FROM outbox o JOIN waves w ON w.id = o.wave_id \
+             WHERE o.status = 'pending' AND w.state IN ('active', 'finished') \
+             AND o.not_before <= $1",
+        )
+        .bind(to_ms(now))
+        .fetch_one(&self.reader)
+        .await
+        .map_err(db("finding the oldest due message"))?;
+        let oldest_due = get::<Option<i64>>(&row, "t")?
+            .map(|ms| super::from_ms(ms, "outbox not_before"))
+            .transpose()?;
+        Ok(OutboxLoad { open, oldest_due })
+    }
+}
