@@ -263,6 +263,8 @@ pub enum Value {
     Choices(Vec<String>),
     /// A point on a Likert scale.
     Scale(i64),
+    /// A grid row: one point per scale, in the grid's scale order.
+    Ratings(Vec<i64>),
     /// Yes (true) or no (false).
     Bool(bool),
     /// A calendar date.
@@ -291,6 +293,7 @@ impl Value {
             Value::Integer(n) | Value::Money(n) | Value::Scale(n) => n.to_string(),
             Value::Decimal(x) => x.to_string(),
             Value::Choices(v) => v.join(";"),
+            Value::Ratings(v) => v.iter().map(i64::to_string).collect::<Vec<_>>().join(" "),
             Value::Bool(b) => if *b { "1" } else { "0" }.to_string(),
             Value::Date(d) => d.format("%Y-%m-%d").to_string(),
             Value::MonthYear { year, month } => format!("{year:04}-{month:02}"),

@@ -1760,3 +1760,308 @@ fn the_shipped_smk_flow_understands_everyday_words() {
     let got = answer(&["/mulai", "ya", "1", "iya", "1 tahun"], "f502");
     assert_eq!(got.as_deref(), Some("12"));
 }
+
+// --- grids and section intros (issue 13) ------------------------------------------------------
+
+/// A competency grid of two rows on two scales, after a section intro; an optional grid on
+/// one scale (buttons); a closing question.
+const GRID: &str = r#"
+flow:
+  id: kisi
+  version: 1
+  title: { id: "Kisi", en: "Grid" }
+  languages: [id, en]
+  consent:
+    purpose: { id: "a", en: "a" }
+    data: { id: "b", en: "b" }
+    retention: { id: "c", en: "c" }
+    rights: { id: "d", en: "d" }
+sections:
+  - id: awal
+    title: { id: "Awal", en: "Start" }
+    questions:
+      - code: nama
+        type: text
+        text: { id: "Siapa nama panggilan Anda?", en: "What do people call you?" }
+  - id: kompetensi
+    title: { id: "Kompetensi", en: "Competencies" }
+    intro:
+      id: "A = saat Anda lulus, B = yang dibutuhkan di pekerjaan."
+      en: "A = when you graduated, B = needed at work."
+    questions:
+      - code: f17
+        type: grid
+        text: { id: "Nilai kompetensi berikut (A lalu B):", en: "Rate this competency (A then B):" }
+        scales:
+          - label: { id: "A saat lulus", en: "A at graduation" }
+            from: 1
+            to: 5
+            low: { id: "sangat rendah", en: "very low" }
+            high: { id: "sangat tinggi", en: "very high" }
+          - { label: { id: "B di pekerjaan", en: "B at work" }, from: 1, to: 5 }
+        rows:
+          - { code: f17_etika, label: { id: "Etika", en: "Ethics" }, export: [f1761, f1762] }
+          - { code: f17_ahli, label: { id: "Keahlian", en: "Expertise" }, export: [f1763, f1764] }
+      - code: f21
+        type: grid
+        optional: true
+        text: { id: "Seberapa besar penekanan pada metode ini?", en: "How much emphasis on this method?" }
+        scales:
+          - label: { id: "Penekanan", en: "Emphasis" }
+            from: 1
+            to: 5
+            low: { id: "sangat kecil", en: "very little" }
+            high: { id: "sangat besar", en: "very much" }
+        rows:
+          - { code: f21_kuliah, label: { id: "Perkuliahan", en: "Lectures" } }
+  - id: akhir
+    title: { id: "Akhir", en: "End" }
+    questions:
+      - code: puas
+        type: yesno
+        text: { id: "Apakah Anda puas?", en: "Are you satisfied?" }
+"#;
+
+const GRID_CASES: &[Case] = &[
+    Case {
+        name: "the first row comes after the section title and intro, with the scales",
+        inputs: &["/mulai", "ya", "Siti"],
+        expect: &[
+            "Pertanyaan 2 dari 5",
+            "*Kompetensi*",
+            "A = saat Anda lulus, B = yang dibutuhkan di pekerjaan.",
+            "Nilai kompetensi berikut (A lalu B):\n*Etika*",
+            "Balas dengan 2 angka sekaligus, berurutan: A saat lulus (1–5), B di pekerjaan (1–5). Misalnya «4 5».",
+            "1 = sangat rendah … 5 = sangat tinggi",
+        ],
+        expect_not: &["Keahlian"],
+        answers: &[("nama", "Siti")],
+        status: Answering,
+    },
+    Case {
+        name: "two numbers answer a row; the next row has no intro",
+        inputs: &["/mulai", "ya", "Siti", "4 5"],
+        expect: &["Pertanyaan 3 dari 5", "*Keahlian*"],
+        expect_not: &["A = saat Anda lulus", "*Kompetensi*"],
+        answers: &[("f17_etika", "4 5"), ("nama", "Siti")],
+        status: Answering,
+    },
+    Case {
+        name: "4,5 is two ratings, not four and a half",
+        inputs: &["/mulai", "ya", "Siti", "4,5"],
+        expect: &["*Keahlian*"],
+        expect_not: &[],
+        answers: &[("f17_etika", "4 5"), ("nama", "Siti")],
+        status: Answering,
+    },
+    Case {
+        name: "4 dan 5, A4 B5 and 45 are understood",
+        inputs: &["/mulai", "ya", "Siti", "4 dan 5", "A3 B2"],
+        expect: &["Seberapa besar penekanan"],
+        expect_not: &[],
+        answers: &[("f17_ahli", "3 2"), ("f17_etika", "4 5"), ("nama", "Siti")],
+        status: Answering,
+    },
+    Case {
+        name: "one digit each: 45 is four and five",
+        inputs: &["/mulai", "ya", "Siti", "45"],
+        expect: &["*Keahlian*"],
+        expect_not: &[],
+        answers: &[("f17_etika", "4 5"), ("nama", "Siti")],
+        status: Answering,
+    },
+    Case {
+        name: "one number is refused with what to write, without the intro again",
+        inputs: &["/mulai", "ya", "Siti", "4"],
+        expect: &[
+            "Mohon tulis 2 angka, satu untuk setiap penilaian, berurutan: A saat lulus (1–5), B di pekerjaan (1–5). Misalnya «4 5».",
+            "*Etika*",
+        ],
+        expect_not: &["A = saat Anda lulus", "*Keahlian*"],
+        answers: &[("nama", "Siti")],
+        status: Answering,
+    },
+    Case {
+        name: "a rating outside its scale is refused naming the scale",
+        inputs: &["/mulai", "ya", "Siti", "4 7"],
+        expect: &[
+            "Angka untuk B di pekerjaan harus dari 1 sampai 5.",
+            "*Etika*",
+        ],
+        expect_not: &["*Keahlian*"],
+        answers: &[("nama", "Siti")],
+        status: Answering,
+    },
+    Case {
+        name: "back from the second row asks the first again and forgets it",
+        inputs: &["/mulai", "ya", "Siti", "4 5", "/kembali"],
+        expect: &["*Etika*"],
+        expect_not: &["*Keahlian*"],
+        answers: &[("nama", "Siti")],
+        status: Answering,
+    },
+    Case {
+        name: "a row cannot be skipped unless the grid is optional",
+        inputs: &["/mulai", "ya", "Siti", "/lewati"],
+        expect: &["tidak bisa dilewati", "*Etika*"],
+        expect_not: &[],
+        answers: &[("nama", "Siti")],
+        status: Answering,
+    },
+    Case {
+        name: "an optional one-scale grid: a button answers, a skip is kept",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "Siti",
+            "4 5",
+            "3 3",
+            "btn:f21_kuliah=4",
+            "ya",
+        ],
+        expect: &[],
+        expect_not: &[],
+        answers: &[
+            ("f17_ahli", "3 3"),
+            ("f17_etika", "4 5"),
+            ("f21_kuliah", "4"),
+            ("nama", "Siti"),
+            ("puas", "1"),
+        ],
+        status: Completed,
+    },
+    Case {
+        name: "skipping the optional grid row",
+        inputs: &["/mulai", "ya", "Siti", "4 5", "3 3", "/lewati"],
+        expect: &["Apakah Anda puas?"],
+        expect_not: &[],
+        answers: &[
+            ("f17_ahli", "3 3"),
+            ("f17_etika", "4 5"),
+            ("f21_kuliah", ""),
+            ("nama", "Siti"),
+        ],
+        status: Answering,
+    },
+    Case {
+        name: "the summary shows each row with its scales",
+        inputs: &["/mulai", "ya", "Siti", "4 5", "/ringkasan"],
+        expect: &["• Etika: A saat lulus 4, B di pekerjaan 5"],
+        expect_not: &[],
+        answers: &[("f17_etika", "4 5"), ("nama", "Siti")],
+        status: Answering,
+    },
+    Case {
+        name: "in English the scales and the intro are English",
+        inputs: &["/mulai", "ya", "/bahasa", "en", "Siti"],
+        expect: &[
+            "A = when you graduated, B = needed at work.",
+            "*Ethics*",
+            "Reply with 2 numbers at once, in this order: A at graduation (1–5), B at work (1–5). For example «4 5».",
+        ],
+        expect_not: &[],
+        answers: &[("nama", "Siti")],
+        status: Answering,
+    },
+];
+
+#[test]
+fn grid_conversations() {
+    let flow = flow(GRID);
+    let failures: Vec<String> = GRID_CASES
+        .iter()
+        .filter_map(|c| check(&flow, c).err().map(|e| format!("## {}\n{e}", c.name)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        GRID_CASES.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn grid_case_names_are_unique() {
+    let mut names: Vec<&str> = GRID_CASES.iter().map(|c| c.name).collect();
+    names.sort_unstable();
+    let before = names.len();
+    names.dedup();
+    assert_eq!(before, names.len());
+}
+
+/// A grid row on each channel, the way choices render there: a row on two scales is typed
+/// everywhere (no buttons: no platform has them for two numbers), a row on one scale gets
+/// its points as buttons (Telegram keyboard, WhatsApp list like a Likert scale, web buttons)
+/// and the terminal shows no numbered list; the row's label is a bold line.
+#[test]
+fn grid_rows_render_on_every_channel() {
+    use jejak::channel::{console, telegram, web, whatsapp};
+    let flow = flow(GRID);
+    let catalog = Catalog::embedded().expect("catalog");
+    let two = converse(&flow, &["/mulai", "ya", "Siti"]).expect("conversation");
+    let one = converse(&flow, &["/mulai", "ya", "Siti", "4 5", "3 3"]).expect("conversation");
+    let last = |o: &Outcome| o.replies.last().cloned().expect("a reply");
+    let (two, one) = (last(&two), last(&one));
+
+    let tg = telegram::render::Renderer::new(&flow);
+    let msgs = tg.render(&two, &catalog, Lang::Id);
+    assert!(msgs.iter().all(|m| m.keyboard.is_none()), "{msgs:?}");
+    assert!(
+        msgs.iter().any(|m| m.html.contains("<b>Etika</b>")),
+        "{msgs:?}"
+    );
+    let msgs = tg.render(&one, &catalog, Lang::Id);
+    let kb = msgs
+        .last()
+        .and_then(|m| m.keyboard.as_ref())
+        .expect("a keyboard for one scale");
+    let labels: Vec<String> = kb
+        .inline_keyboard
+        .iter()
+        .flatten()
+        .map(|b| b.text.clone())
+        .collect();
+    assert_eq!(labels, ["1", "2", "3", "4", "5"]);
+
+    let wa = whatsapp::render::render(&two, "Pilih");
+    assert!(
+        wa.iter()
+            .all(|m| matches!(m, whatsapp::render::Outgoing::Text(_))),
+        "{wa:?}"
+    );
+    let wa = whatsapp::render::render(&one, "Pilih");
+    assert!(
+        matches!(wa.last(), Some(whatsapp::render::Outgoing::List { .. })),
+        "{wa:?}"
+    );
+
+    let page = web::render::render(&catalog, 1, Lang::Id, &two);
+    let prompt = page.prompt.expect("a prompt");
+    assert!(prompt.options.is_empty() && !prompt.multi);
+    assert!(
+        page.lines
+            .iter()
+            .any(|l| l.iter().any(|s| s.b && s.t == "Etika")),
+        "{:?}",
+        page.lines
+    );
+    let page = web::render::render(&catalog, 2, Lang::Id, &one);
+    let values: Vec<String> = page
+        .prompt
+        .expect("a prompt")
+        .options
+        .iter()
+        .map(|o| o.value.clone())
+        .collect();
+    assert_eq!(values, ["1", "2", "3", "4", "5"]);
+
+    let term = console::render(&two, false);
+    assert!(
+        term.contains("Etika") && term.contains("Misalnya «4 5»"),
+        "{term}"
+    );
+    assert!(!term.contains("1. "), "{term}");
+    let term = console::render(&one, false);
+    assert!(!term.contains("\n1. 1"), "{term}");
+}

@@ -414,16 +414,22 @@ const EXPECTED_NATIONAL: &[Expect] = &[
 
 #[test]
 fn every_national_mistake_is_reported_once_at_its_position() {
-    let src = std::fs::read_to_string(BAD_NATIONAL).expect("fixture exists");
+    assert_planted(BAD_NATIONAL, EXPECTED_NATIONAL);
+}
+
+/// Checks that the fixture at `path` gets exactly the `expected` diagnostics, in order, each
+/// at a position that reads as `at`.
+fn assert_planted(path: &str, expected: &[Expect]) {
+    let src = std::fs::read_to_string(path).expect("fixture exists");
     let lines: Vec<&str> = src.lines().collect();
     let got = diagnostics(&src);
     let all = listing(&got);
-    for (i, x) in EXPECTED_NATIONAL.iter().enumerate() {
+    for (i, x) in expected.iter().enumerate() {
         let line = lines[(x.line - 1) as usize];
         let rest = line.get((x.col - 1) as usize..).unwrap_or("");
         assert!(
             rest.starts_with(x.at),
-            "{BAD_NATIONAL}:{}:{} reads {rest:?}, expected {:?}",
+            "{path}:{}:{} reads {rest:?}, expected {:?}",
             x.line,
             x.col,
             x.at
@@ -439,9 +445,63 @@ fn every_national_mistake_is_reported_once_at_its_position() {
             x.says
         );
     }
-    assert_eq!(
-        got.len(),
-        EXPECTED_NATIONAL.len(),
-        "extra diagnostics:\n{all}"
-    );
+    assert_eq!(got.len(), expected.len(), "extra diagnostics:\n{all}");
+}
+
+const BAD_GRID: &str = "tests/fixtures/bad-grid.yaml";
+
+/// Every mistake planted in `bad-grid.yaml` (grids, section intros, missing codes), in file
+/// order.
+const EXPECTED_GRID: &[Expect] = &[
+    e(
+        8,
+        23,
+        "1.5",
+        "the export code for `skipped` must be a whole number or a text",
+    ),
+    e(17, 18, "\"A = saat", "unknown variable `{ $f99 }`"),
+    e(
+        26,
+        13,
+        "label",
+        "scale 2 of grid `f17` needs its range: `from` and `to`",
+    ),
+    e(
+        29,
+        86,
+        "f1762",
+        "export column `f1762` is already the column of question `f1762`",
+    ),
+    e(
+        30,
+        91,
+        "f1761",
+        "export column `f1761` is already named on line 29",
+    ),
+    e(
+        31,
+        90,
+        "[f1765]",
+        "row `f17_inggris` names 1 export columns for 2 scales",
+    ),
+    e(32, 15, "f21", "grid `f21` has no `scales`"),
+    e(
+        33,
+        15,
+        "grid",
+        "`scale` does not apply to a `grid` question (`f21`) (a grid has `scales:`, a list)",
+    ),
+    e(36, 15, "[]", "grid `f21` has no rows"),
+    e(37, 15, "f22", "grid `f22` has no `scales`"),
+    e(
+        44,
+        25,
+        "f17_etika",
+        "`f17_etika` is a row of grid `f17`, rated on several scales: a condition cannot test it",
+    ),
+];
+
+#[test]
+fn every_grid_mistake_is_reported_once_at_its_position() {
+    assert_planted(BAD_GRID, EXPECTED_GRID);
 }

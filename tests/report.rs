@@ -23,7 +23,8 @@ both_backends!(
     report_by_cohort_programme_school,
     report_formats,
     report_formats_in_indonesian,
-    export_uses_the_national_names_and_codes
+    export_uses_the_national_names_and_codes,
+    export_writes_grids_and_missing_codes
 );
 
 /// The dataset; returns the wave ids (w1, w2, w3).
@@ -572,4 +573,211 @@ async fn export_uses_the_national_names_and_codes(db: &Db) {
     assert_eq!(rows[0][choices], "1=yes; 2=no");
     assert_eq!(rows[1][columns], "f401 f402 f403");
     assert_eq!(rows[2][choices], "1=yes; 0=no");
+}
+
+/// A grid exported under the national names (f1761…f1764), and the flow's codes for missing
+/// answers: skipped (8), not asked in a completed session (9), blank where an open session
+/// has not got yet.
+const GRID_FLOW: &str = r#"
+flow:
+  id: kisi-export
+  version: 1
+  title: { id: "Kisi", en: "Grid" }
+  languages: [id, en]
+  missing: { skipped: 8, not_asked: 9 }
+  consent:
+    purpose: { id: "a", en: "a" }
+    data: { id: "b", en: "b" }
+    retention: { id: "c", en: "c" }
+    rights: { id: "d", en: "d" }
+sections:
+  - id: utama
+    title: { id: "Utama", en: "Main" }
+    questions:
+      - code: f8
+        type: single
+        text: { id: "Status?", en: "Status?" }
+        options:
+          - { code: "1", label: { id: "Bekerja", en: "Working" } }
+          - { code: "2", label: { id: "Belum", en: "Not yet" } }
+      - code: f505
+        type: money
+        optional: true
+        when: { answer: f8, eq: "1" }
+        text: { id: "Pendapatan?", en: "Income?" }
+      - code: f4
+        type: multi
+        optional: true
+        text: { id: "Cara mencari kerja?", en: "How did you look?" }
+        options:
+          - { code: "1", export: f401, label: { id: "Iklan", en: "Adverts" } }
+          - { code: "2", export: f402, label: { id: "Relasi", en: "Contacts" } }
+      - code: f17
+        type: grid
+        text: { id: "Nilai kompetensi:", en: "Rate:" }
+        scales:
+          - { label: { id: "A", en: "A" }, from: 1, to: 5, low: { id: "rendah", en: "low" }, high: { id: "tinggi", en: "high" } }
+          - { label: { id: "B", en: "B" }, from: 1, to: 5 }
+        rows:
+          - { code: f17_etika, label: { id: "Etika", en: "Ethics" }, export: [f1761, f1762] }
+          - { code: f17_ahli, label: { id: "Keahlian", en: "Expertise" }, export: [f1763, f1764] }
+"#;
+
+async fn export_writes_grids_and_missing_codes(db: &Db) {
+    let flow = jejak::flow::compile(GRID_FLOW).expect("flow compiles");
+    let s = &db.store;
+    s.roster()
+        .upsert_roster_batch(
+            &[
+                person("g1", Some("2024"), "TKJ", "S1"),
+                person("g2", Some("2024"), "TKJ", "S1"),
+                person("g3", Some("2024"), "TKJ", "S1"),
+            ],
+            Some(&enrol(&flow.id)),
+            t(0),
+        )
+        .await
+        .unwrap();
+    let set = |code: &str, value: Value| AnswerOp::Set {
+        key: AnswerKey::plain(code),
+        raw: "x".into(),
+        value,
+    };
+    let people = [
+        // Worked, skipped the income and f4, rated both rows: completed.
+        (
+            "g1",
+            SessionStatus::Completed,
+            vec![
+                set("f8", Value::Choice("1".into())),
+                set("f505", Value::Skipped),
+                set("f4", Value::Skipped),
+                set("f17_etika", Value::Ratings(vec![4, 5])),
+                set("f17_ahli", Value::Ratings(vec![3, 2])),
+            ],
+        ),
+        // Not working: f505 was not asked; completed.
+        (
+            "g2",
+            SessionStatus::Completed,
+            vec![
+                set("f8", Value::Choice("2".into())),
+                set("f4", Value::Choices(vec!["2".into()])),
+                set("f17_etika", Value::Ratings(vec![1, 5])),
+                set("f17_ahli", Value::Ratings(vec![2, 2])),
+            ],
+        ),
+        // Still answering, at the second row: what is not reached stays blank.
+        (
+            "g3",
+            SessionStatus::Answering,
+            vec![
+                set("f8", Value::Choice("2".into())),
+                set("f4", Value::Choices(vec!["1".into()])),
+                set("f17_etika", Value::Ratings(vec![5, 5])),
+            ],
+        ),
+    ];
+    for (ext, status, answers) in &people {
+        let r = id_of(s, ext).await;
+        let sess = s
+            .sessions()
+            .latest_session(r, &flow.id)
+            .await
+            .unwrap()
+            .expect("session");
+        let c = StepCommit {
+            session_id: sess.id,
+            expected_revision: sess.revision,
+            status: *status,
+            state_json: "{}",
+            flow_version: sess.flow_version,
+            answers,
+            events: &[],
+            inbound: None,
+            now: t(1),
+        };
+        s.sessions().commit_step(&c).await.unwrap();
+    }
+    let mut out = Vec::new();
+    jejak::report::export::write_csv(s, &flow, &mut out)
+        .await
+        .unwrap();
+    let mut rd = csv::Reader::from_reader(out.as_slice());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    let n = 8;
+    let tail: Vec<&str> = header[header.len() - n..]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            "f8", "f505", "f401", "f402", "f1761", "f1762", "f1763", "f1764"
+        ],
+        "{header:?}"
+    );
+    let ext = header
+        .iter()
+        .position(|h| h == "external_id")
+        .expect("external_id");
+    let mut rows: Vec<Vec<String>> = rd
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    rows.sort_by(|a, b| a[ext].cmp(&b[ext]));
+    let tails: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r[r.len() - n..].iter().map(String::as_str).collect())
+        .collect();
+    assert_eq!(
+        tails,
+        [
+            ["1", "8", "8", "8", "4", "5", "3", "2"],
+            ["2", "9", "0", "1", "1", "5", "2", "2"],
+            ["2", "", "1", "0", "5", "5", "", ""],
+        ]
+    );
+
+    // One codebook row per grid column, under its export code, with the scale's range.
+    let mut book = Vec::new();
+    jejak::report::export::write_codebook(&flow, &mut book).unwrap();
+    let mut rd = csv::Reader::from_reader(book.as_slice());
+    let head: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    let col = |name: &str| head.iter().position(|h| h == name).expect(name);
+    let rows: Vec<Vec<String>> = rd
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    let grid: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .filter(|r| r[col("type")] == "grid:f17")
+        .map(|r| {
+            (
+                r[col("code")].as_str(),
+                r[col("text_id")].as_str(),
+                r[col("choices_id")].as_str(),
+                r[col("columns")].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        grid,
+        [
+            (
+                "f1761",
+                "Nilai kompetensi: — Etika — A",
+                "1=rendah; 5=tinggi",
+                "f1761"
+            ),
+            ("f1762", "Nilai kompetensi: — Etika — B", "1-5", "f1762"),
+            (
+                "f1763",
+                "Nilai kompetensi: — Keahlian — A",
+                "1=rendah; 5=tinggi",
+                "f1763"
+            ),
+            ("f1764", "Nilai kompetensi: — Keahlian — B", "1-5", "f1764"),
+        ]
+    );
 }

@@ -48,6 +48,9 @@ err-picks-max = Choose at most { $max }.
 err-exclusive = "{ $option }" cannot be combined with other choices.
 err-likert = Reply with a number from { $from } to { $to }.
 err-yesno = Sorry, please reply yes or no.
+hint-grid = Reply with { $count } numbers at once, in this order: { $scales }. For example «{ $example }».
+err-grid-count = Please write { $count } numbers, one for each rating, in this order: { $scales }. For example «{ $example }».
+err-grid-range = The number for { $scale } must be from { $from } to { $to }.
 
 skip-not-allowed = This question must be answered; it cannot be skipped.
 skipped = Skipped.

@@ -49,6 +49,9 @@ err-picks-max = Pilih paling banyak { $max }.
 err-exclusive = Pilihan "{ $option }" tidak bisa digabung dengan pilihan lain.
 err-likert = Balas dengan angka { $from } sampai { $to }.
 err-yesno = Maaf, mohon balas ya atau tidak.
+hint-grid = Balas dengan { $count } angka sekaligus, berurutan: { $scales }. Misalnya «{ $example }».
+err-grid-count = Mohon tulis { $count } angka, satu untuk setiap penilaian, berurutan: { $scales }. Misalnya «{ $example }».
+err-grid-range = Angka untuk { $scale } harus dari { $from } sampai { $to }.
 
 skip-not-allowed = Pertanyaan ini wajib dijawab, tidak bisa dilewati.
 skipped = Dilewati.

@@ -2,7 +2,7 @@
 //! explanation (in their language) of what is expected.
 
 use super::state::ReplyOption;
-use crate::flow::{Bounds, Choice, DateRange, Flow, Kind, Question};
+use crate::flow::{Bounds, Choice, DateRange, Flow, GridScale, Kind, Question};
 use crate::i18n::{Catalog, Msg};
 use crate::model::{Lang, Value};
 use crate::understand::{self, ChoiceMatch, ChoiceOption};
@@ -157,6 +157,7 @@ pub fn parse_text(
                 )
                 .into()),
         },
+        Kind::Grid { scales, .. } => grid_points(flow, cat, lang, scales, text).map_err(Into::into),
         Kind::YesNo { echo, .. } => understand::parse_yes_no_echo(text, lang, echo)
             .map(Value::Bool)
             .ok_or_else(|| cat.t(lang, Msg::ErrYesNo).into()),
@@ -192,6 +193,84 @@ pub fn parse_text(
             .map(Value::Email)
             .ok_or_else(|| unreadable(Msg::HintEmail).into()),
     }
+}
+
+/// The points of a grid row, one per scale, each within its scale.
+fn grid_points(
+    flow: &Flow,
+    cat: &Catalog,
+    lang: Lang,
+    scales: &[GridScale],
+    text: &str,
+) -> Result<Value, String> {
+    let single_digit = scales.iter().all(|s| s.from >= 0 && s.to <= 9);
+    let points = match understand::parse_ratings(text, lang, scales.len(), single_digit) {
+        understand::Ratings::Points(p) => p,
+        understand::Ratings::Count(_) if scales.len() == 1 => {
+            let s = &scales[0];
+            return Err(cat.ta(
+                lang,
+                Msg::ErrLikert,
+                &[("from", &s.from.to_string()), ("to", &s.to.to_string())],
+            ));
+        }
+        understand::Ratings::Count(_) => {
+            return Err(cat.ta(
+                lang,
+                Msg::ErrGridCount,
+                &[
+                    ("count", &scales.len().to_string()),
+                    ("scales", &grid_scales(flow, lang, scales)),
+                    ("example", &grid_example(scales)),
+                ],
+            ));
+        }
+    };
+    for (s, n) in scales.iter().zip(&points) {
+        if !(s.from..=s.to).contains(n) {
+            let label = flow.texts.format(lang, &s.label, None);
+            return Err(cat.ta(
+                lang,
+                Msg::ErrGridRange,
+                &[
+                    ("scale", &label),
+                    ("from", &s.from.to_string()),
+                    ("to", &s.to.to_string()),
+                ],
+            ));
+        }
+    }
+    Ok(Value::Ratings(points))
+}
+
+/// The scales of a grid as the hint lists them: "A saat lulus (1–5), B diperlukan (1–5)".
+pub fn grid_scales(flow: &Flow, lang: Lang, scales: &[GridScale]) -> String {
+    scales
+        .iter()
+        .map(|s| {
+            format!(
+                "{} ({}–{})",
+                flow.texts.format(lang, &s.label, None),
+                s.from,
+                s.to
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An example answer to a grid row: a point near the top of each scale, then one lower
+/// ("4 5" on two scales of 1–5 reads as two different numbers).
+pub fn grid_example(scales: &[GridScale]) -> String {
+    scales
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let top = s.to - if k % 2 == 0 { 1 } else { 0 };
+            top.max(s.from).to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Checks a date or month-year against the question's range; a month-year is compared by

@@ -175,7 +175,7 @@ impl Stepper<'_, '_> {
         match self.st.status {
             SessionStatus::Answering => {
                 if let Some(p) = self.st.current {
-                    let r = render::ask(self.cx, &self.st, p);
+                    let r = render::ask_again(self.cx, &self.st, p);
                     self.out.push(r);
                 }
             }

@@ -106,6 +106,15 @@ pub fn display(cx: &Context, lang: Lang, q: &Question, v: &Value) -> String {
         Value::Choice(c) => label(c),
         Value::Choices(cs) => cs.iter().map(|c| label(c)).collect::<Vec<_>>().join(", "),
         Value::Scale(n) => n.to_string(),
+        Value::Ratings(points) => match &q.kind {
+            Kind::Grid { scales, .. } => scales
+                .iter()
+                .zip(points)
+                .map(|(s, n)| format!("{} {n}", cx.flow.texts.format(lang, &s.label, None)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => v.export(),
+        },
         Value::Bool(true) => cx.catalog.t(lang, Msg::Yes),
         Value::Bool(false) => cx.catalog.t(lang, Msg::No),
         Value::Date(d) => understand::format_date(*d, lang),
@@ -114,9 +123,19 @@ pub fn display(cx: &Context, lang: Lang, q: &Question, v: &Value) -> String {
     }
 }
 
-/// The message asking the question at `pos`, with progress, section title, group intro and
-/// the hint for its answer type.
+/// The message asking the question at `pos`, with progress, section title (and intro), group
+/// intro and the hint for its answer type.
 pub fn ask(cx: &Context, st: &SessionState, pos: Position) -> Reply {
+    ask_with(cx, st, pos, true)
+}
+
+/// [`ask`], asking the same question again (after a refusal, help, a summary): the section's
+/// intro was just said and is not repeated.
+pub fn ask_again(cx: &Context, st: &SessionState, pos: Position) -> Reply {
+    ask_with(cx, st, pos, false)
+}
+
+fn ask_with(cx: &Context, st: &SessionState, pos: Position, section_intro: bool) -> Reply {
     let lang = st.lang;
     let cat = cx.catalog;
     let flow = cx.flow;
@@ -161,10 +180,11 @@ pub fn ask(cx: &Context, st: &SessionState, pos: Position) -> Reply {
                 Position::More { .. } => None,
             });
             if prev_section != Some(q.section) {
-                lines.push(format!(
-                    "*{}*",
-                    text(cx, st, &flow.sections[q.section].title, 0)
-                ));
+                let section = &flow.sections[q.section];
+                lines.push(format!("*{}*", text(cx, st, &section.title, 0)));
+                if section_intro && let Some(intro) = &section.intro {
+                    lines.push(text(cx, st, intro, 0));
+                }
             }
             if let Some(g) = q.group.map(|g| &flow.groups[g])
                 && g.start == item
@@ -173,7 +193,15 @@ pub fn ask(cx: &Context, st: &SessionState, pos: Position) -> Reply {
             {
                 lines.push(text(cx, st, intro, iteration));
             }
-            let question = text(cx, st, &q.text, iteration);
+            let question = match &q.kind {
+                // A grid row: the grid's question, then what this row rates.
+                Kind::Grid { stem, .. } => format!(
+                    "{}\n*{}*",
+                    text(cx, st, stem, iteration),
+                    text(cx, st, &q.text, iteration)
+                ),
+                _ => text(cx, st, &q.text, iteration),
+            };
             // A question that already says when to type /lewati gets no second, generic line.
             let skip_hint = q.optional && !command::mentions_skip(&question);
             lines.push(question);
@@ -221,6 +249,10 @@ pub fn ask(cx: &Context, st: &SessionState, pos: Position) -> Reply {
                         ],
                     )
                 }
+                Kind::Grid { scales, .. } => {
+                    numbered = false;
+                    grid_hint(cx, lang, scales, &mut options)
+                }
                 Kind::YesNo { .. } => {
                     numbered = false;
                     options = yes_no(cx, lang, "").options;
@@ -251,6 +283,68 @@ pub fn ask(cx: &Context, st: &SessionState, pos: Position) -> Reply {
             }
         }
     }
+}
+
+/// The hint of a grid row. One scale: its points as buttons, like a Likert question. Several:
+/// all points typed in one message ("4 5"), with the meaning of the ends when the scales
+/// share them.
+fn grid_hint(
+    cx: &Context,
+    lang: Lang,
+    scales: &[crate::flow::GridScale],
+    options: &mut Vec<ReplyOption>,
+) -> String {
+    let cat = cx.catalog;
+    let flow = cx.flow;
+    if let [s] = scales {
+        *options = (s.from..=s.to)
+            .map(|n| ReplyOption {
+                value: n.to_string(),
+                label: n.to_string(),
+            })
+            .collect();
+        return match (&s.low, &s.high) {
+            (Some(low), Some(high)) => cat.ta(
+                lang,
+                Msg::HintLikert,
+                &[
+                    ("from", &s.from.to_string()),
+                    ("to", &s.to.to_string()),
+                    ("low", &flow.texts.format(lang, low, None)),
+                    ("high", &flow.texts.format(lang, high, None)),
+                ],
+            ),
+            _ => cat.ta(
+                lang,
+                Msg::ErrLikert,
+                &[("from", &s.from.to_string()), ("to", &s.to.to_string())],
+            ),
+        };
+    }
+    let mut hint = cat.ta(
+        lang,
+        Msg::HintGrid,
+        &[
+            ("count", &scales.len().to_string()),
+            ("scales", &super::answer::grid_scales(flow, lang, scales)),
+            ("example", &super::answer::grid_example(scales)),
+        ],
+    );
+    if let Some(first) = scales.first()
+        && let (Some(low), Some(high)) = (&first.low, &first.high)
+        && scales
+            .iter()
+            .all(|s| s.from == first.from && s.to == first.to)
+    {
+        hint.push_str(&format!(
+            "\n{} = {} … {} = {}",
+            first.from,
+            flow.texts.format(lang, low, None),
+            first.to,
+            flow.texts.format(lang, high, None)
+        ));
+    }
+    hint
 }
 
 /// The respondent's answers on their path, question by question.

@@ -52,6 +52,22 @@ pub struct MetaDef {
     /// Whether anyone may start without a roster token (used by channels).
     #[serde(default)]
     pub open: Option<S<bool>>,
+    /// What the export writes for answers that are missing (blank by default).
+    #[serde(default)]
+    pub missing: Option<S<MissingDef>>,
+}
+
+/// The export codes of missing answers: `missing: { skipped: 8, not_asked: 9 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MissingDef {
+    /// An optional question the respondent skipped (`/lewati`).
+    #[serde(default)]
+    pub skipped: Option<S<ScalarDef>>,
+    /// A question the respondent's path did not ask (its `when` did not hold, a `goto`
+    /// jumped over it), in a completed session.
+    #[serde(default)]
+    pub not_asked: Option<S<ScalarDef>>,
 }
 
 /// The parts of a consent request under UU 27/2022 (PDP): all four are required.
@@ -79,6 +95,9 @@ pub struct SectionDef {
     /// Condition for the whole section.
     #[serde(default)]
     pub when: Option<S<CondDef>>,
+    /// Said once before the section's first question (what "A" and "B" mean before a grid).
+    #[serde(default)]
+    pub intro: Option<TextDef>,
     /// Questions and repeat groups.
     pub questions: S<Vec<S<ItemDef>>>,
 }
@@ -156,6 +175,12 @@ pub struct ItemDef {
     /// Likert scale.
     #[serde(default)]
     pub scale: Option<S<ScaleDef>>,
+    /// Grid: the scales every row is rated on ("at graduation", "needed at work").
+    #[serde(default)]
+    pub scales: Option<S<Vec<S<GridScaleDef>>>>,
+    /// Grid: the rows, each asked in its own message.
+    #[serde(default)]
+    pub rows: Option<S<Vec<S<GridRowDef>>>>,
     /// Repeat group id (makes this entry a group).
     #[serde(default)]
     pub repeat: Option<S<String>>,
@@ -222,6 +247,40 @@ pub struct ScaleDef {
     pub low: TextDef,
     /// Meaning of the highest point.
     pub high: TextDef,
+}
+
+/// One scale of a grid: integer points from `from` to `to`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridScaleDef {
+    /// What this scale asks ("A: at graduation"); said in the hint and the summary.
+    pub label: TextDef,
+    /// Lowest point (usually 1).
+    #[serde(default)]
+    pub from: Option<S<i64>>,
+    /// Highest point (usually 5).
+    #[serde(default)]
+    pub to: Option<S<i64>>,
+    /// Meaning of the lowest point.
+    #[serde(default)]
+    pub low: Option<TextDef>,
+    /// Meaning of the highest point.
+    #[serde(default)]
+    pub high: Option<TextDef>,
+}
+
+/// One row of a grid: a question of its own, answered with one point per scale.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridRowDef {
+    /// The row's code (`f17_etika`): its answer key, usable in piping.
+    pub code: S<String>,
+    /// What is rated ("Etika").
+    pub label: TextDef,
+    /// The export column of each scale, in scale order (`[f1761, f1762]`); by default
+    /// `<row code>_<scale number>`.
+    #[serde(default)]
+    pub export: Option<S<Vec<S<String>>>>,
 }
 
 /// A goto rule.

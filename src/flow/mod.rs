@@ -64,6 +64,8 @@ pub struct Flow {
     pub outro: Option<Text>,
     /// Whether anyone may start without a personal link.
     pub open: bool,
+    /// What the export writes for missing answers.
+    pub missing: MissingCodes,
     /// Sections in order.
     pub sections: Vec<Section>,
     /// Questions in order (including "other" follow-ups, right after their question).
@@ -104,6 +106,8 @@ pub struct Section {
     pub id: String,
     /// Title.
     pub title: Text,
+    /// Said once before the section's first question.
+    pub intro: Option<Text>,
 }
 
 /// A repeat group: items `start..end` asked again per item.
@@ -215,6 +219,30 @@ pub struct Pattern {
     pub regex: regex_automata::meta::Regex,
     /// The author's explanation, if any.
     pub message: Option<Text>,
+}
+
+/// The export codes of missing answers (both blank unless the flow sets them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MissingCodes {
+    /// An optional question that was skipped.
+    pub skipped: String,
+    /// A question a completed session's path did not ask.
+    pub not_asked: String,
+}
+
+/// One scale of a grid.
+#[derive(Debug, Clone)]
+pub struct GridScale {
+    /// What the scale asks ("A: at graduation").
+    pub label: Text,
+    /// Lowest point.
+    pub from: i64,
+    /// Highest point.
+    pub to: i64,
+    /// Meaning of the lowest point.
+    pub low: Option<Text>,
+    /// Meaning of the highest point.
+    pub high: Option<Text>,
 }
 
 /// The export codes of a yes/no question.
@@ -413,6 +441,21 @@ pub enum Kind {
         /// Meaning of the highest point.
         high: Text,
     },
+    /// One row of a grid: rated on each of the grid's scales in one answer ("4 5").
+    Grid {
+        /// The grid's code (`f17`), shared by its rows.
+        grid: String,
+        /// The grid's question, said with every row.
+        stem: Text,
+        /// This row's place in the grid, from 1.
+        row: usize,
+        /// How many rows the grid has.
+        rows: usize,
+        /// The scales, in the order the answer gives them.
+        scales: Vec<GridScale>,
+        /// The export column of each scale, in scale order.
+        exports: Vec<String>,
+    },
     /// Yes or no.
     YesNo {
         /// Words that answer yes when echoed ("ada", "pernah"); "tidak"/"belum" before them
@@ -450,6 +493,7 @@ impl Kind {
             Kind::Single { .. } => "single",
             Kind::Multi { .. } => "multi",
             Kind::Likert { .. } => "likert",
+            Kind::Grid { .. } => "grid",
             Kind::YesNo { .. } => "yesno",
             Kind::Date { .. } => "date",
             Kind::MonthYear { .. } => "month_year",

@@ -3,7 +3,7 @@
 
 use super::cell::{Cell, neutralise};
 use crate::flow::{Flow, Kind};
-use crate::model::{AnswerKey, Lang, Value};
+use crate::model::{AnswerKey, Lang, SessionStatus, Value};
 use crate::store::{Scope, Store, StoreError};
 use std::collections::HashMap;
 use std::io::Write;
@@ -32,6 +32,8 @@ struct Column {
     iteration: u32,
     /// For multiple choice: the option this 0/1 column stands for.
     option: Option<String>,
+    /// For a grid row: the scale whose point this column holds.
+    scale: Option<usize>,
 }
 
 fn columns(flow: &Flow) -> Vec<Column> {
@@ -61,6 +63,23 @@ fn columns(flow: &Flow) -> Vec<Column> {
                             item: i,
                             iteration: it,
                             option: Some(o.code.clone()),
+                            scale: None,
+                        });
+                    }
+                }
+                Kind::Grid { exports, .. } => {
+                    // The national files name these columns themselves (f1761, f1762).
+                    for (k, e) in exports.iter().enumerate() {
+                        cols.push(Column {
+                            name: if it == 0 {
+                                e.clone()
+                            } else {
+                                format!("{e}_{it}")
+                            },
+                            item: i,
+                            iteration: it,
+                            option: None,
+                            scale: Some(k),
                         });
                     }
                 }
@@ -69,6 +88,7 @@ fn columns(flow: &Flow) -> Vec<Column> {
                     item: i,
                     iteration: it,
                     option: None,
+                    scale: None,
                 }),
             }
         }
@@ -170,9 +190,15 @@ pub async fn for_each_row(
                 iteration: c.iteration,
             };
             let cell = match (answers.get(&key), &c.option) {
-                (None, _) => Cell::text(""),
+                // Not reached yet in an open session: nothing is known.
+                (None, _) if s.status != SessionStatus::Completed => Cell::text(""),
+                (None, _) => code_cell(&flow.missing.not_asked),
+                (Some(Value::Skipped), _) => code_cell(&flow.missing.skipped),
                 (Some(Value::Choices(picked)), Some(o)) => Cell::int(i64::from(picked.contains(o))),
-                (Some(Value::Skipped), Some(_)) => Cell::text(""),
+                (Some(Value::Ratings(points)), _) => match c.scale.and_then(|k| points.get(k)) {
+                    Some(n) => Cell::int(*n),
+                    None => Cell::text(""),
+                },
                 (Some(Value::Bool(b)), _) => match &flow.items[c.item].kind {
                     Kind::YesNo { codes, .. } => code_cell(if *b { &codes.yes } else { &codes.no }),
                     _ => answer_cell(&Value::Bool(*b)),
@@ -189,6 +215,9 @@ pub async fn for_each_row(
 
 /// An export code as a cell: a number when it is one, so `1`/`2` stay numeric in XLSX.
 fn code_cell(code: &str) -> Cell {
+    if code.is_empty() {
+        return Cell::text("");
+    }
     match code.parse::<i64>() {
         Ok(n) => Cell::int(n),
         Err(_) => Cell::text(code),
@@ -225,19 +254,40 @@ pub fn write_codebook(flow: &Flow, out: impl Write) -> Result<(), ExportError> {
     w.write_record(&header)?;
     let cols = columns(flow);
     for (i, q) in flow.items.iter().enumerate() {
-        let mut rec = vec![
-            q.code.clone(),
-            flow.sections[q.section].id.clone(),
-            q.kind.name().to_string(),
-            if q.optional { "yes" } else { "no" }.to_string(),
-            q.group
-                .map(|g| flow.groups[g].id.clone())
-                .unwrap_or_default(),
-            q.follows
-                .as_ref()
-                .map(|(p, o)| format!("{}={o}", flow.items[*p].code))
-                .unwrap_or_default(),
-        ];
+        if let Kind::Grid {
+            grid,
+            stem,
+            scales,
+            exports,
+            ..
+        } = &q.kind
+        {
+            // A grid row is one codebook row per scale, each under its export code (f1761).
+            for (k, (scale, code)) in scales.iter().zip(exports).enumerate() {
+                let mut rec = head(flow, q, code.clone());
+                rec[2] = format!("grid:{grid}");
+                for l in &flow.languages {
+                    let f = |t| flow.texts.format(*l, t, None);
+                    rec.push(format!(
+                        "{} — {} — {}",
+                        f(stem),
+                        f(&q.text),
+                        f(&scale.label)
+                    ));
+                    rec.push(scale_choices(flow, scale, *l));
+                }
+                rec.push(
+                    cols.iter()
+                        .filter(|c| c.item == i && c.scale == Some(k))
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
+                w.write_record(rec.iter().map(|c| neutralise(c).into_owned()))?;
+            }
+            continue;
+        }
+        let mut rec = head(flow, q, q.code.clone());
         for l in &flow.languages {
             rec.push(flow.texts.format(*l, &q.text, None));
             rec.push(choices(flow, &q.kind, *l));
@@ -256,6 +306,37 @@ pub fn write_codebook(flow: &Flow, out: impl Write) -> Result<(), ExportError> {
     }
     w.flush()?;
     Ok(())
+}
+
+/// The first cells of a codebook row: code, section, type, optional, group, follow-up.
+fn head(flow: &Flow, q: &crate::flow::Question, code: String) -> Vec<String> {
+    vec![
+        code,
+        flow.sections[q.section].id.clone(),
+        q.kind.name().to_string(),
+        if q.optional { "yes" } else { "no" }.to_string(),
+        q.group
+            .map(|g| flow.groups[g].id.clone())
+            .unwrap_or_default(),
+        q.follows
+            .as_ref()
+            .map(|(p, o)| format!("{}={o}", flow.items[*p].code))
+            .unwrap_or_default(),
+    ]
+}
+
+/// A grid scale in the codebook: its ends' meanings, or its range.
+fn scale_choices(flow: &Flow, s: &crate::flow::GridScale, lang: Lang) -> String {
+    match (&s.low, &s.high) {
+        (Some(low), Some(high)) => format!(
+            "{}={}; {}={}",
+            s.from,
+            flow.texts.format(lang, low, None),
+            s.to,
+            flow.texts.format(lang, high, None)
+        ),
+        _ => format!("{}-{}", s.from, s.to),
+    }
 }
 
 fn choices(flow: &Flow, kind: &Kind, lang: Lang) -> String {

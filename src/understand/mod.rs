@@ -8,7 +8,7 @@
 //! One file per thing understood: `yes_no` (also answers that echo the question's verb:
 //! "ada", "belum pernah"), `number` (integers, decimals, number words, lengths of time in a
 //! given unit: "1 tahun" = 12 months), `money`, `date` (dates and month-years), `phone`,
-//! `email`, `choice` (with the words people use, `synonyms` being the shipped data), and
+//! `email`, `ratings` (the points of a grid row: "4 5", "4 dan 5"), `choice` (with the words people use, `synonyms` being the shipped data), and
 //! `format` for the way back; `text` holds the normalising helpers they share.
 //!
 //! Every function here is pure (no I/O, no clock) and total: it never panics, whatever the
@@ -24,6 +24,7 @@ mod format;
 mod money;
 mod number;
 mod phone;
+mod ratings;
 mod synonyms;
 mod text;
 mod yes_no;
@@ -37,6 +38,7 @@ pub use format::{format_date, format_month_year, format_number, format_rupiah};
 pub use money::parse_money;
 pub use number::{Period, parse_decimal, parse_integer, parse_period};
 pub use phone::parse_phone;
+pub use ratings::{Ratings, parse_ratings};
 pub use synonyms::{FILLER_WORDS, SYNONYM_GROUPS};
 pub use yes_no::{echo_words, parse_yes_no, parse_yes_no_echo};
 

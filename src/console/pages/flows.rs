@@ -245,6 +245,17 @@ fn kind_details(tr: Tr<'_>, flow: &Flow, kind: &Kind, lang: Lang) -> Markup {
                 (to) " = " (flow.texts.format(lang, high, None))
             }
         },
+        Kind::Grid {
+            scales, exports, ..
+        } => html! {
+            ul.options {
+                @for (s, e) in scales.iter().zip(exports) {
+                    li { code { (e) } " = " (flow.texts.format(lang, &s.label, None))
+                        " (" (s.from) "–" (s.to) ")"
+                    }
+                }
+            }
+        },
         Kind::Integer { bounds, .. } | Kind::Decimal { bounds, .. } | Kind::Money { bounds } => {
             match (bounds.min, bounds.max) {
                 (None, None) => html! {},

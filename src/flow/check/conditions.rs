@@ -113,6 +113,13 @@ impl Checker {
             return None;
         }
         let q = &self.items[seen.index];
+        if let Kind::Grid { grid, .. } = &q.kind {
+            self.err(
+                pos(a),
+                format!("`{code}` is a row of grid `{grid}`, rated on several scales: a condition cannot test it"),
+            );
+            return None;
+        }
         let kind_name = q.kind.name();
         let options: Vec<String> = q.kind.options().iter().map(|o| o.code.clone()).collect();
         let lit_kind = match &q.kind {
@@ -122,6 +129,7 @@ impl Checker {
             | Kind::Money { .. }
             | Kind::Likert { .. } => LitKind::Number,
             Kind::YesNo { .. } => LitKind::Bool,
+            Kind::Grid { .. } => return None,
             Kind::Date { .. } => LitKind::Date,
             Kind::MonthYear { .. } => LitKind::MonthYear,
             Kind::Text { .. } | Kind::Phone | Kind::Email => LitKind::Text,

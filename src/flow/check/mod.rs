@@ -13,6 +13,7 @@
 mod conditions;
 mod diagnostics;
 mod goto;
+mod grid;
 mod names;
 mod options;
 mod questions;
@@ -22,9 +23,9 @@ mod texts;
 pub use diagnostics::{Diagnostic, FlowError};
 
 use super::cond::Cond;
-use super::def::{FileDef, S};
+use super::def::{FileDef, S, ScalarDef};
 use super::text::TextsBuilder;
-use super::{Flow, Group, Kind, Question, Section};
+use super::{Flow, Group, Kind, MissingCodes, Question, Section};
 use crate::model::Lang;
 use chrono::NaiveDate;
 use diagnostics::{At, pos, yaml_message};
@@ -243,6 +244,7 @@ impl Checker {
             consent,
             outro,
             open: meta.open.as_ref().is_some_and(|o| o.value),
+            missing: self.missing_codes(meta.missing.as_ref()),
             sections: std::mem::take(&mut self.sections),
             items: std::mem::take(&mut self.items),
             groups: std::mem::take(&mut self.groups),
@@ -266,6 +268,16 @@ impl Checker {
                         taken
                             .entry(name)
                             .or_insert_with(|| format!("option `{}` of `{}`", o.code, q.code));
+                    }
+                }
+                Kind::Grid { exports, .. } => {
+                    // The author's names are checked below; the default ones are taken here.
+                    for e in exports {
+                        if !self.export_columns.iter().any(|(n, _)| n == e) {
+                            taken
+                                .entry(e.clone())
+                                .or_insert_with(|| format!("grid row `{}`", q.code));
+                        }
                     }
                 }
                 _ => {
@@ -297,6 +309,30 @@ impl Checker {
         }
         for (at, m) in errs {
             self.err(at, m);
+        }
+    }
+
+    /// `missing: { skipped: …, not_asked: … }`: whole numbers or texts (blank by default).
+    fn missing_codes(&mut self, def: Option<&S<super::def::MissingDef>>) -> MissingCodes {
+        let Some(def) = def else {
+            return MissingCodes::default();
+        };
+        let mut code = |v: &Option<S<ScalarDef>>, key: &str| match v.as_ref().map(|v| (v, &v.value))
+        {
+            None => String::new(),
+            Some((_, ScalarDef::Int(n))) => n.to_string(),
+            Some((_, ScalarDef::Str(s))) => s.trim().to_string(),
+            Some((v, _)) => {
+                self.err(
+                    pos(v),
+                    format!("the export code for `{key}` must be a whole number or a text (\"\" for blank)"),
+                );
+                String::new()
+            }
+        };
+        MissingCodes {
+            skipped: code(&def.value.skipped, "skipped"),
+            not_asked: code(&def.value.not_asked, "not_asked"),
         }
     }
 

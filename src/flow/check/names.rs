@@ -28,6 +28,9 @@ fn all_names(file: &FileDef) -> Vec<(String, (u64, u64))> {
                 out.push((other.value.code.value.clone(), pos(&other.value.code)));
             }
         }
+        for r in i.rows.iter().flat_map(|r| r.value.iter()) {
+            out.push((r.value.code.value.clone(), pos(&r.value.code)));
+        }
         for q in i.questions.iter().flat_map(|q| q.value.iter()) {
             item(&q.value, out);
         }

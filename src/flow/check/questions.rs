@@ -12,7 +12,7 @@ use crate::flow::{Bounds, DateBound, DateRange, Kind, Pattern, Question, TimeUni
 use crate::understand;
 
 /// The question types, as written in a flow file.
-const TYPES: [&str; 12] = [
+const TYPES: [&str; 13] = [
     "text",
     "integer",
     "decimal",
@@ -20,6 +20,7 @@ const TYPES: [&str; 12] = [
     "single",
     "multi",
     "likert",
+    "grid",
     "yesno",
     "date",
     "month_year",
@@ -38,6 +39,9 @@ impl Checker {
         outer: Option<Cond>,
     ) {
         let q = &qdef.value;
+        if q.kind.as_ref().is_some_and(|k| k.value == "grid") {
+            return self.grid(qdef, section, group, outer);
+        }
         let at = pos(qdef);
         let code = match &q.code {
             Some(c) => {
@@ -235,6 +239,8 @@ impl Checker {
             (q.pattern_message.is_some(), "pattern_message"),
             (q.codes.is_some(), "codes"),
             (q.echo.is_some(), "echo"),
+            (q.rows.is_some(), "rows"),
+            (q.scales.is_some(), "scales"),
         ] {
             if present && !allowed.contains(&key) {
                 self.err(

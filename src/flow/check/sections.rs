@@ -26,9 +26,14 @@ impl Checker {
         }
         let earlier = self.earlier();
         let title = self.text(&s.title, "section", &earlier, false);
+        let intro = s
+            .intro
+            .as_ref()
+            .map(|t| self.text(t, "section-intro", &earlier, false));
         self.sections.push(Section {
             id: s.id.value.clone(),
             title,
+            intro,
         });
         let when = s.when.as_ref().and_then(|c| self.cond(c, None));
         self.section_start
@@ -72,6 +77,8 @@ impl Checker {
             (g.pattern.is_some(), "pattern"),
             (g.pattern_message.is_some(), "pattern_message"),
             (g.codes.is_some(), "codes"),
+            (g.rows.is_some(), "rows"),
+            (g.scales.is_some(), "scales"),
         ] {
             if present {
                 self.err(
