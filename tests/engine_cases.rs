@@ -172,7 +172,7 @@ struct Case {
     status: SessionStatus,
 }
 
-use SessionStatus::{Answering, Completed, Consent, Expired, OptedOut};
+use SessionStatus::{Answering, Completed, Consent, Expired, Invited, OptedOut};
 
 /// Shorthands for common prefixes are spelled out in each case, so a case reads on its own.
 const CASES: &[Case] = &[
@@ -414,8 +414,10 @@ const CASES: &[Case] = &[
         status: Answering,
     },
     Case {
-        name: "/berhenti then /mulai resumes at the same question",
-        inputs: &["/mulai", "ya", "1", "3,5 juta", "/berhenti", "ya", "/mulai"],
+        name: "/berhenti, keep, /mulai and consent again resumes at the same question",
+        inputs: &[
+            "/mulai", "ya", "1", "3,5 juta", "/berhenti", "ya", "ya", "/mulai", "ya",
+        ],
         expect: &[
             "Selamat datang kembali",
             "Pertanyaan 3 dari 7",
@@ -427,7 +429,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "after /berhenti, answers are not taken",
-        inputs: &["/mulai", "ya", "1", "/berhenti", "ya", "3,5 juta"],
+        inputs: &["/mulai", "ya", "1", "/berhenti", "ya", "ya", "3,5 juta"],
         expect: &["Anda sudah berhenti dari survei ini"],
         expect_not: &[],
         answers: &[("kerja", "1")],
@@ -437,6 +439,267 @@ const CASES: &[Case] = &[
         name: "/berhenti then tidak continues",
         inputs: &["/mulai", "ya", "1", "/berhenti", "tidak"],
         expect: &["Baik, kita lanjutkan.", "Berapa gaji"],
+        expect_not: &[],
+        answers: &[("kerja", "1")],
+        status: Answering,
+    },
+    // --- consent that means it (UU PDP) -----------------------------------------------------
+    Case {
+        name: "/berhenti with answers given asks whether to keep them",
+        inputs: &["/mulai", "ya", "1", "/berhenti", "ya"],
+        expect: &["simpan jawaban yang sudah Anda berikan?"],
+        expect_not: &["Berapa gaji"],
+        answers: &[("kerja", "1")],
+        status: OptedOut,
+    },
+    Case {
+        name: "/berhenti before any answer asks nothing more",
+        inputs: &["/mulai", "ya", "/berhenti", "ya"],
+        expect: &["Anda sudah berhenti dari survei ini"],
+        expect_not: &["simpan jawaban"],
+        answers: &[],
+        status: OptedOut,
+    },
+    Case {
+        name: "/berhenti then no to keeping deletes the answers",
+        inputs: &["/mulai", "ya", "1", "3,5 juta", "/berhenti", "ya", "tidak"],
+        expect: &["jawaban Anda sudah dihapus"],
+        expect_not: &[],
+        answers: &[],
+        status: OptedOut,
+    },
+    Case {
+        name: "keeping is asked again until yes or no",
+        inputs: &["/mulai", "ya", "1", "/berhenti", "ya", "mungkin"],
+        expect: &["mohon balas ya atau tidak", "simpan jawaban"],
+        expect_not: &[],
+        answers: &[("kerja", "1")],
+        status: OptedOut,
+    },
+    Case {
+        name: "after /berhenti, /mulai asks for consent again",
+        inputs: &["/mulai", "ya", "1", "3,5 juta", "/berhenti", "ya", "ya", "/mulai"],
+        expect: &["Persetujuan penggunaan data", "Apakah Anda bersedia"],
+        expect_not: &["Selamat datang kembali", "di mana Anda bekerja"],
+        answers: &[("gaji", "3500000"), ("kerja", "1")],
+        status: Consent,
+    },
+    Case {
+        name: "after /berhenti, any message then /mulai does not resume without consent",
+        inputs: &["/mulai", "ya", "1", "/berhenti", "ya", "ya", "halo", "/mulai", "1"],
+        expect: &["Mohon balas ya jika bersedia"],
+        expect_not: &["Berapa gaji"],
+        answers: &[("kerja", "1")],
+        status: Consent,
+    },
+    Case {
+        name: "after /berhenti, declining consent again stores nothing new",
+        inputs: &["/mulai", "ya", "1", "/berhenti", "ya", "ya", "/mulai", "tidak", "3,5 juta"],
+        expect: &["Anda sudah berhenti dari survei ini"],
+        expect_not: &["Berapa gaji"],
+        answers: &[("kerja", "1")],
+        status: OptedOut,
+    },
+    Case {
+        name: "answers deleted, then consent again starts from the first question",
+        inputs: &[
+            "/mulai", "ya", "1", "/berhenti", "ya", "tidak", "/mulai", "ya",
+        ],
+        expect: &["Pertanyaan 1 dari", "Apa kegiatan Anda sekarang?"],
+        expect_not: &["Selamat datang kembali"],
+        answers: &[],
+        status: Answering,
+    },
+    Case {
+        name: "declined consent stores no answers",
+        inputs: &["/mulai", "tidak", "1", "Unlam"],
+        expect: &["Anda sudah berhenti dari survei ini"],
+        expect_not: &[],
+        answers: &[],
+        status: OptedOut,
+    },
+    Case {
+        name: "stopping after completing: consent again, then back to completed",
+        inputs: &[
+            "/mulai", "ya", "2", "Unlam", "3", "25", "ya", "/berhenti", "ya", "ya", "/mulai",
+            "ya",
+        ],
+        expect: &["Anda sudah menyelesaikan survei ini"],
+        expect_not: &[],
+        answers: &[
+            ("kampus", "Unlam"),
+            ("kendala", "3"),
+            ("kerja", "2"),
+            ("puas", "1"),
+            ("umur", "25"),
+        ],
+        status: Completed,
+    },
+    // --- rights in chat: see, change, delete ----------------------------------------------------
+    Case {
+        name: "/datasaya shows roster fields and answers, then asks again",
+        inputs: &["/mulai", "ya", "1", "3,5 juta", "/datasaya"],
+        expect: &[
+            "Data Anda yang tersimpan",
+            "Nama: Siti",
+            "Angkatan: 2024",
+            "Apa kegiatan Anda sekarang? Bekerja",
+            "Berapa gaji Anda per bulan? Rp3.500.000",
+            "/ubah",
+            "/hapus",
+            "di mana Anda bekerja",
+        ],
+        expect_not: &[],
+        answers: &[("gaji", "3500000"), ("kerja", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "/mydata before starting shows the roster fields and no answers",
+        inputs: &["/mydata"],
+        expect: &["Nama: Siti", "Belum ada jawaban."],
+        expect_not: &[],
+        answers: &[],
+        status: Invited,
+    },
+    Case {
+        name: "/datasaya after the closing day still works",
+        inputs: &["/mulai", "ya", "1", "@2026-07-05T00:00:00Z", "/datasaya"],
+        expect: &["Data Anda yang tersimpan", "Bekerja"],
+        expect_not: &["sudah ditutup"],
+        answers: &[("kerja", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "/hapus asks first",
+        inputs: &["/mulai", "ya", "1", "/hapus"],
+        expect: &["Yakin ingin menghapus semua jawaban dan data pribadi Anda?"],
+        expect_not: &[],
+        answers: &[("kerja", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "/hapus then ya erases the answers and ends the session",
+        inputs: &["/mulai", "ya", "1", "3,5 juta", "/hapus", "ya"],
+        expect: &["Data pribadi dan semua jawaban Anda sudah dihapus"],
+        expect_not: &["di mana Anda bekerja"],
+        answers: &[],
+        status: OptedOut,
+    },
+    Case {
+        name: "/hapus then tidak keeps everything",
+        inputs: &["/mulai", "ya", "1", "/hapus", "tidak"],
+        expect: &["Baik, kita lanjutkan.", "Berapa gaji"],
+        expect_not: &[],
+        answers: &[("kerja", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "/delete after completing keeps the session counted as completed",
+        inputs: &["/mulai", "ya", "2", "Unlam", "3", "25", "ya", "/delete", "yes"],
+        expect: &["sudah dihapus"],
+        expect_not: &[],
+        answers: &[],
+        status: Completed,
+    },
+    Case {
+        name: "/hapus after the closing day still erases",
+        inputs: &["/mulai", "ya", "1", "@2026-07-05T00:00:00Z", "/hapus", "ya"],
+        expect: &["sudah dihapus"],
+        expect_not: &["sudah ditutup"],
+        answers: &[],
+        status: OptedOut,
+    },
+    Case {
+        name: "/ubah lists the answers by number",
+        inputs: &["/mulai", "ya", "1", "3,5 juta", "/ubah"],
+        expect: &[
+            "Jawaban mana yang ingin Anda ubah?",
+            "1. Apa kegiatan Anda sekarang? Bekerja",
+            "2. Berapa gaji Anda per bulan? Rp3.500.000",
+        ],
+        expect_not: &[],
+        answers: &[("gaji", "3500000"), ("kerja", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "/ubah then a number asks that question again",
+        inputs: &["/mulai", "ya", "1", "3,5 juta", "/ubah", "2"],
+        expect: &["Silakan jawab lagi", "Berapa gaji Anda per bulan?"],
+        expect_not: &[],
+        answers: &[("gaji", "3500000"), ("kerja", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "/ubah 2 and a new answer replaces it and goes on where it was",
+        inputs: &["/mulai", "ya", "1", "3,5 juta", "/ubah 2", "4 juta"],
+        expect: &[
+            "Jawaban Anda sudah diubah.",
+            "Pertanyaan 3 dari 7",
+            "di mana Anda bekerja dengan gaji Rp4.000.000?",
+        ],
+        expect_not: &[],
+        answers: &[("gaji", "4000000"), ("kerja", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "/ubah a badly typed answer is asked again, the old one stays",
+        inputs: &["/mulai", "ya", "1", "3,5 juta", "/ubah 2", "banyak"],
+        expect: &["Berapa gaji Anda per bulan?"],
+        expect_not: &["sudah diubah"],
+        answers: &[("gaji", "3500000"), ("kerja", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "/ubah a wrong number is explained",
+        inputs: &["/mulai", "ya", "1", "3,5 juta", "/ubah", "9"],
+        expect: &["nomor 1 sampai 2", "Jawaban mana"],
+        expect_not: &[],
+        answers: &[("gaji", "3500000"), ("kerja", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "/ubah that changes the branch drops the answers off the new path",
+        inputs: &["/mulai", "ya", "1", "3,5 juta", "PT Maju", "/ubah 1", "2"],
+        expect: &["sudah diubah", "Di kampus mana Anda kuliah?"],
+        expect_not: &[],
+        answers: &[("kerja", "2")],
+        status: Answering,
+    },
+    Case {
+        name: "/ubah after completing stays completed when the path is the same",
+        inputs: &["/mulai", "ya", "2", "Unlam", "3", "25", "ya", "/ubah 2", "UGM"],
+        expect: &["sudah diubah"],
+        expect_not: &["Pertanyaan"],
+        answers: &[
+            ("kampus", "UGM"),
+            ("kendala", "3"),
+            ("kerja", "2"),
+            ("puas", "1"),
+            ("umur", "25"),
+        ],
+        status: Completed,
+    },
+    Case {
+        name: "/ubah after completing asks what the new path needs",
+        inputs: &["/mulai", "ya", "2", "Unlam", "3", "25", "ya", "/ubah 1", "1"],
+        expect: &["sudah diubah", "Berapa gaji Anda per bulan?"],
+        expect_not: &[],
+        // What follows the first question the new path needs is asked again on the way.
+        answers: &[("kerja", "1")],
+        status: Answering,
+    },
+    Case {
+        name: "/ubah before any answer says there is nothing to change",
+        inputs: &["/mulai", "ya", "/ubah"],
+        expect: &["Belum ada jawaban yang bisa diubah.", "Apa kegiatan Anda sekarang?"],
+        expect_not: &[],
+        answers: &[],
+        status: Answering,
+    },
+    Case {
+        name: "/ubah then another command cancels it",
+        inputs: &["/mulai", "ya", "1", "/ubah 1", "/ringkasan"],
+        expect: &["Ringkasan jawaban Anda:", "Berapa gaji"],
         expect_not: &[],
         answers: &[("kerja", "1")],
         status: Answering,
@@ -1333,7 +1596,9 @@ fn converse(flow: &Flow, inputs: &[&str]) -> Result<Outcome, String> {
                 AnswerChange::Retract { key } => {
                     store.remove(key);
                 }
-                AnswerChange::RetractAll => store.clear(),
+                AnswerChange::RetractAll | AnswerChange::EraseAll | AnswerChange::EraseRespondent => {
+                    store.clear()
+                }
             }
         }
         if store != out.state.answers {

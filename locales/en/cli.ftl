@@ -166,3 +166,13 @@ cli-demo-console = Staff console: { $url }
 cli-demo-account = Sign in as { $email }, one-time password: { $password } (changed at the first sign-in)
 cli-demo-sheet = Personal links of every demo alumnus: { $file }
 cli-demo-stop = Stop with Ctrl-C. Run jejak demo again to continue with the same data; to start over, delete the folder { $dir }.
+
+## jejak respondent: a data subject's requests (Indonesian law No. 27 of 2022)
+cli-resp-reason-needed = Give the reason with --reason (for example "request by e-mail of 3 December"); it is written to the audit log.
+cli-resp-not-found = There is no respondent { $id }.
+cli-resp-title = Respondent { $id }
+cli-resp-erased = Their data was erased on request on { $at }.
+cli-resp-channels = Chat channels:
+cli-resp-session = Survey { $flow }: { $status }, { $n } answers
+cli-resp-exported = The data of respondent { $id } was written to { $file }.
+cli-resp-deleted = The personal data and answers of respondent { $id } were erased; the row stays without personal data so the report's counts do not change.

@@ -169,3 +169,13 @@ cli-demo-console = Konsol staf: { $url }
 cli-demo-account = Masuk sebagai { $email }, kata sandi sekali pakai: { $password } (diganti saat masuk pertama)
 cli-demo-sheet = Tautan pribadi semua alumni demo: { $file }
 cli-demo-stop = Berhenti dengan Ctrl-C. Jalankan jejak demo lagi untuk melanjutkan dengan data yang sama; untuk mulai dari awal, hapus folder { $dir }.
+
+## jejak respondent: permintaan pemilik data (UU No. 27 Tahun 2022)
+cli-resp-reason-needed = Sebutkan alasannya dengan --reason (misalnya "permintaan lewat email tanggal 3 Desember"); alasan itu dicatat di log audit.
+cli-resp-not-found = Responden { $id } tidak ada.
+cli-resp-title = Responden { $id }
+cli-resp-erased = Datanya sudah dihapus atas permintaan pada { $at }.
+cli-resp-channels = Saluran chat:
+cli-resp-session = Survei { $flow }: { $status }, { $n } jawaban
+cli-resp-exported = Data responden { $id } ditulis ke { $file }.
+cli-resp-deleted = Data pribadi dan jawaban responden { $id } sudah dihapus; barisnya tetap ada tanpa data pribadi agar hitungan laporan tidak berubah.

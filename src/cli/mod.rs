@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod demo;
 pub mod flowcmd;
+pub mod respondent;
 pub mod roster;
 pub mod run;
 pub mod staff;
@@ -232,6 +233,13 @@ pub enum Command {
         #[arg(long, env = "JEJAK_FLOWS_DIR", default_value = "flows")]
         flows: PathBuf,
     },
+    /// A respondent's data on request (by letter or e-mail): show, export as JSON, or
+    /// delete; each is written to the audit log with its --reason.
+    Respondent {
+        /// What to do.
+        #[command(subcommand)]
+        action: respondent::RespondentAction,
+    },
     /// Staff console accounts: add (prints a one-time password), disable, enable, list.
     Staff {
         /// What to do with accounts.
@@ -408,6 +416,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Run { flow } => run::run(cli.database_url, &cli.data_dir, &flow).await,
         Command::Demo { dir, flow } => demo::run(&dir, &flow, lang).await,
+        Command::Respondent { action } => {
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
+            let code = respondent::run(
+                &store,
+                action,
+                lang,
+                chrono::Utc::now(),
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            )
+            .await?;
+            store.close().await;
+            Ok(code)
+        }
         Command::Staff { action } => {
             let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let code = staff::run(&store, action, lang).await?;

@@ -22,7 +22,7 @@ pub use send::{Deliver, DeliverFuture, Flushed, ReplySender};
 use crate::engine::{self, Context, Input, Reply, SessionState};
 use crate::flow::Flow;
 use crate::i18n::Catalog;
-use crate::model::{Channel, SessionStatus};
+use crate::model::{AnswerChange, Channel, SessionStatus};
 use crate::store::{
     CommitOutcome, NewEvent, ReplyBatch, RespondentId, SessionRecord, StepCommit, Store, StoreError,
 };
@@ -115,12 +115,13 @@ impl Conversations {
         inbound: Option<(&str, &str)>,
         now: DateTime<Utc>,
     ) -> Result<Handled, ConversationError> {
-        self.step(respondent, input, inbound, None, now).await
+        Ok(self.step(respondent, input, inbound, None, now).await?.0)
     }
 
     /// [`Conversations::handle`], with the replies (after `to.preface`) queued in the reply
     /// outbox for `to`'s address in the step's own transaction. The replies are returned
-    /// too.
+    /// too, and whether the step erased the respondent (`/hapus`: their channel bindings
+    /// are gone).
     pub(crate) async fn step(
         &self,
         respondent: RespondentId,
@@ -128,7 +129,7 @@ impl Conversations {
         inbound: Option<(&str, &str)>,
         to: Option<&ReplyTo<'_>>,
         now: DateTime<Utc>,
-    ) -> Result<Handled, ConversationError> {
+    ) -> Result<(Handled, bool), ConversationError> {
         let r = self
             .store
             .respondents()
@@ -189,8 +190,11 @@ impl Conversations {
                 .commit_step_with_replies(&commit, batch.as_ref())
                 .await?
             {
-                CommitOutcome::Applied { .. } => return Ok(Handled::Replies(out.replies)),
-                CommitOutcome::Duplicate => return Ok(Handled::Duplicate),
+                CommitOutcome::Applied { .. } => {
+                    let erased = out.answers.contains(&AnswerChange::EraseRespondent);
+                    return Ok((Handled::Replies(out.replies), erased));
+                }
+                CommitOutcome::Duplicate => return Ok((Handled::Duplicate, false)),
                 CommitOutcome::Conflict => continue,
             }
         }
