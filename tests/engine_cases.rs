@@ -416,7 +416,15 @@ const CASES: &[Case] = &[
     Case {
         name: "/berhenti, keep, /mulai and consent again resumes at the same question",
         inputs: &[
-            "/mulai", "ya", "1", "3,5 juta", "/berhenti", "ya", "ya", "/mulai", "ya",
+            "/mulai",
+            "ya",
+            "1",
+            "3,5 juta",
+            "/berhenti",
+            "ya",
+            "ya",
+            "/mulai",
+            "ya",
         ],
         expect: &[
             "Selamat datang kembali",
@@ -478,7 +486,16 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "after /berhenti, /mulai asks for consent again",
-        inputs: &["/mulai", "ya", "1", "3,5 juta", "/berhenti", "ya", "ya", "/mulai"],
+        inputs: &[
+            "/mulai",
+            "ya",
+            "1",
+            "3,5 juta",
+            "/berhenti",
+            "ya",
+            "ya",
+            "/mulai",
+        ],
         expect: &["Persetujuan penggunaan data", "Apakah Anda bersedia"],
         expect_not: &["Selamat datang kembali", "di mana Anda bekerja"],
         answers: &[("gaji", "3500000"), ("kerja", "1")],
@@ -486,7 +503,17 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "after /berhenti, any message then /mulai does not resume without consent",
-        inputs: &["/mulai", "ya", "1", "/berhenti", "ya", "ya", "halo", "/mulai", "1"],
+        inputs: &[
+            "/mulai",
+            "ya",
+            "1",
+            "/berhenti",
+            "ya",
+            "ya",
+            "halo",
+            "/mulai",
+            "1",
+        ],
         expect: &["Mohon balas ya jika bersedia"],
         expect_not: &["Berapa gaji"],
         answers: &[("kerja", "1")],
@@ -494,7 +521,17 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "after /berhenti, declining consent again stores nothing new",
-        inputs: &["/mulai", "ya", "1", "/berhenti", "ya", "ya", "/mulai", "tidak", "3,5 juta"],
+        inputs: &[
+            "/mulai",
+            "ya",
+            "1",
+            "/berhenti",
+            "ya",
+            "ya",
+            "/mulai",
+            "tidak",
+            "3,5 juta",
+        ],
         expect: &["Anda sudah berhenti dari survei ini"],
         expect_not: &["Berapa gaji"],
         answers: &[("kerja", "1")],
@@ -503,7 +540,14 @@ const CASES: &[Case] = &[
     Case {
         name: "answers deleted, then consent again starts from the first question",
         inputs: &[
-            "/mulai", "ya", "1", "/berhenti", "ya", "tidak", "/mulai", "ya",
+            "/mulai",
+            "ya",
+            "1",
+            "/berhenti",
+            "ya",
+            "tidak",
+            "/mulai",
+            "ya",
         ],
         expect: &["Pertanyaan 1 dari", "Apa kegiatan Anda sekarang?"],
         expect_not: &["Selamat datang kembali"],
@@ -521,7 +565,17 @@ const CASES: &[Case] = &[
     Case {
         name: "stopping after completing: consent again, then back to completed",
         inputs: &[
-            "/mulai", "ya", "2", "Unlam", "3", "25", "ya", "/berhenti", "ya", "ya", "/mulai",
+            "/mulai",
+            "ya",
+            "2",
+            "Unlam",
+            "3",
+            "25",
+            "ya",
+            "/berhenti",
+            "ya",
+            "ya",
+            "/mulai",
             "ya",
         ],
         expect: &["Anda sudah menyelesaikan survei ini"],
@@ -595,7 +649,9 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "/delete after completing keeps the session counted as completed",
-        inputs: &["/mulai", "ya", "2", "Unlam", "3", "25", "ya", "/delete", "yes"],
+        inputs: &[
+            "/mulai", "ya", "2", "Unlam", "3", "25", "ya", "/delete", "yes",
+        ],
         expect: &["sudah dihapus"],
         expect_not: &[],
         answers: &[],
@@ -667,7 +723,9 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "/ubah after completing stays completed when the path is the same",
-        inputs: &["/mulai", "ya", "2", "Unlam", "3", "25", "ya", "/ubah 2", "UGM"],
+        inputs: &[
+            "/mulai", "ya", "2", "Unlam", "3", "25", "ya", "/ubah 2", "UGM",
+        ],
         expect: &["sudah diubah"],
         expect_not: &["Pertanyaan"],
         answers: &[
@@ -681,7 +739,9 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "/ubah after completing asks what the new path needs",
-        inputs: &["/mulai", "ya", "2", "Unlam", "3", "25", "ya", "/ubah 1", "1"],
+        inputs: &[
+            "/mulai", "ya", "2", "Unlam", "3", "25", "ya", "/ubah 1", "1",
+        ],
         expect: &["sudah diubah", "Berapa gaji Anda per bulan?"],
         expect_not: &[],
         // What follows the first question the new path needs is asked again on the way.
@@ -691,7 +751,10 @@ const CASES: &[Case] = &[
     Case {
         name: "/ubah before any answer says there is nothing to change",
         inputs: &["/mulai", "ya", "/ubah"],
-        expect: &["Belum ada jawaban yang bisa diubah.", "Apa kegiatan Anda sekarang?"],
+        expect: &[
+            "Belum ada jawaban yang bisa diubah.",
+            "Apa kegiatan Anda sekarang?",
+        ],
         expect_not: &[],
         answers: &[],
         status: Answering,
@@ -1596,9 +1659,9 @@ fn converse(flow: &Flow, inputs: &[&str]) -> Result<Outcome, String> {
                 AnswerChange::Retract { key } => {
                     store.remove(key);
                 }
-                AnswerChange::RetractAll | AnswerChange::EraseAll | AnswerChange::EraseRespondent => {
-                    store.clear()
-                }
+                AnswerChange::RetractAll
+                | AnswerChange::EraseAll
+                | AnswerChange::EraseRespondent => store.clear(),
             }
         }
         if store != out.state.answers {

@@ -152,9 +152,21 @@ async fn stopping_asks_consent_again_and_keeps_or_deletes_as_chosen(db: &Db) {
     assert_eq!(stored(&conv, id).await, Vec::<String>::new());
 
     // Agree, answer, stop, keep.
-    let said = chat(&conv, id, "siti", &["ya", "PT Maju", "/berhenti", "ya", "ya"]).await;
-    assert!(said.contains("simpan jawaban yang sudah Anda berikan?"), "{said}");
-    assert!(said.contains("jawaban yang sudah Anda berikan tetap disimpan"), "{said}");
+    let said = chat(
+        &conv,
+        id,
+        "siti",
+        &["ya", "PT Maju", "/berhenti", "ya", "ya"],
+    )
+    .await;
+    assert!(
+        said.contains("simpan jawaban yang sudah Anda berikan?"),
+        "{said}"
+    );
+    assert!(
+        said.contains("jawaban yang sudah Anda berikan tetap disimpan"),
+        "{said}"
+    );
     assert_eq!(status(&conv, id).await, SessionStatus::OptedOut);
     assert_eq!(stored(&conv, id).await, ["kantor=PT Maju"]);
 
@@ -185,7 +197,15 @@ async fn seeing_changing_and_deleting_in_the_terminal_chat(db: &Db) {
         &conv,
         id,
         "aminah",
-        &["ya", "PT Maju", "/datasaya", "/ubah 1", "CV Jaya", "Banjarmasin", "/ringkasan"],
+        &[
+            "ya",
+            "PT Maju",
+            "/datasaya",
+            "/ubah 1",
+            "CV Jaya",
+            "Banjarmasin",
+            "/ringkasan",
+        ],
     )
     .await;
     for shown in [
@@ -329,7 +349,12 @@ async fn staff_show_export_delete_are_audited(db: &Db) {
     })
     .await;
     assert_eq!(code, 0);
-    for shown in ["Siti Aminah", "+6281299990000", "console: budi", "kantor: PT Maju"] {
+    for shown in [
+        "Siti Aminah",
+        "+6281299990000",
+        "console: budi",
+        "kantor: PT Maju",
+    ] {
         assert!(out.contains(shown), "missing {shown:?} in:\n{out}");
     }
 
@@ -376,7 +401,10 @@ async fn staff_show_export_delete_are_audited(db: &Db) {
     let log = db
         .store
         .staff()
-        .audit_entries(&AuditFilter::default())
+        .audit_entries(&AuditFilter {
+            limit: 100,
+            ..AuditFilter::default()
+        })
         .await
         .expect("audit");
     let mine: Vec<_> = log
@@ -392,12 +420,16 @@ async fn staff_show_export_delete_are_audited(db: &Db) {
     for e in &mine {
         assert_eq!(e.actor, "cli");
         assert_eq!(e.at, now);
-        assert!(e.detail.contains(&format!("respondent {id}")), "{}", e.detail);
+        assert!(
+            e.detail.contains(&format!("respondent {id}")),
+            "{}",
+            e.detail
+        );
         assert!(e.detail.contains("reason: "), "{}", e.detail);
         assert!(!e.detail.contains("Siti"), "{}", e.detail);
     }
-    assert!(
-        mine.iter()
-            .any(|e| e.detail.contains("permintaan penghapusan, surat 2 Desember"))
-    );
+    assert!(mine.iter().any(|e| {
+        e.detail
+            .contains("permintaan penghapusan, surat 2 Desember")
+    }));
 }

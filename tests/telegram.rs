@@ -304,7 +304,10 @@ async fn polling_completes_the_smk_flow_with_buttons_and_typing(db: &Db) {
     {
         let listed = cmds[i].params["commands"].to_string();
         for name in names {
-            assert!(listed.contains(&format!("\"{name}\"")), "{name} in {listed}");
+            assert!(
+                listed.contains(&format!("\"{name}\"")),
+                "{name} in {listed}"
+            );
         }
     }
     assert_eq!(api.calls("deleteWebhook").len(), 1);
@@ -910,7 +913,11 @@ async fn rights_in_chat_see_change_delete(db: &Db) {
     handle(api.callback_update(chat, last.message_id, &data)).await;
     let n = api.sent_to(chat).len();
     handle(api.text_update(chat, "2", None)).await; // studying now
-    assert!(since(n).contains("Jawaban Anda sudah diubah."), "{}", since(n));
+    assert!(
+        since(n).contains("Jawaban Anda sudah diubah."),
+        "{}",
+        since(n)
+    );
     let changed = answers_of(&db.store, id).await;
     assert_ne!(changed, first);
 
@@ -928,7 +935,13 @@ async fn rights_in_chat_see_change_delete(db: &Db) {
             .unwrap(),
         None
     );
-    let r = db.store.respondents().respondent(id).await.unwrap().unwrap();
+    let r = db
+        .store
+        .respondents()
+        .respondent(id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(r.fields.name, None);
     // The old link no longer finds anyone, and the chat is a stranger's now.
     let n = api.sent_to(chat).len();

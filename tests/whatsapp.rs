@@ -313,7 +313,12 @@ async fn rights_in_chat_see_change_delete(db: &Db) {
 
     let before = h.fake.count();
     h.text(me, "/datasaya").await;
-    let said: String = h.replies_since(db, before).await.iter().map(|s| s.text()).collect();
+    let said: String = h
+        .replies_since(db, before)
+        .await
+        .iter()
+        .map(|s| s.text())
+        .collect();
     assert!(said.contains("Data Anda yang tersimpan"), "{said}");
     assert!(said.contains("Nama: Wati Lestari"), "{said}");
     assert!(said.contains("+6281222333444"), "{said}");
@@ -322,18 +327,37 @@ async fn rights_in_chat_see_change_delete(db: &Db) {
     h.settle(db).await;
     let before = h.fake.count();
     h.text(me, "2").await;
-    let said: String = h.replies_since(db, before).await.iter().map(|s| s.text()).collect();
+    let said: String = h
+        .replies_since(db, before)
+        .await
+        .iter()
+        .map(|s| s.text())
+        .collect();
     assert!(said.contains("Jawaban Anda sudah diubah."), "{said}");
-    assert_eq!(answers_of(db, id).await.get("f8").map(String::as_str), Some("2"));
+    assert_eq!(
+        answers_of(db, id).await.get("f8").map(String::as_str),
+        Some("2")
+    );
 
     h.text(me, "/hapus").await;
     h.settle(db).await;
     let before = h.fake.count();
     h.choose(me, "button", "Ya").await;
-    let said: String = h.replies_since(db, before).await.iter().map(|s| s.text()).collect();
+    let said: String = h
+        .replies_since(db, before)
+        .await
+        .iter()
+        .map(|s| s.text())
+        .collect();
     assert!(said.contains("sudah dihapus"), "{said}");
     assert!(answers_of(db, id).await.is_empty());
-    let r = db.store.respondents().respondent(id).await.unwrap().unwrap();
+    let r = db
+        .store
+        .respondents()
+        .respondent(id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((r.fields.name, r.phone), (None, None));
     assert_eq!(
         db.store
@@ -343,7 +367,14 @@ async fn rights_in_chat_see_change_delete(db: &Db) {
             .unwrap(),
         None
     );
-    assert_eq!(db.store.respondents().respondent_by_phone(me).await.unwrap(), None);
+    assert_eq!(
+        db.store
+            .respondents()
+            .respondent_by_phone(me)
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 /// A recorded-style `failed` status with 131026 (message undeliverable) marks the

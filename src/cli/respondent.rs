@@ -150,7 +150,10 @@ async fn show(
         writeln!(
             out,
             "{}",
-            t("cli-resp-erased", &[("at", &at.format("%Y-%m-%d %H:%M UTC").to_string())])
+            t(
+                "cli-resp-erased",
+                &[("at", &at.format("%Y-%m-%d %H:%M UTC").to_string())]
+            )
         )?;
     }
     let f = &r.fields;

@@ -395,10 +395,7 @@ impl Stepper<'_, '_> {
         &self,
         item: usize,
         input: &Input,
-    ) -> (
-        String,
-        Result<crate::model::Value, answer::Refusal>,
-    ) {
+    ) -> (String, Result<crate::model::Value, answer::Refusal>) {
         let cx = self.cx;
         let q = &cx.flow.items[item];
         let today = self.today();

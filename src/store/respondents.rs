@@ -531,7 +531,11 @@ impl Respondents<'_> {
     /// chat's `/hapus` (see [`erase_in`]), every session's state emptied. False when there
     /// is no such respondent.
     pub async fn erase(&self, id: RespondentId, now: DateTime<Utc>) -> Result<bool> {
-        self.write(Erase { id, now: to_ms(now) }).await
+        self.write(Erase {
+            id,
+            now: to_ms(now),
+        })
+        .await
     }
 
     /// When the respondent was erased on request, if they were.
