@@ -912,7 +912,7 @@ async fn rights_in_chat_see_change_delete(db: &Db) {
     let (_, data) = last.buttons().first().cloned().expect("an answer button");
     handle(api.callback_update(chat, last.message_id, &data)).await;
     let n = api.sent_to(chat).len();
-    handle(api.text_update(chat, "2", None)).await; // studying now
+    handle(api.text_update(chat, "Belum bekerja", None)).await;
     assert!(
         since(n).contains("Jawaban Anda sudah diubah."),
         "{}",

@@ -326,7 +326,7 @@ async fn rights_in_chat_see_change_delete(db: &Db) {
     h.text(me, "/ubah 1").await;
     h.settle(db).await;
     let before = h.fake.count();
-    h.text(me, "2").await;
+    h.text(me, "Belum bekerja").await;
     let said: String = h
         .replies_since(db, before)
         .await
