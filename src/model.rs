@@ -328,6 +328,16 @@ pub struct RespondentFields {
     pub province: Option<String>,
     /// Any other roster column.
     pub extra: BTreeMap<String, String>,
+    /// Phone number, shown back to the respondent by `/datasaya` only (not a condition
+    /// field, not piped into texts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// E-mail address, shown by `/datasaya` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Birth date (`YYYY-MM-DD`), shown by `/datasaya` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
 }
 
 impl RespondentFields {
@@ -377,6 +387,13 @@ pub enum AnswerChange {
     },
     /// Every answer left the path (restart).
     RetractAll,
+    /// Every answer of the session, retracted ones included, is deleted from the store (the
+    /// respondent withdrew and chose not to keep what they had answered).
+    EraseAll,
+    /// The respondent asked to be forgotten (`/hapus`): every answer of every session of
+    /// theirs is deleted, their personal fields and channel bindings erased; the row stays
+    /// as a tombstone so the report's counts stay honest.
+    EraseRespondent,
 }
 
 #[cfg(test)]

@@ -45,7 +45,12 @@ fn world() -> &'static World {
             prompts.push(format!("@more:{}#1", g.id));
             prompts.push(format!("@more:{}#2", g.id));
         }
-        prompts.extend(["@consent", "@restart", "@stop", "@lang", "", "f8#1"].map(String::from));
+        prompts.extend(
+            [
+                "@consent", "@restart", "@stop", "@lang", "@keep", "@erase", "@edit", "", "f8#1",
+            ]
+            .map(String::from),
+        );
         World {
             flow,
             catalog: Catalog::embedded().expect("catalog"),
@@ -99,6 +104,11 @@ const COMMANDS: &[&str] = &[
     "/ulang",
     "/berhenti",
     "/ringkasan",
+    "/datasaya",
+    "/ubah",
+    "/ubah 1",
+    "/ubah 3",
+    "/hapus",
     "/xyz",
 ];
 
@@ -245,7 +255,9 @@ fn replay(map: &mut BTreeMap<AnswerKey, Answer>, changes: &[AnswerChange]) {
             AnswerChange::Retract { key } => {
                 map.remove(key);
             }
-            AnswerChange::RetractAll => map.clear(),
+            AnswerChange::RetractAll | AnswerChange::EraseAll | AnswerChange::EraseRespondent => {
+                map.clear()
+            }
         }
     }
 }

@@ -62,6 +62,7 @@ fn roster(external_id: Option<&str>, name: &str) -> NewRespondent {
             school: Some("SMKN 1 Contoh".into()),
             province: Some("Jawa Barat".into()),
             extra: BTreeMap::from([("nisn".to_string(), "0012345678".to_string())]),
+            ..RespondentFields::default()
         },
         phone: Some("+6281234567890".into()),
         email: None,

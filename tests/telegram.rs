@@ -297,6 +297,19 @@ async fn polling_completes_the_smk_flow_with_buttons_and_typing(db: &Db) {
             .to_string()
             .contains("\"language\"")
     );
+    // The data rights are in the menu too (UU No. 27/2022).
+    for (i, names) in [["datasaya", "ubah", "hapus"], ["mydata", "edit", "delete"]]
+        .iter()
+        .enumerate()
+    {
+        let listed = cmds[i].params["commands"].to_string();
+        for name in names {
+            assert!(
+                listed.contains(&format!("\"{name}\"")),
+                "{name} in {listed}"
+            );
+        }
+    }
     assert_eq!(api.calls("deleteWebhook").len(), 1);
 
     stop.send(true).expect("stop");
@@ -854,7 +867,90 @@ both_backends!(
     open_mode_with_identity_check_binds_the_roster_respondent,
     multiple_choice_toggles_then_done,
     recorded_payloads_are_handled,
+    rights_in_chat_see_change_delete,
 );
+
+/// The rights of UU No. 27/2022 on Telegram: `/datasaya`, `/ubah`, `/hapus` (the engine's
+/// commands through the shared receiver); after `/hapus` the chat is unbound, the link dead.
+async fn rights_in_chat_see_change_delete(db: &Db) {
+    let api = FakeBotApi::start(TOKEN).await;
+    let bot = bot_for(&api, conversations(&db.store), None);
+    let (id, token) = roster_respondent(&db.store, "Rina").await;
+    let chat = 9101;
+    let handle = |v: Value| {
+        let bot = bot.clone();
+        async move {
+            let u = upd(v).unwrap();
+            bot.handle_update(&u).await.unwrap()
+        }
+    };
+    let since = |n: usize| -> String {
+        api.sent_to(chat)[n..]
+            .iter()
+            .map(|m| m.text.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    handle(api.text_update(chat, &format!("/start {token}"), Some("id"))).await;
+    handle(api.press_update(chat, "Ya")).await; // consent
+    handle(api.text_update(chat, "1", None)).await; // working
+    let first = answers_of(&db.store, id).await;
+    assert_eq!(first.len(), 1, "{first:?}");
+
+    let n = api.sent_to(chat).len();
+    handle(api.text_update(chat, "/datasaya", None)).await;
+    let said = since(n);
+    assert!(said.contains("Data Anda yang tersimpan"), "{said}");
+    assert!(said.contains("Nama: Rina"), "{said}");
+    assert!(said.contains("nisn-Rina"), "{said}");
+
+    // /ubah lists the answers as buttons; the first one is asked again and answered.
+    let n = api.sent_to(chat).len();
+    handle(api.text_update(chat, "/edit", None)).await;
+    assert!(since(n).contains("Which answer") || since(n).contains("Jawaban mana"));
+    let last = api.sent_to(chat).last().cloned().expect("the list");
+    let (_, data) = last.buttons().first().cloned().expect("an answer button");
+    handle(api.callback_update(chat, last.message_id, &data)).await;
+    let n = api.sent_to(chat).len();
+    handle(api.text_update(chat, "Belum bekerja", None)).await;
+    assert!(
+        since(n).contains("Jawaban Anda sudah diubah."),
+        "{}",
+        since(n)
+    );
+    let changed = answers_of(&db.store, id).await;
+    assert_ne!(changed, first);
+
+    // /hapus, confirmed by the button.
+    handle(api.text_update(chat, "/hapus", None)).await;
+    let n = api.sent_to(chat).len();
+    handle(api.press_update(chat, "Ya")).await;
+    assert!(since(n).contains("sudah dihapus"), "{}", since(n));
+    assert_eq!(answers_of(&db.store, id).await, Vec::new());
+    assert_eq!(
+        db.store
+            .respondents()
+            .respondent_by_channel("telegram", &chat.to_string())
+            .await
+            .unwrap(),
+        None
+    );
+    let r = db
+        .store
+        .respondents()
+        .respondent(id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.fields.name, None);
+    // The old link no longer finds anyone, and the chat is a stranger's now.
+    let n = api.sent_to(chat).len();
+    handle(api.text_update(chat, &format!("/start {token}"), None)).await;
+    let bad = Catalog::embedded()
+        .unwrap()
+        .t(Lang::Id, jejak::i18n::Msg::TgBadToken);
+    assert!(since(n).contains(&bad), "{}", since(n));
+}
 
 /// The outbound channel: rendering as the live bot does, message ids back, each Bot API
 /// failure mapped, the token in no error.

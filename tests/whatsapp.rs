@@ -292,7 +292,90 @@ both_backends!(
     rate_limits_back_off_and_retry,
     unknown_numbers_and_refused_tokens,
     undeliverable_status_marks_the_number_unreachable,
+    rights_in_chat_see_change_delete,
 );
+
+/// The rights of UU No. 27/2022 on WhatsApp: `/datasaya`, `/ubah`, `/hapus` typed, the
+/// confirmation pressed; after `/hapus` the number is unbound and its phone erased, so
+/// writing again finds nobody.
+async fn rights_in_chat_see_change_delete(db: &Db) {
+    let h = Harness::start(db).await;
+    let id = roster(db, "Wati Lestari", Some("+6281222333444")).await;
+    let me = "6281222333444";
+    h.text(me, "/mulai").await;
+    h.settle(db).await;
+    h.choose(me, "button", "Ya").await;
+    h.settle(db).await;
+    h.text(me, "1").await;
+    h.settle(db).await;
+    let first = answers_of(db, id).await;
+    assert_eq!(first.get("f8").map(String::as_str), Some("1"));
+
+    let before = h.fake.count();
+    h.text(me, "/datasaya").await;
+    let said: String = h
+        .replies_since(db, before)
+        .await
+        .iter()
+        .map(|s| s.text())
+        .collect();
+    assert!(said.contains("Data Anda yang tersimpan"), "{said}");
+    assert!(said.contains("Nama: Wati Lestari"), "{said}");
+    assert!(said.contains("+6281222333444"), "{said}");
+
+    h.text(me, "/ubah 1").await;
+    h.settle(db).await;
+    let before = h.fake.count();
+    h.text(me, "Belum bekerja").await;
+    let said: String = h
+        .replies_since(db, before)
+        .await
+        .iter()
+        .map(|s| s.text())
+        .collect();
+    assert!(said.contains("Jawaban Anda sudah diubah."), "{said}");
+    assert_eq!(
+        answers_of(db, id).await.get("f8").map(String::as_str),
+        Some("2")
+    );
+
+    h.text(me, "/hapus").await;
+    h.settle(db).await;
+    let before = h.fake.count();
+    h.choose(me, "button", "Ya").await;
+    let said: String = h
+        .replies_since(db, before)
+        .await
+        .iter()
+        .map(|s| s.text())
+        .collect();
+    assert!(said.contains("sudah dihapus"), "{said}");
+    assert!(answers_of(db, id).await.is_empty());
+    let r = db
+        .store
+        .respondents()
+        .respondent(id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.fields.name, r.phone), (None, None));
+    assert_eq!(
+        db.store
+            .respondents()
+            .respondent_by_channel("whatsapp", me)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        db.store
+            .respondents()
+            .respondent_by_phone(me)
+            .await
+            .unwrap(),
+        None
+    );
+}
 
 /// A recorded-style `failed` status with 131026 (message undeliverable) marks the
 /// respondent bound to that number unreachable, as a Telegram 403 does; a failure of

@@ -64,6 +64,9 @@ help =
     /language - change language (Bahasa)
     /restart - start again from the beginning
     /stop - stop taking part
+    /mydata - see the data stored about you
+    /edit - change one of your answers
+    /delete - delete your data and answers
 lang-ask = Pilih bahasa / Choose a language:
 lang-changed = All right, we will continue in English.
 lang-not-offered = This survey is not available in that language.
@@ -95,3 +98,29 @@ yes = Yes
 no = No
 lang-name = English
 more-hint = Reply yes or no.
+
+# Rights over personal data (Indonesian law No. 27 of 2022): stop, see, change, delete.
+stop-keep-ask = As the data consent allows, you may choose: keep the answers you have already given? Reply yes to keep them, or no to delete them.
+stop-kept = All right, the answers you gave are kept. You will not be contacted again. If you change your mind, type /start.
+stop-deleted = All right, your answers have been deleted. You will not be contacted again. If you change your mind, type /start.
+erase-confirm = Do you really want to delete all your answers and personal data? This cannot be undone, and this chat will no longer be linked to the survey. Reply yes or no.
+erase-done = Your personal data and all your answers have been deleted. Thank you.
+edit-nothing = There are no answers to change yet.
+edit-pick = Which answer would you like to change? Reply with its number.
+edit-pick-invalid = Please reply with a number from 1 to { $max }.
+edit-ask = Please answer again:
+edit-done = Your answer has been changed.
+mydata-title = Your stored data
+mydata-roster = From the alumni list:
+mydata-answers = Your answers:
+mydata-none = (none)
+mydata-rights = Type /edit to change an answer, or /delete to delete your data and answers.
+mydata-name = Name
+mydata-external-id = Student number (NISN/NIM)
+mydata-birth-date = Birth date
+mydata-phone = Phone number
+mydata-email = Email
+mydata-cohort = Cohort
+mydata-programme = Programme
+mydata-school = School/unit
+mydata-province = Province

@@ -175,3 +175,13 @@ cli-backup-done = Backup written to { $path } ({ $kib } KiB). To restore: stop j
 cli-backup-exists = { $path } already exists; choose a new file name so an older backup is not overwritten.
 cli-backup-failed = The backup to { $path } failed
 cli-backup-postgres = jejak backup is for SQLite only. This database is PostgreSQL: back it up with pg_dump, for example pg_dump --format=custom --file=jejak.dump "$DATABASE_URL", and restore with pg_restore.
+
+## jejak respondent: a data subject's requests (Indonesian law No. 27 of 2022)
+cli-resp-reason-needed = Give the reason with --reason (for example "request by e-mail of 3 December"); it is written to the audit log.
+cli-resp-not-found = There is no respondent { $id }.
+cli-resp-title = Respondent { $id }
+cli-resp-erased = Their data was erased on request on { $at }.
+cli-resp-channels = Chat channels:
+cli-resp-session = Survey { $flow }: { $status }, { $n } answers
+cli-resp-exported = The data of respondent { $id } was written to { $file }.
+cli-resp-deleted = The personal data and answers of respondent { $id } were erased; the row stays without personal data so the report's counts do not change.

@@ -14,3 +14,6 @@ tg-cmd-language = Change language
 tg-cmd-restart = Restart the survey
 tg-cmd-stop = Stop taking part
 tg-cmd-help = Help
+tg-cmd-mydata = See the data stored about you
+tg-cmd-edit = Change one of your answers
+tg-cmd-delete = Delete your data and answers

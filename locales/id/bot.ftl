@@ -65,6 +65,9 @@ help =
     /bahasa - ganti bahasa (Language)
     /ulang - mulai ulang dari awal
     /berhenti - berhenti ikut survei
+    /datasaya - lihat data Anda yang tersimpan
+    /ubah - ubah salah satu jawaban Anda
+    /hapus - hapus data dan jawaban Anda
 lang-ask = Pilih bahasa / Choose a language:
 lang-changed = Baik, kita lanjut dalam Bahasa Indonesia.
 lang-not-offered = Survei ini tidak tersedia dalam bahasa itu.
@@ -96,3 +99,29 @@ yes = Ya
 no = Tidak
 lang-name = Bahasa Indonesia
 more-hint = Balas ya atau tidak.
+
+# Hak atas data pribadi (UU No. 27 Tahun 2022): berhenti, lihat, ubah, hapus.
+stop-keep-ask = Sesuai persetujuan penggunaan data, Anda boleh memilih: simpan jawaban yang sudah Anda berikan? Balas ya untuk menyimpan, atau tidak untuk menghapusnya.
+stop-kept = Baik, jawaban yang sudah Anda berikan tetap disimpan. Anda tidak akan dihubungi lagi. Jika berubah pikiran, ketik /mulai.
+stop-deleted = Baik, jawaban Anda sudah dihapus. Anda tidak akan dihubungi lagi. Jika berubah pikiran, ketik /mulai.
+erase-confirm = Yakin ingin menghapus semua jawaban dan data pribadi Anda? Ini tidak bisa dibatalkan, dan obrolan ini tidak lagi terhubung dengan survei. Balas ya atau tidak.
+erase-done = Data pribadi dan semua jawaban Anda sudah dihapus. Terima kasih.
+edit-nothing = Belum ada jawaban yang bisa diubah.
+edit-pick = Jawaban mana yang ingin Anda ubah? Balas dengan nomornya.
+edit-pick-invalid = Mohon balas dengan nomor 1 sampai { $max }.
+edit-ask = Silakan jawab lagi:
+edit-done = Jawaban Anda sudah diubah.
+mydata-title = Data Anda yang tersimpan
+mydata-roster = Dari daftar alumni:
+mydata-answers = Jawaban Anda:
+mydata-none = (tidak ada)
+mydata-rights = Ketik /ubah untuk mengubah jawaban, atau /hapus untuk menghapus data dan jawaban Anda.
+mydata-name = Nama
+mydata-external-id = Nomor induk (NISN/NIM)
+mydata-birth-date = Tanggal lahir
+mydata-phone = Nomor telepon
+mydata-email = Email
+mydata-cohort = Angkatan
+mydata-programme = Program/kompetensi keahlian
+mydata-school = Sekolah/unit
+mydata-province = Provinsi

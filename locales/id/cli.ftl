@@ -178,3 +178,13 @@ cli-backup-done = Cadangan tersimpan di { $path } ({ $kib } KiB). Untuk memulihk
 cli-backup-exists = { $path } sudah ada; pilih nama berkas baru agar cadangan lama tidak tertimpa.
 cli-backup-failed = Cadangan ke { $path } gagal
 cli-backup-postgres = jejak backup hanya untuk SQLite. Basis data ini PostgreSQL: cadangkan dengan pg_dump, misalnya pg_dump --format=custom --file=jejak.dump "$DATABASE_URL", dan pulihkan dengan pg_restore.
+
+## jejak respondent: permintaan pemilik data (UU No. 27 Tahun 2022)
+cli-resp-reason-needed = Sebutkan alasannya dengan --reason (misalnya "permintaan lewat email tanggal 3 Desember"); alasan itu dicatat di log audit.
+cli-resp-not-found = Responden { $id } tidak ada.
+cli-resp-title = Responden { $id }
+cli-resp-erased = Datanya sudah dihapus atas permintaan pada { $at }.
+cli-resp-channels = Saluran chat:
+cli-resp-session = Survei { $flow }: { $status }, { $n } jawaban
+cli-resp-exported = Data responden { $id } ditulis ke { $file }.
+cli-resp-deleted = Data pribadi dan jawaban responden { $id } sudah dihapus; barisnya tetap ada tanpa data pribadi agar hitungan laporan tidak berubah.

@@ -14,3 +14,6 @@ tg-cmd-language = Ganti bahasa
 tg-cmd-restart = Ulang survei dari awal
 tg-cmd-stop = Berhenti mengikuti survei
 tg-cmd-help = Bantuan
+tg-cmd-mydata = Lihat data Anda yang tersimpan
+tg-cmd-edit = Ubah salah satu jawaban
+tg-cmd-delete = Hapus data dan jawaban Anda

@@ -4,6 +4,7 @@ pub mod backup;
 pub mod bench;
 pub mod demo;
 pub mod flowcmd;
+pub mod respondent;
 pub mod roster;
 pub mod run;
 pub mod staff;
@@ -240,6 +241,13 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// A respondent's data on request (by letter or e-mail): show, export as JSON, or
+    /// delete; each is written to the audit log with its --reason.
+    Respondent {
+        /// What to do.
+        #[command(subcommand)]
+        action: respondent::RespondentAction,
+    },
     /// Staff console accounts: add (prints a one-time password), disable, enable, list.
     Staff {
         /// What to do with accounts.
@@ -419,6 +427,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             backup::run(cli.database_url.as_deref(), &cli.data_dir, &out, lang).await
         }
         Command::Demo { dir, flow } => demo::run(&dir, &flow, lang).await,
+        Command::Respondent { action } => {
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
+            let code = respondent::run(
+                &store,
+                action,
+                lang,
+                chrono::Utc::now(),
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            )
+            .await?;
+            store.close().await;
+            Ok(code)
+        }
         Command::Staff { action } => {
             let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let code = staff::run(&store, action, lang).await?;

@@ -22,7 +22,7 @@ pub use send::{Deliver, DeliverFuture, Flushed, ReplySender};
 use crate::engine::{self, Context, Input, Reply, SessionState};
 use crate::flow::Flow;
 use crate::i18n::Catalog;
-use crate::model::{Channel, SessionStatus};
+use crate::model::{AnswerChange, Channel, SessionStatus};
 use crate::store::{
     CommitOutcome, Lease, NewEvent, QueuedReply, ReplyBatch, RespondentId, SessionRecord,
     StepCommit, Store, StoreError,
@@ -124,7 +124,8 @@ impl Conversations {
 
     /// [`Conversations::handle`], with the replies (after `to.preface`) queued in the reply
     /// outbox for `to`'s address in the step's own transaction. The replies are returned
-    /// too, with the parts claimed for `to.lease`'s sender.
+    /// too, with the parts claimed for `to.lease`'s sender, and whether the step erased the
+    /// respondent (`/hapus`: their channel bindings are gone).
     pub(crate) async fn step(
         &self,
         respondent: RespondentId,
@@ -132,7 +133,7 @@ impl Conversations {
         inbound: Option<(&str, &str)>,
         to: Option<&ReplyTo<'_>>,
         now: DateTime<Utc>,
-    ) -> Result<(Handled, Vec<QueuedReply>), ConversationError> {
+    ) -> Result<(Handled, Vec<QueuedReply>, bool), ConversationError> {
         let r = self
             .store
             .respondents()
@@ -198,9 +199,12 @@ impl Conversations {
                 .await?
             {
                 (CommitOutcome::Applied { .. }, claimed) => {
-                    return Ok((Handled::Replies(out.replies), claimed));
+                    let erased = out.answers.contains(&AnswerChange::EraseRespondent);
+                    return Ok((Handled::Replies(out.replies), claimed, erased));
                 }
-                (CommitOutcome::Duplicate, _) => return Ok((Handled::Duplicate, Vec::new())),
+                (CommitOutcome::Duplicate, _) => {
+                    return Ok((Handled::Duplicate, Vec::new(), false));
+                }
                 (CommitOutcome::Conflict, _) => continue,
             }
         }

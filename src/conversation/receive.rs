@@ -98,9 +98,9 @@ pub struct Receiver {
     clock: Arc<dyn Clock>,
     open_mode: bool,
     identity: Option<identity::Policy>,
-    /// Addresses known to be bound; it spares a read per message. Bindings are never
-    /// deleted; one that moves (WhatsApp's changed number) is dropped here by
-    /// [`Receiver::forget`].
+    /// Addresses known to be bound; it spares a read per message. A binding that moves
+    /// (WhatsApp's changed number) is dropped here by [`Receiver::forget`]; the bindings of
+    /// a respondent erased by `/hapus` by [`Receiver::forget_respondent`].
     bound: Mutex<HashMap<(Channel, String), RespondentId>>,
     /// One lock per address: a respondent's messages are received one after the other.
     locks: KeyedLocks<(Channel, String)>,
@@ -305,14 +305,18 @@ impl Receiver {
             .as_deref()
             .map(|id| (inbound.channel.as_str(), id));
         let started = std::time::Instant::now();
-        let stepped = self
+        let (handled, parts, erased) = self
             .conv
             .step(respondent, &input, message, Some(&to), now)
             .await?;
         crate::metrics::step_done(started.elapsed());
-        match stepped {
-            (Handled::Duplicate, _) => Ok(Receipt::Duplicate),
-            (Handled::Replies(replies), parts) => {
+        if erased {
+            // `/hapus`: the respondent's addresses are no longer theirs.
+            self.forget_respondent(respondent);
+        }
+        match handled {
+            Handled::Duplicate => Ok(Receipt::Duplicate),
+            Handled::Replies(replies) => {
                 if lease.is_some() {
                     *claimed = Some(parts);
                 }
@@ -357,6 +361,14 @@ impl Receiver {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&(channel, address.to_string()));
+    }
+
+    /// Forgets every cached address of `id` (the respondent was erased).
+    pub fn forget_respondent(&self, id: RespondentId) {
+        self.bound
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, owner| *owner != id);
     }
 
     fn remember(&self, channel: Channel, address: &str, id: RespondentId) {

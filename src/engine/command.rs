@@ -20,6 +20,12 @@ pub enum Command {
     Stop,
     /// `/ringkasan`, `/summary`.
     Summary,
+    /// `/datasaya`, `/mydata`: what is stored about the respondent.
+    MyData,
+    /// `/hapus`, `/delete`: erase the respondent's data (after a confirmation).
+    Delete,
+    /// `/ubah`, `/edit` with an optional number from the list (`/ubah 3`).
+    Edit(Option<String>),
     /// Anything else starting with `/`.
     Unknown(String),
 }
@@ -59,6 +65,9 @@ pub fn parse(text: &str) -> Option<Command> {
         "ulang" | "restart" => Command::Restart,
         "berhenti" | "stop" => Command::Stop,
         "ringkasan" | "summary" => Command::Summary,
+        "datasaya" | "mydata" => Command::MyData,
+        "hapus" | "delete" => Command::Delete,
+        "ubah" | "edit" => Command::Edit(arg),
         _ => Command::Unknown(format!("/{name}")),
     })
 }
@@ -83,6 +92,12 @@ mod tests {
         assert_eq!(parse("/berhenti"), Some(Command::Stop));
         assert_eq!(parse("/ulang"), Some(Command::Restart));
         assert_eq!(parse("/ringkasan"), Some(Command::Summary));
+        assert_eq!(parse("/datasaya"), Some(Command::MyData));
+        assert_eq!(parse("/mydata@JejakBot"), Some(Command::MyData));
+        assert_eq!(parse("/hapus"), Some(Command::Delete));
+        assert_eq!(parse("/delete"), Some(Command::Delete));
+        assert_eq!(parse("/ubah"), Some(Command::Edit(None)));
+        assert_eq!(parse("/edit 2"), Some(Command::Edit(Some("2".into()))));
         assert_eq!(parse("/apa"), Some(Command::Unknown("/apa".into())));
         assert_eq!(parse("kembali"), None);
         assert_eq!(parse("3/4"), None);

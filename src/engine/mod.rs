@@ -67,6 +67,17 @@ pub fn current_prompt(cx: &Context, st: &SessionState) -> Option<Reply> {
     }
 }
 
+/// The message and prompt id of a yes/no confirmation.
+fn confirmation(p: Pending) -> Option<(Msg, &'static str)> {
+    match p {
+        Pending::Restart => Some((Msg::RestartConfirm, "@restart")),
+        Pending::Stop => Some((Msg::StopConfirm, "@stop")),
+        Pending::Keep => Some((Msg::StopKeepAsk, "@keep")),
+        Pending::Erase => Some((Msg::EraseConfirm, "@erase")),
+        Pending::Language | Pending::EditPick | Pending::Edit { .. } => None,
+    }
+}
+
 /// The flow's closing day is read in WIB (UTC+7), where the ministries keep their calendars.
 fn closed(flow: &Flow, now: DateTime<Utc>) -> bool {
     let wib = (now + Duration::hours(7)).date_naive();
@@ -93,10 +104,21 @@ impl Stepper<'_, '_> {
     }
 
     fn run(&mut self, input: &Input) {
-        if self.st.status == SessionStatus::Expired {
+        let command = match input {
+            Input::Text(t) => command::parse(t),
+            Input::Button { .. } => None,
+        };
+        // Seeing and erasing one's data are rights that outlive the survey.
+        let right = matches!(command, Some(Command::MyData | Command::Delete))
+            || self.st.pending == Some(Pending::Erase);
+        if self.st.status == SessionStatus::Expired && !right {
             return self.say(Msg::Expired);
         }
-        if self.st.status != SessionStatus::Completed && closed(self.cx.flow, self.now) {
+        if self.st.status != SessionStatus::Completed
+            && self.st.status != SessionStatus::Expired
+            && !right
+            && closed(self.cx.flow, self.now)
+        {
             // Opted-out respondents cannot rejoin a closed survey either.
             self.st.status = SessionStatus::Expired;
             self.st.current = None;
@@ -104,10 +126,6 @@ impl Stepper<'_, '_> {
             self.events.push(Event::Expired);
             return self.say(Msg::Expired);
         }
-        let command = match input {
-            Input::Text(t) => command::parse(t),
-            Input::Button { .. } => None,
-        };
         if let Some(p) = self.st.pending.take() {
             return self.pending(p, input, command);
         }
@@ -140,17 +158,18 @@ impl Stepper<'_, '_> {
                 if self.st.status == SessionStatus::OptedOut {
                     self.say(Msg::OptedOutInfo);
                 } else {
-                    self.st.pending = Some(Pending::Stop);
-                    let p = render::yes_no(self.cx, self.lang(), "@stop");
-                    let t = self.cx.catalog.t(self.lang(), Msg::StopConfirm);
-                    self.out.push(Reply {
-                        text: t,
-                        prompt: Some(p),
-                    });
+                    self.confirm(Pending::Stop);
                 }
             }
             Some(Command::Back) => self.back(),
             Some(Command::Skip) => self.skip(),
+            Some(Command::MyData) => {
+                let r = render::my_data(self.cx, &self.st);
+                self.out.push(r);
+                self.reask();
+            }
+            Some(Command::Delete) => self.confirm(Pending::Erase),
+            Some(Command::Edit(arg)) => self.edit(arg.as_deref()),
             Some(Command::Unknown(c)) => {
                 let t = self
                     .cx
@@ -193,24 +212,8 @@ impl Stepper<'_, '_> {
             }
             SessionStatus::Completed => self.say(Msg::AlreadyCompleted),
             SessionStatus::Expired => self.say(Msg::Expired),
-            SessionStatus::OptedOut => {
-                if self.st.history.is_empty() && self.st.resume_at.is_none() {
-                    self.show_consent();
-                } else if self.st.resume_at.is_none() {
-                    // They had finished before stopping: they are back to "completed".
-                    self.events.push(Event::Rejoined);
-                    self.st.status = SessionStatus::Completed;
-                    self.say(Msg::AlreadyCompleted);
-                } else {
-                    self.events.push(Event::Rejoined);
-                    self.st.status = SessionStatus::Answering;
-                    self.say(Msg::Resume);
-                    match self.st.resume_at.take() {
-                        Some(p) => self.go(Next::Ask(p)),
-                        None => self.go_first(),
-                    }
-                }
-            }
+            // Withdrawn consent is asked for again; the kept answers wait in the state.
+            SessionStatus::OptedOut => self.show_consent(),
         }
     }
 
@@ -271,8 +274,25 @@ impl Stepper<'_, '_> {
         match self.yes_no_input(input, "@consent", &[]) {
             Some(true) => {
                 self.events.push(Event::Consented);
-                self.st.status = SessionStatus::Answering;
-                self.go_first();
+                if self.st.history.is_empty() {
+                    self.st.status = SessionStatus::Answering;
+                    self.st.resume_at = None;
+                    return self.go_first();
+                }
+                // Back after a stop, with the answers they chose to keep.
+                self.events.push(Event::Rejoined);
+                match self.st.resume_at.take() {
+                    Some(p) => {
+                        self.st.status = SessionStatus::Answering;
+                        self.say(Msg::Resume);
+                        self.go(Next::Ask(p));
+                    }
+                    None => {
+                        // They had finished before stopping: back to "completed".
+                        self.st.status = SessionStatus::Completed;
+                        self.say(Msg::AlreadyCompleted);
+                    }
+                }
             }
             Some(false) => {
                 self.events.push(Event::Declined);
@@ -362,46 +382,62 @@ impl Stepper<'_, '_> {
                     }
                 }
             }
-            Position::Question { item, .. } => {
-                let cx = self.cx;
-                let q = &cx.flow.items[item];
-                let today = self.today();
-                let (raw, parsed) = match input {
-                    Input::Text(t) => (
-                        t.trim().to_string(),
-                        answer::parse_text(cx.flow, cx.catalog, self.lang(), q, t, today),
-                    ),
-                    Input::Button { value, .. } => (
-                        value.clone(),
-                        answer::parse_button(cx.flow, cx.catalog, self.lang(), q, value, today),
-                    ),
-                };
-                match parsed {
-                    Ok(value) => self.record(pos, raw, value),
-                    Err(answer::Refusal::Reask(msg)) => {
-                        self.out.push(Reply::say(msg));
-                        self.reask();
-                    }
-                    Err(answer::Refusal::Brief(msg)) => {
-                        // The buttons stay; a text-only channel is not sent the list again.
-                        let mut prompt = render::ask(cx, &self.st, pos).prompt;
-                        if let Some(p) = prompt.as_mut() {
-                            p.numbered = false;
-                        }
-                        self.out.push(Reply { text: msg, prompt });
-                    }
-                    Err(answer::Refusal::Which(msg, options)) => {
-                        self.out.push(Reply {
-                            text: msg,
-                            prompt: Some(Prompt {
-                                id: render::prompt_id(cx, pos),
-                                options,
-                                multi: false,
-                                numbered: false,
-                            }),
-                        });
-                    }
+            Position::Question { item, .. } => match self.parse_answer(item, input) {
+                (raw, Ok(value)) => self.record(pos, raw, value),
+                (_, Err(refusal)) => self.refuse(pos, refusal),
+            },
+        }
+    }
+
+    /// What typed text or a pressed button means as an answer to item `item`, with the
+    /// respondent's own words.
+    fn parse_answer(
+        &self,
+        item: usize,
+        input: &Input,
+    ) -> (String, Result<crate::model::Value, answer::Refusal>) {
+        let cx = self.cx;
+        let q = &cx.flow.items[item];
+        let today = self.today();
+        match input {
+            Input::Text(t) => (
+                t.trim().to_string(),
+                answer::parse_text(cx.flow, cx.catalog, self.lang(), q, t, today),
+            ),
+            Input::Button { value, .. } => (
+                value.clone(),
+                answer::parse_button(cx.flow, cx.catalog, self.lang(), q, value, today),
+            ),
+        }
+    }
+
+    /// Says why an answer to the question at `pos` was not taken, and asks again.
+    fn refuse(&mut self, pos: Position, refusal: answer::Refusal) {
+        let cx = self.cx;
+        match refusal {
+            answer::Refusal::Reask(msg) => {
+                self.out.push(Reply::say(msg));
+                let r = render::ask(cx, &self.st, pos);
+                self.out.push(r);
+            }
+            answer::Refusal::Brief(msg) => {
+                // The buttons stay; a text-only channel is not sent the list again.
+                let mut prompt = render::ask(cx, &self.st, pos).prompt;
+                if let Some(p) = prompt.as_mut() {
+                    p.numbered = false;
                 }
+                self.out.push(Reply { text: msg, prompt });
+            }
+            answer::Refusal::Which(msg, options) => {
+                self.out.push(Reply {
+                    text: msg,
+                    prompt: Some(Prompt {
+                        id: render::prompt_id(cx, pos),
+                        options,
+                        multi: false,
+                        numbered: false,
+                    }),
+                });
             }
         }
     }
@@ -549,42 +585,66 @@ impl Stepper<'_, '_> {
         self.reask();
     }
 
+    /// Asks the yes/no question of a confirmation and waits for it.
+    fn confirm(&mut self, p: Pending) {
+        let Some((msg, id)) = confirmation(p) else {
+            return;
+        };
+        self.st.pending = Some(p);
+        let t = self.cx.catalog.t(self.lang(), msg);
+        let prompt = render::yes_no(self.cx, self.lang(), id);
+        self.out.push(Reply {
+            text: t,
+            prompt: Some(prompt),
+        });
+    }
+
     fn pending(&mut self, p: Pending, input: &Input, command: Option<Command>) {
-        if p == Pending::Language {
-            return match (input, command) {
-                (Input::Button { value, .. }, _) => self.choose_language(value),
-                (Input::Text(t), None) => self.choose_language(t),
-                // Any other command cancels the language question and runs as usual.
-                (Input::Text(_), Some(_)) => self.run_again(input),
-            };
+        match p {
+            Pending::Language => {
+                return match (input, command) {
+                    (Input::Button { value, .. }, _) => self.choose_language(value),
+                    (Input::Text(t), None) => self.choose_language(t),
+                    // Any other command cancels the language question and runs as usual.
+                    (Input::Text(_), Some(_)) => self.run_again(input),
+                };
+            }
+            Pending::EditPick => {
+                return match (input, command) {
+                    (Input::Button { prompt, value }, _) if prompt == "@edit" => {
+                        self.edit_pick(value)
+                    }
+                    (Input::Text(t), None) => self.edit_pick(t),
+                    (Input::Button { .. }, _) => {
+                        self.say(Msg::StaleButton);
+                        self.edit_menu();
+                    }
+                    (Input::Text(_), Some(_)) => self.run_again(input),
+                };
+            }
+            Pending::Edit { target } => {
+                return if command.is_some() {
+                    self.run_again(input)
+                } else {
+                    self.edit_answer(target, input)
+                };
+            }
+            Pending::Restart | Pending::Stop | Pending::Keep | Pending::Erase => {}
         }
         if command.is_some() {
-            // A command instead of yes/no: forget the confirmation and do what was asked.
+            // A command instead of yes/no: forget the confirmation and do what was asked
+            // (after a stop, the answers are then kept).
             return self.run_again(input);
         }
-        let expected = if p == Pending::Restart {
-            "@restart"
-        } else {
-            "@stop"
+        let Some((_, expected)) = confirmation(p) else {
+            return;
         };
         if let Input::Button { prompt, .. } = input
             && prompt != expected
         {
             // A button of an older message neither confirms nor cancels: ask again.
             self.say(Msg::StaleButton);
-            self.st.pending = Some(p);
-            let (msg, id) = if p == Pending::Restart {
-                (Msg::RestartConfirm, "@restart")
-            } else {
-                (Msg::StopConfirm, "@stop")
-            };
-            let t = self.cx.catalog.t(self.lang(), msg);
-            let prompt = render::yes_no(self.cx, self.lang(), id);
-            self.out.push(Reply {
-                text: t,
-                prompt: Some(prompt),
-            });
-            return;
+            return self.confirm(p);
         }
         match (p, self.yes_no_input(input, expected, &[])) {
             (Pending::Restart, Some(true)) => {
@@ -603,13 +663,245 @@ impl Stepper<'_, '_> {
                     self.st.resume_at = None;
                 }
                 self.st.status = SessionStatus::OptedOut;
-                self.say(Msg::StopDone);
+                if self.st.answers.is_empty() {
+                    self.say(Msg::StopDone);
+                } else {
+                    // What the consent text promised: they decide what happens to them.
+                    self.confirm(Pending::Keep);
+                }
             }
+            (Pending::Keep, Some(true)) => self.say(Msg::StopKept),
+            (Pending::Keep, Some(false)) => {
+                self.events.push(Event::AnswersDeleted);
+                self.answers.push(AnswerChange::EraseAll);
+                self.st.answers.clear();
+                self.st.history.clear();
+                self.st.resume_at = None;
+                self.say(Msg::StopDeleted);
+            }
+            (Pending::Keep, None) => {
+                self.say(Msg::ErrYesNo);
+                self.confirm(Pending::Keep);
+            }
+            (Pending::Erase, Some(true)) => self.erase(),
             _ => {
                 self.say(Msg::Cancelled);
                 self.reask();
             }
         }
+    }
+
+    /// `/hapus` confirmed: the answers and personal data go, the session ends (a finished
+    /// one stays counted as finished), and the bot says so once more.
+    fn erase(&mut self) {
+        self.events.push(Event::Erased);
+        self.answers.push(AnswerChange::EraseRespondent);
+        self.st.answers.clear();
+        self.st.history.clear();
+        self.st.current = None;
+        self.st.resume_at = None;
+        if !matches!(
+            self.st.status,
+            SessionStatus::Completed | SessionStatus::Expired
+        ) {
+            self.st.status = SessionStatus::OptedOut;
+        }
+        self.say(Msg::EraseDone);
+    }
+
+    /// The answered questions on the path, in the order they were asked.
+    fn answered(&self) -> Vec<Position> {
+        self.st
+            .history
+            .iter()
+            .map(|s| s.at)
+            .filter(|p| matches!(p, Position::Question { .. }))
+            .collect()
+    }
+
+    /// `/ubah`: a number picks the answer to change, else the list of answers is shown.
+    fn edit(&mut self, arg: Option<&str>) {
+        let editable = matches!(
+            self.st.status,
+            SessionStatus::Answering | SessionStatus::Completed
+        );
+        if !editable || self.st.answers.is_empty() {
+            self.say(Msg::EditNothing);
+            return self.reask();
+        }
+        match arg {
+            Some(a) => self.edit_pick(a),
+            None => self.edit_menu(),
+        }
+    }
+
+    fn edit_menu(&mut self) {
+        let cx = self.cx;
+        let options = self
+            .answered()
+            .into_iter()
+            .enumerate()
+            .map(|(i, pos)| ReplyOption {
+                value: (i + 1).to_string(),
+                label: render::edit_label(cx, &self.st, pos),
+            })
+            .collect();
+        self.st.pending = Some(Pending::EditPick);
+        let t = cx.catalog.t(self.lang(), Msg::EditPick);
+        self.out.push(Reply {
+            text: t,
+            prompt: Some(Prompt {
+                id: "@edit".into(),
+                options,
+                multi: false,
+                numbered: true,
+            }),
+        });
+    }
+
+    fn edit_pick(&mut self, text: &str) {
+        let answered = self.answered();
+        let picked = text
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| answered.get(i).copied());
+        let Some(target) = picked else {
+            let t = self.cx.catalog.ta(
+                self.lang(),
+                Msg::EditPickInvalid,
+                &[("max", answered.len().to_string().as_str())],
+            );
+            self.out.push(Reply::say(t));
+            return self.edit_menu();
+        };
+        self.st.pending = Some(Pending::Edit { target });
+        self.say(Msg::EditAsk);
+        let r = render::ask(self.cx, &self.st, target);
+        self.out.push(r);
+    }
+
+    /// The new answer to `target`: stored in place of the old one, then the path is walked
+    /// again from the start, so questions the change ruled out lose their answers and
+    /// questions it now asks for come next.
+    fn edit_answer(&mut self, target: Position, input: &Input) {
+        let Position::Question { item, iteration } = target else {
+            return self.reask();
+        };
+        if let Input::Button { prompt, .. } = input
+            && *prompt != render::prompt_id(self.cx, target)
+        {
+            self.say(Msg::StaleButton);
+            self.st.pending = Some(Pending::Edit { target });
+            let r = render::ask(self.cx, &self.st, target);
+            return self.out.push(r);
+        }
+        let (raw, parsed) = self.parse_answer(item, input);
+        let value = match parsed {
+            Ok(v) => v,
+            Err(refusal) => {
+                self.st.pending = Some(Pending::Edit { target });
+                return self.refuse(target, refusal);
+            }
+        };
+        let key = View::key(self.cx.flow, item, iteration);
+        self.answers.push(AnswerChange::Set {
+            key: key.clone(),
+            raw: raw.clone(),
+            value: value.clone(),
+        });
+        self.st.answers.insert(key, Answer { raw, value });
+        self.events.push(Event::Edited);
+        self.say(Msg::EditDone);
+        let was = self.st.status;
+        match (self.replay(), was) {
+            (Some(next), _) => {
+                self.st.status = SessionStatus::Answering;
+                self.go(Next::Ask(next));
+            }
+            (None, SessionStatus::Answering) => self.complete(),
+            (None, _) => {
+                self.st.current = None;
+            }
+        }
+    }
+
+    /// Walks the path again from the first question with the answers kept, rebuilding the
+    /// history; answers off the new path are retracted. Returns the first position without
+    /// an answer (`None`: the path reaches the end).
+    fn replay(&mut self) -> Option<Position> {
+        let old = std::mem::take(&mut self.st.history);
+        let more: std::collections::HashMap<(usize, u32), bool> = old
+            .iter()
+            .filter_map(|s| match (s.at, s.another) {
+                (Position::More { group, iteration }, Some(a)) => Some(((group, iteration), a)),
+                _ => None,
+            })
+            .collect();
+        let mut next = nav::first(&self.view(0));
+        let mut found = None;
+        // Every step taken uses up an answer or a "more?" reply: the walk ends.
+        for _ in 0..=(self.st.answers.len() + more.len()) {
+            match next {
+                Next::End => break,
+                Next::Ask(p @ Position::Question { item, iteration }) => {
+                    let key = View::key(self.cx.flow, item, iteration);
+                    if !self.st.answers.contains_key(&key)
+                        || self.st.history.iter().any(|s| s.at == p)
+                    {
+                        found = Some(p);
+                        break;
+                    }
+                    self.st.history.push(Step {
+                        at: p,
+                        another: None,
+                    });
+                    next = nav::after(&self.view(iteration), p, false);
+                }
+                Next::Ask(p @ Position::More { group, iteration }) => {
+                    let Some(&another) = more.get(&(group, iteration)) else {
+                        found = Some(p);
+                        break;
+                    };
+                    self.st.history.push(Step {
+                        at: p,
+                        another: Some(another),
+                    });
+                    next = nav::after(&self.view(0), p, another);
+                }
+            }
+        }
+        let on_path: std::collections::HashSet<_> = self
+            .st
+            .history
+            .iter()
+            .filter_map(|s| match s.at {
+                Position::Question { item, iteration } => {
+                    Some(View::key(self.cx.flow, item, iteration))
+                }
+                Position::More { .. } => None,
+            })
+            .collect();
+        let off: Vec<_> = self
+            .st
+            .answers
+            .keys()
+            .filter(|k| !on_path.contains(*k))
+            .cloned()
+            .collect();
+        for key in off {
+            self.st.answers.remove(&key);
+            self.answers.push(AnswerChange::Retract { key });
+        }
+        if found.is_none() && !matches!(next, Next::End) {
+            // The walk ran out of steps (a flow the checker let through with a loop):
+            // ask where it stopped rather than end the survey.
+            if let Next::Ask(p) = next {
+                found = Some(p);
+            }
+        }
+        found
     }
 
     fn run_again(&mut self, input: &Input) {

@@ -354,20 +354,89 @@ pub fn summary(cx: &Context, st: &SessionState) -> Reply {
         return Reply::say(cx.catalog.t(lang, Msg::SummaryEmpty));
     }
     let mut lines = vec![cx.catalog.t(lang, Msg::SummaryTitle)];
+    lines.extend(answer_lines(cx, st).into_iter().map(|l| format!("• {l}")));
+    Reply::say(lines.join("\n"))
+}
+
+/// One line per answer on the path: the question's head and the answer shown back.
+fn answer_lines(cx: &Context, st: &SessionState) -> Vec<String> {
+    let mut lines = Vec::new();
     for step in &st.history {
-        if let Position::Question { item, iteration } = step.at {
-            let q = &cx.flow.items[item];
-            let key = View::key(cx.flow, item, iteration);
-            if let Some(a) = st.answers.get(&key) {
-                let question = text(cx, st, &q.text, iteration);
-                lines.push(format!(
-                    "• {} {}",
-                    summary_head(&question),
-                    display(cx, lang, q, &a.value)
-                ));
-            }
+        if let Position::Question { .. } = step.at
+            && let Some(line) = answer_line(cx, st, step.at)
+        {
+            lines.push(line);
         }
     }
+    lines
+}
+
+fn answer_line(cx: &Context, st: &SessionState, pos: Position) -> Option<String> {
+    let Position::Question { item, iteration } = pos else {
+        return None;
+    };
+    let q = &cx.flow.items[item];
+    let a = st.answers.get(&View::key(cx.flow, item, iteration))?;
+    let question = text(cx, st, &q.text, iteration);
+    Some(format!(
+        "{} {}",
+        summary_head(&question),
+        display(cx, st.lang, q, &a.value)
+    ))
+}
+
+/// The label of an answer in the `/ubah` list: its summary line, shortened to fit a button.
+pub fn edit_label(cx: &Context, st: &SessionState, pos: Position) -> String {
+    const MAX: usize = 60;
+    let line = answer_line(cx, st, pos).unwrap_or_default();
+    if line.chars().count() <= MAX {
+        return line;
+    }
+    let mut short: String = line.chars().take(MAX - 1).collect();
+    short.push('…');
+    short
+}
+
+/// `/datasaya`: what is stored about the respondent — the roster's fields and the answers
+/// on the path — and how to change or erase it.
+pub fn my_data(cx: &Context, st: &SessionState) -> Reply {
+    let lang = st.lang;
+    let cat = cx.catalog;
+    let f = cx.respondent;
+    let mut lines = vec![format!("*{}*", cat.t(lang, Msg::MyDataTitle))];
+    lines.push(cat.t(lang, Msg::MyDataRoster));
+    let known = [
+        (Msg::MyDataName, &f.name),
+        (Msg::MyDataExternalId, &f.external_id),
+        (Msg::MyDataBirthDate, &f.birth_date),
+        (Msg::MyDataPhone, &f.phone),
+        (Msg::MyDataEmail, &f.email),
+        (Msg::MyDataCohort, &f.cohort),
+        (Msg::MyDataProgramme, &f.programme),
+        (Msg::MyDataSchool, &f.school),
+        (Msg::MyDataProvince, &f.province),
+    ];
+    let before = lines.len();
+    for (label, value) in known {
+        if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+            lines.push(format!("• {}: {v}", cat.t(lang, label)));
+        }
+    }
+    for (k, v) in &f.extra {
+        lines.push(format!("• {k}: {v}"));
+    }
+    if lines.len() == before {
+        lines.push(format!("• {}", cat.t(lang, Msg::MyDataNone)));
+    }
+    lines.push(String::new());
+    lines.push(cat.t(lang, Msg::MyDataAnswers));
+    let answers = answer_lines(cx, st);
+    if answers.is_empty() {
+        lines.push(format!("• {}", cat.t(lang, Msg::SummaryEmpty)));
+    }
+    lines.extend(answers.into_iter().map(|l| format!("• {l}")));
+    lines.push(String::new());
+    lines.push(cat.t(lang, Msg::MyDataRights));
     Reply::say(lines.join("\n"))
 }
 

@@ -46,6 +46,17 @@ pub enum Pending {
     Stop,
     /// `/bahasa`: waiting for a language.
     Language,
+    /// After a confirmed `/berhenti` with answers given: keep them (yes) or delete them (no).
+    Keep,
+    /// `/hapus`: waiting for yes/no before erasing the respondent's data.
+    Erase,
+    /// `/ubah`: waiting for the number of the answer to change.
+    EditPick,
+    /// `/ubah`: waiting for the new answer to the question at `target`.
+    Edit {
+        /// The question answered again.
+        target: Position,
+    },
 }
 
 /// A stored answer: what was typed and what it means.
@@ -214,6 +225,12 @@ pub enum Event {
     },
     /// The flow closed before they finished.
     Expired,
+    /// Chose, after stopping, to delete the answers given.
+    AnswersDeleted,
+    /// Asked for their data to be erased (`/hapus`).
+    Erased,
+    /// Changed an earlier answer (`/ubah`).
+    Edited,
 }
 
 /// An option offered with a prompt, for channels that show buttons.

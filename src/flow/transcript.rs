@@ -183,6 +183,7 @@ impl Transcript {
             school: r.school.clone(),
             province: r.province.clone(),
             extra: r.extra.clone(),
+            ..RespondentFields::default()
         }
     }
 

@@ -27,7 +27,7 @@ impl Ops<'_> {
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1")
-            .fetch_one(&self.reader)
+            .fetch_one(&self.store.reader)
             .await
             .map_err(db("pinging the database"))?;
         Ok(())
@@ -36,12 +36,12 @@ impl Ops<'_> {
     /// The versions of this build's migrations that the database has not applied (empty
     /// when the schema is current).
     pub async fn missing_migrations(&self) -> Result<Vec<i64>> {
-        let migrator = match self.backend {
+        let migrator = match self.store.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         let rows = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
-            .fetch_all(&self.reader)
+            .fetch_all(&self.store.reader)
             .await
             .map_err(db("reading the applied migrations"))?;
         let applied: Vec<i64> = rows
@@ -60,12 +60,12 @@ impl Ops<'_> {
     /// file meanwhile (WAL mode) neither waits nor shows half in the copy. `None` on
     /// PostgreSQL, which has `pg_dump` for this.
     pub async fn backup_sqlite(&self, out: &std::path::Path) -> Result<Option<()>> {
-        if self.backend != Backend::Sqlite {
+        if self.store.backend != Backend::Sqlite {
             return Ok(None);
         }
         sqlx::query("VACUUM INTO $1")
             .bind(out.to_string_lossy().into_owned())
-            .execute(&self.writer)
+            .execute(&self.store.writer)
             .await
             .map_err(db("writing the backup (VACUUM INTO)"))?;
         Ok(Some(()))
@@ -73,14 +73,14 @@ impl Ops<'_> {
 
     /// The outbox's depth and oldest due row at `now`.
     pub async fn outbox_load(&self, now: DateTime<Utc>) -> Result<OutboxLoad> {
-        let open = self.waves().outbox_open().await?;
+        let open = self.store.waves().outbox_open().await?;
         let row = sqlx::query(
             "SELECT min(o.not_before) AS t FROM outbox o JOIN waves w ON w.id = o.wave_id \
              WHERE o.status = 'pending' AND w.state IN ('active', 'finished') \
              AND o.not_before <= $1",
         )
         .bind(to_ms(now))
-        .fetch_one(&self.reader)
+        .fetch_one(&self.store.reader)
         .await
         .map_err(db("finding the oldest due message"))?;
         let oldest_due = get::<Option<i64>>(&row, "t")?

@@ -148,6 +148,115 @@ impl Write for InsertBinding {
     }
 }
 
+/// A respondent's channel addresses, read inside a write (`$1` respondent).
+const ERASE_ADDRESSES: &str =
+    "SELECT channel, address FROM channel_bindings WHERE respondent_id = $1";
+/// Failed identity checks of one address (`$1` channel, `$2` address).
+const ERASE_IDENTITY_ATTEMPTS: &str =
+    "DELETE FROM identity_attempts WHERE channel = $1 AND address = $2";
+/// WhatsApp's delivery records of one number (`$1` address).
+const ERASE_WHATSAPP_SENT: &str = "DELETE FROM whatsapp_sent WHERE address = $1";
+/// Every binding of a respondent (`$1`).
+const ERASE_BINDINGS: &str = "DELETE FROM channel_bindings WHERE respondent_id = $1";
+/// One binding without an address in place of the respondent's real ones (`$1` respondent,
+/// `$2` when): the report counts a respondent the bot reached, and an erased one was.
+const ERASE_PLACEHOLDER_BINDING: &str = "INSERT INTO channel_bindings \
+     (respondent_id, channel, address, bound_at) \
+     VALUES ($1, 'erased', 'erased:' || CAST($1 AS TEXT), $2)";
+/// Every answer of every session of a respondent, retracted ones included (`$1`).
+const ERASE_ANSWERS: &str = "DELETE FROM answers WHERE session_id IN \
+     (SELECT id FROM sessions WHERE respondent_id = $1)";
+/// The respondent's other sessions (`$1` respondent, `$2` the session the erasing step
+/// wrote itself, 0 for none): their state holds answers, so it is replaced by an empty one
+/// of the same status, and open ones end as opted out.
+const ERASE_SESSIONS: &str = "UPDATE sessions SET \
+     status = CASE WHEN status IN ('invited', 'consent', 'answering') THEN 'opted_out' \
+                   ELSE status END, \
+     state = '{\"status\":\"' || CASE WHEN status IN ('invited', 'consent', 'answering') \
+                   THEN 'opted_out' ELSE status END || '\",\"lang\":\"id\"}', \
+     revision = revision + 1 \
+     WHERE respondent_id = $1 AND id <> $2";
+/// The bot's messages to the respondent, which quote answers and names (`$1`).
+const ERASE_REPLIES: &str = "DELETE FROM reply_outbox WHERE respondent_id = $1";
+/// The addresses reminders went to (`$1`); the rows stay for the waves' counts.
+const ERASE_OUTBOX_ADDRESSES: &str =
+    "UPDATE outbox SET address = NULL WHERE respondent_id = $1 AND address IS NOT NULL";
+/// The tombstone (`$1` respondent, `$2` when): personal fields gone, a token no link can
+/// carry (`:` is outside the token alphabet), the segment fields the report groups by kept.
+const ERASE_RESPONDENT: &str = "UPDATE respondents SET \
+     external_id = NULL, name = NULL, phone = NULL, email = NULL, birth_date = NULL, \
+     timezone = NULL, extra = '{}', token = 'erased:' || CAST($1 AS TEXT), \
+     erased_at = COALESCE(erased_at, $2), updated_at = $2 \
+     WHERE id = $1";
+
+/// Erases what a respondent asked to be forgotten, inside a write: their answers (every
+/// session, history included), personal fields, channel addresses with what is kept per
+/// address, the bot's messages to them and the addresses of their reminders. The row stays
+/// as a tombstone (`erased_at`) with its sessions' statuses and events, so counts do not
+/// move. `current` is the session whose state the caller writes itself (0: none). Returns
+/// false when the respondent does not exist.
+pub(super) async fn erase_in(
+    tx: &mut impl Exec,
+    id: RespondentId,
+    current: i64,
+    now: i64,
+) -> Result<bool> {
+    const CONTEXT: &str = "erasing a respondent";
+    let addresses = tx
+        .fetch_all(ERASE_ADDRESSES, args![id], |r| {
+            Ok((r.text("channel")?, r.text("address")?))
+        })
+        .await
+        .ctx(CONTEXT)?;
+    let mut real = false;
+    for (channel, address) in &addresses {
+        if channel == "erased" {
+            continue;
+        }
+        real = true;
+        tx.execute(ERASE_IDENTITY_ATTEMPTS, args![channel, address])
+            .await
+            .ctx(CONTEXT)?;
+        if channel == "whatsapp" {
+            tx.execute(ERASE_WHATSAPP_SENT, args![address])
+                .await
+                .ctx(CONTEXT)?;
+        }
+    }
+    if real {
+        tx.execute(ERASE_BINDINGS, args![id]).await.ctx(CONTEXT)?;
+        tx.execute(ERASE_PLACEHOLDER_BINDING, args![id, now])
+            .await
+            .ctx(CONTEXT)?;
+    }
+    for sql in [ERASE_ANSWERS, ERASE_REPLIES, ERASE_OUTBOX_ADDRESSES] {
+        tx.execute(sql, args![id]).await.ctx(CONTEXT)?;
+    }
+    tx.execute(ERASE_SESSIONS, args![id, current])
+        .await
+        .ctx(CONTEXT)?;
+    let erased = tx
+        .execute(ERASE_RESPONDENT, args![id, now])
+        .await
+        .ctx(CONTEXT)?;
+    Ok(erased == 1)
+}
+
+/// [`Respondents::erase`]'s write.
+struct Erase {
+    id: RespondentId,
+    now: i64,
+}
+
+impl Write for Erase {
+    type Out = bool;
+    const CONTEXT: &'static str = "erasing a respondent";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<bool> {
+        erase_in(tx, self.id, 0, self.now).await
+    }
+}
+
 /// The stored form of dates (`birth_date`).
 const DATE_FORMAT: &str = "%Y-%m-%d";
 
@@ -369,6 +478,61 @@ impl Respondents<'_> {
             .await
     }
 
+    /// Every channel address bound to a respondent, as `(channel, address)`, by channel.
+    pub async fn bindings(&self, id: RespondentId) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT channel, address FROM channel_bindings WHERE respondent_id = $1 \
+             ORDER BY channel, address",
+        )
+        .bind(id)
+        .fetch_all(&self.store.reader)
+        .await
+        .map_err(db("listing a respondent's channel addresses"))?;
+        rows.iter()
+            .map(|r| Ok((get(r, "channel")?, get(r, "address")?)))
+            .collect()
+    }
+
+    /// The respondent whose roster id (NISN/NIM) is `external_id`, if any.
+    pub async fn respondent_by_external_id(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<RespondentId>> {
+        let row = sqlx::query("SELECT id FROM respondents WHERE external_id = $1")
+            .bind(external_id)
+            .fetch_optional(&self.store.reader)
+            .await
+            .map_err(db("looking up a roster id"))?;
+        row.as_ref().map(|r| get(r, "id")).transpose()
+    }
+
+    /// Erases a respondent on request (`jejak respondent delete`): the same erasure as the
+    /// chat's `/hapus` (see [`erase_in`]), every session's state emptied. False when there
+    /// is no such respondent.
+    pub async fn erase(&self, id: RespondentId, now: DateTime<Utc>) -> Result<bool> {
+        self.store
+            .write(Erase {
+                id,
+                now: to_ms(now),
+            })
+            .await
+    }
+
+    /// When the respondent was erased on request, if they were.
+    pub async fn erased_at(&self, id: RespondentId) -> Result<Option<DateTime<Utc>>> {
+        let row = sqlx::query("SELECT erased_at FROM respondents WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.store.reader)
+            .await
+            .map_err(db("reading when a respondent was erased"))?;
+        match row {
+            Some(r) => get::<Option<i64>>(&r, "erased_at")?
+                .map(|ms| from_ms(ms, "respondent erased_at"))
+                .transpose(),
+            None => Ok(None),
+        }
+    }
+
     /// Marks a respondent as (un)reachable, e.g. after the platform reports the bot blocked.
     pub async fn mark_unreachable(&self, id: RespondentId, unreachable: bool) -> Result<()> {
         let updated = sqlx::query("UPDATE respondents SET unreachable = $1 WHERE id = $2")
@@ -411,6 +575,8 @@ pub(super) fn respondent_from_row(row: &(impl Columns + ?Sized)) -> Result<Respo
             })
         })
         .transpose()?;
+    let phone = row.text_opt("phone")?;
+    let email = row.text_opt("email")?;
     Ok(Respondent {
         id: row.int("id")?,
         fields: RespondentFields {
@@ -421,9 +587,12 @@ pub(super) fn respondent_from_row(row: &(impl Columns + ?Sized)) -> Result<Respo
             school: row.text_opt("school")?,
             province: row.text_opt("province")?,
             extra,
+            phone: phone.clone(),
+            email: email.clone(),
+            birth_date: birth_date.map(|d| d.format(DATE_FORMAT).to_string()),
         },
-        phone: row.text_opt("phone")?,
-        email: row.text_opt("email")?,
+        phone,
+        email,
         timezone: row.text_opt("timezone")?,
         language,
         birth_date,

@@ -126,6 +126,20 @@ impl Sessions<'_> {
         row.as_ref().map(session_from_row).transpose()
     }
 
+    /// All sessions of a respondent, in every flow, oldest first.
+    pub async fn sessions_of(&self, respondent: RespondentId) -> Result<Vec<SessionRecord>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM sessions WHERE respondent_id = $1 ORDER BY id"
+        ))
+        .bind(respondent)
+        .fetch_all(&self.store.reader)
+        .await
+        .map_err(db("listing a respondent's sessions"))?;
+        rows.iter().map(session_from_row).collect()
+    }
+
     /// All sessions of a flow (any status, any version), oldest first.
     pub async fn sessions_for_flow(&self, flow_id: &str) -> Result<Vec<SessionRecord>> {
         let rows = sqlx::query(concat!(
@@ -339,6 +353,9 @@ const RETRACT_ANSWER: &str = "UPDATE answers SET retracted_at = $1 \
 const RETRACT_ALL: &str =
     "UPDATE answers SET retracted_at = $1 WHERE session_id = $2 AND retracted_at IS NULL";
 
+/// Deletes every answer of a session, retracted ones included (`$1` session).
+const ERASE_ALL: &str = "DELETE FROM answers WHERE session_id = $1";
+
 /// Records an event (`$1` respondent, `$2` session, `$3` kind, `$4` detail, `$5` when).
 const INSERT_EVENT: &str = "INSERT INTO events (respondent_id, session_id, kind, detail, at) \
      VALUES ($1, $2, $3, $4, $5)";
@@ -357,7 +374,10 @@ impl Encoded {
             .iter()
             .map(|op| match op {
                 AnswerOp::Set { value, .. } => encode_json(value, "an answer value").map(Some),
-                AnswerOp::Retract { .. } | AnswerOp::RetractAll => Ok(None),
+                AnswerOp::Retract { .. }
+                | AnswerOp::RetractAll
+                | AnswerOp::EraseAll
+                | AnswerOp::EraseRespondent => Ok(None),
             })
             .collect::<Result<Vec<_>>>()?;
         let event_details = c
@@ -522,12 +542,26 @@ impl Step {
         // 3. Answers, append-only: retract the current row, then add the new one.
         for (op, value) in self.answers.iter().zip(&self.encoded.answer_values) {
             match op {
+                AnswerOp::EraseAll => {
+                    tx.execute(ERASE_ALL, args![session])
+                        .await
+                        .ctx("erasing answers")?;
+                    continue;
+                }
+                AnswerOp::EraseRespondent => {
+                    super::respondents::erase_in(tx, respondent_id, session, now).await?;
+                    continue;
+                }
+                _ => {}
+            }
+            match op {
                 AnswerOp::Set { key, .. } | AnswerOp::Retract { key } => {
                     let (code, iteration) = (&key.code, i64::from(key.iteration));
                     tx.execute(RETRACT_ANSWER, args![now, session, code, iteration])
                         .await
                 }
                 AnswerOp::RetractAll => tx.execute(RETRACT_ALL, args![now, session]).await,
+                AnswerOp::EraseAll | AnswerOp::EraseRespondent => continue,
             }
             .ctx("retracting answers")?;
             if let AnswerOp::Set { key, raw, .. } = op {

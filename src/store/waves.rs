@@ -1046,6 +1046,7 @@ fn item_from_row(row: &AnyRow) -> Result<OutboxItem> {
             school: get(row, "school")?,
             province: get(row, "province")?,
             extra,
+            ..Default::default()
         },
         timezone: get(row, "timezone")?,
         language: get(row, "language")?,

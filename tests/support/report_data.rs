@@ -33,6 +33,7 @@ pub fn person(ext: &str, cohort: Option<&str>, programme: &str, school: &str) ->
             school: Some(school.into()),
             province: None,
             extra: BTreeMap::new(),
+            ..RespondentFields::default()
         },
         ..NewRespondent::default()
     }

@@ -201,14 +201,17 @@ impl TelegramBot {
     pub async fn set_commands(&self) -> Result<(), SendError> {
         for (lang, code) in [(Lang::Id, None), (Lang::En, Some("en"))] {
             let cat = &self.receiver.conversations().catalog;
-            let names: [(&str, &str, Msg); 8] = [
+            let names: [(&str, &str, Msg); 11] = [
                 ("mulai", "start", Msg::TgCmdStart),
                 ("kembali", "back", Msg::TgCmdBack),
                 ("lewati", "skip", Msg::TgCmdSkip),
                 ("ringkasan", "summary", Msg::TgCmdSummary),
+                ("ubah", "edit", Msg::TgCmdEdit),
                 ("bahasa", "language", Msg::TgCmdLanguage),
                 ("ulang", "restart", Msg::TgCmdRestart),
                 ("berhenti", "stop", Msg::TgCmdStop),
+                ("datasaya", "mydata", Msg::TgCmdMyData),
+                ("hapus", "delete", Msg::TgCmdDelete),
                 ("bantuan", "help", Msg::TgCmdHelp),
             ];
             let commands: Vec<BotCommand> = names
