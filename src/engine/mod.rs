@@ -417,12 +417,12 @@ impl Stepper<'_, '_> {
         match refusal {
             answer::Refusal::Reask(msg) => {
                 self.out.push(Reply::say(msg));
-                let r = render::ask(cx, &self.st, pos);
+                let r = render::ask_again(cx, &self.st, pos);
                 self.out.push(r);
             }
             answer::Refusal::Brief(msg) => {
                 // The buttons stay; a text-only channel is not sent the list again.
-                let mut prompt = render::ask(cx, &self.st, pos).prompt;
+                let mut prompt = render::ask_again(cx, &self.st, pos).prompt;
                 if let Some(p) = prompt.as_mut() {
                     p.numbered = false;
                 }
