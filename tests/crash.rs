@@ -30,14 +30,17 @@
 //! between its copies", 15.8 s apart. A part sent just before a kill was recorded by the
 //! fake just after it, and came again once the dead process's claim ran out. Each process
 //! now calls the fake through a path of its own (`TELEGRAM_API_URL` + `p<start>`), so a
-//! repeat is judged by who sent each copy, not by when the copies arrived.
+//! repeat is judged by who sent each copy, not by when the copies arrived. WhatsApp failed
+//! the same way once ("4 of 38 repeated parts had no kill between their copies", PostgreSQL,
+//! a full `--test crash` run at load 13); its processes now call the fake Graph API through
+//! `WHATSAPP_API_URL` + `/p<start>` the same way, and its repeats are judged by sender too.
 //!
-//! Each run prints how long after the platform took a Telegram part it was marked sent,
-//! and for the repeated parts how long before their sender's kill the first copy came: on
-//! SQLite a few milliseconds (the group commit); on PostgreSQL it was often 80–140 ms, the
-//! restarted process opening pool connections in the middle of its first burst of sends.
-//! Marks now have two connections of their own, opened at start, without waiting for the
-//! disk (`Store::marks`).
+//! Each run prints how long after the platform took a Telegram or WhatsApp part it was
+//! marked sent, and for the repeated parts how long before their sender's kill the first
+//! copy came. On Telegram that was a few milliseconds on SQLite (the group commit), and on
+//! PostgreSQL often 80–140 ms: the restarted process opened pool connections in the middle
+//! of its first burst of sends. Marks now have two connections of their own, opened at
+//! start, without waiting for the disk (`Store::marks`).
 
 #[path = "support/test_db.rs"]
 #[macro_use]

@@ -491,10 +491,13 @@ impl Bot {
             cmd.env_remove(k);
         }
         for (k, v) in &self.env {
-            if *k == "TELEGRAM_API_URL" {
+            if matches!(*k, "TELEGRAM_API_URL" | "WHATSAPP_API_URL") {
                 // Each process calls through a path of its own (`…/p<start>`), so the fake
-                // tells whose a message was.
-                cmd.env(k, format!("{v}p{}", self.starts - 1));
+                // tells whose a message was (`started_by`).
+                cmd.env(
+                    k,
+                    format!("{}/p{}", v.trim_end_matches('/'), self.starts - 1),
+                );
             } else {
                 cmd.env(k, v);
             }
@@ -770,6 +773,13 @@ pub async fn run(db: &Db, kind: Kind) {
          again before the dead process's claim ran out",
         dups.unexplained, dups.total
     );
+    // The fakes tell the processes apart (`Bot::spawn`'s path tags), so no repeat is left
+    // to the arrival times (a part recorded just after its sender's kill fooled those).
+    assert_eq!(
+        dups.unattributed, 0,
+        "{kind:?}: {} of {} repeated parts have a copy the fake cannot attribute to a process",
+        dups.unattributed, dups.total
+    );
     if kind == Kind::Web {
         assert_eq!(
             dups.total, 0,
@@ -779,7 +789,7 @@ pub async fn run(db: &Db, kind: Kind) {
     eprintln!(
         "{kind:?}: {CROWD} respondents, {KILLS} kills in {:.1} s, done in {:.1} s; \
          {} redeliveries (updates served again, or requests repeated after no answer); {} reply parts sent again (none more than {} times), \
-         each after a kill; a part marked sent {marks}",
+         each after a kill{marks}",
         kills_done.as_secs_f64(),
         elapsed.as_secs_f64(),
         match &world.platform {
@@ -791,28 +801,41 @@ pub async fn run(db: &Db, kind: Kind) {
     );
 }
 
-/// How long after the platform took a Telegram part's last message the part was marked
-/// sent (the window in which a kill makes it come twice): median, 90th percentile and
-/// most, in ms (the outbox keeps milliseconds). Empty for the other channels.
+/// How long after the platform took a Telegram or WhatsApp part's last message the part
+/// was marked sent (the window in which a kill makes it come twice): median, 90th
+/// percentile and most, in ms (the outbox keeps milliseconds). Empty for the web chat.
 async fn mark_delays(world: &World, pool: &sqlx::AnyPool) -> String {
-    let Platform::Telegram(api) = &world.platform else {
-        return String::new();
+    // When the platform took a message, by the outbox's address and platform message id.
+    type Took<'a> = Box<dyn Fn(&str, &str) -> Option<Instant> + 'a>;
+    let (channel, took): (&str, Took) = match &world.platform {
+        Platform::Telegram(api) => (
+            "telegram",
+            Box::new(|address, id| api.sent_instant(address.parse().ok()?, id.parse().ok()?)),
+        ),
+        Platform::WhatsApp { api, .. } => {
+            let at: HashMap<String, Instant> =
+                api.sent().into_iter().map(|m| (m.wamid, m.at)).collect();
+            ("whatsapp", Box::new(move |_, id| at.get(id).copied()))
+        }
+        Platform::Web => return String::new(),
     };
     // The fake's instants against the database's wall-clock milliseconds.
     let (now, wall) = (Instant::now(), Utc::now().timestamp_millis());
     let rows = sqlx::query(
         "SELECT address, platform_message_id, sent_at FROM reply_outbox \
-         WHERE channel = 'telegram' AND platform_message_id IS NOT NULL",
+         WHERE channel = $1 AND platform_message_id IS NOT NULL",
     )
+    .bind(channel)
     .fetch_all(pool)
     .await
     .expect("reply_outbox");
     let mut delays: Vec<i64> = rows
         .iter()
         .filter_map(|r| {
-            let chat: i64 = r.get::<String, _>("address").parse().ok()?;
-            let id: i64 = r.get::<String, _>("platform_message_id").parse().ok()?;
-            let took = api.sent_instant(chat, id)?;
+            let took = took(
+                &r.get::<String, _>("address"),
+                &r.get::<String, _>("platform_message_id"),
+            )?;
             let took_ms = wall - i64::try_from(now.duration_since(took).as_millis()).ok()?;
             Some(r.get::<i64, _>("sent_at") - took_ms)
         })
@@ -820,7 +843,8 @@ async fn mark_delays(world: &World, pool: &sqlx::AnyPool) -> String {
     delays.sort();
     let at = |q: usize| delays.get((delays.len() * q / 100).min(delays.len().saturating_sub(1)));
     format!(
-        "{:?} / {:?} / {:?} ms after the platform took it (median / p90 / max)",
+        "; a part marked sent {:?} / {:?} / {:?} ms after the platform took it \
+         (median / p90 / max)",
         at(50).copied().unwrap_or(0),
         at(90).copied().unwrap_or(0),
         delays.last().copied().unwrap_or(0)
@@ -1055,6 +1079,8 @@ struct Dups {
     /// For repeats whose first sender is known: how long before that process was killed
     /// the first copy reached the platform, in ms, sorted.
     before_kill: Vec<u128>,
+    /// Repeats with a copy whose sending process the platform could not tell.
+    unattributed: usize,
 }
 
 /// The outbox parts of each address, in order, with their rendering on the platform.
@@ -1087,6 +1113,12 @@ struct Repeat {
     again: Instant,
     first_by: Option<usize>,
     again_by: Option<usize>,
+}
+
+/// Which start of `jejak run` sent a request, from the tag of its API URL (`p<start>`,
+/// given by `Bot::spawn`) that the fake recorded as `via`.
+fn started_by(via: Option<&str>) -> Option<usize> {
+    via?.strip_prefix('p')?.parse().ok()
 }
 
 /// A message received: what, when, and from which start of `jejak run` if known.
@@ -1160,6 +1192,7 @@ async fn check_replies(world: &World, pool: &sqlx::AnyPool, kills: &[Instant]) -
         worst: 0,
         unexplained: 0,
         before_kill: Vec::new(),
+        unattributed: 0,
     };
     let mut add = |(repeats, worst): (Vec<Repeat>, usize)| {
         d.total += repeats.len();
@@ -1168,7 +1201,8 @@ async fn check_replies(world: &World, pool: &sqlx::AnyPool, kills: &[Instant]) -
         // as much as the parts before it took on a loaded machine: half a lease is plenty).
         let lease = CLAIM_LEASE / 2;
         // The first copy's sender was killed before the second copy: known for sure when
-        // the platform tells the processes apart; else a kill between the two arrivals (a
+        // the platform tells the processes apart (the fake Bot API and Graph API record
+        // each process's path, `started_by`); else a kill between the two arrivals (a
         // request sent just before a kill may be recorded just after it, so this can
         // call a repeat unexplained that was not).
         // Start n was ended by kill n.
@@ -1176,6 +1210,10 @@ async fn check_replies(world: &World, pool: &sqlx::AnyPool, kills: &[Instant]) -
             let k = kills.get(r.first_by?)?;
             Some(k.saturating_duration_since(r.first).as_millis())
         }));
+        d.unattributed += repeats
+            .iter()
+            .filter(|r| r.first_by.is_none() || r.again_by.is_none())
+            .count();
         let killed = |r: &Repeat| match (r.first_by, r.again_by) {
             (Some(a), Some(b)) => a < b,
             _ => kills.iter().any(|k| r.first <= *k && *k <= r.again),
@@ -1218,15 +1256,10 @@ async fn check_replies(world: &World, pool: &sqlx::AnyPool, kills: &[Instant]) -
                     .into_iter()
                     .filter(|c| c.status == 200 && c.params["chat_id"] == chat)
                     .map(|c| {
-                        let by = c
-                            .via
-                            .as_deref()
-                            .and_then(|v| v.strip_prefix('p'))
-                            .and_then(|n| n.parse().ok());
                         (
                             c.params["text"].as_str().unwrap_or("").to_string(),
                             c.at,
-                            by,
+                            started_by(c.via.as_deref()),
                         )
                     })
                     .collect();
@@ -1261,7 +1294,7 @@ async fn check_replies(world: &World, pool: &sqlx::AnyPool, kills: &[Instant]) -
                 let got: Vec<Got<Value>> = api
                     .sent_to(&p.phone)
                     .into_iter()
-                    .map(|m| (m.body, m.at, None))
+                    .map(|m| (m.body, m.at, started_by(m.via.as_deref())))
                     .collect();
                 add(match_parts(&format!("number {}", p.phone), &expected, &got));
             }

@@ -1,5 +1,6 @@
 //! A fake WhatsApp Graph API: real HTTP on 127.0.0.1 (axum), recording every message sent
-//! to `POST /{version}/{phone-number-id}/messages` and answering as the Cloud API does
+//! to `POST /{version}/{phone-number-id}/messages` (or under a tag a client's API URL adds,
+//! `/{tag}/{version}/…`: see [`Sent::via`]) and answering as the Cloud API does
 //! (`{"messages":[{"id":"wamid…"}]}`), or with an injected error (131047, 130429, 131056,
 //! 5xx) in Meta's error shape.
 #![allow(dead_code)]
@@ -27,6 +28,10 @@ pub struct Sent {
     pub to: String,
     /// When it arrived.
     pub at: Instant,
+    /// The first segment of the path before `/{version}/`, when the client's API URL has
+    /// one (`http://127.0.0.1:<port>/p3`): a tag telling clients apart, such as the
+    /// processes of a crash test.
+    pub via: Option<String>,
 }
 
 impl Sent {
@@ -125,6 +130,7 @@ impl FakeGraphApi {
         });
         let app = Router::new()
             .route("/{version}/{phone}/messages", post(messages))
+            .route("/{via}/{version}/{phone}/messages", post(messages_tagged))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -220,6 +226,26 @@ async fn messages(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    messages_via(s, None, phone, headers, body).await
+}
+
+/// A request under a tagged API URL (see [`Sent::via`]).
+async fn messages_tagged(
+    State(s): State<Arc<FakeState>>,
+    Path((via, _version, phone)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    messages_via(s, Some(via), phone, headers, body).await
+}
+
+async fn messages_via(
+    s: Arc<FakeState>,
+    via: Option<String>,
+    phone: String,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     let now = Instant::now();
     let auth = headers
         .get("authorization")
@@ -274,6 +300,7 @@ async fn messages(
             wamid: wamid.clone(),
             to: to.clone(),
             at: now,
+            via,
         });
     }
     s.notify.notify_waiters();

@@ -213,6 +213,25 @@ mod tests {
         }
     }
 
+    /// A base URL with a path (a proxy's, or a crash test's per-process tag) is kept: the
+    /// version and number are appended to it.
+    #[test]
+    fn api_url_path_is_kept() {
+        let c = WhatsAppConfig::resolve(
+            None,
+            env(&[
+                ("WHATSAPP_PHONE_NUMBER_ID", "111"),
+                ("WHATSAPP_ACCESS_TOKEN", "t"),
+                ("WHATSAPP_APP_SECRET", "s"),
+                ("WHATSAPP_VERIFY_TOKEN", "v"),
+                ("WHATSAPP_API_URL", "http://127.0.0.1:9/p3"),
+            ]),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(c.messages_url(), "http://127.0.0.1:9/p3/v21.0/111/messages");
+    }
+
     #[test]
     fn partial_configuration_names_what_is_missing() {
         let e =
