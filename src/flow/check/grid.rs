@@ -25,24 +25,7 @@ impl Checker {
     ) {
         let q = &qdef.value;
         let at = pos(qdef);
-        let code = match &q.code {
-            Some(c) => {
-                if !valid_name(&c.value, false) {
-                    self.err(
-                        pos(c),
-                        format!(
-                            "code `{}` must be letters, digits or `_`, starting with a letter",
-                            c.value
-                        ),
-                    );
-                }
-                c.value.clone()
-            }
-            None => {
-                self.err(at, "grid has no `code`");
-                format!("_g{}", self.items.len())
-            }
-        };
+        let code = self.item_code(q, at, "grid", "_g");
         let code_at = q.code.as_ref().map(pos).unwrap_or(at);
         let kind_at = q.kind.as_ref().map(pos).unwrap_or(at);
         for (present, key) in [

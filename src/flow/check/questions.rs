@@ -29,6 +29,35 @@ const TYPES: [&str; 13] = [
 ];
 
 impl Checker {
+    /// The code of a question or grid (`what`), checked; a missing one is reported and
+    /// replaced by a placeholder (`prefix` + position) so checking goes on.
+    pub(super) fn item_code(
+        &mut self,
+        q: &ItemDef,
+        at: (u64, u64),
+        what: &str,
+        prefix: &str,
+    ) -> String {
+        match &q.code {
+            Some(c) => {
+                if !valid_name(&c.value, false) {
+                    self.err(
+                        pos(c),
+                        format!(
+                            "code `{}` must be letters, digits or `_`, starting with a letter",
+                            c.value
+                        ),
+                    );
+                }
+                c.value.clone()
+            }
+            None => {
+                self.err(at, format!("{what} has no `code`"));
+                format!("{prefix}{}", self.items.len())
+            }
+        }
+    }
+
     /// Checks a question, adds it (and its "other" follow-ups) to the list, and keeps its
     /// `goto` rules for later.
     pub(super) fn question(
@@ -43,24 +72,7 @@ impl Checker {
             return self.grid(qdef, section, group, outer);
         }
         let at = pos(qdef);
-        let code = match &q.code {
-            Some(c) => {
-                if !valid_name(&c.value, false) {
-                    self.err(
-                        pos(c),
-                        format!(
-                            "code `{}` must be letters, digits or `_`, starting with a letter",
-                            c.value
-                        ),
-                    );
-                }
-                c.value.clone()
-            }
-            None => {
-                self.err(at, "question has no `code`");
-                format!("_q{}", self.items.len())
-            }
-        };
+        let code = self.item_code(q, at, "question", "_q");
         let code_at = q.code.as_ref().map(pos).unwrap_or(at);
         for (present, key) in [
             (q.more.is_some(), "more"),
