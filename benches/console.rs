@@ -273,6 +273,10 @@ async fn time_gets(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // As the `jejak` binary does, before the first database is opened (the runtime's
+    // threads exist but none has touched SQLite).
+    // SAFETY: no thread uses SQLite yet.
+    unsafe { jejak::memory::configure() };
     let n = env_num("CONSOLE_BENCH_RESPONDENTS", 150_000);
     let requests = env_num("CONSOLE_BENCH_REQUESTS", 50);
     let db =

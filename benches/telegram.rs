@@ -38,6 +38,9 @@ const TOKEN: &str = "123456789:AAH-bench_token";
 const SECRET: &str = "bench_secret";
 
 fn main() {
+    // As the `jejak` binary does, before any thread could open a database.
+    // SAFETY: no other thread exists yet.
+    unsafe { jejak::memory::configure() };
     // `cargo bench` passes `--bench`; ignore it.
     let chats: usize = common::arg("--chats")
         .and_then(|s| s.parse().ok())

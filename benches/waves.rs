@@ -132,6 +132,10 @@ async fn fresh_db() -> anyhow::Result<(String, Option<tempfile::TempDir>, Option
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // As the `jejak` binary does, before the first database is opened (the runtime's
+    // threads exist but none has touched SQLite).
+    // SAFETY: no thread uses SQLite yet.
+    unsafe { jejak::memory::configure() };
     let n = env_num("WAVES_BENCH_RESPONDENTS", 150_000);
     let seconds = env_num("WAVES_BENCH_SECONDS", 60);
     let (url, _dir, pg) = fresh_db().await?;

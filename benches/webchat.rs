@@ -30,6 +30,9 @@ use jejak::i18n::Catalog;
 use jejak::server::HttpServer;
 
 fn main() {
+    // As the `jejak` binary does, before any thread could open a database.
+    // SAFETY: no other thread exists yet.
+    unsafe { jejak::memory::configure() };
     let browsers: usize = common::arg("--browsers")
         .and_then(|s| s.parse().ok())
         .unwrap_or(40);

@@ -46,6 +46,9 @@ const TOKEN: &str = "bench-token";
 const SECRET: &str = "bench-app-secret";
 
 fn main() -> anyhow::Result<()> {
+    // As the `jejak` binary does, before any thread could open a database.
+    // SAFETY: no other thread exists yet.
+    unsafe { jejak::memory::configure() };
     use common::arg;
     let numbers: usize = arg("--numbers").map_or(Ok(40), |v| v.parse())?;
     let respondents: usize = arg("--respondents")

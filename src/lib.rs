@@ -13,6 +13,7 @@ pub mod engine;
 pub mod flow;
 pub mod i18n;
 pub mod logs;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod report;

@@ -7,8 +7,16 @@ use jejak::cli::{Cli, run};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+fn main() {
+    // SAFETY: no thread exists yet that could use SQLite.
+    if !unsafe { jejak::memory::configure() } {
+        eprintln!("jejak: SQLite keeps the C library's malloc (it was already initialised)");
+    }
+    async_main();
+}
+
 #[tokio::main]
-async fn main() {
+async fn async_main() {
     let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("JEJAK_LOG")
