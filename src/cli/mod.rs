@@ -3,6 +3,7 @@
 pub mod backup;
 pub mod bench;
 pub mod demo;
+pub mod doctor;
 pub mod flowcmd;
 pub mod respondent;
 pub mod roster;
@@ -234,6 +235,13 @@ pub enum Command {
         #[arg(long, env = "JEJAK_FLOWS_DIR", default_value = "flows")]
         flows: PathBuf,
     },
+    /// Check the setup before `jejak run`: configuration, database and schema, every flow,
+    /// the Telegram token and webhook, the WhatsApp token. Changes nothing.
+    Doctor {
+        /// Where the flow files are.
+        #[arg(long, env = "JEJAK_FLOWS_DIR", default_value = "flows")]
+        flows: PathBuf,
+    },
     /// Copy the SQLite database to FILE while the bot runs (a consistent snapshot); on
     /// PostgreSQL use pg_dump instead.
     Backup {
@@ -423,6 +431,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Run { flow } => run::run(cli.database_url, &cli.data_dir, &flow).await,
+        Command::Doctor { flows } => {
+            let input = doctor::DoctorInput {
+                database_url: cli.database_url.clone(),
+                data_dir: cli.data_dir.clone(),
+                flows_dir: flows,
+                config_path: std::env::var("JEJAK_CONFIG")
+                    .unwrap_or_else(|_| "jejak.toml".into())
+                    .into(),
+            };
+            Ok(doctor::run(&input, lang).await)
+        }
         Command::Backup { out } => {
             backup::run(cli.database_url.as_deref(), &cli.data_dir, &out, lang).await
         }

@@ -65,7 +65,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 
 use error::db;
 pub use error::{Result, StoreError};
-pub use ops::{Ops, OutboxLoad};
+pub use ops::{Ops, OutboxLoad, SchemaState, inspect_schema};
 pub use overview::Overview;
 pub use replies::{Lease, QueuedReply, Replies, ReplyBatch, Settled};
 pub use respondents::is_valid_token;
@@ -305,8 +305,7 @@ impl Store {
 
     /// Opens (creating if needed) the SQLite database `jejak.db` in `dir`.
     pub async fn open_data_dir(dir: &Path) -> Result<Store> {
-        let path = dir.join(SQLITE_FILE_NAME);
-        Store::connect(&format!("sqlite:{}?mode=rwc", encode_sqlite_path(&path))).await
+        Store::connect(&data_dir_url(dir)).await
     }
 
     /// The backend this store talks to.
@@ -357,10 +356,33 @@ async fn migrate(pool: &AnyPool, migrator: &Migrator, backend: Backend) -> Resul
         .map_err(|source| StoreError::Migrate { backend, source })
 }
 
+/// The URL of the SQLite database `jejak.db` in `dir` (created on first connection).
+pub fn data_dir_url(dir: &Path) -> String {
+    let path = dir.join(SQLITE_FILE_NAME);
+    format!("sqlite:{}?mode=rwc", encode_sqlite_path(&path))
+}
+
 /// Creates the SQLite file's parent directory and makes sure the URL asks for the file to
 /// be created (`mode=rwc`) unless it chooses a mode itself. Also gives the file's path
 /// (`None` for an in-memory database).
 fn prepare_sqlite_url(url: &str) -> Result<(String, Option<PathBuf>)> {
+    let (url, file) = sqlite_url_and_file(url);
+    if let Some(parent) = file
+        .as_deref()
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok((url, file))
+}
+
+/// [`prepare_sqlite_url`] without touching the disk: the URL with `mode=rwc` unless it
+/// chooses a mode itself, and the file's (percent-decoded) path, `None` in memory.
+fn sqlite_url_and_file(url: &str) -> (String, Option<PathBuf>) {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
@@ -373,15 +395,7 @@ fn prepare_sqlite_url(url: &str) -> Result<(String, Option<PathBuf>)> {
         || database == ":memory:"
         || params.is_some_and(|p| p.split('&').any(|kv| kv == "mode=memory"));
     if in_memory {
-        return Ok((url.to_owned(), None));
-    }
-    let path = Path::new(database);
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        let decoded = percent_decode(parent.to_string_lossy().as_ref());
-        std::fs::create_dir_all(&decoded).map_err(|source| StoreError::CreateDir {
-            path: decoded.into(),
-            source,
-        })?;
+        return (url.to_owned(), None);
     }
     let has_mode = params.is_some_and(|p| p.split('&').any(|kv| kv.starts_with("mode=")));
     let url = match (params, has_mode) {
@@ -389,7 +403,7 @@ fn prepare_sqlite_url(url: &str) -> Result<(String, Option<PathBuf>)> {
         (Some(_), false) => format!("{url}&mode=rwc"),
         (None, false) => format!("{url}?mode=rwc"),
     };
-    Ok((url, Some(PathBuf::from(percent_decode(database)))))
+    (url, Some(PathBuf::from(percent_decode(database))))
 }
 
 /// Escapes the characters sqlx's SQLite URL parser would take as syntax (`%`, `?`, `#`).

@@ -89,3 +89,63 @@ impl Ops<'_> {
         Ok(OutboxLoad { open, oldest_due })
     }
 }
+
+/// What `jejak doctor` found of the database at a URL, read without changing it (no file
+/// created, no migration applied: [`Store::connect`](super::Store::connect) would do both).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaState {
+    /// The database answers; these migrations of this build are not applied yet (`jejak
+    /// run` applies them at its start).
+    Reachable {
+        /// Versions missing, empty when the schema is current.
+        missing: Vec<i64>,
+    },
+    /// A SQLite file that does not exist yet (`jejak run` creates it).
+    NoFileYet,
+}
+
+/// Inspects the database at `url` (`sqlite:…` or `postgres://…`) without changing it.
+pub async fn inspect_schema(url: &str) -> Result<SchemaState> {
+    use sqlx::Connection as _;
+    let backend = Backend::from_url(url)?;
+    sqlx::any::install_default_drivers();
+    let url = match backend {
+        Backend::Sqlite => {
+            let (url, file) = super::sqlite_url_and_file(url);
+            if file.as_deref().is_some_and(|f| !f.exists()) {
+                return Ok(SchemaState::NoFileYet);
+            }
+            // Read-only: looking must not create or change the file.
+            url.replace("mode=rwc", "mode=ro")
+        }
+        Backend::Postgres => url.to_string(),
+    };
+    let mut conn = sqlx::AnyConnection::connect(&url)
+        .await
+        .map_err(|source| super::StoreError::Connect { backend, source })?;
+    let migrator = match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    // A database no `jejak` ever migrated has no `_sqlx_migrations` table: all are missing.
+    let applied: Vec<i64> =
+        match sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_all(&mut conn)
+            .await
+        {
+            Ok(rows) => rows
+                .iter()
+                .map(|r| get::<i64>(r, "version"))
+                .collect::<Result<_>>()?,
+            Err(sqlx::Error::Database(_)) => Vec::new(),
+            Err(e) => return Err(db("reading the applied migrations")(e)),
+        };
+    let _ = conn.close().await;
+    Ok(SchemaState::Reachable {
+        missing: migrator
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| !applied.contains(v))
+            .collect(),
+    })
+}

@@ -567,7 +567,16 @@ async fn respond(inner: &Arc<Inner>, bot: &str, method: &str, params: &Value) ->
             let v = message_json(m, true);
             ok(v)
         }
-        "answercallbackquery" | "setmycommands" | "deletewebhook" => ok(json!(true)),
+        "answercallbackquery" | "setmycommands" => ok(json!(true)),
+        "deletewebhook" => {
+            st.webhook = None;
+            ok(json!(true))
+        }
+        "getwebhookinfo" => ok(json!({
+            "url": st.webhook.as_ref().map(|(u, _)| u.as_str()).unwrap_or(""),
+            "has_custom_certificate": false,
+            "pending_update_count": st.updates.len(),
+        })),
         "setwebhook" => {
             let url = params
                 .get("url")

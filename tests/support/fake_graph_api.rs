@@ -129,6 +129,7 @@ impl FakeGraphApi {
             ..Default::default()
         });
         let app = Router::new()
+            .route("/{version}/{phone}", axum::routing::get(phone_number))
             .route("/{version}/{phone}/messages", post(messages))
             .route("/{via}/{version}/{phone}/messages", post(messages_tagged))
             .with_state(state.clone());
@@ -237,6 +238,32 @@ async fn messages_tagged(
     body: axum::body::Bytes,
 ) -> Response {
     messages_via(s, Some(via), phone, headers, body).await
+}
+
+/// `GET /{version}/{phone-number-id}`: the number's record, as `jejak doctor` reads it.
+async fn phone_number(
+    State(s): State<Arc<FakeState>>,
+    Path((_version, phone)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if auth != format!("Bearer {}", s.token) {
+        let e = json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}});
+        return (StatusCode::UNAUTHORIZED, axum::Json(e)).into_response();
+    }
+    if phone != s.phone_number_id {
+        let e = json!({"error": {"message": "Unsupported get request.", "type": "GraphMethodException", "code": 100}});
+        return (StatusCode::BAD_REQUEST, axum::Json(e)).into_response();
+    }
+    axum::Json(json!({
+        "display_phone_number": "+62 811-0000-0000",
+        "verified_name": "SMK Contoh",
+        "id": phone,
+    }))
+    .into_response()
 }
 
 async fn messages_via(
