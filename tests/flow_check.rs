@@ -505,3 +505,69 @@ const EXPECTED_GRID: &[Expect] = &[
 fn every_grid_mistake_is_reported_once_at_its_position() {
     assert_planted(BAD_GRID, EXPECTED_GRID);
 }
+
+const BAD_INDICATORS: &str = "tests/fixtures/bad-indicators.yaml";
+
+/// Every mistake planted in the `indicators:` section of `bad-indicators.yaml`, in file
+/// order: each at the code or value that is wrong.
+const EXPECTED_INDICATORS: &[Expect] = &[
+    e(
+        74,
+        40,
+        "\"6\"",
+        "indicators: `6` in `working` is not an option code of `f8` (its codes: 1, 3, 4, 5, 2)",
+    ),
+    e(
+        75,
+        20,
+        "f8",
+        "indicators: `within_6_months` needs a yesno question; `f8` is `single`",
+    ),
+    e(
+        76,
+        26,
+        "f507",
+        "indicators: `waiting_months` names `f507`, which is not a question of this flow",
+    ),
+    e(
+        77,
+        39,
+        "7",
+        "indicators: `horizontal_fit.max` 7 does not fit `f14` (1 to 5)",
+    ),
+    e(
+        78,
+        17,
+        "{",
+        "indicators: `vertical_fit` needs exactly one of `max`",
+    ),
+    e(
+        79,
+        11,
+        "f5a1",
+        "indicators: `income` needs a money or integer question; `f5a1` is `text`",
+    ),
+    e(
+        81,
+        15,
+        "f15",
+        "indicators: `competency` needs a grid question; `f15` is not a grid",
+    ),
+];
+
+#[test]
+fn bad_indicators_are_located() {
+    assert_planted(BAD_INDICATORS, EXPECTED_INDICATORS);
+}
+
+#[test]
+fn the_indicator_test_flow_compiles_with_its_section() {
+    let src = std::fs::read_to_string("tests/fixtures/indicators-flow.yaml").unwrap();
+    let flow = jejak::flow::compile(&src).expect("compiles");
+    let ind = flow.indicators.expect("indicators");
+    assert_eq!(ind.waiting_months, vec!["f502", "f506"]);
+    assert_eq!(
+        ind.competency.map(|c| c.rows),
+        Some(vec!["f17_etika".to_string(), "f17_it".to_string()])
+    );
+}

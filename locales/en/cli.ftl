@@ -220,3 +220,35 @@ cli-doctor-wa-failed = The Graph API refused the number check: { $error }
 cli-doctor-wa-unreachable = WhatsApp's Graph API cannot be reached: { $error }
 cli-doctor-summary-ok = Every check passed.
 cli-doctor-summary-fail = { $n } problems must be fixed before `jejak run`.
+## jejak report indicators
+cli-ind-title = Tracer indicators of flow { $flow } (respondents who completed)
+cli-ind-col-indicator = indicator
+cli-ind-col-value = value
+cli-ind-col-n = n
+cli-ind-col-low = ci95_low
+cli-ind-col-high = ci95_high
+cli-ind-col-response = response_rate
+cli-ind-col-warning = warning
+cli-ind-employment = Working or self-employed (%)
+cli-ind-entrepreneurship = Self-employed (%)
+cli-ind-further-study = Studying further (%)
+cli-ind-bmw = BMW: working, studying or self-employed (%)
+cli-ind-within-6-months = First job within 6 months of graduating (%)
+cli-ind-waiting-up-to-6 = Waiting time ≤ 6 months (%)
+cli-ind-waiting-median = Waiting time, median (months)
+cli-ind-waiting-mean = Waiting time, mean (months)
+cli-ind-horizontal-fit = Horizontal fit: job matches the field of study (%)
+cli-ind-vertical-fit = Vertical fit: job needs this level of education (%)
+cli-ind-income-at-least-ump = Income ≥ the UMP of the place of work (%)
+cli-ind-income-ratio-median = Income ÷ UMP, median
+cli-ind-iku1 = IKU 1: working within 6 months at ≥ 1.2 × UMP, studying or self-employed (%)
+cli-ind-competency-gap = Competency gap { $row } (needed − at graduation, mean)
+cli-ind-warn-response = response rate { $rate }% under 50%
+cli-ind-warn-n = n = { $n } under 30
+cli-ind-rule = A warning is shown when the group's response rate (completed ÷ roster) is under { $rate }% or n is under { $n }: the figure may not stand for the whole cohort. 95% intervals are Wilson intervals; n = respondents who completed and answered the questions used.
+cli-ind-sheet-total = Total
+cli-ind-sheet-cohort = Cohort
+cli-ind-sheet-programme = Programme
+cli-ind-sheet-school = School
+cli-ind-chart = Indicators (%)
+cli-ind-none = Flow { $flow } has no `indicators:` section (see docs/flows.md).

@@ -223,3 +223,35 @@ cli-doctor-wa-failed = Graph API menolak pemeriksaan nomor: { $error }
 cli-doctor-wa-unreachable = Graph API WhatsApp tidak terjangkau: { $error }
 cli-doctor-summary-ok = Semua pemeriksaan lulus.
 cli-doctor-summary-fail = { $n } masalah harus diperbaiki sebelum `jejak run`.
+## jejak report indicators
+cli-ind-title = Indikator tracer study untuk alur { $flow } (responden yang selesai mengisi)
+cli-ind-col-indicator = Indikator
+cli-ind-col-value = Nilai
+cli-ind-col-n = n
+cli-ind-col-low = Batas bawah 95%
+cli-ind-col-high = Batas atas 95%
+cli-ind-col-response = Tingkat respons (%)
+cli-ind-col-warning = Peringatan
+cli-ind-employment = Bekerja atau wirausaha (%)
+cli-ind-entrepreneurship = Wirausaha (%)
+cli-ind-further-study = Melanjutkan studi (%)
+cli-ind-bmw = BMW: bekerja, melanjutkan, wirausaha (%)
+cli-ind-within-6-months = Mendapat kerja ≤ 6 bulan setelah lulus (%)
+cli-ind-waiting-up-to-6 = Masa tunggu ≤ 6 bulan (%)
+cli-ind-waiting-median = Masa tunggu, median (bulan)
+cli-ind-waiting-mean = Masa tunggu, rata-rata (bulan)
+cli-ind-horizontal-fit = Kesesuaian horizontal: pekerjaan sesuai bidang studi (%)
+cli-ind-vertical-fit = Kesesuaian vertikal: tingkat pendidikan sesuai (%)
+cli-ind-income-at-least-ump = Penghasilan ≥ UMP tempat kerja (%)
+cli-ind-income-ratio-median = Penghasilan ÷ UMP, median
+cli-ind-iku1 = IKU 1: kerja ≤ 6 bulan dengan ≥ 1,2 × UMP, studi lanjut atau wirausaha (%)
+cli-ind-competency-gap = Kesenjangan kompetensi { $row } (dibutuhkan − saat lulus, rata-rata)
+cli-ind-warn-response = tingkat respons { $rate }% di bawah 50%
+cli-ind-warn-n = n = { $n } kurang dari 30
+cli-ind-rule = Peringatan muncul bila tingkat respons kelompok (selesai ÷ daftar alumni) di bawah { $rate }% atau n di bawah { $n }: angkanya belum tentu mewakili seluruh angkatan. Interval 95% memakai metode Wilson; n = responden yang selesai dan menjawab pertanyaan yang dipakai.
+cli-ind-sheet-total = Total
+cli-ind-sheet-cohort = Angkatan
+cli-ind-sheet-programme = Jurusan
+cli-ind-sheet-school = Sekolah
+cli-ind-chart = Indikator (%)
+cli-ind-none = Alur { $flow } belum punya bagian `indicators:` (lihat docs/flows.md).

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod demo;
 pub mod doctor;
 pub mod flowcmd;
+pub mod indicators;
 pub mod respondent;
 pub mod roster;
 pub mod run;
@@ -204,11 +205,16 @@ pub enum Command {
         public_url: Option<String>,
     },
     /// Response rates of a flow: roster, invited, started, completed, opted out,
-    /// unreachable, gross and net rate, and the wave each completion followed.
+    /// unreachable, gross and net rate, and the wave each completion followed
+    /// (`jejak report indicators --flow ID`: the tracer indicators).
+    #[command(subcommand_negates_reqs = true, args_conflicts_with_subcommands = true)]
     Report {
+        /// `indicators`, or nothing for the response report.
+        #[command(subcommand)]
+        which: Option<indicators::ReportKind>,
         /// The flow id (or flow file).
-        #[arg(long)]
-        flow: String,
+        #[arg(long, required = true)]
+        flow: Option<String>,
         /// Break down by cohort, programme or school.
         #[arg(long, value_parser = ["cohort", "programme", "school"])]
         by: Option<String>,
@@ -500,11 +506,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             code
         }
         Command::Report {
+            which:
+                Some(indicators::ReportKind::Indicators {
+                    flow,
+                    by,
+                    format,
+                    out,
+                }),
+            ..
+        } => {
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
+            let code =
+                indicators::run(&store, &flow, by.as_deref(), &format, out.as_deref(), lang).await;
+            store.close().await;
+            code
+        }
+        Command::Report {
+            which: None,
             flow,
             by,
             format,
             out,
         } => {
+            // clap requires `--flow` when no subcommand is given.
+            let flow = flow.context("--flow")?;
             let store = open(&cli.database_url, &cli.data_dir, lang).await?;
             let code =
                 roster::report(&store, &flow, by.as_deref(), &format, out.as_deref(), lang).await;

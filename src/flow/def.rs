@@ -24,6 +24,75 @@ pub struct FileDef {
     pub flow: S<MetaDef>,
     /// The questions, in sections.
     pub sections: S<Vec<S<SectionDef>>>,
+    /// Which questions feed the tracer indicators (`jejak report indicators`).
+    #[serde(default)]
+    pub indicators: Option<S<IndicatorsDef>>,
+}
+
+/// The `indicators:` section: which question feeds which built-in indicator. Every part is
+/// optional; an indicator whose inputs are not named is not reported.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorsDef {
+    /// The status question (f8) and which of its option codes mean what.
+    #[serde(default)]
+    pub status: Option<S<StatusDef>>,
+    /// A yes/no question: got the first job within 6 months (f504).
+    #[serde(default)]
+    pub within_6_months: Option<S<String>>,
+    /// Number questions holding the months to the first job, the first answered one counts
+    /// (`[f502, f506]`).
+    #[serde(default)]
+    pub waiting_months: Option<S<Vec<S<String>>>>,
+    /// Horizontal fit: a Likert or single-choice question, fitting when its point is at most
+    /// `max` (f14 ≤ 3).
+    #[serde(default)]
+    pub horizontal_fit: Option<S<FitDef>>,
+    /// Vertical fit: a single-choice question, fitting when its code `equals` (f15 = 2).
+    #[serde(default)]
+    pub vertical_fit: Option<S<FitDef>>,
+    /// The monthly income in rupiah (a `money` question, f505).
+    #[serde(default)]
+    pub income: Option<S<String>>,
+    /// Where the respondent works: the province question first (f5a1), then optionally the
+    /// city/regency (f5a2).
+    #[serde(default)]
+    pub place_of_work: Option<S<Vec<S<String>>>>,
+    /// A grid whose first scale is "at graduation" and second "needed at work" (f17): the
+    /// competency gap per row is needed − at graduation.
+    #[serde(default)]
+    pub competency: Option<S<String>>,
+}
+
+/// `status: { answer: f8, working: ["1"], self_employed: ["3"], studying: ["4"] }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusDef {
+    /// The single-choice question.
+    pub answer: S<String>,
+    /// Option codes meaning "working" (employed by someone else).
+    #[serde(default)]
+    pub working: Option<S<Vec<S<String>>>>,
+    /// Option codes meaning "self-employed" (wirausaha).
+    #[serde(default)]
+    pub self_employed: Option<S<Vec<S<String>>>>,
+    /// Option codes meaning "studying further".
+    #[serde(default)]
+    pub studying: Option<S<Vec<S<String>>>>,
+}
+
+/// A fit test: `{ answer: f14, max: 3 }` or `{ answer: f15, equals: "2" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FitDef {
+    /// The question.
+    pub answer: S<String>,
+    /// Fits when the point (or numeric option code) is at most this.
+    #[serde(default)]
+    pub max: Option<S<i64>>,
+    /// Fits when the option code is this one.
+    #[serde(default)]
+    pub equals: Option<S<String>>,
 }
 
 /// The `flow:` header.

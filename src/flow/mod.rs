@@ -4,6 +4,7 @@
 pub mod check;
 pub mod cond;
 pub mod def;
+pub mod indicators;
 pub mod text;
 pub mod transcript;
 
@@ -75,6 +76,8 @@ pub struct Flow {
     /// All texts, per language.
     pub texts: Texts,
     by_code: HashMap<String, usize, CodeHasher>,
+    /// Which questions feed the tracer indicators (`indicators:`), if declared.
+    pub indicators: Option<indicators::Indicators>,
 }
 
 impl Flow {

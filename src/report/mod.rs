@@ -2,5 +2,6 @@
 
 pub mod cell;
 pub mod export;
+pub mod indicators;
 pub mod response;
 pub mod xlsx;

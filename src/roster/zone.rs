@@ -109,6 +109,17 @@ pub const PROVINCES: &[(&str, &[&str], &str)] = &[
 /// The IANA zone of a province (`"Jawa Barat"`, `"Prov. Jabar"`, `"NTT"`, `"Papua Tengah"`,
 /// case and punctuation ignored), or `None` when the province is not recognised.
 pub fn zone_of_province(province: &str) -> Option<&'static str> {
+    let key = province_key(province)?;
+    PROVINCES
+        .iter()
+        .find(|(name, _, _)| *name == key)
+        .map(|(_, _, zone)| *zone)
+}
+
+/// The province's key (`"jawa_timur"` for `"Jatim"`, `"Prov. Jawa Timur"` or
+/// `"east java"`), or `None` when the province is not recognised. The UMP table
+/// (`data/ump.csv`) is keyed by it.
+pub fn province_key(province: &str) -> Option<&'static str> {
     let n = normalise(province);
     let n = n
         .strip_prefix("provinsi_")
@@ -119,7 +130,7 @@ pub fn zone_of_province(province: &str) -> Option<&'static str> {
     PROVINCES
         .iter()
         .find(|(name, aliases, _)| *name == n || aliases.contains(&n))
-        .map(|(_, _, zone)| *zone)
+        .map(|(name, _, _)| *name)
 }
 
 /// A time zone as staff write it: `WIB`, `WITA`, `WIT` (any case), or an IANA name such as

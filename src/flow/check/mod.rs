@@ -14,6 +14,7 @@ mod conditions;
 mod diagnostics;
 mod goto;
 mod grid;
+mod indicators;
 mod names;
 mod options;
 mod questions;
@@ -215,6 +216,7 @@ impl Checker {
         self.resolve_gotos();
         self.check_graph();
         self.check_export_columns();
+        let indicators = self.indicators(file.indicators.as_ref());
 
         let by_code = self
             .items
@@ -250,6 +252,7 @@ impl Checker {
             groups: std::mem::take(&mut self.groups),
             texts,
             by_code,
+            indicators,
         }
     }
 
