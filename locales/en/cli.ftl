@@ -185,3 +185,4 @@ cli-resp-channels = Chat channels:
 cli-resp-session = Survey { $flow }: { $status }, { $n } answers
 cli-resp-exported = The data of respondent { $id } was written to { $file }.
 cli-resp-deleted = The personal data and answers of respondent { $id } were erased; the row stays without personal data so the report's counts do not change.
+cli-err-flow-version-changed = Flow `{ $flow }` version { $version } is already stored with a different text. Bump `version` in the flow file, so respondents in the middle of the old version can still finish it.

@@ -188,3 +188,4 @@ cli-resp-channels = Saluran chat:
 cli-resp-session = Survei { $flow }: { $status }, { $n } jawaban
 cli-resp-exported = Data responden { $id } ditulis ke { $file }.
 cli-resp-deleted = Data pribadi dan jawaban responden { $id } sudah dihapus; barisnya tetap ada tanpa data pribadi agar hitungan laporan tidak berubah.
+cli-err-flow-version-changed = Survei `{ $flow }` versi { $version } sudah tersimpan dengan isi yang berbeda. Naikkan nomor `version` di berkas survei, supaya responden yang sedang mengisi versi lama tetap bisa menyelesaikannya.
