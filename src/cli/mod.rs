@@ -608,7 +608,11 @@ pub async fn remember_flow(
     lang: Lang,
 ) -> anyhow::Result<Arc<Flow>> {
     let flow = Arc::new(flow);
-    match store.flow_sources().remember(&flow, chrono::Utc::now()).await {
+    match store
+        .flow_sources()
+        .remember(&flow, chrono::Utc::now())
+        .await
+    {
         Ok(_) => Ok(flow),
         Err(crate::store::StoreError::FlowVersionChanged { flow_id, version }) => {
             anyhow::bail!(staff_text(
@@ -634,11 +638,7 @@ async fn export_flow(
         Err(not_here) => {
             let newest = store.flow_sources().versions(arg).await?.into_iter().next();
             match newest {
-                Some(v) => store
-                    .flow_sources()
-                    .compiled(arg, v)
-                    .await?
-                    .ok_or(not_here),
+                Some(v) => store.flow_sources().compiled(arg, v).await?.ok_or(not_here),
                 None => Err(not_here),
             }
         }

@@ -266,7 +266,10 @@ fn range(kind: &Kind) -> String {
             max_len,
             pattern,
         } => {
-            let len = between(min_len.map(|n| n.to_string()), max_len.map(|n| n.to_string()));
+            let len = between(
+                min_len.map(|n| n.to_string()),
+                max_len.map(|n| n.to_string()),
+            );
             let mut parts = Vec::new();
             if !len.is_empty() {
                 parts.push(format!("length {len}"));

@@ -223,8 +223,11 @@ pub async fn for_each_row(
             extra_keys.extend(r.fields.extra.into_keys());
         }
     }
+    // The newest version names the roster columns.
+    let newest = versions.first().copied().unwrap_or(flow);
     let rename = |field: &str| -> String {
-        flow.export_fields
+        newest
+            .export_fields
             .iter()
             .find(|(f, _)| f == field)
             .map(|(_, c)| c.clone())

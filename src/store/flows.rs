@@ -52,8 +52,7 @@ const INSERT: &str = "INSERT INTO flow_sources (flow_id, version, source, sha256
                       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (flow_id, version) DO NOTHING";
 const DIGEST: &str = "SELECT sha256 FROM flow_sources WHERE flow_id = $1 AND version = $2";
 const SOURCE: &str = "SELECT source FROM flow_sources WHERE flow_id = $1 AND version = $2";
-const VERSIONS: &str =
-    "SELECT version FROM flow_sources WHERE flow_id = $1 ORDER BY version DESC";
+const VERSIONS: &str = "SELECT version FROM flow_sources WHERE flow_id = $1 ORDER BY version DESC";
 
 /// The hex SHA-256 of a flow text.
 fn digest(source: &str) -> String {

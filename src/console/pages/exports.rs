@@ -93,9 +93,7 @@ impl ExportKind {
     fn texts(self) -> (&'static str, &'static str) {
         match self {
             ExportKind::AnswersCsv => ("c-export-answers-csv", "c-export-file-answers"),
-            ExportKind::AnswersCsvExcel => {
-                ("c-export-answers-csv-excel", "c-export-file-answers")
-            }
+            ExportKind::AnswersCsvExcel => ("c-export-answers-csv-excel", "c-export-file-answers"),
             ExportKind::AnswersXlsx => ("c-export-answers-xlsx", "c-export-file-answers"),
             ExportKind::Codebook => ("c-export-codebook", "c-export-file-codebook"),
             ExportKind::Report => ("c-export-report", "c-export-file-report"),
