@@ -19,7 +19,10 @@ use crate::flow::Flow;
 /// Compiled flows of one database, by (id, version). Shared by clones of the store; a
 /// flow's text never changes under its (id, version), so an entry never goes stale.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct FlowCache(Arc<Mutex<HashMap<(String, i64), Arc<Flow>>>>);
+pub(crate) struct FlowCache(Arc<Mutex<ByVersion>>);
+
+/// Compiled flows by (id, version).
+type ByVersion = HashMap<(String, i64), Arc<Flow>>;
 
 impl FlowCache {
     fn get(&self, id: &str, version: i64) -> Option<Arc<Flow>> {
