@@ -252,3 +252,4 @@ cli-ind-sheet-programme = Programme
 cli-ind-sheet-school = School
 cli-ind-chart = Indicators (%)
 cli-ind-none = Flow { $flow } has no `indicators:` section (see docs/flows.md).
+cli-err-flow-version-changed = Flow `{ $flow }` version { $version } is already stored with a different text. Bump `version` in the flow file, so respondents in the middle of the old version can still finish it.

@@ -2,6 +2,7 @@
 
 ## Exports
 c-export-answers-csv = Answers (CSV)
+c-export-answers-csv-excel = Answers (CSV for Excel set to Indonesian)
 c-export-answers-xlsx = Answers (Excel)
 c-export-codebook = Codebook: what each column means (CSV)
 c-export-report = Response-rate report (Excel), by

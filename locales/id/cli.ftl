@@ -255,3 +255,4 @@ cli-ind-sheet-programme = Jurusan
 cli-ind-sheet-school = Sekolah
 cli-ind-chart = Indikator (%)
 cli-ind-none = Alur { $flow } belum punya bagian `indicators:` (lihat docs/flows.md).
+cli-err-flow-version-changed = Survei `{ $flow }` versi { $version } sudah tersimpan dengan isi yang berbeda. Naikkan nomor `version` di berkas survei, supaya responden yang sedang mengisi versi lama tetap bisa menyelesaikannya.

@@ -2,6 +2,7 @@
 
 ## Exports
 c-export-answers-csv = Jawaban (CSV)
+c-export-answers-csv-excel = Jawaban (CSV untuk Excel berbahasa Indonesia)
 c-export-answers-xlsx = Jawaban (Excel)
 c-export-codebook = Buku kode: arti setiap kolom (CSV)
 c-export-report = Laporan tingkat respons (Excel), per

@@ -156,11 +156,13 @@ pub enum Command {
     },
     /// Export the answers of a flow.
     Export {
-        /// The flow file, or the id of a flow in flows/.
+        /// The flow file, or a flow id (found in flows/, else among the flows the database
+        /// knows).
         #[arg(long)]
         flow: String,
-        /// Output format.
-        #[arg(long, default_value = "csv", value_parser = ["csv", "xlsx"])]
+        /// Output format: `csv` (comma, UTF-8: scripts, national uploads), `csv-excel`
+        /// (semicolon, UTF-8 with BOM: opens in columns in Excel set to Indonesian), `xlsx`.
+        #[arg(long, default_value = "csv", value_parser = ["csv", "csv-excel", "xlsx"])]
         format: String,
         /// Write the codebook (question texts, types, choices) instead of the answers.
         #[arg(long)]
@@ -371,9 +373,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         } => {
             let flow = resolve_flow_in(&flow, lang)?;
             let store = open(&cli.database_url, &cli.data_dir, lang).await?;
+            let flow = remember_flow(&store, flow, lang).await?;
             let conv = Conversations {
                 store: store.clone(),
-                flow: Arc::new(flow),
+                flow,
                 catalog: Arc::new(Catalog::embedded()?),
             };
             let login = std::env::var("USER").ok();
@@ -548,8 +551,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             codebook: false,
             out: Some(out),
         } if format == "xlsx" => {
-            let flow = resolve_flow_in(&flow, lang)?;
             let store = open(&cli.database_url, &cli.data_dir, lang).await?;
+            let flow = export_flow(&store, &flow, lang).await?;
             let n = crate::report::xlsx::write_export(&store, &flow, &out).await;
             store.close().await;
             let n = n.with_context(|| export_failed(lang, &flow.id))?;
@@ -566,11 +569,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Export {
             flow,
-            format: _,
+            format,
             codebook,
             out,
         } => {
-            let flow = resolve_flow_in(&flow, lang)?;
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
+            let flow = export_flow(&store, &flow, lang).await?;
+            let dialect = export::CsvDialect::from_format(&format).unwrap_or_default();
             let writer: Box<dyn std::io::Write> = match &out {
                 Some(p) => Box::new(std::fs::File::create(p).with_context(|| {
                     staff_text(
@@ -582,11 +587,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 None => Box::new(std::io::stdout()),
             };
             if codebook {
-                export::write_codebook(&flow, writer)
-                    .with_context(|| export_failed(lang, &flow.id))?;
+                let done = export::write_codebook_all(&store, &flow, writer).await;
+                store.close().await;
+                done.with_context(|| export_failed(lang, &flow.id))?;
             } else {
-                let store = open(&cli.database_url, &cli.data_dir, lang).await?;
-                let n = export::write_csv(&store, &flow, writer).await;
+                let n =
+                    export::write_csv_in(&store, &flow, &crate::store::Scope::All, dialect, writer)
+                        .await;
                 store.close().await;
                 let n = n.with_context(|| export_failed(lang, &flow.id))?;
                 eprintln!("{}", exported(lang, n, &flow.id));
@@ -633,6 +640,53 @@ fn exported(lang: Lang, n: usize, flow: &str) -> String {
 /// The first line of a failed export, in `lang`.
 fn export_failed(lang: Lang, flow: &str) -> String {
     staff_text(lang, "cli-export-failed", &[("flow", flow)])
+}
+
+/// Makes a loaded flow known to the store (its text by id and version, see
+/// [`crate::store::FlowSources`]), so sessions started under it keep it after a newer
+/// version is deployed and exports find it anywhere. A changed text under a version already
+/// stored is refused: the author must bump `version`.
+pub async fn remember_flow(
+    store: &crate::store::Store,
+    flow: Flow,
+    lang: Lang,
+) -> anyhow::Result<Arc<Flow>> {
+    let flow = Arc::new(flow);
+    match store
+        .flow_sources()
+        .remember(&flow, chrono::Utc::now())
+        .await
+    {
+        Ok(_) => Ok(flow),
+        Err(crate::store::StoreError::FlowVersionChanged { flow_id, version }) => {
+            anyhow::bail!(staff_text(
+                lang,
+                "cli-err-flow-version-changed",
+                &[("flow", &flow_id), ("version", &version.to_string())],
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The flow an export names: a file or a flow in `flows/` (made known to the store), else
+/// the newest version of that id the store knows, so `export --flow ID` works wherever the
+/// process runs. The export itself then covers every stored version.
+async fn export_flow(
+    store: &crate::store::Store,
+    arg: &str,
+    lang: Lang,
+) -> anyhow::Result<Arc<Flow>> {
+    match resolve_flow_in(arg, lang) {
+        Ok(flow) => remember_flow(store, flow, lang).await,
+        Err(not_here) => {
+            let newest = store.flow_sources().versions(arg).await?.into_iter().next();
+            match newest {
+                Some(v) => store.flow_sources().compiled(arg, v).await?.ok_or(not_here),
+                None => Err(not_here),
+            }
+        }
+    }
 }
 
 /// A flow given as a file path, or as the id of a flow file in `flows/` (errors in the

@@ -85,6 +85,7 @@ pub fn print_import_report(
 /// rows were rejected (the good ones are stored); 2 on errors.
 pub async fn import(store: &Store, file: &Path, flow: &str, lang: Lang) -> anyhow::Result<i32> {
     let flow = super::resolve_flow_in(flow, lang)?;
+    let flow = super::remember_flow(store, flow, lang).await?;
     let opts = ImportOptions {
         enrol: Some(enrolment(&flow)?),
         progress: true,

@@ -152,9 +152,10 @@ pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
         .clone()
         .unwrap_or_else(|| data_dir.to_path_buf());
     let store = config::open_store(url.as_deref(), &dir).await?;
+    let flow = super::remember_flow(&store, flow, crate::model::Lang::default()).await?;
     let conv = Conversations {
         store: store.clone(),
-        flow: Arc::new(flow),
+        flow,
         catalog: Arc::new(Catalog::embedded()?),
     };
     let clock: Arc<dyn crate::clock::Clock> = Arc::new(crate::clock::SystemClock);

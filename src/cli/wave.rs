@@ -513,6 +513,13 @@ pub async fn dispatch(
     if !flows.iter().any(|f| f.id == flow.id) {
         flows.push(Arc::new(flow));
     }
+    // Known to the store like every loaded flow (a changed text under an old version is
+    // only logged here: reminders do not depend on it).
+    for f in &flows {
+        if let Err(e) = store.flow_sources().remember(f, Utc::now()).await {
+            tracing::warn!(flow = %f.id, error = %e, "flow text not stored");
+        }
+    }
     let dispatcher = Arc::new(Dispatcher::new(
         store.clone(),
         outbounds,

@@ -142,9 +142,10 @@ impl Conversations {
             .ok_or(ConversationError::NoRespondent(respondent))?;
         for _ in 0..8 {
             let session = self.session(respondent, r.language, now).await?;
-            let state = self.state_of(&session, r.language);
+            let flow = self.flow_of(&session).await?;
+            let state = self.state_of(&flow, &session, r.language);
             let cx = Context {
-                flow: &self.flow,
+                flow: &flow,
                 catalog: &self.catalog,
                 respondent: &r.fields,
             };
@@ -168,7 +169,7 @@ impl Conversations {
                 expected_revision: session.revision,
                 status: out.state.status,
                 state_json: &state_json,
-                flow_version: self.flow.version,
+                flow_version: flow.version,
                 answers: &out.answers,
                 events: &events,
                 inbound,
@@ -227,7 +228,7 @@ impl Conversations {
         {
             return Ok(s);
         }
-        let fresh = SessionState::invited(self.start_lang(lang));
+        let fresh = SessionState::invited(Self::start_lang(&self.flow, lang));
         let json = serde_json::to_string(&fresh)?;
         Ok(self
             .store
@@ -243,23 +244,56 @@ impl Conversations {
             .await?)
     }
 
-    fn start_lang(&self, lang: Option<crate::model::Lang>) -> crate::model::Lang {
-        lang.filter(|l| self.flow.languages.contains(l))
-            .unwrap_or(self.flow.default_lang())
+    fn start_lang(flow: &Flow, lang: Option<crate::model::Lang>) -> crate::model::Lang {
+        lang.filter(|l| flow.languages.contains(l))
+            .unwrap_or(flow.default_lang())
     }
 
-    /// Decodes a stored state. A state that does not fit the flow (the flow file changed under
-    /// a running survey) restarts the conversation rather than crashing it; the answers
+    /// The flow a session continues with. A session that has begun keeps the version it
+    /// started under, compiled from the text the store keeps (cached), so a new version
+    /// deployed while a respondent is in the middle does not restart them or move them to
+    /// another question; it applies to new sessions, and to invited ones that have not
+    /// begun yet (their commit then records the new version). A version whose text the
+    /// store does not know (sessions from before migration 0015) takes the loaded flow.
+    async fn flow_of(&self, s: &SessionRecord) -> Result<Arc<Flow>, ConversationError> {
+        if s.flow_version == self.flow.version || s.status == SessionStatus::Invited {
+            return Ok(self.flow.clone());
+        }
+        match self
+            .store
+            .flow_sources()
+            .compiled(&self.flow.id, s.flow_version)
+            .await?
+        {
+            Some(f) => Ok(f),
+            None => {
+                tracing::warn!(
+                    session = s.id,
+                    version = s.flow_version,
+                    "the session's flow version is not stored; continuing with the loaded one"
+                );
+                Ok(self.flow.clone())
+            }
+        }
+    }
+
+    /// Decodes a stored state. A state that does not fit the flow (a flow file changed
+    /// without a new version) restarts the conversation rather than crashing it; the answers
     /// already stored stay in the database.
-    fn state_of(&self, s: &SessionRecord, lang: Option<crate::model::Lang>) -> SessionState {
+    fn state_of(
+        &self,
+        flow: &Flow,
+        s: &SessionRecord,
+        lang: Option<crate::model::Lang>,
+    ) -> SessionState {
         match serde_json::from_str::<SessionState>(&s.state_json) {
-            Ok(st) if st.is_valid(self.flow.items.len(), self.flow.groups.len()) => st,
+            Ok(st) if st.is_valid(flow.items.len(), flow.groups.len()) => st,
             _ => {
                 tracing::warn!(
                     session = s.id,
                     "stored state does not fit the flow; starting over"
                 );
-                SessionState::invited(self.start_lang(lang))
+                SessionState::invited(Self::start_lang(flow, lang))
             }
         }
     }

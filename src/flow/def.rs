@@ -124,6 +124,11 @@ pub struct MetaDef {
     /// What the export writes for answers that are missing (blank by default).
     #[serde(default)]
     pub missing: Option<S<MissingDef>>,
+    /// The export's names for roster fields, as the national files name them:
+    /// `{ external_id: nimhsmsmh, school: kdptimsmh, cohort: tahun_lulus }`; an extra roster
+    /// column is `extra.<name>`. Fields not named keep their own names.
+    #[serde(default)]
+    pub export_fields: Option<S<BTreeMap<String, S<String>>>>,
 }
 
 /// The export codes of missing answers: `missing: { skipped: 8, not_asked: 9 }`.

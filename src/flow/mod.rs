@@ -67,6 +67,9 @@ pub struct Flow {
     pub open: bool,
     /// What the export writes for missing answers.
     pub missing: MissingCodes,
+    /// The export's column name for a roster field (`external_id` → `nimhsmsmh`,
+    /// `extra.nisn` → `nisn`), as the flow's `export_fields` maps them.
+    pub export_fields: Vec<(String, String)>,
     /// Sections in order.
     pub sections: Vec<Section>,
     /// Questions in order (including "other" follow-ups, right after their question).
@@ -75,6 +78,9 @@ pub struct Flow {
     pub groups: Vec<Group>,
     /// All texts, per language.
     pub texts: Texts,
+    /// The YAML text it was compiled from, stored by (id, version) so a session started
+    /// under this version can be continued with it after a newer one is deployed.
+    pub source: String,
     by_code: HashMap<String, usize, CodeHasher>,
     /// Which questions feed the tracer indicators (`indicators:`), if declared.
     pub indicators: Option<indicators::Indicators>,

@@ -1,12 +1,14 @@
 //! CSV export (one row per respondent, one column per question code, national codes kept as
 //! they are so files merge with national data) and the codebook that explains the columns.
 
-use super::cell::{Cell, neutralise};
+use super::cell::Cell;
+use crate::engine::SessionState;
 use crate::flow::{Flow, Kind};
-use crate::model::{AnswerKey, Lang, SessionStatus, Value};
+use crate::model::{AnswerKey, SessionStatus, Value};
 use crate::store::{Scope, Store, StoreError};
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
@@ -25,20 +27,22 @@ pub enum ExportError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
 }
 
-/// One export column: where its value comes from.
-struct Column {
-    name: String,
-    item: usize,
-    iteration: u32,
+/// One export column: where its value comes from. Columns are named by answer code, not by
+/// a flow's item index, so one column set serves every version of a flow.
+pub(super) struct Column {
+    pub(super) name: String,
+    /// The answer's code (`f8`, `job_name`).
+    pub(super) code: String,
+    pub(super) iteration: u32,
     /// For multiple choice: the option this 0/1 column stands for.
-    option: Option<String>,
+    pub(super) option: Option<String>,
     /// For a grid row: the scale whose point this column holds.
-    scale: Option<usize>,
+    pub(super) scale: Option<usize>,
 }
 
-fn columns(flow: &Flow) -> Vec<Column> {
+pub(super) fn columns(flow: &Flow) -> Vec<Column> {
     let mut cols = Vec::new();
-    for (i, q) in flow.items.iter().enumerate() {
+    for q in &flow.items {
         let iterations: Vec<u32> = match q.group {
             Some(g) => (1..=flow.groups[g].max).collect(),
             None => vec![0],
@@ -49,6 +53,13 @@ fn columns(flow: &Flow) -> Vec<Column> {
                 iteration: it,
             }
             .column();
+            let col = |name: String, option: Option<String>, scale: Option<usize>| Column {
+                name,
+                code: q.code.clone(),
+                iteration: it,
+                option,
+                scale,
+            };
             match &q.kind {
                 Kind::Multi { options, .. } => {
                     for o in options {
@@ -58,59 +69,115 @@ fn columns(flow: &Flow) -> Vec<Column> {
                             (Some(e), it) => format!("{e}_{it}"),
                             (None, _) => format!("{base}_{}", o.code),
                         };
-                        cols.push(Column {
-                            name,
-                            item: i,
-                            iteration: it,
-                            option: Some(o.code.clone()),
-                            scale: None,
-                        });
+                        cols.push(col(name, Some(o.code.clone()), None));
                     }
                 }
                 Kind::Grid { exports, .. } => {
                     // The national files name these columns themselves (f1761, f1762).
                     for (k, e) in exports.iter().enumerate() {
-                        cols.push(Column {
-                            name: if it == 0 {
-                                e.clone()
-                            } else {
-                                format!("{e}_{it}")
-                            },
-                            item: i,
-                            iteration: it,
-                            option: None,
-                            scale: Some(k),
-                        });
+                        let name = if it == 0 {
+                            e.clone()
+                        } else {
+                            format!("{e}_{it}")
+                        };
+                        cols.push(col(name, None, Some(k)));
                     }
                 }
-                _ => cols.push(Column {
-                    name: base,
-                    item: i,
-                    iteration: it,
-                    option: None,
-                    scale: None,
-                }),
+                _ => cols.push(col(base, None, None)),
             }
         }
     }
     cols
 }
 
+/// One column set for every version of a flow (`versions` newest first): the newest
+/// version's columns in its order, then the columns only older versions have (from the
+/// newest of them first), so a file exported after a new version still holds every answer
+/// given under the old one.
+fn union_columns(versions: &[&Flow]) -> Vec<Column> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for f in versions {
+        for c in columns(f) {
+            if seen.insert(c.name.clone()) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// `flow` and every other version of it the store knows, newest first (`flow` stands for
+/// its own version). The stored versions are compiled once per process (the store's cache).
+pub(super) async fn versions_of(store: &Store, flow: &Flow) -> Result<Vec<Arc<Flow>>, ExportError> {
+    Ok(store
+        .flow_sources()
+        .all_versions(&flow.id)
+        .await?
+        .into_iter()
+        .filter(|f| f.version != flow.version)
+        .collect())
+}
+
+/// The list of versions as references, newest first.
+pub(super) fn ordered<'a>(flow: &'a Flow, others: &'a [Arc<Flow>]) -> Vec<&'a Flow> {
+    let mut all: Vec<&Flow> = std::iter::once(flow)
+        .chain(others.iter().map(|f| &**f))
+        .collect();
+    all.sort_by_key(|f| std::cmp::Reverse(f.version));
+    all
+}
+
 /// Writes the answers of every respondent who has a session of `flow` as CSV
 /// (`jejak export`: every school).
 pub async fn write_csv(store: &Store, flow: &Flow, out: impl Write) -> Result<usize, ExportError> {
-    write_csv_in(store, flow, &Scope::All, out).await
+    write_csv_in(store, flow, &Scope::All, CsvDialect::Plain, out).await
 }
 
-/// Writes the answers of the respondents inside `scope` who have a session of `flow` as CSV
-/// (the console's export for a staff member). Returns the number of data rows.
+/// How a CSV file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvDialect {
+    /// Comma-separated UTF-8 without a byte-order mark: what scripts, R, Stata and the
+    /// national upload tools read.
+    #[default]
+    Plain,
+    /// Semicolon-separated UTF-8 with a byte-order mark: opens in columns, with its accents
+    /// intact, when double-clicked in Excel set to Indonesian (whose list separator is `;`).
+    Excel,
+}
+
+impl CsvDialect {
+    /// Reads a `--format` name: `csv` or `csv-excel`.
+    pub fn from_format(name: &str) -> Option<CsvDialect> {
+        match name {
+            "csv" => Some(CsvDialect::Plain),
+            "csv-excel" => Some(CsvDialect::Excel),
+            _ => None,
+        }
+    }
+
+    /// A CSV writer of this dialect over `out` (the byte-order mark already written).
+    pub fn writer<W: Write>(self, mut out: W) -> Result<csv::Writer<W>, ExportError> {
+        let mut b = csv::WriterBuilder::new();
+        if self == CsvDialect::Excel {
+            out.write_all("\u{feff}".as_bytes())?;
+            b.delimiter(b';');
+        }
+        Ok(b.from_writer(out))
+    }
+}
+
+/// Writes the answers of the respondents inside `scope` who have a session of `flow` (any
+/// version) as CSV in `dialect` (the console's export for a staff member). Returns the
+/// number of data rows.
 pub async fn write_csv_in(
     store: &Store,
     flow: &Flow,
     scope: &Scope,
+    dialect: CsvDialect,
     out: impl Write,
 ) -> Result<usize, ExportError> {
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = dialect.writer(out)?;
     let rows = for_each_row(store, flow, scope, |rec| {
         Ok(w.write_record(rec.iter().map(Cell::as_str))?)
     })
@@ -119,41 +186,79 @@ pub async fn write_csv_in(
     Ok(rows)
 }
 
+/// The roster columns of the export, before the answers, by the field each one holds.
+const IDENTITY: [&str; 6] = [
+    "external_id",
+    "name",
+    "cohort",
+    "programme",
+    "school",
+    "province",
+];
+
 /// Produces the export row by row: the header first, then one row per session of `flow`
-/// whose respondent is inside `scope` (the CSV and XLSX writers share it). Text cells are
-/// neutralised against formula injection ([`neutralise`](super::cell::neutralise)); number
-/// answers are [`Cell::Number`]. Returns the number of data rows.
+/// (of any version the store knows) whose respondent is inside `scope` (the CSV and XLSX
+/// writers share it). Roster fields are named as the flow's `export_fields` maps them, and
+/// every extra roster column follows them. Text cells are neutralised against formula
+/// injection ([`neutralise`](super::cell::neutralise)); number answers are
+/// [`Cell::Number`]. Returns the number of data rows.
 pub async fn for_each_row(
     store: &Store,
     flow: &Flow,
     scope: &Scope,
     mut emit: impl FnMut(&[Cell]) -> Result<(), ExportError>,
 ) -> Result<usize, ExportError> {
-    let cols = columns(flow);
-    let mut header: Vec<Cell> = [
-        "respondent_id",
-        "external_id",
-        "name",
-        "cohort",
-        "programme",
-        "school",
-        "province",
-        "status",
-        "language",
-        "flow_version",
-        "completed_at",
-    ]
-    .iter()
-    .map(|s| Cell::text(s))
-    .collect();
+    let others = versions_of(store, flow).await?;
+    let versions = ordered(flow, &others);
+    let cols = union_columns(&versions);
+    let sessions = store
+        .sessions()
+        .sessions_for_flow_in(&flow.id, scope)
+        .await?;
+    // A first pass for the names of the extra roster columns: each respondent's own keys,
+    // so the header must wait until all are known (reads by primary key, no answers).
+    let mut extra_keys = std::collections::BTreeSet::new();
+    for s in &sessions {
+        if let Some(r) = store.respondents().respondent(s.respondent_id).await? {
+            extra_keys.extend(r.fields.extra.into_keys());
+        }
+    }
+    // The newest version names the roster columns.
+    let newest = versions.first().copied().unwrap_or(flow);
+    let rename = |field: &str| -> String {
+        newest
+            .export_fields
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, c)| c.clone())
+            .unwrap_or_else(|| field.to_owned())
+    };
+    let taken: std::collections::HashSet<&str> = cols.iter().map(|c| c.name.as_str()).collect();
+    let mut header: Vec<Cell> = vec![Cell::text("respondent_id")];
+    header.extend(IDENTITY.iter().map(|f| Cell::text(&rename(f))));
+    for k in &extra_keys {
+        let named = rename(&format!("extra.{k}"));
+        // An extra column keeps its roster name unless a question's column has it.
+        let name = if named == format!("extra.{k}") {
+            if taken.contains(k.as_str()) || IDENTITY.contains(&k.as_str()) {
+                format!("extra_{k}")
+            } else {
+                k.clone()
+            }
+        } else {
+            named
+        };
+        header.push(Cell::text(&name));
+    }
+    header.extend(
+        ["status", "language", "flow_version", "completed_at"]
+            .iter()
+            .map(|s| Cell::text(s)),
+    );
     header.extend(cols.iter().map(|c| Cell::text(&c.name)));
     emit(&header)?;
     let mut rows = 0;
-    for s in store
-        .sessions()
-        .sessions_for_flow_in(&flow.id, scope)
-        .await?
-    {
+    for s in sessions {
         let Some(r) = store.respondents().respondent(s.respondent_id).await? else {
             continue;
         };
@@ -162,6 +267,13 @@ pub async fn for_each_row(
         if !scope.admits(r.fields.school.as_deref()) {
             continue;
         }
+        // Missing answers and yes/no codes are read the way the session's own version
+        // defines them.
+        let sf = versions
+            .iter()
+            .find(|f| f.version == s.flow_version)
+            .copied()
+            .unwrap_or(flow);
         let answers: HashMap<AnswerKey, Value> = store
             .sessions()
             .current_answers(s.id)
@@ -179,28 +291,44 @@ pub async fn for_each_row(
             opt(&f.programme),
             opt(&f.school),
             opt(&f.province),
+        ];
+        rec.extend(
+            extra_keys
+                .iter()
+                .map(|k| Cell::text(f.extra.get(k).map(String::as_str).unwrap_or_default())),
+        );
+        // The language the conversation was held in (a respondent who switched to English
+        // answered in English), else the one the roster or first contact gave.
+        let lang = serde_json::from_str::<SessionState>(&s.state_json)
+            .ok()
+            .filter(|_| s.status != SessionStatus::Invited)
+            .map(|st| st.lang)
+            .or(r.language);
+        rec.extend([
             Cell::text(s.status.as_str()),
-            Cell::text(r.language.map(|l| l.tag()).unwrap_or_default()),
+            Cell::text(lang.map(|l| l.tag()).unwrap_or_default()),
             Cell::text(&s.flow_version.to_string()),
             Cell::text(&s.completed_at.map(|t| t.to_rfc3339()).unwrap_or_default()),
-        ];
+        ]);
         for c in &cols {
             let key = AnswerKey {
-                code: flow.items[c.item].code.clone(),
+                code: c.code.clone(),
                 iteration: c.iteration,
             };
             let cell = match (answers.get(&key), &c.option) {
                 // Not reached yet in an open session: nothing is known.
                 (None, _) if s.status != SessionStatus::Completed => Cell::text(""),
-                (None, _) => code_cell(&flow.missing.not_asked),
-                (Some(Value::Skipped), _) => code_cell(&flow.missing.skipped),
+                (None, _) => code_cell(&sf.missing.not_asked),
+                (Some(Value::Skipped), _) => code_cell(&sf.missing.skipped),
                 (Some(Value::Choices(picked)), Some(o)) => Cell::int(i64::from(picked.contains(o))),
                 (Some(Value::Ratings(points)), _) => match c.scale.and_then(|k| points.get(k)) {
                     Some(n) => Cell::int(*n),
                     None => Cell::text(""),
                 },
-                (Some(Value::Bool(b)), _) => match &flow.items[c.item].kind {
-                    Kind::YesNo { codes, .. } => code_cell(if *b { &codes.yes } else { &codes.no }),
+                (Some(Value::Bool(b)), _) => match sf.question(&c.code).map(|q| &q.kind) {
+                    Some(Kind::YesNo { codes, .. }) => {
+                        code_cell(if *b { &codes.yes } else { &codes.no })
+                    }
                     _ => answer_cell(&Value::Bool(*b)),
                 },
                 (Some(v), _) => answer_cell(v),
@@ -234,129 +362,4 @@ fn answer_cell(v: &Value) -> Cell {
     }
 }
 
-/// Writes the codebook: one row per question (code, section, type, texts per language,
-/// options as `code=label` per language, unit, whether optional).
-pub fn write_codebook(flow: &Flow, out: impl Write) -> Result<(), ExportError> {
-    let mut w = csv::Writer::from_writer(out);
-    let mut header = vec![
-        "code".to_string(),
-        "section".into(),
-        "type".into(),
-        "optional".into(),
-        "repeat_group".into(),
-        "follow_up_of".into(),
-    ];
-    for l in &flow.languages {
-        header.push(format!("text_{}", l.tag()));
-        header.push(format!("choices_{}", l.tag()));
-    }
-    header.push("columns".into());
-    w.write_record(&header)?;
-    let cols = columns(flow);
-    for (i, q) in flow.items.iter().enumerate() {
-        if let Kind::Grid {
-            grid,
-            stem,
-            scales,
-            exports,
-            ..
-        } = &q.kind
-        {
-            // A grid row is one codebook row per scale, each under its export code (f1761).
-            for (k, (scale, code)) in scales.iter().zip(exports).enumerate() {
-                let mut rec = head(flow, q, code.clone());
-                rec[2] = format!("grid:{grid}");
-                for l in &flow.languages {
-                    let f = |t| flow.texts.format(*l, t, None);
-                    rec.push(format!(
-                        "{} — {} — {}",
-                        f(stem),
-                        f(&q.text),
-                        f(&scale.label)
-                    ));
-                    rec.push(scale_choices(flow, scale, *l));
-                }
-                rec.push(
-                    cols.iter()
-                        .filter(|c| c.item == i && c.scale == Some(k))
-                        .map(|c| c.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                );
-                w.write_record(rec.iter().map(|c| neutralise(c).into_owned()))?;
-            }
-            continue;
-        }
-        let mut rec = head(flow, q, q.code.clone());
-        for l in &flow.languages {
-            rec.push(flow.texts.format(*l, &q.text, None));
-            rec.push(choices(flow, &q.kind, *l));
-        }
-        // The export's own column names for this question, so the codebook and the file
-        // say the same (`f401 f402 …`, `job_name_1 job_name_2 …`).
-        rec.push(
-            cols.iter()
-                .filter(|c| c.item == i)
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
-        // The texts are the flow author's, but a question may well begin with "-" or "=".
-        w.write_record(rec.iter().map(|c| neutralise(c).into_owned()))?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
-/// The first cells of a codebook row: code, section, type, optional, group, follow-up.
-fn head(flow: &Flow, q: &crate::flow::Question, code: String) -> Vec<String> {
-    vec![
-        code,
-        flow.sections[q.section].id.clone(),
-        q.kind.name().to_string(),
-        if q.optional { "yes" } else { "no" }.to_string(),
-        q.group
-            .map(|g| flow.groups[g].id.clone())
-            .unwrap_or_default(),
-        q.follows
-            .as_ref()
-            .map(|(p, o)| format!("{}={o}", flow.items[*p].code))
-            .unwrap_or_default(),
-    ]
-}
-
-/// A grid scale in the codebook: its ends' meanings, or its range.
-fn scale_choices(flow: &Flow, s: &crate::flow::GridScale, lang: Lang) -> String {
-    match (&s.low, &s.high) {
-        (Some(low), Some(high)) => format!(
-            "{}={}; {}={}",
-            s.from,
-            flow.texts.format(lang, low, None),
-            s.to,
-            flow.texts.format(lang, high, None)
-        ),
-        _ => format!("{}-{}", s.from, s.to),
-    }
-}
-
-fn choices(flow: &Flow, kind: &Kind, lang: Lang) -> String {
-    match kind {
-        Kind::Single { options } | Kind::Multi { options, .. } => options
-            .iter()
-            .map(|o| format!("{}={}", o.code, flow.texts.format(lang, &o.label, None)))
-            .collect::<Vec<_>>()
-            .join("; "),
-        Kind::Likert {
-            from,
-            to,
-            low,
-            high,
-        } => format!(
-            "{from}={}; {to}={}",
-            flow.texts.format(lang, low, None),
-            flow.texts.format(lang, high, None)
-        ),
-        Kind::YesNo { codes, .. } => format!("{}=yes; {}=no", codes.yes, codes.no),
-        _ => String::new(),
-    }
-}
+pub use super::codebook::{write_codebook, write_codebook_all};

@@ -86,6 +86,16 @@ pub enum StoreError {
         /// The underlying serde error.
         source: serde_json::Error,
     },
+    /// A flow's text differs from the one already stored under its id and version.
+    #[error(
+        "flow `{flow_id}` version {version} is already stored with a different text: bump `version` in the flow file"
+    )]
+    FlowVersionChanged {
+        /// The flow id.
+        flow_id: String,
+        /// The version both texts claim.
+        version: i64,
+    },
     /// A stored row holds something the store cannot interpret.
     #[error("corrupt {context} in the database: {detail}")]
     Corrupt {

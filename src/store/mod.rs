@@ -37,6 +37,7 @@ macro_rules! handle {
 
 mod error;
 mod fastread;
+mod flows;
 mod group;
 mod ops;
 mod overview;
@@ -65,6 +66,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 
 use error::db;
 pub use error::{Result, StoreError};
+pub use flows::{FlowSources, Remembered};
 pub use ops::{Ops, OutboxLoad, SchemaState, inspect_schema};
 pub use overview::Overview;
 pub use replies::{Lease, QueuedReply, Replies, ReplyBatch, Settled};
@@ -204,6 +206,8 @@ pub struct Store {
     /// database server costs that part sent again, never a lost one; a kill of the bot
     /// loses no committed mark.
     marks: Option<AnyPool>,
+    /// Compiled flows of this database, by (id, version) (see [`flows`]).
+    flow_cache: flows::FlowCache,
 }
 
 impl Store {
@@ -242,6 +246,7 @@ impl Store {
                     group: None,
                     fast: None,
                     marks: None,
+                    flow_cache: flows::FlowCache::default(),
                 };
                 // An in-memory database exists only inside sqlx's one connection, so its
                 // steps commit through sqlx; so do those of a file the writer cannot open.
@@ -299,6 +304,7 @@ impl Store {
                     group: None,
                     fast: None,
                     marks: Some(marks),
+                    flow_cache: flows::FlowCache::default(),
                 })
             }
         }

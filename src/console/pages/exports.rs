@@ -31,8 +31,10 @@ pub fn routes() -> Router<AppState> {
 /// What can be downloaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportKind {
-    /// The answers as CSV.
+    /// The answers as CSV (comma, UTF-8).
     AnswersCsv,
+    /// The answers as CSV for Excel set to Indonesian (semicolon, UTF-8 with BOM).
+    AnswersCsvExcel,
     /// The answers as XLSX.
     AnswersXlsx,
     /// The codebook (CSV).
@@ -42,8 +44,9 @@ pub enum ExportKind {
 }
 
 impl ExportKind {
-    const ALL: [ExportKind; 4] = [
+    const ALL: [ExportKind; 5] = [
         ExportKind::AnswersCsv,
+        ExportKind::AnswersCsvExcel,
         ExportKind::AnswersXlsx,
         ExportKind::Codebook,
         ExportKind::Report,
@@ -53,6 +56,7 @@ impl ExportKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ExportKind::AnswersCsv => "answers-csv",
+            ExportKind::AnswersCsvExcel => "answers-csv-excel",
             ExportKind::AnswersXlsx => "answers-xlsx",
             ExportKind::Codebook => "codebook",
             ExportKind::Report => "report",
@@ -65,12 +69,15 @@ impl ExportKind {
 
     /// Whether the file holds personal data (only admins and operators may have it).
     pub fn personal(self) -> bool {
-        matches!(self, ExportKind::AnswersCsv | ExportKind::AnswersXlsx)
+        matches!(
+            self,
+            ExportKind::AnswersCsv | ExportKind::AnswersCsvExcel | ExportKind::AnswersXlsx
+        )
     }
 
     fn extension(self) -> &'static str {
         match self {
-            ExportKind::AnswersCsv | ExportKind::Codebook => "csv",
+            ExportKind::AnswersCsv | ExportKind::AnswersCsvExcel | ExportKind::Codebook => "csv",
             ExportKind::AnswersXlsx | ExportKind::Report => "xlsx",
         }
     }
@@ -86,6 +93,7 @@ impl ExportKind {
     fn texts(self) -> (&'static str, &'static str) {
         match self {
             ExportKind::AnswersCsv => ("c-export-answers-csv", "c-export-file-answers"),
+            ExportKind::AnswersCsvExcel => ("c-export-answers-csv-excel", "c-export-file-answers"),
             ExportKind::AnswersXlsx => ("c-export-answers-xlsx", "c-export-file-answers"),
             ExportKind::Codebook => ("c-export-codebook", "c-export-file-codebook"),
             ExportKind::Report => ("c-export-report", "c-export-file-report"),
@@ -147,7 +155,7 @@ async fn exports_page(
         }
         p.muted { (tr.t("c-export-scope-note")) }
         ul.downloads #downloads {
-            @for kind in [ExportKind::AnswersCsv, ExportKind::AnswersXlsx, ExportKind::Codebook] {
+            @for kind in [ExportKind::AnswersCsv, ExportKind::AnswersCsvExcel, ExportKind::AnswersXlsx, ExportKind::Codebook] {
                 li {
                     @if kind.personal() && !manager {
                         span.muted { (tr.t(kind.texts().0)) " — " (tr.t("c-export-needs-manager")) }
@@ -267,13 +275,18 @@ async fn write_file(
 ) -> Result<Written, WriteError> {
     let path = scratch_file(state, kind.extension())?;
     let rows = match kind {
-        ExportKind::AnswersCsv => {
+        ExportKind::AnswersCsv | ExportKind::AnswersCsvExcel => {
             let out = std::io::BufWriter::new(std::fs::File::create(&path.0)?);
-            Some(export::write_csv_in(&state.store, flow, scope, out).await?)
+            let dialect = if kind == ExportKind::AnswersCsvExcel {
+                export::CsvDialect::Excel
+            } else {
+                export::CsvDialect::Plain
+            };
+            Some(export::write_csv_in(&state.store, flow, scope, dialect, out).await?)
         }
         ExportKind::Codebook => {
             let out = std::io::BufWriter::new(std::fs::File::create(&path.0)?);
-            export::write_codebook(flow, out)?;
+            export::write_codebook_all(&state.store, flow, out).await?;
             None
         }
         ExportKind::AnswersXlsx => {

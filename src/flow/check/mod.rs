@@ -12,6 +12,7 @@
 
 mod conditions;
 mod diagnostics;
+mod export_fields;
 mod goto;
 mod grid;
 mod indicators;
@@ -67,8 +68,9 @@ pub fn compile(src: &str) -> Result<Flow, Vec<Diagnostic>> {
     for (name, at, first) in names.duplicates {
         cx.err(at, format!("`{name}` is already used on line {} (codes, section ids and group ids must be unique)", first.0));
     }
-    let flow = cx.flow(&file);
+    let mut flow = cx.flow(&file);
     if cx.diags.is_empty() {
+        flow.source = src.to_owned();
         Ok(flow)
     } else {
         let mut d = cx.diags;
@@ -217,6 +219,7 @@ impl Checker {
         self.check_graph();
         self.check_export_columns();
         let indicators = self.indicators(file.indicators.as_ref());
+        let export_fields = self.export_fields(meta.export_fields.as_ref());
 
         let by_code = self
             .items
@@ -247,10 +250,12 @@ impl Checker {
             outro,
             open: meta.open.as_ref().is_some_and(|o| o.value),
             missing: self.missing_codes(meta.missing.as_ref()),
+            export_fields,
             sections: std::mem::take(&mut self.sections),
             items: std::mem::take(&mut self.items),
             groups: std::mem::take(&mut self.groups),
             texts,
+            source: String::new(),
             by_code,
             indicators,
         }
