@@ -277,10 +277,22 @@ fn engine_input(b: &[u8]) {
 }
 
 fn roster_file(b: &[u8], ext: &str) {
-    let Ok(dir) = tempfile::tempdir() else {
+    // One folder for the whole run, in memory where the system has one: a folder made and
+    // removed per case made the run wait on the disk rather than on the reader.
+    static DIR: OnceLock<Option<tempfile::TempDir>> = OnceLock::new();
+    let Some(dir) = DIR.get_or_init(|| {
+        let shm = Path::new("/dev/shm");
+        if shm.is_dir() {
+            tempfile::tempdir_in(shm).ok()
+        } else {
+            tempfile::tempdir().ok()
+        }
+    }) else {
         return;
     };
-    let path = dir.path().join(format!("roster.{ext}"));
+    let path = dir
+        .path()
+        .join(format!("roster-{:?}.{ext}", std::thread::current().id()));
     if std::fs::write(&path, b).is_err() {
         return;
     }
