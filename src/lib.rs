@@ -11,6 +11,7 @@ pub mod console;
 pub mod conversation;
 pub mod engine;
 pub mod flow;
+pub mod lookup;
 pub mod i18n;
 pub mod logs;
 pub mod metrics;

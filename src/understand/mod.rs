@@ -30,6 +30,7 @@ mod text;
 mod yes_no;
 
 pub use choice::{
+    rank_choices,
     ChoiceMatch, ChoiceOption, ambiguous_number, match_choice, match_choices, understand_choice,
 };
 pub use date::{parse_date, parse_month_year};

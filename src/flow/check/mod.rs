@@ -14,6 +14,7 @@ mod conditions;
 mod diagnostics;
 mod goto;
 mod grid;
+mod lookup;
 mod names;
 mod options;
 mod questions;
