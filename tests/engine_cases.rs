@@ -2431,7 +2431,10 @@ const LOOKUP_CASES: &[Case] = &[
     Case {
         name: "the question says to type a few letters and offers no list",
         inputs: &["/mulai", "ya"],
-        expect: &["Di provinsi mana Anda bekerja?", "Ketik beberapa huruf namanya"],
+        expect: &[
+            "Di provinsi mana Anda bekerja?",
+            "Ketik beberapa huruf namanya",
+        ],
         expect_not: &["1. Aceh"],
         answers: &[],
         status: Answering,
@@ -2455,7 +2458,11 @@ const LOOKUP_CASES: &[Case] = &[
     Case {
         name: "the offer lists the matches best first",
         inputs: &["/mulai", "ya", "jatim", "malang"],
-        expect: &["Yang cocok dengan «malang»", "1. Kabupaten Malang", "2. Kota Malang"],
+        expect: &[
+            "Yang cocok dengan «malang»",
+            "1. Kabupaten Malang",
+            "2. Kota Malang",
+        ],
         expect_not: &["Apa jenis pekerjaan Anda?"],
         answers: &[("f5a1", "35")],
         status: Answering,
@@ -2471,7 +2478,10 @@ const LOOKUP_CASES: &[Case] = &[
     Case {
         name: "a regency of another province is not found",
         inputs: &["/mulai", "ya", "Bali", "surabaya"],
-        expect: &["Tidak ada yang cocok dengan «surabaya»", "tidak ada di daftar"],
+        expect: &[
+            "Tidak ada yang cocok dengan «surabaya»",
+            "tidak ada di daftar",
+        ],
         expect_not: &["Apa jenis pekerjaan Anda?"],
         answers: &[("f5a1", "51")],
         status: Answering,
@@ -2479,9 +2489,21 @@ const LOOKUP_CASES: &[Case] = &[
     Case {
         name: "not in the list falls back to the other question",
         inputs: &["/mulai", "ya", "Bali", "tidak ada di daftar", "Nusa Penida"],
-        expect: &["Tulis nama daerahnya.", "Apa jenis pekerjaan Anda?"],
+        expect: &["Apa jenis pekerjaan Anda?"],
         expect_not: &["Tercatat"],
-        answers: &[("f5a1", "51"), ("f5a2", "lainnya"), ("f5a2_lain", "Nusa Penida")],
+        answers: &[
+            ("f5a1", "51"),
+            ("f5a2", "lainnya"),
+            ("f5a2_lain", "Nusa Penida"),
+        ],
+        status: Answering,
+    },
+    Case {
+        name: "not in the list asks the other question",
+        inputs: &["/mulai", "ya", "Bali", "tidak ada di daftar"],
+        expect: &["Tulis nama daerahnya."],
+        expect_not: &["Tercatat", "Apa jenis pekerjaan Anda?"],
+        answers: &[("f5a1", "51"), ("f5a2", "lainnya")],
         status: Answering,
     },
     Case {
@@ -2494,7 +2516,13 @@ const LOOKUP_CASES: &[Case] = &[
     },
     Case {
         name: "an occupation by its words",
-        inputs: &["/mulai", "ya", "DKI", "jakarta selatan", "profesional pendidikan"],
+        inputs: &[
+            "/mulai",
+            "ya",
+            "DKI",
+            "jakarta selatan",
+            "profesional pendidikan",
+        ],
         expect: &["Tercatat: Profesional Pendidikan (23)"],
         expect_not: &[],
         answers: &[("f5a1", "31"), ("f5a2", "31.74"), ("kbji", "23")],
@@ -2544,7 +2572,11 @@ fn lookup_offers_render_on_every_channel() {
             .collect::<Vec<_>>(),
         ["32", "33", "35"]
     );
-    assert!(offer.plain().contains("1. Jawa Barat\n2. Jawa Tengah\n3. Jawa Timur"));
+    assert!(
+        offer
+            .plain()
+            .contains("1. Jawa Barat\n2. Jawa Tengah\n3. Jawa Timur")
+    );
     let wa = whatsapp::render::render(&offer, "Pilih");
     let json = format!("{wa:?}");
     // Three rows: a reply button each (at most 3 fit), no numbered text.

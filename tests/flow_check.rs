@@ -524,12 +524,7 @@ const EXPECTED_LOOKUP: &[Expect] = &[
         "`within` names `f8`, a `single` question; it must be a lookup of list `provinces`",
     ),
     e(40, 15, "f5a4", "lookup question `f5a4` needs `list:`"),
-    e(
-        46,
-        17,
-        "{ answer",
-        "`within` does not apply to list `kbli`",
-    ),
+    e(46, 17, "{ answer", "`within` does not apply to list `kbli`"),
     e(49, 15, "text", "`list` does not apply to a `text` question"),
 ];
 

@@ -785,7 +785,7 @@ async fn export_writes_grids_and_missing_codes(db: &Db) {
 
 /// The answer columns of the shipped Dikti flow's CSV are exactly the national codes
 /// (../shared/domain.md), in questionnaire order.
-async fn dikti_export_has_exactly_the_national_codes(db: Db) {
+async fn dikti_export_has_exactly_the_national_codes(db: &Db) {
     let s = &db.store;
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("flows/tracer-dikti.yaml");
     let flow = jejak::flow::load(&path).unwrap();

@@ -17,7 +17,14 @@ pub const PROVINCE_ALIASES: &[(&str, &[&str])] = &[
     ("33", &["Jateng"]),
     (
         "34",
-        &["DIY", "Jogja", "Jogjakarta", "Yogya", "Yogyakarta", "DI Yogyakarta"],
+        &[
+            "DIY",
+            "Jogja",
+            "Jogjakarta",
+            "Yogya",
+            "Yogyakarta",
+            "DI Yogyakarta",
+        ],
     ),
     ("35", &["Jatim"]),
     ("52", &["NTB"]),

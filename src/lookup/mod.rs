@@ -340,10 +340,7 @@ impl List {
         if self.by_code.contains_key(t) {
             return t.to_string();
         }
-        if self.id == ListId::Regencies
-            && t.len() == 4
-            && t.bytes().all(|b| b.is_ascii_digit())
-        {
+        if self.id == ListId::Regencies && t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
             return format!("{}.{}", &t[..2], &t[2..]);
         }
         names::expand_prefixes(t)
@@ -359,7 +356,10 @@ impl Lists {
             };
             let parents = self.get(parent_id);
             for e in &list.entries {
-                let ok = e.parent.as_deref().is_some_and(|p| parents.entry(p).is_some());
+                let ok = e
+                    .parent
+                    .as_deref()
+                    .is_some_and(|p| parents.entry(p).is_some());
                 if !ok {
                     return Err(ListError::MissingParent {
                         file: list.id.source().0,

@@ -124,7 +124,10 @@ mod tests {
             display_name("PENGADAAN LISTRIK, GAS, UAP/AIR PANAS DAN UDARA DINGIN"),
             "Pengadaan Listrik, Gas, Uap/Air Panas dan Udara Dingin"
         );
-        assert_eq!(display_name("Profesional Pendidikan"), "Profesional Pendidikan");
+        assert_eq!(
+            display_name("Profesional Pendidikan"),
+            "Profesional Pendidikan"
+        );
     }
 
     #[test]

@@ -312,9 +312,8 @@ fn fit(fi: &str, words: &[&str], forms: &[(String, bool)]) -> u32 {
         }
         // Every meaningful word of the answer stands for a word of the label: itself, a
         // synonym, or (three letters or more) its beginning ("surab" for "Surabaya").
-        let stands = |w: &str, l: &str| {
-            same_word(w, l) || (w.chars().count() >= 3 && l.starts_with(w))
-        };
+        let stands =
+            |w: &str, l: &str| same_word(w, l) || (w.chars().count() >= 3 && l.starts_with(w));
         if words.iter().all(|w| label.iter().any(|l| stands(w, l))) {
             let covered = label
                 .iter()
