@@ -58,9 +58,7 @@ impl Checker {
         code: &str,
     ) -> Option<usize> {
         let target = &w.value.answer;
-        let Some(list) = list else {
-            return None;
-        };
+        let list = list?;
         let Some(parent_list) = list.parent_list() else {
             self.err(
                 pos(w),
