@@ -14,6 +14,7 @@ pub mod flow;
 pub mod i18n;
 pub mod logs;
 pub mod memory;
+pub mod lookup;
 pub mod metrics;
 pub mod model;
 pub mod report;

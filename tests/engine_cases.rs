@@ -2393,3 +2393,193 @@ fn grid_rows_render_on_every_channel() {
     let term = console::render(&one, false);
     assert!(!term.contains("\n1. 1"), "{term}");
 }
+
+/// Lookups: a province, its kabupaten/kota (filtered by the province, "not in the list"
+/// falling back to text), an occupation (KBJI).
+const LOOKUP: &str = r#"
+flow:
+  id: lookup
+  version: 1
+  title: { id: "Lookup", en: "Lookup" }
+  languages: [id, en]
+  consent:
+    purpose: { id: "a", en: "a" }
+    data: { id: "b", en: "b" }
+    retention: { id: "c", en: "c" }
+    rights: { id: "d", en: "d" }
+sections:
+  - id: tempat
+    title: { id: "Tempat kerja", en: "Workplace" }
+    questions:
+      - code: f5a1
+        type: lookup
+        list: provinces
+        text: { id: "Di provinsi mana Anda bekerja?", en: "In which province do you work?" }
+      - code: f5a2
+        type: lookup
+        list: regencies
+        within: { answer: f5a1 }
+        other: { code: f5a2_lain, text: { id: "Tulis nama daerahnya.", en: "Write its name." } }
+        text: { id: "Di kabupaten/kota mana?", en: "In which regency or city?" }
+      - code: kbji
+        type: lookup
+        list: kbji
+        text: { id: "Apa jenis pekerjaan Anda?", en: "What kind of work do you do?" }
+"#;
+
+const LOOKUP_CASES: &[Case] = &[
+    Case {
+        name: "the question says to type a few letters and offers no list",
+        inputs: &["/mulai", "ya"],
+        expect: &[
+            "Di provinsi mana Anda bekerja?",
+            "Ketik beberapa huruf namanya",
+        ],
+        expect_not: &["1. Aceh"],
+        answers: &[],
+        status: Answering,
+    },
+    Case {
+        name: "an alias is taken at once and confirmed in the next message",
+        inputs: &["/mulai", "ya", "Jatim"],
+        expect: &["Tercatat: Jawa Timur (35).\n\nPertanyaan 2 dari"],
+        expect_not: &["pilih salah satu"],
+        answers: &[("f5a1", "35")],
+        status: Answering,
+    },
+    Case {
+        name: "several matches are offered numbered and a number picks one",
+        inputs: &["/mulai", "ya", "jatim", "malang", "2"],
+        expect: &["Tercatat: Kota Malang (35.73)", "Apa jenis pekerjaan Anda?"],
+        expect_not: &[],
+        answers: &[("f5a1", "35"), ("f5a2", "35.73")],
+        status: Answering,
+    },
+    Case {
+        name: "the offer lists the matches best first",
+        inputs: &["/mulai", "ya", "jatim", "malang"],
+        expect: &[
+            "Yang cocok dengan «malang»",
+            "1. Kabupaten Malang",
+            "2. Kota Malang",
+        ],
+        expect_not: &["Apa jenis pekerjaan Anda?"],
+        answers: &[("f5a1", "35")],
+        status: Answering,
+    },
+    Case {
+        name: "a button carries the code",
+        inputs: &["/mulai", "ya", "jatim", "malang", "btn:f5a2=35.07"],
+        expect: &["Tercatat: Kabupaten Malang (35.07)"],
+        expect_not: &[],
+        answers: &[("f5a1", "35"), ("f5a2", "35.07")],
+        status: Answering,
+    },
+    Case {
+        name: "a regency of another province is not found",
+        inputs: &["/mulai", "ya", "Bali", "surabaya"],
+        expect: &[
+            "Tidak ada yang cocok dengan «surabaya»",
+            "tidak ada di daftar",
+        ],
+        expect_not: &["Apa jenis pekerjaan Anda?"],
+        answers: &[("f5a1", "51")],
+        status: Answering,
+    },
+    Case {
+        name: "not in the list falls back to the other question",
+        inputs: &["/mulai", "ya", "Bali", "tidak ada di daftar", "Nusa Penida"],
+        expect: &["Apa jenis pekerjaan Anda?"],
+        expect_not: &["Tercatat"],
+        answers: &[
+            ("f5a1", "51"),
+            ("f5a2", "lainnya"),
+            ("f5a2_lain", "Nusa Penida"),
+        ],
+        status: Answering,
+    },
+    Case {
+        name: "not in the list asks the other question",
+        inputs: &["/mulai", "ya", "Bali", "tidak ada di daftar"],
+        expect: &["Tulis nama daerahnya."],
+        expect_not: &["Tercatat", "Apa jenis pekerjaan Anda?"],
+        answers: &[("f5a1", "51"), ("f5a2", "lainnya")],
+        status: Answering,
+    },
+    Case {
+        name: "a code without its dot is a BPS regency code",
+        inputs: &["/mulai", "ya", "35", "3578"],
+        expect: &["Tercatat: Kota Surabaya (35.78)"],
+        expect_not: &[],
+        answers: &[("f5a1", "35"), ("f5a2", "35.78")],
+        status: Answering,
+    },
+    Case {
+        name: "an occupation by its words",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "DKI",
+            "jakarta selatan",
+            "profesional pendidikan",
+        ],
+        expect: &["Tercatat: Profesional Pendidikan (23)"],
+        expect_not: &[],
+        answers: &[("f5a1", "31"), ("f5a2", "31.74"), ("kbji", "23")],
+        status: Completed,
+    },
+    Case {
+        name: "a number that was not offered is searched as a code",
+        inputs: &["/mulai", "ya", "2"],
+        expect: &["Tidak ada yang cocok dengan «2»"],
+        expect_not: &[],
+        answers: &[],
+        status: Answering,
+    },
+];
+
+#[test]
+fn lookup_conversations() {
+    let flow = flow(LOOKUP);
+    let failures: Vec<String> = LOOKUP_CASES
+        .iter()
+        .filter_map(|c| check(&flow, c).err().map(|e| format!("## {}\n{e}", c.name)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        LOOKUP_CASES.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// The matches a lookup offers render as choices do on every channel: a WhatsApp list (at
+/// most 8 rows, within its limit of 10), a Telegram keyboard, web buttons, a numbered list
+/// in the terminal.
+#[test]
+fn lookup_offers_render_on_every_channel() {
+    use jejak::channel::whatsapp;
+    let flow = flow(LOOKUP);
+    let o = converse(&flow, &["/mulai", "ya", "jawa"]).expect("conversation");
+    let offer = o.replies.last().cloned().expect("a reply");
+    let prompt = offer.prompt.clone().expect("a prompt");
+    assert_eq!(
+        prompt
+            .options
+            .iter()
+            .map(|o| o.value.as_str())
+            .collect::<Vec<_>>(),
+        ["32", "33", "35"]
+    );
+    assert!(
+        offer
+            .plain()
+            .contains("1. Jawa Barat\n2. Jawa Tengah\n3. Jawa Timur")
+    );
+    let wa = whatsapp::render::render(&offer, "Pilih");
+    let json = format!("{wa:?}");
+    // Three rows: a reply button each (at most 3 fit), no numbered text.
+    assert!(json.contains("Jawa Timur"), "{json}");
+    assert!(!json.contains("1. Jawa Barat"), "{json}");
+}

@@ -570,4 +570,29 @@ fn the_indicator_test_flow_compiles_with_its_section() {
         ind.competency.map(|c| c.rows),
         Some(vec!["f17_etika".to_string(), "f17_it".to_string()])
     );
+const BAD_LOOKUP: &str = "tests/fixtures/bad-lookup.yaml";
+
+/// Every mistake planted in `bad-lookup.yaml`, in file order.
+const EXPECTED_LOOKUP: &[Expect] = &[
+    e(24, 15, "provinsi", "unknown list `provinsi`"),
+    e(
+        33,
+        27,
+        "f5a3",
+        "`within` names `f5a3`, which is not a question before `f5a2`",
+    ),
+    e(
+        38,
+        27,
+        "f8",
+        "`within` names `f8`, a `single` question; it must be a lookup of list `provinces`",
+    ),
+    e(40, 15, "f5a4", "lookup question `f5a4` needs `list:`"),
+    e(46, 17, "{ answer", "`within` does not apply to list `kbli`"),
+    e(49, 15, "text", "`list` does not apply to a `text` question"),
+];
+
+#[test]
+fn every_lookup_mistake_is_reported_once_at_its_position() {
+    assert_planted(BAD_LOOKUP, EXPECTED_LOOKUP);
 }

@@ -34,6 +34,11 @@ fn smk_transcripts_pass_and_reach_every_question() {
 }
 
 #[test]
+fn dikti_transcripts_pass_and_reach_every_question() {
+    check_flow("flows/tracer-dikti.yaml");
+}
+
+#[test]
 fn training_transcripts_pass_and_reach_every_question() {
     check_flow("flows/tracer-pelatihan.yaml");
 }

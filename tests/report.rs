@@ -24,7 +24,8 @@ both_backends!(
     report_formats,
     report_formats_in_indonesian,
     export_uses_the_national_names_and_codes,
-    export_writes_grids_and_missing_codes
+    export_writes_grids_and_missing_codes,
+    dikti_export_has_exactly_the_national_codes
 );
 
 /// The dataset; returns the wave ids (w1, w2, w3).
@@ -780,4 +781,34 @@ async fn export_writes_grids_and_missing_codes(db: &Db) {
             ("f1764", "Nilai kompetensi: — Keahlian — B", "1-5", "f1764"),
         ]
     );
+}
+
+/// The answer columns of the shipped Dikti flow's CSV are exactly the national codes
+/// (../shared/domain.md), in questionnaire order.
+async fn dikti_export_has_exactly_the_national_codes(db: &Db) {
+    let s = &db.store;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("flows/tracer-dikti.yaml");
+    let flow = jejak::flow::load(&path).unwrap();
+    let mut out = Vec::new();
+    jejak::report::export::write_csv(s, &flow, &mut out)
+        .await
+        .unwrap();
+    let mut rd = csv::Reader::from_reader(out.as_slice());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    let first = header.iter().position(|h| h == "f8").expect("f8 column");
+    let answers: Vec<&str> = header[first..].iter().map(String::as_str).collect();
+    let mut national: Vec<String> = [
+        "f8", "f504", "f502", "f506", "f505", "f5a1", "f5a2", "f1101", "f1102", "f5b", "f5c",
+        "f5d", "f14", "f15", "f18a", "f18b", "f18c", "f18d", "f1201", "f1202",
+    ]
+    .iter()
+    .map(|c| c.to_string())
+    .collect();
+    national.extend((1761..=1774).map(|n| format!("f{n}")));
+    national.extend((21..=27).map(|n| format!("f{n}")));
+    national.extend(["f301", "f302", "f303"].map(String::from));
+    national.extend((401..=416).map(|n| format!("f{n}")));
+    national.extend(["f6", "f7", "f7a", "f1001", "f1002"].map(String::from));
+    national.extend((1601..=1614).map(|n| format!("f{n}")));
+    assert_eq!(answers, national, "{header:?}");
 }

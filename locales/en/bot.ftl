@@ -124,3 +124,10 @@ mydata-cohort = Cohort
 mydata-programme = Programme
 mydata-school = School/unit
 mydata-province = Province
+
+hint-lookup = Type a few letters of the name (or its code), then pick from the list that appears.
+hint-lookup-other = Type a few letters of the name (or its code), then pick from the list that appears. If it is not in the list, write "not in the list".
+lookup-pick = What matches "{ $typed }" — pick one (reply with its number):
+lookup-none = Nothing matches "{ $typed }". Try a few other letters of the name, or its code.
+lookup-none-other = Nothing matches "{ $typed }". Try a few other letters of the name, or its code. If it really is not in the list, write "not in the list".
+lookup-taken = Noted: { $name } ({ $code }).

@@ -125,3 +125,10 @@ mydata-cohort = Angkatan
 mydata-programme = Program/kompetensi keahlian
 mydata-school = Sekolah/unit
 mydata-province = Provinsi
+
+hint-lookup = Ketik beberapa huruf namanya (atau kodenya), lalu pilih dari daftar yang muncul.
+hint-lookup-other = Ketik beberapa huruf namanya (atau kodenya), lalu pilih dari daftar yang muncul. Jika tidak ada di daftar, tulis «tidak ada di daftar».
+lookup-pick = Yang cocok dengan «{ $typed }» — pilih salah satu (balas dengan nomornya):
+lookup-none = Tidak ada yang cocok dengan «{ $typed }». Coba ketik beberapa huruf lain dari namanya, atau kodenya.
+lookup-none-other = Tidak ada yang cocok dengan «{ $typed }». Coba ketik beberapa huruf lain dari namanya, atau kodenya. Jika memang tidak ada di daftar, tulis «tidak ada di daftar».
+lookup-taken = Tercatat: { $name } ({ $code }).

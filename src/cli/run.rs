@@ -103,6 +103,9 @@ pub async fn run(database_url: Option<String>, data_dir: &Path, flow: &str) -> a
 
 /// [`run`] with its options.
 pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
+    // The shipped lookup lists are embedded; a broken one stops the process here rather
+    // than in a respondent's conversation.
+    crate::lookup::lists().context("the shipped lookup lists (data/)")?;
     let RunOptions {
         database_url,
         data_dir,

@@ -21,13 +21,15 @@ pub enum Refusal {
     Brief(String),
     /// A typed number could mean two options: say this and offer just these two.
     Which(String, Vec<ReplyOption>),
+    /// A lookup found several rows: say this and offer them, numbered on text-only channels.
+    Pick(String, Vec<ReplyOption>),
 }
 
 impl Refusal {
     /// The text said, whatever comes after it.
     pub fn text(&self) -> &str {
         match self {
-            Refusal::Reask(t) | Refusal::Brief(t) | Refusal::Which(t, _) => t,
+            Refusal::Reask(t) | Refusal::Brief(t) | Refusal::Which(t, _) | Refusal::Pick(t, _) => t,
         }
     }
 }
@@ -185,6 +187,11 @@ pub fn parse_text(
             let value = Value::MonthYear { year, month };
             check_dates(cat, lang, range, &value, today)?;
             Ok(value)
+        }
+        Kind::Lookup { list, other, .. } => {
+            // Without the session (no earlier answer to filter by, nothing shown before):
+            // the engine calls `parse_lookup` itself with both.
+            parse_lookup(cat, lang, *list, None, other.is_some(), None, text)
         }
         Kind::Phone => understand::parse_phone(text)
             .map(Value::Phone)
@@ -459,4 +466,90 @@ fn with_options<R>(options: &[Choice], f: impl FnOnce(&[ChoiceOption]) -> R) -> 
         })
         .collect();
     f(&opts)
+}
+
+/// Words that say the answer to a lookup is not in its list.
+const NOT_LISTED_WORDS: &[&str] = &[
+    "tidak ada di daftar",
+    "tidak ada dalam daftar",
+    "tidak ada di list",
+    "gak ada di daftar",
+    "nggak ada di daftar",
+    "tidak ada",
+    "gak ada",
+    "ga ada",
+    "nggak ada",
+    "tidak terdaftar",
+    "lainnya",
+    "yang lain",
+    "not in the list",
+    "not listed",
+    "other",
+];
+
+/// Parses an answer to a lookup question over `list`: a number picks from the matches
+/// shown last (`shown`), "tidak ada di daftar" falls back to the `other` question, anything
+/// else is searched among the rows (under `within`, the parent code answered earlier). One
+/// match is the answer; several are offered to pick from; none says what would work.
+#[allow(clippy::too_many_arguments)]
+pub fn parse_lookup(
+    cat: &Catalog,
+    lang: Lang,
+    list: crate::lookup::ListId,
+    within: Option<&str>,
+    other: bool,
+    shown: Option<&[String]>,
+    input: &str,
+) -> Result<Value, Refusal> {
+    use crate::lookup::{self, Found};
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(cat.t(lang, Msg::ErrEmpty).into());
+    }
+    let lists = match lookup::lists() {
+        Ok(l) => l,
+        // The shipped lists are checked at start and by a test; if one were broken the
+        // respondent can still answer in words.
+        Err(_) => return Ok(Value::Text(text.to_string())),
+    };
+    let rows = lists.get(list);
+    let taken = |code: &str| Value::Choice(code.to_string());
+    if let Some(shown) = shown
+        && let Some(n) = understand::parse_integer(text, lang)
+        && n >= 1
+        && let Some(code) = shown.get(n as usize - 1)
+        && rows.entry(code).is_some()
+    {
+        return Ok(taken(code));
+    }
+    let folded: String = text
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if other && NOT_LISTED_WORDS.contains(&folded.as_str()) {
+        return Ok(taken(lookup::NOT_LISTED));
+    }
+    match rows.search(text, within) {
+        Found::One(e) => Ok(taken(&e.code)),
+        Found::Several(es) => Err(Refusal::Pick(
+            cat.ta(lang, Msg::LookupPick, &[("typed", text)]),
+            es.iter()
+                .map(|e| ReplyOption {
+                    value: e.code.clone(),
+                    label: e.name.clone(),
+                })
+                .collect(),
+        )),
+        Found::Nothing => Err(Refusal::Brief(cat.ta(
+            lang,
+            if other {
+                Msg::LookupNoneOther
+            } else {
+                Msg::LookupNone
+            },
+            &[("typed", text)],
+        ))),
+    }
 }

@@ -8,7 +8,7 @@ pub mod nav;
 pub mod render;
 pub mod state;
 
-use crate::flow::Flow;
+use crate::flow::{Flow, Kind};
 use crate::i18n::{Catalog, Msg};
 use crate::model::{Lang, RespondentFields, SessionStatus};
 use chrono::{DateTime, Duration, Utc};
@@ -323,6 +323,8 @@ impl Stepper<'_, '_> {
     fn go(&mut self, next: Next) {
         match next {
             Next::Ask(p) => {
+                // What a lookup offered belongs to the question it was offered for.
+                self.st.shown = None;
                 self.st.current = Some(p);
                 let r = render::ask(self.cx, &self.st, p);
                 self.out.push(r);
@@ -382,10 +384,55 @@ impl Stepper<'_, '_> {
                     }
                 }
             }
-            Position::Question { item, .. } => match self.parse_answer(item, input) {
-                (raw, Ok(value)) => self.record(pos, raw, value),
-                (_, Err(refusal)) => self.refuse(pos, refusal),
+            Position::Question { item, iteration } => match self.parse_answer(item, input) {
+                (raw, Ok(value)) => {
+                    let confirm = self.lookup_taken(item, &value);
+                    let before = self.out.len();
+                    self.record(pos, raw, value);
+                    // The row taken is confirmed at the top of the next message, so a
+                    // respondent who typed "malang" sees which Malang was kept.
+                    if let Some(c) = confirm {
+                        match self.out.get_mut(before) {
+                            Some(next) => next.text = format!("{c}\n\n{}", next.text),
+                            None => self.out.push(Reply::say(c)),
+                        }
+                    }
+                }
+                (_, Err(refusal)) => self.refuse(Position::Question { item, iteration }, refusal),
             },
+        }
+    }
+
+    /// "Tercatat: Kota Malang (35.73)." for a lookup answered with a row of its list.
+    fn lookup_taken(&self, item: usize, value: &crate::model::Value) -> Option<String> {
+        let q = &self.cx.flow.items[item];
+        let (Kind::Lookup { list, .. }, crate::model::Value::Choice(code)) = (&q.kind, value)
+        else {
+            return None;
+        };
+        let entry = crate::lookup::lists().ok()?.get(*list).entry(code)?;
+        Some(self.cx.catalog.ta(
+            self.lang(),
+            Msg::LookupTaken,
+            &[("name", &entry.name), ("code", &entry.code)],
+        ))
+    }
+
+    /// The parent code a lookup at `item` is filtered by: the answer to its `within`
+    /// question (none when that was "not in the list" or is missing).
+    fn lookup_within(&self, item: usize, iteration: u32) -> Option<String> {
+        let Kind::Lookup {
+            within: Some(w), ..
+        } = &self.cx.flow.items[item].kind
+        else {
+            return None;
+        };
+        let key = View::key(self.cx.flow, *w, iteration);
+        match self.st.answers.get(&key).map(|a| &a.value) {
+            Some(crate::model::Value::Choice(c)) if c != crate::lookup::NOT_LISTED => {
+                Some(c.clone())
+            }
+            _ => None,
         }
     }
 
@@ -399,6 +446,52 @@ impl Stepper<'_, '_> {
         let cx = self.cx;
         let q = &cx.flow.items[item];
         let today = self.today();
+        if let Kind::Lookup { list, other, .. } = &q.kind {
+            let iteration = match self.st.current {
+                Some(Position::Question { iteration, .. }) => iteration,
+                _ => 0,
+            };
+            let within = self.lookup_within(item, iteration);
+            let at = Position::Question { item, iteration };
+            let shown = self
+                .st
+                .shown
+                .as_ref()
+                .filter(|s| s.at == at)
+                .map(|s| s.codes.as_slice());
+            let raw = match input {
+                Input::Text(t) => t.trim().to_string(),
+                Input::Button { value, .. } => value.clone(),
+            };
+            let parsed = match input {
+                // A button carries the row's code: valid only if it is offered here.
+                Input::Button { value, .. } => match crate::lookup::lists()
+                    .ok()
+                    .and_then(|l| l.get(*list).offered(value, within.as_deref()))
+                {
+                    Some(e) => Ok(crate::model::Value::Choice(e.code.clone())),
+                    None => answer::parse_lookup(
+                        cx.catalog,
+                        self.lang(),
+                        *list,
+                        within.as_deref(),
+                        other.is_some(),
+                        shown,
+                        value,
+                    ),
+                },
+                Input::Text(t) => answer::parse_lookup(
+                    cx.catalog,
+                    self.lang(),
+                    *list,
+                    within.as_deref(),
+                    other.is_some(),
+                    shown,
+                    t,
+                ),
+            };
+            return (raw, parsed);
+        }
         match input {
             Input::Text(t) => (
                 t.trim().to_string(),
@@ -427,6 +520,21 @@ impl Stepper<'_, '_> {
                     p.numbered = false;
                 }
                 self.out.push(Reply { text: msg, prompt });
+            }
+            answer::Refusal::Pick(msg, options) => {
+                self.st.shown = Some(state::Shown {
+                    at: pos,
+                    codes: options.iter().map(|o| o.value.clone()).collect(),
+                });
+                self.out.push(Reply {
+                    text: msg,
+                    prompt: Some(Prompt {
+                        id: render::prompt_id(cx, pos),
+                        options,
+                        multi: false,
+                        numbered: true,
+                    }),
+                });
             }
             answer::Refusal::Which(msg, options) => {
                 self.out.push(Reply {

@@ -103,7 +103,14 @@ pub fn display(cx: &Context, lang: Lang, q: &Question, v: &Value) -> String {
             _ => understand::format_number(*x, lang),
         },
         Value::Money(n) => understand::format_rupiah(*n),
-        Value::Choice(c) => label(c),
+        Value::Choice(c) => match &q.kind {
+            // A lookup's rows are named by the list, not by options of the flow.
+            Kind::Lookup { list, .. } => crate::lookup::lists()
+                .ok()
+                .and_then(|l| l.get(*list).entry(c))
+                .map_or_else(|| c.clone(), |e| e.name.clone()),
+            _ => label(c),
+        },
         Value::Choices(cs) => cs.iter().map(|c| label(c)).collect::<Vec<_>>().join(", "),
         Value::Scale(n) => n.to_string(),
         Value::Ratings(points) => match &q.kind {
@@ -267,6 +274,14 @@ fn ask_with(cx: &Context, st: &SessionState, pos: Position, section_intro: bool)
                 Kind::MonthYear { .. } => cat.t(lang, Msg::HintMonthYear),
                 Kind::Phone => cat.t(lang, Msg::HintPhone),
                 Kind::Email => cat.t(lang, Msg::HintEmail),
+                Kind::Lookup { other, .. } => cat.t(
+                    lang,
+                    if other.is_some() {
+                        Msg::HintLookupOther
+                    } else {
+                        Msg::HintLookup
+                    },
+                ),
             };
             lines.push(hint);
             if skip_hint {

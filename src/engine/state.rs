@@ -91,6 +91,18 @@ pub struct SessionState {
     /// Status before a stop, so `/mulai` can resume.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_at: Option<Position>,
+    /// The matches a lookup question offered last, so a typed number picks one of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<Shown>,
+}
+
+/// The rows a lookup offered, numbered from 1 in this order, at the position asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shown {
+    /// The question they were offered for.
+    pub at: Position,
+    /// Their codes.
+    pub codes: Vec<String>,
 }
 
 impl SessionState {
@@ -104,6 +116,7 @@ impl SessionState {
             answers: BTreeMap::new(),
             pending: None,
             resume_at: None,
+            shown: None,
         }
     }
 

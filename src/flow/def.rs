@@ -255,6 +255,16 @@ pub struct ItemDef {
     /// Grid: the rows, each asked in its own message.
     #[serde(default)]
     pub rows: Option<S<Vec<S<GridRowDef>>>>,
+    /// Lookup: the shipped list asked from (`provinces`, `regencies`, `kbli`, `kbji`).
+    #[serde(default)]
+    pub list: Option<S<String>>,
+    /// Lookup: only the rows under an earlier lookup's answer (`within: { answer: f5a1 }`:
+    /// the kabupaten/kota of the province answered).
+    #[serde(default)]
+    pub within: Option<S<WithinDef>>,
+    /// Lookup: "not in the list" falls back to this text question.
+    #[serde(default)]
+    pub other: Option<S<OtherDef>>,
     /// Repeat group id (makes this entry a group).
     #[serde(default)]
     pub repeat: Option<S<String>>,
@@ -287,6 +297,14 @@ pub struct OptionDef {
     /// `<question>_<option code>`.
     #[serde(default)]
     pub export: Option<S<String>>,
+}
+
+/// What a lookup is filtered by.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithinDef {
+    /// The earlier lookup question whose answer is the parent code.
+    pub answer: S<String>,
 }
 
 /// The export codes of a yes/no question.

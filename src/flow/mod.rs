@@ -485,6 +485,15 @@ pub enum Kind {
         /// Earliest and latest accepted month (compared by month).
         range: DateRange,
     },
+    /// A row of a long list shipped with Jejak (`lookup`), found by typing a few letters.
+    Lookup {
+        /// The list.
+        list: crate::lookup::ListId,
+        /// The earlier lookup question (item index) whose answer filters the rows.
+        within: Option<usize>,
+        /// Code of the text question asked when the answer is not in the list.
+        other: Option<String>,
+    },
     /// A phone number.
     Phone,
     /// An email address.
@@ -506,6 +515,7 @@ impl Kind {
             Kind::YesNo { .. } => "yesno",
             Kind::Date { .. } => "date",
             Kind::MonthYear { .. } => "month_year",
+            Kind::Lookup { .. } => "lookup",
             Kind::Phone => "phone",
             Kind::Email => "email",
         }

@@ -369,6 +369,11 @@ fn choices(flow: &Flow, kind: &Kind, lang: Lang) -> String {
             flow.texts.format(lang, high, None)
         ),
         Kind::YesNo { codes, .. } => format!("{}=yes; {}=no", codes.yes, codes.no),
+        Kind::Lookup { list, .. } => format!(
+            "list {} (data/README.md); {}=not in the list",
+            list.name(),
+            crate::lookup::NOT_LISTED
+        ),
         _ => String::new(),
     }
 }

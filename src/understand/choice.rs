@@ -295,6 +295,96 @@ fn fuzzy_match(fi: &str, forms: &[Vec<(String, bool)>]) -> Option<usize> {
     }
 }
 
+/// How well an answer fits one option, for ranking a long list (0 = does not fit).
+fn fit(fi: &str, words: &[&str], forms: &[(String, bool)]) -> u32 {
+    let mut best = 0;
+    for (form, whole) in forms {
+        if form == fi {
+            best = best.max(if *whole { 1000 } else { 900 });
+            continue;
+        }
+        let label: Vec<&str> = form
+            .split(' ')
+            .filter(|w| !w.is_empty() && !synonyms::is_filler(w))
+            .collect();
+        if label.is_empty() || words.is_empty() {
+            continue;
+        }
+        // Every meaningful word of the answer stands for a word of the label: itself, a
+        // synonym, or (three letters or more) its beginning ("surab" for "Surabaya").
+        let stands =
+            |w: &str, l: &str| same_word(w, l) || (w.chars().count() >= 3 && l.starts_with(w));
+        if words.iter().all(|w| label.iter().any(|l| stands(w, l))) {
+            let covered = label
+                .iter()
+                .filter(|l| words.iter().any(|w| stands(w, l)))
+                .count();
+            let exact = words
+                .iter()
+                .filter(|w| label.iter().any(|l| same_word(w, l)))
+                .count();
+            // Coverage of the label first, whole words before beginnings.
+            let score = 100 + (600 * covered / label.len()) as u32 + 10 * exact as u32;
+            best = best.max(score);
+            continue;
+        }
+        let len = form.chars().count();
+        let budget = typo_budget(len);
+        if budget > 0 && len.abs_diff(fi.chars().count()) <= budget {
+            let d = strsim::damerau_levenshtein(fi, form);
+            if d <= budget {
+                best = best.max(50 - d as u32);
+            }
+        }
+    }
+    best
+}
+
+/// The options an answer may mean, best first, at most `limit`: for lists too long to
+/// show (provinces, kabupaten/kota, KBLI), where a respondent types a few letters and picks
+/// among the best matches. An option's code (case-insensitive) or a whole label or alias
+/// is the only match; otherwise options are ranked by how much of a label the answer's words
+/// cover (each word being a label word, a synonym of one or the beginning of one), then by
+/// typos (`typo_budget`). Ties keep the options' order.
+pub fn rank_choices(input: &str, options: &[ChoiceOption], limit: usize) -> Vec<usize> {
+    if too_long(input) {
+        return Vec::new();
+    }
+    let trimmed = input.trim().to_lowercase();
+    if let Some(i) = options
+        .iter()
+        .position(|o| !trimmed.is_empty() && o.code.to_lowercase() == trimmed)
+    {
+        return vec![i];
+    }
+    let fi = fold(input);
+    if fi.is_empty() {
+        return Vec::new();
+    }
+    let words: Vec<&str> = fi
+        .split(' ')
+        .filter(|w| !w.is_empty() && !synonyms::is_filler(w))
+        .collect();
+    let mut scored: Vec<(u32, usize)> = options
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (fit(&fi, &words, &label_forms(o)), i))
+        .filter(|(s, _)| *s > 0)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    if let Some(&(top, _)) = scored.first() {
+        if top >= 900 {
+            // A whole label or alias: the options that are exactly it, nothing looser.
+            scored.retain(|(s, _)| *s >= 900);
+        } else {
+            // Options that fit clearly worse than the best are noise in a pick list
+            // ("perdagangan eceran" is retail, not every trade whose category names both).
+            scored.retain(|(s, _)| *s * 5 >= top * 4);
+        }
+    }
+    scored.into_iter().take(limit).map(|(_, i)| i).collect()
+}
+
 /// Matches a single-choice answer to an option, returning its index.
 ///
 /// In order of priority: the 1-based number as displayed (`"2"`, `"2."`, `"(2)"`, `"no 2"`,

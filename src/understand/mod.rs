@@ -30,7 +30,8 @@ mod text;
 mod yes_no;
 
 pub use choice::{
-    ChoiceMatch, ChoiceOption, ambiguous_number, match_choice, match_choices, understand_choice,
+    ChoiceMatch, ChoiceOption, ambiguous_number, match_choice, match_choices, rank_choices,
+    understand_choice,
 };
 pub use date::{parse_date, parse_month_year};
 pub use email::parse_email;

@@ -132,7 +132,7 @@ impl Checker {
             Kind::Grid { .. } => return None,
             Kind::Date { .. } => LitKind::Date,
             Kind::MonthYear { .. } => LitKind::MonthYear,
-            Kind::Text { .. } | Kind::Phone | Kind::Email => LitKind::Text,
+            Kind::Text { .. } | Kind::Phone | Kind::Email | Kind::Lookup { .. } => LitKind::Text,
         };
         let multi = matches!(q.kind, Kind::Multi { .. });
         let ordered = matches!(

@@ -16,6 +16,7 @@ mod export_fields;
 mod goto;
 mod grid;
 mod indicators;
+mod lookup;
 mod names;
 mod options;
 mod questions;

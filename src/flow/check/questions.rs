@@ -12,7 +12,7 @@ use crate::flow::{Bounds, DateBound, DateRange, Kind, Pattern, Question, TimeUni
 use crate::understand;
 
 /// The question types, as written in a flow file.
-const TYPES: [&str; 13] = [
+const TYPES: [&str; 14] = [
     "text",
     "integer",
     "decimal",
@@ -26,6 +26,7 @@ const TYPES: [&str; 13] = [
     "month_year",
     "phone",
     "email",
+    "lookup",
 ];
 
 impl Checker {
@@ -171,6 +172,10 @@ impl Checker {
             }
         }
 
+        if let (Kind::Lookup { .. }, Some(other)) = (&self.items[index].kind, &q.other) {
+            self.lookup_other(other, index, section, group, when.clone());
+        }
+
         if let Some(rules) = &q.goto {
             let mut compiled = Vec::new();
             for r in &rules.value {
@@ -233,6 +238,7 @@ impl Checker {
             "yesno" => &["codes", "echo"],
             "date" => &["not_before", "not_after", "precision"],
             "month_year" => &["not_before", "not_after"],
+            "lookup" => &["list", "within", "other"],
             _ => &[],
         };
         for (present, key) in [
@@ -253,6 +259,9 @@ impl Checker {
             (q.echo.is_some(), "echo"),
             (q.rows.is_some(), "rows"),
             (q.scales.is_some(), "scales"),
+            (q.list.is_some(), "list"),
+            (q.within.is_some(), "within"),
+            (q.other.is_some(), "other"),
         ] {
             if present && !allowed.contains(&key) {
                 self.err(
@@ -379,6 +388,7 @@ impl Checker {
                 range: self.date_range(q),
             },
             "phone" => Kind::Phone,
+            "lookup" => self.lookup(q, code, at),
             _ => Kind::Email,
         }
     }
