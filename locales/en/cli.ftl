@@ -185,3 +185,10 @@ cli-resp-channels = Chat channels:
 cli-resp-session = Survey { $flow }: { $status }, { $n } answers
 cli-resp-exported = The data of respondent { $id } was written to { $file }.
 cli-resp-deleted = The personal data and answers of respondent { $id } were erased; the row stays without personal data so the report's counts do not change.
+
+## jejak purge: retention (flow header `retention: 5y`)
+cli-purge-no-retention = No flow states a retention (`retention:` in the flow header), so nothing is erased.
+cli-purge-none = No data is past its retention.
+cli-purge-row = { $flow }, cohort { $cohort }: { $n } sessions
+cli-purge-would = { $n } respondents would be erased (dry run: nothing changed yet). Run without --dry-run to erase them.
+cli-purge-done = The personal data and answers of { $n } respondents were erased; the rows stay without personal data so the report's counts do not change. Written to the audit log.

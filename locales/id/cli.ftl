@@ -188,3 +188,10 @@ cli-resp-channels = Saluran chat:
 cli-resp-session = Survei { $flow }: { $status }, { $n } jawaban
 cli-resp-exported = Data responden { $id } ditulis ke { $file }.
 cli-resp-deleted = Data pribadi dan jawaban responden { $id } sudah dihapus; barisnya tetap ada tanpa data pribadi agar hitungan laporan tidak berubah.
+
+## jejak purge: retention (flow header `retention: 5y`)
+cli-purge-no-retention = Tidak ada alur yang menyebut masa simpan (`retention:` di kepala alur), jadi tidak ada yang dihapus.
+cli-purge-none = Tidak ada data yang melewati masa simpannya.
+cli-purge-row = { $flow }, angkatan { $cohort }: { $n } sesi
+cli-purge-would = { $n } responden akan dihapus (uji coba: belum ada yang diubah). Jalankan tanpa --dry-run untuk menghapusnya.
+cli-purge-done = Data pribadi dan jawaban { $n } responden sudah dihapus; barisnya tetap ada tanpa data pribadi agar hitungan laporan tidak berubah. Dicatat di log audit.

@@ -42,6 +42,7 @@ mod ops;
 mod overview;
 mod replies;
 mod respondents;
+mod retention;
 mod roster;
 mod scope;
 mod search;
@@ -70,6 +71,7 @@ pub use overview::Overview;
 pub use replies::{Lease, QueuedReply, Replies, ReplyBatch, Settled};
 pub use respondents::is_valid_token;
 pub use respondents::{AddressMove, Respondents};
+pub use retention::{DueRespondent, RETENTION_BATCH, Retention, RetentionRule};
 pub use roster::Roster;
 pub use roster::{
     BatchOutcome, Enrolment, IdentityAttempts, InviteRow, ROSTER_BATCH_ROWS, ReportCell,
