@@ -515,11 +515,11 @@ fn retention_is_read_and_a_bad_value_is_located() {
     let none = compile(&format!("{HEAD}{q}")).unwrap_or_else(|d| panic!("{}", listing(&d)));
     assert_eq!(none.retention, None);
 
-    // Line 4, column 14: the value after `retention: `.
+    // Line 5 (after flow, id, version, title), column 14: the value after `retention: `.
     let bad = format!("{HEAD}{q}").replace("  languages:", "  retention: lima tahun\n  languages:");
     let d = diagnostics(&bad);
     assert_eq!(d.len(), 1, "{}", listing(&d));
-    assert_eq!((d[0].line, d[0].col), (4, 14), "{}", listing(&d));
+    assert_eq!((d[0].line, d[0].col), (5, 14), "{}", listing(&d));
     assert!(d[0].message.contains("`retention`"), "{}", d[0].message);
     assert!(d[0].message.contains("lima tahun"), "{}", d[0].message);
 }
