@@ -121,7 +121,13 @@ async fn alumnus(db: &Db, name: &str, cohort: &str) -> RespondentId {
 async fn answers(db: &Db, id: RespondentId) -> usize {
     let mut n = 0;
     for s in db.store.sessions().sessions_of(id).await.expect("sessions") {
-        n += db.store.sessions().answer_history(s.id).await.expect("history").len();
+        n += db
+            .store
+            .sessions()
+            .answer_history(s.id)
+            .await
+            .expect("history")
+            .len();
     }
     n
 }
@@ -134,7 +140,13 @@ async fn erased(db: &Db, id: RespondentId) -> bool {
         .await
         .expect("read")
         .expect("the row stays");
-    let gone = db.store.respondents().erased_at(id).await.expect("erased_at").is_some();
+    let gone = db
+        .store
+        .respondents()
+        .erased_at(id)
+        .await
+        .expect("erased_at")
+        .is_some();
     assert_eq!(gone, r.fields.name.is_none(), "name and erased_at disagree");
     gone
 }
@@ -150,7 +162,8 @@ async fn purge_erases_exactly_what_is_past_retention_and_keeps_the_counts(db: &D
     let consent_only = alumnus(db, "gita", "2020").await;
 
     // 2026-01-10: Ani completes; Budi answers one question and leaves; Dodi starts.
-    chat.say("ani", &["/mulai", "ya", "PT Maju", "Banjarmasin"]).await;
+    chat.say("ani", &["/mulai", "ya", "PT Maju", "Banjarmasin"])
+        .await;
     chat.say("budi", &["/mulai", "ya", "CV Jaya"]).await;
     chat.say("dodi", &["/mulai", "ya"]).await;
     // Gita sees the consent text and says nothing more: started, no answer.
@@ -161,7 +174,8 @@ async fn purge_erases_exactly_what_is_past_retention_and_keeps_the_counts(db: &D
     chat.say("dodi", &["Toko Dodi"]).await;
     clock.set(t0() + years(4));
     chat.say("ani", &["/datasaya"]).await;
-    chat.say("citra", &["/mulai", "ya", "PT Citra", "Surabaya"]).await;
+    chat.say("citra", &["/mulai", "ya", "PT Citra", "Surabaya"])
+        .await;
     assert!(answers(db, done_old).await > 0 && answers(db, open_old).await > 0);
 
     let flows = vec![flow()];
@@ -171,12 +185,16 @@ async fn purge_erases_exactly_what_is_past_retention_and_keeps_the_counts(db: &D
     };
     // One day short of five years: nothing is due yet.
     clock.set(t0() + years(5) - chrono::Duration::days(1));
-    let plan = retention::plan(&db.store, scope, clock.now()).await.expect("plan");
+    let plan = retention::plan(&db.store, scope, clock.now())
+        .await
+        .expect("plan");
     assert!(plan.respondents.is_empty(), "{plan:?}");
 
     clock.set(t0() + years(5) + chrono::Duration::days(1));
     let before = (
-        response_report(&db.store, "pdp", None).await.expect("report"),
+        response_report(&db.store, "pdp", None)
+            .await
+            .expect("report"),
         response_report(&db.store, "pdp", Some(GroupBy::Cohort))
             .await
             .expect("report"),
@@ -211,7 +229,10 @@ async fn purge_erases_exactly_what_is_past_retention_and_keeps_the_counts(db: &D
         .await
         .expect("purge");
     let out = String::from_utf8(out).expect("utf-8");
-    assert!(out.contains("Data pribadi dan jawaban 3 responden"), "{out}");
+    assert!(
+        out.contains("Data pribadi dan jawaban 3 responden"),
+        "{out}"
+    );
     for id in [done_old, open_old, consent_only] {
         assert!(erased(db, id).await, "respondent {id} should be erased");
         assert_eq!(answers(db, id).await, 0);
@@ -226,7 +247,9 @@ async fn purge_erases_exactly_what_is_past_retention_and_keeps_the_counts(db: &D
     assert_eq!(answers(db, done_late).await, 2);
     assert_eq!(answers(db, open_revived).await, 1);
     let after = (
-        response_report(&db.store, "pdp", None).await.expect("report"),
+        response_report(&db.store, "pdp", None)
+            .await
+            .expect("report"),
         response_report(&db.store, "pdp", Some(GroupBy::Cohort))
             .await
             .expect("report"),
@@ -250,9 +273,17 @@ async fn purge_erases_exactly_what_is_past_retention_and_keeps_the_counts(db: &D
         .expect("audit");
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0].actor, "cli");
-    assert!(log[0].detail.contains("3 respondent(s) erased"), "{}", log[0].detail);
+    assert!(
+        log[0].detail.contains("3 respondent(s) erased"),
+        "{}",
+        log[0].detail
+    );
     assert!(log[0].detail.contains("pdp=3"), "{}", log[0].detail);
-    assert!(log[0].detail.contains("retensi tahunan"), "{}", log[0].detail);
+    assert!(
+        log[0].detail.contains("retensi tahunan"),
+        "{}",
+        log[0].detail
+    );
     assert!(!log[0].detail.contains("Nama"), "{}", log[0].detail);
 
     // A second purge finds nothing; a year later Dodi (last step at +3y) is due too, and
@@ -260,7 +291,10 @@ async fn purge_erases_exactly_what_is_past_retention_and_keeps_the_counts(db: &D
     let again = retention::purge(&db.store, scope, clock.now(), "cli", "again", true)
         .await
         .expect("again");
-    assert!(again.erased.is_empty() && again.plan.respondents.is_empty(), "{again:?}");
+    assert!(
+        again.erased.is_empty() && again.plan.respondents.is_empty(),
+        "{again:?}"
+    );
     clock.set(t0() + years(8) + chrono::Duration::days(1));
     let other = Scope {
         flows: &flows,
@@ -286,7 +320,8 @@ async fn the_daily_job_purges_when_the_time_comes(db: &Db) {
     let clock = Arc::new(ManualClock::new(t0()));
     let chat = Chat::new(db, clock.clone());
     let id = alumnus(db, "fajar", "2020").await;
-    chat.say("fajar", &["/mulai", "ya", "PT Fajar", "Medan"]).await;
+    chat.say("fajar", &["/mulai", "ya", "PT Fajar", "Medan"])
+        .await;
     let seen = Arc::new(Mutex::new(Vec::new()));
     let seen_by_job = seen.clone();
     let job = RetentionJob {
@@ -328,6 +363,10 @@ async fn the_daily_job_purges_when_the_time_comes(db: &Db) {
         })
         .await
         .expect("audit");
-    assert_eq!(log.len(), 1, "one record for the one purge that erased: {log:?}");
+    assert_eq!(
+        log.len(),
+        1,
+        "one record for the one purge that erased: {log:?}"
+    );
     assert_eq!(log[0].actor, "retention");
 }

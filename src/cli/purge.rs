@@ -78,7 +78,11 @@ fn print_plan(plan: &retention::PurgePlan, lang: Lang, out: &mut dyn Write) -> a
         writeln!(
             out,
             "{}",
-            staff_text(lang, "cli-purge-row", &[("flow", flow), ("cohort", cohort), ("n", &n)])
+            staff_text(
+                lang,
+                "cli-purge-row",
+                &[("flow", flow), ("cohort", cohort), ("n", &n)]
+            )
         )?;
     }
     Ok(())

@@ -80,7 +80,19 @@ mod tests {
         assert_eq!(Retention::parse(" 18 M "), Some(Retention::Months(18)));
         assert_eq!(Retention::parse("90d"), Some(Retention::Days(90)));
         assert_eq!(Retention::parse("5 tahun"), Some(Retention::Years(5)));
-        for bad in ["", "y", "0y", "5", "5x", "-5y", "5.5y", "101y", "1300m", "5yy", "lima tahun"] {
+        for bad in [
+            "",
+            "y",
+            "0y",
+            "5",
+            "5x",
+            "-5y",
+            "5.5y",
+            "101y",
+            "1300m",
+            "5yy",
+            "lima tahun",
+        ] {
             assert_eq!(Retention::parse(bad), None, "{bad:?}");
         }
         assert_eq!(Retention::parse("100y"), Some(Retention::Years(100)));

@@ -75,7 +75,11 @@ pub struct Scope<'a> {
 }
 
 /// What a purge at `now` would erase.
-pub async fn plan(store: &Store, scope: Scope<'_>, now: DateTime<Utc>) -> Result<PurgePlan, StoreError> {
+pub async fn plan(
+    store: &Store,
+    scope: Scope<'_>,
+    now: DateTime<Utc>,
+) -> Result<PurgePlan, StoreError> {
     let mut due = store.retention().due(&rules(scope.flows, now)).await?;
     if let Some(only) = scope.only_flow {
         due.retain(|d| d.flows.iter().any(|f| f == only));
@@ -165,7 +169,16 @@ impl RetentionJob {
                 flows: &self.flows,
                 only_flow: None,
             };
-            match purge(&self.store, scope, self.clock.now(), "retention", "daily job", false).await {
+            match purge(
+                &self.store,
+                scope,
+                self.clock.now(),
+                "retention",
+                "daily job",
+                false,
+            )
+            .await
+            {
                 Ok(p) => {
                     if let Some(f) = &self.on_erased {
                         p.erased.iter().for_each(|id| f(*id));

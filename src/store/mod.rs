@@ -38,6 +38,7 @@ macro_rules! handle {
 mod error;
 mod fastread;
 mod group;
+mod identity;
 mod ops;
 mod overview;
 mod replies;

@@ -269,8 +269,8 @@ pub(super) async fn erase_in(
         ERASE_SESSIONS,
         args![why.open_sessions_become(), id, current],
     )
-        .await
-        .ctx(CONTEXT)?;
+    .await
+    .ctx(CONTEXT)?;
     let erased = tx
         .execute(ERASE_RESPONDENT, args![id, now])
         .await

@@ -94,7 +94,9 @@ impl Write for EraseDue {
                 })
                 .await
                 .ctx(Self::CONTEXT)?;
-            if all_due(&sessions, &self.rules) && erase_in(tx, id, 0, self.now, Erasure::Retention).await? {
+            if all_due(&sessions, &self.rules)
+                && erase_in(tx, id, 0, self.now, Erasure::Retention).await?
+            {
                 erased.push(id);
             }
         }
