@@ -22,7 +22,7 @@ use jejak::i18n::Catalog;
 use jejak::model::{Channel, Lang, RespondentFields};
 use jejak::report::response::{GroupBy, response_report};
 use jejak::schedule::retention::{self, RetentionJob, Scope};
-use jejak::store::{AuditFilter, RespondentId};
+use jejak::store::{AuditFilter, RespondentId, SentKind, WhatsAppWrite};
 use test_db::Db;
 
 both_backends!(
@@ -322,6 +322,18 @@ async fn the_daily_job_purges_when_the_time_comes(db: &Db) {
     let id = alumnus(db, "fajar", "2020").await;
     chat.say("fajar", &["/mulai", "ya", "PT Fajar", "Medan"])
         .await;
+    // WhatsApp delivery records: one past the 37 days statuses can still come in, one not.
+    let sent = |wamid: &str, days: i64| WhatsAppWrite::Sent {
+        wamid: wamid.into(),
+        address: "6281234567890".into(),
+        kind: SentKind::Text,
+        at: t0() - chrono::Duration::days(days),
+    };
+    db.store
+        .whatsapp()
+        .whatsapp_apply(&[sent("wamid.old", 38), sent("wamid.recent", 36)])
+        .await
+        .expect("sent records");
     let seen = Arc::new(Mutex::new(Vec::new()));
     let seen_by_job = seen.clone();
     let job = RetentionJob {
@@ -336,6 +348,19 @@ async fn the_daily_job_purges_when_the_time_comes(db: &Db) {
     // It runs at start and every turn; within five years it erases nothing.
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(!erased(db, id).await);
+    let record = |wamid: &'static str| {
+        let store = db.store.clone();
+        async move {
+            store
+                .whatsapp()
+                .whatsapp_sent(wamid)
+                .await
+                .expect("read")
+                .is_some()
+        }
+    };
+    assert!(!record("wamid.old").await, "older than 37 days: pruned");
+    assert!(record("wamid.recent").await, "36 days: kept");
     clock.set(t0() + years(5) + chrono::Duration::hours(1));
     let mut waited = 0;
     while seen.lock().unwrap().is_empty() && waited < 200 {

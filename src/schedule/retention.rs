@@ -13,7 +13,9 @@ use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::flow::Flow;
-use crate::store::{DueRespondent, NewAudit, RespondentId, RetentionRule, Store, StoreError};
+use crate::store::{
+    DueRespondent, NewAudit, RespondentId, RetentionRule, SENT_KEPT_DAYS, Store, StoreError,
+};
 
 /// The rules of the flows that state a retention, seen at `now`.
 pub fn rules(flows: &[Arc<Flow>], now: DateTime<Utc>) -> Vec<RetentionRule> {
@@ -142,7 +144,8 @@ pub async fn purge(
 /// How often `jejak run` purges: daily, the first time at start.
 pub const PURGE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// The daily retention job of `jejak run`.
+/// The daily retention job of `jejak run`: the purge (nothing when no flow states a
+/// retention), then the pruning of WhatsApp's delivery records.
 pub struct RetentionJob {
     /// The store.
     pub store: Store,
@@ -160,10 +163,6 @@ impl RetentionJob {
     /// Purges now and then every `every` until `shutdown` turns true. A failed purge is
     /// logged and tried again at the next turn: a database hiccup must not stop the bot.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        if !self.flows.iter().any(|f| f.retention.is_some()) {
-            tracing::info!("no flow states a retention: the retention job is off");
-            return;
-        }
         loop {
             let scope = Scope {
                 flows: &self.flows,
@@ -186,6 +185,13 @@ impl RetentionJob {
                     tracing::info!(erased = p.erased.len(), "retention purge done");
                 }
                 Err(e) => tracing::warn!(error = %e, "retention purge failed; trying again later"),
+            }
+            // WhatsApp's sent-message records carry the number and serve only to match
+            // delivery statuses, which stop coming after `SENT_KEPT_DAYS`.
+            let before = self.clock.now() - chrono::Duration::days(SENT_KEPT_DAYS);
+            match self.store.whatsapp().whatsapp_prune_sent(before).await {
+                Ok(n) => tracing::info!(pruned = n, "old WhatsApp delivery records pruned"),
+                Err(e) => tracing::warn!(error = %e, "pruning WhatsApp delivery records failed"),
             }
             tokio::select! {
                 _ = tokio::time::sleep(self.every) => {}

@@ -98,7 +98,9 @@ pub use waves::{
     NewWave, OutboxCounts, OutboxItem, Planned, Settle, Wave, WaveId, WaveProgress, WaveState,
     WaveTemplate,
 };
-pub use whatsapp::{Delivery, SentKind, SentRecord, WhatsAppRecords, WhatsAppWrite};
+pub use whatsapp::{
+    Delivery, SENT_KEPT_DAYS, SentKind, SentRecord, WhatsAppRecords, WhatsAppWrite,
+};
 
 /// The schema migrations for SQLite, embedded at compile time.
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
