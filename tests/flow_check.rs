@@ -595,4 +595,20 @@ const EXPECTED_LOOKUP: &[Expect] = &[
 #[test]
 fn every_lookup_mistake_is_reported_once_at_its_position() {
     assert_planted(BAD_LOOKUP, EXPECTED_LOOKUP);
+#[test]
+fn retention_is_read_and_a_bad_value_is_located() {
+    let q = "      - code: a\n        type: yesno\n        text: { id: \"A\", en: \"A\" }\n";
+    let good = format!("{HEAD}{q}").replace("  languages:", "  retention: 18m\n  languages:");
+    let flow = compile(&good).unwrap_or_else(|d| panic!("{}", listing(&d)));
+    assert_eq!(flow.retention, Some(jejak::flow::Retention::Months(18)));
+    let none = compile(&format!("{HEAD}{q}")).unwrap_or_else(|d| panic!("{}", listing(&d)));
+    assert_eq!(none.retention, None);
+
+    // Line 5 (after flow, id, version, title), column 14: the value after `retention: `.
+    let bad = format!("{HEAD}{q}").replace("  languages:", "  retention: lima tahun\n  languages:");
+    let d = diagnostics(&bad);
+    assert_eq!(d.len(), 1, "{}", listing(&d));
+    assert_eq!((d[0].line, d[0].col), (5, 14), "{}", listing(&d));
+    assert!(d[0].message.contains("`retention`"), "{}", d[0].message);
+    assert!(d[0].message.contains("lima tahun"), "{}", d[0].message);
 }

@@ -261,4 +261,51 @@ both_backends!(
     replies_are_queued_with_the_step_and_a_redelivery_queues_nothing,
     parts_left_by_a_dead_process_are_sent_once_in_order,
     a_claimed_address_is_left_to_its_sender,
+    numbers_racing_for_one_token_bind_once,
 );
+
+/// Several WhatsApp numbers (and web browsers) send one personal link at the same instant:
+/// exactly one of each channel binds, the others are refused, whatever the interleaving.
+async fn numbers_racing_for_one_token_bind_once(db: &Db) {
+    let receiver = Arc::new(Receiver::new(
+        conversations(&db.store),
+        Arc::new(SystemClock),
+    ));
+    for round in 0..10 {
+        let (id, token) = roster_respondent(&db.store, &format!("Racer{round}")).await;
+        let barrier = Arc::new(tokio::sync::Barrier::new(12));
+        let mut tasks = Vec::new();
+        for i in 0..12 {
+            let (receiver, barrier, token) = (receiver.clone(), barrier.clone(), token.clone());
+            let channel = if i % 2 == 0 {
+                Channel::WhatsApp
+            } else {
+                Channel::Web
+            };
+            tasks.push(tokio::spawn(async move {
+                let inbound = Inbound {
+                    channel,
+                    address: format!("62812{round:03}{i:04}"),
+                    message_id: Some(format!("race-{round}-{i}")),
+                    content: Content::Start { token: Some(token) },
+                    language_hint: None,
+                    profile_name: None,
+                };
+                barrier.wait().await;
+                receiver.receive(&inbound).await.expect("received")
+            }));
+        }
+        for t in tasks {
+            t.await.expect("no panic");
+        }
+        for channel in ["whatsapp", "web"] {
+            let bound = db
+                .store
+                .respondents()
+                .channel_addresses(id, channel)
+                .await
+                .unwrap();
+            assert_eq!(bound.len(), 1, "round {round}, {channel}: {bound:?}");
+        }
+    }
+}

@@ -553,7 +553,7 @@ async fn identity_check_success_wrong_and_lockout(db: &Db) {
     let v = |addr: &'static str, ext: &'static str, date: &'static str, at: DateTime<Utc>| {
         let store = db.store.clone();
         async move {
-            verify(&store, &policy, "telegram", addr, ext, date, at)
+            verify(&store, &policy, "telegram", addr, None, ext, date, at)
                 .await
                 .unwrap()
         }
@@ -597,6 +597,7 @@ async fn identity_check_success_wrong_and_lockout(db: &Db) {
             &policy,
             "telegram",
             "200",
+            None,
             "0012345001",
             "17-08-2006",
             later
@@ -628,6 +629,37 @@ async fn identity_check_success_wrong_and_lockout(db: &Db) {
             .await
             .unwrap(),
         None
+    );
+    // A wrong claim delivered twice (the same platform message id) costs one attempt; the
+    // next message costs the next.
+    let wrong = |message: &'static str| {
+        let store = db.store.clone();
+        async move {
+            verify(
+                &store,
+                &policy,
+                "telegram",
+                "400",
+                Some(message),
+                "x",
+                "1-1-2000",
+                now,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(wrong("u1").await, Verification::Wrong { attempts_left: 2 });
+    assert_eq!(wrong("u1").await, Verification::Wrong { attempts_left: 2 });
+    assert_eq!(wrong("u2").await, Verification::Wrong { attempts_left: 1 });
+    assert_eq!(
+        db.store
+            .roster()
+            .identity_attempts("telegram", "400")
+            .await
+            .unwrap()
+            .map(|a| a.failures),
+        Some(2)
     );
     // Old failures outside the window are forgotten.
     assert_eq!(

@@ -640,6 +640,17 @@ async fn open_mode_with_identity_check_binds_the_roster_respondent(db: &Db) {
     let u = upd(api.text_update(700, "0012345678 18-08-2005", None)).unwrap();
     bot.handle_update(&u).await.unwrap();
     assert!(last(700).contains("Sisa percobaan: 1"), "{}", last(700));
+    // Telegram serving the same update again (unconfirmed offset) costs no second attempt.
+    bot.handle_update(&u).await.unwrap();
+    assert_eq!(
+        db.store
+            .roster()
+            .identity_attempts("telegram", "700")
+            .await
+            .unwrap()
+            .map(|a| a.failures),
+        Some(1)
+    );
     // The right claim binds the chat to the roster respondent and starts the survey.
     let before = api.send_count(700);
     let u = upd(api.text_update(700, "0012345678 17 Agustus 2005", None)).unwrap();

@@ -253,3 +253,9 @@ cli-ind-sheet-school = School
 cli-ind-chart = Indicators (%)
 cli-ind-none = Flow { $flow } has no `indicators:` section (see docs/flows.md).
 cli-err-flow-version-changed = Flow `{ $flow }` version { $version } is already stored with a different text. Bump `version` in the flow file, so respondents in the middle of the old version can still finish it.
+## jejak purge: retention (flow header `retention: 5y`)
+cli-purge-no-retention = No flow states a retention (`retention:` in the flow header), so nothing is erased.
+cli-purge-none = No data is past its retention.
+cli-purge-row = { $flow }, cohort { $cohort }: { $n } sessions
+cli-purge-would = { $n } respondents would be erased (dry run: nothing changed yet). Run without --dry-run to erase them.
+cli-purge-done = The personal data and answers of { $n } respondents were erased; the rows stay without personal data so the report's counts do not change. Written to the audit log.

@@ -256,3 +256,9 @@ cli-ind-sheet-school = Sekolah
 cli-ind-chart = Indikator (%)
 cli-ind-none = Alur { $flow } belum punya bagian `indicators:` (lihat docs/flows.md).
 cli-err-flow-version-changed = Survei `{ $flow }` versi { $version } sudah tersimpan dengan isi yang berbeda. Naikkan nomor `version` di berkas survei, supaya responden yang sedang mengisi versi lama tetap bisa menyelesaikannya.
+## jejak purge: retention (flow header `retention: 5y`)
+cli-purge-no-retention = Tidak ada alur yang menyebut masa simpan (`retention:` di kepala alur), jadi tidak ada yang dihapus.
+cli-purge-none = Tidak ada data yang melewati masa simpannya.
+cli-purge-row = { $flow }, angkatan { $cohort }: { $n } sesi
+cli-purge-would = { $n } responden akan dihapus (uji coba: belum ada yang diubah). Jalankan tanpa --dry-run untuk menghapusnya.
+cli-purge-done = Data pribadi dan jawaban { $n } responden sudah dihapus; barisnya tetap ada tanpa data pribadi agar hitungan laporan tidak berubah. Dicatat di log audit.

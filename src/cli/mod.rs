@@ -6,6 +6,7 @@ pub mod demo;
 pub mod doctor;
 pub mod flowcmd;
 pub mod indicators;
+pub mod purge;
 pub mod respondent;
 pub mod roster;
 pub mod run;
@@ -264,6 +265,23 @@ pub enum Command {
         #[command(subcommand)]
         action: respondent::RespondentAction,
     },
+    /// Erase the personal data and answers of respondents whose sessions are all past their
+    /// flow's `retention:` (the daily job of `jejak run` does the same); --dry-run shows
+    /// how many per flow and cohort, without names.
+    Purge {
+        /// Only respondents with a session of this flow (id or file).
+        #[arg(long)]
+        flow: Option<String>,
+        /// Show what would be erased; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Why, for the audit log.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Where the flow files are (their `retention:` applies).
+        #[arg(long, env = "JEJAK_FLOWS_DIR", default_value = "flows")]
+        flows: PathBuf,
+    },
     /// Staff console accounts: add (prints a one-time password), disable, enable, list.
     Staff {
         /// What to do with accounts.
@@ -468,6 +486,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             .await?;
             store.close().await;
             Ok(code)
+        }
+        Command::Purge {
+            flow,
+            dry_run,
+            reason,
+            flows,
+        } => {
+            let mut all = wave::load_flows(&flows);
+            let only_flow = match &flow {
+                Some(arg) => {
+                    let f = resolve_flow_in(arg, lang)?;
+                    let id = f.id.clone();
+                    if !all.iter().any(|g| g.id == id) {
+                        all.push(Arc::new(f));
+                    }
+                    Some(id)
+                }
+                None => None,
+            };
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
+            let args = purge::PurgeArgs {
+                only_flow,
+                dry_run,
+                reason,
+            };
+            let code = purge::run(
+                &store,
+                &all,
+                &args,
+                lang,
+                chrono::Utc::now(),
+                &mut std::io::stdout(),
+            )
+            .await;
+            store.close().await;
+            code
         }
         Command::Staff { action } => {
             let store = open(&cli.database_url, &cli.data_dir, lang).await?;

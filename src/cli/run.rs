@@ -222,6 +222,7 @@ pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
         *r *= WAVE_SHARE;
     }
     start_reminders(&mut p, outbounds, dispatch);
+    start_retention(&mut p, clock.clone());
     start_console(&mut p, telegram.as_ref(), whatsapp.as_ref());
     start_web(&mut p, web_open);
     let channels = [
@@ -466,6 +467,32 @@ fn start_reminders(
             })
             .await
             .context("the reminder dispatcher stopped")
+    });
+}
+
+/// The daily retention purge (`schedule::retention`) over the flows of `JEJAK_FLOWS_DIR`
+/// (default `flows/`) plus the flow this process runs: at start, then every day. It runs
+/// here, not in `jejak dispatch`, because every deployment runs `jejak run` and its
+/// receiver must forget the addresses of whoever is erased (several processes purging
+/// would only repeat work: each erasure is decided again inside its transaction).
+fn start_retention(p: &mut Process, clock: Arc<dyn crate::clock::Clock>) {
+    let dir = std::env::var("JEJAK_FLOWS_DIR").unwrap_or_else(|_| "flows".into());
+    let mut flows = super::wave::load_flows(Path::new(&dir));
+    if !flows.iter().any(|f| f.id == p.conv.flow.id) {
+        flows.push(p.conv.flow.clone());
+    }
+    let receiver = p.receiver.clone();
+    let job = crate::schedule::retention::RetentionJob {
+        store: p.conv.store.clone(),
+        flows,
+        clock,
+        every: crate::schedule::retention::PURGE_EVERY,
+        on_erased: Some(Box::new(move |id| receiver.forget_respondent(id))),
+    };
+    let rx = p.shutdown.clone();
+    p.tasks.spawn(async move {
+        job.run(rx).await;
+        Ok(())
     });
 }
 

@@ -379,9 +379,8 @@ impl Receiver {
     }
 
     /// Binds an address to a respondent under the rule every channel keeps: one address
-    /// per respondent per channel, one respondent per address. On Telegram a unique index
-    /// enforces the first part (two chats racing for one token cannot both win); elsewhere
-    /// the respondent's addresses are checked first.
+    /// per respondent per channel, one respondent per address, both decided by the
+    /// database in one insert (see `Respondents::bind_exclusive`).
     async fn bind(
         &self,
         channel: Channel,
@@ -390,35 +389,18 @@ impl Receiver {
         now: DateTime<Utc>,
     ) -> Result<Bind, StoreError> {
         let store = &self.conv.store;
-        let bind = if channel == Channel::Telegram {
-            match store
-                .respondents()
-                .bind_telegram_chat(id, address, now)
-                .await?
-            {
-                TelegramBind::Bound => Bind::Bound,
-                TelegramBind::RespondentHasOtherChat => Bind::RespondentHasOther,
-                TelegramBind::ChatHasOtherRespondent(owner) => Bind::AddressHasOther(owner),
-            }
-        } else {
-            let others = store
-                .respondents()
-                .channel_addresses(id, channel.as_str())
-                .await?;
-            if others.iter().any(|a| a != address) {
-                Bind::RespondentHasOther
-            } else {
-                match store
-                    .respondents()
-                    .bind_channel(id, channel.as_str(), address, now)
-                    .await
-                {
-                    Ok(()) => Bind::Bound,
-                    Err(StoreError::AlreadyBound { owner, .. }) if owner == id => Bind::Bound,
-                    Err(StoreError::AlreadyBound { owner, .. }) => Bind::AddressHasOther(owner),
-                    Err(e) => return Err(e),
-                }
-            }
+        // One insert decides on every channel: a unique index per channel and respondent
+        // (migrations 0003 and 0020), so two addresses racing for one token cannot both
+        // bind (reading the respondent's addresses first left a window between the read
+        // and the insert).
+        let bind = match store
+            .respondents()
+            .bind_exclusive(channel.as_str(), id, address, now)
+            .await?
+        {
+            TelegramBind::Bound => Bind::Bound,
+            TelegramBind::RespondentHasOtherChat => Bind::RespondentHasOther,
+            TelegramBind::ChatHasOtherRespondent(owner) => Bind::AddressHasOther(owner),
         };
         if let Bind::Bound = bind {
             self.remember(channel, address, id);
@@ -540,6 +522,7 @@ impl Receiver {
             policy,
             inbound.channel.as_str(),
             &inbound.address,
+            inbound.message_id.as_deref(),
             &external_id,
             &birth_date,
             now,

@@ -110,6 +110,10 @@ pub struct MetaDef {
     /// Optional last day (`2027-06-30`) after which open sessions expire.
     #[serde(default)]
     pub closes: Option<S<String>>,
+    /// Optional retention (`5y`, `18m`, `90d`): how long after a session's last activity
+    /// (its completion, for a completed one) its answers and personal data are kept.
+    #[serde(default)]
+    pub retention: Option<S<String>>,
     /// Optional greeting shown before the consent text.
     #[serde(default)]
     pub intro: Option<TextDef>,

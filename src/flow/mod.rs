@@ -5,6 +5,7 @@ pub mod check;
 pub mod cond;
 pub mod def;
 pub mod indicators;
+pub mod retention;
 pub mod text;
 pub mod transcript;
 
@@ -15,6 +16,7 @@ use std::path::Path;
 
 pub use check::{Diagnostic, FlowError, compile, load};
 pub use cond::{Cond, Lit, Op, Subject};
+pub use retention::Retention;
 pub use text::{Text, Texts};
 
 /// Hashes question codes for [`Flow::index_of`], which conditions call on every walk of the
@@ -57,6 +59,9 @@ pub struct Flow {
     pub languages: Vec<Lang>,
     /// Last day open sessions may continue.
     pub closes: Option<NaiveDate>,
+    /// How long the answers and personal data of a session are kept (`retention: 5y`);
+    /// none: until staff delete them.
+    pub retention: Option<Retention>,
     /// Greeting before consent.
     pub intro: Option<Text>,
     /// The four consent parts: purpose, data, retention, rights.

@@ -64,17 +64,21 @@ pub fn parse_claim(text: &str) -> Option<(String, String)> {
     Some((id.to_string(), rest.to_string()))
 }
 
-/// Checks a claimed identity from `address` on `channel`.
+/// Checks a claimed identity from `address` on `channel`, sent as platform message
+/// `message_id` (a redelivery of a message already counted costs no second attempt).
 ///
 /// A locked address gets [`Verification::Locked`] without the roster being consulted. A
 /// wrong id, a wrong or unreadable date, and a roster entry without a birth date all count
 /// as one failure, and the answer does not say which part was wrong (that would let a
 /// guesser confirm that an id exists).
+// Each argument is one fact of the attempt, and every caller has them loose at hand.
+#[allow(clippy::too_many_arguments)]
 pub async fn verify(
     store: &Store,
     policy: &Policy,
     channel: &str,
     address: &str,
+    message_id: Option<&str>,
     external_id: &str,
     birth_date: &str,
     now: DateTime<Utc>,
@@ -108,6 +112,7 @@ pub async fn verify(
         .record_identity_failure(
             channel,
             address,
+            message_id,
             now,
             max,
             policy.window.num_milliseconds(),

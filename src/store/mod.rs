@@ -39,10 +39,12 @@ mod error;
 mod fastread;
 mod flows;
 mod group;
+mod identity;
 mod ops;
 mod overview;
 mod replies;
 mod respondents;
+mod retention;
 mod roster;
 mod scope;
 mod search;
@@ -72,6 +74,7 @@ pub use overview::Overview;
 pub use replies::{Lease, QueuedReply, Replies, ReplyBatch, Settled};
 pub use respondents::is_valid_token;
 pub use respondents::{AddressMove, Respondents};
+pub use retention::{DueRespondent, RETENTION_BATCH, Retention, RetentionRule};
 pub use roster::Roster;
 pub use roster::{
     BatchOutcome, Enrolment, IdentityAttempts, InviteRow, ROSTER_BATCH_ROWS, ReportCell,
@@ -97,7 +100,9 @@ pub use waves::{
     NewWave, OutboxCounts, OutboxItem, Planned, Settle, Wave, WaveId, WaveProgress, WaveState,
     WaveTemplate,
 };
-pub use whatsapp::{Delivery, SentKind, SentRecord, WhatsAppRecords, WhatsAppWrite};
+pub use whatsapp::{
+    Delivery, SENT_KEPT_DAYS, SentKind, SentRecord, WhatsAppRecords, WhatsAppWrite,
+};
 
 /// The schema migrations for SQLite, embedded at compile time.
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");

@@ -166,16 +166,23 @@ const ERASE_PLACEHOLDER_BINDING: &str = "INSERT INTO channel_bindings \
 /// Every answer of every session of a respondent, retracted ones included (`$1`).
 const ERASE_ANSWERS: &str = "DELETE FROM answers WHERE session_id IN \
      (SELECT id FROM sessions WHERE respondent_id = $1)";
-/// The respondent's other sessions (`$1` respondent, `$2` the session the erasing step
-/// wrote itself, 0 for none): their state holds answers, so it is replaced by an empty one
-/// of the same status, and open ones end as opted out.
+/// Which sessions counted as started before their answers go (`$1` respondent): the
+/// report's "started" reads it for an expired session, which otherwise counts only while it
+/// has an answer (migration 0016).
+const ERASE_MARK_STARTED: &str = "UPDATE sessions SET erased_started = 1 \
+     WHERE respondent_id = $1 AND erased_started = 0 \
+     AND (status IN ('consent', 'answering', 'completed', 'opted_out') \
+          OR EXISTS (SELECT 1 FROM answers x WHERE x.session_id = sessions.id))";
+/// The respondent's other sessions (`$1` what an open one becomes, `$2` respondent, `$3` the
+/// session the erasing step wrote itself, 0 for none): their state holds answers, so it is
+/// replaced by an empty one of the same status, and open ones end (see [`Erasure`]).
 const ERASE_SESSIONS: &str = "UPDATE sessions SET \
-     status = CASE WHEN status IN ('invited', 'consent', 'answering') THEN 'opted_out' \
+     status = CASE WHEN status IN ('invited', 'consent', 'answering') THEN $1 \
                    ELSE status END, \
      state = '{\"status\":\"' || CASE WHEN status IN ('invited', 'consent', 'answering') \
-                   THEN 'opted_out' ELSE status END || '\",\"lang\":\"id\"}', \
+                   THEN $1 ELSE status END || '\",\"lang\":\"id\"}', \
      revision = revision + 1 \
-     WHERE respondent_id = $1 AND id <> $2";
+     WHERE respondent_id = $2 AND id <> $3";
 /// The bot's messages to the respondent, which quote answers and names (`$1`).
 const ERASE_REPLIES: &str = "DELETE FROM reply_outbox WHERE respondent_id = $1";
 /// The addresses reminders went to (`$1`); the rows stay for the waves' counts.
@@ -189,6 +196,26 @@ const ERASE_RESPONDENT: &str = "UPDATE respondents SET \
      erased_at = COALESCE(erased_at, $2), updated_at = $2 \
      WHERE id = $1";
 
+/// Why a respondent is erased, which decides what their open sessions become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Erasure {
+    /// They asked (`/hapus`, `jejak respondent delete`): open sessions end as opted out,
+    /// which is what happened.
+    Request,
+    /// Their data is past the flow's retention: open sessions end as expired (they did not
+    /// withdraw, so the report's "opted out" must not count them).
+    Retention,
+}
+
+impl Erasure {
+    fn open_sessions_become(self) -> &'static str {
+        match self {
+            Erasure::Request => "opted_out",
+            Erasure::Retention => "expired",
+        }
+    }
+}
+
 /// Erases what a respondent asked to be forgotten, inside a write: their answers (every
 /// session, history included), personal fields, channel addresses with what is kept per
 /// address, the bot's messages to them and the addresses of their reminders. The row stays
@@ -200,6 +227,7 @@ pub(super) async fn erase_in(
     id: RespondentId,
     current: i64,
     now: i64,
+    why: Erasure,
 ) -> Result<bool> {
     const CONTEXT: &str = "erasing a respondent";
     let addresses = tx
@@ -229,12 +257,20 @@ pub(super) async fn erase_in(
             .await
             .ctx(CONTEXT)?;
     }
-    for sql in [ERASE_ANSWERS, ERASE_REPLIES, ERASE_OUTBOX_ADDRESSES] {
+    for sql in [
+        ERASE_MARK_STARTED,
+        ERASE_ANSWERS,
+        ERASE_REPLIES,
+        ERASE_OUTBOX_ADDRESSES,
+    ] {
         tx.execute(sql, args![id]).await.ctx(CONTEXT)?;
     }
-    tx.execute(ERASE_SESSIONS, args![id, current])
-        .await
-        .ctx(CONTEXT)?;
+    tx.execute(
+        ERASE_SESSIONS,
+        args![why.open_sessions_become(), id, current],
+    )
+    .await
+    .ctx(CONTEXT)?;
     let erased = tx
         .execute(ERASE_RESPONDENT, args![id, now])
         .await
@@ -253,7 +289,7 @@ impl Write for Erase {
     const CONTEXT: &'static str = "erasing a respondent";
 
     async fn run(self, tx: &mut impl Exec) -> Result<bool> {
-        erase_in(tx, self.id, 0, self.now).await
+        erase_in(tx, self.id, 0, self.now, Erasure::Request).await
     }
 }
 

@@ -488,47 +488,33 @@ impl Roster<'_> {
         .transpose()
     }
 
-    /// Counts one failed identity check from a chat address, atomically. The count starts
-    /// again from 1 when the previous lock-out has ended or the last failure is older than
-    /// `window_ms`; reaching `max_failures` locks the address until `now + lockout_ms`.
+    /// Counts one failed identity check from a chat address, atomically, once per
+    /// platform message: a redelivered `message_id` counts nothing (see
+    /// `store/identity.rs`). The count starts again from 1 when the previous lock-out has
+    /// ended or the last failure is older than `window_ms`; reaching `max_failures` locks
+    /// the address until `now + lockout_ms`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_identity_failure(
         &self,
         channel: &str,
         address: &str,
+        message_id: Option<&str>,
         now: DateTime<Utc>,
         max_failures: i64,
         window_ms: i64,
         lockout_ms: i64,
     ) -> Result<IdentityAttempts> {
-        // `fresh` decides whether the stored count still applies; both SET expressions see
-        // the old row, so the new count is spelled out twice.
-        const NEW_COUNT: &str = "(CASE WHEN (identity_attempts.locked_until IS NOT NULL \
-                                         AND identity_attempts.locked_until <= $3) \
-                                     OR identity_attempts.last_at <= $3 - $5 \
-                                THEN 1 ELSE identity_attempts.failures + 1 END)";
-        let sql = format!(
-            "INSERT INTO identity_attempts (channel, address, failures, locked_until, last_at) \
-             VALUES ($1, $2, 1, CASE WHEN 1 >= $4 THEN $3 + $6 ELSE NULL END, $3) \
-             ON CONFLICT (channel, address) DO UPDATE SET \
-                 failures = {NEW_COUNT}, \
-                 locked_until = CASE WHEN {NEW_COUNT} >= $4 THEN $3 + $6 ELSE NULL END, \
-                 last_at = $3 \
-             RETURNING failures, locked_until"
-        );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(channel)
-            .bind(address)
-            .bind(to_ms(now))
-            .bind(max_failures)
-            .bind(window_ms)
-            .bind(lockout_ms)
-            .fetch_one(&self.store.writer)
+        self.store
+            .write(super::identity::RecordFailure {
+                channel: channel.to_string(),
+                address: address.to_string(),
+                message_id: message_id.map(str::to_string),
+                now: to_ms(now),
+                max_failures,
+                window_ms,
+                lockout_ms,
+            })
             .await
-            .map_err(db("recording a failed identity check"))?;
-        Ok(IdentityAttempts {
-            failures: get(&row, "failures")?,
-            locked_until: get(&row, "locked_until")?,
-        })
     }
 
     /// Forgets the failed identity checks of a chat address (after a success).

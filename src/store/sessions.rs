@@ -549,7 +549,14 @@ impl Step {
                     continue;
                 }
                 AnswerOp::EraseRespondent => {
-                    super::respondents::erase_in(tx, respondent_id, session, now).await?;
+                    super::respondents::erase_in(
+                        tx,
+                        respondent_id,
+                        session,
+                        now,
+                        super::respondents::Erasure::Request,
+                    )
+                    .await?;
                     continue;
                 }
                 _ => {}

@@ -283,6 +283,30 @@ pub struct SentRecord {
     pub error: Option<String>,
 }
 
+/// How long the record of a sent WhatsApp message is kept (it carries the number): the
+/// platform tries to deliver a message for up to 30 days, so its last delivery status
+/// (delivered or failed, which marks the number unreachable) comes at most 30 days after
+/// sending, and Meta re-posts an unanswered webhook for up to 7 days more. A status for a
+/// message older than that finds no row and changes nothing (only a late "read" would).
+pub const SENT_KEPT_DAYS: i64 = 37;
+
+/// Forgets sent-message records older than `$1`.
+const PRUNE_SENT: &str = "DELETE FROM whatsapp_sent WHERE sent_at < $1";
+
+/// [`WhatsAppRecords::whatsapp_prune_sent`]'s write.
+struct PruneSent(i64);
+
+impl Write for PruneSent {
+    type Out = u64;
+    const CONTEXT: &'static str = "pruning sent WhatsApp messages";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<u64> {
+        tx.execute(PRUNE_SENT, args![self.0])
+            .await
+            .ctx(Self::CONTEXT)
+    }
+}
+
 handle!(
     WhatsAppRecords,
     whatsapp,
@@ -290,6 +314,12 @@ handle!(
 );
 
 impl WhatsAppRecords<'_> {
+    /// Deletes the records of messages sent before `before` (see [`SENT_KEPT_DAYS`]);
+    /// returns how many went.
+    pub async fn whatsapp_prune_sent(&self, before: DateTime<Utc>) -> Result<u64> {
+        self.store.write(PruneSent(to_ms(before))).await
+    }
+
     /// Applies `writes` in one transaction, in order. Returns, for each write, the id of the
     /// stored webhook body (for [`WhatsAppWrite::StoreInbound`]) or `None`.
     pub async fn whatsapp_apply(&self, writes: &[WhatsAppWrite]) -> Result<Vec<Option<i64>>> {

@@ -28,7 +28,7 @@ pub use diagnostics::{Diagnostic, FlowError};
 use super::cond::Cond;
 use super::def::{FileDef, S, ScalarDef};
 use super::text::TextsBuilder;
-use super::{Flow, Group, Kind, MissingCodes, Question, Section};
+use super::{Flow, Group, Kind, MissingCodes, Question, Retention, Section};
 use crate::model::Lang;
 use chrono::NaiveDate;
 use diagnostics::{At, pos, yaml_message};
@@ -191,6 +191,19 @@ impl Checker {
             }
             d
         });
+        let retention = meta.retention.as_ref().and_then(|r| {
+            let parsed = Retention::parse(&r.value);
+            if parsed.is_none() {
+                self.err(
+                    pos(r),
+                    format!(
+                        "`retention` must be a length like 5y, 18m or 90d (at most 100 years), not `{}`",
+                        r.value
+                    ),
+                );
+            }
+            parsed
+        });
         let fields = HashSet::new();
         let title = self.text(&meta.title, "flow-title", &fields, false);
         let intro = meta
@@ -246,6 +259,7 @@ impl Checker {
             title,
             languages: langs,
             closes,
+            retention,
             intro,
             consent,
             outro,
