@@ -570,6 +570,8 @@ fn the_indicator_test_flow_compiles_with_its_section() {
         ind.competency.map(|c| c.rows),
         Some(vec!["f17_etika".to_string(), "f17_it".to_string()])
     );
+}
+
 const BAD_LOOKUP: &str = "tests/fixtures/bad-lookup.yaml";
 
 /// Every mistake planted in `bad-lookup.yaml`, in file order.
@@ -595,6 +597,8 @@ const EXPECTED_LOOKUP: &[Expect] = &[
 #[test]
 fn every_lookup_mistake_is_reported_once_at_its_position() {
     assert_planted(BAD_LOOKUP, EXPECTED_LOOKUP);
+}
+
 #[test]
 fn retention_is_read_and_a_bad_value_is_located() {
     let q = "      - code: a\n        type: yesno\n        text: { id: \"A\", en: \"A\" }\n";
