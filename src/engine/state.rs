@@ -57,6 +57,14 @@ pub enum Pending {
         /// The question answered again.
         target: Position,
     },
+    /// A soft check: the answer to `target` (kept in `SessionState::unsure`) looks
+    /// implausible; yes keeps it, anything else is a new answer.
+    Unsure {
+        /// The question answered.
+        target: Position,
+        /// The answer was a change through `/ubah`.
+        editing: bool,
+    },
 }
 
 /// A stored answer: what was typed and what it means.
@@ -91,6 +99,10 @@ pub struct SessionState {
     /// Status before a stop, so `/mulai` can resume.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_at: Option<Position>,
+    /// The respondent's words awaiting an "are you sure?" (`Pending::Unsure`), read again
+    /// when confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsure: Option<String>,
 }
 
 impl SessionState {
@@ -104,6 +116,7 @@ impl SessionState {
             answers: BTreeMap::new(),
             pending: None,
             resume_at: None,
+            unsure: None,
         }
     }
 

@@ -2,7 +2,9 @@
 //! they are so files merge with national data) and the codebook that explains the columns.
 
 use super::cell::{Cell, neutralise};
+use crate::flow::cond::Facts;
 use crate::flow::{Flow, Kind};
+use std::borrow::Cow;
 use crate::model::{AnswerKey, Lang, SessionStatus, Value};
 use crate::store::{Scope, Store, StoreError};
 use std::collections::HashMap;
@@ -185,6 +187,23 @@ pub async fn for_each_row(
             Cell::text(&s.completed_at.map(|t| t.to_rfc3339()).unwrap_or_default()),
         ];
         for c in &cols {
+            let q = &flow.items[c.item];
+            if let Kind::Computed { expr, .. } = &q.kind {
+                // Worked out from the stored answers, as the engine does (nothing computed
+                // is stored).
+                let facts = Stored {
+                    flow,
+                    answers: &answers,
+                    fields: f,
+                    iteration: c.iteration,
+                };
+                rec.push(match expr.value(&facts) {
+                    Some(v) => answer_cell(&v),
+                    None if s.status != SessionStatus::Completed => Cell::text(""),
+                    None => code_cell(&flow.missing.not_asked),
+                });
+                continue;
+            }
             let key = AnswerKey {
                 code: flow.items[c.item].code.clone(),
                 iteration: c.iteration,
@@ -211,6 +230,32 @@ pub async fn for_each_row(
         rows += 1;
     }
     Ok(rows)
+}
+
+/// A session's stored answers as conditions and computed values see them.
+struct Stored<'a> {
+    flow: &'a Flow,
+    answers: &'a HashMap<AnswerKey, Value>,
+    fields: &'a crate::model::RespondentFields,
+    iteration: u32,
+}
+
+impl Facts for Stored<'_> {
+    fn answer(&self, code: &str) -> Option<Cow<'_, Value>> {
+        let q = self.flow.question(code)?;
+        if let Kind::Computed { expr, .. } = &q.kind {
+            return expr.value(self).map(Cow::Owned);
+        }
+        let key = AnswerKey {
+            code: code.to_string(),
+            iteration: if q.group.is_some() { self.iteration } else { 0 },
+        };
+        self.answers.get(&key).map(Cow::Borrowed)
+    }
+
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name)
+    }
 }
 
 /// An export code as a cell: a number when it is one, so `1`/`2` stay numeric in XLSX.
@@ -357,6 +402,7 @@ fn choices(flow: &Flow, kind: &Kind, lang: Lang) -> String {
             flow.texts.format(lang, high, None)
         ),
         Kind::YesNo { codes, .. } => format!("{}=yes; {}=no", codes.yes, codes.no),
+        Kind::Computed { source, .. } => source.clone(),
         _ => String::new(),
     }
 }

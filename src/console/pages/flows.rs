@@ -337,5 +337,6 @@ fn lit(tr: Tr<'_>, l: &Lit) -> String {
         Lit::Bool(false) => tr.t("c-cond-no"),
         Lit::Date(d) => d.format("%Y-%m-%d").to_string(),
         Lit::MonthYear(y, m) => format!("{y:04}-{m:02}"),
+        Lit::Answer(code) => code.clone(),
     }
 }
