@@ -94,6 +94,11 @@ impl Flow {
         self.index_of(code).map(|i| &self.items[i])
     }
 
+    /// How many entries are questions (computed values are never asked).
+    pub fn asked_count(&self) -> usize {
+        self.items.iter().filter(|q| !q.is_computed()).count()
+    }
+
     /// Loads and compiles a flow file, returning every problem found.
     pub fn from_file(path: &Path) -> Result<Flow, FlowError> {
         load(path)

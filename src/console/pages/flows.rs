@@ -58,7 +58,7 @@ pub fn check_dir(dir: &Path) -> std::io::Result<Vec<(PathBuf, FileCheck)>> {
                 Ok(flow) => FileCheck::Ok {
                     id: flow.id.clone(),
                     version: flow.version,
-                    questions: flow.items.len(),
+                    questions: flow.asked_count(),
                 },
                 // The same rendering as `jejak flow check`: file:line:col: message.
                 Err(e @ FlowError::Invalid { .. }) => {
