@@ -511,16 +511,56 @@ const BAD_COMPUTE: &str = "tests/fixtures/bad-compute.yaml";
 /// Every mistake planted in `bad-compute.yaml` (computed values, answer bounds, conditions
 /// comparing answers, soft checks), in file order.
 const EXPECTED_COMPUTE: &[Expect] = &[
-    e(27, 41, "mulai)", "in `compute` of `tunggu`: `mulai` comes later (line 38)"),
-    e(29, 24, "nama_kantor", "`nama_kantor` is a `text` question; a compute uses numbers"),
+    e(
+        27,
+        41,
+        "mulai)",
+        "in `compute` of `tunggu`: `mulai` comes later (line 38)",
+    ),
+    e(
+        29,
+        24,
+        "nama_kantor",
+        "`nama_kantor` is a `text` question; a compute uses numbers",
+    ),
     e(31, 22, "+ lulus", "arithmetic needs numbers, not a date"),
     e(33, 24, "f66", "unknown name `f66` (did you mean `f6`?)"),
-    e(35, 19, "putar_b", "cyclic compute: putar_a → putar_b → putar_a"),
-    e(43, 14, "{ answer: f8 }", "`max` of `f7` refers to `f8`, which is asked later (line 46)"),
-    e(44, 14, "{ answer: nama_kantor }", "`min` of `f7` must be a number, but `nama_kantor` is a `text` question"),
-    e(48, 14, "{ answer: f77 }", "`max` of `f8` refers to unknown question `f77` (did you mean `f7`?)"),
-    e(52, 34, "{ answer: lulus }", "`f7` cannot be compared with `lulus`, a `month_year` question"),
-    e(56, 34, "{ answer: f9 }", "`f9` is asked later (line 62); a condition can only compare with earlier answers"),
+    e(
+        35,
+        19,
+        "putar_b",
+        "cyclic compute: putar_a → putar_b → putar_a",
+    ),
+    e(
+        43,
+        14,
+        "{ answer: f8 }",
+        "`max` of `f7` refers to `f8`, which is asked later (line 46)",
+    ),
+    e(
+        44,
+        14,
+        "{ answer: nama_kantor }",
+        "`min` of `f7` must be a number, but `nama_kantor` is a `text` question",
+    ),
+    e(
+        48,
+        14,
+        "{ answer: f77 }",
+        "`max` of `f8` refers to unknown question `f77` (did you mean `f7`?)",
+    ),
+    e(
+        52,
+        34,
+        "{ answer: lulus }",
+        "`f7` cannot be compared with `lulus`, a `month_year` question",
+    ),
+    e(
+        56,
+        34,
+        "{ answer: f9 }",
+        "`f9` is asked later (line 62); a condition can only compare with earlier answers",
+    ),
     e(60, 15, "{ message:", "`soft` needs a `min` or a `max`"),
 ];
 

@@ -904,7 +904,11 @@ async fn export_writes_computed_values(db: &Db) {
         .iter()
         .map(String::as_str)
         .collect();
-    assert_eq!(tail, ["lulus", "mulai", "f502", "f6", "f7", "rasio"], "{header:?}");
+    assert_eq!(
+        tail,
+        ["lulus", "mulai", "f502", "f6", "f7", "rasio"],
+        "{header:?}"
+    );
     let ext = header
         .iter()
         .position(|h| h == "external_id")
@@ -933,7 +937,8 @@ async fn export_writes_computed_values(db: &Db) {
     let text = String::from_utf8(book).unwrap();
     assert!(
         text.lines()
-            .any(|l| l.starts_with("f502,utama,compute,") && l.contains("months_between(lulus, mulai)")),
+            .any(|l| l.starts_with("f502,utama,compute,")
+                && l.contains("months_between(lulus, mulai)")),
         "{text}"
     );
 }

@@ -74,10 +74,9 @@ fn confirmation(p: Pending) -> Option<(Msg, &'static str)> {
         Pending::Stop => Some((Msg::StopConfirm, "@stop")),
         Pending::Keep => Some((Msg::StopKeepAsk, "@keep")),
         Pending::Erase => Some((Msg::EraseConfirm, "@erase")),
-        Pending::Language
-        | Pending::EditPick
-        | Pending::Edit { .. }
-        | Pending::Unsure { .. } => None,
+        Pending::Language | Pending::EditPick | Pending::Edit { .. } | Pending::Unsure { .. } => {
+            None
+        }
     }
 }
 
@@ -524,7 +523,8 @@ impl Stepper<'_, '_> {
             }
         };
         // "ya" confirms; but a number is a new answer even where it could read as yes.
-        let typed_number = matches!(input, Input::Text(t) if t.trim().starts_with(|c: char| c.is_ascii_digit()));
+        let typed_number =
+            matches!(input, Input::Text(t) if t.trim().starts_with(|c: char| c.is_ascii_digit()));
         match (typed_number, self.yes_no_input(input, "@unsure", &[])) {
             (false, Some(true)) => match self.parse_answer(item, &Input::Text(raw.clone())) {
                 (raw, Ok(value)) if editing => self.apply_edit(target, raw, value),

@@ -212,7 +212,9 @@ impl Parser<'_, '_, '_> {
         if name != "months_between" {
             return Err(ExprError {
                 at,
-                message: format!("unknown function `{name}`: the one function is `months_between(from, to)`"),
+                message: format!(
+                    "unknown function `{name}`: the one function is `months_between(from, to)`"
+                ),
             });
         }
         self.expect('(')?;
@@ -382,7 +384,10 @@ mod tests {
     use std::borrow::Cow;
     use std::collections::HashMap;
 
-    struct F(HashMap<&'static str, Value>, HashMap<&'static str, &'static str>);
+    struct F(
+        HashMap<&'static str, Value>,
+        HashMap<&'static str, &'static str>,
+    );
     impl Facts for F {
         fn answer(&self, code: &str) -> Option<Cow<'_, Value>> {
             self.0.get(code).map(Cow::Borrowed)
@@ -406,9 +411,21 @@ mod tests {
             HashMap::from([
                 ("f6", Value::Integer(12)),
                 ("f7", Value::Integer(5)),
-                ("lulus", Value::Date(NaiveDate::from_ymd_opt(2024, 8, 17).unwrap())),
-                ("mulai", Value::MonthYear { year: 2025, month: 2 }),
-                ("bulan", Value::Date(NaiveDate::from_ymd_opt(2024, 9, 16).unwrap())),
+                (
+                    "lulus",
+                    Value::Date(NaiveDate::from_ymd_opt(2024, 8, 17).unwrap()),
+                ),
+                (
+                    "mulai",
+                    Value::MonthYear {
+                        year: 2025,
+                        month: 2,
+                    },
+                ),
+                (
+                    "bulan",
+                    Value::Date(NaiveDate::from_ymd_opt(2024, 9, 16).unwrap()),
+                ),
             ]),
             HashMap::from([("extra.lulus", "2024-08")]),
         )
@@ -431,7 +448,10 @@ mod tests {
         let f = facts();
         let v = |s: &str| compile(s).unwrap().value(&f);
         assert_eq!(v("months_between(lulus, mulai)"), Some(Value::Integer(6)));
-        assert_eq!(v("months_between(extra.lulus, mulai)"), Some(Value::Integer(6)));
+        assert_eq!(
+            v("months_between(extra.lulus, mulai)"),
+            Some(Value::Integer(6))
+        );
         // 17 August to 16 September: not yet a whole month.
         assert_eq!(v("months_between(lulus, bulan)"), Some(Value::Integer(0)));
         assert_eq!(v("months_between(mulai, lulus)"), Some(Value::Integer(-6)));
@@ -443,7 +463,10 @@ mod tests {
         f.0.insert("f7", Value::Skipped);
         f.0.remove("mulai");
         assert_eq!(compile("f6 - f7").unwrap().value(&f), None);
-        assert_eq!(compile("months_between(lulus, mulai)").unwrap().value(&f), None);
+        assert_eq!(
+            compile("months_between(lulus, mulai)").unwrap().value(&f),
+            None
+        );
     }
 
     #[test]
@@ -457,7 +480,12 @@ mod tests {
         assert_eq!((e.at, e.message.as_str()), (5, "unknown `f99`"));
         assert_eq!(compile("f6 -").unwrap_err().at, 4);
         assert_eq!(compile("(f6").unwrap_err().message, "expected `)`");
-        assert!(compile("days(f6)").unwrap_err().message.contains("unknown function"));
+        assert!(
+            compile("days(f6)")
+                .unwrap_err()
+                .message
+                .contains("unknown function")
+        );
         assert!(compile("lulus").is_err(), "a bare date is not a number");
     }
 }

@@ -146,14 +146,16 @@ fn resolve<'o>(op: &'o Op, facts: &dyn Facts) -> Option<Cow<'o, Op>> {
 fn test(subject: &Subject, op: &Op, facts: &dyn Facts) -> bool {
     match subject {
         Subject::Answer(code) => {
-            let v = facts.answer(code).filter(|v| !matches!(v.as_ref(), Value::Skipped));
+            let v = facts
+                .answer(code)
+                .filter(|v| !matches!(v.as_ref(), Value::Skipped));
             match v {
                 Some(v) => op_holds(op, &ValueRef::Answer(&v)),
                 None => matches!(op, Op::Ne(_) | Op::Answered(false)),
             }
         }
         Subject::Field(name) => match facts.field(name) {
-                Some(s) if !s.is_empty() => op_holds(op, &ValueRef::Field(s)),
+            Some(s) if !s.is_empty() => op_holds(op, &ValueRef::Field(s)),
             _ => matches!(op, Op::Ne(_) | Op::Answered(false)),
         },
     }
@@ -301,9 +303,8 @@ mod tests {
             ("f7", Value::Integer(4)),
             ("opt", Value::Skipped),
         ]));
-        let lte = |a: &str, b: &str| {
-            t(a, Op::Cmp(Ordering::Less, true, Lit::Answer(b.into()))).eval(&f)
-        };
+        let lte =
+            |a: &str, b: &str| t(a, Op::Cmp(Ordering::Less, true, Lit::Answer(b.into()))).eval(&f);
         assert!(lte("f7", "f6"));
         assert!(!lte("f6", "f7"));
         assert!(!lte("f7", "opt"), "skipped other answer");

@@ -4,9 +4,9 @@
 use super::cell::{Cell, neutralise};
 use crate::flow::cond::Facts;
 use crate::flow::{Flow, Kind};
-use std::borrow::Cow;
 use crate::model::{AnswerKey, Lang, SessionStatus, Value};
 use crate::store::{Scope, Store, StoreError};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write;
 

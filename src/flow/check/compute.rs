@@ -225,7 +225,12 @@ impl Checker {
     }
 
     /// `min` and `max` of a number or money question: numbers, or earlier answers.
-    pub(super) fn number_bounds(&mut self, q: &ItemDef, code: &str, group: Option<usize>) -> Bounds {
+    pub(super) fn number_bounds(
+        &mut self,
+        q: &ItemDef,
+        code: &str,
+        group: Option<usize>,
+    ) -> Bounds {
         let mut b = Bounds::default();
         for (def, key) in [(&q.min, "min"), (&q.max, "max")] {
             let Some(d) = def else { continue };
@@ -329,7 +334,10 @@ impl Checker {
         if let (Some(a), Some(b), Some(m)) = (bounds.min, bounds.max, s.max.as_ref())
             && a > b
         {
-            self.err(pos(m), format!("`soft` `min` ({a}) is more than its `max` ({b})"));
+            self.err(
+                pos(m),
+                format!("`soft` `min` ({a}) is more than its `max` ({b})"),
+            );
         }
         let message = s
             .message

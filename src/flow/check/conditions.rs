@@ -295,7 +295,9 @@ impl Checker {
     ) -> Option<Lit> {
         let Some(seen) = self.seen.get(other) else {
             let msg = match self.all_names.get(other) {
-                Some((l, _)) => format!("`{other}` is asked later (line {l}); a condition can only compare with earlier answers"),
+                Some((l, _)) => format!(
+                    "`{other}` is asked later (line {l}); a condition can only compare with earlier answers"
+                ),
                 None => format!(
                     "unknown question `{other}` in condition{}",
                     suggest(other, self.seen.keys().map(String::as_str))
@@ -317,9 +319,7 @@ impl Checker {
         let got = lit_kind_of(&q.kind);
         let comparable = match (want, got) {
             (_, None) => false,
-            (LitKind::Date | LitKind::MonthYear, Some(LitKind::Date | LitKind::MonthYear)) => {
-                true
-            }
+            (LitKind::Date | LitKind::MonthYear, Some(LitKind::Date | LitKind::MonthYear)) => true,
             // Option codes and texts are both words: compare as written.
             (LitKind::Option | LitKind::Text, Some(LitKind::Option | LitKind::Text)) => true,
             (a, Some(b)) => a == b,

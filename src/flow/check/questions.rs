@@ -325,7 +325,9 @@ impl Checker {
                     if b.value.num().is_none() {
                         self.err(
                             pos(b),
-                            format!("the number of picks for `{code}` is a number, not another answer"),
+                            format!(
+                                "the number of picks for `{code}` is a number, not another answer"
+                            ),
                         );
                     }
                 }

@@ -113,8 +113,7 @@ impl Checker {
         let max = match &g.max {
             None => 5,
             Some(m)
-                if m
-                    .value
+                if m.value
                     .num()
                     .is_some_and(|x| (1.0..=50.0).contains(&x) && x.fract() == 0.0) =>
             {
