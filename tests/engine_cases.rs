@@ -1553,6 +1553,360 @@ const NATIONAL_CASES: &[Case] = &[
     },
 ];
 
+/// Computed values, bounds and conditions that refer to earlier answers, soft checks.
+const COMPUTED: &str = r#"
+flow:
+  id: hitung
+  version: 1
+  title: { id: "Hitung", en: "Compute" }
+  languages: [id, en]
+  consent:
+    purpose: { id: "a", en: "a" }
+    data: { id: "b", en: "b" }
+    retention: { id: "c", en: "c" }
+    rights: { id: "d", en: "d" }
+sections:
+  - id: utama
+    title: { id: "Utama", en: "Main" }
+    questions:
+      - code: lulus
+        type: month_year
+        text: { id: "Bulan apa Anda lulus?", en: "When did you graduate?" }
+      - code: mulai
+        type: month_year
+        text: { id: "Bulan apa Anda mulai bekerja?", en: "When did you start work?" }
+      - code: tunggu
+        compute: "months_between(lulus, mulai)"
+        unit: { id: "bulan", en: "months" }
+      - code: f6
+        type: integer
+        optional: true
+        text: { id: "Berapa lamaran yang Anda kirim?", en: "How many applications?" }
+      - code: f7
+        type: integer
+        min: 0
+        max: { answer: f6 }
+        text: { id: "Berapa yang memanggil wawancara?", en: "How many interviews?" }
+      - code: cepat
+        type: yesno
+        when: { answer: tunggu, lte: 6 }
+        text: { id: "Apakah Anda senang mendapat kerja dalam { $tunggu }?", en: "Were you glad to find work within { $tunggu }?" }
+      - code: semua
+        type: yesno
+        when: { answer: f7, eq: { answer: f6 } }
+        text: { id: "Apakah semua lamaran dipanggil wawancara?", en: "Did every application get an interview?" }
+      - code: gaji
+        type: money
+        soft: { min: 500000, message: { id: "Gaji sebulan biasanya paling sedikit Rp500.000.", en: "A monthly pay is usually at least Rp500,000." } }
+        text: { id: "Berapa gaji Anda per bulan?", en: "What is your monthly pay?" }
+"#;
+
+const COMPUTED_CASES: &[Case] = &[
+    Case {
+        name: "months between two answers are piped and tested",
+        inputs: &["/mulai", "ya", "agustus 2024", "februari 2025", "12", "5"],
+        expect: &["Apakah Anda senang mendapat kerja dalam 6 bulan?"],
+        expect_not: &[],
+        answers: &[
+            ("lulus", "2024-08"),
+            ("mulai", "2025-02"),
+            ("f6", "12"),
+            ("f7", "5"),
+        ],
+        status: Answering,
+    },
+    Case {
+        name: "a longer wait: the condition on the computed value does not hold",
+        inputs: &["/mulai", "ya", "agustus 2024", "agustus 2025", "12", "5"],
+        expect: &["Berapa gaji Anda per bulan?"],
+        expect_not: &["senang"],
+        answers: &[
+            ("lulus", "2024-08"),
+            ("mulai", "2025-08"),
+            ("f6", "12"),
+            ("f7", "5"),
+        ],
+        status: Answering,
+    },
+    Case {
+        name: "a bound from an earlier answer refuses a larger number, saying it",
+        inputs: &["/mulai", "ya", "agustus 2024", "februari 2025", "12", "15"],
+        expect: &[
+            "Menurut jawaban Anda sebelumnya, angkanya paling banyak 12.",
+            "Berapa yang memanggil wawancara?",
+        ],
+        expect_not: &[],
+        answers: &[("lulus", "2024-08"), ("mulai", "2025-02"), ("f6", "12")],
+        status: Answering,
+    },
+    Case {
+        name: "a bound whose answer was skipped is not applied",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "agustus 2024",
+            "februari 2025",
+            "/lewati",
+            "15",
+        ],
+        expect: &["Apakah Anda senang mendapat kerja dalam 6 bulan?"],
+        expect_not: &["paling banyak"],
+        answers: &[
+            ("lulus", "2024-08"),
+            ("mulai", "2025-02"),
+            ("f6", ""),
+            ("f7", "15"),
+        ],
+        status: Answering,
+    },
+    Case {
+        name: "a condition comparing two answers",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "agustus 2024",
+            "februari 2025",
+            "12",
+            "12",
+            "ya",
+        ],
+        expect: &["Apakah semua lamaran dipanggil wawancara?"],
+        expect_not: &[],
+        answers: &[
+            ("lulus", "2024-08"),
+            ("mulai", "2025-02"),
+            ("f6", "12"),
+            ("f7", "12"),
+            ("cepat", "1"),
+        ],
+        status: Answering,
+    },
+    Case {
+        name: "an implausible value asks are you sure, with the author's reason",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "agustus 2024",
+            "februari 2025",
+            "12",
+            "5",
+            "ya",
+            "4",
+        ],
+        expect: &[
+            "Rp4",
+            "yakin?",
+            "Gaji sebulan biasanya paling sedikit Rp500.000.",
+            "Balas *ya*",
+        ],
+        expect_not: &["Terima kasih"],
+        answers: &[
+            ("lulus", "2024-08"),
+            ("mulai", "2025-02"),
+            ("f6", "12"),
+            ("f7", "5"),
+            ("cepat", "1"),
+        ],
+        status: Answering,
+    },
+    Case {
+        name: "yes keeps the implausible value",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "agustus 2024",
+            "februari 2025",
+            "12",
+            "5",
+            "ya",
+            "4",
+            "ya",
+        ],
+        expect: &[],
+        expect_not: &["yakin?"],
+        answers: &[
+            ("lulus", "2024-08"),
+            ("mulai", "2025-02"),
+            ("f6", "12"),
+            ("f7", "5"),
+            ("cepat", "1"),
+            ("gaji", "4"),
+        ],
+        status: Completed,
+    },
+    Case {
+        name: "yes by button keeps it too",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "agustus 2024",
+            "februari 2025",
+            "12",
+            "5",
+            "ya",
+            "4",
+            "btn:@unsure=yes",
+        ],
+        expect: &[],
+        expect_not: &["yakin?"],
+        answers: &[
+            ("lulus", "2024-08"),
+            ("mulai", "2025-02"),
+            ("f6", "12"),
+            ("f7", "5"),
+            ("cepat", "1"),
+            ("gaji", "4"),
+        ],
+        status: Completed,
+    },
+    Case {
+        name: "anything else after are you sure is a new answer",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "agustus 2024",
+            "februari 2025",
+            "12",
+            "5",
+            "ya",
+            "4",
+            "4500000",
+        ],
+        expect: &[],
+        expect_not: &["yakin?"],
+        answers: &[
+            ("lulus", "2024-08"),
+            ("mulai", "2025-02"),
+            ("f6", "12"),
+            ("f7", "5"),
+            ("cepat", "1"),
+            ("gaji", "4500000"),
+        ],
+        status: Completed,
+    },
+    Case {
+        name: "no after are you sure asks again",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "agustus 2024",
+            "februari 2025",
+            "12",
+            "5",
+            "ya",
+            "4",
+            "tidak",
+        ],
+        expect: &[
+            "Baik, silakan tulis jawaban yang benar.",
+            "Berapa gaji Anda per bulan?",
+        ],
+        expect_not: &[],
+        answers: &[
+            ("lulus", "2024-08"),
+            ("mulai", "2025-02"),
+            ("f6", "12"),
+            ("f7", "5"),
+            ("cepat", "1"),
+        ],
+        status: Answering,
+    },
+    Case {
+        name: "changing an input with /ubah recomputes: the condition on it no longer holds",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "agustus 2024",
+            "februari 2025",
+            "12",
+            "5",
+            "ya",
+            "4500000",
+            "/ubah 2",
+            "agustus 2025",
+        ],
+        expect: &[],
+        expect_not: &["senang"],
+        answers: &[
+            ("lulus", "2024-08"),
+            ("mulai", "2025-08"),
+            ("f6", "12"),
+            ("f7", "5"),
+            ("gaji", "4500000"),
+        ],
+        status: Completed,
+    },
+    Case {
+        name: "an implausible change through /ubah asks are you sure too",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "agustus 2024",
+            "februari 2025",
+            "12",
+            "5",
+            "ya",
+            "4500000",
+            "/ubah 6",
+            "4",
+        ],
+        expect: &["Rp4", "yakin?"],
+        expect_not: &[],
+        answers: &[
+            ("lulus", "2024-08"),
+            ("mulai", "2025-02"),
+            ("f6", "12"),
+            ("f7", "5"),
+            ("cepat", "1"),
+            ("gaji", "4500000"),
+        ],
+        status: Completed,
+    },
+    Case {
+        name: "and yes stores the change",
+        inputs: &[
+            "/mulai",
+            "ya",
+            "agustus 2024",
+            "februari 2025",
+            "12",
+            "5",
+            "ya",
+            "4500000",
+            "/ubah 6",
+            "4",
+            "ya",
+        ],
+        expect: &[],
+        expect_not: &["yakin?"],
+        answers: &[
+            ("lulus", "2024-08"),
+            ("mulai", "2025-02"),
+            ("f6", "12"),
+            ("f7", "5"),
+            ("cepat", "1"),
+            ("gaji", "4"),
+        ],
+        status: Completed,
+    },
+];
+
+#[test]
+fn computed_conversations() {
+    let flow = flow(COMPUTED);
+    let failures: Vec<String> = COMPUTED_CASES
+        .iter()
+        .filter_map(|c| check(&flow, c).err().map(|e| format!("## {}\n{e}", c.name)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        COMPUTED_CASES.len(),
+        failures.join("\n\n")
+    );
+}
+
 #[test]
 fn national_conversations() {
     let flow = flow(NATIONAL);

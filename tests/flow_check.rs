@@ -616,3 +616,92 @@ fn retention_is_read_and_a_bad_value_is_located() {
     assert!(d[0].message.contains("`retention`"), "{}", d[0].message);
     assert!(d[0].message.contains("lima tahun"), "{}", d[0].message);
 }
+
+const BAD_COMPUTE: &str = "tests/fixtures/bad-compute.yaml";
+
+/// Every mistake planted in `bad-compute.yaml` (computed values, answer bounds, conditions
+/// comparing answers, soft checks), in file order.
+const EXPECTED_COMPUTE: &[Expect] = &[
+    e(
+        27,
+        41,
+        "mulai)",
+        "in `compute` of `tunggu`: `mulai` comes later (line 38)",
+    ),
+    e(
+        29,
+        24,
+        "nama_kantor",
+        "`nama_kantor` is a `text` question; a compute uses numbers",
+    ),
+    e(31, 22, "+ lulus", "arithmetic needs numbers, not a date"),
+    e(33, 24, "f66", "unknown name `f66` (did you mean `f6`?)"),
+    e(
+        35,
+        19,
+        "putar_b",
+        "cyclic compute: putar_a → putar_b → putar_a",
+    ),
+    e(
+        43,
+        14,
+        "{ answer: f8 }",
+        "`max` of `f7` refers to `f8`, which is asked later (line 46)",
+    ),
+    e(
+        44,
+        14,
+        "{ answer: nama_kantor }",
+        "`min` of `f7` must be a number, but `nama_kantor` is a `text` question",
+    ),
+    e(
+        48,
+        14,
+        "{ answer: f77 }",
+        "`max` of `f8` refers to unknown question `f77` (did you mean `f7`?)",
+    ),
+    e(
+        52,
+        34,
+        "{ answer: lulus }",
+        "`f7` cannot be compared with `lulus`, a `month_year` question",
+    ),
+    e(
+        56,
+        34,
+        "{ answer: f9 }",
+        "`f9` is asked later (line 62); a condition can only compare with earlier answers",
+    ),
+    e(60, 15, "{ message:", "`soft` needs a `min` or a `max`"),
+];
+
+#[test]
+fn every_compute_mistake_is_reported_once_at_its_position() {
+    assert_planted(BAD_COMPUTE, EXPECTED_COMPUTE);
+}
+
+#[test]
+fn a_condition_comparing_two_answers_compiles() {
+    let src = std::fs::read_to_string(BAD_COMPUTE).expect("fixture");
+    // The fixture's good parts, on their own: no "did not match any variant" from serde.
+    let good: String = src
+        .lines()
+        .take(25)
+        .chain([
+            "      - code: f7",
+            "        type: integer",
+            "        max: { answer: f6 }",
+            "        text: { id: \"Wawancara?\", en: \"Interviews?\" }",
+            "      - code: rasio",
+            "        compute: \"(f7 / f6) * 100\"",
+            "      - code: tanya",
+            "        type: yesno",
+            "        when: { all: [{ answer: f7, lte: { answer: f6 } }, { answer: rasio, gt: 50 }] }",
+            "        text: { id: \"Apakah banyak?\", en: \"Many?\" }",
+        ])
+        .map(|l| format!("{l}\n"))
+        .collect();
+    if let Err(d) = compile(&good) {
+        panic!("{}", listing(&d));
+    }
+}

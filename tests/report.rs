@@ -25,7 +25,8 @@ both_backends!(
     report_formats_in_indonesian,
     export_uses_the_national_names_and_codes,
     export_writes_grids_and_missing_codes,
-    dikti_export_has_exactly_the_national_codes
+    dikti_export_has_exactly_the_national_codes,
+    export_writes_computed_values
 );
 
 /// The dataset; returns the wave ids (w1, w2, w3).
@@ -811,4 +812,164 @@ async fn dikti_export_has_exactly_the_national_codes(db: &Db) {
     national.extend(["f6", "f7", "f7a", "f1001", "f1002"].map(String::from));
     national.extend((1601..=1614).map(|n| format!("f{n}")));
     assert_eq!(answers, national, "{header:?}");
+}
+
+/// Computed values in the export: worked out from the stored answers (nothing computed is
+/// stored), blank or the `not_asked` code when an input is missing.
+const COMPUTED_FLOW: &str = r#"
+flow:
+  id: hitung-export
+  version: 1
+  title: { id: "Hitung", en: "Compute" }
+  languages: [id, en]
+  missing: { skipped: 8, not_asked: 9 }
+  consent:
+    purpose: { id: "a", en: "a" }
+    data: { id: "b", en: "b" }
+    retention: { id: "c", en: "c" }
+    rights: { id: "d", en: "d" }
+sections:
+  - id: utama
+    title: { id: "Utama", en: "Main" }
+    questions:
+      - code: lulus
+        type: month_year
+        text: { id: "Lulus?", en: "Graduated?" }
+      - code: mulai
+        type: month_year
+        text: { id: "Mulai kerja?", en: "Started work?" }
+      - code: f502
+        compute: "months_between(lulus, mulai)"
+        text: { id: "Lama menunggu", en: "Waiting months" }
+      - code: f6
+        type: integer
+        optional: true
+        text: { id: "Lamaran?", en: "Applications?" }
+      - code: f7
+        type: integer
+        max: { answer: f6 }
+        text: { id: "Wawancara?", en: "Interviews?" }
+      - code: rasio
+        compute: "f7 / f6 * 100"
+"#;
+
+async fn export_writes_computed_values(db: &Db) {
+    let flow = jejak::flow::compile(COMPUTED_FLOW).expect("flow compiles");
+    let s = &db.store;
+    s.roster()
+        .upsert_roster_batch(
+            &[
+                person("h1", Some("2024"), "TKJ", "S1"),
+                person("h2", Some("2024"), "TKJ", "S1"),
+                person("h3", Some("2024"), "TKJ", "S1"),
+            ],
+            Some(&enrol(&flow.id)),
+            t(0),
+        )
+        .await
+        .unwrap();
+    let set = |code: &str, value: Value| AnswerOp::Set {
+        key: AnswerKey::plain(code),
+        raw: "x".into(),
+        value,
+    };
+    let month = |year, month| Value::MonthYear { year, month };
+    let people = [
+        (
+            "h1",
+            SessionStatus::Completed,
+            vec![
+                set("lulus", month(2024, 8)),
+                set("mulai", month(2025, 2)),
+                set("f6", Value::Integer(8)),
+                set("f7", Value::Integer(3)),
+            ],
+        ),
+        // Skipped f6: no ratio, so the `not_asked` code in a completed session.
+        (
+            "h2",
+            SessionStatus::Completed,
+            vec![
+                set("lulus", month(2024, 8)),
+                set("mulai", month(2024, 8)),
+                set("f6", Value::Skipped),
+                set("f7", Value::Integer(2)),
+            ],
+        ),
+        // Still answering: what cannot be worked out yet stays blank.
+        (
+            "h3",
+            SessionStatus::Answering,
+            vec![set("lulus", month(2023, 12))],
+        ),
+    ];
+    for (ext, status, answers) in &people {
+        let r = id_of(s, ext).await;
+        let sess = s
+            .sessions()
+            .latest_session(r, &flow.id)
+            .await
+            .unwrap()
+            .expect("session");
+        let c = StepCommit {
+            session_id: sess.id,
+            expected_revision: sess.revision,
+            status: *status,
+            state_json: "{}",
+            flow_version: sess.flow_version,
+            answers,
+            events: &[],
+            inbound: None,
+            now: t(1),
+        };
+        s.sessions().commit_step(&c).await.unwrap();
+    }
+    let mut out = Vec::new();
+    jejak::report::export::write_csv(s, &flow, &mut out)
+        .await
+        .unwrap();
+    let mut rd = csv::Reader::from_reader(out.as_slice());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    let n = 6;
+    let tail: Vec<&str> = header[header.len() - n..]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        tail,
+        ["lulus", "mulai", "f502", "f6", "f7", "rasio"],
+        "{header:?}"
+    );
+    let ext = header
+        .iter()
+        .position(|h| h == "external_id")
+        .expect("external_id");
+    let mut rows: Vec<Vec<String>> = rd
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    rows.sort_by(|a, b| a[ext].cmp(&b[ext]));
+    let tails: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r[r.len() - n..].iter().map(String::as_str).collect())
+        .collect();
+    assert_eq!(
+        tails,
+        [
+            ["2024-08", "2025-02", "6", "8", "3", "37.5"],
+            ["2024-08", "2024-08", "0", "8", "2", "9"],
+            ["2023-12", "", "", "", "", ""],
+        ]
+    );
+
+    // The codebook names the computed value's type and expression.
+    let mut book = Vec::new();
+    jejak::report::export::write_codebook(&flow, &mut book).unwrap();
+    let text = String::from_utf8(book).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("f502,utama,compute,")
+                && l.contains("months_between(lulus, mulai)")),
+        "{text}"
+    );
 }

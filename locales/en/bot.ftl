@@ -30,6 +30,12 @@ err-text-long = That is too long: at most { $max } characters.
 err-number = Sorry, we could not read that answer.
 err-min = That number is too small: at least { $min }.
 err-max = That number is too large: at most { $max }.
+err-min-answer = Going by your earlier answer, the number is at least { $min }.
+err-max-answer = Going by your earlier answer, the number is at most { $max }.
+unsure-ask = *{ $answer }*, are you sure?
+unsure-default = This is far from the usual for this question.
+unsure-hint = Reply *yes* to keep it, or write the right answer.
+unsure-retry = All right, please write the right answer.
 err-choice =
     Sorry, that is not one of the choices. { $count ->
         [1] Reply with 1.

@@ -31,6 +31,12 @@ err-text-long = Jawabannya terlalu panjang: maksimal { $max } huruf.
 err-number = Maaf, jawaban itu belum bisa kami baca.
 err-min = Angkanya terlalu kecil: paling sedikit { $min }.
 err-max = Angkanya terlalu besar: paling banyak { $max }.
+err-min-answer = Menurut jawaban Anda sebelumnya, angkanya paling sedikit { $min }.
+err-max-answer = Menurut jawaban Anda sebelumnya, angkanya paling banyak { $max }.
+unsure-ask = *{ $answer }*, yakin?
+unsure-default = Angka ini jauh dari yang biasa untuk pertanyaan ini.
+unsure-hint = Balas *ya* untuk menyimpannya, atau tulis jawaban yang benar.
+unsure-retry = Baik, silakan tulis jawaban yang benar.
 err-choice =
     Maaf, pilihan itu tidak ada. { $count ->
         [1] Balas dengan nomor 1.

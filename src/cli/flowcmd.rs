@@ -21,7 +21,7 @@ pub fn check(files: &[PathBuf], lang: Lang) -> i32 {
                     "cli-flow-ok",
                     &[
                         ("file", &file),
-                        ("questions", &flow.items.len().to_string()),
+                        ("questions", &flow.asked_count().to_string()),
                         ("flow", &flow.id),
                         ("version", &flow.version.to_string()),
                     ],

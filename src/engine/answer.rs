@@ -56,6 +56,8 @@ pub fn parse_text(
     }
     let unreadable = |hint: Msg| format!("{} {}", cat.t(lang, Msg::ErrNumber), cat.t(lang, hint));
     match &q.kind {
+        // Never asked (`nav` skips it): nothing typed can be its answer.
+        Kind::Computed { .. } => Err(cat.t(lang, Msg::ErrNumber).into()),
         Kind::Text {
             min_len,
             max_len,
@@ -409,7 +411,14 @@ fn check_picks(
     ))
 }
 
-fn check_bounds(cat: &Catalog, lang: Lang, b: &Bounds, x: f64, money: bool) -> Result<(), String> {
+/// Refuses `x` outside the fixed bounds `b`, saying the bound (`money`: in rupiah).
+pub(crate) fn check_bounds(
+    cat: &Catalog,
+    lang: Lang,
+    b: &Bounds,
+    x: f64,
+    money: bool,
+) -> Result<(), String> {
     let show = |v: f64| {
         if money {
             understand::format_rupiah(v as i64)

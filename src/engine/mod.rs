@@ -74,7 +74,9 @@ fn confirmation(p: Pending) -> Option<(Msg, &'static str)> {
         Pending::Stop => Some((Msg::StopConfirm, "@stop")),
         Pending::Keep => Some((Msg::StopKeepAsk, "@keep")),
         Pending::Erase => Some((Msg::EraseConfirm, "@erase")),
-        Pending::Language | Pending::EditPick | Pending::Edit { .. } => None,
+        Pending::Language | Pending::EditPick | Pending::Edit { .. } | Pending::Unsure { .. } => {
+            None
+        }
     }
 }
 
@@ -82,6 +84,16 @@ fn confirmation(p: Pending) -> Option<(Msg, &'static str)> {
 fn closed(flow: &Flow, now: DateTime<Utc>) -> bool {
     let wib = (now + Duration::hours(7)).date_naive();
     flow.closes.is_some_and(|c| wib > c)
+}
+
+/// What the checks that read other answers make of an answer.
+enum Judged {
+    /// Keep it.
+    Fine,
+    /// Refuse it, saying this.
+    Refused(String),
+    /// Ask "are you sure?" first.
+    Unsure,
 }
 
 struct Stepper<'a, 'c> {
@@ -384,21 +396,25 @@ impl Stepper<'_, '_> {
                     }
                 }
             }
-            Position::Question { item, iteration } => match self.parse_answer(item, input) {
-                (raw, Ok(value)) => {
-                    let confirm = self.lookup_taken(item, &value);
-                    let before = self.out.len();
-                    self.record(pos, raw, value);
-                    // The row taken is confirmed at the top of the next message, so a
-                    // respondent who typed "malang" sees which Malang was kept.
-                    if let Some(c) = confirm {
-                        match self.out.get_mut(before) {
-                            Some(next) => next.text = format!("{c}\n\n{}", next.text),
-                            None => self.out.push(Reply::say(c)),
+            Position::Question { item, .. } => match self.parse_answer(item, input) {
+                (raw, Ok(value)) => match self.judge(pos, &value) {
+                    Judged::Fine => {
+                        let confirm = self.lookup_taken(item, &value);
+                        let before = self.out.len();
+                        self.record(pos, raw, value);
+                        // The row taken is confirmed at the top of the next message, so a
+                        // respondent who typed "malang" sees which Malang was kept.
+                        if let Some(c) = confirm {
+                            match self.out.get_mut(before) {
+                                Some(next) => next.text = format!("{c}\n\n{}", next.text),
+                                None => self.out.push(Reply::say(c)),
+                            }
                         }
                     }
-                }
-                (_, Err(refusal)) => self.refuse(Position::Question { item, iteration }, refusal),
+                    Judged::Refused(msg) => self.refuse(pos, answer::Refusal::Reask(msg)),
+                    Judged::Unsure => self.ask_unsure(pos, raw, &value, false),
+                },
+                (_, Err(refusal)) => self.refuse(pos, refusal),
             },
         }
     }
@@ -501,6 +517,128 @@ impl Stepper<'_, '_> {
                 value.clone(),
                 answer::parse_button(cx.flow, cx.catalog, self.lang(), q, value, today),
             ),
+        }
+    }
+
+    /// The checks that need the other answers: bounds set by an earlier answer
+    /// (`max: { answer: f6 }`, not applied while that answer is missing) and the soft range.
+    fn judge(&self, pos: Position, value: &crate::model::Value) -> Judged {
+        let Position::Question { item, iteration } = pos else {
+            return Judged::Fine;
+        };
+        let q = &self.cx.flow.items[item];
+        let Some(x) = value.as_f64() else {
+            return Judged::Fine;
+        };
+        let (bounds, money) = match &q.kind {
+            crate::flow::Kind::Integer { bounds, .. }
+            | crate::flow::Kind::Decimal { bounds, .. } => (bounds, false),
+            crate::flow::Kind::Money { bounds } => (bounds, true),
+            _ => return Judged::Fine,
+        };
+        let view = self.view(iteration);
+        let other = |code: &Option<String>| {
+            let code = code.as_deref()?;
+            crate::flow::cond::Facts::answer(&view, code)?.as_f64()
+        };
+        let show = |v: f64| {
+            if money {
+                crate::understand::format_rupiah(v as i64)
+            } else {
+                crate::understand::format_number(v, self.lang())
+            }
+        };
+        let cat = self.cx.catalog;
+        if let Some(m) = other(&bounds.min_answer).filter(|m| x < *m) {
+            return Judged::Refused(cat.ta(self.lang(), Msg::ErrMinAnswer, &[("min", &show(m))]));
+        }
+        if let Some(m) = other(&bounds.max_answer).filter(|m| x > *m) {
+            return Judged::Refused(cat.ta(self.lang(), Msg::ErrMaxAnswer, &[("max", &show(m))]));
+        }
+        match &q.soft {
+            Some(s) if !s.bounds.contains(x) => Judged::Unsure,
+            _ => Judged::Fine,
+        }
+    }
+
+    /// "Rp4, are you sure?": keeps the words until the respondent confirms or answers anew.
+    fn ask_unsure(
+        &mut self,
+        target: Position,
+        raw: String,
+        value: &crate::model::Value,
+        editing: bool,
+    ) {
+        let Position::Question { item, iteration } = target else {
+            return;
+        };
+        let cx = self.cx;
+        let lang = self.lang();
+        let q = &cx.flow.items[item];
+        let shown = render::display(cx, lang, q, value);
+        let why = match q.soft.as_ref().and_then(|s| s.message.as_ref()) {
+            Some(m) => render::text(cx, &self.st, m, iteration),
+            None => cx.catalog.t(lang, Msg::UnsureDefault),
+        };
+        let text = format!(
+            "{} {why}\n{}",
+            cx.catalog.ta(lang, Msg::UnsureAsk, &[("answer", &shown)]),
+            cx.catalog.t(lang, Msg::UnsureHint)
+        );
+        self.st.pending = Some(Pending::Unsure { target, editing });
+        self.st.unsure = Some(raw);
+        self.out.push(Reply {
+            text,
+            prompt: Some(render::yes_no(cx, lang, "@unsure")),
+        });
+    }
+
+    /// The reply to "are you sure?": yes keeps the answer, no asks again, anything else is
+    /// a new answer to the same question.
+    fn unsure(&mut self, target: Position, editing: bool, input: &Input) {
+        let raw = self.st.unsure.take().unwrap_or_default();
+        let Position::Question { item, .. } = target else {
+            return self.reask();
+        };
+        if let Input::Button { prompt, .. } = input
+            && prompt != "@unsure"
+        {
+            // A button of an older message: ask again, keeping the doubtful answer.
+            self.say(Msg::StaleButton);
+            if let Ok(value) = self.parse_answer(item, &Input::Text(raw.clone())).1 {
+                return self.ask_unsure(target, raw, &value, editing);
+            }
+            return self.reask();
+        }
+        let edit_again = |this: &mut Self| {
+            if editing {
+                this.st.pending = Some(Pending::Edit { target });
+            }
+        };
+        // "ya" confirms; but a number is a new answer even where it could read as yes.
+        let typed_number =
+            matches!(input, Input::Text(t) if t.trim().starts_with(|c: char| c.is_ascii_digit()));
+        match (typed_number, self.yes_no_input(input, "@unsure", &[])) {
+            (false, Some(true)) => match self.parse_answer(item, &Input::Text(raw.clone())) {
+                (raw, Ok(value)) if editing => self.apply_edit(target, raw, value),
+                (raw, Ok(value)) => self.record(target, raw, value),
+                (_, Err(refusal)) => {
+                    edit_again(self);
+                    self.refuse(target, refusal)
+                }
+            },
+            (false, Some(false)) => {
+                edit_again(self);
+                self.say(Msg::UnsureRetry);
+                if editing {
+                    let r = render::ask_again(self.cx, &self.st, target);
+                    self.out.push(r);
+                } else {
+                    self.reask();
+                }
+            }
+            _ if editing => self.edit_answer(target, input),
+            _ => self.answer(input),
         }
     }
 
@@ -737,6 +875,15 @@ impl Stepper<'_, '_> {
                     self.edit_answer(target, input)
                 };
             }
+            Pending::Unsure { target, editing } => {
+                return if command.is_some() {
+                    // A command instead: the doubtful answer is dropped, the question stays.
+                    self.st.unsure = None;
+                    self.run_again(input)
+                } else {
+                    self.unsure(target, editing, input)
+                };
+            }
             Pending::Restart | Pending::Stop | Pending::Keep | Pending::Erase => {}
         }
         if command.is_some() {
@@ -894,7 +1041,7 @@ impl Stepper<'_, '_> {
     /// again from the start, so questions the change ruled out lose their answers and
     /// questions it now asks for come next.
     fn edit_answer(&mut self, target: Position, input: &Input) {
-        let Position::Question { item, iteration } = target else {
+        let Position::Question { item, .. } = target else {
             return self.reask();
         };
         if let Input::Button { prompt, .. } = input
@@ -912,6 +1059,21 @@ impl Stepper<'_, '_> {
                 self.st.pending = Some(Pending::Edit { target });
                 return self.refuse(target, refusal);
             }
+        };
+        match self.judge(target, &value) {
+            Judged::Fine => self.apply_edit(target, raw, value),
+            Judged::Refused(msg) => {
+                self.st.pending = Some(Pending::Edit { target });
+                self.refuse(target, answer::Refusal::Reask(msg))
+            }
+            Judged::Unsure => self.ask_unsure(target, raw, &value, true),
+        }
+    }
+
+    /// Stores a changed answer, then walks the path again (see `edit_answer`).
+    fn apply_edit(&mut self, target: Position, raw: String, value: crate::model::Value) {
+        let Position::Question { item, iteration } = target else {
+            return self.reask();
         };
         let key = View::key(self.cx.flow, item, iteration);
         self.answers.push(AnswerChange::Set {

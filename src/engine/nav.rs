@@ -3,8 +3,9 @@
 
 use super::state::{Answer, Position};
 use crate::flow::cond::Facts;
-use crate::flow::{Flow, Target};
+use crate::flow::{Flow, Kind, Target};
 use crate::model::{AnswerKey, AnswerKeyRef, RespondentFields, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// What follows a position.
@@ -44,13 +45,17 @@ impl View<'_> {
 }
 
 impl Facts for View<'_> {
-    fn answer(&self, code: &str) -> Option<&Value> {
+    fn answer(&self, code: &str) -> Option<Cow<'_, Value>> {
         let q = &self.flow.items[self.flow.index_of(code)?];
+        if let Kind::Computed { expr, .. } = &q.kind {
+            // Its inputs are earlier entries, so this recursion ends.
+            return expr.value(self).map(Cow::Owned);
+        }
         let iteration = if q.group.is_some() { self.iteration } else { 0 };
         // Looked up by borrowed parts: this runs for every condition on every walk.
         self.answers
             .get(&(q.code.as_str(), iteration) as &dyn AnswerKeyRef)
-            .map(|a| &a.value)
+            .map(|a| Cow::Borrowed(&a.value))
     }
 
     fn field(&self, name: &str) -> Option<&str> {
@@ -132,8 +137,10 @@ fn seek(v: &View, mut j: usize, mut iteration: u32, mut group: Option<usize>) ->
             let gr = &flow.groups[g];
             // Enter only if the group's own condition holds and at least one of its questions
             // would be asked (a section condition may rule them all out).
-            let askable = (gr.start..gr.end)
-                .any(|k| flow.items[k].when.as_ref().is_none_or(|c| c.eval(&v.at(1))));
+            let askable = (gr.start..gr.end).any(|k| {
+                !flow.items[k].is_computed()
+                    && flow.items[k].when.as_ref().is_none_or(|c| c.eval(&v.at(1)))
+            });
             if j == gr.start && gr.when.as_ref().is_none_or(|c| c.eval(&v.at(0))) && askable {
                 group = Some(g);
                 iteration = 1;
@@ -142,7 +149,8 @@ fn seek(v: &View, mut j: usize, mut iteration: u32, mut group: Option<usize>) ->
                 continue;
             }
         }
-        if q.when.as_ref().is_none_or(|c| c.eval(&v.at(iteration))) {
+        // Computed entries are never asked: their value follows from the answers.
+        if !q.is_computed() && q.when.as_ref().is_none_or(|c| c.eval(&v.at(iteration))) {
             return Next::Ask(Position::Question { item: j, iteration });
         }
         j += 1;

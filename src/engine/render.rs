@@ -65,9 +65,15 @@ fn pipe_args<'a>(
         } else if RespondentFields::KNOWN.contains(&var.as_str()) {
             cx.respondent.get(var).unwrap_or("…").to_string()
         } else if let Some(item) = cx.flow.index_of(var) {
-            let key = View::key(cx.flow, item, iteration);
-            match st.answers.get(&key) {
-                Some(a) => display(cx, st.lang, &cx.flow.items[item], &a.value),
+            // Through the conditions' view, so a computed value is worked out here too.
+            let view = View {
+                flow: cx.flow,
+                answers: &st.answers,
+                fields: cx.respondent,
+                iteration,
+            };
+            match crate::flow::cond::Facts::answer(&view, var) {
+                Some(v) => display(cx, st.lang, &cx.flow.items[item], &v),
                 None => "…".to_string(),
             }
         } else {
@@ -95,11 +101,15 @@ pub fn display(cx: &Context, lang: Lang, q: &Question, v: &Value) -> String {
     match v {
         Value::Text(s) | Value::Phone(s) | Value::Email(s) => s.clone(),
         Value::Integer(n) => match &q.kind {
-            Kind::Integer { unit: u, .. } => unit(u, understand::format_number(*n as f64, lang)),
+            Kind::Integer { unit: u, .. } | Kind::Computed { unit: u, .. } => {
+                unit(u, understand::format_number(*n as f64, lang))
+            }
             _ => understand::format_number(*n as f64, lang),
         },
         Value::Decimal(x) => match &q.kind {
-            Kind::Decimal { unit: u, .. } => unit(u, understand::format_number(*x, lang)),
+            Kind::Decimal { unit: u, .. } | Kind::Computed { unit: u, .. } => {
+                unit(u, understand::format_number(*x, lang))
+            }
             _ => understand::format_number(*x, lang),
         },
         Value::Money(n) => understand::format_rupiah(*n),
@@ -282,6 +292,8 @@ fn ask_with(cx: &Context, st: &SessionState, pos: Position, section_intro: bool)
                         Msg::HintLookup
                     },
                 ),
+                // Never asked (`nav` skips it); nothing to hint.
+                Kind::Computed { .. } => String::new(),
             };
             lines.push(hint);
             if skip_hint {

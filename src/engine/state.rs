@@ -57,6 +57,14 @@ pub enum Pending {
         /// The question answered again.
         target: Position,
     },
+    /// A soft check: the answer to `target` (kept in `SessionState::unsure`) looks
+    /// implausible; yes keeps it, anything else is a new answer.
+    Unsure {
+        /// The question answered.
+        target: Position,
+        /// The answer was a change through `/ubah`.
+        editing: bool,
+    },
 }
 
 /// A stored answer: what was typed and what it means.
@@ -94,6 +102,10 @@ pub struct SessionState {
     /// The matches a lookup question offered last, so a typed number picks one of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shown: Option<Shown>,
+    /// The respondent's words awaiting an "are you sure?" (`Pending::Unsure`), read again
+    /// when confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsure: Option<String>,
 }
 
 /// The rows a lookup offered, numbered from 1 in this order, at the position asked.
@@ -117,6 +129,7 @@ impl SessionState {
             pending: None,
             resume_at: None,
             shown: None,
+            unsure: None,
         }
     }
 

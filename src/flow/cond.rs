@@ -3,6 +3,7 @@
 
 use crate::model::Value;
 use chrono::NaiveDate;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// A checked condition.
@@ -40,6 +41,9 @@ pub enum Lit {
     Date(NaiveDate),
     /// Month of a year.
     MonthYear(i32, u32),
+    /// The answer to another (earlier) question, read when the condition is evaluated
+    /// (`lte: { answer: f6 }`); the checker made sure the two can be compared.
+    Answer(String),
 }
 
 /// The comparison of a test.
@@ -61,8 +65,9 @@ pub enum Op {
 
 /// What conditions are evaluated against.
 pub trait Facts {
-    /// The current answer to a question (for questions inside a repeat group: the current item's).
-    fn answer(&self, code: &str) -> Option<&Value>;
+    /// The current answer to a question (for questions inside a repeat group: the current
+    /// item's). Borrowed for answers, owned for computed values (worked out when asked).
+    fn answer(&self, code: &str) -> Option<Cow<'_, Value>>;
     /// A respondent field.
     fn field(&self, name: &str) -> Option<&str>;
 }
@@ -74,17 +79,15 @@ impl Cond {
             Cond::All(parts) => parts.iter().all(|c| c.eval(facts)),
             Cond::Any(parts) => parts.iter().any(|c| c.eval(facts)),
             Cond::Not(c) => !c.eval(facts),
-            Cond::Test(Subject::Answer(code), op) => {
-                let v = facts.answer(code).filter(|v| !matches!(v, Value::Skipped));
-                match v {
-                    Some(v) => op_holds(op, &ValueRef::Answer(v)),
-                    None => matches!(op, Op::Ne(_) | Op::Answered(false)),
-                }
+            Cond::Test(subject, op) => {
+                // A comparison with another answer that is missing does not hold (but `ne`
+                // does), like a test of a missing answer.
+                let op = match resolve(op, facts) {
+                    Some(op) => op,
+                    None => return matches!(op, Op::Ne(_)),
+                };
+                test(subject, &op, facts)
             }
-            Cond::Test(Subject::Field(name), op) => match facts.field(name) {
-                Some(s) if !s.is_empty() => op_holds(op, &ValueRef::Field(s)),
-                _ => matches!(op, Op::Ne(_) | Op::Answered(false)),
-            },
         }
     }
 
@@ -93,9 +96,68 @@ impl Cond {
         match self {
             Cond::All(p) | Cond::Any(p) => p.iter().for_each(|c| c.answer_codes(out)),
             Cond::Not(c) => c.answer_codes(out),
-            Cond::Test(Subject::Answer(code), _) => out.push(code.clone()),
-            Cond::Test(Subject::Field(_), _) => {}
+            Cond::Test(subject, op) => {
+                if let Subject::Answer(code) = subject {
+                    out.push(code.clone());
+                }
+                let lits: &[Lit] = match op {
+                    Op::Eq(l) | Op::Ne(l) | Op::Cmp(_, _, l) => std::slice::from_ref(l),
+                    Op::In(ls) => ls,
+                    Op::Has(_) | Op::Answered(_) => &[],
+                };
+                for l in lits {
+                    if let Lit::Answer(code) = l {
+                        out.push(code.clone());
+                    }
+                }
+            }
         }
+    }
+}
+
+/// The test with every `Lit::Answer` replaced by the answer it names; `None` when one of
+/// them has no answer.
+fn resolve<'o>(op: &'o Op, facts: &dyn Facts) -> Option<Cow<'o, Op>> {
+    let one = |l: &Lit| -> Option<Lit> {
+        let Lit::Answer(code) = l else {
+            return Some(l.clone());
+        };
+        Some(match facts.answer(code)?.as_ref() {
+            Value::Choice(c) => Lit::Str(c.clone()),
+            Value::Text(s) | Value::Phone(s) | Value::Email(s) => Lit::Str(s.clone()),
+            Value::Bool(b) => Lit::Bool(*b),
+            Value::Date(d) => Lit::Date(*d),
+            Value::MonthYear { year, month } => Lit::MonthYear(*year, *month),
+            v => Lit::Num(v.as_f64()?),
+        })
+    };
+    let has_ref = |l: &Lit| matches!(l, Lit::Answer(_));
+    Some(match op {
+        Op::Eq(l) if has_ref(l) => Cow::Owned(Op::Eq(one(l)?)),
+        Op::Ne(l) if has_ref(l) => Cow::Owned(Op::Ne(one(l)?)),
+        Op::Cmp(o, e, l) if has_ref(l) => Cow::Owned(Op::Cmp(*o, *e, one(l)?)),
+        Op::In(ls) if ls.iter().any(has_ref) => {
+            Cow::Owned(Op::In(ls.iter().map(one).collect::<Option<Vec<_>>>()?))
+        }
+        _ => Cow::Borrowed(op),
+    })
+}
+
+fn test(subject: &Subject, op: &Op, facts: &dyn Facts) -> bool {
+    match subject {
+        Subject::Answer(code) => {
+            let v = facts
+                .answer(code)
+                .filter(|v| !matches!(v.as_ref(), Value::Skipped));
+            match v {
+                Some(v) => op_holds(op, &ValueRef::Answer(&v)),
+                None => matches!(op, Op::Ne(_) | Op::Answered(false)),
+            }
+        }
+        Subject::Field(name) => match facts.field(name) {
+            Some(s) if !s.is_empty() => op_holds(op, &ValueRef::Field(s)),
+            _ => matches!(op, Op::Ne(_) | Op::Answered(false)),
+        },
     }
 }
 
@@ -154,6 +216,14 @@ fn compare(v: &ValueRef, l: &Lit) -> Option<Ordering> {
                 o => Some(o),
             }
         }
+        // A day against a month (a date compared with a month-year answer): by month.
+        (ValueRef::Answer(Value::Date(d)), Lit::MonthYear(y, m)) => {
+            use chrono::Datelike;
+            match (d.year(), d.month()).cmp(&(*y, *m)) {
+                Ordering::Equal => None,
+                o => Some(o),
+            }
+        }
         (ValueRef::Answer(v), Lit::Num(x)) => v.as_f64()?.partial_cmp(x),
         _ => None,
     }
@@ -166,8 +236,8 @@ mod tests {
 
     struct F(HashMap<&'static str, Value>);
     impl Facts for F {
-        fn answer(&self, code: &str) -> Option<&Value> {
-            self.0.get(code)
+        fn answer(&self, code: &str) -> Option<Cow<'_, Value>> {
+            self.0.get(code).map(Cow::Borrowed)
         }
         fn field(&self, name: &str) -> Option<&str> {
             (name == "cohort").then_some("2024")
@@ -224,5 +294,25 @@ mod tests {
         assert!(!Cond::Not(Box::new(field.clone())).eval(&f));
         assert!(Cond::Any(vec![Cond::Not(Box::new(field.clone())), num.clone()]).eval(&f));
         assert!(!Cond::All(vec![Cond::Not(Box::new(field)), num]).eval(&f));
+    }
+
+    #[test]
+    fn compares_two_answers_and_a_missing_other_answer_never_holds() {
+        let f = F(HashMap::from([
+            ("f6", Value::Integer(10)),
+            ("f7", Value::Integer(4)),
+            ("opt", Value::Skipped),
+        ]));
+        let lte =
+            |a: &str, b: &str| t(a, Op::Cmp(Ordering::Less, true, Lit::Answer(b.into()))).eval(&f);
+        assert!(lte("f7", "f6"));
+        assert!(!lte("f6", "f7"));
+        assert!(!lte("f7", "opt"), "skipped other answer");
+        assert!(!lte("f7", "nothing"), "unasked other answer");
+        assert!(t("f7", Op::Ne(Lit::Answer("nothing".into()))).eval(&f));
+        assert!(!t("f7", Op::Eq(Lit::Answer("f6".into()))).eval(&f));
+        let mut codes = Vec::new();
+        t("f7", Op::In(vec![Lit::Answer("f6".into())])).answer_codes(&mut codes);
+        assert_eq!(codes, ["f7", "f6"]);
     }
 }

@@ -205,12 +205,21 @@ pub struct ItemDef {
     /// Where to go after answering: first matching rule wins, else the next question.
     #[serde(default)]
     pub goto: Option<S<Vec<S<GotoDef>>>>,
-    /// Bounds: value for numbers and money, picks for multiple choice.
+    /// Bounds: value for numbers and money, picks for multiple choice. A number, or for
+    /// numbers and money an earlier answer (`max: { answer: f6 }`).
     #[serde(default)]
-    pub min: Option<S<f64>>,
+    pub min: Option<S<BoundDef>>,
     /// See `min`.
     #[serde(default)]
-    pub max: Option<S<f64>>,
+    pub max: Option<S<BoundDef>>,
+    /// Numbers and money: a plausible range; an answer outside it is kept only after an
+    /// "are you sure?".
+    #[serde(default)]
+    pub soft: Option<S<SoftDef>>,
+    /// Makes this entry computed, not asked: `"months_between(tgl_lulus, f5_mulai)"`,
+    /// `"f6 - f7"` (see `flow::compute`).
+    #[serde(default)]
+    pub compute: Option<S<String>>,
     /// Text length bounds.
     #[serde(default)]
     pub min_length: Option<S<u32>>,
@@ -390,6 +399,50 @@ pub struct GotoDef {
     pub to: S<String>,
 }
 
+/// A bound: a number, or an earlier answer. Untagged, so the parts inside have no position
+/// of their own; errors point at the whole bound, which is one short line.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum BoundDef {
+    /// A fixed number.
+    Num(f64),
+    /// The answer to an earlier question.
+    Answer(RefDef),
+}
+
+impl BoundDef {
+    /// The fixed number, if this bound is one.
+    pub fn num(&self) -> Option<f64> {
+        match self {
+            BoundDef::Num(x) => Some(*x),
+            BoundDef::Answer(_) => None,
+        }
+    }
+}
+
+/// `{ answer: f6 }`: the answer to another question, as a value to compare with.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefDef {
+    /// The question code.
+    pub answer: String,
+}
+
+/// `soft: { min: 500000, message: { id: …, en: … } }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SoftDef {
+    /// Lowest plausible value.
+    #[serde(default)]
+    pub min: Option<S<f64>>,
+    /// Highest plausible value.
+    #[serde(default)]
+    pub max: Option<S<f64>>,
+    /// Why an answer outside looks wrong.
+    #[serde(default)]
+    pub message: Option<TextDef>,
+}
+
 /// A scalar written in a condition.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
@@ -402,6 +455,8 @@ pub enum ScalarDef {
     Float(f64),
     /// Anything quoted, option codes, dates.
     Str(String),
+    /// Another answer (`lte: { answer: f6 }`).
+    Answer(RefDef),
 }
 
 /// A condition: exactly one of `all`, `any`, `not`, or a test of one `answer` / `field`.

@@ -2,6 +2,7 @@
 //! (`check`), the flow's own texts as Fluent bundles (`text`) and conditions (`cond`).
 
 pub mod check;
+pub mod compute;
 pub mod cond;
 pub mod def;
 pub mod indicators;
@@ -107,6 +108,11 @@ impl Flow {
         self.index_of(code).map(|i| &self.items[i])
     }
 
+    /// How many entries are questions (computed values are never asked).
+    pub fn asked_count(&self) -> usize {
+        self.items.iter().filter(|q| !q.is_computed()).count()
+    }
+
     /// Loads and compiles a flow file, returning every problem found.
     pub fn from_file(path: &Path) -> Result<Flow, FlowError> {
         load(path)
@@ -168,6 +174,24 @@ pub struct Question {
     pub goto: Vec<Goto>,
     /// For an "other" follow-up: the question it follows and the option code that triggers it.
     pub follows: Option<(usize, String)>,
+    /// An "are you sure?" range: an answer outside it is kept only once confirmed.
+    pub soft: Option<Soft>,
+}
+
+impl Question {
+    /// Whether this entry is computed (never asked).
+    pub fn is_computed(&self) -> bool {
+        matches!(self.kind, Kind::Computed { .. })
+    }
+}
+
+/// A soft check: values outside `bounds` are implausible, not impossible (income "4").
+#[derive(Debug)]
+pub struct Soft {
+    /// The plausible range.
+    pub bounds: Bounds,
+    /// Why the value looks wrong, said with the "are you sure?".
+    pub message: Option<Text>,
 }
 
 /// A `goto` rule.
@@ -209,12 +233,17 @@ pub struct Choice {
 }
 
 /// Numeric bounds.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Bounds {
     /// Inclusive lower bound.
     pub min: Option<f64>,
     /// Inclusive upper bound.
     pub max: Option<f64>,
+    /// Inclusive lower bound: the answer to this earlier question (`min: { answer: f7 }`),
+    /// not applied when that question has no answer.
+    pub min_answer: Option<String>,
+    /// Inclusive upper bound: the answer to this earlier question (`max: { answer: f6 }`).
+    pub max_answer: Option<String>,
 }
 
 impl Bounds {
@@ -503,6 +532,17 @@ pub enum Kind {
     Phone,
     /// An email address.
     Email,
+    /// Not asked: worked out from earlier answers whenever it is needed (conditions, piping,
+    /// export). Nothing computed is stored: the value follows its inputs when they change
+    /// (`/ubah`, `/kembali`) without a second copy to keep in step, and no migration is needed.
+    Computed {
+        /// The expression.
+        expr: compute::Expr,
+        /// The expression as written (for the codebook).
+        source: String,
+        /// Unit shown after the value (`bulan`).
+        unit: Option<Text>,
+    },
 }
 
 impl Kind {
@@ -523,6 +563,7 @@ impl Kind {
             Kind::Lookup { .. } => "lookup",
             Kind::Phone => "phone",
             Kind::Email => "email",
+            Kind::Computed { .. } => "compute",
         }
     }
 

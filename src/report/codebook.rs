@@ -236,6 +236,7 @@ fn lit(l: &Lit) -> String {
         Lit::Bool(false) => "no".into(),
         Lit::Date(d) => d.format("%Y-%m-%d").to_string(),
         Lit::MonthYear(y, m) => format!("{y}-{m:02}"),
+        Lit::Answer(code) => code.clone(),
     }
 }
 
@@ -369,6 +370,7 @@ fn choices(flow: &Flow, kind: &Kind, lang: Lang) -> String {
             flow.texts.format(lang, high, None)
         ),
         Kind::YesNo { codes, .. } => format!("{}=yes; {}=no", codes.yes, codes.no),
+        Kind::Computed { source, .. } => source.clone(),
         Kind::Lookup { list, .. } => format!(
             "list {} (data/README.md); {}=not in the list",
             list.name(),

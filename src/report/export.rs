@@ -3,9 +3,11 @@
 
 use super::cell::Cell;
 use crate::engine::SessionState;
+use crate::flow::cond::Facts;
 use crate::flow::{Flow, Kind};
 use crate::model::{AnswerKey, SessionStatus, Value};
 use crate::store::{Scope, Store, StoreError};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
@@ -311,6 +313,22 @@ pub async fn for_each_row(
             Cell::text(&s.completed_at.map(|t| t.to_rfc3339()).unwrap_or_default()),
         ]);
         for c in &cols {
+            if let Some(Kind::Computed { expr, .. }) = sf.question(&c.code).map(|q| &q.kind) {
+                // Worked out from the stored answers with the session's own version, as the
+                // engine does (nothing computed is stored).
+                let facts = Stored {
+                    flow: sf,
+                    answers: &answers,
+                    fields: f,
+                    iteration: c.iteration,
+                };
+                rec.push(match expr.value(&facts) {
+                    Some(v) => answer_cell(&v),
+                    None if s.status != SessionStatus::Completed => Cell::text(""),
+                    None => code_cell(&sf.missing.not_asked),
+                });
+                continue;
+            }
             let key = AnswerKey {
                 code: c.code.clone(),
                 iteration: c.iteration,
@@ -339,6 +357,32 @@ pub async fn for_each_row(
         rows += 1;
     }
     Ok(rows)
+}
+
+/// A session's stored answers as conditions and computed values see them.
+struct Stored<'a> {
+    flow: &'a Flow,
+    answers: &'a HashMap<AnswerKey, Value>,
+    fields: &'a crate::model::RespondentFields,
+    iteration: u32,
+}
+
+impl Facts for Stored<'_> {
+    fn answer(&self, code: &str) -> Option<Cow<'_, Value>> {
+        let q = self.flow.question(code)?;
+        if let Kind::Computed { expr, .. } = &q.kind {
+            return expr.value(self).map(Cow::Owned);
+        }
+        let key = AnswerKey {
+            code: code.to_string(),
+            iteration: if q.group.is_some() { self.iteration } else { 0 },
+        };
+        self.answers.get(&key).map(Cow::Borrowed)
+    }
+
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name)
+    }
 }
 
 /// An export code as a cell: a number when it is one, so `1`/`2` stay numeric in XLSX.

@@ -58,7 +58,7 @@ pub fn check_dir(dir: &Path) -> std::io::Result<Vec<(PathBuf, FileCheck)>> {
                 Ok(flow) => FileCheck::Ok {
                     id: flow.id.clone(),
                     version: flow.version,
-                    questions: flow.items.len(),
+                    questions: flow.asked_count(),
                 },
                 // The same rendering as `jejak flow check`: file:line:col: message.
                 Err(e @ FlowError::Invalid { .. }) => {
@@ -337,5 +337,6 @@ fn lit(tr: Tr<'_>, l: &Lit) -> String {
         Lit::Bool(false) => tr.t("c-cond-no"),
         Lit::Date(d) => d.format("%Y-%m-%d").to_string(),
         Lit::MonthYear(y, m) => format!("{y:04}-{m:02}"),
+        Lit::Answer(code) => code.clone(),
     }
 }

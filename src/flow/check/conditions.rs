@@ -122,24 +122,16 @@ impl Checker {
         }
         let kind_name = q.kind.name();
         let options: Vec<String> = q.kind.options().iter().map(|o| o.code.clone()).collect();
-        let lit_kind = match &q.kind {
-            Kind::Single { .. } | Kind::Multi { .. } => LitKind::Option,
-            Kind::Integer { .. }
-            | Kind::Decimal { .. }
-            | Kind::Money { .. }
-            | Kind::Likert { .. } => LitKind::Number,
-            Kind::YesNo { .. } => LitKind::Bool,
-            Kind::Grid { .. } => return None,
-            Kind::Date { .. } => LitKind::Date,
-            Kind::MonthYear { .. } => LitKind::MonthYear,
-            Kind::Text { .. } | Kind::Phone | Kind::Email | Kind::Lookup { .. } => LitKind::Text,
-        };
+        let lit_kind = lit_kind_of(&q.kind)?;
         let multi = matches!(q.kind, Kind::Multi { .. });
         let ordered = matches!(
             lit_kind,
             LitKind::Number | LitKind::Date | LitKind::MonthYear
         );
         let check = |this: &mut Self, s: &S<ScalarDef>| -> Option<Lit> {
+            if let ScalarDef::Answer(r) = &s.value {
+                return this.answer_lit(&r.answer, pos(s), group, code, lit_kind);
+            }
             let lit = to_lit(&s.value, lit_kind);
             match lit {
                 None => {
@@ -190,7 +182,12 @@ impl Checker {
                     self.err(op_at, format!("`has` is for multiple choice; `{code}` is a `{kind_name}` question (use `eq` or `in`)"));
                     return None;
                 }
-                match check(self, c.has.as_ref()?)? {
+                let has = c.has.as_ref()?;
+                if matches!(has.value, ScalarDef::Answer(_)) {
+                    self.err(pos(has), "`has` takes an option code, not another answer");
+                    return None;
+                }
+                match check(self, has)? {
                     Lit::Str(s) => Op::Has(s),
                     _ => return None,
                 }
@@ -234,6 +231,21 @@ impl Checker {
             );
             return None;
         }
+        let ops = [&c.eq, &c.ne, &c.gt, &c.gte, &c.lt, &c.lte];
+        let values = ops
+            .into_iter()
+            .flatten()
+            .chain(c.in_.iter().flat_map(|l| l.value.iter()));
+        if let Some(r) = values
+            .into_iter()
+            .find(|s| matches!(s.value, ScalarDef::Answer(_)))
+        {
+            self.err(
+                pos(r),
+                "a respondent field is compared with values written here, not with answers (test the answer instead: `answer: …` with the field's value)",
+            );
+            return None;
+        }
         // Fields are text, so every value but a decimal compares as written.
         let lit = |s: &S<ScalarDef>| match &s.value {
             ScalarDef::Float(x) => Lit::Num(*x),
@@ -270,6 +282,81 @@ impl Checker {
     }
 }
 
+impl Checker {
+    /// `{ answer: other }` as the value a test of `code` (of kind `want`) compares with:
+    /// an earlier question of a comparable type, visible from `group`.
+    fn answer_lit(
+        &mut self,
+        other: &str,
+        at: (u64, u64),
+        group: Option<usize>,
+        code: &str,
+        want: LitKind,
+    ) -> Option<Lit> {
+        let Some(seen) = self.seen.get(other) else {
+            let msg = match self.all_names.get(other) {
+                Some((l, _)) => format!(
+                    "`{other}` is asked later (line {l}); a condition can only compare with earlier answers"
+                ),
+                None => format!(
+                    "unknown question `{other}` in condition{}",
+                    suggest(other, self.seen.keys().map(String::as_str))
+                ),
+            };
+            self.err(at, msg);
+            return None;
+        };
+        if let Some(g) = seen.group
+            && group != Some(g)
+        {
+            self.err(
+                at,
+                format!("`{other}` is inside repeat group `{}`; only conditions inside that group can use it", self.groups[g].id),
+            );
+            return None;
+        }
+        let q = &self.items[seen.index];
+        let got = lit_kind_of(&q.kind);
+        let comparable = match (want, got) {
+            (_, None) => false,
+            (LitKind::Date | LitKind::MonthYear, Some(LitKind::Date | LitKind::MonthYear)) => true,
+            // Option codes and texts are both words: compare as written.
+            (LitKind::Option | LitKind::Text, Some(LitKind::Option | LitKind::Text)) => true,
+            (a, Some(b)) => a == b,
+        };
+        if !comparable {
+            let kind = q.kind.name();
+            self.err(
+                at,
+                format!(
+                    "`{code}` cannot be compared with `{other}`, a `{kind}` question: a test compares {} with {}",
+                    want.describe_kind(),
+                    want.describe_kind()
+                ),
+            );
+            return None;
+        }
+        Some(Lit::Answer(other.to_string()))
+    }
+}
+
+/// What a test of a question of this kind compares with (`None`: it cannot be tested).
+fn lit_kind_of(kind: &Kind) -> Option<LitKind> {
+    Some(match kind {
+        Kind::Single { .. } | Kind::Multi { .. } => LitKind::Option,
+        Kind::Integer { .. }
+        | Kind::Decimal { .. }
+        | Kind::Money { .. }
+        | Kind::Likert { .. }
+        | Kind::Computed { .. } => LitKind::Number,
+        Kind::YesNo { .. } => LitKind::Bool,
+        Kind::Grid { .. } => return None,
+        Kind::Date { .. } => LitKind::Date,
+        Kind::MonthYear { .. } => LitKind::MonthYear,
+        Kind::Text { .. } | Kind::Phone | Kind::Email | Kind::Lookup { .. } => LitKind::Text,
+    })
+}
+
 /// What kind of value a test of a question compares with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LitKind {
@@ -282,6 +369,16 @@ enum LitKind {
 }
 
 impl LitKind {
+    /// The family of values, for "compares numbers with numbers".
+    fn describe_kind(self) -> &'static str {
+        match self {
+            LitKind::Option | LitKind::Text => "words",
+            LitKind::Number => "numbers",
+            LitKind::Bool => "yes/no answers",
+            LitKind::Date | LitKind::MonthYear => "dates",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             LitKind::Option => "valid option code",
@@ -321,6 +418,7 @@ fn scalar_text(s: &ScalarDef) -> String {
         ScalarDef::Int(n) => n.to_string(),
         ScalarDef::Float(x) => x.to_string(),
         ScalarDef::Str(x) => x.clone(),
+        ScalarDef::Answer(r) => format!("{{ answer: {} }}", r.answer),
     }
 }
 

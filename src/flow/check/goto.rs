@@ -79,7 +79,7 @@ impl Checker {
             stack.extend(edges[i].iter().copied());
         }
         for (i, seen) in reached.iter().enumerate().take(n) {
-            if !seen && self.items[i].follows.is_none() {
+            if !seen && self.items[i].follows.is_none() && !self.items[i].is_computed() {
                 let at = self.item_pos[i];
                 self.err(
                     at,

@@ -33,6 +33,7 @@ impl Checker {
             (q.questions.is_some(), "questions"),
             (q.min.is_some(), "min"),
             (q.max.is_some(), "max"),
+            (q.soft.is_some(), "soft"),
             (q.min_length.is_some(), "min_length"),
             (q.max_length.is_some(), "max_length"),
             (q.unit.is_some(), "unit"),
@@ -226,6 +227,7 @@ impl Checker {
                 when: when.clone(),
                 goto: Vec::new(),
                 follows: None,
+                soft: None,
             });
             self.item_pos.push(pos(&d.code));
             self.seen.insert(rcode, Seen { index, group });

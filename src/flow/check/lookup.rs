@@ -144,6 +144,7 @@ impl Checker {
             when: and(when, Some(test)),
             goto: Vec::new(),
             follows: Some((index, lookup::NOT_LISTED.to_string())),
+            soft: None,
         });
         self.item_pos.push(pos(&other.value.code));
         self.seen.insert(ocode, Seen { index: oi, group });

@@ -10,6 +10,7 @@
 //! the question graph), `names` (unique, well-formed ids) and `diagnostics` (what is reported,
 //! and where).
 
+mod compute;
 mod conditions;
 mod diagnostics;
 mod export_fields;
@@ -66,6 +67,8 @@ pub fn compile(src: &str) -> Result<Flow, Vec<Diagnostic>> {
     };
     let names = index_names(&file);
     let mut cx = Checker::new(names.first);
+    cx.src = src.to_string();
+    cx.compute_names = compute::compute_names(&file);
     for (name, at, first) in names.duplicates {
         cx.err(at, format!("`{name}` is already used on line {} (codes, section ids and group ids must be unique)", first.0));
     }
@@ -113,6 +116,10 @@ struct Checker {
     /// Export columns named by options (`export: f401`), where they were written.
     export_columns: Vec<(String, (u64, u64))>,
     next_text: usize,
+    /// The file's text, to place errors inside a one-line value (a `compute` expression).
+    src: String,
+    /// The names each `compute:` reads, by code (for cycle messages).
+    compute_names: HashMap<String, Vec<String>>,
 }
 
 impl Checker {
@@ -132,6 +139,8 @@ impl Checker {
             goto_pos: Vec::new(),
             export_columns: Vec::new(),
             next_text: 0,
+            src: String::new(),
+            compute_names: HashMap::new(),
         }
     }
 

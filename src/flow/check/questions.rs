@@ -69,6 +69,9 @@ impl Checker {
         outer: Option<Cond>,
     ) {
         let q = &qdef.value;
+        if q.compute.is_some() {
+            return self.computed(qdef, section, group, outer);
+        }
         if q.kind.as_ref().is_some_and(|k| k.value == "grid") {
             return self.grid(qdef, section, group, outer);
         }
@@ -103,7 +106,13 @@ impl Checker {
             .map(|t| self.text(t, &format!("help-{code}"), &earlier, group.is_some()));
         let own_when = q.when.as_ref().and_then(|c| self.cond(c, group));
         let when = and(outer, own_when);
-        let kind = self.kind(q, &code, code_at, group.is_some());
+        let kind = self.kind(q, &code, code_at, group);
+        let soft = match kind {
+            Kind::Integer { .. } | Kind::Decimal { .. } | Kind::Money { .. } => {
+                self.soft(q, &code, &earlier, group.is_some())
+            }
+            _ => None,
+        };
         let index = self.items.len();
         self.items.push(Question {
             code: code.clone(),
@@ -116,6 +125,7 @@ impl Checker {
             when: when.clone(),
             goto: Vec::new(),
             follows: None,
+            soft,
         });
         self.item_pos.push(code_at);
         self.seen.insert(code.clone(), Seen { index, group });
@@ -165,6 +175,7 @@ impl Checker {
                         when: and(when.clone(), Some(test)),
                         goto: Vec::new(),
                         follows: Some((index, opt)),
+                        soft: None,
                     });
                     self.item_pos.push(pos(&other.value.code));
                     self.seen.insert(ocode, Seen { index: oi, group });
@@ -197,7 +208,8 @@ impl Checker {
     }
 
     /// Checks the question's `type` and the keys that go with it.
-    fn kind(&mut self, q: &ItemDef, code: &str, at: (u64, u64), in_group: bool) -> Kind {
+    fn kind(&mut self, q: &ItemDef, code: &str, at: (u64, u64), group: Option<usize>) -> Kind {
+        let in_group = group.is_some();
         let Some(kind_def) = &q.kind else {
             self.err(
                 at,
@@ -230,8 +242,8 @@ impl Checker {
         }
         let allowed: &[&str] = match name {
             "text" => &["min_length", "max_length", "pattern", "pattern_message"],
-            "integer" | "decimal" => &["min", "max", "unit", "time_unit"],
-            "money" => &["min", "max"],
+            "integer" | "decimal" => &["min", "max", "unit", "time_unit", "soft"],
+            "money" => &["min", "max", "soft"],
             "single" => &["options"],
             "multi" => &["options", "min", "max"],
             "likert" => &["scale"],
@@ -244,6 +256,7 @@ impl Checker {
         for (present, key) in [
             (q.min.is_some(), "min"),
             (q.max.is_some(), "max"),
+            (q.soft.is_some(), "soft"),
             (q.min_length.is_some(), "min_length"),
             (q.max_length.is_some(), "max_length"),
             (q.unit.is_some(), "unit"),
@@ -270,7 +283,11 @@ impl Checker {
                 );
             }
         }
-        let bounds = self.bounds(q);
+        let bounds = if matches!(name, "integer" | "decimal" | "money") {
+            self.number_bounds(q, code, group)
+        } else {
+            Bounds::default()
+        };
         let earlier = self.earlier();
         let unit = q
             .unit
@@ -313,8 +330,22 @@ impl Checker {
                     return Kind::Single { options };
                 }
                 let n = options.len() as f64;
-                let min = q.min.as_ref().map_or(1.0, |m| m.value);
-                let max = q.max.as_ref().map_or(n.max(1.0), |m| m.value);
+                for b in [&q.min, &q.max].into_iter().flatten() {
+                    if b.value.num().is_none() {
+                        self.err(
+                            pos(b),
+                            format!(
+                                "the number of picks for `{code}` is a number, not another answer"
+                            ),
+                        );
+                    }
+                }
+                let min = q.min.as_ref().and_then(|m| m.value.num()).unwrap_or(1.0);
+                let max = q
+                    .max
+                    .as_ref()
+                    .and_then(|m| m.value.num())
+                    .unwrap_or(n.max(1.0));
                 if min < 1.0
                     || max < min
                     || (n > 0.0 && max > n)
@@ -557,22 +588,5 @@ impl Checker {
         out.sort();
         out.dedup();
         out
-    }
-
-    /// `min` and `max` of a number, money or multiple-choice question.
-    fn bounds(&mut self, q: &ItemDef) -> Bounds {
-        let b = Bounds {
-            min: q.min.as_ref().map(|m| m.value),
-            max: q.max.as_ref().map(|m| m.value),
-        };
-        if let (Some(a), Some(m)) = (b.min, &q.max)
-            && a > m.value
-        {
-            self.err(
-                pos(m),
-                format!("`min` ({a}) is more than `max` ({})", m.value),
-            );
-        }
-        b
     }
 }

@@ -68,6 +68,8 @@ impl Checker {
             (g.scale.is_some(), "scale"),
             (g.unit.is_some(), "unit"),
             (g.min.is_some(), "min"),
+            (g.soft.is_some(), "soft"),
+            (g.compute.is_some(), "compute"),
             (g.min_length.is_some(), "min_length"),
             (g.max_length.is_some(), "max_length"),
             (g.time_unit.is_some(), "time_unit"),
@@ -110,8 +112,12 @@ impl Checker {
         };
         let max = match &g.max {
             None => 5,
-            Some(m) if m.value >= 1.0 && m.value <= 50.0 && m.value.fract() == 0.0 => {
-                m.value as u32
+            Some(m)
+                if m.value
+                    .num()
+                    .is_some_and(|x| (1.0..=50.0).contains(&x) && x.fract() == 0.0) =>
+            {
+                m.value.num().unwrap_or(5.0) as u32
             }
             Some(m) => {
                 self.err(
