@@ -56,8 +56,9 @@ pub enum StoreError {
         /// The SQLite error message.
         detail: String,
     },
-    /// The channel address is bound to a different respondent.
-    #[error("{channel} address {address:?} is already bound to respondent {owner}")]
+    /// The channel address is bound to a different respondent. The address (a phone
+    /// number on WhatsApp) stays out of the message: errors end up in logs.
+    #[error("{channel} address is already bound to respondent {owner}")]
     AlreadyBound {
         /// The channel (`console`, `telegram`, …).
         channel: String,

@@ -423,7 +423,8 @@ impl Respondents<'_> {
             }),
             BindingInsert::Conflict(None) => Err(StoreError::Corrupt {
                 context: "channel binding",
-                detail: format!("{channel} address {address:?} conflicted but is not bound"),
+                // No address in the text: errors end up in logs.
+                detail: format!("a {channel} address conflicted but is not bound"),
             }),
         }
     }

@@ -59,9 +59,12 @@ pub struct TelegramSend {
 
 impl TelegramSend {
     async fn send(&self, part: &QueuedReply) -> Result<Option<String>, SendError> {
-        let chat: i64 = part.address.trim().parse().map_err(|_| {
-            SendError::Rejected(format!("not a Telegram chat id: {:?}", part.address))
-        })?;
+        // Not the value itself: whatever it is, errors end up in logs and the outbox.
+        let chat: i64 = part
+            .address
+            .trim()
+            .parse()
+            .map_err(|_| SendError::Rejected("not a Telegram chat id".into()))?;
         let chat = ChatId(chat);
         let mut last = None;
         for m in self.renderer.render(&part.reply, &self.catalog, part.lang) {

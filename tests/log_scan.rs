@@ -1,0 +1,539 @@
+//! No personal data in logs (UU No. 27/2022): the real `jejak` binary runs a whole
+//! conversation with debug logging for every crate (`JEJAK_LOG=debug`), and everything it
+//! printed is scanned for the respondents' names, phone numbers (0812…, 62812…, +62 812…,
+//! with or without separators), personal links (tokens), NISNs and answer texts.
+//!
+//! Covered: `jejak run` with Telegram (long polling against the fake Bot API: `/start
+//! <token>`, consent, a typed answer, `/datasaya`, `/hapus` confirmed), WhatsApp (a signed
+//! webhook body from a roster number, with the sender's profile name, and the wave's
+//! template that names the respondent), the reminder dispatcher; a second run with JSON
+//! logs; and `jejak roster import` of a CSV holding the same people.
+
+#[path = "support/fake_bot_api.rs"]
+mod fake_bot_api;
+#[path = "support/fake_graph_api.rs"]
+mod fake_graph_api;
+#[path = "support/test_db.rs"]
+#[macro_use]
+mod test_db;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use chrono::Utc;
+use fake_bot_api::FakeBotApi;
+use fake_graph_api::FakeGraphApi;
+use jejak::model::{Lang, RespondentFields};
+use jejak::schedule::eligibility::{Segment, StatusFilter};
+use jejak::store::{NewRespondent, NewWave, Store, WaveTemplate};
+use test_db::Db;
+
+both_backends!(debug_logs_hold_no_personal_data);
+
+const TG_TOKEN: &str = "123456:log-scan-token";
+const WA_PHONE_ID: &str = "109876543210";
+const WA_TOKEN: &str = "wa-access-token";
+const WA_SECRET: &str = "app-secret";
+const TG_CHAT: i64 = 515_151;
+const WAIT: Duration = Duration::from_secs(20);
+
+/// One seeded respondent and what of theirs must never be logged.
+struct Person {
+    name: &'static str,
+    /// The phone as the roster gives it (international, no separators).
+    phone: &'static str,
+    nisn: &'static str,
+}
+
+const SITI: Person = Person {
+    name: "Sitinurbaya Kusumawardhani",
+    phone: "+6281311172293",
+    nisn: "0098765431",
+};
+const BAMBANG: Person = Person {
+    name: "Bambang Pamungkasjaya",
+    phone: "+6285733384457",
+    nisn: "0098765432",
+};
+/// Not on the roster: writes to the WhatsApp number unasked.
+const STRANGER: Person = Person {
+    name: "Cahyaningrum Wulandari",
+    phone: "+6281999887766",
+    nisn: "-",
+};
+/// Answer texts typed by the respondents.
+const TG_ANSWER: &str = "Toko Bunga Melati Jaya";
+const WA_TEXT: &str = "Saya kerja di Bengkel Motor Sumberrejeki";
+const WA_TEXT_2: &str = "Warung Soto Kembangarum";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Seeds both people (Bambang bound to WhatsApp) and a wave due now whose template names
+/// the respondent; returns their personal-link tokens.
+async fn seed(store: &Store) -> Vec<String> {
+    let now = Utc::now();
+    let mut tokens = Vec::new();
+    for p in [&SITI, &BAMBANG] {
+        let r = NewRespondent {
+            fields: RespondentFields {
+                name: Some(p.name.into()),
+                external_id: Some(p.nisn.into()),
+                phone: Some(p.phone.into()),
+                school: Some("SMKN 5 Banjarmasin".into()),
+                cohort: Some("2024".into()),
+                ..Default::default()
+            },
+            language: Some(Lang::Id),
+            ..Default::default()
+        };
+        let id = store
+            .respondents()
+            .upsert_respondent(&r, now)
+            .await
+            .expect("respondent");
+        let stored = store
+            .respondents()
+            .respondent(id)
+            .await
+            .expect("load")
+            .expect("exists");
+        tokens.push(stored.token);
+        if p.phone == BAMBANG.phone {
+            store
+                .respondents()
+                .bind_channel(id, "whatsapp", p.phone, now)
+                .await
+                .expect("bind");
+        }
+    }
+    let wave = NewWave {
+        flow_id: "tracer-smk".into(),
+        name: "pengingat pertama".into(),
+        message_id: "reminder-1".into(),
+        at: Some(now - chrono::Duration::minutes(1)),
+        cron: None,
+        tz: Some("Asia/Jakarta".into()),
+        until: None,
+        segment: Segment::default(),
+        status: StatusFilter::Pending,
+        max_per_person: Some(1),
+        min_gap_secs: None,
+        template: Some(WaveTemplate {
+            name: "pengingat_tracer".into(),
+            language: "id".into(),
+            params: vec!["name".into()],
+        }),
+    };
+    store.waves().create_wave(&wave, now).await.expect("wave");
+    tokens
+}
+
+/// Every way a phone number may be written: the subscriber digits after the country or
+/// trunk prefix are searched in each line with its separators taken out, so 0813…,
+/// 62813…, +62 813-1117-2293 and 813.1117.2293 are all caught.
+fn subscriber_digits(phone: &str) -> String {
+    phone.trim_start_matches("+62").to_string()
+}
+
+/// The lines of `log` holding any of `needles` (or a phone's digits behind separators).
+fn offending<'a>(log: &'a str, needles: &[String], phones: &[String]) -> Vec<(String, &'a str)> {
+    let mut out = Vec::new();
+    for line in log.lines() {
+        let lower = line.to_lowercase();
+        let squeezed: String = line
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '\u{a0}'))
+            .collect();
+        for n in needles {
+            if lower.contains(&n.to_lowercase()) {
+                out.push((n.clone(), line));
+            }
+        }
+        for p in phones {
+            if squeezed.contains(p.as_str()) {
+                out.push((p.clone(), line));
+            }
+        }
+    }
+    out
+}
+
+/// Fails with the offending lines when `log` holds personal data; fails too when it holds
+/// no debug line, so the scan cannot pass because nothing was logged.
+fn assert_clean(what: &str, log: &str, needles: &[String], debug: bool) {
+    let phones: Vec<String> = [&SITI, &BAMBANG, &STRANGER]
+        .iter()
+        .map(|p| subscriber_digits(p.phone))
+        .collect();
+    let found = offending(log, needles, &phones);
+    assert!(
+        found.is_empty(),
+        "{what}: personal data in the log:\n{}",
+        found
+            .iter()
+            .map(|(n, l)| format!("  [{n}] {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(!log.trim().is_empty(), "{what}: nothing was logged");
+    if debug {
+        assert!(
+            log.lines().any(|l| l.contains("DEBUG")),
+            "{what}: no debug line in the log:\n{log}"
+        );
+    }
+}
+
+/// Names, NISNs and answers (the phones are searched separately).
+fn needles(tokens: &[String]) -> Vec<String> {
+    let mut n: Vec<String> = Vec::new();
+    for p in [&SITI, &BAMBANG] {
+        n.push(p.nisn.into());
+    }
+    for p in [&SITI, &BAMBANG, &STRANGER] {
+        n.push(p.name.into());
+        // Each half of the name alone (a log line may hold a first name only).
+        n.extend(p.name.split(' ').map(str::to_string));
+    }
+    // The platforms' credentials too.
+    n.extend(
+        [
+            TG_TOKEN.split(':').nth(1).unwrap_or(TG_TOKEN),
+            WA_TOKEN,
+            WA_SECRET,
+        ]
+        .map(String::from),
+    );
+    n.extend(tokens.iter().cloned());
+    n.extend([TG_ANSWER, WA_TEXT, WA_TEXT_2].map(String::from));
+    // Distinctive words of the answers, should a line cut them.
+    n.extend(["Melati", "Sumberrejeki", "Kembangarum"].map(String::from));
+    n
+}
+
+fn jejak_run(
+    dir: &Path,
+    db_url: &str,
+    port: u16,
+    tg: Option<&FakeBotApi>,
+    wa: &FakeGraphApi,
+    json: bool,
+) -> (Child, PathBuf) {
+    let config = dir.join("jejak.toml");
+    // Quiet hours off, so the wave goes out at any hour.
+    std::fs::write(
+        &config,
+        "[schedule]\nquiet_start = \"00:00\"\nquiet_end = \"00:00\"\n",
+    )
+    .expect("config");
+    let log = dir.join(if json { "run.json.log" } else { "run.log" });
+    let mut c = Command::new(env!("CARGO_BIN_EXE_jejak"));
+    c.args(["run", "--flow", "flows/tracer-smk.yaml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", db_url)
+        .env("JEJAK_DATA_DIR", dir.join("data"))
+        .env_remove("TELEGRAM_WEBHOOK_URL")
+        .env_remove("TELEGRAM_BOT_TOKEN")
+        .env_remove("TELEGRAM_OPEN_MODE")
+        .env("JEJAK_CONFIG", &config)
+        .env("JEJAK_LISTEN", format!("127.0.0.1:{port}"))
+        .env("WHATSAPP_PHONE_NUMBER_ID", WA_PHONE_ID)
+        .env("WHATSAPP_ACCESS_TOKEN", WA_TOKEN)
+        .env("WHATSAPP_APP_SECRET", WA_SECRET)
+        .env("WHATSAPP_VERIFY_TOKEN", "verify-me")
+        .env("WHATSAPP_API_URL", wa.url.as_str())
+        .env("JEJAK_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log"));
+    if let Some(tg) = tg {
+        c.env("TELEGRAM_BOT_TOKEN", TG_TOKEN)
+            .env("TELEGRAM_API_URL", tg.url().as_str());
+    }
+    if json {
+        c.env("JEJAK_LOG_FORMAT", "json");
+    } else {
+        c.env_remove("JEJAK_LOG_FORMAT");
+    }
+    (c.spawn().expect("spawn jejak run"), log)
+}
+
+/// SIGTERM, then the exit status.
+fn stop(mut child: Child) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    child.wait().expect("wait")
+}
+
+async fn wait_healthy(port: u16) -> bool {
+    let http = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(r) = http
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+        {
+            return r.status().as_u16() == 200;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// A WhatsApp webhook body: a text from `from` whose profile carries the person's name.
+fn wa_body(from: &Person, wamid: &str, text: &str) -> String {
+    let wa_id = from.phone.trim_start_matches('+');
+    serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{ "id": "1", "changes": [{ "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": { "display_phone_number": "15550783881", "phone_number_id": WA_PHONE_ID },
+            "contacts": [{ "profile": { "name": from.name }, "wa_id": wa_id }],
+            "messages": [{
+                "from": wa_id,
+                "id": wamid,
+                "timestamp": Utc::now().timestamp().to_string(),
+                "type": "text",
+                "text": { "body": text },
+            }],
+        }}]}],
+    })
+    .to_string()
+}
+
+/// Posts a signed body and waits for one more message to `from` on the fake Graph API.
+async fn whatsapp_says(
+    wa: &FakeGraphApi,
+    port: u16,
+    from: &Person,
+    wamid: &str,
+    text: &str,
+) -> bool {
+    let to = from.phone.trim_start_matches('+');
+    let before = wa.sent_to(to).len();
+    let url = format!("http://127.0.0.1:{port}/webhook/whatsapp");
+    let status = fake_graph_api::post_signed(
+        &reqwest::Client::new(),
+        &url,
+        WA_SECRET,
+        &wa_body(from, wamid, text),
+    )
+    .await;
+    if status != 200 {
+        return false;
+    }
+    let deadline = std::time::Instant::now() + WAIT;
+    while std::time::Instant::now() < deadline {
+        if wa.sent_to(to).len() > before {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// Pushes `text` from the Telegram chat and waits until a later message of the bot
+/// satisfies `reply`.
+async fn telegram_says(
+    tg: &FakeBotApi,
+    text: &str,
+    reply: impl Fn(&fake_bot_api::Sent) -> bool,
+) -> bool {
+    let n = tg.sent_to(TG_CHAT).len();
+    tg.push_text(TG_CHAT, text, Some("id"));
+    tg.wait_until(WAIT, || tg.sent_to(TG_CHAT).iter().skip(n).any(&reply))
+        .await
+}
+
+/// The whole scenario against `db` (SQLite file or PostgreSQL schema).
+async fn debug_logs_hold_no_personal_data(db: &Db) {
+    let tg = FakeBotApi::start(TG_TOKEN).await;
+    let wa = FakeGraphApi::start(WA_PHONE_ID, WA_TOKEN).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tokens = seed(&db.store).await;
+    let needles = needles(&tokens);
+
+    // 1. `jejak run`, plain debug logs: Telegram, WhatsApp and the wave.
+    let port = free_port();
+    let (child, log) = jejak_run(dir.path(), &db.url, port, Some(&tg), &wa, false);
+    let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
+    let steps = async {
+        assert!(
+            wait_healthy(port).await,
+            "jejak run is not up\n{}",
+            log_text()
+        );
+        // The wave's template (it carries the name as a parameter) reaches Bambang.
+        assert!(
+            !wa.wait_for(1, Duration::from_secs(30)).await.is_empty(),
+            "no reminder on WhatsApp\n{}",
+            log_text()
+        );
+        // Telegram: the personal link, consent (typed, as the consent question invites), a
+        // typed answer the flow refuses and one it takes, the rights.
+        let said = |t: &'static str| move |m: &fake_bot_api::Sent| m.text.contains(t);
+        let script: [(String, &str, &str); 6] = [
+            (
+                format!("/start {}", tokens[0]),
+                "bersedia",
+                "no consent question",
+            ),
+            ("ya".into(), "Pertanyaan 1", "no first question"),
+            (TG_ANSWER.into(), "Maaf", "the answer was not refused"),
+            ("1".into(), "Pertanyaan 2", "no second question"),
+            (
+                "/datasaya".into(),
+                SITI.name,
+                "/datasaya does not show the data",
+            ),
+            (
+                "/hapus".into(),
+                "Yakin ingin menghapus",
+                "/hapus asks no confirmation",
+            ),
+        ];
+        for (text, reply, why) in script {
+            assert!(
+                telegram_says(&tg, &text, said(reply)).await,
+                "{why}: {:#?}\n{}",
+                tg.sent_to(TG_CHAT),
+                log_text()
+            );
+        }
+        assert!(
+            telegram_says(&tg, "ya", said("sudah dihapus")).await,
+            "/hapus not confirmed: {:#?}",
+            tg.sent_to(TG_CHAT)
+        );
+        // WhatsApp: Bambang writes from his roster number.
+        assert!(
+            whatsapp_says(&wa, port, &BAMBANG, "wamid.logscan-1", WA_TEXT).await,
+            "no WhatsApp reply\n{}",
+            log_text()
+        );
+    };
+    let result = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(steps)).await;
+    let status = stop(child);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+    assert!(status.success(), "{status:?}\n{}", log_text());
+    // The personal data did travel (so the scan below means something)…
+    assert!(
+        wa.sent()
+            .iter()
+            .any(|m| m.body.to_string().contains(BAMBANG.name)),
+        "the template names the respondent"
+    );
+    // …but not into the log.
+    assert_clean("jejak run", &log_text(), &needles, true);
+
+    // 2. A second, short run with JSON lines: WhatsApp only, `/datasaya` echoes the data.
+    let port = free_port();
+    let (child, log) = jejak_run(dir.path(), &db.url, port, None, &wa, true);
+    let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
+    let steps = async {
+        assert!(
+            wait_healthy(port).await,
+            "jejak run is not up\n{}",
+            log_text()
+        );
+        assert!(
+            whatsapp_says(&wa, port, &BAMBANG, "wamid.logscan-2", WA_TEXT_2).await,
+            "no WhatsApp reply\n{}",
+            log_text()
+        );
+        assert!(
+            whatsapp_says(&wa, port, &BAMBANG, "wamid.logscan-3", "/datasaya").await,
+            "no WhatsApp reply to /datasaya\n{}",
+            log_text()
+        );
+        assert!(
+            wa.sent().iter().any(|m| m.text().contains(BAMBANG.name)),
+            "/datasaya shows the name: {:#?}",
+            wa.sent()
+        );
+        assert!(
+            whatsapp_says(&wa, port, &STRANGER, "wamid.logscan-4", WA_TEXT).await,
+            "no WhatsApp reply to a stranger\n{}",
+            log_text()
+        );
+    };
+    let result = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(steps)).await;
+    let status = stop(child);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+    assert!(status.success(), "{status:?}\n{}", log_text());
+    let text = log_text();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with('{') && l.contains("\"DEBUG\"")),
+        "no JSON debug line:\n{text}"
+    );
+    assert_clean("jejak run (json)", &text, &needles, true);
+
+    // 3. `jejak roster import` of a CSV with the same people, in other phone formats.
+    let csv = dir.path().join("alumni.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "NISN;Nama;No. HP;Tahun Lulus;Kompetensi Keahlian;Sekolah\n\
+             {};{};0813-1117-2293;2024;TKJ;SMKN 5 Banjarmasin\n\
+             {};{};+62 857 3338 4457;2024;Akuntansi;SMKN 5 Banjarmasin\n\
+             0098765433;{} Kedua;12ab;2024;TKJ;SMKN 5 Banjarmasin\n",
+            SITI.nisn, SITI.name, BAMBANG.nisn, BAMBANG.name, SITI.name
+        ),
+    )
+    .expect("csv");
+    let o = Command::new(env!("CARGO_BIN_EXE_jejak"))
+        .args([
+            "roster",
+            "import",
+            &csv.display().to_string(),
+            "--flow",
+            "flows/tracer-smk.yaml",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", &db.url)
+        .env_remove("JEJAK_LOG_FORMAT")
+        .env("JEJAK_DATA_DIR", dir.path().join("data"))
+        .env("JEJAK_CONFIG", dir.path().join("jejak.toml"))
+        .env("JEJAK_LOG", "debug")
+        .output()
+        .expect("run jejak roster import");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("2 dimuat"), "the import ran: {out}");
+    assert_clean(
+        "jejak roster import",
+        &String::from_utf8_lossy(&o.stderr),
+        &needles,
+        true,
+    );
+}
+
+/// The scan itself: a name in any case, and a phone written 0…, 62…, +62 with spaces,
+/// dashes or dots, are all caught; ids and counts are not.
+#[test]
+fn the_scan_catches_every_form() {
+    let needles = needles(&["tok3n_ABC".to_string()]);
+    let phones = vec![subscriber_digits(BAMBANG.phone)];
+    for line in [
+        "DEBUG sent to name=\"bambang pamungkasjaya\"",
+        "WARN from 085733384457",
+        "WARN from=6285733384457",
+        "INFO to +62 857-3338-4457",
+        "INFO to 857.3338.4457",
+        "DEBUG start token=tok3n_ABC",
+        "DEBUG text=\"Toko Bunga Melati Jaya\"",
+    ] {
+        assert!(!offending(line, &needles, &phones).is_empty(), "{line}");
+    }
+    let clean = "DEBUG respondent=12 channel=whatsapp update=8573 kind=text";
+    assert!(offending(clean, &needles, &phones).is_empty());
+}
