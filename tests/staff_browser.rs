@@ -554,8 +554,19 @@ async fn check_exports(b: &Session) {
     b.click("nav a[href='/console/exports']").await;
     b.wait_path("/console/exports").await;
     let links = b.find_all("#downloads a[download]").await;
-    // Answers CSV and XLSX, the codebook, the report by school, programme and cohort.
-    assert_eq!(links.len(), 6, "download links");
+    // Answers CSV, CSV for an Indonesian Excel and XLSX, the codebook, the report by school,
+    // programme and cohort.
+    assert_eq!(links.len(), 7, "download links");
+    let mut hrefs = Vec::new();
+    for l in &links {
+        hrefs.push(b.attribute(l, "href").await.unwrap_or_default());
+    }
+    assert!(
+        hrefs.contains(
+            &"/console/exports/download?flow=tracer-smk&kind=answers-csv-excel".to_string()
+        ),
+        "{hrefs:?}"
+    );
     let href = b
         .attribute(&links[0], "href")
         .await
