@@ -36,23 +36,11 @@ impl Ops<'_> {
     /// The versions of this build's migrations that the database has not applied (empty
     /// when the schema is current).
     pub async fn missing_migrations(&self) -> Result<Vec<i64>> {
-        let migrator = match self.store.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        let rows = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+        let rows = sqlx::query(APPLIED_MIGRATIONS)
             .fetch_all(&self.store.reader)
             .await
             .map_err(db("reading the applied migrations"))?;
-        let applied: Vec<i64> = rows
-            .iter()
-            .map(|r| get::<i64>(r, "version"))
-            .collect::<Result<_>>()?;
-        Ok(migrator
-            .iter()
-            .map(|m| m.version)
-            .filter(|v| !applied.contains(v))
-            .collect())
+        missing(self.store.backend, &rows)
     }
 
     /// Writes a consistent copy of the SQLite database to `out` (which must not exist) with
@@ -123,29 +111,34 @@ pub async fn inspect_schema(url: &str) -> Result<SchemaState> {
     let mut conn = sqlx::AnyConnection::connect(&url)
         .await
         .map_err(|source| super::StoreError::Connect { backend, source })?;
+    // A database no `jejak` ever migrated has no `_sqlx_migrations` table: all are missing.
+    let rows = match sqlx::query(APPLIED_MIGRATIONS).fetch_all(&mut conn).await {
+        Ok(rows) => rows,
+        Err(sqlx::Error::Database(_)) => Vec::new(),
+        Err(e) => return Err(db("reading the applied migrations")(e)),
+    };
+    let _ = conn.close().await;
+    Ok(SchemaState::Reachable {
+        missing: missing(backend, &rows)?,
+    })
+}
+
+/// The migrations the database has applied (one row per version).
+const APPLIED_MIGRATIONS: &str = "SELECT version FROM _sqlx_migrations WHERE success = TRUE";
+
+/// This build's migrations for `backend` that are not among the `applied` rows.
+fn missing(backend: Backend, applied: &[sqlx::any::AnyRow]) -> Result<Vec<i64>> {
+    let applied: Vec<i64> = applied
+        .iter()
+        .map(|r| get::<i64>(r, "version"))
+        .collect::<Result<_>>()?;
     let migrator = match backend {
         Backend::Sqlite => &SQLITE_MIGRATIONS,
         Backend::Postgres => &POSTGRES_MIGRATIONS,
     };
-    // A database no `jejak` ever migrated has no `_sqlx_migrations` table: all are missing.
-    let applied: Vec<i64> =
-        match sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
-            .fetch_all(&mut conn)
-            .await
-        {
-            Ok(rows) => rows
-                .iter()
-                .map(|r| get::<i64>(r, "version"))
-                .collect::<Result<_>>()?,
-            Err(sqlx::Error::Database(_)) => Vec::new(),
-            Err(e) => return Err(db("reading the applied migrations")(e)),
-        };
-    let _ = conn.close().await;
-    Ok(SchemaState::Reachable {
-        missing: migrator
-            .iter()
-            .map(|m| m.version)
-            .filter(|v| !applied.contains(v))
-            .collect(),
-    })
+    Ok(migrator
+        .iter()
+        .map(|m| m.version)
+        .filter(|v| !applied.contains(v))
+        .collect())
 }
