@@ -879,6 +879,7 @@ both_backends!(
     multiple_choice_toggles_then_done,
     recorded_payloads_are_handled,
     rights_in_chat_see_change_delete,
+    the_same_update_in_two_processes_is_handled_once,
 );
 
 /// The rights of UU No. 27/2022 on Telegram: `/datasaya`, `/ubah`, `/hapus` (the engine's
@@ -1300,4 +1301,97 @@ async fn run_in_webhook_mode_serves_the_webhook() {
     );
     let err = child.stop();
     assert!(!err.contains("test_token_SECRET"), "{err}");
+}
+
+/// Two `jejak run` processes sharing one database (issue 14: several workers on PostgreSQL)
+/// both receive every update of a crowd of chats at the same instant (a webhook retried
+/// to another worker, say): each update is one step in one of them and a duplicate in the
+/// other; every answer is stored once and every reply is sent once, in order, exactly as
+/// one process alone would have sent it.
+async fn the_same_update_in_two_processes_is_handled_once(db: &Db) {
+    let api = Arc::new(FakeBotApi::start(TOKEN).await);
+    // The second process: its own store (connections, writer, caches) on the same database.
+    let other = Store::connect(&db.url).await.expect("second store");
+    let bot_a = bot_for(&api, conversations(&db.store), None);
+    let bot_b = bot_for(&api, conversations(&other), None);
+    let t = Arc::new(transcript("bekerja-lengkap"));
+    let reference = typed_reference(&conversations(&db.store), &t).await;
+
+    // One chat answered by one process alone: what every chat must receive.
+    let (_, token) = roster_respondent(&db.store, "Satu").await;
+    let alone = 8000;
+    run_pair(&api, None, &bot_a, alone, &token, &t).await;
+    let expected: Vec<String> = api
+        .sent_to(alone)
+        .iter()
+        .map(|m| m.text.replace("Satu", "NAMA"))
+        .collect();
+    assert!(expected.len() > t.steps.len(), "the lone chat got replies");
+
+    let mut crowd = Vec::new();
+    for i in 0..12_i64 {
+        let name = format!("Dua{i:02}");
+        let (id, token) = roster_respondent(&db.store, &name).await;
+        crowd.push((8001 + i, id, token, name));
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (chat, _, token, _) in crowd.clone() {
+        let (api, a, b, t) = (api.clone(), bot_a.clone(), bot_b.clone(), t.clone());
+        tasks.spawn(async move { run_pair(&api, Some(&b), &a, chat, &token, &t).await });
+    }
+    let mut handled = [0usize; 2];
+    while let Some(r) = tasks.join_next().await {
+        let counts = r.expect("no panic");
+        handled[0] += counts[0];
+        handled[1] += counts[1];
+    }
+    assert!(
+        handled[0] > 0 && handled[1] > 0,
+        "both processes handled some updates: {handled:?}"
+    );
+    for (chat, id, _, name) in &crowd {
+        assert_eq!(&answers_of(&db.store, *id).await, &reference, "{name}");
+        let got: Vec<String> = api
+            .sent_to(*chat)
+            .iter()
+            .map(|m| m.text.replace(name.as_str(), "NAMA"))
+            .collect();
+        assert_eq!(got, expected, "{name} got every reply once, in order");
+    }
+}
+
+/// Runs a transcript in `chat`, each update given to `a` and, when `b` is there, to `b` at
+/// the same instant. Returns how many updates each process handled (a step ran there).
+async fn run_pair(
+    api: &FakeBotApi,
+    b: Option<&Arc<TelegramBot>>,
+    a: &Arc<TelegramBot>,
+    chat: i64,
+    token: &str,
+    t: &Transcript,
+) -> [usize; 2] {
+    let mut handled = [0usize; 2];
+    for (i, step) in t.steps.iter().enumerate() {
+        let update = if i == 0 {
+            api.text_update(chat, &format!("/start {token}"), Some("id"))
+        } else {
+            input_update(api, chat, &step.say).0
+        };
+        let u = upd(update).expect("update reads");
+        let (ra, rb) = match b {
+            Some(b) => {
+                let (ra, rb) = tokio::join!(a.handle_update(&u), b.handle_update(&u));
+                (ra, Some(rb))
+            }
+            None => (a.handle_update(&u).await, None),
+        };
+        let ra = ra.expect("process A");
+        let rb = rb.map(|r| r.expect("process B"));
+        match (ra, rb) {
+            (UpdateOutcome::Handled, None | Some(UpdateOutcome::Duplicate)) => handled[0] += 1,
+            (UpdateOutcome::Duplicate, Some(UpdateOutcome::Handled)) => handled[1] += 1,
+            other => panic!("step {i} ({:?}): outcomes {other:?}", step.say),
+        }
+    }
+    handled
 }
