@@ -1,7 +1,8 @@
 //! Telegram throughput: N simulated chats answer the SMK flow at once, in webhook mode,
 //! through the real bot (teloxide client, store, engine) and a fake Bot API on 127.0.0.1.
 //!
-//! `cargo bench --bench telegram -- [--chats N] [--respondents M] [--backend sqlite|postgres]`
+//! `cargo bench --bench telegram -- [--chats N] [--respondents M] [--backend sqlite|postgres]
+//! [--processes P]`
 //! (PostgreSQL from `JEJAK_TEST_POSTGRES_URL`, default postgres://postgres@127.0.0.1:5432/test,
 //! in a fresh schema dropped afterwards.)
 //!
@@ -14,6 +15,13 @@
 //! the step is committed and every reply was accepted by the (fake) Bot API. The webhook's
 //! answer may carry one more call (removing the answered keyboard), which the bench then
 //! makes on the fake API, as Telegram would.
+//!
+//! `--processes P` (default 1) runs P bots as P `jejak run` processes would be deployed
+//! behind one load balancer: each with its own store (connection pools, SQLite writer,
+//! caches) on the same database and its own webhook server, the updates handed to them in
+//! turn (a chat's successive updates reach different bots). They share this process's
+//! runtime and allocator, so it measures the database's side of several workers, not the
+//! CPU of several machines.
 
 #[path = "support/common.rs"]
 mod common;
@@ -50,14 +58,18 @@ fn main() {
         .unwrap_or(2_000)
         .max(chats);
     let backend = common::arg("--backend").unwrap_or_else(|| "sqlite".into());
+    let processes: usize = common::arg("--processes")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    rt.block_on(bench(chats, respondents, &backend));
+    rt.block_on(bench(chats, respondents, &backend, processes));
 }
 
-async fn bench(chats: usize, respondents: usize, backend: &str) {
+async fn bench(chats: usize, respondents: usize, backend: &str, processes: usize) {
     let db = match backend {
         "postgres" => match test_db::postgres_db().await {
             Some(db) => db,
@@ -72,34 +84,44 @@ async fn bench(chats: usize, respondents: usize, backend: &str) {
         )))
         .expect("flow"),
     );
-    let conv = Conversations {
-        store: db.store.clone(),
-        flow,
-        catalog: Arc::new(Catalog::embedded().expect("catalog")),
-    };
     let api = Arc::new(fake_bot_api::FakeBotApi::start(TOKEN).await);
     // The fake stands in for Telegram's servers: its test log is not the bot's work.
     api.forget_calls();
-    let bot = Arc::new(TelegramBot::new(
-        teloxide::Bot::new(TOKEN).set_api_url(api.url()),
-        conv,
-        Some(false),
-    ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!(
-        "http://{}/telegram/webhook",
-        listener.local_addr().expect("addr")
-    );
-    let server = HttpServer::new().merge(
-        "telegram",
-        bot.clone()
-            .webhook_router("/telegram/webhook", SECRET.to_string()),
-    );
-    tokio::spawn(async move {
-        let _ = server.serve(listener, std::future::pending()).await;
-    });
+    let mut urls = Vec::new();
+    for p in 0..processes {
+        let store = if p == 0 {
+            db.store.clone()
+        } else {
+            jejak::store::Store::connect(&db.url)
+                .await
+                .expect("another process's store")
+        };
+        let conv = Conversations {
+            store,
+            flow: flow.clone(),
+            catalog: Arc::new(Catalog::embedded().expect("catalog")),
+        };
+        let bot = Arc::new(TelegramBot::new(
+            teloxide::Bot::new(TOKEN).set_api_url(api.url()),
+            conv,
+            Some(false),
+        ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        urls.push(format!(
+            "http://{}/telegram/webhook",
+            listener.local_addr().expect("addr")
+        ));
+        let server = HttpServer::new().merge(
+            "telegram",
+            bot.webhook_router("/telegram/webhook", SECRET.to_string()),
+        );
+        tokio::spawn(async move {
+            let _ = server.serve(listener, std::future::pending()).await;
+        });
+    }
+    let urls = Arc::new(urls);
 
     let scripts = common::smk_scripts();
     let (ids, tokens) = common::seed_respondents(&db.store, respondents).await;
@@ -120,7 +142,7 @@ async fn bench(chats: usize, respondents: usize, backend: &str) {
         let scripts = scripts.clone();
         let api = api.clone();
         let http = http.clone();
-        let url = url.clone();
+        let urls = urls.clone();
         tasks.spawn(async move {
             let mut lat = Vec::new();
             let mut failures = 0u64;
@@ -130,11 +152,12 @@ async fn bench(chats: usize, respondents: usize, backend: &str) {
                 let chat = 1_000_000 + i as i64;
                 let script = scripts[i % scripts.len()].clone();
                 let inputs = std::iter::once(format!("/start {token}")).chain(script);
-                for say in inputs {
+                for (n, say) in inputs.enumerate() {
+                    let url = &urls[(i + n) % urls.len()];
                     let update = api.text_update(chat, &say, Some("id"));
                     let t0 = Instant::now();
                     let res = http
-                        .post(&url)
+                        .post(url)
                         .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
                         .json(&update)
                         .send()
@@ -166,7 +189,7 @@ async fn bench(chats: usize, respondents: usize, backend: &str) {
     let sends: u64 = api.send_counts().values().sum();
     let answers = common::stored_answers(&db.store, &ids).await;
     println!(
-        "telegram webhook bench ({}): {respondents} respondents, {chats} chats at once, {} updates in {:.2} s → {:.0} updates/s, \
+        "telegram webhook bench ({}, {processes} process(es)): {respondents} respondents, {chats} chats at once, {} updates in {:.2} s → {:.0} updates/s, \
          {answers} answers stored → {:.0} answers/s; update→reply p50 {:.1} ms, p99 {:.1} ms, \
          max {:.1} ms; {sends} messages sent; {failures} failed updates; peak RSS {:.0} MiB \
          (bot + fake API + client in one process)",
