@@ -21,7 +21,14 @@ pub const STEP_BUCKETS: [f64; 12] = [
 ];
 
 /// The results a send is counted under.
-pub const SEND_RESULTS: [&str; 5] = ["ok", "rate_limited", "transient", "unreachable", "rejected"];
+pub const SEND_RESULTS: [&str; 6] = [
+    "ok",
+    "rate_limited",
+    "transient",
+    "unreachable",
+    "rejected",
+    "uncertain",
+];
 
 const CHANNELS: usize = Channel::ALL.len();
 
@@ -82,6 +89,7 @@ pub fn send_result<T>(channel: &str, result: &Result<T, SendError>) {
         Err(SendError::Transient(_)) => 2,
         Err(SendError::Unreachable(_)) => 3,
         Err(SendError::Rejected(_)) => 4,
+        Err(SendError::Uncertain(_)) => 5,
     };
     if let Some(c) = index_of_name(channel) {
         COUNTERS.sends[c][r].fetch_add(1, Ordering::Relaxed);

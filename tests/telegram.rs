@@ -866,6 +866,192 @@ async fn recorded_payloads_are_handled(db: &Db) {
     );
 }
 
+/// A teloxide bot whose HTTP requests give up after `timeout` (Telegram's default is 17 s).
+fn bot_with_timeout(api: &FakeBotApi, timeout: Duration) -> Bot {
+    let client = teloxide::net::default_reqwest_settings()
+        .timeout(timeout)
+        .build()
+        .expect("HTTP client");
+    Bot::with_client(TOKEN, client).set_api_url(api.url())
+}
+
+/// A conversation reply whose answer comes after the HTTP timeout (Telegram delivered it,
+/// the bot never heard): recorded uncertain and not sent again, by the retry policy or by
+/// the sweep; the next parts still go.
+async fn reply_answered_after_the_timeout_is_not_sent_again(db: &Db) {
+    let api = FakeBotApi::start(TOKEN).await;
+    let bot = Arc::new(
+        TelegramBot::new(
+            bot_with_timeout(&api, Duration::from_millis(400)),
+            conversations(&db.store),
+            None,
+        )
+        .with_retry(quick_retry())
+        .with_poll_timeout(1),
+    );
+    let (_, token) = roster_respondent(&db.store, "Gita").await;
+    let chat = 9301;
+    api.answer_late("sendMessage", Duration::from_millis(1500));
+    let u = upd(api.text_update(chat, &format!("/start {token}"), None)).unwrap();
+    assert_eq!(bot.handle_update(&u).await.unwrap(), UpdateOutcome::Handled);
+    // Past every retry the policy would have made, and a sweep of what is left unsent.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    bot.reply_sender().sweep().await;
+    let texts: Vec<String> = api.sent_to(chat).into_iter().map(|m| m.text).collect();
+    assert!(texts.len() >= 2, "the later parts went: {texts:?}");
+    let mut seen = std::collections::HashSet::new();
+    for t in &texts {
+        assert!(seen.insert(t), "sent twice: {t:?}\n{texts:?}");
+    }
+    assert!(
+        texts[0].contains("Pelindungan Data Pribadi"),
+        "the slow part was delivered once: {texts:?}"
+    );
+    assert_eq!(
+        bot.reply_sender().sweep().await,
+        0,
+        "nothing left to send again"
+    );
+}
+
+/// A dispatcher stopped dead (its task dropped, as a kill does) while a reminder waits for
+/// its send slot leaves that row pending, not `sending`: only a request that has left can
+/// become uncertain.
+async fn kill_while_waiting_for_a_slot_leaves_the_row_pending(db: &Db) {
+    use jejak::schedule::dispatcher::{DispatchConfig, Dispatcher};
+    let api = FakeBotApi::start(TOKEN).await;
+    let flow = flow();
+    let catalog = Arc::new(Catalog::embedded().unwrap());
+    let chats = [9501_i64, 9502, 9503];
+    let wave = reminder_wave(db, &flow, &chats, "slot").await;
+    let dispatcher = |rate: f64| {
+        let out = TelegramOutbound::new(
+            Bot::new(TOKEN).set_api_url(api.url()),
+            &flow,
+            catalog.clone(),
+            Lang::Id,
+        );
+        Arc::new(Dispatcher::new(
+            db.store.clone(),
+            vec![Arc::new(out)],
+            catalog.clone(),
+            vec![flow.clone()],
+            Arc::new(jejak::schedule::SystemClock),
+            DispatchConfig {
+                quiet: no_quiet_hours(),
+                rates: std::collections::HashMap::from([("telegram".into(), rate)]),
+                rate_margin: 1.0,
+                ..DispatchConfig::default()
+            },
+        ))
+    };
+    // One message every two seconds: the first goes about 1 s after the start (a joining
+    // worker waits two beats), the second waits for its slot until about 3 s.
+    let d = dispatcher(0.5);
+    let run = tokio::spawn(d.run(std::future::pending()));
+    assert!(
+        api.wait_until(WAIT, || api.send_counts().values().sum::<u64>() == 1)
+            .await
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    run.abort();
+    let _ = run.await;
+    let counts = db.store.waves().outbox_counts(wave).await.expect("counts");
+    assert_eq!(counts.get("sending"), None, "{counts:?}");
+    assert_eq!(counts.get("sent").copied(), Some(1), "{counts:?}");
+    assert_eq!(counts.get("pending").copied(), Some(2), "{counts:?}");
+    // (Freed once the dead worker's heartbeat is old, they go out later:
+    // tests/waves_kill.rs.)
+    assert_eq!(api.send_counts().values().sum::<u64>(), 1);
+}
+
+fn no_quiet_hours() -> jejak::schedule::quiet::QuietHours {
+    jejak::schedule::quiet::QuietHours::new(Some("00:00"), Some("00:00"), &[])
+        .expect("no quiet hours")
+}
+
+/// A wave due now to roster respondents bound to `chats` on Telegram.
+async fn reminder_wave(
+    db: &Db,
+    flow: &jejak::flow::Flow,
+    chats: &[i64],
+    name: &str,
+) -> jejak::store::WaveId {
+    use jejak::schedule::eligibility::{Segment, StatusFilter};
+    let now = Utc::now();
+    for chat in chats {
+        let (id, _) = roster_respondent(&db.store, &format!("{name}{chat}")).await;
+        db.store
+            .respondents()
+            .bind_channel(id, "telegram", &chat.to_string(), now)
+            .await
+            .expect("bind");
+    }
+    db.store
+        .waves()
+        .create_wave(
+            &jejak::store::NewWave {
+                flow_id: flow.id.clone(),
+                name: name.into(),
+                message_id: "reminder-1".into(),
+                at: Some(now - chrono::Duration::minutes(1)),
+                cron: None,
+                tz: Some("Asia/Jakarta".into()),
+                until: None,
+                segment: Segment::default(),
+                status: StatusFilter::Pending,
+                max_per_person: Some(1),
+                min_gap_secs: None,
+                template: None,
+            },
+            now,
+        )
+        .await
+        .expect("wave")
+}
+
+/// A reminder whose answer comes after the HTTP timeout: recorded `uncertain` (not
+/// retried 2 s later as a temporary failure), the others sent.
+async fn reminder_answered_after_the_timeout_is_uncertain(db: &Db) {
+    use jejak::schedule::dispatcher::{DispatchConfig, Dispatcher};
+    let api = FakeBotApi::start(TOKEN).await;
+    let flow = flow();
+    let catalog = Arc::new(Catalog::embedded().unwrap());
+    let chats = [9401_i64, 9402, 9403];
+    let wave = reminder_wave(db, &flow, &chats, "timeout").await;
+    let out = TelegramOutbound::new(
+        bot_with_timeout(&api, Duration::from_millis(400)),
+        &flow,
+        catalog.clone(),
+        Lang::Id,
+    );
+    let cfg = DispatchConfig {
+        quiet: no_quiet_hours(),
+        ..DispatchConfig::default()
+    };
+    let d = Arc::new(Dispatcher::new(
+        db.store.clone(),
+        vec![Arc::new(out)],
+        catalog,
+        vec![flow],
+        Arc::new(jejak::schedule::SystemClock),
+        cfg,
+    ));
+    api.answer_late("sendMessage", Duration::from_millis(1500));
+    let first = d.run_once().await.expect("first round");
+    assert_eq!((first.sent, first.uncertain), (2, 1), "{first:?}");
+    // Past the 2 s a temporary failure waits before its next attempt.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let second = d.run_once().await.expect("second round");
+    assert_eq!(second.claimed, 0, "{second:?}");
+    let total: u64 = chats.iter().map(|c| api.send_count(*c)).sum();
+    assert_eq!(total, 3, "each reminder reached Telegram once");
+    assert!(chats.iter().all(|c| api.send_count(*c) == 1));
+    let counts = db.store.waves().outbox_counts(wave).await.expect("counts");
+    assert_eq!(counts.get("uncertain").copied(), Some(1), "{counts:?}");
+    assert_eq!(counts.get("sent").copied(), Some(2), "{counts:?}");
+}
+
 both_backends!(
     polling_completes_the_smk_flow_with_buttons_and_typing,
     webhook_completes_the_smk_flow_and_checks_the_secret,
@@ -880,6 +1066,9 @@ both_backends!(
     recorded_payloads_are_handled,
     rights_in_chat_see_change_delete,
     the_same_update_in_two_processes_is_handled_once,
+    reply_answered_after_the_timeout_is_not_sent_again,
+    reminder_answered_after_the_timeout_is_uncertain,
+    kill_while_waiting_for_a_slot_leaves_the_row_pending,
 );
 
 /// The rights of UU No. 27/2022 on Telegram: `/datasaya`, `/ubah`, `/hapus` (the engine's

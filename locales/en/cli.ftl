@@ -259,3 +259,6 @@ cli-purge-none = No data is past its retention.
 cli-purge-row = { $flow }, cohort { $cohort }: { $n } sessions
 cli-purge-would = { $n } respondents would be erased (dry run: nothing changed yet). Run without --dry-run to erase them.
 cli-purge-done = The personal data and answers of { $n } respondents were erased; the rows stay without personal data so the report's counts do not change. Written to the audit log.
+
+# Task "faults": reminders whose outcome is unknown, in `wave show`.
+cli-wave-show-uncertain = { $n } uncertain: the request had left for the platform but no answer came (the sender stopped or timed out). It may have arrived; it is not sent again.

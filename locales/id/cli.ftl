@@ -262,3 +262,6 @@ cli-purge-none = Tidak ada data yang melewati masa simpannya.
 cli-purge-row = { $flow }, angkatan { $cohort }: { $n } sesi
 cli-purge-would = { $n } responden akan dihapus (uji coba: belum ada yang diubah). Jalankan tanpa --dry-run untuk menghapusnya.
 cli-purge-done = Data pribadi dan jawaban { $n } responden sudah dihapus; barisnya tetap ada tanpa data pribadi agar hitungan laporan tidak berubah. Dicatat di log audit.
+
+# Task "faults": reminders whose outcome is unknown, in `wave show`.
+cli-wave-show-uncertain = { $n } pesan tidak pasti: permintaannya sudah berangkat ke platform, tetapi jawabannya tidak datang (pengirim berhenti atau batas waktu habis). Mungkin sudah sampai; tidak dikirim ulang.

@@ -35,6 +35,24 @@ pub enum SendError {
     /// The platform refused the message itself; sending it again would fail the same way.
     #[error("rejected: {0}")]
     Rejected(String),
+    /// The request may have reached the platform but no answer came back (the HTTP
+    /// timeout passed, the connection broke after the request was written): the message
+    /// may well have been delivered. Like a crash in flight, it is recorded as uncertain
+    /// and never sent again blindly (a reply slower than the timeout would otherwise
+    /// arrive twice).
+    #[error("outcome unknown: {0}")]
+    Uncertain(String),
+}
+
+impl SendError {
+    /// For requests that do the same thing when repeated (setting the command menu,
+    /// answering a button press): an unknown outcome is then a failure that may pass.
+    pub fn idempotent(self) -> SendError {
+        match self {
+            SendError::Uncertain(why) => SendError::Transient(why),
+            e => e,
+        }
+    }
 }
 
 /// How a channel waits and tries again when a send fails: a rate limit waits what the
@@ -98,6 +116,9 @@ impl RetryPolicy {
     }
 }
 
+/// The future of [`Outbound::reserve`].
+pub type ReserveFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
 /// A boxed future, so [`Outbound`] can be used as a trait object.
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<String>, SendError>> + Send + 'a>>;
 
@@ -136,4 +157,24 @@ pub trait Outbound: Send + Sync {
     /// ids of what was sent. Does not retry: the caller (the dispatcher) decides when to
     /// try again, from the [`SendError`].
     fn send<'a>(&'a self, address: &'a str, message: &'a OutboundMessage) -> SendFuture<'a>;
+
+    /// Waits for the slot of a message's first platform request to `address` in the
+    /// account's shared send budget (replies first) and takes it. The dispatcher calls this
+    /// before it records a row as `sending`, then [`Outbound::send_reserved`] at once, so a
+    /// row is `sending` (and `uncertain` after a crash) only while a request is really on
+    /// its way. The default (no shared budget) is ready at once.
+    fn reserve<'a>(&'a self, address: &'a str) -> ReserveFuture<'a> {
+        let _ = address;
+        Box::pin(std::future::ready(()))
+    }
+
+    /// [`Outbound::send`] with the first request on the slot [`Outbound::reserve`] took
+    /// (later requests of the message wait for theirs). The default is `send`.
+    fn send_reserved<'a>(
+        &'a self,
+        address: &'a str,
+        message: &'a OutboundMessage,
+    ) -> SendFuture<'a> {
+        self.send(address, message)
+    }
 }

@@ -7,9 +7,10 @@
 //! How the share works: replies come first. A reminder takes a slot only while no reply is
 //! waiting for one ([`PlatformRate::acquire_reminder`]), so a respondent in the middle of
 //! the survey never waits behind a wave; and the dispatcher paces waves at a part of the
-//! rate ([`WAVE_SHARE`]), so a reply normally finds a free slot at once and reminders
-//! rarely wait here (a reminder waiting is a row in `sending`, which a crash would leave
-//! uncertain). Heavy conversation slows a wave down, never the other way round. The budget
+//! rate ([`WAVE_SHARE`]), so a reply normally finds a free slot at once. The dispatcher
+//! takes a reminder's slot before it records the row as `sending`
+//! ([`Outbound::reserve`](super::Outbound::reserve)), so a crash while a reminder waits
+//! here leaves the row pending, not uncertain. Heavy conversation slows a wave down, never the other way round. The budget
 //! is spaced evenly (no burst), so no one-second window holds more than the rate, which is
 //! how the platforms count.
 
@@ -35,6 +36,10 @@ pub enum Priority {
     Reply,
     /// A reminder or an invitation of a wave.
     Reminder,
+    /// A request whose slot was already taken with [`PlatformRate::acquire_reminder`]
+    /// (the dispatcher takes the slot, then records the row as `sending`, then sends, so a
+    /// row is `sending` only while its request is really on its way): goes at once.
+    Reserved,
 }
 
 /// One platform account's send budget; see the module docs. Cheap to share in an `Arc`.
@@ -84,6 +89,7 @@ impl PlatformRate {
         match priority {
             Priority::Reply => self.acquire_reply(address).await,
             Priority::Reminder => self.acquire_reminder(address).await,
+            Priority::Reserved => {}
         }
     }
 

@@ -372,12 +372,21 @@ pub async fn show(
             t("cli-wave-show-gap", &[("value", &human_secs(g))])
         )?;
     }
-    let counts = counts_text(&store.waves().outbox_counts(w.id).await?, lang);
+    let by_status = store.waves().outbox_counts(w.id).await?;
+    let counts = counts_text(&by_status, lang);
     writeln!(
         s,
         "  {}",
         t("cli-wave-show-messages", &[("value", &counts)])
     )?;
+    // Said in words: these are the reminders that may or may not have arrived.
+    if let Some(n) = by_status.get("uncertain").filter(|n| **n > 0) {
+        writeln!(
+            s,
+            "  {}",
+            t("cli-wave-show-uncertain", &[("n", &n.to_string())])
+        )?;
+    }
     let dry = dry_run(store, w, quiet, now).await?;
     writeln!(s, "{}", t("cli-wave-dry-run", &[]))?;
     writeln!(

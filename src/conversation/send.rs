@@ -49,6 +49,9 @@ pub struct Flushed {
     pub sent: usize,
     /// Parts settled without being sent (refused for good, or the address is unreachable).
     pub dropped: usize,
+    /// Parts sent whose answer never came (timeout, connection lost): settled as
+    /// uncertain and not sent again (the respondent may well have them).
+    pub uncertain: usize,
     /// Why delivery stopped with parts still unsent (a failure that may pass; the sweep
     /// tries again).
     pub stopped: Option<SendError>,
@@ -188,6 +191,15 @@ impl ReplySender {
                     self.settle(part.id, None, Some(format!("rejected: {e}")))
                         .await?;
                     done.dropped += 1;
+                }
+                Err(SendError::Uncertain(e)) => {
+                    // Sending it again could show the respondent the same message twice
+                    // (a reply slower than the timeout arrives all the same): settled
+                    // with the reason, and the next part goes.
+                    tracing::warn!(%channel, error = %e, "no answer for a reply part; not sent again");
+                    self.settle(part.id, None, Some(format!("uncertain: {e}")))
+                        .await?;
+                    done.uncertain += 1;
                 }
                 Err(SendError::Unreachable(e)) => {
                     tracing::info!(%channel, error = %e, "address unreachable; its replies dropped");

@@ -2,8 +2,8 @@
 //! since planning, unreachable, quiet hours where they live), paces sends at the channel's
 //! rate shared among live workers and per chat, and records every outcome.
 //!
-//! Exactly once across crashes: a row is committed as `sending` right before the platform
-//! call and as `sent` right after. A row found in `sending` whose worker is dead is
+//! Exactly once across crashes: a row is committed as `sending` once its send slot is
+//! taken, right before the platform call, and as `sent` right after. A row found in `sending` whose worker is dead is
 //! `uncertain` and is not sent again (a reminder missed is better than a reminder twice).
 
 use std::collections::HashMap;
@@ -147,6 +147,9 @@ pub struct BatchReport {
     pub failed: usize,
     /// Addresses found dead.
     pub unreachable: usize,
+    /// Sent, but the answer never came (timeout, connection lost): recorded `uncertain`,
+    /// not sent again.
+    pub uncertain: usize,
 }
 
 /// The reminder sender. Cheap to share (`Arc`).
@@ -320,6 +323,8 @@ impl Dispatcher {
                     Outcome::Retried => report.retried += 1,
                     Outcome::Failed => report.failed += 1,
                     Outcome::Unreachable => report.unreachable += 1,
+                    Outcome::Uncertain => report.uncertain += 1,
+                    Outcome::NotOurs => {}
                 },
                 Ok(Err(e)) => failure = Some(e),
                 Err(e) => tracing::error!(error = %e, "a send task panicked"),
@@ -379,27 +384,31 @@ impl Dispatcher {
                 Ok(p) => p,
                 Err(_) => return Ok(()),
             };
-            // Commit `sending` first, then wait for the pacer's slot: the database write
-            // overlaps the wait instead of delaying the request, so requests leave exactly
-            // on their slots (no jitter that would bunch them inside the platform's
-            // one-second window) and a slow commit does not cost throughput. The price: a
-            // crash during the wait (at most one interval) leaves one unsent row uncertain.
-            if !self
-                .store
-                .waves()
-                .outbox_sending(item.id, &self.cfg.worker_id, self.clock.now())
-                .await?
-            {
-                return Ok(());
-            }
+            // Take the slots first (this worker's share of the rate, then the account's
+            // budget shared with conversation replies), and only then record the row as
+            // `sending` and send: a crash while waiting for a slot leaves the row pending
+            // (it goes out later), so `uncertain` means a request really was on its way.
+            // The commit runs in the send's task, so it overlaps the wait for the next
+            // slot instead of delaying it; the request leaves one commit after its slot.
             if let Some(p) = self.pacers.get(item.channel.as_str()) {
                 p.acquire(u32::try_from(message.replies.len()).unwrap_or(1))
                     .await;
             }
+            outbound.reserve(&item.address).await;
             let this = Arc::clone(self);
             tasks.spawn(async move {
                 let _permit = permit;
-                let result = outbound.send(&item.address, &message).await;
+                if !this
+                    .store
+                    .waves()
+                    .outbox_sending(item.id, &this.cfg.worker_id, this.clock.now())
+                    .await?
+                {
+                    // No longer this worker's pending row (its claim expired and another
+                    // worker took it, or the wave was cancelled): nothing to send.
+                    return Ok(Outcome::NotOurs);
+                }
+                let result = outbound.send_reserved(&item.address, &message).await;
                 this.settle(&item, result).await
             });
         }
@@ -569,6 +578,11 @@ impl Dispatcher {
                 )
             }
             Err(SendError::Unreachable(why)) => (Settle::Unreachable(why), Outcome::Unreachable),
+            // Like a crash in flight: the platform may have it; never sent again blindly.
+            Err(SendError::Uncertain(why)) => (
+                Settle::Uncertain(format!("no answer from the platform; not resent: {why}")),
+                Outcome::Uncertain,
+            ),
             Err(SendError::Transient(why)) if item.attempts + 1 < self.cfg.max_attempts => {
                 // 2, 4, 8, … seconds, at most five minutes.
                 let backoff = 2i64.saturating_pow(u32::try_from(item.attempts + 1).unwrap_or(8));
@@ -594,6 +608,10 @@ enum Outcome {
     Retried,
     Failed,
     Unreachable,
+    /// The outcome is unknown (timeout, connection lost after the request left).
+    Uncertain,
+    /// The row was no longer this worker's to send.
+    NotOurs,
 }
 
 /// Why a claimed row should not go out after all (things that changed since planning).

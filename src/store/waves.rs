@@ -225,6 +225,9 @@ pub enum Settle {
     Failed(String),
     /// The address is dead (blocked the bot): the respondent is marked unreachable.
     Unreachable(String),
+    /// The request left but its answer never came (timeout, connection lost): the message
+    /// may have been delivered; recorded `uncertain` and not sent again.
+    Uncertain(String),
 }
 
 const WAVE_COLUMNS: &str = "id, flow_id, name, message_id, at_ms, cron, tz, until_ms, segment, \
@@ -903,6 +906,17 @@ impl Waves<'_> {
                     .execute(&self.store.writer)
                     .await
                     .map_err(db("requeueing a message"))?;
+            }
+            Settle::Uncertain(why) => {
+                let sql = format!(
+                    "UPDATE outbox SET status = 'uncertain', error = $2 WHERE id = $1 AND {from}"
+                );
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(id)
+                    .bind(why.as_str())
+                    .execute(&self.store.writer)
+                    .await
+                    .map_err(db("recording an uncertain message"))?;
             }
             Settle::Failed(why) => {
                 let sql = format!(

@@ -175,6 +175,9 @@ struct ApiState {
     blocked: HashMap<i64, &'static str>,
     faults: VecDeque<(String, Fault)>,
     delay: Option<Duration>,
+    /// Answers held back after the call was carried out, by method (a reply slower than
+    /// the bot's HTTP timeout: delivered, answered late).
+    slow_answers: VecDeque<(String, Duration)>,
     rate_limit: Option<u32>,
     window: VecDeque<Instant>,
     rate_limited: u64,
@@ -464,6 +467,23 @@ async fn call(
 }
 
 async fn respond(inner: &Arc<Inner>, bot: &str, method: &str, params: &Value) -> Response {
+    let slow = {
+        let mut st = inner.lock();
+        st.slow_answers
+            .iter()
+            .position(|(m, _)| m == method)
+            .and_then(|i| st.slow_answers.remove(i))
+            .map(|(_, d)| d)
+    };
+    let resp = respond_now(inner, bot, method, params).await;
+    if let Some(d) = slow {
+        // Carried out (and recorded) already; only the answer is late.
+        tokio::time::sleep(d).await;
+    }
+    resp
+}
+
+async fn respond_now(inner: &Arc<Inner>, bot: &str, method: &str, params: &Value) -> Response {
     if bot.strip_prefix("bot") != Some(inner.token.as_str()) {
         return fail(401, "Unauthorized", None);
     }
@@ -909,6 +929,16 @@ impl FakeBotApi {
         st.calls = Vec::new();
         st.log = Vec::new();
         st.log_at = HashMap::new();
+    }
+
+    /// Carries out the next `method` call (any case) at once, as Telegram does, but answers
+    /// it only after `d`: past the bot's HTTP timeout, a message delivered whose answer
+    /// never arrives.
+    pub fn answer_late(&self, method: &str, d: Duration) {
+        self.inner
+            .lock()
+            .slow_answers
+            .push_back((method.to_ascii_lowercase(), d));
     }
 
     /// Delays every answer but getUpdates by `d` (`None`: no delay).

@@ -11,7 +11,9 @@ use teloxide::{ApiError, RequestError};
 
 use super::TelegramConfig;
 use super::render::{Renderer, TgMessage};
-use crate::channel::{Outbound, OutboundMessage, PlatformRate, SendError, SendFuture};
+use crate::channel::{
+    Outbound, OutboundMessage, PlatformRate, ReserveFuture, SendError, SendFuture,
+};
 use crate::flow::Flow;
 use crate::i18n::Catalog;
 use crate::model::Lang;
@@ -63,7 +65,8 @@ fn is_server_error(description: &str) -> bool {
 }
 
 /// Classifies a Bot API failure: 429 → [`SendError::RetryAfter`]; 403 blocked / deactivated /
-/// kicked → [`SendError::Unreachable`]; network errors, unparsable answers and 5xx →
+/// kicked → [`SendError::Unreachable`]; a timeout or a connection lost after the request
+/// left → [`SendError::Uncertain`]; no connection, unparsable answers and 5xx →
 /// [`SendError::Transient`]; any other refusal → [`SendError::Rejected`]. The token never
 /// appears in the result.
 pub fn classify(e: &RequestError, token: &str) -> SendError {
@@ -82,6 +85,13 @@ pub fn classify(e: &RequestError, token: &str) -> SendError {
             ApiError::Unknown(d) if is_server_error(d) => SendError::Transient(text),
             _ => SendError::Rejected(text),
         },
+        // No connection was made: nothing reached the Bot API, so trying again is safe.
+        RequestError::Network(n) if n.is_connect() => SendError::Transient(text),
+        // The timeout passed or the connection broke once the request was on its way: the
+        // message may have been delivered (Telegram answers only after storing it).
+        RequestError::Network(n) if n.is_timeout() || n.is_request() || n.is_body() => {
+            SendError::Uncertain(text)
+        }
         RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
             SendError::Transient(text)
         }
@@ -217,23 +227,49 @@ impl Outbound for TelegramOutbound {
     }
 
     fn send<'a>(&'a self, address: &'a str, message: &'a OutboundMessage) -> SendFuture<'a> {
-        Box::pin(async move {
-            let chat: i64 = address
-                .trim()
-                .parse()
-                // Not the value itself: whatever it is, errors end up in logs.
-                .map_err(|_| SendError::Rejected("not a Telegram chat id".into()))?;
-            let chat = ChatId(chat);
-            let mut ids = Vec::new();
-            for reply in &message.replies {
-                for m in self.renderer.render(reply, &self.catalog, self.lang) {
+        Box::pin(self.send_message(address, message, false))
+    }
+
+    fn reserve<'a>(&'a self, address: &'a str) -> ReserveFuture<'a> {
+        Box::pin(self.rate.acquire_reminder(address))
+    }
+
+    fn send_reserved<'a>(
+        &'a self,
+        address: &'a str,
+        message: &'a OutboundMessage,
+    ) -> SendFuture<'a> {
+        Box::pin(self.send_message(address, message, true))
+    }
+}
+
+impl TelegramOutbound {
+    /// Sends every rendered message in order, each on its slot of the bot's budget; with
+    /// `reserved` the first slot was already taken ([`Outbound::reserve`]).
+    async fn send_message(
+        &self,
+        address: &str,
+        message: &OutboundMessage,
+        reserved: bool,
+    ) -> Result<Vec<String>, SendError> {
+        let chat: i64 = address
+            .trim()
+            .parse()
+            // Not the value itself: whatever it is, errors end up in logs.
+            .map_err(|_| SendError::Rejected("not a Telegram chat id".into()))?;
+        let chat = ChatId(chat);
+        let mut ids = Vec::new();
+        let mut slot_taken = reserved;
+        for reply in &message.replies {
+            for m in self.renderer.render(reply, &self.catalog, self.lang) {
+                if !std::mem::take(&mut slot_taken) {
                     self.rate.acquire_reminder(address).await;
-                    let id = send_one(&self.bot, chat, &m).await?;
-                    ids.push(id.0.to_string());
                 }
+                let id = send_one(&self.bot, chat, &m).await?;
+                ids.push(id.0.to_string());
             }
-            Ok(ids)
-        })
+        }
+        Ok(ids)
     }
 }
 

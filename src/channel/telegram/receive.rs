@@ -233,7 +233,7 @@ impl TelegramBot {
                     }
                     req.await
                         .map(|_| ())
-                        .map_err(|e| classify(&e, self.bot.token()))
+                        .map_err(|e| classify(&e, self.bot.token()).idempotent())
                 })
                 .await?;
         }
@@ -376,7 +376,7 @@ impl TelegramBot {
                     .answer_callback_query(id.clone())
                     .await
                     .map(|_| ())
-                    .map_err(|e| classify(&e, self.bot.token()))
+                    .map_err(|e| classify(&e, self.bot.token()).idempotent())
             })
             .await;
         if let Err(e) = r {
@@ -396,7 +396,7 @@ impl TelegramBot {
                     .delete_webhook()
                     .await
                     .map(|_| ())
-                    .map_err(|e| classify(&e, self.bot.token()))
+                    .map_err(|e| classify(&e, self.bot.token()).idempotent())
             })
             .await
         {
@@ -509,7 +509,7 @@ impl TelegramBot {
                     .secret_token(secret.to_string())
                     .await
                     .map(|_| ())
-                    .map_err(|e| classify(&e, self.bot.token()))
+                    .map_err(|e| classify(&e, self.bot.token()).idempotent())
             })
             .await
     }

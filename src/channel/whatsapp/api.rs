@@ -29,6 +29,10 @@ pub enum ApiError {
     /// Network errors, 5xx, Meta's "temporarily unavailable": send again later.
     #[error("temporary failure: {0}")]
     Transient(String),
+    /// The request may have reached Meta but no answer came (timeout, connection lost
+    /// after it left): never sent again blindly.
+    #[error("outcome unknown: {0}")]
+    Uncertain(String),
     /// The number cannot receive messages (not on WhatsApp, not allowed).
     #[error("recipient unreachable ({code}): {message}")]
     Unreachable {
@@ -62,6 +66,7 @@ impl ApiError {
             | ApiError::Unreachable { code, .. }
             | ApiError::Rejected { code, .. } => code.to_string(),
             ApiError::Transient(m) => format!("transient: {m}"),
+            ApiError::Uncertain(m) => format!("uncertain: {m}"),
         }
     }
 }
@@ -139,6 +144,13 @@ impl GraphApi {
 
     /// Sends one message (a `/messages` request body) once; returns its `wamid`.
     /// `priority` orders it in the number's budget (replies before reminders).
+    /// Takes the slot of one reminder to `to` in the number's budget, for a request sent
+    /// next with [`Priority::Reserved`] (see
+    /// [`Outbound::reserve`](crate::channel::Outbound::reserve)).
+    pub async fn reserve(&self, to: &str) {
+        self.rate.acquire_reminder(to.trim_start_matches('+')).await;
+    }
+
     pub async fn send_once(
         &self,
         body: &serde_json::Value,
@@ -155,12 +167,23 @@ impl GraphApi {
             .send()
             .await
             // Without the URL: it names the phone number id, and errors end up in logs.
-            .map_err(|e| ApiError::Transient(e.without_url().to_string()))?;
+            .map_err(|e| {
+                let no_connection = e.is_connect();
+                let e = e.without_url().to_string();
+                // No connection: nothing reached Meta. Otherwise the request may have
+                // been taken (a timeout, a connection lost after it left).
+                if no_connection {
+                    ApiError::Transient(e)
+                } else {
+                    ApiError::Uncertain(e)
+                }
+            })?;
         let status = resp.status().as_u16();
+        // An answer cut off: Meta got the request and may have sent the message.
         let text = resp
             .text()
             .await
-            .map_err(|e| ApiError::Transient(e.without_url().to_string()))?;
+            .map_err(|e| ApiError::Uncertain(e.without_url().to_string()))?;
         let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
         if (200..300).contains(&status) {
             let id = json

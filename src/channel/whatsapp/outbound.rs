@@ -10,7 +10,7 @@ use super::receive::Shared;
 use super::render;
 use super::{CHANNEL, e164};
 use crate::channel::rate::Priority;
-use crate::channel::{Outbound, OutboundMessage, SendError, SendFuture, Template};
+use crate::channel::{Outbound, OutboundMessage, ReserveFuture, SendError, SendFuture, Template};
 use crate::store::SentKind;
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
@@ -43,6 +43,7 @@ pub(crate) fn send_error(e: ApiError) -> SendError {
             _ => std::time::Duration::from_secs(1),
         }),
         ApiError::Transient(m) => SendError::Transient(m),
+        ApiError::Uncertain(m) => SendError::Uncertain(m),
         ApiError::Unreachable { code, message } => {
             SendError::Unreachable(format!("{code}: {message}"))
         }
@@ -60,6 +61,22 @@ impl WhatsAppOutbound {
         address: &str,
         message: &OutboundMessage,
     ) -> Result<Vec<String>, SendError> {
+        self.send_with(address, message, false).await
+    }
+
+    /// [`WhatsAppOutbound::send_message`]; with `reserved` the first request's slot of the
+    /// number's budget was already taken ([`Outbound::reserve`]).
+    async fn send_with(
+        &self,
+        address: &str,
+        message: &OutboundMessage,
+        reserved: bool,
+    ) -> Result<Vec<String>, SendError> {
+        let first = if reserved {
+            Priority::Reserved
+        } else {
+            Priority::Reminder
+        };
         let address = e164(address)
             .ok_or_else(|| SendError::Rejected("not a WhatsApp number (E.164)".into()))?;
         let now = self.shared.clock.now();
@@ -73,7 +90,10 @@ impl WhatsAppOutbound {
             .map_err(|e| SendError::Transient(e.to_string()))?;
         if !window_open(last, now) || message.replies.is_empty() {
             return match &message.template {
-                Some(t) => self.send_template(&address, t).await.map(|id| vec![id]),
+                Some(t) => self
+                    .send_template(&address, t, first)
+                    .await
+                    .map(|id| vec![id]),
                 None => Err(SendError::Rejected(
                     "more than 24 hours since the respondent's last WhatsApp message: only an \
                      approved template may be sent, and this message has none (configure \
@@ -83,14 +103,20 @@ impl WhatsAppOutbound {
             };
         }
         let mut ids = Vec::new();
+        let mut priority = first;
         for reply in &message.replies {
             for out in render::render(reply, &self.shared.list_button) {
-                match self.shared.send(&address, &out, Priority::Reminder).await {
+                let sent = self.shared.send(&address, &out, priority).await;
+                priority = Priority::Reminder;
+                match sent {
                     Ok(id) if id.is_empty() => {}
                     Ok(id) => ids.push(id),
                     Err(ApiError::ReEngagement(_)) if ids.is_empty() => {
                         return match &message.template {
-                            Some(t) => self.send_template(&address, t).await.map(|id| vec![id]),
+                            Some(t) => self
+                                .send_template(&address, t, Priority::Reminder)
+                                .await
+                                .map(|id| vec![id]),
                             None => Err(send_error(ApiError::ReEngagement(
                                 "the 24-hour window is closed".into(),
                             ))),
@@ -103,12 +129,17 @@ impl WhatsAppOutbound {
         Ok(ids)
     }
 
-    async fn send_template(&self, address: &str, t: &Template) -> Result<String, SendError> {
+    async fn send_template(
+        &self,
+        address: &str,
+        t: &Template,
+        priority: Priority,
+    ) -> Result<String, SendError> {
         let body = render::template_json(address.trim_start_matches('+'), t);
         let id = self
             .shared
             .api
-            .send_once(&body, Priority::Reminder)
+            .send_once(&body, priority)
             .await
             .map_err(send_error)?;
         self.shared.record_sent(&id, address, SentKind::Template);
@@ -123,6 +154,18 @@ impl Outbound for WhatsAppOutbound {
 
     fn send<'a>(&'a self, address: &'a str, message: &'a OutboundMessage) -> SendFuture<'a> {
         Box::pin(self.send_message(address, message))
+    }
+
+    fn reserve<'a>(&'a self, address: &'a str) -> ReserveFuture<'a> {
+        Box::pin(self.shared.api.reserve(address))
+    }
+
+    fn send_reserved<'a>(
+        &'a self,
+        address: &'a str,
+        message: &'a OutboundMessage,
+    ) -> SendFuture<'a> {
+        Box::pin(self.send_with(address, message, true))
     }
 }
 
