@@ -259,3 +259,6 @@ cli-purge-none = No data is past its retention.
 cli-purge-row = { $flow }, cohort { $cohort }: { $n } sessions
 cli-purge-would = { $n } respondents would be erased (dry run: nothing changed yet). Run without --dry-run to erase them.
 cli-purge-done = The personal data and answers of { $n } respondents were erased; the rows stay without personal data so the report's counts do not change. Written to the audit log.
+
+# import (h-import): Ctrl-C during a roster import
+cli-import-interrupted = stopped (Ctrl-C) after { $loaded } rows were stored. The stored rows are complete (with their sessions); run the same command again to load the rest — rows already there are only updated, invitation links do not change.

@@ -262,3 +262,6 @@ cli-purge-none = Tidak ada data yang melewati masa simpannya.
 cli-purge-row = { $flow }, angkatan { $cohort }: { $n } sesi
 cli-purge-would = { $n } responden akan dihapus (uji coba: belum ada yang diubah). Jalankan tanpa --dry-run untuk menghapusnya.
 cli-purge-done = Data pribadi dan jawaban { $n } responden sudah dihapus; barisnya tetap ada tanpa data pribadi agar hitungan laporan tidak berubah. Dicatat di log audit.
+
+# import (h-import): Ctrl-C during a roster import
+cli-import-interrupted = dihentikan (Ctrl-C) setelah { $loaded } baris tersimpan. Baris yang sudah tersimpan lengkap (beserta sesinya); jalankan perintah yang sama sekali lagi untuk memuat sisanya — baris yang sudah ada hanya diperbarui, tautan undangan tidak berubah.
