@@ -19,8 +19,9 @@ pub const ROSTER_BATCH_ROWS: usize = 500;
 /// The SQLite writer's page cache during a roster import: 64 MiB instead of SQLite's 2 MB.
 /// A new respondent adds an entry at a random place of the token index (and of the name
 /// index, for real names), so at a national roster's size (1.5 million rows: ~70 MB of
-/// token index alone) nearly every row missed the 2 MB cache, and dirty pages evicted
-/// mid-transaction were written to the WAL more than once. Set by each batch (a no-op when
+/// token index alone) nearly every row would miss the 2 MB cache, and dirty pages evicted
+/// mid-transaction would be written to the WAL more than once (reasoned; not yet measured,
+/// see docs/benchmarks.md). Set by each batch (a no-op when
 /// already set), put back by [`Roster::end_import`].
 const SQLITE_IMPORT_CACHE: &str = "PRAGMA cache_size = -65536";
 
@@ -341,8 +342,8 @@ impl Roster<'_> {
     /// bound to one parameter, and one statement ([`PG_BATCH_SQL`]) upserts it, enrols the
     /// rows and counts what it did. One round trip per batch instead of two statements of
     /// 6,500 parameters each (sqlx's `Any` driver converts every one, and PostgreSQL
-    /// parses and plans a 500-row `VALUES` list anew each time): 6,000 → see
-    /// docs/benchmarks.md, "National scale".
+    /// parses and plans a 500-row `VALUES` list anew each time). See docs/benchmarks.md,
+    /// "National scale".
     async fn upsert_roster_batch_pg(
         &self,
         rows: &[NewRespondent],
