@@ -22,6 +22,7 @@ both_backends!(
     fixture_reports_bad_lines_and_loads_good_rows,
     reimport_updates_by_external_id,
     batches_with_duplicates_and_many_rows,
+    interrupted_import_is_completed_by_the_same_file,
     xlsx_import,
     crlf_file_reports_the_same_lines,
     workbook_named_csv_loads_and_says_so_once,
@@ -52,6 +53,7 @@ async fn import(db: &Db, path: &Path, now: DateTime<Utc>) -> ImportReport {
     let opts = ImportOptions {
         enrol: Some(enrolment(&flow()).expect("enrolment")),
         progress: false,
+        ..Default::default()
     };
     import_file(&db.store, path, &opts, now)
         .await
@@ -237,6 +239,98 @@ async fn batches_with_duplicates_and_many_rows(db: &Db) {
     let x = by_ext(&db.store, "X1").await;
     assert_eq!(x.fields.name.as_deref(), Some("C"));
     assert_eq!(x.phone.as_deref(), Some("+6281211112222"));
+}
+
+/// What Ctrl-C (or a killed process) leaves is the batches committed before it: a prefix of
+/// the file, each row with its session. The same file again completes the import: every
+/// respondent once, one session each in the right language, the tokens (the links already
+/// exported) unchanged, and the same rows as an import that was never interrupted.
+async fn interrupted_import_is_completed_by_the_same_file(db: &Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, rows: usize| {
+        let path = dir.path().join(name);
+        let mut w = csv::Writer::from_path(&path).unwrap();
+        w.write_record(["nisn", "nama", "sekolah", "bahasa"])
+            .unwrap();
+        for i in 0..rows {
+            let lang = if i % 3 == 0 { "en" } else { "id" };
+            w.write_record([
+                format!("{i:010}"),
+                format!("Alumni {i}"),
+                "SMK".into(),
+                lang.into(),
+            ])
+            .unwrap();
+        }
+        w.flush().unwrap();
+        path
+    };
+    let whole = write("whole.csv", 1300);
+    // Ctrl-C before the first batch: nothing stored, and the import says so.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let opts = ImportOptions {
+        enrol: Some(enrolment(&flow()).expect("enrolment")),
+        progress: false,
+        stop: Some(stop),
+    };
+    match import_file(&db.store, &whole, &opts, t0()).await {
+        Err(jejak::roster::import::ImportError::Interrupted { loaded }) => assert_eq!(loaded, 0),
+        other => panic!("expected an interrupted import, got {other:?}"),
+    }
+    assert_eq!(count(db, "SELECT COUNT(*) FROM respondents").await, 0);
+
+    // The state a stop after the first batch leaves: its 500 rows, with their sessions.
+    let first = import(db, &write("first.csv", 500), t0()).await;
+    assert_eq!((first.loaded, first.enrolled), (500, 500));
+    let token_before = by_ext(&db.store, "0000000007").await.token;
+    let again = import(db, &whole, t0() + Duration::minutes(5)).await;
+    assert!(again.rejected.is_empty(), "{:?}", again.rejected);
+    assert_eq!(
+        (again.loaded, again.inserted, again.updated, again.enrolled),
+        (1300, 800, 500, 800)
+    );
+    assert_eq!(count(db, "SELECT COUNT(*) FROM respondents").await, 1300);
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM sessions WHERE flow_id = 'tracer-smk' AND status = 'invited'"
+        )
+        .await,
+        1300
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM (SELECT respondent_id FROM sessions \
+             GROUP BY respondent_id HAVING COUNT(*) > 1) x"
+        )
+        .await,
+        0,
+        "nobody enrolled twice"
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM flow_progress WHERE flow_id = 'tracer-smk'"
+        )
+        .await,
+        1300
+    );
+    // English speakers' sessions start in English (a third of the rows).
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM sessions s JOIN respondents r ON r.id = s.respondent_id \
+             WHERE r.language = 'en' AND s.state LIKE '%\"en\"%'"
+        )
+        .await,
+        434
+    );
+    assert_eq!(by_ext(&db.store, "0000000007").await.token, token_before);
+    assert_eq!(
+        by_ext(&db.store, "0000001299").await.fields.name.as_deref(),
+        Some("Alumni 1299")
+    );
 }
 
 /// The fixture as Excel on Windows writes it (CRLF line ends, inside the quoted two-line

@@ -822,6 +822,7 @@ async fn search_speed(db: &Db) {
     let opts = jejak::roster::import::ImportOptions {
         enrol: Some(jejak::roster::import::enrolment(&flow).expect("enrolment")),
         progress: false,
+        ..Default::default()
     };
     let report = jejak::roster::import::import_file(&db.store, &path, &opts, chrono::Utc::now())
         .await

@@ -842,6 +842,7 @@ async fn dry_run_speed(db: &Db) {
     let opts = jejak::roster::import::ImportOptions {
         enrol: Some(jejak::roster::import::enrolment(&flow).expect("enrolment")),
         progress: false,
+        ..Default::default()
     };
     let report = jejak::roster::import::import_file(&db.store, &csv, &opts, Utc::now())
         .await

@@ -265,3 +265,5 @@ cli-purge-done = Data pribadi dan jawaban { $n } responden sudah dihapus; barisn
 
 # Task "faults": reminders whose outcome is unknown, in `wave show`.
 cli-wave-show-uncertain = { $n } pesan tidak pasti: permintaannya sudah berangkat ke platform, tetapi jawabannya tidak datang (pengirim berhenti atau batas waktu habis). Mungkin sudah sampai; tidak dikirim ulang.
+# import (h-import): Ctrl-C during a roster import
+cli-import-interrupted = dihentikan (Ctrl-C) setelah { $loaded } baris tersimpan. Baris yang sudah tersimpan lengkap (beserta sesinya); jalankan perintah yang sama sekali lagi untuk memuat sisanya — baris yang sudah ada hanya diperbarui, tautan undangan tidak berubah.

@@ -134,6 +134,7 @@ async fn prepare(
     let opts = ImportOptions {
         enrol: Some(enrolment(&flow)?),
         progress: false,
+        ..Default::default()
     };
     import_file_in(store, &roster, &opts, Utc::now(), lang)
         .await

@@ -86,12 +86,28 @@ pub fn print_import_report(
 pub async fn import(store: &Store, file: &Path, flow: &str, lang: Lang) -> anyhow::Result<i32> {
     let flow = super::resolve_flow_in(flow, lang)?;
     let flow = super::remember_flow(store, flow, lang).await?;
+    // Ctrl-C stops the import between two batches (the batch being written commits first),
+    // so what is stored is a prefix of the file that the same command completes; a second
+    // Ctrl-C exits at once, which is as safe (the open batch's transaction rolls back).
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
     let opts = ImportOptions {
         enrol: Some(enrolment(&flow)?),
         progress: true,
+        stop: Some(stop),
     };
     let started = Instant::now();
-    let report = match import_file_in(store, file, &opts, Utc::now(), lang).await {
+    let result = import_file_in(store, file, &opts, Utc::now(), lang).await;
+    watcher.abort();
+    let report = match result {
         Ok(r) => r,
         // The teacher's words first; the English chain of a database error after them.
         Err(e) => {
@@ -366,6 +382,7 @@ pub async fn bench(
     let opts = ImportOptions {
         enrol: Some(enrolment(&flow)?),
         progress: false,
+        ..Default::default()
     };
     for pass in ["first import (inserts)", "re-import (updates)"] {
         let t = Instant::now();
@@ -378,15 +395,16 @@ pub async fn bench(
             r.rejected.len()
         );
         println!(
-            "{pass}: {} rows in {secs:.2} s = {:.0} rows/s ({} new, {} updated, {} enrolled)",
+            "{pass}: {} rows in {secs:.2} s = {:.0} rows/s ({} new, {} updated, {} enrolled); \
+             peak RSS so far {}",
             r.loaded,
             r.loaded as f64 / secs,
             r.inserted,
             r.updated,
-            r.enrolled
+            r.enrolled,
+            peak_rss()
         );
     }
-    println!("peak RSS after the imports: {}", peak_rss());
     let t = Instant::now();
     let report = response_report(&store, &flow.id, Some(GroupBy::School)).await?;
     println!(

@@ -2,8 +2,12 @@
 //! rows while the database writes the previous batch; each batch of
 //! [`ROSTER_BATCH_ROWS`] rows is one transaction (upsert by external id plus enrolment in
 //! the flow). Bad rows are reported with their line number and reasons and the good rows
-//! load. A failure half-way leaves the committed batches in place, and importing the same
-//! file again is safe: rows are matched by external id.
+//! load. A failure half-way (an error, Ctrl-C, a killed process) leaves the committed
+//! batches in place: a prefix of the file's rows, each stored with its session of the flow,
+//! and nothing of the batch that was being written (its transaction rolls back). Importing
+//! the same file again completes it: rows are matched by external id, a respondent who
+//! already has a session of the flow gets no second one, and tokens are kept (so no
+//! exported link changes). That re-run counts the rows already stored as updated.
 
 use std::collections::HashMap;
 use std::io::IsTerminal as _;
@@ -99,6 +103,14 @@ pub enum ImportError {
     /// The reader thread died (a bug).
     #[error("the roster reader stopped unexpectedly")]
     Reader,
+    /// [`ImportOptions::stop`] was set (Ctrl-C): the import stopped between two batches.
+    /// The batches before are committed (their respondents and sessions complete), nothing
+    /// of a later one is; importing the same file again completes it.
+    #[error("interrupted after {loaded} rows were stored")]
+    Interrupted {
+        /// Rows stored before the stop (each in a committed batch).
+        loaded: usize,
+    },
 }
 
 impl ImportError {
@@ -113,6 +125,11 @@ impl ImportError {
                 &[("line", &line.to_string()), ("reason", &source.text(lang))],
             ),
             ImportError::Empty => staff_text(lang, "cli-import-empty", &[]),
+            ImportError::Interrupted { loaded } => staff_text(
+                lang,
+                "cli-import-interrupted",
+                &[("loaded", &loaded.to_string())],
+            ),
             other => other.to_string(),
         }
     }
@@ -125,6 +142,10 @@ pub struct ImportOptions {
     pub enrol: Option<Enrolment>,
     /// Show a progress bar on large files when standard error is a terminal.
     pub progress: bool,
+    /// When set (by a Ctrl-C handler), the import stops before its next batch and returns
+    /// [`ImportError::Interrupted`]. Checked between batches only, so a batch is either
+    /// wholly stored or not at all (see the module docs).
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// The enrolment of roster rows into `flow`: fresh `invited` sessions in the respondent's
@@ -166,6 +187,47 @@ enum Item {
     Done(u64, FileNotes),
 }
 
+/// The first line of every external id seen so far in a file, to warn about repeats.
+///
+/// A national roster has 1.5 million ids; as `HashMap<String, u64>` they took about 80
+/// bytes each (the string's own allocation, its 24-byte header, the line, the table's
+/// slack): 120 MB of the import's 200 MB budget. Ids made only of digits (NISN, NIM:
+/// nearly all of them) are packed into one `u64` with their length, so leading zeros still
+/// count ("0012" and "12" stay different ids); others keep their text.
+#[derive(Default)]
+struct FirstLines {
+    /// Ids of 1–17 digits: the length in the top bits, the value below (10^17 < 2^57).
+    digits: HashMap<u64, u64>,
+    /// Every other id.
+    other: HashMap<Box<str>, u64>,
+}
+
+impl FirstLines {
+    /// The id's first line: `line` itself when `key` was not seen before (and is recorded
+    /// now), else the line it was first seen on.
+    fn first(&mut self, key: &str, line: u64) -> u64 {
+        match pack_digits(key) {
+            Some(k) => *self.digits.entry(k).or_insert(line),
+            None => match self.other.get(key) {
+                Some(&first) => first,
+                None => {
+                    self.other.insert(key.into(), line);
+                    line
+                }
+            },
+        }
+    }
+}
+
+/// An id of 1–17 ASCII digits as `length << 57 | value`; `None` for anything else.
+fn pack_digits(key: &str) -> Option<u64> {
+    if key.is_empty() || key.len() > 17 || !key.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let value = key.bytes().fold(0u64, |v, b| v * 10 + u64::from(b - b'0'));
+    Some((key.len() as u64) << 57 | value)
+}
+
 /// Merges a later row with the same external id into an earlier one: cells the later row
 /// has win, empty ones keep the earlier value (as a re-import would).
 fn merge(into: &mut NewRespondent, later: NewRespondent) {
@@ -195,7 +257,7 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar, la
     let mut columns = None;
     let mut batch: Vec<Pending> = Vec::with_capacity(ROSTER_BATCH_ROWS);
     let mut in_batch: HashMap<String, usize> = HashMap::new();
-    let mut first_line: HashMap<String, u64> = HashMap::new();
+    let mut first_line = FirstLines::default();
     let mut alive = true;
     let mut rows: u64 = 0;
     let mut repeats = 0usize;
@@ -253,15 +315,13 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar, la
                     let r = parsed.respondent;
                     // Every parsed row has an external id (parse_row rejects rows without).
                     let key = r.fields.external_id.clone().unwrap_or_default();
-                    match first_line.get(&key) {
-                        Some(&first) => warnings.push(staff_text(
+                    let first = first_line.first(&key, raw.line);
+                    if first != raw.line {
+                        warnings.push(staff_text(
                             lang,
                             "cli-row-repeat",
                             &[("value", &quoted(&key)), ("first", &first.to_string())],
-                        )),
-                        None => {
-                            first_line.insert(key.clone(), raw.line);
-                        }
+                        ));
                     }
                     if !warnings.is_empty() {
                         send(
@@ -276,7 +336,7 @@ fn reader(path: &Path, tx: tokio::sync::mpsc::Sender<Item>, bar: ProgressBar, la
                     match in_batch.get(&key) {
                         Some(&i) => merge(&mut batch[i].respondent, r),
                         None => {
-                            if first_line.get(&key).is_some_and(|&l| l != raw.line) {
+                            if first != raw.line {
                                 repeats += 1;
                             }
                             in_batch.insert(key, batch.len());
@@ -404,6 +464,16 @@ pub async fn import_file_scoped(
         match item {
             Item::Header(cells) => report.header = cells,
             Item::Batch(rows, repeats) => {
+                if opts
+                    .stop
+                    .as_ref()
+                    .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+                {
+                    outcome = Err(ImportError::Interrupted {
+                        loaded: report.loaded,
+                    });
+                    break;
+                }
                 let rows = match keep_in_scope(store, scope, rows, &mut report, lang).await {
                     Ok(rows) => rows,
                     Err(e) => {
@@ -448,9 +518,11 @@ pub async fn import_file_scoped(
     }
     // Stops the reader if it is still going (its next send fails).
     drop(rx);
+    let ended = store.roster().end_import().await;
     let joined = tokio::task::spawn_blocking(move || handle.join()).await;
     bar.finish_and_clear();
     outcome?;
+    ended?;
     match joined {
         Ok(Ok(())) => {}
         _ => return Err(ImportError::Reader),
@@ -502,4 +574,37 @@ async fn keep_in_scope(
 fn insert_in_order(list: &mut Vec<RowIssue>, issue: RowIssue) {
     let at = list.partition_point(|i| i.line <= issue.line);
     list.insert(at, issue);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FirstLines, pack_digits};
+
+    #[test]
+    fn packed_ids_keep_leading_zeros_and_length() {
+        assert_ne!(pack_digits("0012"), pack_digits("12"));
+        assert_ne!(pack_digits("0"), pack_digits("00"));
+        assert_eq!(pack_digits("0012"), pack_digits("0012"));
+        assert_eq!(
+            pack_digits("99999999999999999"),
+            Some(17 << 57 | 99_999_999_999_999_999)
+        );
+        assert_eq!(pack_digits("123456789012345678"), None);
+        assert_eq!(pack_digits("12a"), None);
+        assert_eq!(pack_digits(""), None);
+        assert_eq!(pack_digits("١٢"), None);
+    }
+
+    #[test]
+    fn first_lines_report_the_first_occurrence_of_each_id() {
+        let mut f = FirstLines::default();
+        assert_eq!(f.first("0012", 2), 2);
+        assert_eq!(f.first("12", 3), 3);
+        assert_eq!(f.first("A-12", 4), 4);
+        assert_eq!(f.first("0012", 5), 2);
+        assert_eq!(f.first("A-12", 6), 4);
+        assert_eq!(f.first("12", 7), 3);
+        assert_eq!(f.first("123456789012345678", 8), 8);
+        assert_eq!(f.first("123456789012345678", 9), 8);
+    }
 }

@@ -16,6 +16,19 @@ use crate::model::Lang;
 /// large enough that the per-statement cost disappears (see docs/benchmarks.md).
 pub const ROSTER_BATCH_ROWS: usize = 500;
 
+/// The SQLite writer's page cache during a roster import: 64 MiB instead of SQLite's 2 MB.
+/// A new respondent adds an entry at a random place of the token index (and of the name
+/// index, for real names), so at a national roster's size (1.5 million rows: ~70 MB of
+/// token index alone) nearly every row would miss the 2 MB cache, and dirty pages evicted
+/// mid-transaction would be written to the WAL more than once (reasoned; not yet measured,
+/// see docs/benchmarks.md). Set by each batch (a no-op when
+/// already set), put back by [`Roster::end_import`].
+const SQLITE_IMPORT_CACHE: &str = "PRAGMA cache_size = -65536";
+
+/// SQLite's default page cache (2,000 KiB), which the writer connection keeps outside
+/// imports.
+const SQLITE_DEFAULT_CACHE: &str = "PRAGMA cache_size = -2000";
+
 /// Parameters bound per roster row besides `now` (see [`upsert_sql`]).
 const PARAMS_PER_ROW: usize = 13;
 
@@ -186,6 +199,108 @@ fn full_enrol_sql() -> &'static str {
     SQL.get_or_init(|| enrol_sql(ROSTER_BATCH_ROWS))
 }
 
+/// A row's extra fields as the JSON text stored in `respondents.extra`.
+fn extra_json(r: &NewRespondent) -> Result<String> {
+    serde_json::to_string(&r.fields.extra).map_err(|source| StoreError::Encode {
+        context: "respondent extra fields",
+        source,
+    })
+}
+
+/// One roster row as [`PG_BATCH_SQL`] reads it (`json_to_recordset`): the columns of the
+/// upsert, a fresh token for a new respondent (kept ones win, see the statement).
+#[derive(serde::Serialize)]
+struct JsonRow<'a> {
+    external_id: Option<&'a str>,
+    name: Option<&'a str>,
+    phone: Option<&'a str>,
+    email: Option<&'a str>,
+    cohort: Option<&'a str>,
+    programme: Option<&'a str>,
+    school: Option<&'a str>,
+    province: Option<&'a str>,
+    timezone: Option<&'a str>,
+    language: Option<&'static str>,
+    birth_date: Option<String>,
+    extra: String,
+    token: String,
+}
+
+/// A roster batch as one JSON array of [`JsonRow`]s.
+fn batch_json(rows: &[NewRespondent]) -> Result<String> {
+    let list = rows
+        .iter()
+        .map(|r| {
+            Ok(JsonRow {
+                external_id: r.fields.external_id.as_deref(),
+                name: r.fields.name.as_deref(),
+                phone: r.phone.as_deref(),
+                email: r.email.as_deref(),
+                cohort: r.fields.cohort.as_deref(),
+                programme: r.fields.programme.as_deref(),
+                school: r.fields.school.as_deref(),
+                province: r.fields.province.as_deref(),
+                timezone: r.timezone.as_deref(),
+                language: r.language.map(Lang::tag),
+                birth_date: r.birth_date.map(|d| d.format("%Y-%m-%d").to_string()),
+                extra: extra_json(r)?,
+                token: new_token(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    serde_json::to_string(&list).map_err(|source| StoreError::Encode {
+        context: "a roster batch",
+        source,
+    })
+}
+
+/// Index probes, not hash joins, for the statements of one roster batch (this transaction
+/// only). The batch's session inserts fire `flow_progress_refresh_many` (migration 0011),
+/// whose `DELETE … USING unnest(…)` and `INSERT … SELECT … JOIN sessions` PostgreSQL
+/// planned as hash joins over a whole seq scan of `flow_progress` and `sessions` while the
+/// tables were below ~200,000 rows: each batch read every row loaded before it. Measured
+/// with `auto_explain` at 110,000 rows (load ~10): DELETE 24.9 → 1.2 ms, INSERT 27.0 →
+/// 8.2 ms per 500-row batch. The batch's own statement plans nested loops either way.
+const PG_IMPORT_PLANS: &str = "SELECT set_config('enable_hashjoin', 'off', true), \
+     set_config('enable_mergejoin', 'off', true)";
+
+/// A roster batch on PostgreSQL in one statement: `$1` now, `$2` the rows as a JSON array
+/// ([`batch_json`]), `$3`–`$6` the enrolment (flow id, version, English state, default
+/// state; all `NULL` for none). The upsert's `RETURNING` feeds the enrolment (the
+/// respondent's language after the merge picks the session's state, as in [`enrol_sql`]),
+/// and the last `SELECT` counts both. Enrolment reads `sessions` as it was before the
+/// statement, which is right: the statement's own inserts go to respondents that had no
+/// session of the flow, and each respondent appears once per batch (the importer merges
+/// repeated ids).
+const PG_BATCH_SQL: &str = concat!(
+    "WITH input AS (\
+         SELECT * FROM json_to_recordset($2::json) AS x(external_id TEXT, name TEXT, \
+             phone TEXT, email TEXT, cohort TEXT, programme TEXT, school TEXT, \
+             province TEXT, timezone TEXT, language TEXT, birth_date TEXT, extra TEXT, \
+             token TEXT)), \
+     up AS (\
+         INSERT INTO respondents (external_id, name, phone, email, cohort, programme, \
+             school, province, timezone, language, birth_date, extra, token, unreachable, \
+             created_at, updated_at) \
+         SELECT external_id, name, phone, email, cohort, programme, school, province, \
+             timezone, language, birth_date, extra, token, 0, $1, $1 FROM input \
+         ON CONFLICT (external_id) DO UPDATE SET ",
+    super::respondents::respondent_upsert_set!(),
+    " RETURNING id, created_at, language), \
+     en AS (\
+         INSERT INTO sessions (respondent_id, flow_id, flow_version, status, state, \
+             revision, created_at, updated_at) \
+         SELECT u.id, $3, $4, 'invited', \
+             CASE WHEN u.language = 'en' THEN $5 ELSE $6 END, 0, $1, $1 \
+         FROM up u \
+         WHERE $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sessions s \
+             WHERE s.respondent_id = u.id AND s.flow_id = $3) \
+         RETURNING 1) \
+     SELECT (SELECT COUNT(*) FROM up) AS loaded, \
+         (SELECT COUNT(*) FROM up WHERE created_at = $1) AS inserted, \
+         (SELECT COUNT(*) FROM en) AS enrolled"
+);
+
 handle!(
     Roster,
     roster,
@@ -208,12 +323,87 @@ impl Roster<'_> {
         enrol: Option<&Enrolment>,
         now: DateTime<Utc>,
     ) -> Result<BatchOutcome> {
-        let mut outcome = BatchOutcome::default();
         if rows.is_empty() {
-            return Ok(outcome);
+            return Ok(BatchOutcome::default());
         }
+        if rows.iter().any(|r| r.fields.external_id.is_none()) {
+            return Err(StoreError::Corrupt {
+                context: "roster row",
+                detail: "a roster row without an external id".into(),
+            });
+        }
+        match self.store.backend {
+            Backend::Postgres => self.upsert_roster_batch_pg(rows, enrol, now).await,
+            Backend::Sqlite => self.upsert_roster_batch_values(rows, enrol, now).await,
+        }
+    }
+
+    /// [`Roster::upsert_roster_batch`] on PostgreSQL: the whole batch is one JSON text
+    /// bound to one parameter, and one statement ([`PG_BATCH_SQL`]) upserts it, enrols the
+    /// rows and counts what it did. One round trip per batch instead of two statements of
+    /// 6,500 parameters each (sqlx's `Any` driver converts every one, and PostgreSQL
+    /// parses and plans a 500-row `VALUES` list anew each time). See docs/benchmarks.md,
+    /// "National scale".
+    async fn upsert_roster_batch_pg(
+        &self,
+        rows: &[NewRespondent],
+        enrol: Option<&Enrolment>,
+        now: DateTime<Utc>,
+    ) -> Result<BatchOutcome> {
+        let now_ms = to_ms(now);
+        let json = batch_json(rows)?;
+        let (flow_id, version, state_en, state_default) = match enrol {
+            Some(e) => (
+                Some(e.flow_id.as_str()),
+                Some(e.flow_version),
+                Some(e.state_en.as_str()),
+                Some(e.state_default.as_str()),
+            ),
+            None => (None, None, None, None),
+        };
+        let mut tx = self.store.begin_write().await?;
+        sqlx::query(PG_IMPORT_PLANS)
+            .execute(&mut *tx)
+            .await
+            .map_err(db("setting up a roster batch"))?;
+        let row = sqlx::query(PG_BATCH_SQL)
+            .bind(now_ms)
+            .bind(json)
+            .bind(flow_id)
+            .bind(version)
+            .bind(state_en)
+            .bind(state_default)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db("importing roster rows"))?;
+        let count = |c: &'static str| -> Result<usize> {
+            Ok(usize::try_from(get::<i64>(&row, c)?).unwrap_or(0))
+        };
+        let loaded = count("loaded")?;
+        let inserted = count("inserted")?;
+        let outcome = BatchOutcome {
+            inserted,
+            updated: loaded.saturating_sub(inserted),
+            enrolled: count("enrolled")?,
+        };
+        tx.commit().await.map_err(db("committing roster rows"))?;
+        Ok(outcome)
+    }
+
+    /// [`Roster::upsert_roster_batch`] as multi-row `VALUES` statements (SQLite).
+    async fn upsert_roster_batch_values(
+        &self,
+        rows: &[NewRespondent],
+        enrol: Option<&Enrolment>,
+        now: DateTime<Utc>,
+    ) -> Result<BatchOutcome> {
+        let mut outcome = BatchOutcome::default();
         let now_ms = to_ms(now);
         let mut tx = self.store.begin_write().await?;
+        sqlx::query(SQLITE_IMPORT_CACHE)
+            .execute(&mut *tx)
+            .await
+            .map_err(db("enlarging the page cache for a roster import"))?;
         let mut ids: Vec<RespondentId> = Vec::with_capacity(rows.len());
         for chunk in rows.chunks(ROSTER_BATCH_ROWS) {
             let owned;
@@ -229,18 +419,7 @@ impl Roster<'_> {
                 q = q.bind(now_ms);
             }
             for r in chunk {
-                if r.fields.external_id.is_none() {
-                    return Err(StoreError::Corrupt {
-                        context: "roster row",
-                        detail: "a roster row without an external id".into(),
-                    });
-                }
-                let extra = serde_json::to_string(&r.fields.extra).map_err(|source| {
-                    StoreError::Encode {
-                        context: "respondent extra fields",
-                        source,
-                    }
-                })?;
+                let extra = extra_json(r)?;
                 q = q
                     .bind(r.fields.external_id.clone())
                     .bind(r.fields.name.clone())
@@ -299,6 +478,20 @@ impl Roster<'_> {
         }
         tx.commit().await.map_err(db("committing roster rows"))?;
         Ok(outcome)
+    }
+
+    /// Ends a roster import: on SQLite, gives the writer connection its usual page cache
+    /// back (see [`SQLITE_IMPORT_CACHE`]). Nothing to do on PostgreSQL. An import that is
+    /// dropped half-way without this leaves the larger cache until the next import ends:
+    /// memory, never a wrong result.
+    pub async fn end_import(&self) -> Result<()> {
+        if self.store.backend == Backend::Sqlite {
+            sqlx::query(SQLITE_DEFAULT_CACHE)
+                .execute(&self.store.writer)
+                .await
+                .map_err(db("restoring the page cache after a roster import"))?;
+        }
+        Ok(())
     }
 
     /// Records that the personal links of `ids` were exported for `flow_id` (they count as

@@ -310,6 +310,7 @@ pub async fn import_csv(
     let opts = jejak::roster::import::ImportOptions {
         enrol: Some(jejak::roster::import::enrolment(&flow).expect("enrolment")),
         progress: false,
+        ..Default::default()
     };
     jejak::roster::import::import_file(store, &path, &opts, Utc::now())
         .await

@@ -114,6 +114,7 @@ pub async fn seed(db: &Db, n: usize) -> Vec<Person> {
     let opts = jejak::roster::import::ImportOptions {
         enrol: Some(jejak::roster::import::enrolment(&flow).expect("enrolment")),
         progress: false,
+        ..Default::default()
     };
     let report = jejak::roster::import::import_file(&db.store, &path, &opts, Utc::now())
         .await

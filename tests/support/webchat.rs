@@ -62,6 +62,7 @@ impl WebChat {
         let opts = jejak::roster::import::ImportOptions {
             enrol: Some(jejak::roster::import::enrolment(&flow).expect("enrolment")),
             progress: false,
+            ..Default::default()
         };
         let report = jejak::roster::import::import_file(&store, &path, &opts, Utc::now())
             .await

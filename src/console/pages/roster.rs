@@ -377,6 +377,7 @@ async fn upload(
         Ok(e) => ImportOptions {
             enrol: Some(e),
             progress: false,
+            ..Default::default()
         },
         Err(e) => {
             tracing::error!(error = %e, "cannot encode a new session");
