@@ -6,7 +6,7 @@ use crate::engine::SessionState;
 use crate::flow::cond::Facts;
 use crate::flow::{Flow, Kind};
 use crate::model::{AnswerKey, SessionStatus, Value};
-use crate::store::{Scope, Store, StoreError};
+use crate::store::{ExportSession, Respondent, Scope, SessionRecord, Store, StoreError};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write;
@@ -213,18 +213,9 @@ pub async fn for_each_row(
     let others = versions_of(store, flow).await?;
     let versions = ordered(flow, &others);
     let cols = union_columns(&versions);
-    let sessions = store
-        .sessions()
-        .sessions_for_flow_in(&flow.id, scope)
-        .await?;
-    // A first pass for the names of the extra roster columns: each respondent's own keys,
-    // so the header must wait until all are known (reads by primary key, no answers).
-    let mut extra_keys = std::collections::BTreeSet::new();
-    for s in &sessions {
-        if let Some(r) = store.respondents().respondent(s.respondent_id).await? {
-            extra_keys.extend(r.fields.extra.into_keys());
-        }
-    }
+    // The extra roster columns: each respondent's own keys, so the header must wait until
+    // all are known (one streamed statement that keeps only the names).
+    let extra_keys = store.export().extra_keys(&flow.id, scope).await?;
     // The newest version names the roster columns.
     let newest = versions.first().copied().unwrap_or(flow);
     let rename = |field: &str| -> String {
@@ -260,15 +251,53 @@ pub async fn for_each_row(
     header.extend(cols.iter().map(|c| Cell::text(&c.name)));
     emit(&header)?;
     let mut rows = 0;
-    for s in sessions {
-        let Some(r) = store.respondents().respondent(s.respondent_id).await? else {
-            continue;
+    // Page by page in session order: a page's sessions with their respondents, then the
+    // current answers of exactly those sessions (two statements per page, whatever the
+    // roster's size; memory is one page, not the flow).
+    let mut after = 0;
+    loop {
+        let page = store.export().sessions_page(&flow.id, scope, after).await?;
+        let Some(last) = page.last() else {
+            break;
         };
-        // The session list is already scoped in SQL; this second look guards the rule
-        // should the respondent's school change between the two reads.
-        if !scope.admits(r.fields.school.as_deref()) {
-            continue;
+        after = last.session.id;
+        let ids: Vec<_> = page.iter().map(|p| p.session.id).collect();
+        let mut answers = store
+            .export()
+            .current_answers_of(&ids)
+            .await?
+            .into_iter()
+            .peekable();
+        for ExportSession {
+            session: s,
+            respondent: r,
+        } in page
+        {
+            // The answers come in session order too: this session's are next.
+            let mut mine: HashMap<AnswerKey, Value> = HashMap::new();
+            while let Some(a) = answers.next_if(|a| a.session_id <= s.id) {
+                if a.session_id == s.id {
+                    mine.insert(a.key, a.value);
+                }
+            }
+            emit(&row(&versions, flow, &extra_keys, &cols, &s, &r, &mine))?;
+            rows += 1;
         }
+    }
+    Ok(rows)
+}
+
+/// One data row of the export: `s` of respondent `r` with its current `answers`.
+fn row(
+    versions: &[&Flow],
+    flow: &Flow,
+    extra_keys: &std::collections::BTreeSet<String>,
+    cols: &[Column],
+    s: &SessionRecord,
+    r: &Respondent,
+    answers: &HashMap<AnswerKey, Value>,
+) -> Vec<Cell> {
+    {
         // Missing answers and yes/no codes are read the way the session's own version
         // defines them.
         let sf = versions
@@ -276,13 +305,6 @@ pub async fn for_each_row(
             .find(|f| f.version == s.flow_version)
             .copied()
             .unwrap_or(flow);
-        let answers: HashMap<AnswerKey, Value> = store
-            .sessions()
-            .current_answers(s.id)
-            .await?
-            .into_iter()
-            .map(|a| (a.key, a.value))
-            .collect();
         let f = &r.fields;
         let opt = |v: &Option<String>| Cell::text(v.as_deref().unwrap_or_default());
         let mut rec: Vec<Cell> = vec![
@@ -312,13 +334,13 @@ pub async fn for_each_row(
             Cell::text(&s.flow_version.to_string()),
             Cell::text(&s.completed_at.map(|t| t.to_rfc3339()).unwrap_or_default()),
         ]);
-        for c in &cols {
+        for c in cols {
             if let Some(Kind::Computed { expr, .. }) = sf.question(&c.code).map(|q| &q.kind) {
                 // Worked out from the stored answers with the session's own version, as the
                 // engine does (nothing computed is stored).
                 let facts = Stored {
                     flow: sf,
-                    answers: &answers,
+                    answers,
                     fields: f,
                     iteration: c.iteration,
                 };
@@ -353,10 +375,8 @@ pub async fn for_each_row(
             };
             rec.push(cell);
         }
-        emit(&rec)?;
-        rows += 1;
+        rec
     }
-    Ok(rows)
 }
 
 /// A session's stored answers as conditions and computed values see them.

@@ -24,23 +24,55 @@ pub fn write_sheet<R: AsRef<[String]>>(
     header: &[String],
     rows: &[R],
 ) -> Result<(), XlsxError> {
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let ws = book.add_worksheet_with_constant_memory()?;
-    ws.set_name(sheet)?;
-    for (c, h) in header.iter().enumerate() {
-        ws.write_string_with_format(0, col(c), h, &bold)?;
+    let mut w = SheetWriter::new(sheet, header)?;
+    for row in rows {
+        w.push(row.as_ref())?;
     }
-    for (r, row) in rows.iter().enumerate() {
-        let r = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
-        for (c, v) in row.as_ref().iter().enumerate() {
+    w.save(path)
+}
+
+/// One sheet of text cells written row by row as they come ([`write_sheet`] for rows that
+/// are already in memory): rust_xlsxwriter's constant-memory mode puts each finished row in
+/// a temporary file, so a 1,500,000-row invitation list needs memory for one row.
+pub struct SheetWriter {
+    book: Workbook,
+    /// The next row's index (0 is the header).
+    next: u32,
+}
+
+impl SheetWriter {
+    /// A workbook with one sheet called `sheet` whose first row is `header`, bold and
+    /// frozen.
+    pub fn new(sheet: &str, header: &[impl AsRef<str>]) -> Result<SheetWriter, XlsxError> {
+        let mut book = Workbook::new();
+        let bold = Format::new().set_bold();
+        let ws = book.add_worksheet_with_constant_memory()?;
+        ws.set_name(sheet)?;
+        for (c, h) in header.iter().enumerate() {
+            ws.write_string_with_format(0, col(c), h.as_ref(), &bold)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        Ok(SheetWriter { book, next: 1 })
+    }
+
+    /// Appends one row of text cells (empty ones are left blank).
+    pub fn push(&mut self, row: &[impl AsRef<str>]) -> Result<(), XlsxError> {
+        let r = self.next;
+        let ws = self.book.worksheet_from_index(0)?;
+        for (c, v) in row.iter().enumerate() {
+            let v = v.as_ref();
             if !v.is_empty() {
                 ws.write_string(r, col(c), v)?;
             }
         }
+        self.next = r.checked_add(1).ok_or(XlsxError::RowColumnLimitError)?;
+        Ok(())
     }
-    ws.set_freeze_panes(1, 0)?;
-    book.save(path)
+
+    /// Writes the workbook to `path`.
+    pub fn save(mut self, path: &Path) -> Result<(), XlsxError> {
+        self.book.save(path)
+    }
 }
 
 /// A column index as rust_xlsxwriter takes it (rows never have more than a few hundred

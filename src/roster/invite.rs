@@ -239,8 +239,6 @@ pub async fn write_invitations_in(
     qr_dir: Option<&Path>,
     now: DateTime<Utc>,
 ) -> Result<InviteSummary, InviteError> {
-    let rows = store.search().invite_rows_in(flow_id, scope).await?;
-    let records: Vec<[String; 10]> = rows.iter().map(|r| invite_record(r, links)).collect();
     let werr = |message: String| InviteError::Write {
         path: out.display().to_string(),
         message,
@@ -249,33 +247,61 @@ pub async fn write_invitations_in(
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    match ext.as_str() {
+    let mut sheet = match ext.as_str() {
         "csv" => {
             let mut w = csv::Writer::from_path(out).map_err(|e| werr(e.to_string()))?;
             w.write_record(COLUMNS).map_err(|e| werr(e.to_string()))?;
-            for rec in &records {
-                w.write_record(rec).map_err(|e| werr(e.to_string()))?;
-            }
-            w.flush().map_err(|e| werr(e.to_string()))?;
+            Sheet::Csv(w)
         }
-        "xlsx" => {
-            let header: Vec<String> = COLUMNS.iter().map(|s| s.to_string()).collect();
-            crate::report::xlsx::write_sheet(out, "Undangan", &header, &records)
-                .map_err(|e| werr(e.to_string()))?;
-        }
+        "xlsx" => Sheet::Xlsx(Box::new(
+            crate::report::xlsx::SheetWriter::new("Undangan", &COLUMNS)
+                .map_err(|e| werr(e.to_string()))?,
+        )),
         _ => return Err(InviteError::UnknownType(out.display().to_string())),
-    }
+    };
     let mut qr_files = 0;
     if let Some(dir) = qr_dir {
-        qr_files = write_qr_codes(dir, flow_id, &rows, links)?;
+        create_dir(dir)?;
+        qr_files += write_svgs(dir, &qr_files_of(flow_id, &[], links, true))?;
     }
-    let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
+    // Page by page in id order (a national roster is 1,500,000 rows): only the ids are kept,
+    // to record the invitations once the file is whole.
+    let mut ids = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.export().invite_page(flow_id, scope, after).await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.id;
+        for r in &page {
+            let rec = invite_record(r, links);
+            match &mut sheet {
+                Sheet::Csv(w) => w.write_record(&rec).map_err(|e| werr(e.to_string()))?,
+                Sheet::Xlsx(w) => w.push(&rec).map_err(|e| werr(e.to_string()))?,
+            }
+        }
+        if let Some(dir) = qr_dir {
+            qr_files += write_svgs(dir, &qr_files_of(flow_id, &page, links, false))?;
+        }
+        ids.extend(page.iter().map(|r| r.id));
+    }
+    match sheet {
+        Sheet::Csv(mut w) => w.flush().map_err(|e| werr(e.to_string()))?,
+        Sheet::Xlsx(w) => w.save(out).map_err(|e| werr(e.to_string()))?,
+    }
     // Recorded after the file is written: an export that failed invited nobody.
     store.roster().mark_invited(flow_id, &ids, now).await?;
     Ok(InviteSummary {
-        respondents: rows.len(),
+        respondents: ids.len(),
         qr_files,
     })
+}
+
+/// The invitation sheet being written.
+enum Sheet {
+    Csv(csv::Writer<std::fs::File>),
+    Xlsx(Box<crate::report::xlsx::SheetWriter>),
 }
 
 /// A file-name-safe form of an external id: `A-Z a-z 0-9 - _` kept, anything else `_`;
@@ -308,12 +334,20 @@ pub fn write_qr_codes(
     rows: &[InviteRow],
     links: &LinkTargets,
 ) -> Result<usize, InviteError> {
+    create_dir(dir)?;
+    write_svgs(dir, &qr_files(flow_id, rows, links))
+}
+
+fn create_dir(dir: &Path) -> Result<(), InviteError> {
     std::fs::create_dir_all(dir).map_err(|e| InviteError::Write {
         path: dir.display().to_string(),
         message: e.to_string(),
-    })?;
-    let files = qr_files(flow_id, rows, links);
-    for (name, link) in &files {
+    })
+}
+
+/// Writes each (file name, link) of `files` as a QR code SVG in `dir`; returns the count.
+fn write_svgs(dir: &Path, files: &[(String, String)]) -> Result<usize, InviteError> {
+    for (name, link) in files {
         let path: PathBuf = dir.join(name);
         let svg = qr_svg(link)?;
         std::fs::write(&path, svg).map_err(|e| InviteError::Write {
@@ -329,15 +363,28 @@ pub fn write_qr_codes(
 /// `<id>-telegram.svg` / `<id>-whatsapp.svg` / `<id>-web.svg` per respondent, for each
 /// configured target.
 pub fn qr_files(flow_id: &str, rows: &[InviteRow], links: &LinkTargets) -> Vec<(String, String)> {
+    qr_files_of(flow_id, rows, links, true)
+}
+
+/// [`qr_files`], with the open links' files only when `open` (a sheet written page by page
+/// lists them once, before the first page).
+fn qr_files_of(
+    flow_id: &str,
+    rows: &[InviteRow],
+    links: &LinkTargets,
+    open: bool,
+) -> Vec<(String, String)> {
     let mut files = Vec::with_capacity(3 + rows.len() * 3);
     let mut add = |name: String, link: Option<String>| {
         if let Some(link) = link {
             files.push((name, link));
         }
     };
-    add("open-telegram.svg".into(), links.telegram_open());
-    add("open-whatsapp.svg".into(), links.whatsapp_open());
-    add("open-web.svg".into(), links.web_open(flow_id));
+    if open {
+        add("open-telegram.svg".into(), links.telegram_open());
+        add("open-whatsapp.svg".into(), links.whatsapp_open());
+        add("open-web.svg".into(), links.web_open(flow_id));
+    }
     for r in rows {
         let stem = file_stem(r);
         add(format!("{stem}-telegram.svg"), links.telegram(&r.token));
@@ -358,34 +405,50 @@ pub async fn write_qr_zip(
     out: &Path,
     now: DateTime<Utc>,
 ) -> Result<InviteSummary, InviteError> {
-    let rows = store.search().invite_rows_in(flow_id, scope).await?;
-    let files = qr_files(flow_id, &rows, links);
-    let count = files.len();
-    let owned = out.to_path_buf();
-    // Encoding thousands of QR codes takes a while: off the async workers.
-    tokio::task::spawn_blocking(move || zip_svgs(&owned, &files))
-        .await
-        .map_err(|e| InviteError::Write {
-            path: out.display().to_string(),
-            message: e.to_string(),
-        })??;
-    let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
-    // Recorded after the archive is written: an export that failed invited nobody.
-    store.roster().mark_invited(flow_id, &ids, now).await?;
-    Ok(InviteSummary {
-        respondents: rows.len(),
-        qr_files: count,
-    })
-}
-
-/// Writes the QR codes of `files` (name, link) as SVG entries of a ZIP archive at `out`.
-fn zip_svgs(out: &Path, files: &[(String, String)]) -> Result<(), InviteError> {
     let werr = |message: String| InviteError::Write {
         path: out.display().to_string(),
         message,
     };
     let file = std::fs::File::create(out).map_err(|e| werr(e.to_string()))?;
     let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    let mut count = 0;
+    let mut ids = Vec::new();
+    let mut after = 0;
+    let mut files = qr_files_of(flow_id, &[], links, true);
+    loop {
+        let page = store.export().invite_page(flow_id, scope, after).await?;
+        files.extend(qr_files_of(flow_id, &page, links, false));
+        count += files.len();
+        // Encoding a page of QR codes takes a while: off the async workers, the archive
+        // going with it and coming back.
+        zip = tokio::task::spawn_blocking(move || zip_svgs(zip, &files))
+            .await
+            .map_err(|e| werr(e.to_string()))??;
+        files = Vec::new();
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.id;
+        ids.extend(page.iter().map(|r| r.id));
+    }
+    zip.finish().map_err(|e| werr(e.to_string()))?;
+    // Recorded after the archive is written: an export that failed invited nobody.
+    store.roster().mark_invited(flow_id, &ids, now).await?;
+    Ok(InviteSummary {
+        respondents: ids.len(),
+        qr_files: count,
+    })
+}
+
+/// The QR code archive being written.
+type Zip = zip::ZipWriter<std::io::BufWriter<std::fs::File>>;
+
+/// Writes the QR codes of `files` (name, link) as SVG entries of `zip`, and hands it back.
+fn zip_svgs(mut zip: Zip, files: &[(String, String)]) -> Result<Zip, InviteError> {
+    let werr = |message: String| InviteError::Write {
+        path: "QR archive".into(),
+        message,
+    };
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     for (name, link) in files {
@@ -394,8 +457,7 @@ fn zip_svgs(out: &Path, files: &[(String, String)]) -> Result<(), InviteError> {
             .map_err(|e| werr(e.to_string()))?;
         std::io::Write::write_all(&mut zip, svg.as_bytes()).map_err(|e| werr(e.to_string()))?;
     }
-    zip.finish().map_err(|e| werr(e.to_string()))?;
-    Ok(())
+    Ok(zip)
 }
 
 /// Modules of quiet zone around a QR code (the standard asks for 4).

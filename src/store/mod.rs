@@ -36,6 +36,7 @@ macro_rules! handle {
 }
 
 mod error;
+mod export;
 mod fastread;
 mod flows;
 mod group;
@@ -68,6 +69,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 
 use error::db;
 pub use error::{Result, StoreError};
+pub use export::{EXPORT_PAGE, Export, ExportSession, SessionAnswer};
 pub use flows::{FlowSources, Remembered};
 pub use ops::{Ops, OutboxLoad, SchemaState, inspect_schema};
 pub use overview::Overview;

@@ -309,8 +309,9 @@ async fn write_file(
     Ok(Written { file, rows })
 }
 
-/// The body of a download: the file read in chunks on a blocking thread.
-fn stream_file(mut file: std::fs::File) -> axum::body::Body {
+/// The body of a download: the file read in chunks on a blocking thread (also the
+/// invitation sheets' and QR archives' downloads).
+pub(super) fn stream_file(mut file: std::fs::File) -> axum::body::Body {
     use std::io::Read as _;
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
     tokio::task::spawn_blocking(move || {

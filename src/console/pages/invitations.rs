@@ -159,14 +159,16 @@ fn scratch_file(state: &AppState, ext: &str) -> Option<std::path::PathBuf> {
 
 /// Answers with the file at `path` as a download named `name`, removing it.
 async fn send_file(path: std::path::PathBuf, content_type: &'static str, name: String) -> Response {
-    let read = tokio::task::spawn_blocking(move || {
-        let bytes = std::fs::read(&path);
+    // Opened, then its name removed: the open file stays readable, and is streamed to the
+    // browser in chunks (a national invitation sheet is hundreds of megabytes).
+    let opened = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&path);
         let _ = std::fs::remove_file(&path);
-        bytes
+        file
     })
     .await;
-    match read {
-        Ok(Ok(bytes)) => (
+    match opened {
+        Ok(Ok(file)) => (
             [
                 (header::CONTENT_TYPE, content_type.to_string()),
                 (
@@ -174,7 +176,7 @@ async fn send_file(path: std::path::PathBuf, content_type: &'static str, name: S
                     format!("attachment; filename=\"{name}\""),
                 ),
             ],
-            bytes,
+            super::exports::stream_file(file),
         )
             .into_response(),
         _ => Reject::Unavailable.into_response(),
