@@ -259,3 +259,9 @@ cli-purge-none = No data is past its retention.
 cli-purge-row = { $flow }, cohort { $cohort }: { $n } sessions
 cli-purge-would = { $n } respondents would be erased (dry run: nothing changed yet). Run without --dry-run to erase them.
 cli-purge-done = The personal data and answers of { $n } respondents were erased; the rows stay without personal data so the report's counts do not change. Written to the audit log.
+
+## i15: WhatsApp dead letters
+cli-wa-dead-none = No failed WhatsApp deliveries.
+cli-wa-dead-line = #{ $id }  received { $received }, given up { $dead }: { $reason }
+cli-wa-retry-none = No failed delivery #{ $id }.
+cli-wa-retried = Delivery #{ $id } is pending again; it is processed at the next start of `jejak run`.

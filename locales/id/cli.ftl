@@ -262,3 +262,9 @@ cli-purge-none = Tidak ada data yang melewati masa simpannya.
 cli-purge-row = { $flow }, angkatan { $cohort }: { $n } sesi
 cli-purge-would = { $n } responden akan dihapus (uji coba: belum ada yang diubah). Jalankan tanpa --dry-run untuk menghapusnya.
 cli-purge-done = Data pribadi dan jawaban { $n } responden sudah dihapus; barisnya tetap ada tanpa data pribadi agar hitungan laporan tidak berubah. Dicatat di log audit.
+
+## i15: WhatsApp dead letters
+cli-wa-dead-none = Tidak ada kiriman WhatsApp yang gagal.
+cli-wa-dead-line = #{ $id }  diterima { $received }, dihentikan { $dead }: { $reason }
+cli-wa-retry-none = Tidak ada kiriman gagal #{ $id }.
+cli-wa-retried = Kiriman #{ $id } menunggu lagi; diproses saat `jejak run` dimulai berikutnya.
