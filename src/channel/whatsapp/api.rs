@@ -75,7 +75,8 @@ pub fn classify(http_status: u16, code: Option<i64>, message: String) -> ApiErro
         // 130429 throughput, 131056 pair rate, 80007 account rate, 4/613 app call limits.
         Some(c @ (130429 | 131056 | 80007 | 4 | 613)) => ApiError::RateLimited { code: c, message },
         // Generic, service unavailable, server temporarily unavailable.
-        Some(1 | 2 | 131000 | 131016 | 133004) => ApiError::Transient(message),
+        // Meta's message is left out: it can quote the recipient (see `ApiError`).
+        Some(c @ (1 | 2 | 131000 | 131016 | 133004)) => ApiError::Transient(format!("code {c}")),
         // Undeliverable, not in the allowed list, user stopped marketing messages.
         Some(c @ (131026 | 131030 | 131050)) => ApiError::Unreachable { code: c, message },
         _ if http_status == 429 => ApiError::RateLimited {
