@@ -57,6 +57,17 @@ const REQUESTS: &[(&str, &str, &str)] = &[
         "",
     ),
     ("GET", "/console/accounts", ""),
+    ("GET", "/console/respondents/1/data?reason=surat+12", ""),
+    ("POST", "/console/respondents/1/export", "reason=surat+12"),
+    (
+        "POST",
+        "/console/respondents/2/delete",
+        "reason=surat+12&confirm=yes",
+    ),
+    ("GET", "/console/purge", ""),
+    ("POST", "/console/purge", "reason=tahunan"),
+    ("GET", "/console/whatsapp?done=now", ""),
+    ("POST", "/console/whatsapp/1/retry", ""),
     (
         "POST",
         "/console/accounts",

@@ -833,6 +833,79 @@ async fn two_operators_in_two_browsers_see_only_their_school() {
 /// The harness's own steps on a page of our own making (a `data:` URL): typing, choosing,
 /// ticking, uploading a file, reading a table; so the steps later pages need (roster
 /// upload, wave creation) are known to work before those pages use them.
+/// A data subject's erasure request answered in the browser by the school's operator:
+/// the reason typed on the respondent page, the confirmation step, the erasure, the audit
+/// line; the name is gone from the search afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_deletes_a_respondent_after_confirming() {
+    let Some(scene) = Scene::start().await else {
+        return;
+    };
+    let (citra, _) = scene
+        .db
+        .store
+        .roster()
+        .identity_of("0011111113")
+        .await
+        .expect("look up")
+        .expect("Citra");
+    let b = scene
+        .signed_in("bkk@smkn1.sch.id", Role::Operator, &["SMKN 1 Contoh"])
+        .await;
+    b.goto(&scene.url(&format!("/console/respondents/{citra}")))
+        .await;
+    b.wait_text("Citra Dewi").await;
+    b.fill_in(
+        "#rights-delete input[name=reason]",
+        "Surat permintaan hapus 3/12",
+    )
+    .await;
+    b.click("#rights-delete button").await;
+    // The confirmation step: nothing erased yet.
+    b.wait_for("#confirm-delete").await;
+    assert!(b.text("#confirm-delete").await.contains("Citra Dewi"));
+    assert!(
+        scene
+            .db
+            .store
+            .respondents()
+            .erased_at(citra)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    b.click("#confirm-delete-button").await;
+    b.wait_for("#deleted").await;
+    assert!(
+        scene
+            .db
+            .store
+            .respondents()
+            .erased_at(citra)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let lines = scene
+        .db
+        .store
+        .staff()
+        .audit_entries(&jejak::store::AuditFilter {
+            actor: Some("bkk@smkn1.sch.id".into()),
+            action: Some("respondent-delete".into()),
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(
+        lines[0].detail,
+        format!("respondent {citra}; reason: Surat permintaan hapus 3/12")
+    );
+    b.goto(&scene.url("/console/respondents?q=Citra")).await;
+    b.wait_for("#no-results").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn harness_types_chooses_ticks_uploads_and_reads_tables() {
     let Some(driver) = Driver::start().await else {

@@ -24,7 +24,10 @@ both_backends!(
     flows_page_checks_files_and_previews_questions,
     audit_is_for_admins_and_filters,
     accounts_are_managed_by_admins,
-    invitation_sheet_and_report_are_formula_safe
+    invitation_sheet_and_report_are_formula_safe,
+    data_rights_in_the_console_are_scoped_and_audited,
+    retention_purge_page_shows_and_runs,
+    whatsapp_dead_letters_are_listed_and_retried
 );
 
 const FLOW: &str = "tracer-smk";
@@ -764,5 +767,433 @@ async fn invitation_sheet_and_report_are_formula_safe(db: &Db) {
     assert!(
         labels.contains(&Data::String("'+SMK Plus".into())),
         "{labels:?}"
+    );
+}
+
+/// The respondent with this NISN.
+async fn id_of(store: &Store, nisn: &str) -> i64 {
+    store
+        .roster()
+        .identity_of(nisn)
+        .await
+        .expect("identity")
+        .expect("known NISN")
+        .0
+}
+
+/// The audit lines of `action`, newest first.
+async fn audit_of(store: &Store, action: &str) -> Vec<jejak::store::AuditEntry> {
+    store
+        .staff()
+        .audit_entries(&jejak::store::AuditFilter {
+            actor: None,
+            action: Some(action.into()),
+            limit: 50,
+        })
+        .await
+        .expect("audit")
+}
+
+/// Seeing, downloading and deleting a respondent's data from the console: operators only
+/// within their school, viewers never, a reason every time, a confirmation step before the
+/// erasure, each written to the audit log.
+async fn data_rights_in_the_console_are_scoped_and_audited(db: &Db) {
+    dataset(db).await;
+    let budi = id_of(&db.store, "0011111112").await;
+    let dodi = id_of(&db.store, "0022222221").await;
+    let console = Console::start(db.store.clone()).await;
+    let mut op = console
+        .staff("bkk@smkn1.sch.id", Role::Operator, &["SMKN 1 Contoh"])
+        .await;
+    let mut viewer = console.staff("dinas@prov.go.id", Role::Viewer, &[]).await;
+
+    // The respondent page offers the three requests.
+    let html = op.get(&format!("/console/respondents/{budi}")).await.text();
+    for form in ["rights-show", "rights-export", "rights-delete"] {
+        assert!(html.contains(&format!("id=\"{form}\"")), "{form}: {html}");
+    }
+    // Another school's respondent is not found; a viewer may not; a reason is needed.
+    let other = op
+        .get(&format!("/console/respondents/{dodi}/data?reason=surat"))
+        .await;
+    assert_eq!(other.status, 404);
+    let res = op
+        .post(
+            &format!("/console/respondents/{dodi}/delete"),
+            &[("reason", "x"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status, 404);
+    assert!(
+        db.store
+            .respondents()
+            .erased_at(dodi)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        viewer
+            .get(&format!("/console/respondents/{budi}/data?reason=surat"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        viewer
+            .post(
+                &format!("/console/respondents/{budi}/export"),
+                &[("reason", "surat")]
+            )
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        op.get(&format!("/console/respondents/{budi}/data?reason=+"))
+            .await
+            .status,
+        400
+    );
+    assert!(audit_of(&db.store, "respondent-show").await.is_empty());
+
+    // See: everything stored, the whole phone number, the answers (escaped).
+    let page = op
+        .get(&format!(
+            "/console/respondents/{budi}/data?reason=Surat+Budi+12%2F2026"
+        ))
+        .await;
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(html.contains("Budi Santoso"), "{html}");
+    assert!(html.contains("0011111112"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert"), "{html}");
+    let shown = audit_of(&db.store, "respondent-show").await;
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].actor, "bkk@smkn1.sch.id");
+    assert_eq!(
+        shown[0].detail,
+        format!("respondent {budi}; reason: Surat Budi 12/2026")
+    );
+
+    // Download: a JSON file of the same data.
+    let file = op
+        .post(
+            &format!("/console/respondents/{budi}/export"),
+            &[("reason", "Surat Budi")],
+        )
+        .await;
+    assert_eq!(file.status, 200);
+    assert!(
+        file.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("respondent-{budi}.json"))
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&file.bytes).expect("JSON");
+    assert_eq!(doc["respondent"], budi);
+    assert_eq!(doc["roster"]["name"], "Budi Santoso");
+    assert_eq!(
+        doc["sessions"][0]["answers"][0]["answer"],
+        "<script>alert(1)</script>"
+    );
+    assert_eq!(audit_of(&db.store, "respondent-export").await.len(), 1);
+
+    // Delete: the first post only asks; the confirmation erases.
+    let ask = op
+        .post(
+            &format!("/console/respondents/{budi}/delete"),
+            &[("reason", "Surat Budi")],
+        )
+        .await;
+    assert_eq!(ask.status, 200);
+    assert!(
+        ask.text().contains("id=\"confirm-delete\""),
+        "{}",
+        ask.text()
+    );
+    assert!(
+        db.store
+            .respondents()
+            .erased_at(budi)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(audit_of(&db.store, "respondent-delete").await.is_empty());
+    let done = op
+        .post(
+            &format!("/console/respondents/{budi}/delete"),
+            &[("reason", "Surat Budi"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(done.status, 200);
+    assert!(done.text().contains("id=\"deleted\""), "{}", done.text());
+    assert!(
+        db.store
+            .respondents()
+            .erased_at(budi)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let r = db
+        .store
+        .respondents()
+        .respondent(budi)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.fields.name, None);
+    let deleted = audit_of(&db.store, "respondent-delete").await;
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(
+        deleted[0].detail,
+        format!("respondent {budi}; reason: Surat Budi")
+    );
+
+    let _ = &mut viewer;
+}
+
+/// The retention page shows what `jejak purge --dry-run` would erase (counts, no names)
+/// and an admin runs it; operators do not reach it.
+async fn retention_purge_page_shows_and_runs(db: &Db) {
+    dataset(db).await;
+    // Dodi completed more than five years ago: past tracer-smk's `retention: 5y`.
+    let dodi = id_of(&db.store, "0022222221").await;
+    let s = db
+        .store
+        .sessions()
+        .latest_session(dodi, FLOW)
+        .await
+        .unwrap()
+        .unwrap();
+    exec_completed_at(db, s.id, Utc::now() - chrono::Duration::days(6 * 366)).await;
+    // Citra is in the middle of the survey: one answer, not completed.
+    import_csv(
+        &db.store,
+        FLOW,
+        "nisn,nama,no_hp,angkatan,program,sekolah\n\
+         0011111113,Citra Lestari,081234500003,2025,TKJ,SMKN 1 Contoh\n",
+    )
+    .await;
+    let citra = id_of(&db.store, "0011111113").await;
+    let s = db
+        .store
+        .sessions()
+        .latest_session(citra, FLOW)
+        .await
+        .unwrap()
+        .unwrap();
+    let ops = [AnswerOp::Set {
+        key: AnswerKey {
+            code: "f5b".into(),
+            iteration: 0,
+        },
+        raw: "Bengkel Citra".into(),
+        value: Value::Text("Bengkel Citra".into()),
+    }];
+    db.store
+        .sessions()
+        .commit_step(&StepCommit {
+            session_id: s.id,
+            expected_revision: s.revision,
+            status: SessionStatus::Answering,
+            state_json: "{}",
+            flow_version: s.flow_version,
+            answers: &ops,
+            events: &[],
+            inbound: None,
+            now: Utc::now() - chrono::Duration::days(6 * 366),
+        })
+        .await
+        .unwrap();
+    let console = Console::start(db.store.clone()).await;
+    let mut admin = console.staff("admin@dinas.go.id", Role::Admin, &[]).await;
+    let mut op = console
+        .staff("bkk@smkn1.sch.id", Role::Operator, &["SMKN 1 Contoh"])
+        .await;
+    assert_eq!(op.get("/console/purge").await.status, 403);
+    assert_eq!(
+        op.post("/console/purge", &[("reason", "x")]).await.status,
+        403
+    );
+    let html = admin.get("/console/purge").await.text();
+    assert!(html.contains("id=\"purge-plan\""), "{html}");
+    assert!(html.contains("id=\"purge-count\""), "{html}");
+    assert!(!html.contains("Dodi"), "no names: {html}");
+    assert!(
+        db.store
+            .respondents()
+            .erased_at(dodi)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        admin
+            .post("/console/purge", &[("reason", " ")])
+            .await
+            .status,
+        400
+    );
+    let done = admin
+        .post("/console/purge", &[("reason", "jadwal tahunan")])
+        .await;
+    assert_eq!(done.status, 200);
+    assert!(done.text().contains("id=\"purged\""), "{}", done.text());
+    assert!(
+        db.store
+            .respondents()
+            .erased_at(dodi)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let budi = id_of(&db.store, "0011111112").await;
+    assert!(
+        db.store
+            .respondents()
+            .erased_at(budi)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let lines = audit_of(&db.store, "retention-purge").await;
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].actor, "admin@dinas.go.id");
+    assert!(
+        lines[0].detail.contains("jadwal tahunan"),
+        "{}",
+        lines[0].detail
+    );
+    let html = admin.get("/console/purge").await.text();
+    assert!(html.contains("id=\"purge-none\""), "{html}");
+    // Citra, purged in the middle of the survey (her session ends as expired, her answer
+    // gone), still stands as "started" in the search, as in the report, not "invited"
+    // (migration 0016's `erased_started`).
+    assert!(
+        db.store
+            .respondents()
+            .erased_at(citra)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let started = admin
+        .get("/console/respondents?flow=tracer-smk&status=started")
+        .await
+        .text();
+    assert!(
+        started.contains(&format!("data-id=\"{citra}\"")),
+        "{started}"
+    );
+    let invited = admin
+        .get("/console/respondents?flow=tracer-smk&status=invited")
+        .await
+        .text();
+    assert!(
+        !invited.contains(&format!("data-id=\"{citra}\"")),
+        "{invited}"
+    );
+    let html = admin
+        .get(&format!("/console/respondents/{citra}"))
+        .await
+        .text();
+    assert!(!html.contains("Bengkel Citra"), "{html}");
+}
+
+/// Moves a completed session's completion (and start) back to `at`.
+async fn exec_completed_at(db: &Db, session: i64, at: chrono::DateTime<Utc>) {
+    let ms = at.timestamp_millis();
+    test_db::exec(
+        db,
+        &format!(
+            "UPDATE sessions SET completed_at = {ms}, created_at = {ms}, updated_at = {ms} \
+             WHERE id = {session}"
+        ),
+    )
+    .await;
+}
+
+/// WhatsApp dead letters: admins see when and why (never the body), retry one, and the
+/// retry is in the audit log; without a WhatsApp channel in the process the body waits for
+/// the next start.
+async fn whatsapp_dead_letters_are_listed_and_retried(db: &Db) {
+    use jejak::store::WhatsAppWrite;
+    let now = Utc::now();
+    let ids = db
+        .store
+        .whatsapp()
+        .whatsapp_apply(&[WhatsAppWrite::StoreInbound {
+            body: "{\"from\":\"6281299990000\",\"text\":\"rahasia\"}".into(),
+            received_at: now,
+        }])
+        .await
+        .unwrap();
+    let id = ids[0].unwrap();
+    db.store
+        .whatsapp()
+        .whatsapp_apply(&[WhatsAppWrite::DeadLetter {
+            id,
+            reason: "failed 3 times: database error while committing a step".into(),
+            at: now,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store.whatsapp().whatsapp_inbound_count().await.unwrap(),
+        0
+    );
+    let console = Console::start(db.store.clone()).await;
+    let mut admin = console.staff("admin@dinas.go.id", Role::Admin, &[]).await;
+    let op = console
+        .staff("bkk@smkn1.sch.id", Role::Operator, &["SMKN 1 Contoh"])
+        .await;
+    assert_eq!(op.get("/console/whatsapp").await.status, 403);
+    let html = admin.get("/console/whatsapp").await.text();
+    assert!(html.contains(&format!("data-id=\"{id}\"")), "{html}");
+    assert!(html.contains("failed 3 times: database error"), "{html}");
+    assert!(
+        !html.contains("rahasia") && !html.contains("6281299990000"),
+        "{html}"
+    );
+    let res = admin
+        .post(&format!("/console/whatsapp/{id}/retry"), &[])
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(
+        res.location().as_deref(),
+        Some("/console/whatsapp?done=later")
+    );
+    assert_eq!(
+        db.store.whatsapp().whatsapp_inbound_count().await.unwrap(),
+        1
+    );
+    assert_eq!(
+        db.store
+            .whatsapp()
+            .whatsapp_pending_inbound()
+            .await
+            .unwrap()[0]
+            .0,
+        id
+    );
+    let html = admin.get("/console/whatsapp").await.text();
+    assert!(html.contains("id=\"dead-empty\""), "{html}");
+    let lines = audit_of(&db.store, "whatsapp-retry").await;
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].detail, format!("dead letter {id}"));
+    // Retrying again finds nothing dead.
+    let res = admin
+        .post(&format!("/console/whatsapp/{id}/retry"), &[])
+        .await;
+    assert_eq!(
+        res.location().as_deref(),
+        Some("/console/whatsapp?done=gone")
     );
 }

@@ -41,6 +41,7 @@ struct Harness {
     fake: FakeGraphApi,
     clock: Arc<ManualClock>,
     outbound: Arc<whatsapp::WhatsAppOutbound>,
+    retry: whatsapp::RetryQueue,
     shutdown: tokio::sync::watch::Sender<bool>,
     seq: AtomicU64,
 }
@@ -98,6 +99,7 @@ impl Harness {
             fake,
             clock,
             outbound: wa.outbound,
+            retry: wa.retry,
             shutdown,
             seq: AtomicU64::new(0),
         }
@@ -293,7 +295,101 @@ both_backends!(
     unknown_numbers_and_refused_tokens,
     undeliverable_status_marks_the_number_unreachable,
     rights_in_chat_see_change_delete,
+    failing_body_is_dead_lettered_and_the_others_go_on,
 );
+
+/// A body whose handling always fails (a trigger refuses its message id in the step's
+/// transaction) is tried three times, then dead-lettered with a reason without the number
+/// or the text; the messages after it, on the same number and another, are answered; the
+/// dead letter is not pending at a restart; staff list it and, once the cause is gone,
+/// retry it and it is answered.
+async fn failing_body_is_dead_lettered_and_the_others_go_on(db: &Db) {
+    let poison = if db.url.starts_with("postgres") {
+        "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN \
+           IF NEW.message_id LIKE '%POISON%' THEN RAISE EXCEPTION 'poisoned message id'; END IF; \
+           RETURN NEW; END $$ LANGUAGE plpgsql; \
+         CREATE TRIGGER poison BEFORE INSERT ON inbound_messages \
+           FOR EACH ROW EXECUTE FUNCTION poison();"
+    } else {
+        "CREATE TRIGGER poison BEFORE INSERT ON inbound_messages \
+           WHEN NEW.message_id LIKE '%POISON%' \
+           BEGIN SELECT RAISE(ABORT, 'poisoned message id'); END;"
+    };
+    test_db::exec(db, poison).await;
+    let h = Harness::start(db).await;
+    let stranger = "6287777777777";
+    let body = h.message_body(
+        stranger,
+        "wamid.POISON.1",
+        json!({"type": "text", "text": {"body": "rahasia sekali"}}),
+    );
+    assert_eq!(h.post_signed(&body).await, 200);
+    // Later bodies: the same number (same worker, after the failing one) and another.
+    h.text(stranger, "halo lagi").await;
+    h.text("6286666666666", "halo").await;
+    h.settle(db).await;
+    let sent = h.fake.sent();
+    assert_eq!(
+        sent.iter().filter(|s| s.to == stranger).count(),
+        1,
+        "the later message of the same number is answered"
+    );
+    assert_eq!(sent.iter().filter(|s| s.to == "6286666666666").count(), 1);
+    let dead = db.store.whatsapp().whatsapp_dead_letters(10).await.unwrap();
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert!(
+        dead[0].reason.starts_with("failed 3 times"),
+        "{}",
+        dead[0].reason
+    );
+    assert!(
+        dead[0].reason.contains("poisoned message id"),
+        "{}",
+        dead[0].reason
+    );
+    assert!(!dead[0].reason.contains(stranger) && !dead[0].reason.contains("rahasia"));
+    // Not pending: a restart does not try it again.
+    assert!(
+        db.store
+            .whatsapp()
+            .whatsapp_pending_inbound()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The cause mended, staff retry it: processed now by the running channel.
+    let unpoison = if db.url.starts_with("postgres") {
+        "DROP TRIGGER poison ON inbound_messages"
+    } else {
+        "DROP TRIGGER poison"
+    };
+    test_db::exec(db, unpoison).await;
+    let id = dead[0].id;
+    let retried = whatsapp::RetryQueue::retry(Some(&h.retry), &db.store, id)
+        .await
+        .unwrap();
+    assert_eq!(retried, whatsapp::Retried::Now);
+    h.settle(db).await;
+    let received: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM inbound_messages WHERE message_id = 'wamid.POISON.1'",
+    )
+    .fetch_one(&db.raw().await)
+    .await
+    .unwrap();
+    assert_eq!(received, 1, "the retried message was received");
+    assert!(
+        db.store
+            .whatsapp()
+            .whatsapp_dead_letters(10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = whatsapp::RetryQueue::retry(Some(&h.retry), &db.store, id)
+        .await
+        .unwrap();
+    assert_eq!(again, whatsapp::Retried::NotDead);
+}
 
 /// The rights of UU No. 27/2022 on WhatsApp: `/datasaya`, `/ubah`, `/hapus` typed, the
 /// confirmation pressed; after `/hapus` the number is unbound and its phone erased, so

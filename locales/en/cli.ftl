@@ -264,3 +264,8 @@ cli-purge-done = The personal data and answers of { $n } respondents were erased
 cli-wave-show-uncertain = { $n } uncertain: the request had left for the platform but no answer came (the sender stopped or timed out). It may have arrived; it is not sent again.
 # import (h-import): Ctrl-C during a roster import
 cli-import-interrupted = stopped (Ctrl-C) after { $loaded } rows were stored. The stored rows are complete (with their sessions); run the same command again to load the rest — rows already there are only updated, invitation links do not change.
+## i15: WhatsApp dead letters
+cli-wa-dead-none = No failed WhatsApp deliveries.
+cli-wa-dead-line = #{ $id }  received { $received }, given up { $dead }: { $reason }
+cli-wa-retry-none = No failed delivery #{ $id }.
+cli-wa-retried = Delivery #{ $id } is pending again; it is processed at the next start of `jejak run`.

@@ -108,3 +108,40 @@ c-accounts-operator-needs-school = An operator needs at least one school.
 c-accounts-admin-no-school = An admin sees every school: leave the schools empty.
 c-accounts-exists = There is already an account with that e-mail.
 c-accounts-not-self = You cannot disable, demote or reset the password of your own account here.
+
+## i15: WhatsApp dead letters
+c-nav-whatsapp = WhatsApp failures
+c-wa-dead-intro = WhatsApp webhook deliveries that failed processing three times. Their content (number and message) is not shown. Fix the cause, then retry.
+c-wa-dead-empty = No failed WhatsApp deliveries.
+c-wa-received = Received
+c-wa-dead-at = Given up
+c-wa-reason = Reason
+c-wa-retry = Retry
+c-wa-retried-now = The delivery is being processed again.
+c-wa-retried-later = The delivery will be processed again when the bot restarts (the WhatsApp channel does not run in this process).
+c-wa-retry-gone = That delivery is no longer among the failures.
+
+## i15: data rights and the retention purge in the console
+c-rights-title = Data rights
+c-rights-intro = For alumni's requests by letter or e-mail (Law No. 27 of 2022). Each action needs a reason and is recorded in the audit log.
+c-rights-reason = Reason (the request it answers)
+c-rights-show = See all stored data
+c-rights-export = Download the data (JSON)
+c-rights-delete = Delete the data
+c-rights-reason-needed = Give the reason (the request it answers).
+c-rights-back = Back to the respondent's page
+c-rights-cancel = Cancel
+c-rights-shown-for = Reason: { $reason }
+c-rights-erased-at = This respondent's personal data was erased on { $at }.
+c-rights-roster = Roster data
+c-rights-delete-confirm = Delete the personal data and answers of { $name } (#{ $id })? This cannot be undone. The row stays without personal data so the report's counts do not change.
+c-rights-delete-yes = Yes, delete for good
+c-rights-deleted = The personal data and answers of respondent #{ $id } were erased.
+c-nav-purge = Retention
+c-purge-intro = What the retention purge would erase (as `jejak purge --dry-run`), per flow and cohort, without names, as of
+c-purge-none = No data is past its retention.
+c-purge-no-retention = No flow states a retention period (`retention`).
+c-purge-would = The personal data and answers of { $n } respondents would be erased.
+c-purge-sessions = Sessions
+c-purge-run = Run the purge now
+c-purge-done = The personal data and answers of { $n } respondents were erased.

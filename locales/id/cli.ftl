@@ -267,3 +267,8 @@ cli-purge-done = Data pribadi dan jawaban { $n } responden sudah dihapus; barisn
 cli-wave-show-uncertain = { $n } pesan tidak pasti: permintaannya sudah berangkat ke platform, tetapi jawabannya tidak datang (pengirim berhenti atau batas waktu habis). Mungkin sudah sampai; tidak dikirim ulang.
 # import (h-import): Ctrl-C during a roster import
 cli-import-interrupted = dihentikan (Ctrl-C) setelah { $loaded } baris tersimpan. Baris yang sudah tersimpan lengkap (beserta sesinya); jalankan perintah yang sama sekali lagi untuk memuat sisanya — baris yang sudah ada hanya diperbarui, tautan undangan tidak berubah.
+## i15: WhatsApp dead letters
+cli-wa-dead-none = Tidak ada kiriman WhatsApp yang gagal.
+cli-wa-dead-line = #{ $id }  diterima { $received }, dihentikan { $dead }: { $reason }
+cli-wa-retry-none = Tidak ada kiriman gagal #{ $id }.
+cli-wa-retried = Kiriman #{ $id } menunggu lagi; diproses saat `jejak run` dimulai berikutnya.

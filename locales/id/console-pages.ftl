@@ -108,3 +108,40 @@ c-accounts-operator-needs-school = Operator harus punya paling sedikit satu seko
 c-accounts-admin-no-school = Admin melihat semua sekolah: kosongkan isian sekolah.
 c-accounts-exists = Sudah ada akun dengan email itu.
 c-accounts-not-self = Anda tidak dapat menonaktifkan, menurunkan peran atau mengganti kata sandi akun Anda sendiri di sini.
+
+## i15: WhatsApp dead letters
+c-nav-whatsapp = WhatsApp gagal
+c-wa-dead-intro = Kiriman WhatsApp yang gagal diproses tiga kali. Isinya (nomor dan pesan) tidak ditampilkan. Perbaiki penyebabnya, lalu coba lagi.
+c-wa-dead-empty = Tidak ada kiriman WhatsApp yang gagal.
+c-wa-received = Diterima
+c-wa-dead-at = Dihentikan
+c-wa-reason = Alasan
+c-wa-retry = Coba lagi
+c-wa-retried-now = Kiriman sedang diproses lagi.
+c-wa-retried-later = Kiriman akan diproses lagi saat bot dimulai ulang (kanal WhatsApp tidak berjalan di proses ini).
+c-wa-retry-gone = Kiriman itu sudah tidak ada dalam daftar gagal.
+
+## i15: data rights and the retention purge in the console
+c-rights-title = Hak atas data
+c-rights-intro = Untuk permintaan alumni lewat surat atau e-mail (UU No. 27 Tahun 2022). Setiap tindakan butuh alasan dan dicatat di log audit.
+c-rights-reason = Alasan (permintaan yang dijawab)
+c-rights-show = Lihat semua data tersimpan
+c-rights-export = Unduh data (JSON)
+c-rights-delete = Hapus data
+c-rights-reason-needed = Tuliskan alasannya (permintaan yang dijawab).
+c-rights-back = Kembali ke halaman responden
+c-rights-cancel = Batal
+c-rights-shown-for = Alasan: { $reason }
+c-rights-erased-at = Data pribadi responden ini sudah dihapus pada { $at }.
+c-rights-roster = Data daftar alumni
+c-rights-delete-confirm = Hapus data pribadi dan jawaban { $name } (#{ $id })? Ini tidak bisa dibatalkan. Barisnya tetap ada tanpa data pribadi agar hitungan laporan tidak berubah.
+c-rights-delete-yes = Ya, hapus permanen
+c-rights-deleted = Data pribadi dan jawaban responden #{ $id } sudah dihapus.
+c-nav-purge = Masa simpan
+c-purge-intro = Yang akan dihapus oleh pembersihan masa simpan (seperti `jejak purge --dry-run`), per alur dan angkatan, tanpa nama, per
+c-purge-none = Tidak ada data yang melewati masa simpannya.
+c-purge-no-retention = Tidak ada alur yang menyatakan masa simpan (`retention`).
+c-purge-would = { $n } responden akan dihapus data pribadi dan jawabannya.
+c-purge-sessions = Sesi
+c-purge-run = Jalankan pembersihan sekarang
+c-purge-done = Data pribadi dan jawaban { $n } responden sudah dihapus.

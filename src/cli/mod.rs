@@ -12,6 +12,7 @@ pub mod roster;
 pub mod run;
 pub mod staff;
 pub mod wave;
+pub mod whatsapp;
 
 use crate::channel::console;
 use crate::config;
@@ -282,6 +283,13 @@ pub enum Command {
         #[arg(long, env = "JEJAK_FLOWS_DIR", default_value = "flows")]
         flows: PathBuf,
     },
+    /// WhatsApp webhook bodies whose handling failed three times (dead letters): list them,
+    /// or make one pending again once the cause is mended.
+    Whatsapp {
+        /// What to do.
+        #[command(subcommand)]
+        action: whatsapp::WhatsAppAction,
+    },
     /// Staff console accounts: add (prints a one-time password), disable, enable, list.
     Staff {
         /// What to do with accounts.
@@ -522,6 +530,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             .await;
             store.close().await;
             code
+        }
+        Command::Whatsapp { action } => {
+            let store = open(&cli.database_url, &cli.data_dir, lang).await?;
+            let code = whatsapp::run(
+                &store,
+                action,
+                lang,
+                chrono::Utc::now(),
+                &mut std::io::stdout(),
+            )
+            .await?;
+            store.close().await;
+            Ok(code)
         }
         Command::Staff { action } => {
             let store = open(&cli.database_url, &cli.data_dir, lang).await?;

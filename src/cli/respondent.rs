@@ -204,8 +204,9 @@ async fn show(
     Ok(())
 }
 
-/// Everything stored about a respondent, as one JSON document.
-async fn export(
+/// Everything stored about a respondent, as one JSON document (also the console's
+/// download).
+pub async fn export(
     store: &Store,
     r: &Respondent,
     now: DateTime<Utc>,

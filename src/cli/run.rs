@@ -205,6 +205,7 @@ pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
         Arc::new(PlatformRate::new(rate, per_chat))
     };
     let mut outbounds: Vec<Arc<dyn Outbound>> = Vec::new();
+    let mut whatsapp_retry = None;
     if let Some(telegram) = &telegram {
         let rate = budget("telegram", Some(dispatch.per_chat_interval));
         start_telegram(&mut p, telegram, rate.clone()).await?;
@@ -215,7 +216,9 @@ pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
     }
     if let Some(whatsapp) = &whatsapp {
         let rate = budget("whatsapp", None);
-        outbounds.push(start_whatsapp(&mut p, whatsapp, rate).await?);
+        let (outbound, retry) = start_whatsapp(&mut p, whatsapp, rate).await?;
+        outbounds.push(outbound);
+        whatsapp_retry = Some(retry);
     }
     // Waves are paced at their share of each budget; the rest stays free for replies.
     for r in dispatch.rates.values_mut() {
@@ -223,7 +226,7 @@ pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
     }
     start_reminders(&mut p, outbounds, dispatch);
     start_retention(&mut p, clock.clone());
-    start_console(&mut p, telegram.as_ref(), whatsapp.as_ref());
+    start_console(&mut p, telegram.as_ref(), whatsapp.as_ref(), whatsapp_retry);
     start_web(&mut p, web_open);
     let channels = [
         ("telegram", telegram.is_some()),
@@ -327,12 +330,13 @@ async fn start_telegram(
 }
 
 /// The WhatsApp channel: the webhook routes join the HTTP server, the processor runs as a
-/// task. Returns its sender for reminders; both send within `rate`.
+/// task. Returns its sender for reminders (both send within `rate`) and the way to hand it
+/// dead letters the console retries.
 async fn start_whatsapp(
     p: &mut Process,
     config: &WhatsAppConfig,
     rate: Arc<PlatformRate>,
-) -> anyhow::Result<Arc<dyn Outbound>> {
+) -> anyhow::Result<(Arc<dyn Outbound>, whatsapp::RetryQueue)> {
     let wa = whatsapp::start_with(
         config,
         p.receiver.clone(),
@@ -349,7 +353,7 @@ async fn start_whatsapp(
         processor.run(rx).await;
         Ok(())
     });
-    Ok(wa.outbound)
+    Ok((wa.outbound, wa.retry))
 }
 
 /// The staff console joins the HTTP server, over every flow in `JEJAK_FLOWS_DIR` (default
@@ -358,6 +362,7 @@ fn start_console(
     p: &mut Process,
     telegram: Option<&TelegramConfig>,
     whatsapp: Option<&WhatsAppConfig>,
+    whatsapp_retry: Option<whatsapp::RetryQueue>,
 ) {
     let dir = std::path::PathBuf::from(
         std::env::var("JEJAK_FLOWS_DIR").unwrap_or_else(|_| "flows".into()),
@@ -397,6 +402,7 @@ fn start_console(
             .unwrap_or_default()
             .quiet_hours()
             .unwrap_or_default(),
+        whatsapp_retry,
     };
     let state = std::sync::Arc::new(crate::console::ConsoleState {
         store: p.conv.store.clone(),

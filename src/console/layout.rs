@@ -71,6 +71,16 @@ const NAV: &[NavItem] = &[
         text: "c-nav-accounts",
         show: admins,
     },
+    NavItem {
+        path: "/purge",
+        text: "c-nav-purge",
+        show: admins,
+    },
+    NavItem {
+        path: "/whatsapp",
+        text: "c-nav-whatsapp",
+        show: admins,
+    },
 ];
 
 /// A full page for a signed-in member; `active` is the navigation path to highlight.

@@ -15,7 +15,7 @@
 //! | `request.rs` | the signed-in staff member of a request, CSRF, form data, client address |
 //! | `layout.rs` | the page shell, navigation, shared bits of HTML |
 //! | `assets/` | the stylesheet and the script, embedded |
-//! | `pages/` | one file per area: sign-in, overview, respondents, roster, invitations, waves, exports, flows, audit, accounts |
+//! | `pages/` | one file per area: sign-in, overview, respondents, roster, invitations, waves, exports, flows, audit, accounts, WhatsApp dead letters |
 
 pub mod auth;
 pub mod layout;
@@ -57,6 +57,9 @@ pub struct ConsoleSettings {
     /// The quiet hours of `[schedule]`, for the waves' dry runs (the same numbers as
     /// `jejak wave show`).
     pub quiet: crate::schedule::quiet::QuietHours,
+    /// The WhatsApp channel of this process, for dead letters retried from the console
+    /// (none: a retried body waits for the next start).
+    pub whatsapp_retry: Option<crate::channel::whatsapp::RetryQueue>,
 }
 
 /// What every console handler shares.

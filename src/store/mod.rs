@@ -103,7 +103,8 @@ pub use waves::{
     WaveTemplate,
 };
 pub use whatsapp::{
-    Delivery, SENT_KEPT_DAYS, SentKind, SentRecord, WhatsAppRecords, WhatsAppWrite,
+    DEAD_REASON_MAX, DeadLetter, Delivery, SENT_KEPT_DAYS, SentKind, SentRecord, WhatsAppRecords,
+    WhatsAppWrite,
 };
 
 /// The schema migrations for SQLite, embedded at compile time.

@@ -78,8 +78,11 @@ fn standing_sql(flow: &str) -> String {
          WHEN {} THEN 'invited' ELSE NULL END",
         has("s.status = 'completed'"),
         has("s.status = 'opted_out'"),
+        // An erased session that had started still counts as started (migration 0016),
+        // as in the report.
         has(
-            "s.status IN ('consent', 'answering') OR (s.status = 'expired' AND \
+            "s.erased_started = 1 OR s.status IN ('consent', 'answering') OR \
+             (s.status = 'expired' AND \
              EXISTS (SELECT 1 FROM answers a WHERE a.session_id = s.id))"
         ),
         has("1 = 1"),
@@ -105,8 +108,10 @@ fn standing_cond(st: Standing, flow: &str) -> String {
     };
     let completed = set("s.status = 'completed'");
     let opted_out = set("s.status = 'opted_out'");
-    let answered = "(s.status = 'expired' AND \
-                    EXISTS (SELECT 1 FROM answers a WHERE a.session_id = s.id))";
+    // An expired session with an answer, or an erased one that had started (migration
+    // 0016: erasure deletes the answers but the report still counts it as started).
+    let answered = "(s.erased_started = 1 OR (s.status = 'expired' AND \
+                    EXISTS (SELECT 1 FROM answers a WHERE a.session_id = s.id)))";
     match st {
         Standing::Completed => completed,
         Standing::OptedOut => format!("{opted_out} AND NOT {completed}"),

@@ -103,6 +103,22 @@ const STORE_INBOUND: &str =
 /// Forgets a processed webhook body (`$1` id).
 const DELETE_INBOUND: &str = "DELETE FROM whatsapp_inbound WHERE id = $1";
 
+/// Marks a webhook body dead (`$1` when, `$2` why, `$3` id): it is no longer pending.
+const DEAD_LETTER: &str =
+    "UPDATE whatsapp_inbound SET dead_at = $1, dead_reason = $2 WHERE id = $3";
+
+/// Makes a dead webhook body pending again (`$1` id); returns its body, none when it is
+/// not dead (already retried, or processed since).
+const RETRY_DEAD: &str = "UPDATE whatsapp_inbound SET dead_at = NULL, dead_reason = NULL \
+     WHERE id = $1 AND dead_at IS NOT NULL RETURNING body";
+
+/// The dead webhook bodies, newest first, at most `$1`.
+const DEAD_LETTERS: &str = "SELECT id, received_at, dead_at, dead_reason FROM whatsapp_inbound \
+     WHERE dead_at IS NOT NULL ORDER BY dead_at DESC, id DESC LIMIT $1";
+
+/// The longest reason kept for a dead letter (an error text; longer ones are cut).
+pub const DEAD_REASON_MAX: usize = 500;
+
 /// Opens a number's 24-hour window (`$1` address, `$2` when); never moves it back.
 const TOUCH: &str = "INSERT INTO whatsapp_contacts (address, last_inbound_at) VALUES ($1, $2) \
                      ON CONFLICT (address) DO UPDATE SET last_inbound_at = \
@@ -161,6 +177,13 @@ impl Write for Apply {
                     tx.execute(DELETE_INBOUND, args![*id])
                         .await
                         .ctx("deleting a processed WhatsApp webhook body")?;
+                    None
+                }
+                WhatsAppWrite::DeadLetter { id, reason, at } => {
+                    let reason: String = reason.chars().take(DEAD_REASON_MAX).collect();
+                    tx.execute(DEAD_LETTER, args![to_ms(*at), &reason, *id])
+                        .await
+                        .ctx("dead-lettering a WhatsApp webhook body")?;
                     None
                 }
                 WhatsAppWrite::Touch { address, at } => {
@@ -228,6 +251,16 @@ pub enum WhatsAppWrite {
     },
     /// A webhook body was processed: forget it.
     DeleteInbound(i64),
+    /// A webhook body's handling failed for good: keep it, no longer pending, with when and
+    /// why (an error description without personal data; cut at [`DEAD_REASON_MAX`]).
+    DeadLetter {
+        /// The body's id.
+        id: i64,
+        /// Why.
+        reason: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
     /// The number wrote at `at` (opens its 24-hour window); an earlier time never moves the
     /// window back.
     Touch {
@@ -290,6 +323,33 @@ pub struct SentRecord {
 /// message older than that finds no row and changes nothing (only a late "read" would).
 pub const SENT_KEPT_DAYS: i64 = 37;
 
+/// A webhook body whose handling failed for good, as staff see it: no body, no number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// The body's id (what a retry names).
+    pub id: i64,
+    /// When the webhook arrived.
+    pub received_at: DateTime<Utc>,
+    /// When it was given up.
+    pub dead_at: DateTime<Utc>,
+    /// Why (the last error, without personal data).
+    pub reason: String,
+}
+
+/// [`WhatsAppRecords::whatsapp_retry_dead`]'s write.
+struct RetryDead(i64);
+
+impl Write for RetryDead {
+    type Out = Option<String>;
+    const CONTEXT: &'static str = "retrying a dead WhatsApp webhook body";
+
+    async fn run(self, tx: &mut impl Exec) -> Result<Option<String>> {
+        tx.fetch_optional(RETRY_DEAD, args![self.0], |r| r.text("body"))
+            .await
+            .ctx(Self::CONTEXT)
+    }
+}
+
 /// Forgets sent-message records older than `$1`.
 const PRUNE_SENT: &str = "DELETE FROM whatsapp_sent WHERE sent_at < $1";
 
@@ -330,10 +390,11 @@ impl WhatsAppRecords<'_> {
 
     /// Webhook bodies stored but not yet processed (after a restart), oldest first.
     pub async fn whatsapp_pending_inbound(&self) -> Result<Vec<(i64, String)>> {
-        let rows = sqlx::query("SELECT id, body FROM whatsapp_inbound ORDER BY id")
-            .fetch_all(&self.store.writer)
-            .await
-            .map_err(db("loading pending WhatsApp webhook bodies"))?;
+        let rows =
+            sqlx::query("SELECT id, body FROM whatsapp_inbound WHERE dead_at IS NULL ORDER BY id")
+                .fetch_all(&self.store.writer)
+                .await
+                .map_err(db("loading pending WhatsApp webhook bodies"))?;
         rows.iter()
             .map(|r| Ok((get(r, "id")?, get(r, "body")?)))
             .collect()
@@ -373,9 +434,35 @@ impl WhatsAppRecords<'_> {
         }))
     }
 
-    /// How many webhook bodies wait to be processed.
+    /// The dead webhook bodies (see [`WhatsAppWrite::DeadLetter`]), newest first, at most
+    /// `limit`.
+    pub async fn whatsapp_dead_letters(&self, limit: i64) -> Result<Vec<DeadLetter>> {
+        let rows = sqlx::query(DEAD_LETTERS)
+            .bind(limit)
+            .fetch_all(&self.store.reader)
+            .await
+            .map_err(db("loading dead WhatsApp webhook bodies"))?;
+        rows.iter()
+            .map(|r| {
+                Ok(DeadLetter {
+                    id: get(r, "id")?,
+                    received_at: from_ms(get(r, "received_at")?, "whatsapp_inbound received_at")?,
+                    dead_at: from_ms(get(r, "dead_at")?, "whatsapp_inbound dead_at")?,
+                    reason: get::<Option<String>>(r, "dead_reason")?.unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// Makes a dead webhook body pending again and returns it, to be processed (by the
+    /// running channel, or at the next start); `None` when no dead body has this id.
+    pub async fn whatsapp_retry_dead(&self, id: i64) -> Result<Option<String>> {
+        self.store.write(RetryDead(id)).await
+    }
+
+    /// How many webhook bodies wait to be processed (dead ones do not wait).
     pub async fn whatsapp_inbound_count(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM whatsapp_inbound")
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM whatsapp_inbound WHERE dead_at IS NULL")
             .fetch_one(&self.store.writer)
             .await
             .map_err(db("counting WhatsApp webhook bodies"))?;

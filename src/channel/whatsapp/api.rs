@@ -15,11 +15,13 @@ use std::time::Duration;
 pub enum ApiError {
     /// 131047: more than 24 hours since the respondent's last message; only a template may
     /// be sent.
-    #[error("re-engagement required (131047): {0}")]
+    // Meta's messages stay out of every error text: they can quote the recipient's number,
+    // and these texts reach the logs and the outbox. The code says what happened.
+    #[error("re-engagement required (131047)")]
     ReEngagement(String),
     /// 130429 (the number's throughput), 131056 (too many to one recipient) and the like:
     /// back off and send again.
-    #[error("rate limited ({code}): {message}")]
+    #[error("rate limited ({code})")]
     RateLimited {
         /// Meta's error code.
         code: i64,
@@ -34,7 +36,7 @@ pub enum ApiError {
     #[error("outcome unknown: {0}")]
     Uncertain(String),
     /// The number cannot receive messages (not on WhatsApp, not allowed).
-    #[error("recipient unreachable ({code}): {message}")]
+    #[error("recipient unreachable ({code})")]
     Unreachable {
         /// Meta's error code.
         code: i64,
@@ -43,7 +45,7 @@ pub enum ApiError {
     },
     /// The request itself was refused (bad template, bad token…): sending it again fails
     /// the same way.
-    #[error("rejected ({code}): {message}")]
+    #[error("rejected ({code}){}", own_note(*code, message))]
     Rejected {
         /// Meta's error code (0 when there was none).
         code: i64,
@@ -78,18 +80,35 @@ pub fn classify(http_status: u16, code: Option<i64>, message: String) -> ApiErro
         // 130429 throughput, 131056 pair rate, 80007 account rate, 4/613 app call limits.
         Some(c @ (130429 | 131056 | 80007 | 4 | 613)) => ApiError::RateLimited { code: c, message },
         // Generic, service unavailable, server temporarily unavailable.
-        Some(1 | 2 | 131000 | 131016 | 133004) => ApiError::Transient(message),
+        // Meta's message is left out: it can quote the recipient (see `ApiError`).
+        Some(c @ (1 | 2 | 131000 | 131016 | 133004)) => ApiError::Transient(format!("code {c}")),
         // Undeliverable, not in the allowed list, user stopped marketing messages.
         Some(c @ (131026 | 131030 | 131050)) => ApiError::Unreachable { code: c, message },
         _ if http_status == 429 => ApiError::RateLimited {
             code: code.unwrap_or(0),
             message,
         },
-        _ if http_status >= 500 => ApiError::Transient(format!("HTTP {http_status}: {message}")),
-        c => ApiError::Rejected {
-            code: c.unwrap_or(0),
-            message: format!("HTTP {http_status}: {message}"),
+        // Meta's message is left out: it can quote the recipient (see `ApiError`).
+        _ if http_status >= 500 => ApiError::Transient(match code {
+            Some(c) => format!("HTTP {http_status} ({c})"),
+            None => format!("HTTP {http_status}"),
+        }),
+        Some(c) => ApiError::Rejected { code: c, message },
+        // Without Meta's code, only the status is kept (code 0 texts are shown).
+        None => ApiError::Rejected {
+            code: 0,
+            message: format!("HTTP {http_status}"),
         },
+    }
+}
+
+/// The text shown after a refusal's code: only for code 0, whose message is ours (an HTTP
+/// status, a client that could not be built), never Meta's, which can quote the number.
+fn own_note(code: i64, message: &str) -> String {
+    if code == 0 {
+        format!(": {message}")
+    } else {
+        String::new()
     }
 }
 
@@ -253,5 +272,31 @@ mod tests {
         ));
         assert!(classify(503, None, "x".into()).is_retryable());
         assert!(!classify(400, Some(131026), "x".into()).is_retryable());
+    }
+
+    /// Meta's message can quote the recipient's number: no error text carries it, neither
+    /// the `ApiError` nor what the dispatcher and the reply sender log and store.
+    #[test]
+    fn error_texts_carry_codes_not_metas_message() {
+        let quoted = "Recipient +6281234567890 (6281234567890) is not a WhatsApp user";
+        for (http, code) in [
+            (400, Some(131026)),
+            (400, Some(131047)),
+            (400, Some(130429)),
+            (400, Some(132001)),
+            (400, Some(131000)),
+            (400, None),
+            (500, None),
+            (502, Some(2)),
+        ] {
+            let e = classify(http, code, quoted.into());
+            let shown = e.to_string();
+            let sent = super::super::outbound::send_error(classify(http, code, quoted.into()));
+            for text in [shown, sent.to_string(), e.log_code()] {
+                assert!(!text.contains("81234567890"), "{http} {code:?}: {text}");
+            }
+        }
+        let e = classify(400, Some(131026), quoted.into());
+        assert_eq!(e.to_string(), "recipient unreachable (131026)");
     }
 }

@@ -59,6 +59,44 @@ pub struct WhatsApp {
     pub processor: Processor,
     /// Sends invitations and reminders (for the wave dispatcher).
     pub outbound: Arc<WhatsAppOutbound>,
+    /// Hands dead letters that staff retry to this channel's processor (for the console).
+    pub retry: RetryQueue,
+}
+
+/// The way into a running channel's processor for a dead letter staff retry (see
+/// [`RetryQueue::retry`]). Without one (no WhatsApp channel in this process), a retried
+/// body is processed at the next start of `jejak run`.
+#[derive(Debug, Clone)]
+pub struct RetryQueue(tokio::sync::mpsc::UnboundedSender<(i64, String)>);
+
+/// What retrying a dead letter did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retried {
+    /// Handed to the running processor: it is being processed now.
+    Now,
+    /// Pending again; processed at the next start of the channel.
+    AtNextStart,
+    /// No dead letter has this id (retried already, or never dead).
+    NotDead,
+}
+
+impl RetryQueue {
+    /// Makes dead letter `id` pending again and, with a running processor, hands it over;
+    /// if handling fails three times again it is dead-lettered again with the new reason.
+    pub async fn retry(
+        queue: Option<&RetryQueue>,
+        store: &crate::store::Store,
+        id: i64,
+    ) -> Result<Retried, StoreError> {
+        let Some(body) = store.whatsapp().whatsapp_retry_dead(id).await? else {
+            return Ok(Retried::NotDead);
+        };
+        Ok(match queue {
+            Some(q) if q.0.send((id, body)).is_ok() => Retried::Now,
+            // A stopped processor: the body waits, stored, as any pending one.
+            _ => Retried::AtNextStart,
+        })
+    }
 }
 
 impl std::fmt::Debug for WhatsApp {
@@ -109,6 +147,7 @@ pub async fn start_with(
     let writer = writer::Writer::spawn(store.clone());
     let pending = store.whatsapp().whatsapp_pending_inbound().await?;
     let (queue, rx) = tokio::sync::mpsc::unbounded_channel();
+    let retry = RetryQueue(queue.clone());
     let router = webhook::router(webhook::WebhookState {
         app_secret: config.app_secret.clone(),
         verify_token: config.verify_token.clone(),
@@ -137,6 +176,7 @@ pub async fn start_with(
             pending,
         },
         outbound: Arc::new(WhatsAppOutbound { shared }),
+        retry,
     })
 }
 

@@ -44,13 +44,15 @@ pub(crate) fn send_error(e: ApiError) -> SendError {
         }),
         ApiError::Transient(m) => SendError::Transient(m),
         ApiError::Uncertain(m) => SendError::Uncertain(m),
-        ApiError::Unreachable { code, message } => {
-            SendError::Unreachable(format!("{code}: {message}"))
+        // Codes only: Meta's message can quote the number, and these texts are logged and
+        // stored in the outbox.
+        ApiError::Unreachable { code, .. } => {
+            SendError::Unreachable(format!("WhatsApp error {code}"))
         }
-        ApiError::Rejected { code, message } => SendError::Rejected(format!("{code}: {message}")),
-        ApiError::ReEngagement(m) => SendError::Rejected(format!(
-            "131047 re-engagement required and no template configured for this message: {m}"
-        )),
+        ApiError::Rejected { code, .. } => SendError::Rejected(format!("WhatsApp error {code}")),
+        ApiError::ReEngagement(_) => SendError::Rejected(
+            "131047 re-engagement required and no template configured for this message".into(),
+        ),
     }
 }
 

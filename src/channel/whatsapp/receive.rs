@@ -6,7 +6,10 @@
 //! `wamid` and its replies in one transaction, so a redelivered message changes nothing and
 //! queues nothing; the number's queued replies are then delivered by the channel's
 //! [`ReplySender`]. A body is deleted from the queue table once every message in it was
-//! received; one whose handling failed stays, and is handled again after a restart.
+//! received. One whose handling failed [`HANDLE_ATTEMPTS`] times (or panicked) is a dead
+//! letter: kept, marked with when and why, no longer retried at each start, and listed for
+//! staff (the console's WhatsApp page, `jejak whatsapp dead-letters`), who retry it once
+//! the cause is mended; the worker goes on with the next messages.
 
 use super::api::GraphApi;
 use super::clock::Clock;
@@ -221,11 +224,15 @@ pub fn sender_address(m: &Message) -> Option<String> {
         .or_else(|| m.previous_user_id().and_then(bsuid))
 }
 
-/// Counts down the messages of one body; the last one deletes the body from the queue.
+/// Counts down the messages of one body; the last one deletes the body from the queue, or
+/// dead-letters it when a message failed for good.
 struct BodyDone {
     id: i64,
     remaining: AtomicUsize,
     failed: AtomicBool,
+    /// Why the last failed message failed (an error text, no personal data: the same text
+    /// the log carries).
+    reason: std::sync::Mutex<Option<String>>,
 }
 
 struct Job {
@@ -380,6 +387,7 @@ impl Processor {
             id,
             remaining: AtomicUsize::new(messages.len()),
             failed: AtomicBool::new(false),
+            reason: std::sync::Mutex::new(None),
         });
         for message in messages {
             // A number's messages (and its changed-number notice) share one worker.
@@ -416,40 +424,58 @@ async fn worker(
             },
         };
         let mut attempt = 0;
-        let ok = loop {
+        let failure = loop {
             attempt += 1;
             // A panic costs this message, not the worker (and with it every later message
             // of the numbers it serves): caught, counted, and the message is not retried,
-            // since it would panic again.
+            // since it would panic again; its body becomes a dead letter.
             let handled = AssertUnwindSafe(shared.handle_message(&sender, &job.message))
                 .catch_unwind()
-                .await
-                .unwrap_or_else(|_| {
-                    tracing::error!(wamid = %job.message.id, "WhatsApp message handling panicked; skipped");
-                    crate::server::note_panic("whatsapp message");
-                    Ok(())
-                });
+                .await;
             match handled {
-                Ok(()) => break true,
-                Err(e) if attempt < HANDLE_ATTEMPTS => {
+                Ok(Ok(())) => break None,
+                Err(_) => {
+                    tracing::error!(wamid = %job.message.id, "WhatsApp message handling panicked; dead-lettered");
+                    crate::server::note_panic("whatsapp message");
+                    break Some("panic while handling a message".to_string());
+                }
+                Ok(Err(e)) if attempt < HANDLE_ATTEMPTS => {
                     tracing::warn!(error = %e, attempt, "WhatsApp message failed; trying again");
                     tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
                 }
-                Err(e) => {
-                    tracing::error!(error = %e, "WhatsApp message failed; kept for the next start");
-                    break false;
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, attempts = attempt, "WhatsApp message failed; its body is dead-lettered");
+                    break Some(format!("failed {attempt} times: {e}"));
                 }
             }
         };
-        if !ok {
-            job.done.failed.store(true, Ordering::Relaxed);
+        if let Some(reason) = failure {
+            job.done.failed.store(true, Ordering::Release);
+            if let Ok(mut r) = job.done.reason.lock() {
+                *r = Some(reason);
+            }
         }
-        if job.done.remaining.fetch_sub(1, Ordering::AcqRel) == 1
-            && !job.done.failed.load(Ordering::Relaxed)
-        {
-            shared
-                .writer
-                .push(WhatsAppWrite::DeleteInbound(job.done.id));
+        if job.done.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+            if job.done.failed.load(Ordering::Acquire) {
+                // The other messages of the body were received (or failed too); a retry
+                // finds those done by their wamids and changes nothing for them.
+                let reason = job
+                    .done
+                    .reason
+                    .lock()
+                    .ok()
+                    .and_then(|r| r.clone())
+                    .unwrap_or_default();
+                shared.writer.push(WhatsAppWrite::DeadLetter {
+                    id: job.done.id,
+                    reason,
+                    at: shared.clock.now(),
+                });
+            } else {
+                shared
+                    .writer
+                    .push(WhatsAppWrite::DeleteInbound(job.done.id));
+            }
         }
     }
 }

@@ -33,6 +33,11 @@ const ACTIONS: &[&str] = &[
     "account-disable",
     "account-enable",
     "account-reset",
+    "whatsapp-retry",
+    "respondent-show",
+    "respondent-export",
+    "respondent-delete",
+    "retention-purge",
 ];
 
 /// The filter of the audit page.

@@ -8,8 +8,10 @@ pub mod invitations;
 pub mod login;
 pub mod overview;
 pub mod respondents;
+pub mod rights;
 pub mod roster;
 pub mod waves;
+pub mod whatsapp;
 
 use axum::Router;
 
@@ -22,10 +24,12 @@ pub fn routes() -> Router<AppState> {
         .merge(overview::routes())
         .merge(roster::routes())
         .merge(respondents::routes())
+        .merge(rights::routes())
         .merge(invitations::routes())
         .merge(waves::routes())
         .merge(exports::routes())
         .merge(flows::routes())
         .merge(audit::routes())
         .merge(accounts::routes())
+        .merge(whatsapp::routes())
 }

@@ -1,6 +1,6 @@
 //! Respondents: search by name, NISN/NIM or phone with filters (standing in a flow, cohort,
 //! programme), 50 a page, and one respondent's page (fields, standing per flow, channels,
-//! answers so far, reminders). Admins and operators only; everything within the member's
+//! answers so far, reminders, the data-rights forms of `rights.rs`). Admins and operators only; everything within the member's
 //! scope, enforced by the store's queries: a respondent outside it is "not found".
 
 use axum::Router;
@@ -350,6 +350,7 @@ async fn respondent(
                 }
             }
         }
+        (crate::console::pages::rights::rights_section(tr, &staff, id))
         h2 { (tr.t("c-resp-reminders")) }
         @if reminders.is_empty() {
             p.muted { (tr.t("c-resp-no-reminders")) }
