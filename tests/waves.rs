@@ -652,7 +652,8 @@ async fn dry_run_counts_every_reason(db: &Db) {
         )
         .await
         .expect("respondent");
-    let _ = nochat;
+    // On the flow (a session) but with no chat: excluded for that reason.
+    test_db::enrol(s, nochat, FLOW).await;
     let started = person(s, "started", None, "5", "2025").await;
     set_status(s, started, SessionStatus::Answering, t0).await;
     person(s, "wib", Some("Asia/Jakarta"), "6", "2025").await;
