@@ -156,7 +156,7 @@ async fn main() -> anyhow::Result<()> {
     let result = async {
         let store = &db.store;
         let t = Instant::now();
-        bulk::bulk_roster(&db.url, n, 1).await?;
+        bulk::bulk_roster(&db.url, n, bulk::Mix::EveryoneOnTheFlow).await?;
         let template = transcript_answers()?;
         bulk_answers(&db.url, &template).await?;
         println!(

@@ -1,10 +1,12 @@
-//! `cargo bench --bench waves`: a roster of 150,000 (one year of MOOC Pintar graduates),
-//! planning one wave for all of them, then dispatching against the fake Bot API enforcing
-//! 30 messages per second for about a minute.
+//! `cargo bench --bench waves`: a roster of 150,000 (one year of MOOC Pintar graduates;
+//! `WAVES_BENCH_RESPONDENTS=1500000` for a national one), the dry run of one wave for all of
+//! them, planning it, then dispatching against the fake Bot API enforcing 30 messages per
+//! second for about a minute.
 //!
 //! Options (environment): `WAVES_BENCH_RESPONDENTS` (default 150000),
-//! `WAVES_BENCH_SECONDS` (dispatch time, default 60), `DATABASE_URL` (a PostgreSQL URL runs
-//! against a fresh schema of it, dropped afterwards; default a temporary SQLite file).
+//! `WAVES_BENCH_SECONDS` (dispatch time, default 60; 0 skips the dispatch), `DATABASE_URL`
+//! (a PostgreSQL URL runs against a fresh schema of it, dropped afterwards; default a
+//! temporary SQLite file).
 
 #[path = "support/bulk.rs"]
 mod bulk;
@@ -43,6 +45,13 @@ fn env_num(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// The load average (`/proc/loadavg`, first three fields): the machine is shared.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 async fn fresh_db() -> anyhow::Result<(String, Option<tempfile::TempDir>, Option<(String, String)>)>
 {
     match std::env::var("DATABASE_URL") {
@@ -77,10 +86,11 @@ async fn main() -> anyhow::Result<()> {
     let store = Store::connect(&url).await?;
     println!("backend: {}", store.backend());
 
+    println!("load average at the start: {}", load_average());
     let t = Instant::now();
-    bulk::bulk_roster(&url, n, 2).await?;
+    bulk::bulk_roster(&url, n, bulk::Mix::AcrossFlows).await?;
     println!(
-        "roster: {n} respondents with Telegram chats inserted directly in {:.2} s",
+        "roster: {n} respondents with Telegram chats and sessions built in {:.2} s",
         t.elapsed().as_secs_f64()
     );
 
@@ -100,6 +110,28 @@ async fn main() -> anyhow::Result<()> {
         template: None,
     };
     let id = store.waves().create_wave(&wave, now).await?;
+    let stored = store
+        .waves()
+        .wave(id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the wave just made is gone"))?;
+    // The dry run (`jejak wave show`, the console's wave page): the same eligibility text as
+    // a GROUP BY. The first one after the load also analyses the tables it finds stale.
+    let mut eligible = 0;
+    for label in ["first, after the load", "again"] {
+        let t = Instant::now();
+        let classes = store.waves().classify_audience(&stored, now).await?;
+        let s = t.elapsed().as_secs_f64();
+        eligible = classes
+            .iter()
+            .filter(|(reason, _, _)| reason.is_none())
+            .map(|(_, _, n)| *n)
+            .sum::<i64>();
+        println!(
+            "dry run ({label}): {eligible} eligible in {s:.2} s (load {})",
+            load_average()
+        );
+    }
     // Quiet hours off, so the numbers do not depend on the hour the bench runs at.
     let quiet = QuietHours::new(Some("00:00"), Some("00:00"), &[])?;
     let t = Instant::now();
@@ -107,11 +139,27 @@ async fn main() -> anyhow::Result<()> {
     let plan_s = t.elapsed().as_secs_f64();
     let messages: u64 = planned.iter().map(|(_, p)| p.messages).sum();
     println!(
-        "planning: one wave run, {messages} outbox rows (of {n}; completed excluded) in {plan_s:.2} s ({:.0} rows/s)",
-        messages as f64 / plan_s
+        "planning: one wave run, {messages} outbox rows (of {n}; completed and other flow excluded) in {plan_s:.2} s ({:.0} rows/s, load {})",
+        messages as f64 / plan_s,
+        load_average()
     );
     let counts = store.waves().outbox_counts(id).await?;
     assert_eq!(counts.get("pending").copied().unwrap_or(0) as u64, messages);
+    // The planner and the dry run agree.
+    assert_eq!(messages as i64, eligible, "planner and dry run disagree");
+    let t = Instant::now();
+    store.waves().classify_audience(&stored, now).await?;
+    println!(
+        "dry run (after planning, {messages} rows queued): {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    if seconds == 0 {
+        println!("dispatch: skipped (WAVES_BENCH_SECONDS=0)");
+        println!("peak RSS: {:.1} MiB", common::peak_rss_mib());
+        store.close().await;
+        drop_schema(pg).await?;
+        return Ok(());
+    }
 
     let api = FakeBotApi::start(TOKEN).await;
     api.set_rate_limit(Some(LIMIT));
@@ -163,6 +211,11 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("peak RSS: {:.1} MiB", common::peak_rss_mib());
     store.close().await;
+    drop_schema(pg).await
+}
+
+/// Drops the benchmark's PostgreSQL schema, if it made one.
+async fn drop_schema(pg: Option<(String, String)>) -> anyhow::Result<()> {
     if let Some((admin, schema)) = pg {
         let mut c = sqlx::PgConnection::connect(&admin).await?;
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))

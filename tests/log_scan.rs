@@ -104,6 +104,7 @@ async fn seed(store: &Store) -> Vec<String> {
             .expect("load")
             .expect("exists");
         tokens.push(stored.token);
+        test_db::enrol(store, id, "tracer-smk").await;
         if p.phone == BAMBANG.phone {
             store
                 .respondents()

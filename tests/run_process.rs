@@ -62,6 +62,21 @@ async fn seed(store: &Store) {
             .bind_channel(id, channel, address, now)
             .await
             .expect("bind");
+        // Enrolled in the flow, as `jejak roster import --flow` does: a wave reaches only
+        // respondents with a session of its flow.
+        let invited = jejak::engine::SessionState::invited(Lang::Id);
+        store
+            .sessions()
+            .open_session(
+                id,
+                "tracer-smk",
+                1,
+                jejak::model::SessionStatus::Invited,
+                &serde_json::to_string(&invited).expect("json"),
+                now,
+            )
+            .await
+            .expect("enrol");
     }
     let wave = NewWave {
         flow_id: "tracer-smk".into(),

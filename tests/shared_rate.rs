@@ -54,6 +54,7 @@ async fn seed_wave(db: &Db) {
             .bind_channel(id, "telegram", &(WAVE_CHAT0 + i).to_string(), now)
             .await
             .expect("bind");
+        test_db::enrol(&db.store, id, "crash").await;
     }
     let w = NewWave {
         flow_id: "crash".into(),

@@ -101,6 +101,8 @@ async fn with_chats(store: &Store) {
             .bind_channel(id, "telegram", &format!("{}", 9000 + i), Utc::now())
             .await
             .expect("bind");
+        // On the flow: a wave reaches only respondents with a session of its flow.
+        test_db::enrol(store, id, FLOW).await;
     }
 }
 

@@ -39,6 +39,8 @@ both_backends!(
     planning_twice_plans_once,
     unfinished_wave_continues_after_quiet_hours,
     template_params_come_from_the_roster,
+    waves_reach_only_respondents_of_their_flow,
+    interrupted_planning_plans_all_or_nothing,
 );
 
 /// An in-process platform: records every send, and answers with scripted errors per
@@ -154,6 +156,7 @@ async fn person(
         .bind_channel(id, "telegram", chat, utc("2026-11-01T00:00:00Z"))
         .await
         .expect("bind");
+    test_db::enrol(store, id, FLOW).await;
     id
 }
 
@@ -649,7 +652,8 @@ async fn dry_run_counts_every_reason(db: &Db) {
         )
         .await
         .expect("respondent");
-    let _ = nochat;
+    // On the flow (a session) but with no chat: excluded for that reason.
+    test_db::enrol(s, nochat, FLOW).await;
     let started = person(s, "started", None, "5", "2025").await;
     set_status(s, started, SessionStatus::Answering, t0).await;
     person(s, "wib", Some("Asia/Jakarta"), "6", "2025").await;
@@ -749,6 +753,118 @@ async fn planning_twice_plans_once(db: &Db) {
     assert_eq!(planned, 1, "exactly one planner planned the run");
     assert_eq!(counts(s, id).await.get("pending"), Some(&50));
     other.close().await;
+}
+
+/// A roster spans flows: a wave goes only to respondents with a session of its flow, not
+/// to one enrolled in another flow only, nor to one with a chat and no session at all.
+async fn waves_reach_only_respondents_of_their_flow(db: &Db) {
+    let s = &db.store;
+    let t0 = utc("2026-12-01T03:00:00Z"); // 10:00 WIB
+    let mine = person(s, "mine", None, "1", "2025").await;
+    let mut others = Vec::new();
+    for (i, flow) in [(2, Some("other-flow")), (3, None)] {
+        let id = s
+            .respondents()
+            .upsert_respondent(
+                &NewRespondent {
+                    fields: RespondentFields {
+                        name: Some(format!("not mine {i}")),
+                        external_id: Some(format!("ext-{i}")),
+                        cohort: Some("2025".into()),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
+                t0,
+            )
+            .await
+            .expect("respondent");
+        s.respondents()
+            .bind_channel(id, "telegram", &i.to_string(), t0)
+            .await
+            .expect("bind");
+        if let Some(f) = flow {
+            test_db::enrol(s, id, f).await;
+        }
+        others.push(id);
+    }
+    let id = s
+        .waves()
+        .create_wave(&wave(Some(t0), None, "Asia/Jakarta"), t0)
+        .await
+        .expect("wave");
+    let w = s.waves().wave(id).await.expect("load").expect("wave");
+    let d = jejak::cli::wave::dry_run(s, &w, &QuietHours::default(), t0)
+        .await
+        .expect("dry run");
+    assert_eq!(d.eligible_now, 1, "{d:?}");
+    assert_eq!(d.excluded.values().sum::<i64>(), 0, "{d:?}");
+    let planned = jejak::schedule::planner::plan_due(s, &QuietHours::default(), t0)
+        .await
+        .expect("plan");
+    assert_eq!(planned.len(), 1);
+    assert_eq!(planned[0].1.messages, 1);
+    let r = rig(s, t0);
+    r.drain().await;
+    assert_eq!(r.fake.count_for("1"), 1);
+    assert_eq!(r.fake.count_for("2") + r.fake.count_for("3"), 0);
+    let _ = (mine, others);
+}
+
+/// Planning stopped part-way (the future dropped, as Ctrl-C or a lost connection does)
+/// leaves the run either planned in full or not at all, never a run with part of its
+/// messages; the next planner then plans it once.
+async fn interrupted_planning_plans_all_or_nothing(db: &Db) {
+    let s = &db.store;
+    let n: i64 = 300;
+    for i in 0..n {
+        person(s, &format!("P{i}"), None, &format!("{i}"), "2025").await;
+    }
+    let t0 = utc("2026-12-01T03:00:00Z");
+    let id = s
+        .waves()
+        .create_wave(&wave(Some(t0), None, "Asia/Jakarta"), t0)
+        .await
+        .expect("wave");
+    let q = QuietHours::default();
+    let mut interrupted = 0;
+    let mut budget = StdDuration::from_micros(50);
+    loop {
+        let attempt =
+            tokio::time::timeout(budget, jejak::schedule::planner::plan_due(s, &q, t0)).await;
+        // Whatever happened, what is stored is a whole run or none.
+        let runs = test_db::query_text(
+            db,
+            &format!("SELECT CAST(count(*) AS TEXT) FROM wave_runs WHERE wave_id = {id}"),
+        )
+        .await
+        .unwrap_or_default();
+        let rows: i64 = counts(s, id).await.values().sum();
+        match runs.as_str() {
+            "0" => assert_eq!(rows, 0, "messages without their run"),
+            "1" => assert_eq!(rows, n, "a run with part of its messages"),
+            other => panic!("{other} runs of a one-off wave"),
+        }
+        match attempt {
+            Ok(planned) => {
+                planned.expect("plan");
+                break;
+            }
+            Err(_) => {
+                interrupted += 1;
+                budget *= 2;
+            }
+        }
+    }
+    assert!(interrupted > 0, "planning was never interrupted");
+    // Done once: another planner finds nothing left to plan.
+    assert!(
+        jejak::schedule::planner::plan_due(s, &q, t0)
+            .await
+            .expect("plan")
+            .is_empty()
+    );
+    assert_eq!(counts(s, id).await.get("pending"), Some(&n));
 }
 
 async fn unfinished_wave_continues_after_quiet_hours(db: &Db) {

@@ -63,6 +63,7 @@ async fn seed(store: &Store) -> i64 {
             .bind_channel(id, "telegram", &(CHAT0 + i).to_string(), now)
             .await
             .expect("bind");
+        test_db::enrol(store, id, "tracer-smk").await;
     }
     let w = NewWave {
         flow_id: "tracer-smk".into(),

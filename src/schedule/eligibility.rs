@@ -100,8 +100,9 @@ impl StatusFilter {
         }
     }
 
-    /// The SQL condition on the latest session's status `p.latest_status` (NULL when the
-    /// respondent has no session of the flow).
+    /// The SQL condition on the latest session's status `p.latest_status` (never NULL since
+    /// the audience is joined to its session of the flow; the test stays NULL-safe all the
+    /// same).
     fn sql(self) -> &'static str {
         match self {
             StatusFilter::NotStarted => {
@@ -200,17 +201,71 @@ pub struct Sql {
 }
 
 impl Audience {
-    /// `FROM … WHERE <segment>` over respondents `r` and their progress `p` in flow `$1`
-    /// (NULL when they have no session of it), numbering further placeholders from `$2`.
-    /// `p.latest_status` is the status of their latest session of the flow, kept by the
-    /// triggers of migration 0011 (`flow_progress`), so the whole roster is one join of two
-    /// tables instead of a search for each respondent's latest session (at 150,000
-    /// respondents that search was most of the PostgreSQL dry run, see docs/benchmarks.md).
+    /// The common table expression the audience reads the outbox through: `ob`, one row
+    /// per respondent with a reminder that matters to this run, with `of_wave` (their
+    /// reminders of this wave, for the cap) and `too_soon` (1 when one is queued, or one of
+    /// any wave went out after the gap's cutoff). Goes in front of the statement (`WITH …`).
+    ///
+    /// Why a materialized CTE, grouped once: the planner's `INSERT INTO outbox … SELECT`
+    /// reads the table it writes. Written as per-respondent `EXISTS`/`count(*)` over
+    /// `outbox`, PostgreSQL (which had just analysed an empty outbox) chose a nested loop
+    /// that scanned the outbox again for every respondent while the statement kept adding
+    /// rows to it: quadratic, minutes at 150,000 (docs/benchmarks.md). Materialized, the
+    /// outbox is read once, before the first row is inserted, whatever plan is chosen.
+    pub fn with_clause(&self) -> String {
+        let w = self.wave_id;
+        let (soon, relevant) = match self.gap_cutoff_ms {
+            Some(cut) => (
+                format!(
+                    "(o.wave_id = {w} AND o.status IN ('pending', 'sending')) \
+                     OR (o.status IN ('sent', 'uncertain', 'sending') \
+                         AND COALESCE(o.sent_at, o.attempt_at) > {cut}) \
+                     OR (o.status IN ('pending', 'sending') AND o.wave_id <> {w})"
+                ),
+                format!(
+                    "o.wave_id = {w} OR o.status IN ('pending', 'sending') \
+                     OR COALESCE(o.sent_at, o.attempt_at) > {cut}"
+                ),
+            ),
+            None => (
+                format!("o.wave_id = {w} AND o.status IN ('pending', 'sending')"),
+                format!("o.wave_id = {w}"),
+            ),
+        };
+        format!(
+            "WITH ob AS MATERIALIZED (SELECT o.respondent_id, \
+                 sum(CASE WHEN o.wave_id = {w} THEN 1 ELSE 0 END) AS of_wave, \
+                 max(CASE WHEN {soon} THEN 1 ELSE 0 END) AS too_soon \
+             FROM outbox o WHERE o.status IN ('pending', 'sending', 'sent', 'uncertain') \
+                 AND ({relevant}) \
+             GROUP BY o.respondent_id) "
+        )
+    }
+
+    /// `FROM … WHERE <segment>` over respondents `r` with a session of flow `$1` and their
+    /// progress `p` in it, numbering further placeholders from `$2`; it reads `ob` of
+    /// [`Audience::with_clause`], which must precede the statement.
+    ///
+    /// A roster spans flows: only respondents with a session of the wave's flow (enrolled
+    /// by `jejak roster import --flow`, or who started it) are its audience, hence the inner
+    /// join. `p.latest_status` is the status of their latest session of the flow, kept by
+    /// the triggers of migration 0011 (`flow_progress`), so the whole roster is one join of
+    /// two tables instead of a search for each respondent's latest session.
+    ///
+    /// Every other table is joined as a derived table grouped once per statement (the
+    /// respondents with a reminder channel, `ch`; their reminders, `ob`), so each exclusion
+    /// is a test on a joined column: PostgreSQL hashes each side once instead of probing
+    /// (or, for `NOT IN` over 1,500,000 ids that do not fit in `work_mem`, scanning) per
+    /// respondent.
     pub fn from_where(&self) -> Sql {
-        let mut text = String::from(
+        let mut text = format!(
             "FROM respondents r \
-             LEFT JOIN flow_progress p ON p.flow_id = $1 AND p.respondent_id = r.id \
-             WHERE 1 = 1",
+             JOIN flow_progress p ON p.flow_id = $1 AND p.respondent_id = r.id \
+             LEFT JOIN (SELECT cb.respondent_id FROM channel_bindings cb \
+                 WHERE cb.channel IN {REMINDER_CHANNELS} GROUP BY cb.respondent_id) ch \
+               ON ch.respondent_id = r.id \
+             LEFT JOIN ob ON ob.respondent_id = r.id \
+             WHERE 1 = 1"
         );
         let mut binds = Vec::new();
         for (k, v) in &self.segment.0 {
@@ -224,9 +279,9 @@ impl Audience {
         Sql { text, binds }
     }
 
-    /// The exclusion reasons as `(code, SQL condition)`, in priority order.
+    /// The exclusion reasons as `(code, SQL condition)`, in priority order. Each is a test
+    /// on the columns of [`Audience::from_where`] (no subquery), NULL-free.
     pub fn exclusions(&self) -> Vec<(Exclusion, String)> {
-        let w = self.wave_id;
         let mut v = vec![
             (
                 Exclusion::Completed,
@@ -241,44 +296,18 @@ impl Audience {
                 "COALESCE(p.latest_status, '') = 'expired'".to_owned(),
             ),
             (Exclusion::Unreachable, "r.unreachable <> 0".to_owned()),
-            // Set membership rather than a look-up per respondent: the set of bound
-            // respondents is built once per statement (PostgreSQL: a hashed subplan; SQLite:
-            // a temporary index), and `respondent_id` is never NULL, so `NOT IN` is exact.
-            // The correlated `NOT EXISTS` ran one index probe for each of the 150,000
-            // respondents of the console benchmark's dry run.
-            (
-                Exclusion::NoChannel,
-                format!(
-                    "r.id NOT IN (SELECT cb.respondent_id FROM channel_bindings cb \
-                     WHERE cb.channel IN {REMINDER_CHANNELS})"
-                ),
-            ),
+            (Exclusion::NoChannel, "ch.respondent_id IS NULL".to_owned()),
             (Exclusion::OtherStatus, format!("NOT {}", self.status.sql())),
         ];
         if let Some(cap) = self.max_per_person {
             v.push((
                 Exclusion::CapReached,
-                format!(
-                    "(SELECT count(*) FROM outbox oc WHERE oc.wave_id = {w} \
-                     AND oc.respondent_id = r.id \
-                     AND oc.status IN ('pending', 'sending', 'sent', 'uncertain')) >= {cap}"
-                ),
+                format!("COALESCE(ob.of_wave, 0) >= {cap}"),
             ));
         }
-        let recent = match self.gap_cutoff_ms {
-            Some(cut) => format!(
-                " OR (og.status IN ('sent', 'uncertain', 'sending') \
-                 AND COALESCE(og.sent_at, og.attempt_at) > {cut}) \
-                 OR (og.status IN ('pending', 'sending') AND og.wave_id <> {w})"
-            ),
-            None => String::new(),
-        };
         v.push((
             Exclusion::TooSoon,
-            format!(
-                "EXISTS (SELECT 1 FROM outbox og WHERE og.respondent_id = r.id AND \
-                 ((og.wave_id = {w} AND og.status IN ('pending', 'sending')){recent}))"
-            ),
+            "COALESCE(ob.too_soon, 0) = 1".to_owned(),
         ));
         v
     }
@@ -294,8 +323,8 @@ impl Audience {
     }
 
     /// One `AND NOT (…)` per exclusion. Every condition is NULL-free (the outer-joined
-    /// progress's status goes through `COALESCE`), since `NOT NULL` would drop exactly the
-    /// respondents who never started; plain `NOT EXISTS` lets PostgreSQL use anti-joins.
+    /// columns go through `COALESCE` or `IS NULL`), since `NOT NULL` would drop exactly the
+    /// respondents with no reminder yet.
     pub fn eligible_conditions(&self) -> String {
         self.exclusions()
             .into_iter()

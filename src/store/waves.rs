@@ -545,8 +545,9 @@ impl Waves<'_> {
             format!("{not_before_sql} ELSE ${} END", n + 2)
         };
         // The newest binding of a respondent on a reminder channel: where they last talked.
+        // The CTE goes first (`WITH … INSERT`), a form both backends read.
         let sql = format!(
-            "INSERT INTO outbox (run_id, wave_id, respondent_id, channel, address, status, \
+            "{with}INSERT INTO outbox (run_id, wave_id, respondent_id, channel, address, status, \
                  not_before) \
              SELECT {run_id}, {wave}, r.id, b.channel, b.address, 'pending', {not_before_sql} \
              {from} {eligible} \
@@ -568,7 +569,20 @@ impl Waves<'_> {
                 1
             ),
             eligible = aud.eligible_conditions(),
+            with = aud.with_clause(),
         );
+        if self.store.backend() == Backend::Postgres {
+            // As for the dry run: no JIT compiling (the estimate of a whole-roster statement
+            // is in the millions, which switches it on for seconds of compiling), and hash
+            // tables of 1,500,000 respondents in memory rather than spilled to disk. Only
+            // for this transaction.
+            for set in ["SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'"] {
+                sqlx::query(set)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db("setting up a wave's planning"))?;
+            }
+        }
         let mut q = sqlx::query(AssertSqlSafe(sql)).bind(wave.spec.flow_id.clone());
         for b in &fw.binds {
             q = q.bind(b.clone());
@@ -606,8 +620,9 @@ impl Waves<'_> {
         let aud = wave.audience(due);
         let fw = aud.from_where();
         let sql = format!(
-            "SELECT reason, tz, count(*) AS n FROM (SELECT {case} AS reason, \
+            "{with}SELECT reason, tz, count(*) AS n FROM (SELECT {case} AS reason, \
                  r.timezone AS tz {from}) c GROUP BY reason, tz",
+            with = aud.with_clause(),
             case = aud.classify_case(),
             from = fw.text,
         );
@@ -622,14 +637,14 @@ impl Waves<'_> {
             .await
             .map_err(db("starting a dry run"))?;
         if self.store.backend() == Backend::Postgres {
-            // The per-respondent subqueries make PostgreSQL's cost estimate huge, which
-            // switches on JIT compilation: seconds of compiling for a query that runs in a
-            // fraction of that. The hash tables of 150,000 respondents also spill to disk
-            // at the default work_mem. And since the reasons' subqueries refer to `r.id`,
-            // the planner expects one group per respondent (150,000 instead of a handful)
-            // and sorts every row to group them; with sorting off it counts them in a hash
-            // table instead (a third less CPU time at 150,000, docs/benchmarks.md). All
-            // three only for this transaction, which holds this one statement.
+            // A whole-roster statement's cost estimate is in the millions, which switches
+            // on JIT compilation: seconds of compiling for a query that runs in a fraction
+            // of that. The hash tables of 150,000 respondents also spill to disk at the
+            // default work_mem. And the planner tends to expect one group per respondent
+            // rather than a handful of reasons and sorts every row to group them; with
+            // sorting off it counts them in a hash table instead (a third less CPU time at
+            // 150,000, docs/benchmarks.md). All three only for this transaction, which
+            // holds this one statement.
             for set in [
                 "SET LOCAL jit = off",
                 "SET LOCAL work_mem = '64MB'",

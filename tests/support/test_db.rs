@@ -186,3 +186,21 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// Enrols respondent `id` in `flow_id` with an `invited` session (what `jejak roster import
+/// --flow` does): a wave reaches only respondents with a session of its flow.
+pub async fn enrol(store: &Store, id: jejak::store::RespondentId, flow_id: &str) {
+    let state = jejak::engine::SessionState::invited(jejak::model::Lang::Id);
+    store
+        .sessions()
+        .open_session(
+            id,
+            flow_id,
+            1,
+            jejak::model::SessionStatus::Invited,
+            &serde_json::to_string(&state).expect("json"),
+            Utc::now(),
+        )
+        .await
+        .expect("enrol in the flow");
+}
