@@ -569,3 +569,41 @@ async fn indicators_command_line(db: &Db) {
     );
 }
 
+/// The shipped UMP table has 2024 and 2025 for every one of the 38 provinces of the
+/// province list, each row with a source (data/UMP-SOURCES.md says which page and why).
+#[test]
+fn the_ump_table_covers_every_province_in_2024_and_2025() {
+    use jejak::report::indicators::ump::UmpTable;
+    let table = UmpTable::shipped().expect("the shipped table reads");
+    let provinces = std::fs::read_to_string("data/wilayah/provinces.csv").expect("provinces");
+    let names: Vec<&str> = provinces
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(',').map(|(_, name)| name))
+        .collect();
+    assert_eq!(names.len(), 38);
+    let mut missing = Vec::new();
+    for name in &names {
+        for year in [2024, 2025] {
+            match table.lookup(name, year) {
+                Some(row) => assert!(row.source.starts_with("https://"), "{name} {year}"),
+                None => missing.push(format!("{name} {year}")),
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no UMP for {missing:?}");
+    assert_eq!(table.len(), 76);
+    // Rows added from the decrees' reports (see data/UMP-SOURCES.md).
+    assert_eq!(
+        table.lookup("Sulawesi Utara", 2025).map(|r| r.rupiah),
+        Some(3_775_425)
+    );
+    assert_eq!(
+        table.lookup("Maluku", 2025).map(|r| r.rupiah),
+        Some(3_141_700)
+    );
+    assert_eq!(
+        table.lookup("Papua Barat Daya", 2024).map(|r| r.rupiah),
+        Some(3_393_000)
+    );
+}
