@@ -282,6 +282,9 @@ pub enum Value {
     Email(String),
     /// The respondent skipped an optional question.
     Skipped,
+    /// The respondent declined to answer a `refusable` question ("rahasia"); exported
+    /// with the flow's `missing.refused` code, apart from a skip.
+    Refused,
 }
 
 impl Value {
@@ -297,7 +300,7 @@ impl Value {
             Value::Bool(b) => if *b { "1" } else { "0" }.to_string(),
             Value::Date(d) => d.format("%Y-%m-%d").to_string(),
             Value::MonthYear { year, month } => format!("{year:04}-{month:02}"),
-            Value::Skipped => String::new(),
+            Value::Skipped | Value::Refused => String::new(),
         }
     }
 

@@ -2937,3 +2937,85 @@ fn lookup_offers_render_on_every_channel() {
     assert!(json.contains("Jawa Timur"), "{json}");
     assert!(!json.contains("1. Jawa Barat"), "{json}");
 }
+
+/// A `refusable` question: its prompt ends with the "prefer not to say" button, the button
+/// and the words decline it (stored as refused, not skipped); on a question that is not
+/// refusable "rahasia" is an answer like any other.
+#[test]
+fn refusable_questions_take_the_button_and_the_words() {
+    const SRC: &str = r#"
+flow:
+  id: tolak
+  version: 1
+  title: { id: "Tolak", en: "Refuse" }
+  languages: [id, en]
+  consent:
+    purpose: { id: "a", en: "a" }
+    data: { id: "b", en: "b" }
+    retention: { id: "c", en: "c" }
+    rights: { id: "d", en: "d" }
+sections:
+  - id: s
+    title: { id: "S", en: "S" }
+    questions:
+      - code: status
+        type: single
+        refusable: true
+        text: { id: "Status kerja?", en: "Work status?" }
+        options:
+          - { code: "1", label: { id: "Tetap", en: "Permanent" } }
+          - { code: "2", label: { id: "Kontrak", en: "Contract" } }
+      - code: gaji
+        type: money
+        refusable: true
+        text: { id: "Gaji per bulan?", en: "Monthly pay?" }
+      - code: kantor
+        type: text
+        text: { id: "Nama kantor?", en: "Employer?" }
+"#;
+    let f = flow(SRC);
+    let out = converse(&f, &["/mulai", "ya"]).expect("conversation");
+    let prompt = out
+        .replies
+        .last()
+        .and_then(|r| r.prompt.clone())
+        .expect("a prompt");
+    let values: Vec<&str> = prompt.options.iter().map(|o| o.value.as_str()).collect();
+    assert_eq!(values, ["1", "2", jejak::engine::answer::REFUSE]);
+    let out = converse(
+        &f,
+        &[
+            "/mulai",
+            "ya",
+            "btn:status=@refuse",
+            "Tidak mau menjawab.",
+            "rahasia",
+        ],
+    )
+    .expect("conversation");
+    let value = |code: &str| {
+        out.state
+            .answers
+            .iter()
+            .find(|(k, _)| k.code == code)
+            .map(|(_, a)| a.value.clone())
+    };
+    use jejak::model::Value;
+    assert_eq!(value("status"), Some(Value::Refused));
+    assert_eq!(value("gaji"), Some(Value::Refused));
+    assert_eq!(value("kantor"), Some(Value::Text("rahasia".into())));
+    assert_eq!(out.state.status, Completed);
+    // A typed amount still answers a refusable question; the next one is not refusable.
+    let out = converse(&f, &["/mulai", "ya", "1", "3,5 juta"]).expect("conversation");
+    assert!(
+        !out.replies
+            .iter()
+            .any(|r| r.plain().contains("ketik «rahasia»")),
+        "no refusal hint on a question that is not refusable"
+    );
+    assert!(
+        out.replies
+            .iter()
+            .any(|r| r.plain().contains("Nama kantor?"))
+    );
+}

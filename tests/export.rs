@@ -30,6 +30,7 @@ both_backends!(
     export_and_codebook_cover_every_version,
     roster_fields_extra_columns_language_and_excel_csv,
     export_by_id_works_without_the_flow_file,
+    refused_answers_are_kept_apart_and_exported_with_their_code,
 );
 
 const CONSENT: &str = r#"
@@ -551,4 +552,104 @@ fn export_fields_errors_are_located() {
         "{errs:?}"
     );
     assert_eq!(errs.len(), 3, "{errs:?}");
+}
+
+/// Income and activity may be declined, the phone number skipped: "rahasia" typed, the
+/// number after the last option typed (where the "Tidak mau menjawab" button is listed), and
+/// `/lewati`. Each is stored as what it is, exported under its own code (refused 7, skipped
+/// 8, not asked 9) and marked in the codebook.
+async fn refused_answers_are_kept_apart_and_exported_with_their_code(db: &Db) {
+    let src = format!(
+        r#"
+flow:
+  id: tolak
+  version: 1
+  title: {{ id: "Survei tolak", en: "Refusal survey" }}
+  languages: [id, en]
+  missing: {{ skipped: 8, not_asked: 9, refused: 7 }}
+{CONSENT}
+sections:
+  - id: kerja
+    title: {{ id: "Pekerjaan", en: "Work" }}
+    questions:
+      - code: gaji
+        type: money
+        refusable: true
+        text: {{ id: "Berapa gaji Anda per bulan?", en: "What is your monthly pay?" }}
+      - code: status_kerja
+        type: single
+        refusable: true
+        text: {{ id: "Apa status kerja Anda?", en: "What is your work status?" }}
+        options:
+          - {{ code: "1", label: {{ id: "Tetap", en: "Permanent" }} }}
+          - {{ code: "2", label: {{ id: "Kontrak", en: "Contract" }} }}
+      - code: hp
+        type: text
+        optional: true
+        text: {{ id: "Nomor HP yang bisa dihubungi?", en: "A phone number to reach you?" }}
+      - code: kota
+        type: text
+        when: {{ answer: gaji, answered: true }}
+        text: {{ id: "Di kota mana?", en: "In which city?" }}
+"#
+    );
+    let f = flow(&src);
+    let c = conv(db, f.clone());
+    let siti = person(db, "siti", &[]).await;
+    let said = chat(&c, siti, "siti", &["ya"]).await;
+    assert!(said.contains("ketik «rahasia»"), "{said}");
+    let said = chat(&c, siti, "siti", &["Rahasia!"]).await;
+    assert!(said.contains("tidak perlu dijawab"), "{said}");
+    assert!(said.contains("Apa status kerja Anda?"), "{said}");
+    assert!(
+        said.contains("Tidak mau menjawab"),
+        "the refusal is offered: {said}"
+    );
+    chat(&c, siti, "siti", &["3", "/lewati"]).await;
+    assert_eq!(
+        session_of(db, siti, "tolak").await.0,
+        SessionStatus::Completed
+    );
+    let s = db
+        .store
+        .sessions()
+        .latest_session(siti, "tolak")
+        .await
+        .unwrap()
+        .expect("session");
+    let stored: BTreeMap<String, jejak::model::Value> = db
+        .store
+        .sessions()
+        .current_answers(s.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.key.code, a.value))
+        .collect();
+    use jejak::model::Value;
+    assert_eq!(stored.get("gaji"), Some(&Value::Refused));
+    assert_eq!(stored.get("status_kerja"), Some(&Value::Refused));
+    assert_eq!(stored.get("hp"), Some(&Value::Skipped));
+    let rows = export_rows(db, &f).await;
+    let col = |name: &str| rows[0].iter().position(|h| h == name).expect(name);
+    let row = &rows[1];
+    assert_eq!(
+        [col("gaji"), col("status_kerja"), col("hp"), col("kota")].map(|i| row[i].as_str()),
+        ["7", "7", "8", "9"],
+        "refused, refused, skipped, not asked (a refused answer is not an answer): {rows:?}"
+    );
+    let mut book = Vec::new();
+    jejak::report::codebook::write_codebook(&f, &mut book).unwrap();
+    let book: Vec<Vec<String>> = csv::Reader::from_reader(book.as_slice())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    let refusable = |code: &str| {
+        book.iter()
+            .find(|r| r[0] == code)
+            .and_then(|r| r.last().cloned())
+            .expect(code)
+    };
+    assert_eq!(refusable("gaji"), "yes (7)");
+    assert_eq!(refusable("hp"), "no");
 }

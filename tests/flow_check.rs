@@ -705,3 +705,32 @@ fn a_condition_comparing_two_answers_compiles() {
         panic!("{}", listing(&d));
     }
 }
+
+const BAD_REFUSABLE: &str = "tests/fixtures/bad-refusable.yaml";
+
+/// Every misused `refusable` planted in `bad-refusable.yaml`, in file order.
+const EXPECTED_REFUSABLE: &[Expect] = &[
+    e(
+        8,
+        35,
+        "7",
+        "`missing.refused` is set but no question is `refusable: true`",
+    ),
+    e(
+        23,
+        20,
+        "true",
+        "`refusable` does not apply to a computed value (`dua`)",
+    ),
+    e(
+        26,
+        20,
+        "true",
+        "`refusable` does not apply to a repeat group (`riwayat`)",
+    ),
+];
+
+#[test]
+fn every_refusable_mistake_is_reported_once_at_its_position() {
+    assert_planted(BAD_REFUSABLE, EXPECTED_REFUSABLE);
+}

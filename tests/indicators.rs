@@ -25,7 +25,11 @@ use jejak::store::{AnswerOp, RespondentId, Scope, StepCommit, Store};
 use report_data::{enrol, id_of, person};
 use test_db::Db;
 
-both_backends!(indicators_equal_the_hand_computation, indicator_outputs);
+both_backends!(
+    indicators_equal_the_hand_computation,
+    indicator_outputs,
+    indicators_command_line,
+);
 
 const FLOW_FILE: &str = "tests/fixtures/indicators-flow.yaml";
 const FLOW_ID: &str = "ind-test";
@@ -480,4 +484,126 @@ async fn indicator_outputs(db: &Db) {
     // AK: p3 p4 p6 p8 p12 completed; working or self-employed p3 p4 p12 → 60 %.
     assert_eq!(cells[&(1, 2)], "60");
     assert_eq!(cells[&(1, 3)], "5");
+}
+
+/// `jejak report indicators` itself, the real binary against the same cohort: the table
+/// writes numbers as its language does (70,0 in Indonesian, 70.0 in English), the CSV keeps
+/// the decimal point whatever the language (it is read by programs), and a flow without an
+/// `indicators:` section is an error with exit status 2.
+async fn indicators_command_line(db: &Db) {
+    cohort(db).await;
+    let elsewhere = tempfile::tempdir().unwrap();
+    let flow_file = Path::new(env!("CARGO_MANIFEST_DIR")).join(FLOW_FILE);
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_jejak"))
+            .current_dir(elsewhere.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("JEJAK_LANG")
+            .env("JEJAK_CONFIG", elsewhere.path().join("none.toml"))
+            .arg("--database-url")
+            .arg(&db.url)
+            .args(args)
+            .output()
+            .expect("jejak runs")
+    };
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let file = flow_file.to_str().unwrap();
+    let line_of = |table: &str, name: &str| {
+        table
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no {name:?} in {table}"))
+            .to_string()
+    };
+    // Employment of the total: 70.0 %, Wilson 39.7–89.2, response 76.9 (see indicator_outputs).
+    let id = ok(&["--lang", "id", "report", "indicators", "--flow", file]);
+    let row = line_of(&id, "Bekerja atau wirausaha (%)");
+    for figure in ["70,0", "39,7", "89,2", "76,9"] {
+        assert!(row.contains(figure), "{figure} in {row:?}");
+    }
+    assert!(!row.contains("70.0") && !row.contains("39.7"), "{row:?}");
+    assert!(id.contains("di bawah 50%"), "{id}");
+    let en = ok(&["--lang", "en", "report", "indicators", "--flow", file]);
+    let row = line_of(&en, "Working or self-employed (%)");
+    for figure in ["70.0", "39.7", "89.2", "76.9"] {
+        assert!(row.contains(figure), "{figure} in {row:?}");
+    }
+    let csv = ok(&[
+        "--lang",
+        "id",
+        "report",
+        "indicators",
+        "--flow",
+        file,
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        csv.lines().any(|l| l.contains(",70.0,10,39.7,89.2,76.9,")),
+        "{csv}"
+    );
+    // A flow without indicators: a message and exit status 2 (an error, as every `jejak`
+    // command exits on one), nothing on standard output.
+    let plain = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/crash-flow.yaml");
+    let out = run(&[
+        "--lang",
+        "en",
+        "report",
+        "indicators",
+        "--flow",
+        plain.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("has no `indicators:` section"),
+        "{out:?}"
+    );
+}
+
+/// The shipped UMP table has 2024 and 2025 for every one of the 38 provinces of the
+/// province list, each row with a source (data/UMP-SOURCES.md says which page and why).
+#[test]
+fn the_ump_table_covers_every_province_in_2024_and_2025() {
+    use jejak::report::indicators::ump::UmpTable;
+    let table = UmpTable::shipped().expect("the shipped table reads");
+    let provinces = std::fs::read_to_string("data/wilayah/provinces.csv").expect("provinces");
+    let names: Vec<&str> = provinces
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(',').map(|(_, name)| name))
+        .collect();
+    assert_eq!(names.len(), 38);
+    let mut missing = Vec::new();
+    for name in &names {
+        for year in [2024, 2025] {
+            match table.lookup(name, year) {
+                Some(row) => assert!(row.source.starts_with("https://"), "{name} {year}"),
+                None => missing.push(format!("{name} {year}")),
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no UMP for {missing:?}");
+    assert_eq!(table.len(), 76);
+    // Rows added from the decrees' reports (see data/UMP-SOURCES.md).
+    assert_eq!(
+        table.lookup("Sulawesi Utara", 2025).map(|r| r.rupiah),
+        Some(3_775_425)
+    );
+    assert_eq!(
+        table.lookup("Maluku", 2025).map(|r| r.rupiah),
+        Some(3_141_700)
+    );
+    assert_eq!(
+        table.lookup("Papua Barat Daya", 2024).map(|r| r.rupiah),
+        Some(3_393_000)
+    );
 }

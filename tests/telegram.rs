@@ -1069,6 +1069,8 @@ both_backends!(
     reply_answered_after_the_timeout_is_not_sent_again,
     reminder_answered_after_the_timeout_is_uncertain,
     kill_while_waiting_for_a_slot_leaves_the_row_pending,
+    hashed_button_of_an_older_version_is_read_against_it,
+    lookup_matches_are_buttons_and_a_press_answers,
 );
 
 /// The rights of UU No. 27/2022 on Telegram: `/datasaya`, `/ubah`, `/hapus` (the engine's
@@ -1583,4 +1585,237 @@ async fn run_pair(
         }
     }
     handled
+/// A flow whose question code is so long that its buttons carry hashed callback data.
+/// `code` and `version` vary between the two versions of the test below.
+fn long_code_flow(version: i64, code: &str) -> Arc<jejak::flow::Flow> {
+    let src = format!(
+        r#"flow:
+  id: panjang
+  version: {version}
+  title: {{ id: "Survei", en: "Survey" }}
+  languages: [id, en]
+  intro: {{ id: "Halo!", en: "Hi!" }}
+  consent:
+    purpose: {{ id: "Uji.", en: "Test." }}
+    data: {{ id: "Jawaban.", en: "Answers." }}
+    retention: {{ id: "Sehari.", en: "A day." }}
+    rights: {{ id: "Boleh berhenti.", en: "You may stop." }}
+  outro: {{ id: "Selesai.", en: "Done." }}
+sections:
+  - id: utama
+    title: {{ id: "Utama", en: "Main" }}
+    questions:
+      - code: {code}
+        type: single
+        text: {{ id: "Kegiatan utama versi {version}?", en: "Main activity v{version}?" }}
+        options:
+          - {{ code: "bekerja_sebagai_karyawan_tetap", label: {{ id: "Bekerja", en: "Working" }} }}
+          - {{ code: "melanjutkan_pendidikan_tinggi", label: {{ id: "Kuliah", en: "Studying" }} }}
+      - code: saran
+        type: text
+        text: {{ id: "Saran Anda?", en: "Any advice?" }}
+"#
+    );
+    Arc::new(jejak::flow::compile(&src).expect("long-code flow compiles"))
+}
+
+/// A respondent who began under version 1 presses a button of version 1's question after
+/// version 2 (which renamed that question) is deployed: the hashed button is resolved
+/// against their own version and answers it, instead of being refused as stale.
+async fn hashed_button_of_an_older_version_is_read_against_it(db: &Db) {
+    let old_code = "kegiatan_utama_alumni_setelah_lulus_dari_sekolah_menengah_kejuruan";
+    let v1 = long_code_flow(1, old_code);
+    let v2 = long_code_flow(2, "kegiatan_utama_alumni_sesudah_tamat_versi_dua_yang_baru");
+    let now = Utc::now();
+    db.store
+        .flow_sources()
+        .remember(&v1, now)
+        .await
+        .expect("v1");
+    db.store
+        .flow_sources()
+        .remember(&v2, now)
+        .await
+        .expect("v2");
+    let catalog = Arc::new(Catalog::embedded().expect("catalog"));
+    let conv = |flow: Arc<jejak::flow::Flow>| Conversations {
+        store: db.store.clone(),
+        flow,
+        catalog: catalog.clone(),
+    };
+    let api = FakeBotApi::start(TOKEN).await;
+    let (id, token) = roster_respondent(&db.store, "Wulan").await;
+    let chat = 8101;
+    let old_bot = bot_for(&api, conv(v1.clone()), None);
+    let start = api.text_update(chat, &format!("/start {token}"), None);
+    old_bot.handle_update(&upd(start).unwrap()).await.unwrap();
+    let consent = api.press_update(chat, "Ya");
+    old_bot.handle_update(&upd(consent).unwrap()).await.unwrap();
+    let (msg, data) = api
+        .find_button(chat, "Kuliah")
+        .expect("version 1's buttons");
+    assert!(data.contains('~'), "the button's data is hashed: {data}");
+    // Version 2 is deployed; the respondent presses the button they still see.
+    let new_bot = bot_for(&api, conv(v2), None);
+    let before = api.send_count(chat);
+    new_bot
+        .handle_update(&upd(api.callback_update(chat, msg, &data)).unwrap())
+        .await
+        .unwrap();
+    let session = db
+        .store
+        .sessions()
+        .latest_session(id, "panjang")
+        .await
+        .unwrap()
+        .expect("session");
+    assert_eq!(session.flow_version, 1);
+    let answers: Vec<(String, String)> = db
+        .store
+        .sessions()
+        .current_answers(session.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.key.code, format!("{:?}", a.value)))
+        .collect();
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0].0, old_code);
+    assert!(
+        answers[0].1.contains("melanjutkan_pendidikan_tinggi"),
+        "{answers:?}"
+    );
+    let said: Vec<String> = api.sent_to(chat)[before as usize..]
+        .iter()
+        .map(|m| m.text.clone())
+        .collect();
+    assert!(said.iter().any(|t| t.contains("Saran Anda?")), "{said:?}");
+}
+
+/// A lookup on Telegram (the national Dikti flow's province, f5a1): a few letters typed get
+/// the matching rows as buttons under the question, a press answers with the row's code and
+/// the next message confirms which row was kept.
+async fn lookup_matches_are_buttons_and_a_press_answers(db: &Db) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/flows/tracer-dikti.yaml");
+    let dikti = Arc::new(jejak::flow::load(std::path::Path::new(path)).expect("Dikti flow loads"));
+    let conv = Conversations {
+        store: db.store.clone(),
+        flow: dikti,
+        catalog: Arc::new(Catalog::embedded().expect("catalog")),
+    };
+    let api = FakeBotApi::start(TOKEN).await;
+    let bot = bot_for(&api, conv, None);
+    let (id, token) = roster_respondent(&db.store, "Rani").await;
+    let chat = 8201;
+    let handle = |v: Value| {
+        let bot = bot.clone();
+        async move { bot.handle_update(&upd(v).unwrap()).await.unwrap() }
+    };
+    handle(api.text_update(chat, &format!("/start {token}"), None)).await;
+    handle(api.press_update(chat, "Ya")).await;
+    for say in ["1", "iya", "3 bulan", "5,5 juta"] {
+        handle(api.text_update(chat, say, None)).await;
+    }
+    assert!(
+        api.sent_to(chat)
+            .last()
+            .is_some_and(|m| m.text.contains("provinsi mana")),
+        "{:?}",
+        api.sent_to(chat).last()
+    );
+    handle(api.text_update(chat, "jawa", None)).await;
+    let offer = api.sent_to(chat).last().cloned().expect("the offer");
+    let labels: Vec<String> = offer.buttons().into_iter().map(|(l, _)| l).collect();
+    assert_eq!(
+        labels,
+        ["Jawa Barat", "Jawa Tengah", "Jawa Timur"],
+        "{offer:?}"
+    );
+    let (msg, data) = api
+        .find_button(chat, "Jawa Timur")
+        .expect("a Jawa Timur button");
+    handle(api.callback_update(chat, msg, &data)).await;
+    let s = db
+        .store
+        .sessions()
+        .latest_session(id, "tracer-dikti")
+        .await
+        .unwrap()
+        .expect("session");
+    let f5a1 = db
+        .store
+        .sessions()
+        .current_answers(s.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.key.code == "f5a1")
+        .map(|a| a.value.export());
+    assert_eq!(f5a1.as_deref(), Some("35"));
+    let next = api
+        .sent_to(chat)
+        .last()
+        .cloned()
+        .expect("the next question");
+    // Fluent marks the pasted name and code with isolation characters.
+    let said = next.text.replace(['\u{2068}', '\u{2069}'], "");
+    assert!(
+        said.contains("Tercatat: Jawa Timur (35)") && said.contains("kabupaten/kota"),
+        "{next:?}"
+    );
+}
+
+/// Option codes so long that a button carries a hash of the code: the keyboard is made with
+/// the loaded version's codec and read with the codec of the respondent's version, and the
+/// two list the options in a different order; the press still means the same option. The
+/// older index form is read against the codec's own list.
+#[test]
+fn a_hashed_option_means_the_same_option_in_every_version() {
+    use jejak::channel::telegram::render::{CallbackCodec, MAX_CALLBACK, Press};
+    let a = "bekerja_sebagai_karyawan_tetap_di_perusahaan_swasta_nasional_atau_asing";
+    let b = "melanjutkan_pendidikan_ke_perguruan_tinggi_dalam_atau_luar_negeri";
+    let make = |version: i64, first: &str, second: &str| {
+        let src = format!(
+            r#"flow:
+  id: urut
+  version: {version}
+  title: {{ id: "Survei", en: "Survey" }}
+  languages: [id, en]
+  consent:
+    purpose: {{ id: "Uji.", en: "Test." }}
+    data: {{ id: "Jawaban.", en: "Answers." }}
+    retention: {{ id: "Sehari.", en: "A day." }}
+    rights: {{ id: "Boleh berhenti.", en: "You may stop." }}
+sections:
+  - id: utama
+    title: {{ id: "Utama", en: "Main" }}
+    questions:
+      - code: kegiatan
+        type: single
+        text: {{ id: "Kegiatan?", en: "Activity?" }}
+        options:
+          - {{ code: "{first}", label: {{ id: "Satu", en: "One" }} }}
+          - {{ code: "{second}", label: {{ id: "Dua", en: "Two" }} }}
+"#
+        );
+        CallbackCodec::new(&jejak::flow::compile(&src).expect("compiles"))
+    };
+    let (v1, v2) = (make(1, a, b), make(2, b, a));
+    let press = Press::Choose {
+        prompt: "kegiatan".into(),
+        value: a.into(),
+    };
+    let data = v2.encode(&press);
+    assert!(data.len() <= MAX_CALLBACK && data.contains("|#="), "{data}");
+    assert_eq!(v1.decode(&data), Some(press.clone()));
+    assert_eq!(v2.decode(&data), Some(press));
+    let (prompt, _) = data.split_once('|').expect("prompt|value");
+    assert_eq!(
+        v1.decode(&format!("{prompt}|#1")),
+        Some(Press::Choose {
+            prompt: "kegiatan".into(),
+            value: b.into()
+        })
+    );
+    assert_eq!(v1.decode(&format!("{prompt}|#=0000000000")), None);
 }

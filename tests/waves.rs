@@ -41,6 +41,7 @@ both_backends!(
     template_params_come_from_the_roster,
     waves_reach_only_respondents_of_their_flow,
     interrupted_planning_plans_all_or_nothing,
+    reminder_asks_the_question_of_the_sessions_own_version,
 );
 
 /// An in-process platform: records every send, and answers with scripted errors per
@@ -233,6 +234,15 @@ fn dispatcher(
     clock: &Arc<ManualClock>,
     fake: &Arc<FakeOutbound>,
 ) -> Arc<Dispatcher> {
+    dispatcher_with(store, clock, fake, flow())
+}
+
+fn dispatcher_with(
+    store: &Store,
+    clock: &Arc<ManualClock>,
+    fake: &Arc<FakeOutbound>,
+    flow: Arc<jejak::flow::Flow>,
+) -> Arc<Dispatcher> {
     let cfg = DispatchConfig {
         rates: HashMap::from([("telegram".into(), 2000.0)]),
         per_chat_interval: StdDuration::from_millis(1),
@@ -242,7 +252,7 @@ fn dispatcher(
         store.clone(),
         vec![fake.clone() as Arc<dyn Outbound>],
         Arc::new(Catalog::embedded().expect("catalog")),
-        vec![flow()],
+        vec![flow],
         clock.clone(),
         cfg,
     ))
@@ -919,4 +929,96 @@ async fn template_params_come_from_the_roster(db: &Db) {
     let t = templates[0].clone().expect("a template");
     assert_eq!(t.name, "pengingat_survei");
     assert_eq!(t.params, vec!["Wulan", "SMKN 1 Contoh", "2025"]);
+}
+
+/// Version 2 of the shipped flow with f8's question reworded: what a deploy while
+/// respondents are in the middle of version 1 looks like.
+fn flow_v2() -> Arc<jejak::flow::Flow> {
+    let src = std::fs::read_to_string("flows/tracer-smk.yaml").expect("flow text");
+    let v1_header = "  id: tracer-smk\n  version: 1\n";
+    assert!(src.contains(v1_header) && src.contains(V1_F8));
+    let src = src
+        .replace(v1_header, "  id: tracer-smk\n  version: 2\n")
+        .replace(V1_F8, V2_F8);
+    Arc::new(jejak::flow::compile(&src).expect("version 2 compiles"))
+}
+
+const V1_F8: &str = "Apa kegiatan utama Anda saat ini?";
+const V2_F8: &str = "Sekarang kegiatan utama Anda apa?";
+
+async fn reminder_asks_the_question_of_the_sessions_own_version(db: &Db) {
+    let s = &db.store;
+    let a = person(s, "Ayu", None, "1", "2025").await;
+    let b = person(s, "Bayu", None, "2", "2025").await;
+    let t0 = utc("2026-12-01T03:00:00Z");
+    let v1 = flow();
+    s.flow_sources().remember(&v1, t0).await.expect("v1 stored");
+    let catalog = Arc::new(Catalog::embedded().expect("catalog"));
+    let conv = |flow: Arc<jejak::flow::Flow>| Conversations {
+        store: s.clone(),
+        flow,
+        catalog: catalog.clone(),
+    };
+    // Ayu begins under version 1 and stops at f8.
+    let old = conv(v1.clone());
+    for text in ["/mulai", "ya"] {
+        old.handle(a, &Input::Text(text.into()), None, t0)
+            .await
+            .expect("step");
+    }
+    // Version 2 is deployed; Bayu begins under it.
+    let v2 = flow_v2();
+    s.flow_sources().remember(&v2, t0).await.expect("v2 stored");
+    let new = conv(v2.clone());
+    for text in ["/mulai", "ya"] {
+        new.handle(b, &Input::Text(text.into()), None, t0)
+            .await
+            .expect("step");
+    }
+    // The running process knows only version 2; the store holds version 1's text.
+    let clock = Arc::new(ManualClock::new(t0));
+    let fake = Arc::new(FakeOutbound::default());
+    let r = Rig {
+        dispatcher: dispatcher_with(s, &clock, &fake, v2),
+        clock,
+        fake,
+    };
+    s.waves()
+        .create_wave(&wave(Some(t0), None, "Asia/Jakarta"), t0)
+        .await
+        .expect("wave");
+    r.drain().await;
+    let ayu = r.fake.texts_for("1");
+    assert_eq!(ayu.len(), 1);
+    assert!(
+        ayu[0].contains(V1_F8) && !ayu[0].contains(V2_F8),
+        "Ayu is reminded of version 1's f8: {}",
+        ayu[0]
+    );
+    let bayu = r.fake.texts_for("2");
+    assert_eq!(bayu.len(), 1);
+    assert!(
+        bayu[0].contains(V2_F8) && !bayu[0].contains(V1_F8),
+        "Bayu is reminded of version 2's f8: {}",
+        bayu[0]
+    );
+    // Ayu's answer to the reminder is read against version 1 and recorded under it.
+    new.handle(a, &Input::Text("1".into()), None, t0)
+        .await
+        .expect("answer");
+    let after = s
+        .sessions()
+        .latest_session(a, FLOW)
+        .await
+        .expect("load")
+        .expect("session");
+    assert_eq!(after.flow_version, 1);
+    assert_eq!(
+        s.sessions()
+            .current_answers(after.id)
+            .await
+            .expect("answers")
+            .len(),
+        1
+    );
 }

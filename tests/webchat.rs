@@ -364,4 +364,94 @@ both_backends!(
     each_budget_answers_429_with_a_text,
     an_open_flow_starts_anyone_and_two_browsers_are_two_people,
     the_page_with_its_script_and_styles_is_under_60_kb,
+    a_lookup_offers_its_matches_as_buttons,
 );
+
+/// A lookup in the web chat (the national Dikti flow's province, f5a1): a few letters typed
+/// come back as the matching rows, the buttons of the question's prompt; pressing one answers
+/// with the row's code, and the next reply confirms which row was kept.
+async fn a_lookup_offers_its_matches_as_buttons(db: &Db) {
+    let dikti = jejak::flow::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("flows/tracer-dikti.yaml"),
+    )
+    .expect("the Dikti flow loads");
+    let chat = WebChat::start_flow(db.store.clone(), LimitSettings::default(), false, dikti).await;
+    let token = chat.token(NUR);
+    let mut b = Browser::new(&chat.base, "10.6.0.1");
+    assert_eq!(b.get(&format!("/c/{token}")).await.status, 200);
+    let started = b.send(start(&token, "m-look-start01")).await;
+    assert_eq!(started.status, 200, "{}", started.body);
+    let mut cursor = last(&started.reply_ids(), 0);
+    let mut reply = started;
+    for (n, say) in ["ya", "1", "iya", "3 bulan", "5,5 juta", "jawa"]
+        .iter()
+        .enumerate()
+    {
+        reply = b
+            .send(text(&token, &format!("m-look-{n:07}"), cursor, say))
+            .await;
+        assert_eq!(reply.status, 200, "{say}: {}", reply.body);
+        cursor = last(&reply.reply_ids(), cursor);
+    }
+    let prompt = reply.json()["replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find_map(|r| r.get("prompt").filter(|p| !p.is_null()).cloned())
+        .expect("the offer has a prompt");
+    let offered: Vec<(String, String)> = prompt["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["value"].as_str().unwrap().to_string(),
+                o["label"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        offered,
+        [
+            ("32".to_string(), "Jawa Barat".to_string()),
+            ("33".into(), "Jawa Tengah".into()),
+            ("35".into(), "Jawa Timur".into()),
+        ],
+        "{}",
+        reply.body
+    );
+    let press = b
+        .send(json!({
+            "token": token, "id": "m-look-press01", "after": cursor,
+            "content": { "kind": "choice", "prompt": prompt["id"], "value": "35" }
+        }))
+        .await;
+    assert_eq!(press.status, 200, "{}", press.body);
+    let said = press.body.replace(['\u{2068}', '\u{2069}'], "");
+    assert!(said.contains("Tercatat: Jawa Timur (35)"), "{said}");
+    let r = db
+        .store
+        .respondents()
+        .respondent_by_token(&token)
+        .await
+        .unwrap()
+        .expect("respondent");
+    let s = db
+        .store
+        .sessions()
+        .latest_session(r.id, "tracer-dikti")
+        .await
+        .unwrap()
+        .expect("session");
+    let f5a1 = db
+        .store
+        .sessions()
+        .current_answers(s.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.key.code == "f5a1")
+        .map(|a| a.value.export());
+    assert_eq!(f5a1.as_deref(), Some("35"));
+}

@@ -137,3 +137,9 @@ lookup-pick = What matches "{ $typed }" — pick one (reply with its number):
 lookup-none = Nothing matches "{ $typed }". Try a few other letters of the name, or its code.
 lookup-none-other = Nothing matches "{ $typed }". Try a few other letters of the name, or its code. If it really is not in the list, write "not in the list".
 lookup-taken = Noted: { $name } ({ $code }).
+
+# Task i13: declining a `refusable` question.
+refused = All right, you do not need to answer this one.
+refuse-hint = (If you would rather not answer, type «prefer not to say»)
+refuse-button = Prefer not to say
+summary-refused = (prefer not to say)

@@ -138,3 +138,9 @@ lookup-pick = Yang cocok dengan «{ $typed }» — pilih salah satu (balas denga
 lookup-none = Tidak ada yang cocok dengan «{ $typed }». Coba ketik beberapa huruf lain dari namanya, atau kodenya.
 lookup-none-other = Tidak ada yang cocok dengan «{ $typed }». Coba ketik beberapa huruf lain dari namanya, atau kodenya. Jika memang tidak ada di daftar, tulis «tidak ada di daftar».
 lookup-taken = Tercatat: { $name } ({ $code }).
+
+# Task i13: declining a `refusable` question.
+refused = Baik, pertanyaan ini tidak perlu dijawab.
+refuse-hint = (Jika tidak ingin menjawab, ketik «rahasia»)
+refuse-button = Tidak mau menjawab
+summary-refused = (tidak mau menjawab)

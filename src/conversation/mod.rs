@@ -255,7 +255,7 @@ impl Conversations {
     /// another question; it applies to new sessions, and to invited ones that have not
     /// begun yet (their commit then records the new version). A version whose text the
     /// store does not know (sessions from before migration 0015) takes the loaded flow.
-    async fn flow_of(&self, s: &SessionRecord) -> Result<Arc<Flow>, ConversationError> {
+    async fn flow_of(&self, s: &SessionRecord) -> Result<Arc<Flow>, StoreError> {
         if s.flow_version == self.flow.version || s.status == SessionStatus::Invited {
             return Ok(self.flow.clone());
         }
@@ -274,6 +274,24 @@ impl Conversations {
                 );
                 Ok(self.flow.clone())
             }
+        }
+    }
+
+    /// The flow version `respondent`'s latest session of this flow runs (by the rule of
+    /// [`Self::flow_of`]); the loaded flow when they have none. For a channel that must read
+    /// a platform payload against the respondent's own version (Telegram's hashed buttons).
+    pub(crate) async fn session_flow(
+        &self,
+        respondent: RespondentId,
+    ) -> Result<Arc<Flow>, StoreError> {
+        match self
+            .store
+            .sessions()
+            .latest_session(respondent, &self.flow.id)
+            .await?
+        {
+            Some(s) => self.flow_of(&s).await,
+            None => Ok(self.flow.clone()),
         }
     }
 

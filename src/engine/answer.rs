@@ -40,6 +40,74 @@ impl From<String> for Refusal {
     }
 }
 
+/// The value of the "prefer not to say" button of a `refusable` question. `@` cannot start
+/// an option code, so it never means an option.
+pub const REFUSE: &str = "@refuse";
+
+/// What respondents write to decline a question, after [`refusal_words`]'s folding. Whole
+/// answers only: "rahasia perusahaan" as a job title stays a job title.
+const REFUSALS: &[&str] = &[
+    "rahasia",
+    "rahasia dong",
+    "tidak mau menjawab",
+    "tidak mau jawab",
+    "tidak ingin menjawab",
+    "tidak mau disebutkan",
+    "tidak mau menyebutkan",
+    "tidak ingin menyebutkan",
+    "enggan menjawab",
+    "tak mau menjawab",
+    "gak mau jawab",
+    "ga mau jawab",
+    "nggak mau jawab",
+    "gamau jawab",
+    "tolak menjawab",
+    "menolak menjawab",
+    "tidak menjawab",
+    "prefer not to say",
+    "i prefer not to say",
+    "rather not say",
+    "id rather not say",
+    "i would rather not say",
+    "decline to answer",
+    "i decline to answer",
+    "no comment",
+];
+
+/// Lower case, letters and digits only, single spaces: "Rahasia!" and "tidak  mau
+/// menjawab." read as the words in [`REFUSALS`].
+fn refusal_words(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether `input` declines question `q` (which must be `refusable`): the button, one of
+/// [`REFUSALS`], or on a numbered list the number right after the last option (where the
+/// button is listed), unless that number is an option's own code.
+pub fn is_refusal(q: &Question, input: &super::Input) -> bool {
+    match input {
+        super::Input::Button { value, .. } => value == REFUSE,
+        super::Input::Text(t) => {
+            let words = refusal_words(t);
+            if REFUSALS.contains(&words.as_str()) {
+                return true;
+            }
+            match &q.kind {
+                Kind::Single { options } | Kind::Multi { options, .. } => {
+                    let after = (options.len() + 1).to_string();
+                    words == after && !options.iter().any(|o| o.code == after)
+                }
+                _ => false,
+            }
+        }
+    }
+}
+
 /// Parses typed text as an answer to `q`, on the day `today` (WIB; date bounds relative to
 /// today use it). `Err` says what to tell the respondent.
 pub fn parse_text(

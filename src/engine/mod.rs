@@ -396,6 +396,19 @@ impl Stepper<'_, '_> {
                     }
                 }
             }
+            // Declining a `refusable` question is an answer of its own, checked before the
+            // answer's type: "rahasia" is no amount of money, but it is a fine reply.
+            Position::Question { item, .. }
+                if self.cx.flow.items[item].refusable
+                    && answer::is_refusal(&self.cx.flow.items[item], input) =>
+            {
+                let raw = match input {
+                    Input::Text(t) => t.trim().to_string(),
+                    Input::Button { value, .. } => value.clone(),
+                };
+                self.say(Msg::Refused);
+                self.record(pos, raw, crate::model::Value::Refused);
+            }
             Position::Question { item, .. } => match self.parse_answer(item, input) {
                 (raw, Ok(value)) => match self.judge(pos, &value) {
                     Judged::Fine => {
@@ -1051,6 +1064,15 @@ impl Stepper<'_, '_> {
             self.st.pending = Some(Pending::Edit { target });
             let r = render::ask(self.cx, &self.st, target);
             return self.out.push(r);
+        }
+        // `/ubah` may also turn an answer into a refusal (the respondent thought again).
+        let q = &self.cx.flow.items[item];
+        if q.refusable && answer::is_refusal(q, input) {
+            let raw = match input {
+                Input::Text(t) => t.trim().to_string(),
+                Input::Button { value, .. } => value.clone(),
+            };
+            return self.apply_edit(target, raw, crate::model::Value::Refused);
         }
         let (raw, parsed) = self.parse_answer(item, input);
         let value = match parsed {

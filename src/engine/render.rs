@@ -137,6 +137,7 @@ pub fn display(cx: &Context, lang: Lang, q: &Question, v: &Value) -> String {
         Value::Date(d) => understand::format_date(*d, lang),
         Value::MonthYear { year, month } => understand::format_month_year(*year, *month, lang),
         Value::Skipped => cx.catalog.t(lang, Msg::SummarySkipped),
+        Value::Refused => cx.catalog.t(lang, Msg::SummaryRefused),
     }
 }
 
@@ -298,6 +299,17 @@ fn ask_with(cx: &Context, st: &SessionState, pos: Position, section_intro: bool)
             lines.push(hint);
             if skip_hint {
                 lines.push(cat.t(lang, Msg::OptionalHint));
+            }
+            if q.refusable {
+                lines.push(cat.t(lang, Msg::RefuseHint));
+                // A button where the question has buttons, last, so the numbers of the
+                // answers stay as they are (typed, it is the number after the last option).
+                if !options.is_empty() {
+                    options.push(ReplyOption {
+                        value: super::answer::REFUSE.to_string(),
+                        label: cat.t(lang, Msg::RefuseButton),
+                    });
+                }
             }
             Reply {
                 text: lines.join("\n"),

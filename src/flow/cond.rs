@@ -148,7 +148,7 @@ fn test(subject: &Subject, op: &Op, facts: &dyn Facts) -> bool {
         Subject::Answer(code) => {
             let v = facts
                 .answer(code)
-                .filter(|v| !matches!(v.as_ref(), Value::Skipped));
+                .filter(|v| !matches!(v.as_ref(), Value::Skipped | Value::Refused));
             match v {
                 Some(v) => op_holds(op, &ValueRef::Answer(&v)),
                 None => matches!(op, Op::Ne(_) | Op::Answered(false)),

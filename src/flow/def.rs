@@ -135,7 +135,7 @@ pub struct MetaDef {
     pub export_fields: Option<S<BTreeMap<String, S<String>>>>,
 }
 
-/// The export codes of missing answers: `missing: { skipped: 8, not_asked: 9 }`.
+/// The export codes of missing answers: `missing: { skipped: 8, not_asked: 9, refused: 7 }`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MissingDef {
@@ -146,6 +146,9 @@ pub struct MissingDef {
     /// jumped over it), in a completed session.
     #[serde(default)]
     pub not_asked: Option<S<ScalarDef>>,
+    /// A `refusable` question the respondent declined to answer.
+    #[serde(default)]
+    pub refused: Option<S<ScalarDef>>,
 }
 
 /// The parts of a consent request under UU 27/2022 (PDP): all four are required.
@@ -199,6 +202,10 @@ pub struct ItemDef {
     /// May be skipped with `/lewati`.
     #[serde(default)]
     pub optional: Option<S<bool>>,
+    /// The respondent may decline to answer ("rahasia", "tidak mau menjawab", a button):
+    /// stored as refused, exported with `missing.refused`.
+    #[serde(default)]
+    pub refusable: Option<S<bool>>,
     /// Asked only when this holds.
     #[serde(default)]
     pub when: Option<S<CondDef>>,

@@ -168,6 +168,8 @@ pub struct Question {
     pub help: Option<Text>,
     /// May be skipped.
     pub optional: bool,
+    /// May be declined ("rahasia"): stored as [`crate::model::Value::Refused`].
+    pub refusable: bool,
     /// Asked only when this holds (the section's condition folded in).
     pub when: Option<Cond>,
     /// Rules tried in order after answering.
@@ -264,13 +266,15 @@ pub struct Pattern {
     pub message: Option<Text>,
 }
 
-/// The export codes of missing answers (both blank unless the flow sets them).
+/// The export codes of missing answers (all blank unless the flow sets them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MissingCodes {
     /// An optional question that was skipped.
     pub skipped: String,
     /// A question a completed session's path did not ask.
     pub not_asked: String,
+    /// A `refusable` question the respondent declined to answer.
+    pub refused: String,
 }
 
 /// One scale of a grid.

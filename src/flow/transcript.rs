@@ -104,7 +104,7 @@ pub struct TranscriptResult {
 pub struct FlowTestReport {
     /// Per transcript.
     pub results: Vec<TranscriptResult>,
-    /// Questions no transcript reached.
+    /// Questions no transcript reached (computed values, never asked, are not listed).
     pub unreached: Vec<String>,
 }
 
@@ -161,11 +161,13 @@ pub fn run_dir(flow: &Flow, catalog: &Catalog, dir: &Path) -> std::io::Result<Fl
         };
         results.push(result);
     }
+    // A computed value is never asked, so no transcript "reaches" it; a transcript tests it
+    // through what it drives (a condition, a piped text), as the questions around it show.
     let unreached = flow
         .items
         .iter()
         .enumerate()
-        .filter(|(i, _)| !reached.contains(i))
+        .filter(|(i, q)| !reached.contains(i) && !q.is_computed())
         .map(|(_, q)| q.code.clone())
         .collect();
     Ok(FlowTestReport { results, unreached })

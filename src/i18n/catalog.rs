@@ -295,6 +295,10 @@ messages! {
     TermHelpQuit => "term-help-quit",
     TermBye => "term-bye",
     TermByeDone => "term-bye-done",
+    Refused => "refused",
+    RefuseHint => "refuse-hint",
+    RefuseButton => "refuse-button",
+    SummaryRefused => "summary-refused",
 }
 
 /// Fluent bundles of the bot's messages, one per language.

@@ -53,6 +53,8 @@ fn write_versions(versions: &[&Flow], out: impl Write) -> Result<(), ExportError
     for l in &newest.languages {
         header.push(format!("unit_{}", l.tag()));
     }
+    // Last, so the columns before it keep their places for readers of older codebooks.
+    header.push("refusable".into());
     w.write_record(&header)?;
     let mut done = HashSet::new();
     for flow in versions {
@@ -92,6 +94,15 @@ fn write_versions(versions: &[&Flow], out: impl Write) -> Result<(), ExportError
                     for l in &newest.languages {
                         rec.push(unit(flow, &q.kind, *l));
                     }
+                    // "yes (7)": may be declined, and the code a refusal is exported with.
+                    rec.push(if q.refusable {
+                        match flow.missing.refused.as_str() {
+                            "" => "yes".to_string(),
+                            code => format!("yes ({code})"),
+                        }
+                    } else {
+                        "no".to_string()
+                    });
                 };
                 if let Kind::Grid {
                     grid,

@@ -360,6 +360,7 @@ fn row(
                 (None, _) if s.status != SessionStatus::Completed => Cell::text(""),
                 (None, _) => code_cell(&sf.missing.not_asked),
                 (Some(Value::Skipped), _) => code_cell(&sf.missing.skipped),
+                (Some(Value::Refused), _) => code_cell(&sf.missing.refused),
                 (Some(Value::Choices(picked)), Some(o)) => Cell::int(i64::from(picked.contains(o))),
                 (Some(Value::Ratings(points)), _) => match c.scale.and_then(|k| points.get(k)) {
                     Some(n) => Cell::int(*n),

@@ -379,7 +379,8 @@ impl Dispatcher {
             let Some(outbound) = self.outbounds.get(item.channel.as_str()).cloned() else {
                 return Ok(());
             };
-            let message = self.compose(&item);
+            let flow = self.flow_for(&item).await;
+            let message = self.compose(&item, flow.as_ref());
             let permit = match sem.clone().acquire_owned().await {
                 Ok(p) => p,
                 Err(_) => return Ok(()),
@@ -494,10 +495,41 @@ impl Dispatcher {
         result
     }
 
-    /// The reminder text, followed by the question the respondent is at (so answering the
-    /// reminder continues the survey), and the wave's template for WhatsApp.
-    fn compose(&self, item: &OutboxItem) -> OutboundMessage {
-        let flow = self.flows.get(&item.flow_id);
+    /// The flow version the respondent's session runs, by the rule the conversation core
+    /// applies to their answer (`Conversations::flow_of`): a begun session keeps the version
+    /// it started, compiled from the store's text when it is not the loaded one; an invited
+    /// session, or a version the store does not know, takes the loaded flow. Otherwise the
+    /// reminder would re-ask the newest version's question while their answer is read
+    /// against their own version's.
+    async fn flow_for(&self, item: &OutboxItem) -> Option<Arc<Flow>> {
+        let loaded = self.flows.get(&item.flow_id)?;
+        let version = match item.session_version {
+            Some(v) if v != loaded.version && item.session_status.as_deref() != Some("invited") => {
+                v
+            }
+            _ => return Some(loaded.clone()),
+        };
+        match self
+            .store
+            .flow_sources()
+            .compiled(&item.flow_id, version)
+            .await
+        {
+            Ok(Some(f)) => Some(f),
+            Ok(None) => Some(loaded.clone()),
+            Err(e) => {
+                // The reminder still goes, without the question: asking the newest
+                // version's question could ask the wrong one.
+                tracing::warn!(error = %e, version, "cannot load the session's flow version");
+                None
+            }
+        }
+    }
+
+    /// The reminder text, followed by the question the respondent is at in `flow` (their
+    /// session's version; so answering the reminder continues the survey), and the wave's
+    /// template for WhatsApp.
+    fn compose(&self, item: &OutboxItem, flow: Option<&Arc<Flow>>) -> OutboundMessage {
         let state: Option<SessionState> = item
             .session_state
             .as_deref()

@@ -212,6 +212,9 @@ pub struct OutboxItem {
     pub session_status: Option<String>,
     /// Its engine state (JSON), for the question they are at.
     pub session_state: Option<String>,
+    /// The flow version that session runs (it keeps the version it started), so the
+    /// reminder re-asks that version's question, not the newest one's.
+    pub session_version: Option<i64>,
 }
 
 /// What a dispatcher does with an outbox row after trying to send it.
@@ -811,7 +814,9 @@ impl Waves<'_> {
                  (SELECT s.status FROM sessions s WHERE s.respondent_id = r.id \
                      AND s.flow_id = w.flow_id ORDER BY s.id DESC LIMIT 1) AS session_status, \
                  (SELECT s.state FROM sessions s WHERE s.respondent_id = r.id \
-                     AND s.flow_id = w.flow_id ORDER BY s.id DESC LIMIT 1) AS session_state \
+                     AND s.flow_id = w.flow_id ORDER BY s.id DESC LIMIT 1) AS session_state, \
+                 (SELECT s.flow_version FROM sessions s WHERE s.respondent_id = r.id \
+                     AND s.flow_id = w.flow_id ORDER BY s.id DESC LIMIT 1) AS session_version \
              FROM outbox o JOIN waves w ON w.id = o.wave_id \
              JOIN respondents r ON r.id = o.respondent_id \
              WHERE o.claimed_by = $1 AND o.claimed_until = $2 AND o.status = 'pending' \
@@ -1082,5 +1087,6 @@ fn item_from_row(row: &AnyRow) -> Result<OutboxItem> {
         unreachable: row.try_get::<i64, _>("unreachable").unwrap_or(0) != 0,
         session_status: get(row, "session_status")?,
         session_state: get(row, "session_state")?,
+        session_version: get(row, "session_version")?,
     })
 }

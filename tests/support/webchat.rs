@@ -55,7 +55,16 @@ impl WebChat {
     /// As [`WebChat::start`] with these budgets; `open` makes the flow open to anyone
     /// (`/c/open/tracer-smk`).
     pub async fn start_with(store: Store, limits: LimitSettings, open: bool) -> WebChat {
-        let flow = smk_flow();
+        WebChat::start_flow(store, limits, open, smk_flow()).await
+    }
+
+    /// As [`WebChat::start_with`] for another flow (the roster enrolled in it).
+    pub async fn start_flow(
+        store: Store,
+        limits: LimitSettings,
+        open: bool,
+        flow: jejak::flow::Flow,
+    ) -> WebChat {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("roster.csv");
         std::fs::write(&path, ROSTER_CSV).expect("write roster");

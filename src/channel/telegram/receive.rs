@@ -4,6 +4,7 @@
 //! the chat's queued replies are then delivered by the channel's [`ReplySender`]. Updates of
 //! one chat run in order (a lock per chat); different chats run concurrently.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +19,7 @@ use tokio::sync::watch;
 
 use super::outbound::{RetryPolicy, classify, clear_keyboard, set_keyboard};
 use super::payload::{self, Decoded, Read};
-use super::render::{Renderer, toggled};
+use super::render::{CallbackCodec, Renderer, toggled};
 use super::send::{Keyboards, TelegramSend};
 use super::{CHANNEL, TelegramConfig};
 use crate::channel::{PlatformRate, SendError};
@@ -67,6 +68,8 @@ pub struct TelegramBot {
     rate: Arc<PlatformRate>,
     sender: Arc<ReplySender>,
     chats: KeyedLocks<i64>,
+    /// Callback codecs of older flow versions, by version (see [`Self::codec_for`]).
+    old_codecs: std::sync::Mutex<HashMap<i64, Arc<CallbackCodec>>>,
 }
 
 impl TelegramBot {
@@ -95,6 +98,7 @@ impl TelegramBot {
             rate,
             sender,
             chats: KeyedLocks::new(),
+            old_codecs: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -258,53 +262,54 @@ impl TelegramBot {
         defer_cleanup: bool,
     ) -> Result<(UpdateOutcome, Option<WebhookCall>), BotError> {
         let conv = self.receiver.conversations();
-        let (inbound, chat, press) =
-            match payload::read(update, &self.renderer.codec, &conv.flow.languages) {
-                Read::Message {
-                    inbound,
-                    chat,
-                    press,
-                } => (inbound, chat, press),
-                Read::Toggle {
-                    query,
-                    chat,
-                    message,
-                    keyboard,
-                    prompt,
-                    value,
-                } => {
-                    // The ticks live in the keyboard; a redelivered toggle gives the same one.
-                    self.answer_callback(&query).await;
-                    if let Some(kb) = keyboard
-                        && let Some(kb) = toggled(&self.renderer.codec, &kb, &prompt, &value)
-                        && let Err(e) = set_keyboard(&self.bot, chat, message, kb).await
-                    {
-                        tracing::warn!(error = %e, "cannot update a multiple-choice keyboard");
-                    }
-                    return Ok((UpdateOutcome::Ignored, None));
+        let old_codec = self.codec_for(update).await?;
+        let codec = old_codec.as_deref().unwrap_or(&self.renderer.codec);
+        let (inbound, chat, press) = match payload::read(update, codec, &conv.flow.languages) {
+            Read::Message {
+                inbound,
+                chat,
+                press,
+            } => (inbound, chat, press),
+            Read::Toggle {
+                query,
+                chat,
+                message,
+                keyboard,
+                prompt,
+                value,
+            } => {
+                // The ticks live in the keyboard; a redelivered toggle gives the same one.
+                self.answer_callback(&query).await;
+                if let Some(kb) = keyboard
+                    && let Some(kb) = toggled(codec, &kb, &prompt, &value)
+                    && let Err(e) = set_keyboard(&self.bot, chat, message, kb).await
+                {
+                    tracing::warn!(error = %e, "cannot update a multiple-choice keyboard");
                 }
-                Read::Membership { chat, blocked } => {
-                    // Telegram says so before any send fails, so reminders stop at once.
-                    let address = chat.0.to_string();
-                    if let Some(id) = conv
-                        .store
+                return Ok((UpdateOutcome::Ignored, None));
+            }
+            Read::Membership { chat, blocked } => {
+                // Telegram says so before any send fails, so reminders stop at once.
+                let address = chat.0.to_string();
+                if let Some(id) = conv
+                    .store
+                    .respondents()
+                    .respondent_by_channel(CHANNEL, &address)
+                    .await?
+                {
+                    conv.store
                         .respondents()
-                        .respondent_by_channel(CHANNEL, &address)
-                        .await?
-                    {
-                        conv.store
-                            .respondents()
-                            .mark_unreachable(id, blocked)
-                            .await?;
-                    }
-                    return Ok((UpdateOutcome::Ignored, None));
+                        .mark_unreachable(id, blocked)
+                        .await?;
                 }
-                Read::Foreign(query) => {
-                    self.answer_callback(&query).await;
-                    return Ok((UpdateOutcome::Ignored, None));
-                }
-                Read::Ignored => return Ok((UpdateOutcome::Ignored, None)),
-            };
+                return Ok((UpdateOutcome::Ignored, None));
+            }
+            Read::Foreign(query) => {
+                self.answer_callback(&query).await;
+                return Ok((UpdateOutcome::Ignored, None));
+            }
+            Read::Ignored => return Ok((UpdateOutcome::Ignored, None)),
+        };
         // The button spinner stops at once; what the press did shows in the chat.
         if let Some((query, _)) = &press {
             self.answer_callback(query).await;
@@ -312,6 +317,42 @@ impl TelegramBot {
         self.chats
             .run(chat.0, self.step(inbound, chat, press, defer_cleanup))
             .await
+    }
+
+    /// The codec to read `update`'s button with when the chat's respondent answers another
+    /// flow version than the loaded one (their session keeps the version it started), else
+    /// `None` (the renderer's). Only hashed callback data (`~`) names prompts and options
+    /// the version must resolve, so only a hashed press costs the reads of the binding and
+    /// the session; a plain press carries its prompt and value as they are.
+    async fn codec_for(&self, update: &Update) -> Result<Option<Arc<CallbackCodec>>, BotError> {
+        let teloxide::types::UpdateKind::CallbackQuery(q) = &update.kind else {
+            return Ok(None);
+        };
+        let (Some(data), Some(msg)) = (q.data.as_deref(), &q.message) else {
+            return Ok(None);
+        };
+        if data.get(1..2) != Some("~") {
+            return Ok(None);
+        }
+        let conv = self.receiver.conversations();
+        let address = msg.chat().id.0.to_string();
+        let Some(id) = conv
+            .store
+            .respondents()
+            .respondent_by_channel(CHANNEL, &address)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let flow = conv.session_flow(id).await?;
+        if flow.version == conv.flow.version {
+            return Ok(None);
+        }
+        let mut codecs = self.old_codecs.lock().unwrap_or_else(|p| p.into_inner());
+        let codec = codecs
+            .entry(flow.version)
+            .or_insert_with(|| Arc::new(CallbackCodec::new(&flow)));
+        Ok(Some(codec.clone()))
     }
 
     /// The rest of [`Self::process`] for a message, under the chat's lock.

@@ -68,7 +68,11 @@ pub enum Press {
 /// The plain form is `<kind><prompt>|<value>` (`c` choose, `t` toggle, `d` done). When a
 /// flow's codes are so long that this passes 64 bytes, the prompt's base id is replaced by
 /// `~` and 10 hex digits of its SHA-256 (the `#iteration` stays readable), and an option
-/// code by `#` and its index; both are resolved against the flow when the button comes back.
+/// code by `#=` and 10 hex digits of its SHA-256; both are resolved against the flow when the
+/// button comes back. Hashes, not positions, so that a button means the same option in every
+/// flow version (the keyboard is made with the loaded version's codec, the press is read
+/// with the codec of the respondent's own version). `#` and an index is the older form,
+/// still read.
 #[derive(Debug, Clone, Default)]
 pub struct CallbackCodec {
     /// Hash → base prompt id (item codes, `@more:<group>`, the engine's own prompts).
@@ -134,13 +138,13 @@ impl CallbackCodec {
         if with_value.len() <= MAX_CALLBACK {
             return with_value;
         }
-        let index = value.and_then(|v| {
+        let known = value.filter(|v| {
             self.options
                 .get(base)
-                .and_then(|codes| codes.iter().position(|c| c == v))
+                .is_some_and(|codes| codes.iter().any(|c| c == *v))
         });
-        let mut data = match index {
-            Some(i) => join(&hashed_prompt, Some(&format!("#{i}"))),
+        let mut data = match known {
+            Some(v) => join(&hashed_prompt, Some(&format!("#={}", short_hash(v)))),
             None => with_value,
         };
         // Cannot happen for values that are option codes; a cut value is then refused as
@@ -171,15 +175,20 @@ impl CallbackCodec {
             prompt.to_string()
         };
         let value = match value {
-            Some(v) => Some(
-                match v.strip_prefix('#').and_then(|i| i.parse::<usize>().ok()) {
-                    Some(i) => {
-                        let (base, _) = split_iteration(&prompt);
-                        self.options.get(base)?.get(i)?.clone()
-                    }
-                    None => v.to_string(),
-                },
-            ),
+            Some(v) => {
+                let (base, _) = split_iteration(&prompt);
+                Some(if let Some(h) = v.strip_prefix("#=") {
+                    self.options
+                        .get(base)?
+                        .iter()
+                        .find(|c| short_hash(c) == h)?
+                        .clone()
+                } else if let Some(i) = v.strip_prefix('#').and_then(|i| i.parse::<usize>().ok()) {
+                    self.options.get(base)?.get(i)?.clone()
+                } else {
+                    v.to_string()
+                })
+            }
             None => None,
         };
         Some(match (kind, value) {

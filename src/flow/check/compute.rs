@@ -84,6 +84,12 @@ impl Checker {
                 );
             }
         }
+        if let Some(r) = &q.refusable {
+            self.err(
+                pos(r),
+                format!("`refusable` does not apply to a computed value (`{code}`): it is never asked, so there is nothing to decline"),
+            );
+        }
         let earlier = self.earlier();
         let in_group = group.is_some();
         // The text is optional: it describes the value in the codebook.
@@ -125,6 +131,7 @@ impl Checker {
             text,
             help: None,
             optional: false,
+            refusable: false,
             when: outer,
             goto: Vec::new(),
             follows: None,

@@ -224,6 +224,7 @@ impl Checker {
                 text: label,
                 help: help.clone(),
                 optional: q.optional.as_ref().is_some_and(|o| o.value),
+                refusable: q.refusable.as_ref().is_some_and(|o| o.value),
                 when: when.clone(),
                 goto: Vec::new(),
                 follows: None,

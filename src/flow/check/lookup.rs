@@ -141,6 +141,7 @@ impl Checker {
             text,
             help: None,
             optional: false,
+            refusable: false,
             when: and(when, Some(test)),
             goto: Vec::new(),
             follows: Some((index, lookup::NOT_LISTED.to_string())),

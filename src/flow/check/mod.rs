@@ -344,7 +344,8 @@ impl Checker {
         }
     }
 
-    /// `missing: { skipped: …, not_asked: … }`: whole numbers or texts (blank by default).
+    /// `missing: { skipped: …, not_asked: …, refused: … }`: whole numbers or texts (blank by
+    /// default).
     fn missing_codes(&mut self, def: Option<&S<super::def::MissingDef>>) -> MissingCodes {
         let Some(def) = def else {
             return MissingCodes::default();
@@ -362,10 +363,22 @@ impl Checker {
                 String::new()
             }
         };
-        MissingCodes {
+        let codes = MissingCodes {
             skipped: code(&def.value.skipped, "skipped"),
             not_asked: code(&def.value.not_asked, "not_asked"),
+            refused: code(&def.value.refused, "refused"),
+        };
+        // A refused code with nothing to refuse is a mistake (a forgotten `refusable: true`),
+        // not a harmless extra: the author expects refusals in the file.
+        if let Some(r) = &def.value.refused
+            && !self.items.iter().any(|q| q.refusable)
+        {
+            self.err(
+                pos(r),
+                "`missing.refused` is set but no question is `refusable: true`: mark the questions respondents may decline".to_string(),
+            );
         }
+        codes
     }
 
     fn earlier(&self) -> HashSet<String> {

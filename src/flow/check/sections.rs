@@ -89,6 +89,12 @@ impl Checker {
                 );
             }
         }
+        if let Some(r) = &g.refusable {
+            self.err(
+                pos(r),
+                format!("`refusable` does not apply to a repeat group (`{}`): mark the questions in it that may be declined", id.value),
+            );
+        }
         let earlier = self.earlier();
         let intro = g
             .text

@@ -41,18 +41,39 @@ pub fn name(f: &Figure, lang: Lang) -> String {
     staff_text(lang, &id, &[("row", f.row.as_deref().unwrap_or_default())])
 }
 
-/// A figure's value as written: a percentage for proportions, months or a ratio otherwise.
-fn value(f: &Figure) -> String {
-    match (f.value, f.hits, f.measure) {
-        (None, _, _) => String::new(),
-        (Some(v), Some(_), _) => format!("{:.1}", v * 100.0),
-        (Some(v), None, Measure::IncomeRatioMedian) => format!("{v:.2}"),
-        (Some(v), None, _) => format!("{v:.1}"),
+/// How numbers are written: with a decimal point for files other programs read (CSV,
+/// XLSX), or the way a reader of the table's language writes them (Indonesian: 70,0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Numbers {
+    /// `70.0` whatever the language.
+    Machine,
+    /// `70,0` in Indonesian, `70.0` in English.
+    Local(Lang),
+}
+
+impl Numbers {
+    /// `x` with `places` decimals.
+    fn fixed(self, x: f64, places: usize) -> String {
+        let s = format!("{x:.places$}");
+        match self {
+            Numbers::Local(Lang::Id) => s.replace('.', ","),
+            Numbers::Local(Lang::En) | Numbers::Machine => s,
+        }
     }
 }
 
-fn percent(x: Option<f64>) -> String {
-    x.map(|x| format!("{:.1}", x * 100.0)).unwrap_or_default()
+/// A figure's value as written: a percentage for proportions, months or a ratio otherwise.
+fn value(f: &Figure, num: Numbers) -> String {
+    match (f.value, f.hits, f.measure) {
+        (None, _, _) => String::new(),
+        (Some(v), Some(_), _) => num.fixed(v * 100.0, 1),
+        (Some(v), None, Measure::IncomeRatioMedian) => num.fixed(v, 2),
+        (Some(v), None, _) => num.fixed(v, 1),
+    }
+}
+
+fn percent(x: Option<f64>, num: Numbers) -> String {
+    x.map(|x| num.fixed(x * 100.0, 1)).unwrap_or_default()
 }
 
 fn group_label(g: &GroupFigures, lang: Lang) -> String {
@@ -63,14 +84,14 @@ fn group_label(g: &GroupFigures, lang: Lang) -> String {
     }
 }
 
-fn warning_text(g: &GroupFigures, f: &Figure, lang: Lang) -> String {
+fn warning_text(g: &GroupFigures, f: &Figure, lang: Lang, num: Numbers) -> String {
     g.warnings(f)
         .iter()
         .map(|w| match w {
             Warning::LowResponse => staff_text(
                 lang,
                 "cli-ind-warn-response",
-                &[("rate", &percent(g.response_rate()))],
+                &[("rate", &percent(g.response_rate(), num))],
             ),
             Warning::SmallN => staff_text(lang, "cli-ind-warn-n", &[("n", &f.n.to_string())]),
         })
@@ -80,7 +101,12 @@ fn warning_text(g: &GroupFigures, f: &Figure, lang: Lang) -> String {
 
 /// The rows of one breakdown: per group, its proportions first (so each group's
 /// proportions are one block for the chart), then its other figures; the total last.
+/// Numbers with a decimal point, for files (CSV, XLSX).
 pub fn rows(b: &Breakdown, lang: Lang) -> Vec<Vec<String>> {
+    rows_as(b, lang, Numbers::Machine)
+}
+
+fn rows_as(b: &Breakdown, lang: Lang, num: Numbers) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for g in &b.groups {
         let label = group_label(g, lang);
@@ -91,12 +117,12 @@ pub fn rows(b: &Breakdown, lang: Lang) -> Vec<Vec<String>> {
             out.push(vec![
                 label.clone(),
                 name(f, lang),
-                value(f),
+                value(f, num),
                 f.n.to_string(),
-                percent(low),
-                percent(high),
-                percent(g.response_rate()),
-                warning_text(g, f, lang),
+                percent(low, num),
+                percent(high, num),
+                percent(g.response_rate(), num),
+                warning_text(g, f, lang, num),
             ]);
         }
     }
@@ -141,7 +167,8 @@ pub fn write_csv(r: &IndicatorReport, out: impl Write, lang: Lang) -> Result<(),
     Ok(())
 }
 
-/// Writes the report as aligned text tables, one per breakdown, and the warning rule.
+/// Writes the report as aligned text tables, one per breakdown, and the warning rule; numbers
+/// as the language writes them (70,0 in Indonesian), since people read this one.
 pub fn write_table(r: &IndicatorReport, mut out: impl Write, lang: Lang) -> std::io::Result<()> {
     writeln!(
         out,
@@ -150,7 +177,7 @@ pub fn write_table(r: &IndicatorReport, mut out: impl Write, lang: Lang) -> std:
     )?;
     for b in &r.breakdowns {
         let mut table = vec![header(b.by, lang)];
-        table.extend(rows(b, lang));
+        table.extend(rows_as(b, lang, Numbers::Local(lang)));
         let cols = table[0].len();
         let widths: Vec<usize> = (0..cols)
             .map(|i| {
