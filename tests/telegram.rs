@@ -1585,6 +1585,8 @@ async fn run_pair(
         }
     }
     handled
+}
+
 /// A flow whose question code is so long that its buttons carry hashed callback data.
 /// `code` and `version` vary between the two versions of the test below.
 fn long_code_flow(version: i64, code: &str) -> Arc<jejak::flow::Flow> {

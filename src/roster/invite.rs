@@ -251,7 +251,7 @@ pub async fn write_invitations_in(
         "csv" => {
             let mut w = csv::Writer::from_path(out).map_err(|e| werr(e.to_string()))?;
             w.write_record(COLUMNS).map_err(|e| werr(e.to_string()))?;
-            Sheet::Csv(w)
+            Sheet::Csv(Box::new(w))
         }
         "xlsx" => Sheet::Xlsx(Box::new(
             crate::report::xlsx::SheetWriter::new("Undangan", &COLUMNS)
@@ -300,7 +300,7 @@ pub async fn write_invitations_in(
 
 /// The invitation sheet being written.
 enum Sheet {
-    Csv(csv::Writer<std::fs::File>),
+    Csv(Box<csv::Writer<std::fs::File>>),
     Xlsx(Box<crate::report::xlsx::SheetWriter>),
 }
 

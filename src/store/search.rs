@@ -593,6 +593,24 @@ impl Search<'_> {
     }
 }
 
+/// An [`InviteRow`] from a row with its columns (`id`, `external_id`, `name`, `phone`,
+/// `cohort`, `programme`, `school`, `token`).
+pub(super) fn invite_row(row: &sqlx::any::AnyRow) -> Result<InviteRow> {
+    Ok(InviteRow {
+        id: get(row, "id")?,
+        external_id: get(row, "external_id")?,
+        name: get(row, "name")?,
+        phone: get(row, "phone")?,
+        cohort: get(row, "cohort")?,
+        programme: get(row, "programme")?,
+        school: get(row, "school")?,
+        token: get::<Option<String>>(row, "token")?.ok_or_else(|| StoreError::Corrupt {
+            context: "respondent token",
+            detail: "a respondent without an enrolment token".into(),
+        })?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -625,22 +643,4 @@ mod tests {
         assert_eq!(prefix_upper("+6281").as_deref(), Some("+6282"));
         assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
     }
-}
-
-/// An [`InviteRow`] from a row with its columns (`id`, `external_id`, `name`, `phone`,
-/// `cohort`, `programme`, `school`, `token`).
-pub(super) fn invite_row(row: &sqlx::any::AnyRow) -> Result<InviteRow> {
-    Ok(InviteRow {
-        id: get(row, "id")?,
-        external_id: get(row, "external_id")?,
-        name: get(row, "name")?,
-        phone: get(row, "phone")?,
-        cohort: get(row, "cohort")?,
-        programme: get(row, "programme")?,
-        school: get(row, "school")?,
-        token: get::<Option<String>>(row, "token")?.ok_or_else(|| StoreError::Corrupt {
-            context: "respondent token",
-            detail: "a respondent without an enrolment token".into(),
-        })?,
-    })
 }
