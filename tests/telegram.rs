@@ -986,6 +986,8 @@ async fn reminder_wave(
             .bind_channel(id, "telegram", &chat.to_string(), now)
             .await
             .expect("bind");
+        // A wave reaches only respondents with a session of its flow.
+        test_db::enrol(&db.store, id, &flow.id).await;
     }
     db.store
         .waves()
