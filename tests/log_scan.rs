@@ -367,7 +367,7 @@ async fn telegram_says(
 }
 
 /// As [`telegram_says`] from `chat`; `hook`: posted to the webhook the bot registered
-/// instead of served to its polling.
+/// instead of served to its polling, from a profile named as a person.
 async fn telegram_says_in(
     tg: &FakeBotApi,
     hook: bool,
@@ -377,7 +377,14 @@ async fn telegram_says_in(
 ) -> bool {
     let n = tg.sent_to(chat).len();
     if hook {
-        if tg.deliver(&tg.text_update(chat, text, Some("id"))).await != 200 {
+        // The sender's Telegram profile carries a person's name, as real ones do.
+        let mut update = tg.text_update(chat, text, Some("id"));
+        let (first, last) = STRANGER.name.split_once(' ').unwrap_or((STRANGER.name, ""));
+        for who in ["from", "chat"] {
+            update["message"][who]["first_name"] = first.into();
+            update["message"][who]["last_name"] = last.into();
+        }
+        if tg.deliver(&update).await != 200 {
             return false;
         }
     } else {
