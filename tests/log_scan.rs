@@ -606,6 +606,8 @@ async fn more_paths_log_no_personal_data(db: &Db) {
         &[
             ("TELEGRAM_WEBHOOK_URL", hook.clone()),
             ("TELEGRAM_WEBHOOK_SECRET", "log_scan-secret".into()),
+            // Strangers may start (the web chat's open link, the identity check).
+            ("TELEGRAM_OPEN_MODE", "true".into()),
         ],
     );
     let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
@@ -658,6 +660,36 @@ async fn more_paths_log_no_personal_data(db: &Db) {
                 .body
                 .contains("Pertanyaan 2"),
             "the web chat did not go on"
+        );
+
+        // The flow's open link (open mode): a stranger consents and types Siti's NISN and a
+        // birth date where the first question is asked (refused, asked again).
+        let mut open = webchat_support::Browser::new(&base, "10.9.0.2");
+        assert_eq!(open.get("/c/open/tracer-smk").await.status, 200);
+        let mut after = 0;
+        let mut said = String::new();
+        for (i, text) in ["", "ya", &format!("{} 17-08-2005", SITI.nisn)]
+            .into_iter()
+            .enumerate()
+        {
+            let content = if text.is_empty() {
+                serde_json::json!({ "kind": "start" })
+            } else {
+                serde_json::json!({ "kind": "text", "text": text })
+            };
+            let a = open
+                .send(serde_json::json!({
+                    "flow": "tracer-smk", "id": format!("m-logscan-open-{i:02}"),
+                    "after": after, "content": content,
+                }))
+                .await;
+            assert_eq!(a.status, 200, "{}", a.body);
+            after = a.reply_ids().last().copied().unwrap_or(after);
+            said = a.body;
+        }
+        assert!(
+            said.contains("Maaf") && said.contains("Pertanyaan 1"),
+            "the open link's answer was not read: {said}"
         );
 
         // 2. Telegram by webhook: Bambang starts, answers, and changes an answer (/ubah).
