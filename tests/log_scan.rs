@@ -682,7 +682,7 @@ async fn more_paths_log_no_personal_data(db: &Db) {
             ("", ""),
             ("ya", "NISN/NIM dan tanggal lahir"),
             (wrong.as_str(), "tidak cocok"),
-            (right.as_str(), "sudah dipakai"),
+            (right.as_str(), "sudah dipakai di peramban"),
         ]
         .into_iter()
         .enumerate()
