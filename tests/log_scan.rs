@@ -7,7 +7,11 @@
 //! <token>`, consent, a typed answer, `/datasaya`, `/hapus` confirmed), WhatsApp (a signed
 //! webhook body from a roster number, with the sender's profile name, and the wave's
 //! template that names the respondent), the reminder dispatcher; a second run with JSON
-//! logs; and `jejak roster import` of a CSV holding the same people.
+//! logs; and `jejak roster import` of a CSV holding the same people. A second scenario
+//! (`more_paths_log_no_personal_data`): Telegram in webhook mode with `/ubah`, the web chat,
+//! the staff console (search by name and phone, the respondent page, its data rights, an
+//! export), sends refused by the platforms (Telegram 400 and 403, Graph API errors quoting
+//! the number), and `jejak respondent show|export|delete` and `jejak purge` as processes.
 
 #[path = "support/fake_bot_api.rs"]
 mod fake_bot_api;
@@ -16,6 +20,10 @@ mod fake_graph_api;
 #[path = "support/test_db.rs"]
 #[macro_use]
 mod test_db;
+#[path = "support/console.rs"]
+mod console_support;
+#[path = "support/webchat.rs"]
+mod webchat_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -29,7 +37,10 @@ use jejak::schedule::eligibility::{Segment, StatusFilter};
 use jejak::store::{NewRespondent, NewWave, Store, WaveTemplate};
 use test_db::Db;
 
-both_backends!(debug_logs_hold_no_personal_data);
+both_backends!(
+    debug_logs_hold_no_personal_data,
+    more_paths_log_no_personal_data
+);
 
 const TG_TOKEN: &str = "123456:log-scan-token";
 const WA_PHONE_ID: &str = "109876543210";
@@ -62,6 +73,8 @@ const STRANGER: Person = Person {
     phone: "+6281999887766",
     nisn: "-",
 };
+/// Everyone's birth date (the open link's identity check asks it), as typed.
+const BIRTH_DMY: &str = "17-08-2005";
 /// Answer texts typed by the respondents.
 const TG_ANSWER: &str = "Toko Bunga Melati Jaya";
 const WA_TEXT: &str = "Saya kerja di Bengkel Motor Sumberrejeki";
@@ -89,6 +102,10 @@ async fn seed(store: &Store) -> Vec<String> {
                 cohort: Some("2024".into()),
                 ..Default::default()
             },
+            // The roster phone proper (the one the console's search and a WhatsApp sender's
+            // lookup read); `fields.phone` alone is not stored.
+            phone: Some(p.phone.into()),
+            birth_date: chrono::NaiveDate::parse_from_str(BIRTH_DMY, "%d-%m-%Y").ok(),
             language: Some(Lang::Id),
             ..Default::default()
         };
@@ -212,12 +229,15 @@ fn needles(tokens: &[String]) -> Vec<String> {
         .map(String::from),
     );
     n.extend(tokens.iter().cloned());
+    n.extend([BIRTH_DMY.into(), "2005-08-17".into()]);
     n.extend([TG_ANSWER, WA_TEXT, WA_TEXT_2].map(String::from));
     // Distinctive words of the answers, should a line cut them.
     n.extend(["Melati", "Sumberrejeki", "Kembangarum"].map(String::from));
     n
 }
 
+/// `jejak run` with debug logs (`json`: as JSON lines) into a file of `dir`; `extra` is
+/// more environment (Telegram's webhook mode).
 fn jejak_run(
     dir: &Path,
     db_url: &str,
@@ -225,6 +245,7 @@ fn jejak_run(
     tg: Option<&FakeBotApi>,
     wa: &FakeGraphApi,
     json: bool,
+    extra: &[(&str, String)],
 ) -> (Child, PathBuf) {
     let config = dir.join("jejak.toml");
     // Quiet hours off, so the wave goes out at any hour.
@@ -256,6 +277,7 @@ fn jejak_run(
         c.env("TELEGRAM_BOT_TOKEN", TG_TOKEN)
             .env("TELEGRAM_API_URL", tg.url().as_str());
     }
+    c.envs(extra.iter().map(|(k, v)| (k, v)));
     if json {
         c.env("JEJAK_LOG_FORMAT", "json");
     } else {
@@ -345,9 +367,34 @@ async fn telegram_says(
     text: &str,
     reply: impl Fn(&fake_bot_api::Sent) -> bool,
 ) -> bool {
-    let n = tg.sent_to(TG_CHAT).len();
-    tg.push_text(TG_CHAT, text, Some("id"));
-    tg.wait_until(WAIT, || tg.sent_to(TG_CHAT).iter().skip(n).any(&reply))
+    telegram_says_in(tg, false, TG_CHAT, text, reply).await
+}
+
+/// As [`telegram_says`] from `chat`; `hook`: posted to the webhook the bot registered
+/// instead of served to its polling, from a profile named as a person.
+async fn telegram_says_in(
+    tg: &FakeBotApi,
+    hook: bool,
+    chat: i64,
+    text: &str,
+    reply: impl Fn(&fake_bot_api::Sent) -> bool,
+) -> bool {
+    let n = tg.sent_to(chat).len();
+    if hook {
+        // The sender's Telegram profile carries a person's name, as real ones do.
+        let mut update = tg.text_update(chat, text, Some("id"));
+        let (first, last) = STRANGER.name.split_once(' ').unwrap_or((STRANGER.name, ""));
+        for who in ["from", "chat"] {
+            update["message"][who]["first_name"] = first.into();
+            update["message"][who]["last_name"] = last.into();
+        }
+        if tg.deliver(&update).await != 200 {
+            return false;
+        }
+    } else {
+        tg.push_text(chat, text, Some("id"));
+    }
+    tg.wait_until(WAIT, || tg.sent_to(chat).iter().skip(n).any(&reply))
         .await
 }
 
@@ -361,7 +408,7 @@ async fn debug_logs_hold_no_personal_data(db: &Db) {
 
     // 1. `jejak run`, plain debug logs: Telegram, WhatsApp and the wave.
     let port = free_port();
-    let (child, log) = jejak_run(dir.path(), &db.url, port, Some(&tg), &wa, false);
+    let (child, log) = jejak_run(dir.path(), &db.url, port, Some(&tg), &wa, false, &[]);
     let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
     let steps = async {
         assert!(
@@ -436,7 +483,7 @@ async fn debug_logs_hold_no_personal_data(db: &Db) {
 
     // 2. A second, short run with JSON lines: WhatsApp only, `/datasaya` echoes the data.
     let port = free_port();
-    let (child, log) = jejak_run(dir.path(), &db.url, port, None, &wa, true);
+    let (child, log) = jejak_run(dir.path(), &db.url, port, None, &wa, true, &[]);
     let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
     let steps = async {
         assert!(
@@ -492,30 +539,343 @@ async fn debug_logs_hold_no_personal_data(db: &Db) {
         ),
     )
     .expect("csv");
-    let o = Command::new(env!("CARGO_BIN_EXE_jejak"))
-        .args([
+    let (out, err) = jejak_cli(
+        dir.path(),
+        &db.url,
+        &[
             "roster",
             "import",
             &csv.display().to_string(),
             "--flow",
             "flows/tracer-smk.yaml",
-        ])
+        ],
+    );
+    assert!(out.contains("2 dimuat"), "the import ran: {out}");
+    assert_clean("jejak roster import", &err, &needles, true);
+}
+
+/// A Telegram chat whose sends fail: first 400, then 403 (blocked).
+const TG_BLOCKED: i64 = 626_262;
+/// The staff member of the console scenario.
+const STAFF: &str = "operator@smkn5.sch.id";
+
+/// Runs `jejak ARGS` to its end with debug logs; returns stdout and stderr.
+fn jejak_cli(dir: &Path, db_url: &str, args: &[&str]) -> (String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_jejak"))
+        .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("DATABASE_URL", &db.url)
+        .env("DATABASE_URL", db_url)
         .env_remove("JEJAK_LOG_FORMAT")
-        .env("JEJAK_DATA_DIR", dir.path().join("data"))
-        .env("JEJAK_CONFIG", dir.path().join("jejak.toml"))
+        .env("JEJAK_DATA_DIR", dir.join("data"))
+        .env("JEJAK_CONFIG", dir.join("jejak.toml"))
         .env("JEJAK_LOG", "debug")
         .output()
-        .expect("run jejak roster import");
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("2 dimuat"), "the import ran: {out}");
+        .expect("run jejak");
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// The paths the first scenario does not walk, each with debug logs scanned: the web chat,
+/// the staff console (search by name and phone, the respondent page, its data rights, an
+/// export), `/ubah` on Telegram in webhook mode, sends the platforms refuse (Telegram's 400
+/// and 403, a Graph API error quoting the number), then `jejak respondent show|export|
+/// delete` and `jejak purge` as processes of their own.
+async fn more_paths_log_no_personal_data(db: &Db) {
+    let tg = FakeBotApi::start(TG_TOKEN).await;
+    let wa = FakeGraphApi::start(WA_PHONE_ID, WA_TOKEN).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tokens = seed(&db.store).await;
+    let needles = needles(&tokens);
+    let password = console_support::create_account(
+        &db.store,
+        STAFF,
+        jejak::store::Role::Operator,
+        &["SMKN 5 Banjarmasin"],
+    )
+    .await;
+    // The wave's template to Bambang is refused with his number in the error text.
+    wa.inject(fake_graph_api::Inject::QuotingRecipient(131026));
+
+    let port = free_port();
+    let hook = format!("http://127.0.0.1:{port}/hook");
+    // Plain lines on SQLite, JSON lines on PostgreSQL: each format sees every path once.
+    let json = db.store.backend() == jejak::store::Backend::Postgres;
+    let (child, log) = jejak_run(
+        dir.path(),
+        &db.url,
+        port,
+        Some(&tg),
+        &wa,
+        json,
+        &[
+            ("TELEGRAM_WEBHOOK_URL", hook.clone()),
+            ("TELEGRAM_WEBHOOK_SECRET", "log_scan-secret".into()),
+            // Strangers may start (the web chat's open link, the identity check).
+            ("TELEGRAM_OPEN_MODE", "true".into()),
+            ("TELEGRAM_OPEN_IDENTITY", "true".into()),
+        ],
+    );
+    let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
+    let base = format!("http://127.0.0.1:{port}");
+    let steps = async {
+        assert!(
+            tg.wait_until(WAIT, || tg.webhook().is_some()).await,
+            "no setWebhook\n{}",
+            log_text()
+        );
+        assert!(
+            wait_healthy(port).await,
+            "jejak run is not up\n{}",
+            log_text()
+        );
+        // The refused template was tried (its error is what is scanned).
+        assert!(
+            tg.wait_until(WAIT, || !wa.attempts().is_empty()).await,
+            "the template was never tried\n{}",
+            log_text()
+        );
+
+        // 1. The web chat: Siti opens her link and answers over the page's API.
+        let mut b = webchat_support::Browser::new(&base, "10.9.0.1");
+        let token = &tokens[0];
+        let page = b.get(&format!("/c/{token}")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let mut after = 0;
+        for (i, content) in [
+            serde_json::json!({ "kind": "start" }),
+            serde_json::json!({ "kind": "text", "text": "ya" }),
+            serde_json::json!({ "kind": "text", "text": TG_ANSWER }),
+            serde_json::json!({ "kind": "text", "text": "1" }),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let a = b
+                .send(serde_json::json!({
+                    "token": token, "id": format!("m-logscan-{i:04}"), "after": after,
+                    "content": content,
+                }))
+                .await;
+            assert_eq!(a.status, 200, "{}", a.body);
+            after = a.reply_ids().last().copied().unwrap_or(after);
+        }
+        assert!(
+            b.get(&format!("/c/api/replies?token={token}&after=0"))
+                .await
+                .body
+                .contains("Pertanyaan 2"),
+            "the web chat did not go on"
+        );
+
+        // The flow's open link (open mode, identity check on): a stranger claims Siti's
+        // NISN with a wrong birth date, then with hers (typed as the check asks); the match
+        // is refused, as her link is already in use (the web chat above).
+        let mut open = webchat_support::Browser::new(&base, "10.9.0.2");
+        assert_eq!(open.get("/c/open/tracer-smk").await.status, 200);
+        let mut after = 0;
+        let mut said = String::new();
+        let wrong = format!("{} 01-01-2004", SITI.nisn);
+        let right = format!("{} {BIRTH_DMY}", SITI.nisn);
+        for (i, (text, expect)) in [
+            ("", ""),
+            ("ya", "NISN/NIM dan tanggal lahir"),
+            (wrong.as_str(), "tidak cocok"),
+            (right.as_str(), "sudah dipakai di peramban"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if i == 1 && said.contains(expect) {
+                continue; // the identity question came before consent
+            }
+            let content = if text.is_empty() {
+                serde_json::json!({ "kind": "start" })
+            } else {
+                serde_json::json!({ "kind": "text", "text": text })
+            };
+            let a = open
+                .send(serde_json::json!({
+                    "flow": "tracer-smk", "id": format!("m-logscan-open-{i:02}"),
+                    "after": after, "content": content,
+                }))
+                .await;
+            assert_eq!(a.status, 200, "{}", a.body);
+            assert!(
+                a.body.contains(expect),
+                "{text:?}: no {expect:?}: {}",
+                a.body
+            );
+            after = a.reply_ids().last().copied().unwrap_or(after);
+            said = a.body;
+        }
+
+        // 2. Telegram by webhook: Bambang starts, answers, and changes an answer (/ubah).
+        let said = |t: &'static str| move |m: &fake_bot_api::Sent| m.text.contains(t);
+        let script: [(String, &str, &str); 6] = [
+            (
+                format!("/start {}", tokens[1]),
+                "bersedia",
+                "no consent question",
+            ),
+            ("ya".into(), "Pertanyaan 1", "no first question"),
+            ("1".into(), "Pertanyaan 2", "no second question"),
+            ("/ubah".into(), "Jawaban mana", "/ubah lists no answers"),
+            ("1".into(), "jawab lagi", "/ubah does not ask again"),
+            ("1".into(), "sudah diubah", "/ubah did not change it"),
+        ];
+        for (text, reply, why) in script {
+            assert!(
+                telegram_says_in(&tg, true, TG_CHAT, &text, said(reply)).await,
+                "{why}: {:#?}\n{}",
+                tg.sent_to(TG_CHAT),
+                log_text()
+            );
+        }
+        // A chat whose sends fail: 400 once, then blocked (403).
+        let refused = |status: u16| {
+            tg.calls("sendmessage")
+                .iter()
+                .any(|c| c.status == status && c.params["chat_id"].as_i64() == Some(TG_BLOCKED))
+        };
+        tg.inject("sendmessage", fake_bot_api::Fault::BadRequest, 1);
+        assert_eq!(
+            tg.deliver(&tg.text_update(TG_BLOCKED, "/start", Some("id")))
+                .await,
+            200
+        );
+        assert!(tg.wait_until(WAIT, || refused(400)).await, "no 400");
+        tg.block(TG_BLOCKED);
+        assert_eq!(
+            tg.deliver(&tg.text_update(TG_BLOCKED, "halo", Some("id")))
+                .await,
+            200
+        );
+        assert!(tg.wait_until(WAIT, || refused(403)).await, "no 403");
+
+        // A WhatsApp reply refused with Bambang's number in Meta's error text.
+        let tried = wa.attempts().len();
+        wa.inject(fake_graph_api::Inject::QuotingRecipient(100));
+        let status = fake_graph_api::post_signed(
+            &reqwest::Client::new(),
+            &format!("{base}/webhook/whatsapp"),
+            WA_SECRET,
+            &wa_body(&BAMBANG, "wamid.logscan-more-1", WA_TEXT),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(
+            tg.wait_until(WAIT, || wa
+                .attempts()
+                .iter()
+                .skip(tried)
+                .any(|a| a.1 == Some(100)))
+                .await,
+            "the WhatsApp reply was never tried\n{}",
+            log_text()
+        );
+
+        // 3. The staff console: search by name and by phone, the respondent page, its data
+        // rights (show, export), and an answers export.
+        let mut staff = console_support::sign_in_at(&base, STAFF, &password).await;
+        let by_name = staff
+            .get(&format!(
+                "/console/respondents?flow=tracer-smk&q={}",
+                BAMBANG.name.replace(' ', "+")
+            ))
+            .await;
+        assert_eq!(by_name.status, 200);
+        let id = db
+            .store
+            .respondents()
+            .respondent_by_token(&tokens[1])
+            .await
+            .expect("read")
+            .expect("Bambang")
+            .id;
+        let link = format!("/console/respondents/{id}\"");
+        assert!(
+            by_name.text().contains(&link),
+            "not found by name: {}",
+            by_name.text()
+        );
+        let by_phone = staff
+            .get("/console/respondents?flow=tracer-smk&q=0857-3338-4457")
+            .await;
+        assert!(
+            by_phone.text().contains(&link),
+            "not found by phone: {}",
+            by_phone.text()
+        );
+        let page = staff.get(&format!("/console/respondents/{id}")).await;
+        assert!(page.text().contains(BAMBANG.name), "the respondent page");
+        let shown = staff
+            .get(&format!(
+                "/console/respondents/{id}/data?reason=Surat+{}",
+                BAMBANG.name.replace(' ', "+")
+            ))
+            .await;
+        assert_eq!(shown.status, 200, "{}", shown.text());
+        assert!(
+            shown.text().contains(BAMBANG.name) && shown.text().contains(BAMBANG.nisn),
+            "the data shown: {}",
+            shown.text()
+        );
+        let export = staff
+            .post(
+                &format!("/console/respondents/{id}/export"),
+                &[("reason", "Permintaan lewat surel")],
+            )
+            .await;
+        assert_eq!(export.status, 200, "{}", export.text());
+        assert!(
+            export.text().contains(BAMBANG.name),
+            "the export holds the data"
+        );
+        let csv = staff
+            .get("/console/exports/download?flow=tracer-smk&kind=answers-csv")
+            .await;
+        assert_eq!(csv.status, 200, "{}", csv.text());
+        assert!(csv.text().contains(BAMBANG.nisn), "{}", csv.text());
+    };
+    let result = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(steps)).await;
+    let status = stop(child);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+    assert!(status.success(), "{status:?}\n{}", log_text());
+    if json {
+        assert!(
+            log_text().lines().any(|l| l.starts_with('{')),
+            "no JSON line:\n{}",
+            log_text()
+        );
+    }
     assert_clean(
-        "jejak roster import",
-        &String::from_utf8_lossy(&o.stderr),
+        "jejak run (web chat, console, webhook)",
+        &log_text(),
         &needles,
         true,
     );
+
+    // 4. The staff command line, each command a process of its own.
+    for args in [
+        &["respondent", "show", BAMBANG.nisn, "--reason", "surat 12"][..],
+        &["respondent", "export", BAMBANG.nisn, "--reason", "surat 12"],
+        &["respondent", "delete", BAMBANG.nisn, "--reason", "surat 13"],
+        &["purge", "--dry-run"],
+        &["purge", "--reason", "retensi"],
+    ] {
+        let (out, err) = jejak_cli(dir.path(), &db.url, args);
+        if args[1] == "show" {
+            assert!(
+                out.contains(BAMBANG.name),
+                "show shows the data: {out}\n{err}"
+            );
+        }
+        assert_clean(&format!("jejak {}", args.join(" ")), &err, &needles, true);
+    }
 }
 
 /// The scan itself: a name in any case, and a phone written 0…, 62…, +62 with spaces,

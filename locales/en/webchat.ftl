@@ -19,3 +19,6 @@ web-reload = This page needs to be reloaded. Reload the page, then try again.
 web-too-long = The message is too long. Shorten your answer, then send it again.
 web-taken-title = The link was opened on another device
 web-taken = This personal link is already in use in another browser or phone, so your answers can only be continued there. If that was not you, or you changed phones, contact your school or institution.
+
+# logscan: the open link's identity matched a respondent whose link is in use elsewhere
+web-token-taken = Sorry, these details are already in use in another browser, phone or chat app. If that was not you, please contact your school or institution.

@@ -19,3 +19,6 @@ web-reload = Halaman ini perlu dimuat ulang. Muat ulang halaman, lalu coba lagi.
 web-too-long = Pesan terlalu panjang. Singkatkan jawaban Anda, lalu kirim lagi.
 web-taken-title = Tautan sudah dibuka di perangkat lain
 web-taken = Tautan pribadi ini sudah dipakai di peramban atau ponsel lain, jadi jawaban Anda hanya bisa dilanjutkan di sana. Jika itu bukan Anda, atau Anda berganti ponsel, hubungi sekolah/lembaga Anda.
+
+# logscan: the open link's identity matched a respondent whose link is in use elsewhere
+web-token-taken = Maaf, data ini sudah dipakai di peramban, ponsel, atau aplikasi chat lain. Jika itu bukan Anda, silakan hubungi sekolah/lembaga Anda.

@@ -78,6 +78,8 @@ fn notice(channel: Channel, n: Notice) -> (Msg, bool) {
         (Channel::WhatsApp, Notice::Unsupported) => (Msg::WaUnsupported, false),
         (_, Notice::NeedLink) => (Msg::TgNeedLink, false),
         (_, Notice::BadToken) => (Msg::TgBadToken, false),
+        // The web chat's own words: Telegram's would name "another Telegram account".
+        (Channel::Web, Notice::TokenTaken) => (Msg::WebTokenTaken, false),
         (_, Notice::TokenTaken) => (Msg::TgTokenTaken, false),
         (_, Notice::OtherLink) => (Msg::TgOtherLink, false),
         (_, Notice::Unsupported) => (Msg::TgOnlyText, false),

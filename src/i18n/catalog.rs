@@ -264,6 +264,7 @@ messages! {
     TgNeedLink => "tg-need-link",
     TgBadToken => "tg-bad-token",
     TgTokenTaken => "tg-token-taken",
+    WebTokenTaken => "web-token-taken",
     TgOtherLink => "tg-other-link",
     TgOnlyText => "tg-only-text",
     TgCmdStart => "tg-cmd-start",

@@ -80,40 +80,12 @@ impl Console {
 
     /// Creates an account with a password that need not be changed; returns the password.
     pub async fn account(&self, email: &str, role: Role, schools: &[&str]) -> String {
-        let password = format!("sandi-{email}-panjang");
-        let hash = jejak::console::auth::hash_password(&password).expect("hash");
-        let schools: Vec<String> = schools.iter().map(|s| s.to_string()).collect();
-        self.store
-            .staff()
-            .create_account(
-                &NewAccount {
-                    email,
-                    role,
-                    schools: &schools,
-                    password_hash: &hash,
-                    must_change_password: false,
-                },
-                Utc::now(),
-            )
-            .await
-            .expect("create account")
-            .expect("new e-mail");
-        password
+        create_account(&self.store, email, role, schools).await
     }
 
     /// A client signed in as `email` (made with [`Console::account`]).
     pub async fn sign_in(&self, email: &str, password: &str) -> Client {
-        let mut c = Client::new(&self.base);
-        let res = c
-            .post_raw(
-                "/console/login",
-                &[("email", email), ("password", password)],
-            )
-            .await;
-        assert_eq!(res.status().as_u16(), 303, "sign-in of {email} failed");
-        c.take_cookie(&res);
-        assert!(c.cookie.is_some(), "no session cookie for {email}");
-        c
+        sign_in_at(&self.base, email, password).await
     }
 
     /// Makes an account of `role` for `schools` and signs it in.
@@ -121,6 +93,46 @@ impl Console {
         let pw = self.account(email, role, schools).await;
         self.sign_in(email, &pw).await
     }
+}
+
+/// Creates an account in `store` with a password that need not be changed; returns the
+/// password.
+pub async fn create_account(store: &Store, email: &str, role: Role, schools: &[&str]) -> String {
+    let password = format!("sandi-{email}-panjang");
+    let hash = jejak::console::auth::hash_password(&password).expect("hash");
+    let schools: Vec<String> = schools.iter().map(|s| s.to_string()).collect();
+    store
+        .staff()
+        .create_account(
+            &NewAccount {
+                email,
+                role,
+                schools: &schools,
+                password_hash: &hash,
+                must_change_password: false,
+            },
+            Utc::now(),
+        )
+        .await
+        .expect("create account")
+        .expect("new e-mail");
+    password
+}
+
+/// A client signed in as `email` on the console at `base` (any server: a test's own or a
+/// `jejak run` process).
+pub async fn sign_in_at(base: &str, email: &str, password: &str) -> Client {
+    let mut c = Client::new(base);
+    let res = c
+        .post_raw(
+            "/console/login",
+            &[("email", email), ("password", password)],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303, "sign-in of {email} failed");
+    c.take_cookie(&res);
+    assert!(c.cookie.is_some(), "no session cookie for {email}");
+    c
 }
 
 /// An HTTP client of the console with its session cookie; redirects are not followed, so

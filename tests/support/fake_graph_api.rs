@@ -89,6 +89,10 @@ pub enum Inject {
     Code(i64),
     /// A bare HTTP status (5xx).
     Http(u16),
+    /// Meta's error shape with this code, HTTP 400, whose message and details quote the
+    /// recipient's number as the request gave it (as Meta's "not a valid WhatsApp user"
+    /// and "not in allowed list" errors do): what a log of the error text would leak.
+    QuotingRecipient(i64),
 }
 
 #[derive(Default)]
@@ -293,6 +297,21 @@ async fn messages_via(
         Some(Inject::Code(code)) => {
             s.attempts.lock().unwrap().push((now, Some(code)));
             return (StatusCode::BAD_REQUEST, axum::Json(meta_error(code))).into_response();
+        }
+        Some(Inject::QuotingRecipient(code)) => {
+            s.attempts.lock().unwrap().push((now, Some(code)));
+            let to = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|b| b["to"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            let e = json!({ "error": {
+                "message": format!("(#{code}) Recipient phone number +{to} is not a valid WhatsApp user"),
+                "type": "OAuthException", "code": code,
+                "error_data": { "messaging_product": "whatsapp",
+                    "details": format!("The number {to} could not be reached.") },
+                "fbtrace_id": "AfakeTraceId",
+            }});
+            return (StatusCode::BAD_REQUEST, axum::Json(e)).into_response();
         }
         Some(Inject::Http(status)) => {
             s.attempts
