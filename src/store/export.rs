@@ -18,9 +18,9 @@ use super::error::db;
 use super::respondents::respondent_from_row;
 use super::{
     Columns, InviteRow, Respondent, RespondentId, Result, Scope, SessionId, SessionRecord,
-    StoreError, from_ms, get,
+    StoreError, get,
 };
-use crate::model::{AnswerKey, SessionStatus, Value};
+use crate::model::{AnswerKey, Value};
 
 /// How many sessions (or invitation rows) one page reads. A page of the answers export
 /// holds these sessions with their respondents and current answers (about 1,000 × 60
@@ -74,7 +74,7 @@ impl Export<'_> {
             }
         };
         let sql = format!(
-            "SELECT s.id AS s_id, s.flow_id AS s_flow_id, s.flow_version AS s_flow_version, \
+            "SELECT s.id AS s_id, s.respondent_id AS s_respondent_id, s.flow_id AS s_flow_id, s.flow_version AS s_flow_version, \
                  s.status AS s_status, s.state AS s_state, s.revision AS s_revision, \
                  s.created_at AS s_created_at, s.updated_at AS s_updated_at, \
                  s.completed_at AS s_completed_at, \
@@ -96,7 +96,7 @@ impl Export<'_> {
             .map(|row| {
                 let respondent = respondent_from_row(row)?;
                 Ok(ExportSession {
-                    session: session_of(row, respondent.id)?,
+                    session: super::sessions::session_named(row, &super::sessions::PREFIXED_S)?,
                     respondent,
                 })
             })
@@ -188,49 +188,12 @@ impl Export<'_> {
     }
 }
 
-/// The session half of a [`Export::sessions_page`] row (its columns are prefixed `s_`, the
-/// respondent's keep their names).
-fn session_of(row: &AnyRow, respondent_id: RespondentId) -> Result<SessionRecord> {
-    let status = row.text("s_status")?;
-    let status = SessionStatus::parse(&status).ok_or_else(|| StoreError::Corrupt {
-        context: "session status",
-        detail: format!("unknown status {status:?}"),
-    })?;
-    Ok(SessionRecord {
-        id: row.int("s_id")?,
-        respondent_id,
-        flow_id: row.text("s_flow_id")?,
-        flow_version: row.int("s_flow_version")?,
-        status,
-        state_json: row.text("s_state")?,
-        revision: row.int("s_revision")?,
-        created_at: from_ms(row.int("s_created_at")?, "session created_at")?,
-        updated_at: from_ms(row.int("s_updated_at")?, "session updated_at")?,
-        completed_at: row
-            .int_opt("s_completed_at")?
-            .map(|ms| from_ms(ms, "session completed_at"))
-            .transpose()?,
-    })
-}
-
 /// A row of [`Export::current_answers_of`].
 fn answer_of(row: &AnyRow) -> Result<SessionAnswer> {
-    let iteration: i64 = get(row, "iteration")?;
-    let iteration = u32::try_from(iteration).map_err(|_| StoreError::Corrupt {
-        context: "answer iteration",
-        detail: format!("{iteration} is not a valid iteration"),
-    })?;
-    let value: String = get(row, "value")?;
-    let value: Value = serde_json::from_str(&value).map_err(|e| StoreError::Corrupt {
-        context: "answer value",
-        detail: format!("{value:?}: {e}"),
-    })?;
+    let (key, value) = super::sessions::answer_key_value(row)?;
     Ok(SessionAnswer {
         session_id: get(row, "session_id")?,
-        key: AnswerKey {
-            code: get(row, "code")?,
-            iteration,
-        },
+        key,
         value,
     })
 }

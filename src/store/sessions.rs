@@ -613,25 +613,76 @@ fn encode_json<T: serde::Serialize>(value: &T, context: &'static str) -> Result<
     serde_json::to_string(value).map_err(|source| StoreError::Encode { context, source })
 }
 
+/// The names under which a statement returns a session's columns: a plain `sessions`
+/// read, or a join that prefixes them to keep them apart from another table's.
+pub(super) struct SessionNames {
+    id: &'static str,
+    respondent_id: &'static str,
+    flow_id: &'static str,
+    flow_version: &'static str,
+    status: &'static str,
+    state: &'static str,
+    revision: &'static str,
+    created_at: &'static str,
+    updated_at: &'static str,
+    completed_at: &'static str,
+}
+
+/// [`session_columns!`] as they are.
+const PLAIN: SessionNames = SessionNames {
+    id: "id",
+    respondent_id: "respondent_id",
+    flow_id: "flow_id",
+    flow_version: "flow_version",
+    status: "status",
+    state: "state",
+    revision: "revision",
+    created_at: "created_at",
+    updated_at: "updated_at",
+    completed_at: "completed_at",
+};
+
+/// The columns selected `AS s_…` (the answers export's page, joined with respondents).
+pub(super) const PREFIXED_S: SessionNames = SessionNames {
+    id: "s_id",
+    respondent_id: "s_respondent_id",
+    flow_id: "s_flow_id",
+    flow_version: "s_flow_version",
+    status: "s_status",
+    state: "s_state",
+    revision: "s_revision",
+    created_at: "s_created_at",
+    updated_at: "s_updated_at",
+    completed_at: "s_completed_at",
+};
+
 /// Decodes a `sessions` row.
 pub(super) fn session_from_row(row: &(impl Columns + ?Sized)) -> Result<SessionRecord> {
-    let status = row.text("status")?;
+    session_named(row, &PLAIN)
+}
+
+/// Decodes a session whose columns come under `names`.
+pub(super) fn session_named(
+    row: &(impl Columns + ?Sized),
+    names: &SessionNames,
+) -> Result<SessionRecord> {
+    let status = row.text(names.status)?;
     let status = SessionStatus::parse(&status).ok_or_else(|| StoreError::Corrupt {
         context: "session status",
         detail: format!("unknown status {status:?}"),
     })?;
     Ok(SessionRecord {
-        id: row.int("id")?,
-        respondent_id: row.int("respondent_id")?,
-        flow_id: row.text("flow_id")?,
-        flow_version: row.int("flow_version")?,
+        id: row.int(names.id)?,
+        respondent_id: row.int(names.respondent_id)?,
+        flow_id: row.text(names.flow_id)?,
+        flow_version: row.int(names.flow_version)?,
         status,
-        state_json: row.text("state")?,
-        revision: row.int("revision")?,
-        created_at: from_ms(row.int("created_at")?, "session created_at")?,
-        updated_at: from_ms(row.int("updated_at")?, "session updated_at")?,
+        state_json: row.text(names.state)?,
+        revision: row.int(names.revision)?,
+        created_at: from_ms(row.int(names.created_at)?, "session created_at")?,
+        updated_at: from_ms(row.int(names.updated_at)?, "session updated_at")?,
         completed_at: row
-            .int_opt("completed_at")?
+            .int_opt(names.completed_at)?
             .map(|ms| from_ms(ms, "session completed_at"))
             .transpose()?,
     })
@@ -639,6 +690,18 @@ pub(super) fn session_from_row(row: &(impl Columns + ?Sized)) -> Result<SessionR
 
 /// Decodes an `answers` row (without `retracted_at`).
 fn answer_from_row(row: &AnyRow) -> Result<StoredAnswer> {
+    let (key, value) = answer_key_value(row)?;
+    Ok(StoredAnswer {
+        key,
+        raw: get(row, "raw")?,
+        value,
+        flow_version: get(row, "flow_version")?,
+        answered_at: from_ms(get(row, "answered_at")?, "answer answered_at")?,
+    })
+}
+
+/// The key (`code`, `iteration`) and the decoded `value` of an `answers` row.
+pub(super) fn answer_key_value(row: &AnyRow) -> Result<(AnswerKey, Value)> {
     let iteration: i64 = get(row, "iteration")?;
     let iteration = u32::try_from(iteration).map_err(|_| StoreError::Corrupt {
         context: "answer iteration",
@@ -649,14 +712,9 @@ fn answer_from_row(row: &AnyRow) -> Result<StoredAnswer> {
         context: "answer value",
         detail: format!("{value:?}: {e}"),
     })?;
-    Ok(StoredAnswer {
-        key: AnswerKey {
-            code: get(row, "code")?,
-            iteration,
-        },
-        raw: get(row, "raw")?,
-        value,
-        flow_version: get(row, "flow_version")?,
-        answered_at: from_ms(get(row, "answered_at")?, "answer answered_at")?,
-    })
+    let key = AnswerKey {
+        code: get(row, "code")?,
+        iteration,
+    };
+    Ok((key, value))
 }
