@@ -791,3 +791,27 @@ pub fn resolve_flow_in(arg: &str, lang: Lang) -> anyhow::Result<Flow> {
     }
     anyhow::bail!(staff_text(lang, "cli-err-no-flow", &[("arg", arg)]))
 }
+
+/// Records in the console's audit log what a command run on the server did (actor `cli`:
+/// there is no account on the command line).
+pub(crate) async fn cli_audit(
+    store: &crate::store::Store,
+    action: &str,
+    detail: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    store
+        .staff()
+        .audit(
+            &crate::store::NewAudit {
+                account_id: None,
+                actor: "cli",
+                action,
+                detail,
+                address: None,
+            },
+            now,
+        )
+        .await?;
+    Ok(())
+}

@@ -10,7 +10,7 @@ use clap::Subcommand;
 
 use crate::i18n::Catalog;
 use crate::model::Lang;
-use crate::store::{NewAudit, Respondent, RespondentId, Store};
+use crate::store::{Respondent, RespondentId, Store};
 
 /// `jejak respondent …`
 #[derive(Debug, Subcommand)]
@@ -81,19 +81,7 @@ pub async fn run(
     // respondent goes into the log, only their number).
     let user = std::env::var("USER").unwrap_or_default();
     let detail = format!("respondent {id}; reason: {reason}; unix user: {user}");
-    store
-        .staff()
-        .audit(
-            &NewAudit {
-                account_id: None,
-                actor: "cli",
-                action: which,
-                detail: &detail,
-                address: None,
-            },
-            now,
-        )
-        .await?;
+    super::cli_audit(store, which, &detail, now).await?;
     match action {
         RespondentAction::Show { .. } => {
             show(store, &r, &cat, lang, out).await?;

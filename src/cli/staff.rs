@@ -8,7 +8,7 @@ use clap::Subcommand;
 use crate::console::auth;
 use crate::i18n::Catalog;
 use crate::model::Lang;
-use crate::store::{NewAccount, NewAudit, Role, Store};
+use crate::store::{NewAccount, Role, Store};
 
 /// `jejak staff …`
 #[derive(Debug, Subcommand)]
@@ -98,10 +98,11 @@ pub async fn run(store: &Store, action: StaffAction, lang: Lang) -> anyhow::Resu
                 eprintln!("{}", t("c-cli-account-exists", &[("email", &email)]));
                 return Ok(1);
             }
-            cli_audit(
+            super::cli_audit(
                 store,
                 "account-add",
                 &format!("{email} role={}", role.as_str()),
+                chrono::Utc::now(),
             )
             .await?;
             println!(
@@ -164,25 +165,7 @@ async fn set_disabled(
     } else {
         ("account-enable", "c-cli-account-enabled")
     };
-    cli_audit(store, action, &account.email).await?;
+    super::cli_audit(store, action, &account.email, chrono::Utc::now()).await?;
     println!("{}", cat.message(lang, id, &[("email", &account.email)]));
     Ok(0)
-}
-
-/// Records what the command line did to accounts in the console's audit log.
-async fn cli_audit(store: &Store, action: &str, detail: &str) -> anyhow::Result<()> {
-    store
-        .staff()
-        .audit(
-            &NewAudit {
-                account_id: None,
-                actor: "cli",
-                action,
-                detail,
-                address: None,
-            },
-            chrono::Utc::now(),
-        )
-        .await?;
-    Ok(())
 }

@@ -11,7 +11,7 @@ use clap::Subcommand;
 use crate::channel::whatsapp::{Retried, RetryQueue};
 use crate::i18n::staff_text;
 use crate::model::Lang;
-use crate::store::{NewAudit, Store};
+use crate::store::Store;
 
 /// The most dead letters listed.
 const LIMIT: i64 = 1000;
@@ -73,19 +73,7 @@ pub async fn run(
                 Retried::Now | Retried::AtNextStart => {
                     let user = std::env::var("USER").unwrap_or_default();
                     let detail = format!("dead letter {id}; unix user: {user}");
-                    store
-                        .staff()
-                        .audit(
-                            &NewAudit {
-                                account_id: None,
-                                actor: "cli",
-                                action: "whatsapp-retry",
-                                detail: &detail,
-                                address: None,
-                            },
-                            now,
-                        )
-                        .await?;
+                    super::cli_audit(store, "whatsapp-retry", &detail, now).await?;
                     writeln!(out, "{}", t("cli-wa-retried", &[("id", &sid)]))?;
                     Ok(0)
                 }
