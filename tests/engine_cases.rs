@@ -2958,7 +2958,7 @@ sections:
   - id: s
     title: { id: "S", en: "S" }
     questions:
-      - code: status
+      - code: kerja
         type: single
         refusable: true
         text: { id: "Status kerja?", en: "Work status?" }
@@ -2987,7 +2987,7 @@ sections:
         &[
             "/mulai",
             "ya",
-            "btn:status=@refuse",
+            "btn:kerja=@refuse",
             "Tidak mau menjawab.",
             "rahasia",
         ],
@@ -3001,7 +3001,7 @@ sections:
             .map(|(_, a)| a.value.clone())
     };
     use jejak::model::Value;
-    assert_eq!(value("status"), Some(Value::Refused));
+    assert_eq!(value("kerja"), Some(Value::Refused));
     assert_eq!(value("gaji"), Some(Value::Refused));
     assert_eq!(value("kantor"), Some(Value::Text("rahasia".into())));
     assert_eq!(out.state.status, Completed);

@@ -734,3 +734,35 @@ const EXPECTED_REFUSABLE: &[Expect] = &[
 fn every_refusable_mistake_is_reported_once_at_its_position() {
     assert_planted(BAD_REFUSABLE, EXPECTED_REFUSABLE);
 }
+
+#[test]
+fn a_question_column_may_not_be_an_export_or_roster_column() {
+    // `status` is the export's own column; `school` is the roster field's column.
+    let src = format!(
+        "{HEAD}      - code: status\n        type: yesno\n        text: {{ id: \"A\", en: \"A\" }}\n      - code: school\n        type: text\n        text: {{ id: \"B\", en: \"B\" }}\n"
+    );
+    let d = diagnostics(&src);
+    assert_eq!(d.len(), 2, "{}", listing(&d));
+    assert_eq!((d[0].line, d[0].col), (15, 15), "{}", listing(&d));
+    assert!(
+        d[0].message.contains("`status`") && d[0].message.contains("export's own columns"),
+        "{}",
+        d[0].message
+    );
+    assert_eq!((d[1].line, d[1].col), (18, 15), "{}", listing(&d));
+    assert!(
+        d[1].message
+            .contains("export_fields: { school: roster_school }"),
+        "{}",
+        d[1].message
+    );
+    // Renaming the roster field's column frees the name for the question.
+    let renamed = src.replacen(
+        "  languages: [id, en]\n",
+        "  languages: [id, en]\n  export_fields: { school: sekolah_roster }\n",
+        1,
+    );
+    let d = diagnostics(&renamed);
+    assert_eq!(d.len(), 1, "{}", listing(&d));
+    assert!(d[0].message.contains("`status`"), "{}", listing(&d));
+}

@@ -24,6 +24,7 @@ impl Checker {
         &mut self,
         def: Option<&S<BTreeMap<String, S<String>>>>,
     ) -> Vec<(String, String)> {
+        self.reserved_columns(def);
         let Some(def) = def else {
             return Vec::new();
         };
@@ -96,5 +97,56 @@ impl Checker {
             out.push((field.clone(), name.to_string()));
         }
         out
+    }
+
+    /// A question's column may not be one of the export's own columns (`status`,
+    /// `completed_at`…) nor a roster field's column (`name`, `school`… unless
+    /// `export_fields` renames that field): the export would carry two columns of one name,
+    /// and a spreadsheet or the national merge would read the wrong one.
+    fn reserved_columns(&mut self, def: Option<&S<BTreeMap<String, S<String>>>>) {
+        let renamed = |f: &str| def.is_some_and(|d| d.value.contains_key(f));
+        let mut clashes = Vec::new();
+        for q in &self.items {
+            let columns: Vec<String> = match &q.kind {
+                Kind::Multi { options, .. } => options
+                    .iter()
+                    .map(|o| o.export.clone().unwrap_or(format!("{}_{}", q.code, o.code)))
+                    .collect(),
+                Kind::Grid { exports, .. } => exports.clone(),
+                _ => vec![q.code.clone()],
+            };
+            for c in columns {
+                let what = if FIXED.contains(&c.as_str()) {
+                    "one of the export's own columns"
+                } else if RespondentFields::KNOWN.contains(&c.as_str()) && !renamed(&c) {
+                    "the roster field's column"
+                } else {
+                    continue;
+                };
+                // Where the author wrote the name: an `export:` of its own, else the code.
+                let at = self
+                    .export_columns
+                    .iter()
+                    .find(|(n, _)| *n == c)
+                    .map(|(_, at)| *at)
+                    .or_else(|| self.all_names.get(&q.code).copied())
+                    .unwrap_or((1, 1));
+                clashes.push((at, c, what, q.code.clone()));
+            }
+        }
+        for (at, c, what, code) in clashes {
+            let hint = if RespondentFields::KNOWN.contains(&c.as_str()) {
+                format!(
+                    "rename the question, or give the roster field another column with \
+                     `export_fields: {{ {c}: roster_{c} }}`"
+                )
+            } else {
+                "rename the question (or give it `export:` with another name)".to_string()
+            };
+            self.err(
+                at,
+                format!("export column `{c}` of `{code}` is already {what}: {hint}"),
+            );
+        }
     }
 }
