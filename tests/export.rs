@@ -671,10 +671,7 @@ fn long_xlsx_lists_continue_on_further_sheets() {
     }
     w.save(&path).expect("save");
     let mut book: Xlsx<_> = open_workbook(&path).expect("open");
-    assert_eq!(
-        book.sheet_names(),
-        ["Undangan", "Undangan 2", "Undangan 3"]
-    );
+    assert_eq!(book.sheet_names(), ["Undangan", "Undangan 2", "Undangan 3"]);
     let mut seen = Vec::new();
     for name in book.sheet_names() {
         let range = book.worksheet_range(&name).expect("sheet");

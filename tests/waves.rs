@@ -1074,5 +1074,9 @@ async fn deleting_by_hand_takes_the_reminders_along(db: &Db) {
         .await
         .expect("delete the wave");
     assert_eq!(rows("SELECT count(*) FROM wave_runs").await, 0);
-    assert_eq!(rows("SELECT count(*) FROM outbox").await, 0, "the wave's reminders are gone");
+    assert_eq!(
+        rows("SELECT count(*) FROM outbox").await,
+        0,
+        "the wave's reminders are gone"
+    );
 }

@@ -259,4 +259,3 @@ pub fn write_report(report: &ResponseReport, path: &Path, lang: Lang) -> Result<
     waves.write_number(r, 2, none as f64)?;
     book.save(path)
 }
-
