@@ -263,11 +263,11 @@ impl Audience {
     /// built on it (docs/benchmarks.md). Not `NOT IN`: over 1,500,000 ids that do not fit
     /// in `work_mem` PostgreSQL would scan the list per respondent.
     pub fn from_where(&self) -> Sql {
-        let mut text = format!(
+        let mut text = String::from(
             "FROM respondents r \
              JOIN flow_progress p ON p.flow_id = $1 AND p.respondent_id = r.id \
              LEFT JOIN ob ON ob.respondent_id = r.id \
-             WHERE 1 = 1"
+             WHERE 1 = 1",
         );
         let mut binds = Vec::new();
         for (k, v) in &self.segment.0 {
