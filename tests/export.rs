@@ -653,3 +653,35 @@ sections:
     assert_eq!(refusable("gaji"), "yes (7)");
     assert_eq!(refusable("hp"), "no");
 }
+
+/// A list longer than a worksheet holds (Excel: 1,048,576 rows; the national roster is
+/// 1,500,000) goes on over further sheets named after the first, each starting with the
+/// header, every row once and in order. Here with 3 rows to a sheet.
+#[test]
+fn long_xlsx_lists_continue_on_further_sheets() {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("long.xlsx");
+    let mut w = jejak::report::xlsx::SheetWriter::new("Undangan", &["nisn", "nama"])
+        .expect("writer")
+        .with_rows_per_sheet(3);
+    for i in 0..5 {
+        w.push(&[format!("00{i}"), format!("Alumni {i}")])
+            .expect("row");
+    }
+    w.save(&path).expect("save");
+    let mut book: Xlsx<_> = open_workbook(&path).expect("open");
+    assert_eq!(book.sheet_names(), ["Undangan", "Undangan 2", "Undangan 3"]);
+    let mut seen = Vec::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).expect("sheet");
+        let rows: Vec<Vec<String>> = range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(rows[0], ["nisn", "nama"], "{name} starts with the header");
+        assert!(rows.len() <= 3, "{name} holds at most 3 rows");
+        seen.extend(rows[1..].iter().map(|r| r[0].clone()));
+    }
+    assert_eq!(seen, ["000", "001", "002", "003", "004"]);
+}

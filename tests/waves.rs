@@ -42,6 +42,7 @@ both_backends!(
     waves_reach_only_respondents_of_their_flow,
     interrupted_planning_plans_all_or_nothing,
     reminder_asks_the_question_of_the_sessions_own_version,
+    deleting_by_hand_takes_the_reminders_along,
 );
 
 /// An in-process platform: records every send, and answers with scripted errors per
@@ -1020,5 +1021,62 @@ async fn reminder_asks_the_question_of_the_sessions_own_version(db: &Db) {
             .expect("answers")
             .len(),
         1
+    );
+}
+
+/// The outbox has no foreign keys since migration 0019 (planning checked them for every row
+/// it inserted); its triggers keep what their `ON DELETE CASCADE` did when someone deletes
+/// by hand: a respondent's reminders go with them, a wave's with its runs.
+async fn deleting_by_hand_takes_the_reminders_along(db: &Db) {
+    let s = &db.store;
+    let t0 = utc("2026-12-01T03:00:00Z"); // 10:00 WIB
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(person(s, &format!("P{i}"), None, &format!("{i}"), "2025").await);
+    }
+    let id = s
+        .waves()
+        .create_wave(&wave(Some(t0), None, "Asia/Jakarta"), t0)
+        .await
+        .expect("wave");
+    jejak::schedule::planner::plan_due(s, &QuietHours::default(), t0)
+        .await
+        .expect("plan");
+    assert_eq!(counts(s, id).await.get("pending"), Some(&3));
+    let pool = db.raw().await;
+    let rows = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .expect("count")
+        }
+    };
+    sqlx::query("DELETE FROM respondents WHERE id = $1")
+        .bind(ids[0])
+        .execute(&pool)
+        .await
+        .expect("delete a respondent");
+    assert_eq!(rows("SELECT count(*) FROM outbox").await, 2);
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM outbox WHERE respondent_id = $1")
+            .bind(ids[0])
+            .fetch_one(&pool)
+            .await
+            .expect("count"),
+        0,
+        "the deleted respondent's reminder is gone"
+    );
+    sqlx::query("DELETE FROM waves WHERE id = $1")
+        .bind(id)
+        .execute(&pool)
+        .await
+        .expect("delete the wave");
+    assert_eq!(rows("SELECT count(*) FROM wave_runs").await, 0);
+    assert_eq!(
+        rows("SELECT count(*) FROM outbox").await,
+        0,
+        "the wave's reminders are gone"
     );
 }

@@ -31,41 +31,106 @@ pub fn write_sheet<R: AsRef<[String]>>(
     w.save(path)
 }
 
-/// One sheet of text cells written row by row as they come ([`write_sheet`] for rows that
-/// are already in memory): rust_xlsxwriter's constant-memory mode puts each finished row in
-/// a temporary file, so a 1,500,000-row invitation list needs memory for one row.
+/// The rows of one worksheet in Excel (1,048,576, the header included): rust_xlsxwriter
+/// refuses a row beyond it, so a longer list continues on a further sheet.
+const EXCEL_ROWS: u32 = 1_048_576;
+
+/// One sheet of cells written row by row as they come ([`write_sheet`] for rows that are
+/// already in memory): rust_xlsxwriter's constant-memory mode puts each finished row in a
+/// temporary file, so a 1,500,000-row invitation list needs memory for one row. A list
+/// longer than a worksheet holds ([`EXCEL_ROWS`]) goes on as "`sheet` 2", "`sheet` 3" …,
+/// each with the same header: a national roster of 1,500,000 does not fit in one.
 pub struct SheetWriter {
     book: Workbook,
-    /// The next row's index (0 is the header).
+    /// The first sheet's name, and the header every sheet starts with.
+    name: String,
+    header: Vec<String>,
+    /// The sheet being written (0 is the first).
+    sheet: usize,
+    /// The next row's index on it (0 is the header).
     next: u32,
+    /// Rows per sheet, the header included ([`EXCEL_ROWS`] unless set smaller).
+    rows_per_sheet: u32,
 }
 
 impl SheetWriter {
     /// A workbook with one sheet called `sheet` whose first row is `header`, bold and
     /// frozen.
     pub fn new(sheet: &str, header: &[impl AsRef<str>]) -> Result<SheetWriter, XlsxError> {
-        let mut book = Workbook::new();
+        let mut w = SheetWriter {
+            book: Workbook::new(),
+            name: sheet.to_owned(),
+            header: header.iter().map(|h| h.as_ref().to_owned()).collect(),
+            sheet: 0,
+            next: 1,
+            rows_per_sheet: EXCEL_ROWS,
+        };
+        w.start_sheet(sheet.to_owned())?;
+        Ok(w)
+    }
+
+    /// At most `rows` rows to a sheet, the header included (at least 2; at most Excel's
+    /// 1,048,576). The tests use it to see a list continue on further sheets without
+    /// writing a million rows.
+    pub fn with_rows_per_sheet(mut self, rows: u32) -> SheetWriter {
+        self.rows_per_sheet = rows.clamp(2, EXCEL_ROWS);
+        self
+    }
+
+    /// Adds a sheet called `name` with the bold, frozen header.
+    fn start_sheet(&mut self, name: String) -> Result<(), XlsxError> {
         let bold = Format::new().set_bold();
-        let ws = book.add_worksheet_with_constant_memory()?;
-        ws.set_name(sheet)?;
-        for (c, h) in header.iter().enumerate() {
-            ws.write_string_with_format(0, col(c), h.as_ref(), &bold)?;
+        let ws = self.book.add_worksheet_with_constant_memory()?;
+        ws.set_name(name)?;
+        for (c, h) in self.header.iter().enumerate() {
+            ws.write_string_with_format(0, col(c), h, &bold)?;
         }
         ws.set_freeze_panes(1, 0)?;
-        Ok(SheetWriter { book, next: 1 })
+        Ok(())
+    }
+
+    /// The sheet and row the next data row goes to, starting a further sheet when the
+    /// current one is full.
+    fn next_row(&mut self) -> Result<(usize, u32), XlsxError> {
+        if self.next >= self.rows_per_sheet {
+            self.sheet += 1;
+            self.next = 1;
+            self.start_sheet(format!("{} {}", self.name, self.sheet + 1))?;
+        }
+        let at = (self.sheet, self.next);
+        self.next += 1;
+        Ok(at)
     }
 
     /// Appends one row of text cells (empty ones are left blank).
     pub fn push(&mut self, row: &[impl AsRef<str>]) -> Result<(), XlsxError> {
-        let r = self.next;
-        let ws = self.book.worksheet_from_index(0)?;
+        let (sheet, r) = self.next_row()?;
+        let ws = self.book.worksheet_from_index(sheet)?;
         for (c, v) in row.iter().enumerate() {
             let v = v.as_ref();
             if !v.is_empty() {
                 ws.write_string(r, col(c), v)?;
             }
         }
-        self.next = r.checked_add(1).ok_or(XlsxError::RowColumnLimitError)?;
+        Ok(())
+    }
+
+    /// Appends one row of export cells: numbers as numbers, text as text (empty ones are
+    /// left blank).
+    pub fn push_cells(&mut self, row: &[Cell]) -> Result<(), XlsxError> {
+        let (sheet, r) = self.next_row()?;
+        let ws = self.book.worksheet_from_index(sheet)?;
+        for (c, v) in row.iter().enumerate() {
+            match v {
+                Cell::Number(x, _) => {
+                    ws.write_number(r, col(c), *x)?;
+                }
+                Cell::Text(t) if !t.is_empty() => {
+                    ws.write_string(r, col(c), t)?;
+                }
+                Cell::Text(_) => {}
+            }
+        }
         Ok(())
     }
 
@@ -94,33 +159,23 @@ pub async fn write_export_in(
     scope: &Scope,
     path: &Path,
 ) -> Result<usize, ExportError> {
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let ws = book.add_worksheet_with_constant_memory()?;
-    ws.set_name("Jawaban")?;
-    let mut r: u32 = 0;
+    // The first row is the header: the writer (and its sheet) starts with it.
+    let mut w: Option<SheetWriter> = None;
     let n = for_each_row(store, flow, scope, |rec| {
-        for (c, v) in rec.iter().enumerate() {
-            if r == 0 {
-                ws.write_string_with_format(0, col(c), v.as_str(), &bold)?;
-            } else {
-                match v {
-                    Cell::Number(x, _) => {
-                        ws.write_number(r, col(c), *x)?;
-                    }
-                    Cell::Text(t) if !t.is_empty() => {
-                        ws.write_string(r, col(c), t)?;
-                    }
-                    Cell::Text(_) => {}
-                }
+        match w.as_mut() {
+            None => {
+                let header: Vec<&str> = rec.iter().map(Cell::as_str).collect();
+                w = Some(SheetWriter::new("Jawaban", &header)?);
             }
+            Some(w) => w.push_cells(rec)?,
         }
-        r += 1;
         Ok(())
     })
     .await?;
-    ws.set_freeze_panes(1, 0)?;
-    book.save(path)?;
+    match w {
+        Some(w) => w.save(path)?,
+        None => SheetWriter::new("Jawaban", &[] as &[&str])?.save(path)?,
+    }
     Ok(n)
 }
 

@@ -577,9 +577,19 @@ impl Waves<'_> {
         if self.store.backend() == Backend::Postgres {
             // As for the dry run: no JIT compiling (the estimate of a whole-roster statement
             // is in the millions, which switches it on for seconds of compiling), and hash
-            // tables of 1,500,000 respondents in memory rather than spilled to disk. Only
-            // for this transaction.
-            for set in ["SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'"] {
+            // tables of 1,500,000 respondents in memory rather than spilled to disk. And no
+            // nested loops: PostgreSQL estimates the audience at one row (the `ob` join's
+            // outer-joined columns under COALESCE), so it probed the bindings and the
+            // progress by index once per respondent, 1,500,000 random reads each: the
+            // SELECT alone took 109 of the 197 s at 1,500,000 and every join hashed takes
+            // it to 18 s (docs/benchmarks.md). A small segment pays a scan of the tables
+            // instead of a few probes: a second or two, once per run. Only for this
+            // transaction.
+            for set in [
+                "SET LOCAL jit = off",
+                "SET LOCAL work_mem = '64MB'",
+                "SET LOCAL enable_nestloop = off",
+            ] {
                 sqlx::query(set)
                     .execute(&mut *tx)
                     .await
