@@ -311,12 +311,7 @@ async fn writer(shared: Rc<Shared>, mut conn: Option<AnyConnection>) {
 
 /// Adds a message to the group being taken: a job joins it; a close closes the queue (what
 /// is queued still runs; later writes fail at once).
-fn take(
-    shared: &Shared,
-    jobs: &mut mpsc::UnboundedReceiver<Msg>,
-    msg: Msg,
-    group: &mut Vec<Job>,
-) {
+fn take(shared: &Shared, jobs: &mut mpsc::UnboundedReceiver<Msg>, msg: Msg, group: &mut Vec<Job>) {
     match msg {
         Msg::Job(job) => group.push(job),
         Msg::Close(ack) => {
@@ -329,7 +324,11 @@ fn take(
 /// Commits a group and answers its callers; returns the writes to run again (after a lock
 /// timeout or a deadlock). A connection that failed is dropped (PostgreSQL rolls back what
 /// it had open) and opened again for the next group.
-async fn commit_group(url: &str, conn: &mut Option<AnyConnection>, mut group: Vec<Job>) -> Vec<Job> {
+async fn commit_group(
+    url: &str,
+    conn: &mut Option<AnyConnection>,
+    mut group: Vec<Job>,
+) -> Vec<Job> {
     // A caller that gave up waiting (its future was dropped) gets nothing written, as when a
     // transaction's future is dropped before it commits.
     group.retain(|job| !job.reply.is_closed());
@@ -454,8 +453,7 @@ mod tests {
             let mut conn = match AnyConnection::connect(&admin).await {
                 Ok(c) => c,
                 Err(e) => {
-                    let required =
-                        std::env::var("JEJAK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+                    let required = std::env::var("JEJAK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
                     assert!(
                         !required,
                         "JEJAK_REQUIRE_POSTGRES=1 but PostgreSQL is unavailable: {e}"
@@ -510,7 +508,9 @@ mod tests {
                     rt.block_on(async {
                         if let Ok(mut c) = AnyConnection::connect(&admin).await {
                             let sql = format!("DROP SCHEMA IF EXISTS {name} CASCADE");
-                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await;
+                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                                .execute(&mut c)
+                                .await;
                             let _ = c.close().await;
                         }
                     });
@@ -602,7 +602,10 @@ mod tests {
     /// Polls `fut` once, so a write is queued before what follows.
     async fn queue<F: Future>(fut: &mut Pin<Box<F>>) {
         std::future::poll_fn(|cx| {
-            assert!(fut.as_mut().poll(cx).is_pending(), "answered before the gate");
+            assert!(
+                fut.as_mut().poll(cx).is_pending(),
+                "answered before the gate"
+            );
             Poll::Ready(())
         })
         .await;
@@ -612,7 +615,10 @@ mod tests {
     /// forms the writer's next group.
     async fn hold(
         group: &PgGroup,
-    ) -> (Arc<Semaphore>, impl Future<Output = Result<(&'static str, i64)>> + '_) {
+    ) -> (
+        Arc<Semaphore>,
+        impl Future<Output = Result<(&'static str, i64)>> + '_,
+    ) {
         let (started, open) = (Arc::new(Semaphore::new(0)), Arc::new(Semaphore::new(0)));
         let gate = group.write(Op::Gate {
             started: started.clone(),
@@ -650,7 +656,10 @@ mod tests {
             conflict.expect("conflict"),
             b.expect("b"),
         );
-        assert_eq!((a.0, dup.0, conflict.0, b.0), ("applied", "duplicate", "conflict", "applied"));
+        assert_eq!(
+            (a.0, dup.0, conflict.0, b.0),
+            ("applied", "duplicate", "conflict", "applied")
+        );
         let e = fail.expect_err("the failing write reports its error");
         assert_eq!(e.db_context(), Some("breaking"), "{e:?}");
         // One transaction for the five, after the gate's own.
@@ -680,7 +689,11 @@ mod tests {
         let (a, d1, d2) = tokio::join!(a, d1, d2);
         for r in [a, d1, d2] {
             let e = r.expect_err("the group's COMMIT failed");
-            assert_eq!(e.db_context(), Some("committing a group of writes"), "{e:?}");
+            assert_eq!(
+                e.db_context(),
+                Some("committing a group of writes"),
+                "{e:?}"
+            );
         }
         assert_eq!(schema.keys("t").await, ["before", "held"]);
         assert!(schema.keys("d").await.is_empty());
@@ -706,7 +719,10 @@ mod tests {
         // Writes queued meanwhile commit although the bump waits (each time for at most
         // the lock timeout) in front of them.
         for k in ["x", "y"] {
-            assert_eq!(group.write(Op::Insert(k)).await.expect("insert").0, "applied");
+            assert_eq!(
+                group.write(Op::Insert(k)).await.expect("insert").0,
+                "applied"
+            );
         }
         assert_eq!(schema.keys("t").await, ["before", "held", "x", "y"]);
         sqlx::raw_sql("COMMIT")
@@ -718,6 +734,9 @@ mod tests {
             .fetch_one(&mut other)
             .await
             .expect("v");
-        assert_eq!(v.0, 11, "the other transaction's change, then the bump, once");
+        assert_eq!(
+            v.0, 11,
+            "the other transaction's change, then the bump, once"
+        );
     }
 }
