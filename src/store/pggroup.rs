@@ -1,8 +1,8 @@
-//! Group commit for PostgreSQL: the writes of concurrent conversations ([`Store::write`]:
-//! steps, inbound claims, bindings, the reply outbox…) queue to a few writers, each holding a
-//! connection of its own; a writer takes what is queued (up to [`MAX_GROUP`] writes), runs it
-//! in one transaction, each write in its own savepoint, commits, and then answers every
-//! caller.
+//! Group commit for PostgreSQL: the writes of concurrent conversations
+//! ([`Store::write`](super::Store::write): steps, inbound claims, bindings, the reply
+//! outbox…) queue to a few writers, each holding a connection of its own; a writer takes what
+//! is queued (up to [`MAX_GROUP`] writes), runs it in one transaction, each write in its own
+//! savepoint, commits, and then answers every caller.
 //!
 //! Why: with one transaction per write, every write paid its own `BEGIN` and `COMMIT` round
 //! trips and its own flush of the WAL to the disk (`synchronous_commit` is on, as it should
