@@ -105,15 +105,24 @@ pub enum StoreError {
         /// What is wrong with it.
         detail: String,
     },
+    /// A transaction that several writes shared on PostgreSQL (see `store::pggroup`) failed
+    /// as a whole, or its writer could not be started: every write of it gets this error.
+    #[error("database error while {context}: {detail}")]
+    Grouped {
+        /// What the writer was doing.
+        context: &'static str,
+        /// The driver's error message.
+        detail: String,
+    },
 }
 
 impl StoreError {
     /// What the store was doing when a database statement failed (`None` for other errors).
     pub fn db_context(&self) -> Option<&'static str> {
         match self {
-            StoreError::Database { context, .. } | StoreError::Sqlite { context, .. } => {
-                Some(context)
-            }
+            StoreError::Database { context, .. }
+            | StoreError::Sqlite { context, .. }
+            | StoreError::Grouped { context, .. } => Some(context),
             _ => None,
         }
     }

@@ -46,6 +46,7 @@ const COUNT: &str = "INSERT INTO identity_attempts \
 
 /// One failed identity check of `address`, from message `message_id` when the platform
 /// gave one.
+#[derive(Clone)]
 pub(super) struct RecordFailure {
     pub(super) channel: String,
     pub(super) address: String,

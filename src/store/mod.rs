@@ -43,6 +43,7 @@ mod group;
 mod identity;
 mod ops;
 mod overview;
+mod pggroup;
 mod replies;
 mod respondents;
 mod retention;
@@ -134,6 +135,11 @@ fn sqlite_read_connections() -> u32 {
 /// Connections in a PostgreSQL pool.
 const POSTGRES_MAX_CONNECTIONS: u32 = 8;
 
+/// Group-commit writers on PostgreSQL, each with a connection of its own besides the pool
+/// (see [`pggroup`]). More than one, so that a group is taken and run while another waits
+/// for its `COMMIT` to reach the disk.
+const POSTGRES_WRITERS: usize = 2;
+
 /// Connections on PostgreSQL that only mark reply parts sent (see
 /// [`Replies::settle`](replies::Replies::settle)), with `synchronous_commit` off.
 const POSTGRES_MARK_CONNECTIONS: u32 = 2;
@@ -204,8 +210,11 @@ pub struct Store {
     reader: AnyPool,
     backend: Backend,
     /// On SQLite, the queue to the writer task that commits concurrent steps together (see
-    /// [`group`]); `None` on PostgreSQL, where every step commits on its own connection.
+    /// [`group`]); `None` on PostgreSQL and for an in-memory database.
     group: Option<group::GroupCommit>,
+    /// On PostgreSQL, the queue to the writers that commit concurrent writes together (see
+    /// [`pggroup`]).
+    pg: Option<pggroup::PgGroup>,
     /// On a SQLite file, the inline read path for the per-message reads (see [`fastread`]).
     fast: Option<std::sync::Arc<fastread::Readers>>,
     /// On PostgreSQL, connections of their own for marking a reply part sent the moment the
@@ -252,6 +261,7 @@ impl Store {
                     reader,
                     backend,
                     group: None,
+                    pg: None,
                     fast: None,
                     marks: None,
                     flow_cache: flows::FlowCache::default(),
@@ -305,11 +315,13 @@ impl Store {
                     .connect(url)
                     .await
                     .map_err(connect_err)?;
+                let pg = pggroup::PgGroup::start(url, POSTGRES_WRITERS).await?;
                 Ok(Store {
                     writer: pool.clone(),
                     reader: pool,
                     backend,
                     group: None,
+                    pg: Some(pg),
                     fast: None,
                     marks: Some(marks),
                     flow_cache: flows::FlowCache::default(),
@@ -331,6 +343,9 @@ impl Store {
     /// Closes the connections, waiting for those in use to be returned. Every clone of the
     /// store is closed with it.
     pub async fn close(&self) {
+        if let Some(pg) = &self.pg {
+            pg.close().await;
+        }
         self.reader.close().await;
         self.writer.close().await;
         if let Some(marks) = &self.marks {

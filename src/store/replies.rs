@@ -447,6 +447,7 @@ impl Replies<'_> {
 }
 
 /// Claims an inbound message handled outside a step; true if it was not claimed before.
+#[derive(Clone)]
 pub(super) struct ClaimInbound {
     pub(super) channel: String,
     pub(super) message_id: String,
@@ -470,6 +471,7 @@ impl Write for ClaimInbound {
 }
 
 /// [`Replies::claim`]'s write.
+#[derive(Clone)]
 struct Claim {
     channel: Channel,
     address: String,
@@ -504,6 +506,7 @@ impl Write for Claim {
 }
 
 /// [`Replies::settle`]'s write.
+#[derive(Clone)]
 struct Settle {
     parts: Vec<Settled>,
     now: i64,
@@ -527,6 +530,7 @@ impl Write for Settle {
 }
 
 /// [`Replies::queue`]'s write.
+#[derive(Clone)]
 struct Queue {
     batch: ReplyBatch,
     inbound: Option<(Channel, String)>,

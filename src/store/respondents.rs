@@ -74,6 +74,7 @@ pub enum AddressMove {
 }
 
 /// [`Respondents::move_channel_address`]'s write.
+#[derive(Clone)]
 struct MoveAddress {
     channel: String,
     from: String,
@@ -120,6 +121,7 @@ async fn owner(tx: &mut impl Exec, channel: &str, address: &str) -> Result<Optio
 }
 
 /// [`Store::insert_binding`]'s write.
+#[derive(Clone)]
 struct InsertBinding {
     insert: &'static str,
     context: &'static str,
@@ -279,6 +281,7 @@ pub(super) async fn erase_in(
 }
 
 /// [`Respondents::erase`]'s write.
+#[derive(Clone)]
 struct Erase {
     id: RespondentId,
     now: i64,
@@ -664,6 +667,7 @@ pub fn is_valid_token(token: &str) -> bool {
 }
 
 /// [`Respondents::set_language_if_unset`]'s write.
+#[derive(Clone)]
 struct SetLanguage {
     id: RespondentId,
     lang: Lang,

@@ -75,6 +75,7 @@ fn cutoffs(rules: &[RetentionRule]) -> BTreeMap<String, i64> {
 }
 
 /// Erases the respondents that are still due when the write runs.
+#[derive(Clone)]
 struct EraseDue {
     ids: Vec<RespondentId>,
     rules: BTreeMap<String, i64>,

@@ -361,6 +361,7 @@ const INSERT_EVENT: &str = "INSERT INTO events (respondent_id, session_id, kind,
      VALUES ($1, $2, $3, $4, $5)";
 
 /// A step's event kinds, answer values and event details, encoded as stored.
+#[derive(Clone)]
 pub(super) struct Encoded {
     answer_values: Vec<Option<String>>,
     event_kinds: Vec<String>,
@@ -394,6 +395,7 @@ impl Encoded {
 }
 
 /// [`Sessions::open_session`]'s write.
+#[derive(Clone)]
 struct OpenSession {
     respondent: RespondentId,
     flow_id: String,
@@ -456,6 +458,7 @@ impl Write for OpenSession {
 
 /// One step of a conversation, owning its data (see [`StepCommit`]), with the replies
 /// queued with it.
+#[derive(Clone)]
 struct Step {
     session_id: SessionId,
     expected_revision: i64,

@@ -299,8 +299,9 @@ pub(super) fn run_now<T>(work: impl Future<Output = Result<T>>) -> Result<T> {
 }
 
 /// One write of the store, written once for both drivers: its data (owned, to cross to the
-/// SQLite writer thread) and its statements.
-pub(super) trait Write: Send + 'static {
+/// SQLite writer thread) and its statements. `Clone`: the PostgreSQL group writer runs a
+/// copy, and another after a lock timeout (see [`pggroup`](super::pggroup)).
+pub(super) trait Write: Clone + Send + 'static {
     /// What the write returns.
     type Out: Send + 'static;
 
@@ -318,8 +319,9 @@ pub(super) trait Write: Send + 'static {
 
 impl Store {
     /// Runs `op` in a transaction of its own: on a SQLite file, a savepoint in the group
-    /// writer's next transaction, answered once that transaction committed; elsewhere an
-    /// sqlx transaction on the writer pool.
+    /// writer's next transaction, answered once that transaction committed; on PostgreSQL
+    /// the same with the group writers of [`pggroup`](super::pggroup); on an in-memory
+    /// SQLite an sqlx transaction on the writer pool.
     ///
     /// Why the rarer writes of a conversation (binding a chat, opening a session, recording
     /// a WhatsApp message) go to the group writer rather than through sqlx's writer
@@ -333,6 +335,9 @@ impl Store {
             return group
                 .write_if(move |tx| run_now(op.run(&mut OnSqlite(tx))), W::keep)
                 .await;
+        }
+        if let Some(pg) = &self.pg {
+            return pg.write(op).await;
         }
         let mut tx = self.begin_write().await?;
         let out = op.run(&mut OnSqlx(&mut tx)).await;

@@ -157,6 +157,7 @@ const UNREACHABLE: &str = "UPDATE respondents SET unreachable = 1 WHERE id IN \
      (SELECT respondent_id FROM channel_bindings WHERE channel = $1 AND address = $2)";
 
 /// [`WhatsAppRecords::whatsapp_apply`]'s write.
+#[derive(Clone)]
 struct Apply(Vec<WhatsAppWrite>);
 
 impl Write for Apply {
@@ -337,6 +338,7 @@ pub struct DeadLetter {
 }
 
 /// [`WhatsAppRecords::whatsapp_retry_dead`]'s write.
+#[derive(Clone)]
 struct RetryDead(i64);
 
 impl Write for RetryDead {
@@ -354,6 +356,7 @@ impl Write for RetryDead {
 const PRUNE_SENT: &str = "DELETE FROM whatsapp_sent WHERE sent_at < $1";
 
 /// [`WhatsAppRecords::whatsapp_prune_sent`]'s write.
+#[derive(Clone)]
 struct PruneSent(i64);
 
 impl Write for PruneSent {
