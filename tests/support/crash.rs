@@ -39,7 +39,8 @@ pub const KILLS: usize = 20;
 /// The flow file, relative to the crate.
 pub const FLOW_FILE: &str = "tests/fixtures/crash-flow.yaml";
 
-const TG_TOKEN: &str = "123456:crash-test-token";
+/// The bot token of a Telegram world.
+pub const TG_TOKEN: &str = "123456:crash-test-token";
 const WA_PHONE_ID: &str = "109876543210";
 const WA_TOKEN: &str = "wa-crash-token";
 const WA_SECRET: &str = "crash-app-secret";
@@ -97,6 +98,18 @@ pub struct Person {
     /// Roster phone, E.164 digits without `+`.
     phone: String,
     chat: i64,
+}
+
+impl Person {
+    /// The token of their personal link (`/start <token>`).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Their Telegram chat id.
+    pub fn chat(&self) -> i64 {
+        self.chat
+    }
 }
 
 /// Imports the crowd's roster, enrolled in the crash flow.
@@ -463,6 +476,17 @@ impl Drop for Bot {
 impl Bot {
     fn log(&self, n: usize) -> std::path::PathBuf {
         self.log_dir.join(format!("run-{n}.log"))
+    }
+
+    /// The base URL its HTTP server listens on (`http://127.0.0.1:<port>`).
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Adds (or replaces) a variable of its environment for the next start.
+    pub fn set_env(&mut self, key: &'static str, value: String) {
+        self.env.retain(|(k, _)| *k != key);
+        self.env.push((key, value));
     }
 
     /// Starts the process (again).
