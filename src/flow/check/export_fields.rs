@@ -4,8 +4,8 @@
 use super::Checker;
 use super::diagnostics::pos;
 use super::names::valid_name;
-use crate::flow::Kind;
 use crate::flow::def::S;
+use crate::flow::{Kind, Question};
 use crate::model::RespondentFields;
 use std::collections::{BTreeMap, HashSet};
 
@@ -28,20 +28,7 @@ impl Checker {
         let Some(def) = def else {
             return Vec::new();
         };
-        let mut questions: HashSet<String> = HashSet::new();
-        for q in &self.items {
-            match &q.kind {
-                Kind::Multi { options, .. } => questions.extend(
-                    options
-                        .iter()
-                        .map(|o| o.export.clone().unwrap_or(format!("{}_{}", q.code, o.code))),
-                ),
-                Kind::Grid { exports, .. } => questions.extend(exports.iter().cloned()),
-                _ => {
-                    questions.insert(q.code.clone());
-                }
-            }
-        }
+        let questions: HashSet<String> = self.items.iter().flat_map(columns).collect();
         // A field keeps its own name unless mapped, so an unmapped field's name is taken.
         let unmapped: HashSet<&str> = RespondentFields::KNOWN
             .iter()
@@ -107,15 +94,7 @@ impl Checker {
         let renamed = |f: &str| def.is_some_and(|d| d.value.contains_key(f));
         let mut clashes = Vec::new();
         for q in &self.items {
-            let columns: Vec<String> = match &q.kind {
-                Kind::Multi { options, .. } => options
-                    .iter()
-                    .map(|o| o.export.clone().unwrap_or(format!("{}_{}", q.code, o.code)))
-                    .collect(),
-                Kind::Grid { exports, .. } => exports.clone(),
-                _ => vec![q.code.clone()],
-            };
-            for c in columns {
+            for c in columns(q) {
                 let what = if FIXED.contains(&c.as_str()) {
                     "one of the export's own columns"
                 } else if RespondentFields::KNOWN.contains(&c.as_str()) && !renamed(&c) {
@@ -148,5 +127,18 @@ impl Checker {
                 format!("export column `{c}` of `{code}` is already {what}: {hint}"),
             );
         }
+    }
+}
+
+/// The export columns of a question: one per option of a multiple choice (its `export:`
+/// name or `<code>_<option>`), one per row of a grid, else its code.
+fn columns(q: &Question) -> Vec<String> {
+    match &q.kind {
+        Kind::Multi { options, .. } => options
+            .iter()
+            .map(|o| o.export.clone().unwrap_or(format!("{}_{}", q.code, o.code)))
+            .collect(),
+        Kind::Grid { exports, .. } => exports.clone(),
+        _ => vec![q.code.clone()],
     }
 }
