@@ -343,13 +343,40 @@ pub fn synthetic_roster(path: &Path, rows: usize) -> anyhow::Result<()> {
 /// a fresh database twice (first load, then the same file again: all updates), printing
 /// rows/s and peak RSS. SQLite in a temporary directory unless `database_url` is given; a
 /// PostgreSQL URL gets a fresh schema, dropped afterwards.
+///
+/// The temporary directory and the PostgreSQL schema are removed whether the benchmark
+/// succeeds or fails half-way.
 pub async fn bench(
     rows: usize,
     format: &str,
     flow: &Path,
     database_url: Option<&str>,
 ) -> anyhow::Result<()> {
+    // The flow first: a wrong path fails before a minute of generating rows.
+    let flow = crate::flow::load(flow)?;
     let dir = tempfile_dir()?;
+    let mut schema = None;
+    let outcome = bench_in(&dir, rows, format, &flow, database_url, &mut schema).await;
+    if let Some((url, schema)) = schema {
+        let dropped = pg_admin(&url, format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await;
+        if outcome.is_ok() {
+            dropped.context("dropping the benchmark schema")?;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
+}
+
+/// [`bench`] inside `dir`; records the PostgreSQL schema it creates in `schema` (server URL,
+/// schema name) for [`bench`] to drop.
+async fn bench_in(
+    dir: &Path,
+    rows: usize,
+    format: &str,
+    flow: &crate::flow::Flow,
+    database_url: Option<&str>,
+    schema: &mut Option<(String, String)>,
+) -> anyhow::Result<()> {
     let file: PathBuf = dir.join(format!("roster.{format}"));
     let t = Instant::now();
     synthetic_roster(&file, rows)?;
@@ -359,28 +386,21 @@ pub async fn bench(
         size as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );
-    let flow = crate::flow::load(flow)?;
-    let (store, schema) = match database_url {
-        None => (
-            Store::connect(&format!("sqlite:{}", dir.join("bench.db").display())).await?,
-            None,
-        ),
+    let store = match database_url {
+        None => Store::connect(&format!("sqlite:{}", dir.join("bench.db").display())).await?,
         Some(url) => {
-            let schema = format!("jejak_bench_roster_{}", std::process::id());
-            pg_admin(url, format!("CREATE SCHEMA {schema}"))
+            let name = format!("jejak_bench_roster_{}", std::process::id());
+            pg_admin(url, format!("CREATE SCHEMA {name}"))
                 .await
                 .context("creating the benchmark schema")?;
+            *schema = Some((url.to_string(), name.clone()));
             let sep = if url.contains('?') { '&' } else { '?' };
-            let scoped = format!("{url}{sep}options=-c%20search_path%3D{schema}");
-            (
-                Store::connect(&scoped).await?,
-                Some((url.to_string(), schema)),
-            )
+            Store::connect(&format!("{url}{sep}options=-c%20search_path%3D{name}")).await?
         }
     };
     println!("database: {}", store.backend());
     let opts = ImportOptions {
-        enrol: Some(enrolment(&flow)?),
+        enrol: Some(enrolment(flow)?),
         progress: false,
         ..Default::default()
     };
@@ -415,10 +435,6 @@ pub async fn bench(
     println!("peak RSS after the report: {}", peak_rss());
     std::io::stdout().flush()?;
     store.close().await;
-    if let Some((url, schema)) = schema {
-        pg_admin(&url, format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await?;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 
