@@ -162,9 +162,8 @@ impl Receiver {
     /// `(channel, message_id)` returns [`Receipt::Duplicate`].
     pub async fn receive(&self, inbound: &Inbound) -> Result<Receipt, ReceiveError> {
         let key = (inbound.channel, inbound.address.clone());
-        self.locks
-            .run(key, self.receive_locked(inbound, None, &mut None))
-            .await
+        let _held = self.locks.lock(key).await;
+        self.receive_locked(inbound, None, &mut None).await
     }
 
     /// Receives one message as [`Receiver::receive`] does and delivers the address's
@@ -183,22 +182,21 @@ impl Receiver {
     ) -> Result<(T, Result<Flushed, StoreError>), ReceiveError> {
         let key = (inbound.channel, inbound.address.clone());
         let address = inbound.address.as_str();
+        let _received = self.locks.lock(key).await;
         // The sender's lock on the address from before the claim until the parts are
         // settled: its own sweep cannot take them in between.
-        let work = sender.hold(address, async {
-            let lease = sender.lease();
-            let mut claimed = None;
-            let receipt = self
-                .receive_locked(inbound, Some(&lease), &mut claimed)
-                .await?;
-            let before = before_send(receipt).await;
-            let flushed = match claimed {
-                Some(parts) => sender.deliver_held(address, parts).await,
-                None => sender.flush_held(address).await,
-            };
-            Ok((before, flushed))
-        });
-        self.locks.run(key, work).await
+        let _held = sender.hold(address).await;
+        let lease = sender.lease();
+        let mut claimed = None;
+        let receipt = self
+            .receive_locked(inbound, Some(&lease), &mut claimed)
+            .await?;
+        let before = before_send(receipt).await;
+        let flushed = match claimed {
+            Some(parts) => sender.deliver_held(address, parts).await,
+            None => sender.flush_held(address).await,
+        };
+        Ok((before, flushed))
     }
 
     /// Receives a message holding its address's lock. A step's replies are claimed for

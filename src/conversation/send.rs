@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::KeyedLocks;
+use super::{KeyGuard, KeyedLocks};
 use crate::channel::SendError;
 use crate::clock::Clock;
 use crate::model::Channel;
@@ -115,13 +115,14 @@ impl ReplySender {
     /// the next one goes; an unreachable address marks its respondent unreachable and
     /// settles what is left.
     pub async fn flush(&self, address: &str) -> Result<Flushed, StoreError> {
-        self.hold(address, self.flush_held(address)).await
+        let _held = self.hold(address).await;
+        self.flush_held(address).await
     }
 
-    /// Runs `work` holding this sender's lock on `address`: nothing of this sender sends
-    /// to the address meanwhile.
-    pub(crate) async fn hold<T>(&self, address: &str, work: impl Future<Output = T>) -> T {
-        self.locks.run(address.to_string(), work).await
+    /// Takes this sender's lock on `address`, held until the guard is dropped: nothing of
+    /// this sender sends to the address meanwhile.
+    pub(crate) async fn hold(&self, address: &str) -> KeyGuard<'_, String> {
+        self.locks.lock(address.to_string()).await
     }
 
     /// This sender's claim from now on, for [`ReplyBatch::claimed`](crate::store::ReplyBatch::claimed).

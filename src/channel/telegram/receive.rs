@@ -314,9 +314,8 @@ impl TelegramBot {
         if let Some((query, _)) = &press {
             self.answer_callback(query).await;
         }
-        self.chats
-            .run(chat.0, self.step(inbound, chat, press, defer_cleanup))
-            .await
+        let _chat = self.chats.lock(chat.0).await;
+        self.step(inbound, chat, press, defer_cleanup).await
     }
 
     /// The codec to read `update`'s button with when the chat's respondent answers another
