@@ -231,6 +231,37 @@ pub async fn run(
         limited(steady_from, steady_to),
         limited(steady_to, end + Duration::from_secs(3600)),
     );
+    // Whose request each 429 was, and who filled the second before it: a worker with 11
+    // there had its own requests bunched (commit or HTTP jitter), not the shares wrong.
+    for c in calls.iter().filter(|c| c.status == 429) {
+        let from = c.at.checked_sub(Duration::from_secs(1)).unwrap_or(c.at);
+        let mine = |tag: &str| {
+            calls
+                .iter()
+                .filter(|d| d.status == 200 && d.via.as_deref() == Some(tag))
+                .filter(|d| d.at > from && d.at <= c.at)
+                .map(|d| d.at)
+                .collect::<Vec<_>>()
+        };
+        let by: Vec<String> = (0..n)
+            .map(|i| format!("w{i} {}", mine(&format!("w{i}")).len()))
+            .collect();
+        let tag = c.via.clone().unwrap_or_default();
+        let gap = mine(&tag)
+            .last()
+            .map(|p| format!("{} ms", c.at.duration_since(*p).as_millis()))
+            .unwrap_or_else(|| "none".into());
+        println!(
+            "429 at {:+.3} s from the first delivery: {tag}'s request ({gap} after its previous \
+             delivery); the second before it: {}",
+            if c.at >= first {
+                c.at.duration_since(first).as_secs_f64()
+            } else {
+                -first.duration_since(c.at).as_secs_f64()
+            },
+            by.join(", ")
+        );
+    }
     let busiest = ok.iter().map(|t| in_second(&ok, *t)).max().unwrap_or(0);
     println!("busiest rolling second: {busiest} deliveries");
     let counts = api.send_counts();
