@@ -55,7 +55,7 @@ pub struct DispatchConfig {
     /// `sending` after the slot is taken; the commit's time varies (a lock, a disk flush, a
     /// busy CPU), and a request leaving as soon as its commit is done left closer to the
     /// one before it than the pacer spaced them: with three workers paced at 98.5 % of
-    /// Telegram's 30/s on PostgreSQL, 5–6 × 429 a minute. Waiting a fixed time after the
+    /// Telegram's 30/s on PostgreSQL, 5–6 × 429 in 40 s. Waiting a fixed time after the
     /// slot keeps the spacing whenever the commit is quicker than this.
     pub send_lag: StdDuration,
 }
