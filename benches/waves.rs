@@ -7,6 +7,12 @@
 //! `WAVES_BENCH_SECONDS` (dispatch time, default 60; 0 skips the dispatch), `DATABASE_URL`
 //! (a PostgreSQL URL runs against a fresh schema of it, dropped afterwards; default a
 //! temporary SQLite file).
+//!
+//! `WAVES_BENCH_WORKERS=3`: instead of one dispatcher in this process, that many real
+//! `jejak dispatch` processes (the release binary) share the wave and the 30/s, on the
+//! same database (on SQLite one file); after `WAVES_BENCH_SECONDS` of steady sending one of
+//! them is killed with SIGKILL (`WAVES_BENCH_KILL=0`: not) and the others are watched taking
+//! its share over. See `processes` below for what is printed.
 
 #[path = "support/bulk.rs"]
 mod bulk;
@@ -14,6 +20,8 @@ mod bulk;
 mod common;
 #[path = "../tests/support/fake_bot_api.rs"]
 mod fake_bot_api;
+#[path = "support/processes.rs"]
+mod processes;
 
 /// The same allocator as the `jejak` binary, so the numbers are the product's.
 #[global_allocator]
@@ -159,6 +167,14 @@ async fn main() -> anyhow::Result<()> {
         store.close().await;
         drop_schema(pg).await?;
         return Ok(());
+    }
+
+    let workers = env_num("WAVES_BENCH_WORKERS", 0);
+    if workers > 0 {
+        let result = processes::run(&url, &store, id, workers as usize, seconds, messages).await;
+        store.close().await;
+        drop_schema(pg).await?;
+        return result;
     }
 
     let api = FakeBotApi::start(TOKEN).await;
