@@ -43,6 +43,7 @@ both_backends!(
     interrupted_planning_plans_all_or_nothing,
     reminder_asks_the_question_of_the_sessions_own_version,
     deleting_by_hand_takes_the_reminders_along,
+    an_aborted_dispatcher_stops_beating,
 );
 
 /// An in-process platform: records every send, and answers with scripted errors per
@@ -1079,4 +1080,53 @@ async fn deleting_by_hand_takes_the_reminders_along(db: &Db) {
         0,
         "the wave's reminders are gone"
     );
+}
+
+/// A dispatcher whose `run` is dropped half-way (its task aborted) stops beating: a worker
+/// nobody runs must not look alive to the others (they would keep leaving it a share of the
+/// rate).
+async fn an_aborted_dispatcher_stops_beating(db: &Db) {
+    let s = &db.store;
+    let t0 = utc("2026-12-01T03:00:00Z");
+    let clock = Arc::new(ManualClock::new(t0));
+    let fake = Arc::new(FakeOutbound::default());
+    let cfg = DispatchConfig {
+        heartbeat_every: StdDuration::from_millis(20),
+        ..DispatchConfig::default()
+    };
+    let d = Arc::new(Dispatcher::new(
+        s.clone(),
+        vec![fake as Arc<dyn Outbound>],
+        Arc::new(Catalog::embedded().expect("catalog")),
+        vec![flow()],
+        clock.clone(),
+        cfg,
+    ));
+    let pool = db.raw().await;
+    let last_beat = || {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT max(heartbeat_at) FROM dispatch_workers")
+                .fetch_one(&pool)
+                .await
+                .expect("heartbeat")
+        }
+    };
+    let task = tokio::spawn(d.run(std::future::pending::<()>()));
+    // Past the join wait (two beats), into the loop with its beat every 20 ms.
+    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    clock.advance(Duration::seconds(10));
+    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    let running = last_beat().await;
+    assert!(
+        running >= (t0 + Duration::seconds(10)).timestamp_millis(),
+        "it beats while it runs"
+    );
+    task.abort();
+    assert!(task.await.expect_err("aborted").is_cancelled());
+    clock.advance(Duration::seconds(10));
+    // Ten beats' time: a beat left behind would record the new time.
+    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    assert_eq!(last_beat().await, running, "no beat after the abort");
+    pool.close().await;
 }

@@ -188,6 +188,17 @@ impl BatchReport {
     }
 }
 
+/// Aborts tasks when dropped (see [`Dispatcher::run`]).
+struct AbortOnDrop<const N: usize>([tokio::task::AbortHandle; N]);
+
+impl<const N: usize> Drop for AbortOnDrop<N> {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
 /// The reminder sender. Cheap to share (`Arc`).
 pub struct Dispatcher {
     store: Store,
@@ -511,6 +522,12 @@ impl Dispatcher {
                 }
             })
         };
+        // Should `run` itself be dropped half-way (its task aborted), the beat goes with it:
+        // a worker nobody runs must not look alive to the others, who would keep leaving it
+        // a share of the rate. The housekeeping would stop after its round (its `stop_tx`
+        // is gone); it is stopped at once with the beat (a planning transaction cut off
+        // rolls back).
+        let _helpers = AbortOnDrop([beat.abort_handle(), housekeeping.abort_handle()]);
         tokio::pin!(shutdown);
         // The sends of earlier batches still on their way: the next batch is claimed as
         // soon as the last row of this one has its slot, so the pacer's next slot is not
