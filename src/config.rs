@@ -95,7 +95,7 @@ pub struct ScheduleFile {
     /// WhatsApp messages per second in total, for reminders (default: `[whatsapp]
     /// rate_per_second`, else 80).
     pub whatsapp_rate_per_second: Option<u32>,
-    /// Share of each platform limit actually used, for network jitter (default 0.985).
+    /// Share of each platform limit actually used, for network jitter (default 0.97).
     pub rate_margin: Option<f64>,
     /// Most sends in flight at once per worker (default 32).
     pub max_in_flight: Option<usize>,

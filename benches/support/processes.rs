@@ -7,7 +7,8 @@
 //! Timeline: start the processes; from the first delivery wait `WAVES_BENCH_WARMUP` seconds
 //! (default 5: all have joined), measure `WAVES_BENCH_SECONDS` of steady sending, then
 //! SIGKILL worker 0 (unless `WAVES_BENCH_KILL=0` or N = 1), go on for
-//! `WAVES_BENCH_AFTER_KILL` seconds (default 12), SIGTERM the rest.
+//! `WAVES_BENCH_AFTER_KILL` seconds (default 12), SIGTERM the rest. `WAVES_BENCH_RATE_MARGIN`
+//! sets the workers' `[schedule] rate_margin`.
 //!
 //! Printed: the steady rate as a share of 30/s (and each worker's part), the 429 replies by
 //! phase, chats that got two reminders, and for the kill: the victim's last heartbeat, when
@@ -117,12 +118,18 @@ pub async fn run(
     api.set_rate_limit(Some(LIMIT));
     let dir = tempfile::tempdir()?;
     let config = dir.path().join("jejak.toml");
-    // Quiet hours off, so the figures do not depend on the hour.
+    // Quiet hours off, so the figures do not depend on the hour; `WAVES_BENCH_RATE_MARGIN`
+    // sets the workers' `rate_margin` (default: the dispatcher's own).
+    let margin = std::env::var("WAVES_BENCH_RATE_MARGIN")
+        .ok()
+        .and_then(|m| m.parse::<f64>().ok())
+        .map(|m| format!("rate_margin = {m}\n"))
+        .unwrap_or_default();
     std::fs::write(
         &config,
         format!(
             "[schedule]\nquiet_start = \"00:00\"\nquiet_end = \"00:00\"\n\
-             telegram_rate_per_second = {LIMIT}\n"
+             telegram_rate_per_second = {LIMIT}\n{margin}"
         ),
     )?;
     let started = Instant::now();
