@@ -59,8 +59,16 @@ if wanted telegram; then
             cargo bench --bench telegram -- --backend postgres --processes 2
     fi
 fi
-wanted dispatch && run dispatch-sqlite WAVES_BENCH_RESPONDENTS=5000 WAVES_BENCH_SECONDS=60 \
-    cargo bench --bench waves
+if wanted dispatch; then
+    run dispatch-sqlite WAVES_BENCH_RESPONDENTS=5000 WAVES_BENCH_SECONDS=60 cargo bench --bench waves
+    # Three `jejak dispatch` processes sharing the rate, one of them killed.
+    for b in "${backends[@]}"; do
+        dburl=()
+        [ "$b" = postgres ] && dburl=(DATABASE_URL="$PG")
+        run "dispatch3-$b" "${dburl[@]}" WAVES_BENCH_RESPONDENTS=5000 WAVES_BENCH_WORKERS=3 \
+            WAVES_BENCH_SECONDS=40 cargo bench --bench waves
+    done
+fi
 
 echo
 echo "== figures (full outputs in $OUT)"
