@@ -844,15 +844,21 @@ async fn interrupted_planning_plans_all_or_nothing(db: &Db) {
     loop {
         let attempt =
             tokio::time::timeout(budget, jejak::schedule::planner::plan_due(s, &q, t0)).await;
-        // Whatever happened, what is stored is a whole run or none.
-        let runs = test_db::query_text(
+        // Whatever happened, what is stored is a whole run or none. Both counts in one
+        // statement (one snapshot): the commit of an attempt cut off just after it sent
+        // `COMMIT` lands when it lands, possibly between two reads.
+        let both = test_db::query_text(
             db,
-            &format!("SELECT CAST(count(*) AS TEXT) FROM wave_runs WHERE wave_id = {id}"),
+            &format!(
+                "SELECT CAST((SELECT count(*) FROM wave_runs WHERE wave_id = {id}) AS TEXT) \
+                     || ':' || CAST((SELECT count(*) FROM outbox WHERE wave_id = {id}) AS TEXT)"
+            ),
         )
         .await
         .unwrap_or_default();
-        let rows: i64 = counts(s, id).await.values().sum();
-        match runs.as_str() {
+        let (runs, rows) = both.split_once(':').unwrap_or(("?", "0"));
+        let rows: i64 = rows.parse().unwrap_or(-1);
+        match runs {
             "0" => assert_eq!(rows, 0, "messages without their run"),
             "1" => assert_eq!(rows, n, "a run with part of its messages"),
             other => panic!("{other} runs of a one-off wave"),

@@ -160,14 +160,18 @@ impl Conversations {
         to: Option<&ReplyTo<'_>>,
         now: DateTime<Utc>,
     ) -> Result<(Handled, Vec<QueuedReply>, bool), ConversationError> {
-        let r = self
+        // The respondent and their session in one read; after a conflict the session again.
+        let (r, mut latest) = self
             .store
-            .respondents()
-            .respondent(respondent)
+            .sessions()
+            .respondent_with_latest(respondent, &self.flow.id)
             .await?
             .ok_or(ConversationError::NoRespondent(respondent))?;
         for _ in 0..8 {
-            let session = self.session(respondent, r.language, now).await?;
+            let session = match latest.take() {
+                Some(s) => s,
+                None => self.session(respondent, r.language, now).await?,
+            };
             let flow = self.flow_of(&session).await?;
             let state = self.state_of(&flow, &session, r.language);
             let cx = Context {

@@ -29,6 +29,15 @@ const QUEUE_CLAIMED: &str = "INSERT INTO reply_outbox \
      (channel, address, respondent_id, lang, reply, queued_at, claimed_by, claimed_until) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
 
+/// [`QUEUE_CLAIMED`] only while the address has no unsent part (no row then): the first
+/// part of a step's batch, so the usual case needs no read of its own.
+const QUEUE_CLAIMED_FIRST: &str = "INSERT INTO reply_outbox \
+     (channel, address, respondent_id, lang, reply, queued_at, claimed_by, claimed_until) \
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
+     WHERE NOT EXISTS (SELECT 1 FROM reply_outbox \
+                       WHERE channel = $1 AND address = $2 AND sent_at IS NULL) \
+     RETURNING id";
+
 /// Whether an address has any unsent part (`$1` channel, `$2` address).
 const ANY_UNSENT: &str = "SELECT id FROM reply_outbox \
      WHERE channel = $1 AND address = $2 AND sent_at IS NULL LIMIT 1";
@@ -193,34 +202,40 @@ impl ReplyBatch {
             return Ok(Vec::new());
         };
         let (until, at) = (to_ms(lease.until), to_ms(lease.now));
-        let earlier = tx
-            .fetch_optional(
-                ANY_UNSENT,
-                args![self.channel.as_str(), &self.address],
-                |_| Ok(()),
-            )
-            .await
-            .ctx("looking for unsent replies")?;
-        if earlier.is_some() {
-            // Parts left before these (a failure, a crash): claimed with them, in order, or
-            // not at all while another sender holds them.
-            self.write_unclaimed(tx, now).await?;
-            let claim = Claim {
-                channel: self.channel,
-                address: self.address.clone(),
-                sender: lease.sender.clone(),
-                until,
-                now: at,
+        let claim = Claim {
+            channel: self.channel,
+            address: self.address.clone(),
+            sender: lease.sender.clone(),
+            until,
+            now: at,
+        };
+        if self.parts.is_empty() {
+            // Nothing new: what an earlier delivery left unsent goes now, if anything.
+            let earlier = tx
+                .fetch_optional(
+                    ANY_UNSENT,
+                    args![self.channel.as_str(), &self.address],
+                    |_| Ok(()),
+                )
+                .await
+                .ctx("looking for unsent replies")?;
+            return match earlier {
+                Some(()) => claim.run(tx).await,
+                None => Ok(Vec::new()),
             };
-            return claim.run(tx).await;
         }
-        // The usual case: nothing else waits, so the parts are written claimed, and what
-        // the sender needs is here already.
+        // The usual case: nothing else waits, so the parts are written claimed (the first
+        // one only if so), and what the sender needs is here already.
         let mut out = Vec::with_capacity(self.parts.len());
-        for (part, reply) in self.parts.iter().zip(&self.replies) {
+        for (i, (part, reply)) in self.parts.iter().zip(&self.replies).enumerate() {
+            let sql = if i == 0 {
+                QUEUE_CLAIMED_FIRST
+            } else {
+                QUEUE_CLAIMED
+            };
             let id = tx
                 .fetch_optional(
-                    QUEUE_CLAIMED,
+                    sql,
                     args![
                         self.channel.as_str(),
                         &self.address,
@@ -234,11 +249,16 @@ impl ReplyBatch {
                     |r| r.int("id"),
                 )
                 .await
-                .ctx("queueing a reply")?
-                .ok_or_else(|| StoreError::Corrupt {
+                .ctx("queueing a reply")?;
+            let Some(id) = id else {
+                if i == 0 {
+                    break;
+                }
+                return Err(StoreError::Corrupt {
                     context: "reply_outbox",
                     detail: "a queued part came back without its id".into(),
-                })?;
+                });
+            };
             out.push(QueuedReply {
                 id,
                 channel: self.channel,
@@ -247,6 +267,12 @@ impl ReplyBatch {
                 lang: self.lang,
                 respondent: self.respondent,
             });
+        }
+        if out.len() < self.parts.len() {
+            // Parts left before these (a failure, a crash): claimed with them, in order, or
+            // not at all while another sender holds them.
+            self.write_unclaimed(tx, now).await?;
+            return claim.run(tx).await;
         }
         Ok(out)
     }
