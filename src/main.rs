@@ -35,7 +35,7 @@ async fn async_main() {
     match run(cli).await {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("jejak: {e:#}");
+            eprintln!("jejak: {}", jejak::cli::error_text(&e));
             std::process::exit(2);
         }
     }

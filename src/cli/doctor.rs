@@ -113,7 +113,7 @@ pub async fn examine(
                     Verdict::Fail,
                     t(
                         "cli-doctor-config-bad",
-                        &[("path", &config_shown), ("error", &format!("{e:#}"))],
+                        &[("path", &config_shown), ("error", &super::error_text(&e))],
                     ),
                 ));
                 FileConfig::default()

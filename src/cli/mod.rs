@@ -81,6 +81,25 @@ impl Cli {
     }
 }
 
+/// An error and its causes in one line, as `{:#}` writes it, without a cause that an
+/// earlier message already says: the library's errors name their cause in their own
+/// message (`cannot read the flow file: Is a directory`) and also give it as their
+/// source, which `{:#}` would print a second time.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
 /// The staff language as far as it can be known before clap parses: the value after
 /// `--lang` (or in `--lang=…`), else `JEJAK_LANG`, else `LANG`, else Indonesian.
 pub fn lang_before_parsing(args: &[std::ffi::OsString]) -> Lang {
@@ -814,4 +833,26 @@ pub(crate) async fn cli_audit(
         )
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod error_text_tests {
+    use super::error_text;
+
+    #[test]
+    fn a_cause_already_said_is_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::IsADirectory, "Is a directory");
+        let flow = crate::flow::FlowError::Io {
+            path: "/tmp".into(),
+            source: io,
+        };
+        let e = anyhow::Error::new(flow).context("the flow file cannot be used");
+        assert_eq!(
+            error_text(&e),
+            "the flow file cannot be used: /tmp: cannot read the flow file: Is a directory"
+        );
+        // A cause not said before is kept.
+        let plain = anyhow::anyhow!("no route").context("sending failed");
+        assert_eq!(error_text(&plain), "sending failed: no route");
+    }
 }
