@@ -44,6 +44,7 @@ both_backends!(
     reminder_asks_the_question_of_the_sessions_own_version,
     deleting_by_hand_takes_the_reminders_along,
     an_aborted_dispatcher_stops_beating,
+    segments_ignore_case_and_spaces,
 );
 
 /// An in-process platform: records every send, and answers with scripted errors per
@@ -1135,4 +1136,27 @@ async fn an_aborted_dispatcher_stops_beating(db: &Db) {
     tokio::time::sleep(StdDuration::from_millis(200)).await;
     assert_eq!(last_beat().await, running, "no beat after the abort");
     pool.close().await;
+}
+
+/// A segment typed by hand matches the roster's values whatever their case and surrounding
+/// spaces, as the staff scope matches schools; a different value still does not.
+async fn segments_ignore_case_and_spaces(db: &Db) {
+    let s = &db.store;
+    person(s, "A", Some("Asia/Jakarta"), "1", "2025").await; // school "SMKN 1 Contoh", TKJ
+    person(s, "B", Some("Asia/Jakarta"), "2", "2024").await;
+    let t0 = utc("2026-12-01T03:00:00Z"); // 10:00 WIB
+    for (segment, expected) in [
+        ("school= smkn 1 CONTOH ", 2),
+        ("programme=tkj, cohort=2025", 1),
+        ("school=SMKN 2 Contoh", 0),
+    ] {
+        let mut w = wave(Some(t0), None, "Asia/Jakarta");
+        w.segment = Segment::parse(segment).expect("segment");
+        let id = s.waves().create_wave(&w, t0).await.expect("wave");
+        let wave = s.waves().wave(id).await.expect("load").expect("wave");
+        let d = jejak::cli::wave::dry_run(s, &wave, &QuietHours::default(), t0)
+            .await
+            .expect("dry run");
+        assert_eq!(d.eligible_now, expected, "{segment}: {d:?}");
+    }
 }

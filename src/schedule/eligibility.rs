@@ -273,9 +273,11 @@ impl Audience {
         for (k, v) in &self.segment.0 {
             // Keys were checked against SEGMENT_FIELDS when parsed; re-check so a row
             // edited by hand cannot inject SQL.
+            // Compared as the staff scope compares schools (trimmed, lower-case), so
+            // `school=smkn 1 contoh` typed by hand finds the roster's "SMKN 1 Contoh ".
             if let Some(col) = SEGMENT_FIELDS.iter().find(|f| **f == k.as_str()) {
-                binds.push(v.clone());
-                text.push_str(&format!(" AND r.{col} = ${}", binds.len() + 1));
+                binds.push(crate::store::normalise_school(v));
+                text.push_str(&format!(" AND lower(trim(r.{col})) = ${}", binds.len() + 1));
             }
         }
         Sql { text, binds }
