@@ -201,13 +201,14 @@ impl ReplyBatch {
             self.write_unclaimed(tx, now).await?;
             return Ok(Vec::new());
         };
-        let (until, at) = (to_ms(lease.until), to_ms(lease.now));
-        let claim = Claim {
+        let until = to_ms(lease.until);
+        // Built only when parts wait (not on the usual path).
+        let claim = || Claim {
             channel: self.channel,
             address: self.address.clone(),
             sender: lease.sender.clone(),
             until,
-            now: at,
+            now: to_ms(lease.now),
         };
         if self.parts.is_empty() {
             // Nothing new: what an earlier delivery left unsent goes now, if anything.
@@ -220,7 +221,7 @@ impl ReplyBatch {
                 .await
                 .ctx("looking for unsent replies")?;
             return match earlier {
-                Some(()) => claim.run(tx).await,
+                Some(()) => claim().run(tx).await,
                 None => Ok(Vec::new()),
             };
         }
@@ -272,7 +273,7 @@ impl ReplyBatch {
             // Parts left before these (a failure, a crash): claimed with them, in order, or
             // not at all while another sender holds them.
             self.write_unclaimed(tx, now).await?;
-            return claim.run(tx).await;
+            return claim().run(tx).await;
         }
         Ok(out)
     }

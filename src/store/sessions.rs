@@ -20,6 +20,15 @@ macro_rules! session_columns {
     };
 }
 
+/// Which of a respondent's sessions of a flow is "their session": the open one, else the
+/// latest closed one. Ends a `SELECT … FROM sessions WHERE …` (unqualified columns).
+macro_rules! latest_first {
+    () => {
+        " ORDER BY CASE WHEN status IN ('invited', 'consent', 'answering') THEN 0 ELSE 1 END, \
+           id DESC LIMIT 1"
+    };
+}
+
 /// The columns of a [`StoredAnswer`] plus `retracted_at`.
 macro_rules! answer_columns {
     () => {
@@ -97,10 +106,8 @@ impl Sessions<'_> {
         const SQL: &str = concat!(
             "SELECT ",
             session_columns!(),
-            " FROM sessions WHERE respondent_id = $1 AND flow_id = $2 \
-              ORDER BY CASE WHEN status IN ('invited', 'consent', 'answering') THEN 0 ELSE 1 END, \
-                       id DESC \
-              LIMIT 1"
+            " FROM sessions WHERE respondent_id = $1 AND flow_id = $2",
+            latest_first!()
         );
         self.store
             .read_optional(
@@ -120,7 +127,8 @@ impl Sessions<'_> {
         respondent: RespondentId,
         flow_id: &str,
     ) -> Result<Option<(super::Respondent, Option<SessionRecord>)>> {
-        const SQL: &str = "SELECT r.id, r.external_id, r.name, r.phone, r.email, r.cohort, \
+        const SQL: &str = concat!(
+            "SELECT r.id, r.external_id, r.name, r.phone, r.email, r.cohort, \
                 r.programme, r.school, r.province, r.timezone, r.language, r.birth_date, \
                 r.extra, r.unreachable, r.created_at, r.updated_at, r.token, \
                 s.id AS s_id, s.respondent_id AS s_respondent_id, s.flow_id AS s_flow_id, \
@@ -128,11 +136,10 @@ impl Sessions<'_> {
                 s.revision AS s_revision, s.created_at AS s_created_at, \
                 s.updated_at AS s_updated_at, s.completed_at AS s_completed_at \
             FROM respondents r LEFT JOIN sessions s ON s.id = ( \
-                SELECT l.id FROM sessions l WHERE l.respondent_id = r.id AND l.flow_id = $1 \
-                ORDER BY CASE WHEN l.status IN ('invited', 'consent', 'answering') THEN 0 \
-                              ELSE 1 END, l.id DESC \
-                LIMIT 1) \
-            WHERE r.id = $2";
+                SELECT id FROM sessions WHERE respondent_id = r.id AND flow_id = $1",
+            latest_first!(),
+            ") WHERE r.id = $2"
+        );
         // `$1` before `$2` in the text: SQLite numbers them in order of appearance.
         self.store
             .read_optional(
