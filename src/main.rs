@@ -35,7 +35,10 @@ async fn async_main() {
     match run(cli).await {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("jejak: {}", jejak::cli::error_text(&e));
+            eprintln!(
+                "jejak: {}",
+                jejak::cli::error_text(&e, jejak::cli::process_lang())
+            );
             std::process::exit(2);
         }
     }

@@ -269,3 +269,15 @@ cli-wa-dead-none = No failed WhatsApp deliveries.
 cli-wa-dead-line = #{ $id }  received { $received }, given up { $dead }: { $reason }
 cli-wa-retry-none = No failed delivery #{ $id }.
 cli-wa-retried = Delivery #{ $id } is pending again; it is processed at the next start of `jejak run`.
+## The system's file and connection errors, in the staff's words (i18n::io_text)
+cli-io-not-found = no such file or folder
+cli-io-permission = permission denied (check who owns the file or folder and its access rights)
+cli-io-is-directory = that is a folder, not a file
+cli-io-not-directory = part of the path is not a folder
+cli-io-exists = already exists
+cli-io-disk-full = the disk is full
+cli-io-read-only = the disk is read-only
+cli-io-refused = connection refused (is the service running at that address?)
+cli-io-timed-out = timed out
+# A flow file that cannot be read at all (FlowError::Io)
+cli-flow-io = { $path }: cannot read the flow file: { $error }

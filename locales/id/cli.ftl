@@ -272,3 +272,15 @@ cli-wa-dead-none = Tidak ada kiriman WhatsApp yang gagal.
 cli-wa-dead-line = #{ $id }  diterima { $received }, dihentikan { $dead }: { $reason }
 cli-wa-retry-none = Tidak ada kiriman gagal #{ $id }.
 cli-wa-retried = Kiriman #{ $id } menunggu lagi; diproses saat `jejak run` dimulai berikutnya.
+## The system's file and connection errors, in the staff's words (i18n::io_text)
+cli-io-not-found = berkas atau folder itu tidak ada
+cli-io-permission = tidak ada izin (periksa pemilik dan hak akses berkas atau foldernya)
+cli-io-is-directory = itu folder, bukan berkas
+cli-io-not-directory = bagian jalurnya bukan folder
+cli-io-exists = sudah ada
+cli-io-disk-full = disk penuh
+cli-io-read-only = disk hanya bisa dibaca
+cli-io-refused = sambungan ditolak (layanannya belum berjalan di alamat itu?)
+cli-io-timed-out = waktu tunggu habis
+# A flow file that cannot be read at all (FlowError::Io)
+cli-flow-io = { $path }: berkas survei tidak bisa dibaca: { $error }

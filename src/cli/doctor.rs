@@ -113,7 +113,10 @@ pub async fn examine(
                     Verdict::Fail,
                     t(
                         "cli-doctor-config-bad",
-                        &[("path", &config_shown), ("error", &super::error_text(&e))],
+                        &[
+                            ("path", &config_shown),
+                            ("error", &super::error_text(&e, lang)),
+                        ],
                     ),
                 ));
                 FileConfig::default()

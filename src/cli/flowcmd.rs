@@ -43,7 +43,7 @@ pub fn check(files: &[PathBuf], lang: Lang) -> i32 {
             }
             Err(e) => {
                 bad += 1;
-                eprintln!("{e}");
+                eprintln!("{}", e.text(lang));
             }
         }
     }
@@ -59,7 +59,7 @@ pub fn test(files: &[PathBuf], lang: Lang) -> anyhow::Result<i32> {
         let flow = match flow::load(f) {
             Ok(flow) => flow,
             Err(e) => {
-                eprintln!("{e}");
+                eprintln!("{}", e.text(lang));
                 ok = false;
                 continue;
             }

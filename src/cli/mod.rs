@@ -81,23 +81,57 @@ impl Cli {
     }
 }
 
-/// An error and its causes in one line, as `{:#}` writes it, without a cause that an
-/// earlier message already says: the library's errors name their cause in their own
-/// message (`cannot read the flow file: Is a directory`) and also give it as their
-/// source, which `{:#}` would print a second time.
-pub fn error_text(e: &anyhow::Error) -> String {
+/// An error and its causes in one line, as `{:#}` writes it, in the staff's language where
+/// a cause has staff words (a flow or roster file that cannot be read, a header, the
+/// system's file and connection errors: see [`cause_text`]), and without a cause that an
+/// earlier message already says: the library's errors name their cause in their own message
+/// (`cannot read the flow file: Is a directory`) and also give it as their source, which
+/// `{:#}` would print a second time.
+pub fn error_text(e: &anyhow::Error, lang: Lang) -> String {
+    // What has been said, in the library's words: a cause is skipped when an earlier
+    // message's own text holds it, whichever language that message is shown in.
+    let mut said = String::new();
     let mut text = String::new();
     for cause in e.chain() {
         let part = cause.to_string();
-        if text.contains(&part) {
+        if said.contains(&part) {
             continue;
         }
+        said.push_str(&part);
+        said.push('\n');
         if !text.is_empty() {
             text.push_str(": ");
         }
-        text.push_str(&part);
+        text.push_str(&cause_text(cause, lang));
     }
     text
+}
+
+/// One error of a chain in `lang` when it is one of the library's errors with staff words,
+/// else its own text. The contexts added at the edges are already in the staff's language.
+fn cause_text(cause: &(dyn std::error::Error + 'static), lang: Lang) -> String {
+    use crate::roster::import::ImportError;
+    use crate::roster::read::ReadError;
+    if let Some(e) = cause.downcast_ref::<crate::flow::FlowError>() {
+        e.text(lang)
+    } else if let Some(e) = cause.downcast_ref::<ImportError>() {
+        e.text(lang)
+    } else if let Some(e) = cause.downcast_ref::<ReadError>() {
+        e.text(lang)
+    } else if let Some(e) = cause.downcast_ref::<crate::roster::header::HeaderError>() {
+        e.text(lang)
+    } else if let Some(e) = cause.downcast_ref::<std::io::Error>() {
+        crate::i18n::io_text(e, lang)
+    } else {
+        cause.to_string()
+    }
+}
+
+/// The staff language of this process, from its own command line ([`lang_before_parsing`]),
+/// for messages written where the parsed `--lang` is not at hand (the last error, a part of
+/// `jejak run` that stopped).
+pub fn process_lang() -> Lang {
+    lang_before_parsing(&std::env::args_os().collect::<Vec<_>>())
 }
 
 /// The staff language as far as it can be known before clap parses: the value after
@@ -838,21 +872,53 @@ pub(crate) async fn cli_audit(
 #[cfg(test)]
 mod error_text_tests {
     use super::error_text;
+    use crate::model::Lang;
 
-    #[test]
-    fn a_cause_already_said_is_not_repeated() {
+    fn unreadable_flow() -> anyhow::Error {
         let io = std::io::Error::new(std::io::ErrorKind::IsADirectory, "Is a directory");
         let flow = crate::flow::FlowError::Io {
             path: "/tmp".into(),
             source: io,
         };
-        let e = anyhow::Error::new(flow).context("the flow file cannot be used");
+        anyhow::Error::new(flow).context("the flow file cannot be used")
+    }
+
+    #[test]
+    fn a_cause_already_said_is_not_repeated() {
         assert_eq!(
-            error_text(&e),
-            "the flow file cannot be used: /tmp: cannot read the flow file: Is a directory"
+            error_text(&unreadable_flow(), Lang::En),
+            "the flow file cannot be used: /tmp: cannot read the flow file: that is a folder, \
+             not a file"
         );
         // A cause not said before is kept.
         let plain = anyhow::anyhow!("no route").context("sending failed");
-        assert_eq!(error_text(&plain), "sending failed: no route");
+        assert_eq!(error_text(&plain, Lang::Id), "sending failed: no route");
+    }
+
+    /// Staff read Indonesian first: the library's causes they meet (an unreadable flow or
+    /// roster, the system's file errors) are in Indonesian too, not half in English.
+    #[test]
+    fn causes_with_staff_words_are_in_the_staff_language() {
+        assert_eq!(
+            error_text(&unreadable_flow(), Lang::Id),
+            "the flow file cannot be used: /tmp: berkas survei tidak bisa dibaca: itu folder, \
+             bukan berkas"
+        );
+        let gone = std::fs::File::open("/nonexistent/alumni.csv").unwrap_err();
+        let read = crate::roster::read::ReadError::Io {
+            path: "alumni.csv".into(),
+            source: gone,
+        };
+        let e = anyhow::Error::new(crate::roster::import::ImportError::Read(read));
+        assert_eq!(
+            error_text(&e, Lang::Id),
+            "alumni.csv tidak bisa dibaca: berkas atau folder itu tidak ada"
+        );
+        let bare = anyhow::Error::new(std::fs::read("/nonexistent").unwrap_err())
+            .context("Berkas konfigurasi jejak.toml");
+        assert_eq!(
+            error_text(&bare, Lang::Id),
+            "Berkas konfigurasi jejak.toml: berkas atau folder itu tidak ada"
+        );
     }
 }

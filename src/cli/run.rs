@@ -276,7 +276,7 @@ pub async fn run_with(opts: RunOptions) -> anyhow::Result<i32> {
     while let Some(res) = p.tasks.join_next().await {
         let failed = match res {
             Ok(Ok(())) => None,
-            Ok(Err(e)) => Some(super::error_text(&e)),
+            Ok(Err(e)) => Some(super::error_text(&e, super::process_lang())),
             Err(e) => Some(e.to_string()),
         };
         if let Some(e) = failed {

@@ -27,9 +27,42 @@ pub fn staff_text(lang: Lang, id: &str, args: &[(&str, &str)]) -> String {
     }
 }
 
+/// An operating-system error as staff read it, in `lang`: what went wrong with a file or a
+/// connection in their words ("berkas atau folder itu tidak ada"), not the C library's
+/// English ("No such file or directory (os error 2)"). Kinds without a text of their own keep
+/// the system's words.
+pub fn io_text(e: &std::io::Error, lang: Lang) -> String {
+    use std::io::ErrorKind as K;
+    let id = match e.kind() {
+        K::NotFound => "cli-io-not-found",
+        K::PermissionDenied => "cli-io-permission",
+        K::IsADirectory => "cli-io-is-directory",
+        K::NotADirectory => "cli-io-not-directory",
+        K::AlreadyExists => "cli-io-exists",
+        K::StorageFull => "cli-io-disk-full",
+        K::ReadOnlyFilesystem => "cli-io-read-only",
+        K::ConnectionRefused => "cli-io-refused",
+        K::TimedOut => "cli-io-timed-out",
+        _ => return e.to_string(),
+    };
+    staff_text(lang, id, &[])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn io_errors_in_the_staff_language() {
+        let gone = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(io_text(&gone, Lang::Id), "berkas atau folder itu tidak ada");
+        assert_eq!(io_text(&gone, Lang::En), "no such file or folder");
+        let dir = std::fs::read_to_string(env!("CARGO_MANIFEST_DIR")).unwrap_err();
+        assert_eq!(io_text(&dir, Lang::Id), "itu folder, bukan berkas");
+        // A kind without a text keeps the system's words rather than saying nothing.
+        let other = std::io::Error::other("disk on fire");
+        assert_eq!(io_text(&other, Lang::Id), "disk on fire");
+    }
 
     /// Every `"cli-…"` id written in the source exists in every language: `staff_text` falls
     /// back to the id, so a typo would otherwise print `cli-…` to a teacher.

@@ -92,14 +92,18 @@ pub enum ReadError {
 
 impl ReadError {
     /// The error as staff read it, in `lang` (`cli-read-…` in `locales/*/cli.ftl`); the
-    /// system's or the parser's own words stay as they come.
+    /// system's errors in the staff's words too ([`crate::i18n::io_text`]), the parsers'
+    /// own words as they come.
     pub fn text(&self, lang: crate::model::Lang) -> String {
         use crate::i18n::staff_text;
         match self {
             ReadError::Io { path, source } => staff_text(
                 lang,
                 "cli-read-io",
-                &[("path", path), ("error", &source.to_string())],
+                &[
+                    ("path", path),
+                    ("error", &crate::i18n::io_text(source, lang)),
+                ],
             ),
             ReadError::Csv {
                 path,

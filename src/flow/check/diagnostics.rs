@@ -37,6 +37,24 @@ pub enum FlowError {
     },
 }
 
+impl FlowError {
+    /// The error as staff read it, in `lang`: an unreadable file in their words
+    /// (`cli-flow-io`); the checker's `file:line:col: sentence` lines as they are.
+    pub fn text(&self, lang: crate::model::Lang) -> String {
+        match self {
+            FlowError::Io { path, source } => crate::i18n::staff_text(
+                lang,
+                "cli-flow-io",
+                &[
+                    ("path", &path.display().to_string()),
+                    ("error", &crate::i18n::io_text(source, lang)),
+                ],
+            ),
+            FlowError::Invalid { .. } => self.to_string(),
+        }
+    }
+}
+
 fn render(path: &Path, diags: &[Diagnostic]) -> String {
     diags
         .iter()
