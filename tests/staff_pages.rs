@@ -399,6 +399,13 @@ async fn flows_page_checks_files_and_previews_questions(db: &Db) {
         .unwrap()
         + 1;
     std::fs::write(dir.path().join("rusak.yaml"), broken).unwrap();
+    // A file saved in the Windows code page ("Pendapatan ≥" as byte 0xB3 is not UTF-8): it
+    // cannot be read at all, said in the staff's language, not the system's English.
+    std::fs::write(
+        dir.path().join("ansi.yaml"),
+        b"id: x\ntitle: Pendapatan \xb3 UMK\n",
+    )
+    .unwrap();
     let console = Console::start_with(
         db.store.clone(),
         ConsoleSettings {
@@ -420,6 +427,14 @@ async fn flows_page_checks_files_and_previews_questions(db: &Db) {
     let path = dir.path().join("rusak.yaml");
     let expected = format!("{}:{line}:", path.display());
     assert!(html.contains(&expected), "{expected} in {html}");
+    assert!(
+        html.contains("class=\"error\" data-file=\"ansi.yaml\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("berkas survei tidak bisa dibaca: isinya bukan teks UTF-8"),
+        "{html}"
+    );
 }
 
 /// Signs in a fresh client with a password, as a browser would.

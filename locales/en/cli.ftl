@@ -278,6 +278,7 @@ cli-io-exists = already exists
 cli-io-disk-full = the disk is full
 cli-io-read-only = the disk is read-only
 cli-io-refused = connection refused (is the service running at that address?)
+cli-io-invalid-data = the content is not UTF-8 text (save the file as UTF-8)
 cli-io-timed-out = timed out
 # A flow file that cannot be read at all (FlowError::Io)
 cli-flow-io = { $path }: cannot read the flow file: { $error }

@@ -281,6 +281,7 @@ cli-io-exists = sudah ada
 cli-io-disk-full = disk penuh
 cli-io-read-only = disk hanya bisa dibaca
 cli-io-refused = sambungan ditolak (layanannya belum berjalan di alamat itu?)
+cli-io-invalid-data = isinya bukan teks UTF-8 (simpan berkasnya sebagai UTF-8)
 cli-io-timed-out = waktu tunggu habis
 # A flow file that cannot be read at all (FlowError::Io)
 cli-flow-io = { $path }: berkas survei tidak bisa dibaca: { $error }

@@ -43,6 +43,9 @@ pub fn io_text(e: &std::io::Error, lang: Lang) -> String {
         K::ReadOnlyFilesystem => "cli-io-read-only",
         K::ConnectionRefused => "cli-io-refused",
         K::TimedOut => "cli-io-timed-out",
+        // What reading a file as text says of bytes that are not UTF-8 (a file saved in
+        // the Windows code page).
+        K::InvalidData => "cli-io-invalid-data",
         _ => return e.to_string(),
     };
     staff_text(lang, id, &[])

@@ -43,8 +43,10 @@ pub enum FileCheck {
     Errors(Vec<String>),
 }
 
-/// Checks every `.yaml`/`.yml` file of `dir` (not its subdirectories), by file name.
-pub fn check_dir(dir: &Path) -> std::io::Result<Vec<(PathBuf, FileCheck)>> {
+/// Checks every `.yaml`/`.yml` file of `dir` (not its subdirectories), by file name; a file
+/// that cannot be read is said in `lang`, the checker's findings as `jejak flow check` says
+/// them.
+pub fn check_dir(dir: &Path, lang: Lang) -> std::io::Result<Vec<(PathBuf, FileCheck)>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .flatten()
         .map(|e| e.path())
@@ -64,7 +66,7 @@ pub fn check_dir(dir: &Path) -> std::io::Result<Vec<(PathBuf, FileCheck)>> {
                 Err(e @ FlowError::Invalid { .. }) => {
                     FileCheck::Errors(e.to_string().lines().map(str::to_string).collect())
                 }
-                Err(e) => FileCheck::Errors(vec![e.to_string()]),
+                Err(e) => FileCheck::Errors(vec![e.text(lang)]),
             };
             (f, outcome)
         })
@@ -78,7 +80,8 @@ async fn flows_page(State(state): State<AppState>, staff: Staff) -> Response {
         None => None,
         Some(dir) => {
             let dir = dir.clone();
-            let result = tokio::task::spawn_blocking(move || check_dir(&dir))
+            let lang = tr.lang;
+            let result = tokio::task::spawn_blocking(move || check_dir(&dir, lang))
                 .await
                 .ok();
             Some(result)
