@@ -148,6 +148,12 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_500_000);
     let only = std::env::var("EXPORT_BENCH_ONLY").ok();
+    // Issue 14's memory target: every output streamed, the process's peak ≤ 200 MB whatever
+    // the roster's size (memory, not time: it holds on a loaded machine too).
+    let max_peak_mb: f64 = std::env::var("EXPORT_BENCH_MAX_PEAK_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200.0);
     let run = |name: &str| {
         only.as_deref()
             .is_none_or(|o| o.split(',').any(|x| x.trim() == name))
@@ -172,11 +178,15 @@ async fn main() -> anyhow::Result<()> {
             "{:<12} {:>9} {:>10} {:>10} {:>12} {:>12}",
             "output", "rows", "seconds", "file MiB", "RSS before", "peak RSS"
         );
-        let line = |name: &str, rows: usize, secs: f64, mib: f64, before: f64| {
+        let mut over = Vec::new();
+        let mut line = |name: &str, rows: usize, secs: f64, mib: f64, before: f64| {
+            let peak = common::peak_rss_mib();
             println!(
-                "{name:<12} {rows:>9} {secs:>10.2} {mib:>10.1} {before:>10.1} M {:>10.1} M",
-                common::peak_rss_mib()
+                "{name:<12} {rows:>9} {secs:>10.2} {mib:>10.1} {before:>10.1} M {peak:>10.1} M"
             );
+            if peak * 1.048_576 > max_peak_mb {
+                over.push(format!("{name}: peak {:.1} MB", peak * 1.048_576));
+            }
         };
 
         if run("report") {
@@ -236,6 +246,11 @@ async fn main() -> anyhow::Result<()> {
             line(name, s.respondents, secs, size_mib(&out), before);
             std::fs::remove_file(&out)?;
         }
+        anyhow::ensure!(
+            over.is_empty(),
+            "over the memory limit of {max_peak_mb} MB: {}",
+            over.join(", ")
+        );
         anyhow::Ok(())
     }
     .await;

@@ -411,16 +411,24 @@ fn ms(us: u32) -> String {
     format!("{:.2} ms", f64::from(us) / 1000.0)
 }
 
-/// The process's peak resident set size (`VmHWM` in /proc/self/status).
-fn peak_rss() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .map(|v| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
+/// The process's peak resident set size (`VmHWM` in /proc/self/status), in bytes; `None`
+/// where /proc is not there.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+/// [`peak_rss_bytes`] for people: "168.2 MB", or "unknown".
+pub fn peak_rss() -> String {
+    peak_rss_bytes().map_or_else(|| "unknown".into(), |b| format!("{:.1} MB", b as f64 / 1e6))
 }
 
 #[cfg(test)]

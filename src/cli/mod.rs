@@ -397,6 +397,10 @@ pub enum BenchKind {
         /// The flow the rows are enrolled in.
         #[arg(long, default_value = "flows/tracer-smk.yaml")]
         flow: PathBuf,
+        /// Fail when the process's peak memory passes this many megabytes (issue 14's
+        /// target: 200 MB at 1,500,000 rows).
+        #[arg(long, default_value_t = 200)]
+        max_peak_mb: u64,
     },
 }
 
@@ -668,9 +672,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             code
         }
         Command::Bench {
-            which: BenchKind::Roster { rows, format, flow },
+            which:
+                BenchKind::Roster {
+                    rows,
+                    format,
+                    flow,
+                    max_peak_mb,
+                },
         } => {
-            roster::bench(rows, &format, &flow, cli.database_url.as_deref()).await?;
+            let limit = max_peak_mb.saturating_mul(1_000_000);
+            roster::bench(rows, &format, &flow, cli.database_url.as_deref(), limit).await?;
             Ok(0)
         }
         Command::Export {

@@ -7,6 +7,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use chrono::Utc;
 
+use crate::cli::bench::{peak_rss, peak_rss_bytes};
 use crate::config::FileConfig;
 use crate::i18n::staff_text;
 use crate::model::Lang;
@@ -255,18 +256,6 @@ pub async fn report(
     Ok(0)
 }
 
-/// The process's peak resident set size (`VmHWM` in /proc/self/status).
-fn peak_rss() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .map(|v| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
 /// Writes a synthetic roster of `rows` rows with Indonesian headers: realistic cells (NISN
 /// with leading zeros, phones in local form, dates day first, provinces in all three zones).
 pub fn synthetic_roster(path: &Path, rows: usize) -> anyhow::Result<()> {
@@ -344,13 +333,14 @@ pub fn synthetic_roster(path: &Path, rows: usize) -> anyhow::Result<()> {
 /// rows/s and peak RSS. SQLite in a temporary directory unless `database_url` is given; a
 /// PostgreSQL URL gets a fresh schema, dropped afterwards.
 ///
-/// The temporary directory and the PostgreSQL schema are removed whether the benchmark
-/// succeeds or fails half-way.
+/// Fails when the process's peak memory passed `max_peak` bytes. The temporary directory and
+/// the PostgreSQL schema are removed whether the benchmark succeeds or fails half-way.
 pub async fn bench(
     rows: usize,
     format: &str,
     flow: &Path,
     database_url: Option<&str>,
+    max_peak: u64,
 ) -> anyhow::Result<()> {
     // The flow first: a wrong path fails before a minute of generating rows.
     let flow = crate::flow::load(flow)?;
@@ -364,7 +354,17 @@ pub async fn bench(
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
-    outcome
+    outcome?;
+    // A memory target, not a timing: the same on a loaded machine as on a quiet one.
+    if let Some(peak) = peak_rss_bytes() {
+        anyhow::ensure!(
+            peak <= max_peak,
+            "peak memory {:.1} MB is over the limit of {:.0} MB",
+            peak as f64 / 1e6,
+            max_peak as f64 / 1e6
+        );
+    }
+    Ok(())
 }
 
 /// [`bench`] inside `dir`; records the PostgreSQL schema it creates in `schema` (server URL,
