@@ -74,16 +74,17 @@ impl Export<'_> {
             }
         };
         let sql = format!(
-            "SELECT s.id AS s_id, s.respondent_id AS s_respondent_id, s.flow_id AS s_flow_id, s.flow_version AS s_flow_version, \
-                 s.status AS s_status, s.state AS s_state, s.revision AS s_revision, \
-                 s.created_at AS s_created_at, s.updated_at AS s_updated_at, \
-                 s.completed_at AS s_completed_at, \
-                 r.id, r.external_id, r.name, r.phone, r.email, r.cohort, r.programme, \
-                 r.school, r.province, r.timezone, r.language, r.birth_date, r.extra, \
-                 r.unreachable, r.created_at, r.updated_at, r.token \
-             FROM sessions s JOIN respondents r ON r.id = s.respondent_id \
-             WHERE s.flow_id = $1 AND s.id > $2 {within} \
-             ORDER BY s.id LIMIT {EXPORT_PAGE}"
+            concat!(
+                "SELECT ",
+                session_columns_as_s!(),
+                ", ",
+                respondent_columns!(r),
+                " FROM sessions s JOIN respondents r ON r.id = s.respondent_id \
+                  WHERE s.flow_id = $1 AND s.id > $2 {within} \
+                  ORDER BY s.id LIMIT {EXPORT_PAGE}"
+            ),
+            within = within,
+            EXPORT_PAGE = EXPORT_PAGE
         );
         // Only the scope's placeholders and the page size are spliced in; values are bound.
         let mut q = sqlx::query(AssertSqlSafe(sql)).bind(flow_id).bind(after);

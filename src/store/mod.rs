@@ -35,6 +35,37 @@ macro_rules! handle {
     };
 }
 
+/// The columns of a [`Respondent`], as `respondents::respondent_from_row` reads them by
+/// name: `respondent_columns!()` unqualified, `respondent_columns!(r)` qualified by the alias
+/// `r` (a join). One list, so a column added to the row is selected everywhere it is read.
+macro_rules! respondent_columns {
+    () => {
+        respondent_columns!(@list "")
+    };
+    ($t:ident) => {
+        respondent_columns!(@list concat!(stringify!($t), "."))
+    };
+    (@list $p:expr) => {
+        respondent_columns!(@join $p;
+            id, external_id, name, phone, email, cohort, programme, school, province, timezone,
+            language, birth_date, extra, unreachable, created_at, updated_at, token)
+    };
+    (@join $p:expr; $first:ident $(, $c:ident)*) => {
+        concat!($p, stringify!($first) $(, ", ", $p, stringify!($c))*)
+    };
+}
+
+/// The columns of a session joined with its respondent, selected `s.x AS s_x` so they do not
+/// clash with the respondent's (`sessions::PREFIXED_S` reads them).
+macro_rules! session_columns_as_s {
+    () => {
+        "s.id AS s_id, s.respondent_id AS s_respondent_id, s.flow_id AS s_flow_id, \
+         s.flow_version AS s_flow_version, s.status AS s_status, s.state AS s_state, \
+         s.revision AS s_revision, s.created_at AS s_created_at, \
+         s.updated_at AS s_updated_at, s.completed_at AS s_completed_at"
+    };
+}
+
 mod error;
 mod export;
 mod fastread;
@@ -521,4 +552,19 @@ where
         context: column,
         detail: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod column_list_tests {
+    /// The qualified list is the plain one with the alias before every column, so a join
+    /// reads the same row as a plain select.
+    #[test]
+    fn qualified_respondent_columns_are_the_plain_ones_with_the_alias() {
+        let plain: Vec<&str> = respondent_columns!().split(", ").collect();
+        let qualified: Vec<String> = plain.iter().map(|c| format!("r.{c}")).collect();
+        assert_eq!(respondent_columns!(r), qualified.join(", "));
+        assert_eq!(plain.first(), Some(&"id"));
+        assert_eq!(plain.last(), Some(&"token"));
+        assert_eq!(plain.len(), 17);
+    }
 }

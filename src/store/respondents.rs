@@ -354,10 +354,11 @@ impl Respondents<'_> {
 
     /// Looks a respondent up by id.
     pub async fn respondent(&self, id: RespondentId) -> Result<Option<Respondent>> {
-        const SQL: &str = "SELECT id, external_id, name, phone, email, cohort, programme, school, \
-                province, timezone, language, birth_date, extra, unreachable, created_at, \
-                updated_at, token \
-            FROM respondents WHERE id = $1";
+        const SQL: &str = concat!(
+            "SELECT ",
+            respondent_columns!(),
+            " FROM respondents WHERE id = $1"
+        );
         self.store
             .read_optional("loading a respondent", SQL, args![id], |row| {
                 respondent_from_row(row)
@@ -370,12 +371,11 @@ impl Respondents<'_> {
         if !is_valid_token(token) {
             return Ok(None);
         }
-        let row = sqlx::query(
-            "SELECT id, external_id, name, phone, email, cohort, programme, school, province, \
-                 timezone, language, birth_date, extra, unreachable, created_at, updated_at, \
-                 token \
-             FROM respondents WHERE token = $1",
-        )
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            respondent_columns!(),
+            " FROM respondents WHERE token = $1"
+        ))
         .bind(token)
         .fetch_optional(&self.store.reader)
         .await

@@ -128,14 +128,11 @@ impl Sessions<'_> {
         flow_id: &str,
     ) -> Result<Option<(super::Respondent, Option<SessionRecord>)>> {
         const SQL: &str = concat!(
-            "SELECT r.id, r.external_id, r.name, r.phone, r.email, r.cohort, \
-                r.programme, r.school, r.province, r.timezone, r.language, r.birth_date, \
-                r.extra, r.unreachable, r.created_at, r.updated_at, r.token, \
-                s.id AS s_id, s.respondent_id AS s_respondent_id, s.flow_id AS s_flow_id, \
-                s.flow_version AS s_flow_version, s.status AS s_status, s.state AS s_state, \
-                s.revision AS s_revision, s.created_at AS s_created_at, \
-                s.updated_at AS s_updated_at, s.completed_at AS s_completed_at \
-            FROM respondents r LEFT JOIN sessions s ON s.id = ( \
+            "SELECT ",
+            respondent_columns!(r),
+            ", ",
+            session_columns_as_s!(),
+            " FROM respondents r LEFT JOIN sessions s ON s.id = ( \
                 SELECT id FROM sessions WHERE respondent_id = r.id AND flow_id = $1",
             latest_first!(),
             ") WHERE r.id = $2"
@@ -728,7 +725,8 @@ const PLAIN: SessionNames = SessionNames {
     completed_at: "completed_at",
 };
 
-/// The columns selected `AS s_…` (the answers export's page, joined with respondents).
+/// The columns selected `AS s_…` ([`session_columns_as_s!`]: a session joined with its
+/// respondent).
 pub(super) const PREFIXED_S: SessionNames = SessionNames {
     id: "s_id",
     respondent_id: "s_respondent_id",
