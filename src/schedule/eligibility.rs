@@ -276,7 +276,7 @@ impl Audience {
             // Compared as the staff scope compares schools (trimmed, lower-case), so
             // `school=smkn 1 contoh` typed by hand finds the roster's "SMKN 1 Contoh ".
             if let Some(col) = SEGMENT_FIELDS.iter().find(|f| **f == k.as_str()) {
-                binds.push(crate::store::normalise_school(v));
+                binds.push(crate::store::normalise_field(v));
                 text.push_str(&format!(" AND lower(trim(r.{col})) = ${}", binds.len() + 1));
             }
         }

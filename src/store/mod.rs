@@ -114,7 +114,7 @@ pub use roster::{
     BatchOutcome, Enrolment, IdentityAttempts, InviteRow, ROSTER_BATCH_ROWS, ReportCell,
     ReportColumn,
 };
-pub use scope::{Scope, normalise_school};
+pub use scope::{Scope, normalise_field};
 pub use search::Search;
 pub use search::{
     BoundChannel, Reminder, RespondentHit, RespondentSearch, SEARCH_PAGE, SearchPage, Standing,

@@ -23,7 +23,7 @@ impl Scope {
     {
         let mut v: Vec<String> = schools
             .into_iter()
-            .map(|s| normalise_school(s.as_ref()))
+            .map(|s| normalise_field(s.as_ref()))
             .filter(|s| !s.is_empty())
             .collect();
         v.sort();
@@ -36,7 +36,7 @@ impl Scope {
         match self {
             Scope::All => true,
             Scope::Schools(list) => {
-                school.is_some_and(|s| list.iter().any(|x| *x == normalise_school(s)))
+                school.is_some_and(|s| list.iter().any(|x| *x == normalise_field(s)))
             }
         }
     }
@@ -60,8 +60,10 @@ impl Scope {
     }
 }
 
-/// A school name as scopes compare it: trimmed, lower-case.
-pub fn normalise_school(s: &str) -> String {
+/// A roster field (a school, a programme, a cohort) as staff comparisons see it: trimmed,
+/// lower-case. The staff scope compares schools this way and wave segments every field, so
+/// "SMKN 1 Contoh " in the roster and `smkn 1 contoh` typed by staff are the same.
+pub fn normalise_field(s: &str) -> String {
     s.trim().to_lowercase()
 }
 

@@ -6,7 +6,7 @@ use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
 use super::error::db;
-use super::scope::{Scope, normalise_school};
+use super::scope::{Scope, normalise_field};
 use super::{Result, Store, StoreError, from_ms, get, to_ms};
 use crate::model::Lang;
 
@@ -107,7 +107,7 @@ pub fn check_account(
     if !at.is_some_and(|i| i > 0 && i + 1 < email.len()) || email.contains(char::is_whitespace) {
         return Err(AccountRule::BadEmail);
     }
-    let has_school = schools.iter().any(|s| !normalise_school(s).is_empty());
+    let has_school = schools.iter().any(|s| !normalise_field(s).is_empty());
     match role {
         Role::Operator if !has_school => Err(AccountRule::OperatorNeedsSchool),
         Role::Admin if has_school => Err(AccountRule::AdminWithSchools),
@@ -651,7 +651,7 @@ async fn insert_schools(
 ) -> Result<()> {
     let mut seen: Vec<String> = schools
         .iter()
-        .map(|s| normalise_school(s))
+        .map(|s| normalise_field(s))
         .filter(|s| !s.is_empty())
         .collect();
     seen.sort();
