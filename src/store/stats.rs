@@ -1,6 +1,7 @@
 //! PostgreSQL's planner statistics of the tables a wave's audience and the console's
 //! overview are read from: shared by [`Waves`](super::Waves) (planning, the dry run),
-//! [`Overview`](super::Overview) and [`Roster`](super::Roster) (the response report).
+//! [`Overview`](super::Overview), [`Roster`](super::Roster) (the response report) and
+//! [`Export`](super::Export) (the invitation sheet).
 
 use sqlx::AssertSqlSafe;
 
